@@ -1,0 +1,75 @@
+"""SGD: stochastic gradient descent with optional momentum, Nesterov and weight decay."""
+
+import numpy as np
+
+from .optimizer import Optimizer, _evaluate_closure, _grad_array, _step_without_grad
+
+__all__ = ["SGD"]
+
+
+class SGD(Optimizer):
+    r"""Stochastic gradient descent, as ``torch.optim.SGD``.
+
+    For each parameter with gradient ``g`` (negated when ``maximize``)::
+
+        g = g + weight_decay * p                    (if weight_decay != 0)
+        b = g                    at the first step  (if momentum != 0)
+        b = momentum * b + (1 - dampening) * g     afterwards
+        g = g + momentum * b     if nesterov, else  g = b
+        p = p - lr * g
+
+    The buffer starts as the first gradient (not zeros), so dampening applies from the
+    second step on, as in PyTorch.
+
+    Args:
+        params: iterable of Tensors or of parameter-group dicts.
+        lr (float): learning rate (default: 1e-3).
+        momentum (float): momentum factor (default: 0).
+        dampening (float): dampening for momentum (default: 0).
+        weight_decay (float): L2 penalty (default: 0).
+        nesterov (bool): Nesterov momentum; needs momentum > 0 and dampening == 0.
+        maximize (bool): maximize the objective instead of minimizing (default: False).
+    """
+
+    def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
+                 nesterov=False, *, maximize=False):
+        defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
+                        weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
+        super().__init__(params, defaults)
+
+    def _check_hyperparameters(self, options):
+        if options["lr"] < 0.0:
+            raise ValueError(f"Invalid learning rate: {options['lr']}")
+        if options["momentum"] < 0.0:
+            raise ValueError(f"Invalid momentum value: {options['momentum']}")
+        if options["weight_decay"] < 0.0:
+            raise ValueError(f"Invalid weight_decay value: {options['weight_decay']}")
+        if options["nesterov"] and (options["momentum"] <= 0 or options["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum and zero dampening")
+
+    @_step_without_grad
+    def step(self, closure=None):
+        """Perform one optimization step; return the closure's loss if one is given."""
+        loss = _evaluate_closure(closure)
+        for group in self.param_groups:
+            lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
+            weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            for p in group["params"]:
+                grad = _grad_array(p)
+                if grad is None:
+                    continue
+                if group["maximize"]:
+                    grad = -grad
+                if weight_decay != 0:
+                    grad = grad + weight_decay * p.data
+                if momentum != 0:
+                    state = self.state[p]
+                    buf = state.get("momentum_buffer")
+                    if buf is None:
+                        buf = state["momentum_buffer"] = np.array(grad, copy=True)
+                    else:
+                        buf *= momentum
+                        buf += (1 - dampening) * grad
+                    grad = grad + momentum * buf if nesterov else buf
+                p.data -= lr * grad
+        return loss
