@@ -42,3 +42,18 @@ def set_grads(X, Y, w, b):
     w.grad = ad.Tensor(gw)
     b.grad = ad.Tensor(gb)
     return loss
+
+
+def make_logistic(seed=1):
+    """Return (X, y, w0, b0): inputs (40, 4), labels in {-1, 1} (40,), w (4,), b ()."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((40, 4))
+    y = np.sign(X @ rng.standard_normal(4) + 0.5 * rng.standard_normal(40))
+    return X, y, 0.5 * rng.standard_normal(4), np.array(0.1)
+
+
+def logistic_loss(lib, X, y, w, b):
+    """mean(log(1 + exp(-y * (X @ w + b)))) written with tensor ops of `lib` (autodiff or
+    torch): the gradient comes from that library's own backward pass."""
+    z = X @ w + b
+    return (1 + (-(y * z)).exp()).log().mean()
