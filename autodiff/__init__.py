@@ -1,0 +1,40 @@
+"""autodiff: a reverse-mode automatic differentiation engine (define-by-run, PyTorch-style).
+
+    import autodiff as ad
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * x).sum()
+    y.backward()
+    x.grad  # tensor([2., 4.])
+"""
+from __future__ import annotations
+
+import numpy as np
+
+__version__ = "0.1.0"
+
+from .engine import (detect_anomaly, enable_grad, grad, is_anomaly_enabled, is_grad_enabled,
+                     name_scope, no_grad, set_grad_enabled)
+from .function import Function, Op
+from .tensor import Size, Tensor
+from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
+                       linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
+                       tensor, zeros, zeros_like)
+from .random import initial_seed, manual_seed, seed
+from .ops.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, le,
+                              log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
+                              maximum, minimum, mul, ne, neg, pow, relu, remainder, sigmoid, sin,
+                              sqrt, sub, tanh, true_divide, where)
+from .ops.reduce import argmax, argmin, mean, std, sum, var
+from .ops.shape import (cat, chunk, concat, concatenate, expand, flatten, permute, reshape, split,
+                        squeeze, stack, swapaxes, transpose, unsqueeze)
+from .ops.linalg import bmm, dot, matmul, mm
+
+float16 = half = np.dtype(np.float16)
+float32 = float = np.dtype(np.float32)
+float64 = double = np.dtype(np.float64)
+int8 = np.dtype(np.int8)
+uint8 = np.dtype(np.uint8)
+int16 = short = np.dtype(np.int16)
+int32 = int = np.dtype(np.int32)
+int64 = long = np.dtype(np.int64)
+bool = np.dtype(np.bool_)

@@ -1,0 +1,626 @@
+"""Elementwise ops: arithmetic, unary math, comparisons, and the in-place machinery.
+
+Each differentiable op is one ``Op`` class, forward beside backward; backward is written with
+differentiable ops so second derivatives come for free. Broadcasting is not reduced here: the
+engine sums every returned gradient back to its input's shape.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..engine import _state
+from ..function import Op
+from .. import function as _f
+
+
+def _data(x):
+    return x.data if isinstance(x, _f.Tensor) else x
+
+
+def _T(x):
+    """Wrap a non-Tensor operand (number or array) as a constant Tensor."""
+    return x if isinstance(x, _f.Tensor) else _f.Tensor._make(np.asarray(x))
+
+
+# ---------------------------------------------------------------------------------------------
+# arithmetic
+
+
+class Add(Op):
+    """out = a + b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.add(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, grad_out
+
+
+class Sub(Op):
+    """out = a - b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.subtract(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    """out = a * b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.multiply(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
+
+
+class Div(Op):
+    """out = a / b;  da = g / b,  db = -g a / b^2"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.true_divide(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad_out / b if need_a else None
+        gb = -grad_out * a / (b * b) if need_b else None
+        return ga, gb
+
+
+class Neg(Op):
+    """out = -a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return -grad_out
+
+
+class Pow(Op):
+    """out = a ** b;  da = g b a^(b-1) (0 where b == 0),  db = g out log(a) (0 where a == 0, b >= 0)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        out = np.power(a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            bd = b.data
+            if bd.ndim == 0 and bd == 0:
+                ga = grad_out * 0.0
+            else:
+                ga = grad_out * b * a ** (b - 1)
+                if np.any(bd == 0):
+                    ga = where(_f.Tensor._make(bd == 0), 0.0, ga)
+        if need_b:
+            mask = (a.data == 0) & (b.data >= 0)
+            safe_a = where(_f.Tensor._make(mask), 1.0, a) if mask.any() else a
+            gb = grad_out * out * log(safe_a)
+            if mask.any():
+                gb = where(_f.Tensor._make(mask), 0.0, gb)
+        return ga, gb
+
+
+class Cast(Op):
+    """out = a converted to ``dtype``; the gradient is cast back by the engine"""
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, None
+
+
+class CopyFrom(Op):
+    """out = b broadcast to a's shape (the value of ``a.copy_(b)``); a gets no gradient"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.array(np.broadcast_to(b, a.shape), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return None, grad_out
+
+
+class Fill(Op):
+    """out = value everywhere (the value of ``a.fill_(v)``); no gradient"""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, _data(value))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return None, None
+
+
+# ---------------------------------------------------------------------------------------------
+# unary math
+
+
+class Exp(Op):
+    """out = exp(a);  da = g out"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.exp(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out * out
+
+
+class Log(Op):
+    """out = log(a);  da = g / a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return grad_out / a
+
+
+class Log1p(Op):
+    """out = log(1 + a);  da = g / (1 + a)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.log1p(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return grad_out / (a + 1)
+
+
+class Sqrt(Op):
+    """out = sqrt(a);  da = g / (2 out)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.sqrt(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out / (out * 2)
+
+
+class Sin(Op):
+    """out = sin(a);  da = g cos(a)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.sin(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return grad_out * cos(a)
+
+
+class Cos(Op):
+    """out = cos(a);  da = -g sin(a)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.cos(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return -grad_out * sin(a)
+
+
+class Tanh(Op):
+    """out = tanh(a);  da = g (1 - out^2)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.tanh(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out * (1 - out * out)
+
+
+def sigmoid_array(a):
+    """Stable logistic function: never exponentiates a positive number."""
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+class Sigmoid(Op):
+    """out = 1 / (1 + exp(-a));  da = g out (1 - out)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = sigmoid_array(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out * out * (1 - out)
+
+
+class Relu(Op):
+    """out = max(a, 0);  da = g [a > 0]"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.maximum(a, 0)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out * _f.Tensor._make((out.data > 0).astype(out.data.dtype))
+
+
+class Abs(Op):
+    """out = |a|;  da = g sign(a) (0 at 0)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.abs(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return grad_out * _f.Tensor._make(np.sign(a.data))
+
+
+class Clamp(Op):
+    """out = min(max(a, lo), hi);  da = g [lo <= a <= hi] (bounds are constants)"""
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        out = a
+        if lo is not None:
+            out = np.maximum(out, lo)
+        if hi is not None:
+            out = np.minimum(out, hi)
+        return np.array(out, dtype=np.result_type(a, out), copy=out is a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        mask = np.ones(a.shape, dtype=bool)
+        if ctx.lo is not None:
+            mask &= a.data >= ctx.lo
+        if ctx.hi is not None:
+            mask &= a.data <= ctx.hi
+        return grad_out * _f.Tensor._make(mask.astype(grad_out.data.dtype)), None, None
+
+
+class Maximum(Op):
+    """out = max(a, b);  ties split the gradient in half (PyTorch's convention)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.maximum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        ad, bd = a.data, b.data
+        dt = grad_out.data.dtype
+        wa = _f.Tensor._make(((ad > bd) + 0.5 * (ad == bd)).astype(dt))
+        wb = _f.Tensor._make(((bd > ad) + 0.5 * (ad == bd)).astype(dt))
+        need_a, need_b = ctx.needs_input_grad
+        return (grad_out * wa if need_a else None), (grad_out * wb if need_b else None)
+
+
+class Minimum(Op):
+    """out = min(a, b);  ties split the gradient in half (PyTorch's convention)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return np.minimum(a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        ad, bd = a.data, b.data
+        dt = grad_out.data.dtype
+        wa = _f.Tensor._make(((ad < bd) + 0.5 * (ad == bd)).astype(dt))
+        wb = _f.Tensor._make(((bd < ad) + 0.5 * (ad == bd)).astype(dt))
+        need_a, need_b = ctx.needs_input_grad
+        return (grad_out * wa if need_a else None), (grad_out * wb if need_b else None)
+
+
+class Where(Op):
+    """out = cond ? a : b"""
+
+    @staticmethod
+    def forward(ctx, cond, a, b):
+        ctx.cond = cond
+        return np.where(cond, a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        c = _f.Tensor._make(np.asarray(ctx.cond, dtype=bool))
+        _, need_a, need_b = ctx.needs_input_grad
+        zero = grad_out.data.dtype.type(0)
+        ga = where(c, grad_out, zero) if need_a else None
+        gb = where(c, zero, grad_out) if need_b else None
+        return None, ga, gb
+
+
+# ---------------------------------------------------------------------------------------------
+# functional forms
+
+
+def add(a, b):
+    return Add.apply(a, b)
+
+
+def sub(a, b):
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    return Mul.apply(a, b)
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(a, b)
+    if rounding_mode == "floor":
+        return floor_divide(a, b)
+    if rounding_mode == "trunc":
+        return _nondiff(lambda x, y: np.trunc(np.true_divide(x, y)), a, b)
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc' (got {rounding_mode!r})")
+
+
+true_divide = div
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    return Pow.apply(a, b)
+
+
+def cast(a, dtype):
+    return Cast.apply(a, np.dtype(dtype))
+
+
+def copy_from(a, b):
+    return CopyFrom.apply(a, b)
+
+
+def exp(a):
+    return Exp.apply(a)
+
+
+def log(a):
+    return Log.apply(a)
+
+
+def log1p(a):
+    return Log1p.apply(a)
+
+
+def sqrt(a):
+    return Sqrt.apply(a)
+
+
+def sin(a):
+    return Sin.apply(a)
+
+
+def cos(a):
+    return Cos.apply(a)
+
+
+def tanh(a):
+    return Tanh.apply(a)
+
+
+def sigmoid(a):
+    return Sigmoid.apply(a)
+
+
+def relu(a):
+    return Relu.apply(a)
+
+
+def abs(a):
+    return Abs.apply(a)
+
+
+def clamp(a, min=None, max=None):
+    if min is None and max is None:
+        raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
+    return Clamp.apply(a, _data(min), _data(max))
+
+
+clip = clamp
+
+
+def maximum(a, b):
+    return Maximum.apply(a, b)
+
+
+def minimum(a, b):
+    return Minimum.apply(a, b)
+
+
+def where(condition, input=None, other=None):
+    """``where(cond, a, b)``: elementwise select; ``where(cond)`` gives the nonzero indices."""
+    if input is None and other is None:
+        return tuple(_f.Tensor._make(i) for i in np.nonzero(_data(condition)))
+    cond = np.asarray(_data(condition), dtype=bool)
+    return Where.apply(cond, input, other)
+
+
+# ---------------------------------------------------------------------------------------------
+# non-differentiable elementwise results
+
+
+def _nondiff(fn, *args):
+    return _f.Tensor._make(np.asarray(fn(*[_data(a) for a in args])))
+
+
+def eq(a, b):
+    return _nondiff(np.equal, a, b)
+
+
+def ne(a, b):
+    return _nondiff(np.not_equal, a, b)
+
+
+def lt(a, b):
+    return _nondiff(np.less, a, b)
+
+
+def le(a, b):
+    return _nondiff(np.less_equal, a, b)
+
+
+def gt(a, b):
+    return _nondiff(np.greater, a, b)
+
+
+def ge(a, b):
+    return _nondiff(np.greater_equal, a, b)
+
+
+def floor_divide(a, b):
+    return _nondiff(np.floor_divide, a, b)
+
+
+def remainder(a, b):
+    return _nondiff(np.remainder, a, b)
+
+
+def logical_and(a, b):
+    return _nondiff(np.logical_and, a, b)
+
+
+def logical_or(a, b):
+    return _nondiff(np.logical_or, a, b)
+
+
+def logical_xor(a, b):
+    return _nondiff(np.logical_xor, a, b)
+
+
+def logical_not(a):
+    return _nondiff(np.logical_not, a)
+
+
+def bitwise_and(a, b):
+    return _nondiff(np.bitwise_and, a, b)
+
+
+def bitwise_or(a, b):
+    return _nondiff(np.bitwise_or, a, b)
+
+
+def bitwise_not(a):
+    return _nondiff(np.invert, a)
+
+
+# ---------------------------------------------------------------------------------------------
+# in-place ops: the result is written into the tensor's own array, its version goes up, and
+# (when recording) the tensor is re-pointed at the node that computed the new value.
+
+
+def _check_leaf_inplace(t):
+    if t._requires_grad and t.grad_fn is None and _state.grad_enabled:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation (wrap it in `with ad.no_grad():` or use an out-of-place op)")
+
+
+def inplace(t, fn, *args):
+    """Run ``fn(t, *args)`` and store the result in ``t`` in place."""
+    _check_leaf_inplace(t)
+    T = _f.Tensor
+    tracking = _state.grad_enabled and (
+        t._requires_grad or any(isinstance(a, T) and a._requires_grad for a in args))
+    if not tracking:
+        out = fn(t, *args)
+        np.copyto(t.data, out.data, casting="same_kind")
+        t._version += 1
+        return t
+    # the node must see the value before the write: give it its own copy
+    old = T._make(t.data.copy(), t._requires_grad, t.grad_fn, t._output_nr)
+    out = fn(old, *args)
+    if out.data.dtype != t.data.dtype:
+        if np.can_cast(out.data.dtype, t.data.dtype, "same_kind"):
+            out = cast(out, t.data.dtype)
+        else:
+            raise RuntimeError(f"result type {out.data.dtype} can't be cast to the desired "
+                               f"output type {t.data.dtype}")
+    np.copyto(t.data, np.broadcast_to(out.data, t.data.shape))
+    if out.data.shape != t.data.shape:
+        raise RuntimeError(f"in-place op: output with shape {tuple(t.data.shape)} doesn't match "
+                           f"the broadcast shape {tuple(out.data.shape)}")
+    t._version += 1
+    t.grad_fn = out.grad_fn
+    t._output_nr = out._output_nr
+    t._requires_grad = out._requires_grad
+    return t
+
+
+def inplace_fill(t, value):
+    _check_leaf_inplace(t)
+    if _state.grad_enabled and t.grad_fn is not None:
+        return inplace(t, Fill.apply, value)
+    t.data[...] = _data(value)
+    t._version += 1
+    return t

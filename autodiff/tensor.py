@@ -1,0 +1,665 @@
+"""Tensor: an ndarray plus the bookkeeping of reverse-mode autodiff.
+
+The dunders and methods call ops explicitly (``Mul.apply`` through ``ops.elementwise.mul``);
+there is no registration magic. ``.data`` is the NumPy array itself (a deliberate difference
+from PyTorch, where ``.data`` is a Tensor: ``p.data -= lr * g`` works, ``p.data.add_`` does not).
+"""
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+
+from . import engine, function
+from .engine import _state
+from .function import RemovableHandle, _accumulator
+from .ops import elementwise as E
+from .ops import index as I
+from .ops import linalg as L
+from .ops import reduce as R
+from .ops import shape as S
+
+DEFAULT_DTYPE = np.dtype(np.float32)
+
+
+def _to_array(data, dtype=None, copy=True):
+    """Convert user data to an ndarray with the library's dtype rules."""
+    if isinstance(data, Tensor):
+        data = data.data
+    if isinstance(data, np.ndarray):
+        arr = np.array(data, copy=copy) if dtype is None else np.array(data, dtype=dtype, copy=copy)
+        return arr
+    if isinstance(data, (list, tuple)) and any(isinstance(x, Tensor) for x in _flat(data)):
+        data = _untensor(data)
+    arr = np.array(data)
+    if dtype is not None:
+        return arr.astype(dtype, copy=False)
+    if arr.dtype == np.float64 and not isinstance(data, np.generic):
+        arr = arr.astype(DEFAULT_DTYPE)
+    elif arr.dtype.kind in "USO":
+        raise TypeError(f"tensor: cannot make a tensor from data of type {type(data).__name__}"
+                        f" (got dtype {arr.dtype})")
+    return arr
+
+
+def _flat(x):
+    for v in x:
+        if isinstance(v, (list, tuple)):
+            yield from _flat(v)
+        else:
+            yield v
+
+
+def _untensor(x):
+    if isinstance(x, Tensor):
+        return x.data
+    if isinstance(x, (list, tuple)):
+        return [_untensor(v) for v in x]
+    return x
+
+
+def _check_grad_dtype(dtype):
+    if np.dtype(dtype).kind not in "fc":
+        raise RuntimeError(f"only Tensors of floating point dtype can require gradients "
+                           f"(got {np.dtype(dtype)})")
+
+
+class Tensor:
+    """A multi-dimensional array that records the ops applied to it.
+
+    ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a nested list, a number, an
+    ndarray (copied) or a Tensor. Python floats become float32; a float64 ndarray stays float64;
+    integers become int64.
+    """
+
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
+                 "_hooks", "_accum", "_retains_grad", "__weakref__")
+    __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
+
+    def __init__(self, data, requires_grad=False, dtype=None):
+        self.data = _to_array(data, dtype)
+        self.grad = None
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = 0
+        self._hooks = None
+        self._accum = None
+        self._retains_grad = False
+        self._requires_grad = False
+        if requires_grad:
+            _check_grad_dtype(self.data.dtype)
+            self._requires_grad = True
+
+    @classmethod
+    def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
+        t = object.__new__(cls)
+        t.data = array
+        t.grad = None
+        t._requires_grad = requires_grad
+        t.grad_fn = grad_fn
+        t._output_nr = output_nr
+        t._version = 0
+        t._hooks = None
+        t._accum = None
+        t._retains_grad = False
+        return t
+
+    # ---- autograd state ------------------------------------------------------------------------
+    @property
+    def requires_grad(self):
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value):
+        if self.grad_fn is not None and not value:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. "
+                               "Use detach() to get a tensor that does not require grad.")
+        if value:
+            _check_grad_dtype(self.data.dtype)
+        self._requires_grad = bool(value)
+
+    def requires_grad_(self, requires_grad=True):
+        self.requires_grad = requires_grad
+        return self
+
+    @property
+    def is_leaf(self):
+        return self.grad_fn is None
+
+    def detach(self):
+        """A Tensor sharing this one's data, cut from the graph."""
+        return Tensor._make(self.data)
+
+    def detach_(self):
+        self.grad_fn = None
+        self._requires_grad = False
+        return self
+
+    def retain_grad(self):
+        """Keep ``.grad`` for a non-leaf tensor after backward."""
+        if not self._requires_grad:
+            raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+        if self.grad_fn is None or self._retains_grad:
+            return
+        node = self.grad_fn
+        if node.retained is None:
+            node.retained = {}
+        node.retained[self._output_nr] = weakref.ref(self)
+        self._retains_grad = True
+
+    @property
+    def retains_grad(self):
+        return self._retains_grad
+
+    def register_hook(self, hook):
+        """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed; a
+        returned Tensor replaces the gradient. Returns a handle with ``remove()``."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is None:
+            if self._hooks is None:
+                self._hooks = {}
+            store = self._hooks
+        else:
+            node = self.grad_fn
+            if node.pre_hooks is None:
+                node.pre_hooks = {}
+            store = node.pre_hooks.setdefault(self._output_nr, {})
+        handle = RemovableHandle(store)
+        store[handle.id] = hook
+        return handle
+
+    def _grad_accumulator(self):
+        if self.grad_fn is not None:
+            return self.grad_fn
+        if not self._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+        return _accumulator(self)
+
+    def _accumulate_grad(self, g, create_graph):
+        if self.grad is None:
+            # own copy: a gradient array may be shared with other tensors' gradients
+            self.grad = g if create_graph else Tensor._make(np.array(g.data, dtype=self.data.dtype))
+        elif create_graph:
+            self.grad = self.grad + g
+        else:
+            self.grad = Tensor._make(self.grad.data + g.data)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
+
+        ``gradient`` is required unless ``self`` has one element. ``retain_graph`` defaults to
+        ``create_graph``; without it the graph's saved arrays are freed as the pass goes.
+        """
+        if gradient is None:
+            if self.data.size != 1:
+                raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
+                                   f"(got a tensor of shape {tuple(self.shape)}); pass "
+                                   "gradient=... to backward()")
+            gradient = Tensor._make(np.ones_like(self.data))
+        elif not isinstance(gradient, Tensor):
+            gradient = Tensor._make(np.asarray(gradient, dtype=self.data.dtype))
+        if gradient.shape != self.shape:
+            raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but the "
+                               f"tensor has shape {tuple(self.shape)}")
+        if not self._requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
+                               "grad_fn")
+        if retain_graph is None:
+            retain_graph = create_graph
+        if inputs is not None:
+            inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
+            grads = engine.run_backward([self], [gradient], retain_graph, create_graph,
+                                        inputs=inputs, allow_unused=True)
+            for t, g in zip(inputs, grads):
+                if g is not None:
+                    t._accumulate_grad(g, create_graph)
+            return
+        engine.run_backward([self], [gradient], retain_graph, create_graph)
+
+    # ---- basic attributes ----------------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self.data.shape)
+
+    @property
+    def ndim(self):
+        return self.data.ndim
+
+    @property
+    def dtype(self):
+        return self.data.dtype
+
+    @property
+    def T(self):
+        return self.permute(*range(self.ndim - 1, -1, -1))
+
+    @property
+    def mT(self):
+        return self.transpose(-2, -1)
+
+    def size(self, dim=None):
+        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+
+    def dim(self):
+        return self.data.ndim
+
+    def numel(self):
+        return int(self.data.size)
+
+    def nelement(self):
+        return int(self.data.size)
+
+    def element_size(self):
+        return self.data.itemsize
+
+    def item(self):
+        if self.data.size != 1:
+            raise ValueError(f"item: only one-element tensors can be converted to Python "
+                             f"scalars (got shape {tuple(self.shape)})")
+        return self.data.item()
+
+    def tolist(self):
+        return self.data.tolist()
+
+    def numpy(self, force=False):
+        if self._requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
+                               "tensor.detach().numpy() instead.")
+        return self.data
+
+    def __array__(self, dtype=None, copy=None):
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+
+    def __len__(self):
+        if self.data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self.data.shape[0]
+
+    def __iter__(self):
+        if self.data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self.data.shape[0]))
+
+    def __bool__(self):
+        if self.data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
+                               f"(shape {tuple(self.shape)})")
+        return bool(self.data)
+
+    def __float__(self):
+        return float(self.item())
+
+    def __int__(self):
+        return int(self.item())
+
+    def __index__(self):
+        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.data)
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self):
+        from .printing import tensor_repr
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    # ---- dtype ---------------------------------------------------------------------------------
+    def to(self, *args, **kwargs):
+        """``to(dtype)``; ``to(other)`` takes ``other``'s dtype. Differentiable."""
+        dtype = kwargs.get("dtype")
+        for a in args:
+            if isinstance(a, Tensor):
+                dtype = a.dtype
+            elif a is not None and not isinstance(a, (str, bool)) and dtype is None:
+                try:
+                    dtype = np.dtype(a)
+                except TypeError:
+                    pass
+        if dtype is None or np.dtype(dtype) == self.data.dtype:
+            return self
+        return E.cast(self, np.dtype(dtype))
+
+    def float(self):
+        return self.to(np.float32)
+
+    def double(self):
+        return self.to(np.float64)
+
+    def long(self):
+        return self.to(np.int64)
+
+    def int(self):
+        return self.to(np.int32)
+
+    def bool(self):
+        return self.to(np.bool_)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return str(self.dtype)
+        return self.to(dtype)
+
+    def type_as(self, other):
+        return self.to(other.dtype)
+
+    def is_floating_point(self):
+        return self.data.dtype.kind == "f"
+
+    # ---- arithmetic ----------------------------------------------------------------------------
+    def __add__(self, other):
+        return E.add(self, other)
+
+    def __radd__(self, other):
+        return E.add(other, self)
+
+    def __sub__(self, other):
+        return E.sub(self, other)
+
+    def __rsub__(self, other):
+        return E.sub(other, self)
+
+    def __mul__(self, other):
+        return E.mul(self, other)
+
+    def __rmul__(self, other):
+        return E.mul(other, self)
+
+    def __truediv__(self, other):
+        return E.div(self, other)
+
+    def __rtruediv__(self, other):
+        return E.div(other, self)
+
+    def __pow__(self, other):
+        return E.pow(self, other)
+
+    def __rpow__(self, other):
+        return E.pow(other, self)
+
+    def __matmul__(self, other):
+        return L.matmul(self, other)
+
+    def __rmatmul__(self, other):
+        return L.matmul(other, self)
+
+    def __neg__(self):
+        return E.neg(self)
+
+    def __pos__(self):
+        return self
+
+    def __abs__(self):
+        return E.abs(self)
+
+    # non-differentiable
+    def __floordiv__(self, other):
+        return E.floor_divide(self, other)
+
+    def __rfloordiv__(self, other):
+        return E.floor_divide(other, self)
+
+    def __mod__(self, other):
+        return E.remainder(self, other)
+
+    def __rmod__(self, other):
+        return E.remainder(other, self)
+
+    def __eq__(self, other):
+        return E.eq(self, other)
+
+    def __ne__(self, other):
+        return E.ne(self, other)
+
+    def __lt__(self, other):
+        return E.lt(self, other)
+
+    def __le__(self, other):
+        return E.le(self, other)
+
+    def __gt__(self, other):
+        return E.gt(self, other)
+
+    def __ge__(self, other):
+        return E.ge(self, other)
+
+    def __and__(self, other):
+        return E.logical_and(self, other) if self.dtype == np.bool_ else E.bitwise_and(self, other)
+
+    def __or__(self, other):
+        return E.logical_or(self, other) if self.dtype == np.bool_ else E.bitwise_or(self, other)
+
+    def __xor__(self, other):
+        return E.logical_xor(self, other)
+
+    def __invert__(self):
+        return E.logical_not(self) if self.dtype == np.bool_ else E.bitwise_not(self)
+
+    # ---- in-place (version counter; see ops.elementwise.inplace) --------------------------------
+    def __iadd__(self, other):
+        return E.inplace(self, E.add, other)
+
+    def __isub__(self, other):
+        return E.inplace(self, E.sub, other)
+
+    def __imul__(self, other):
+        return E.inplace(self, E.mul, other)
+
+    def __itruediv__(self, other):
+        return E.inplace(self, E.div, other)
+
+    def add_(self, other, alpha=1):
+        return E.inplace(self, E.add, other if alpha == 1 else E.mul(other, alpha))
+
+    def sub_(self, other, alpha=1):
+        return E.inplace(self, E.sub, other if alpha == 1 else E.mul(other, alpha))
+
+    def mul_(self, other):
+        return E.inplace(self, E.mul, other)
+
+    def div_(self, other):
+        return E.inplace(self, E.div, other)
+
+    def pow_(self, other):
+        return E.inplace(self, E.pow, other)
+
+    def clamp_(self, min=None, max=None):
+        return E.inplace(self, E.clamp, min, max)
+
+    clip_ = clamp_
+
+    def zero_(self):
+        return E.inplace_fill(self, 0)
+
+    def fill_(self, value):
+        return E.inplace_fill(self, value)
+
+    def copy_(self, src):
+        return E.inplace(self, E.copy_from, src)
+
+    def __setitem__(self, index, value):
+        I.setitem(self, index, value)
+
+    def __getitem__(self, index):
+        return I.getitem(self, index)
+
+    # ---- elementwise ---------------------------------------------------------------------------
+    def add(self, other, alpha=1):
+        return E.add(self, other if alpha == 1 else E.mul(other, alpha))
+
+    def sub(self, other, alpha=1):
+        return E.sub(self, other if alpha == 1 else E.mul(other, alpha))
+
+    def mul(self, other):
+        return E.mul(self, other)
+
+    def div(self, other):
+        return E.div(self, other)
+
+    def pow(self, exponent):
+        return E.pow(self, exponent)
+
+    def exp(self):
+        return E.exp(self)
+
+    def log(self):
+        return E.log(self)
+
+    def log1p(self):
+        return E.log1p(self)
+
+    def sqrt(self):
+        return E.sqrt(self)
+
+    def sin(self):
+        return E.sin(self)
+
+    def cos(self):
+        return E.cos(self)
+
+    def tanh(self):
+        return E.tanh(self)
+
+    def sigmoid(self):
+        return E.sigmoid(self)
+
+    def relu(self):
+        return E.relu(self)
+
+    def abs(self):
+        return E.abs(self)
+
+    def neg(self):
+        return E.neg(self)
+
+    def clamp(self, min=None, max=None):
+        return E.clamp(self, min, max)
+
+    clip = clamp
+
+    def maximum(self, other):
+        return E.maximum(self, other)
+
+    def minimum(self, other):
+        return E.minimum(self, other)
+
+    def where(self, condition, other):
+        return E.where(condition, self, other)
+
+    def eq(self, other):
+        return E.eq(self, other)
+
+    def ne(self, other):
+        return E.ne(self, other)
+
+    def lt(self, other):
+        return E.lt(self, other)
+
+    def le(self, other):
+        return E.le(self, other)
+
+    def gt(self, other):
+        return E.gt(self, other)
+
+    def ge(self, other):
+        return E.ge(self, other)
+
+    # ---- reductions ----------------------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None):
+        return R.sum(self, dim, keepdim, dtype=dtype)
+
+    def mean(self, dim=None, keepdim=False, dtype=None):
+        return R.mean(self, dim, keepdim, dtype=dtype)
+
+    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        return R.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
+        return R.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+
+    def max(self, dim=None, keepdim=False):
+        return R.max(self, dim, keepdim)
+
+    def min(self, dim=None, keepdim=False):
+        return R.min(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False):
+        return R.prod(self, dim, keepdim)
+
+    def logsumexp(self, dim, keepdim=False):
+        return R.logsumexp(self, dim, keepdim)
+
+    def norm(self, p="fro", dim=None, keepdim=False):
+        return R.norm(self, p, dim, keepdim)
+
+    def argmax(self, dim=None, keepdim=False):
+        return R.argmax(self, dim, keepdim)
+
+    def argmin(self, dim=None, keepdim=False):
+        return R.argmin(self, dim, keepdim)
+
+    # ---- shape ---------------------------------------------------------------------------------
+    def reshape(self, *shape):
+        return S.reshape(self, *shape)
+
+    def view(self, *shape):
+        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
+            return self.to(shape[0])  # view(dtype) is a reinterpretation in PyTorch; see docs
+        return S.view(self, *shape)
+
+    def flatten(self, start_dim=0, end_dim=-1):
+        return S.flatten(self, start_dim, end_dim)
+
+    def squeeze(self, dim=None):
+        return S.squeeze(self, dim)
+
+    def unsqueeze(self, dim):
+        return S.unsqueeze(self, dim)
+
+    def transpose(self, dim0, dim1):
+        return S.transpose(self, dim0, dim1)
+
+    def permute(self, *dims):
+        return S.permute(self, *dims)
+
+    def expand(self, *sizes):
+        return S.expand(self, *sizes)
+
+    def repeat(self, *sizes):
+        return S.repeat(self, *sizes)
+
+    def split(self, split_size_or_sections, dim=0):
+        return S.split(self, split_size_or_sections, dim)
+
+    def chunk(self, chunks, dim=0):
+        return S.chunk(self, chunks, dim)
+
+    def flip(self, dims):
+        return S.flip(self, dims)
+
+    def matmul(self, other):
+        return L.matmul(self, other)
+
+
+class Size(tuple):
+    """A tuple of dimensions, printed like PyTorch's ``torch.Size``."""
+
+    def __repr__(self):
+        return f"Size({list(self)})"
+
+    def numel(self):
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+function.Tensor = Tensor
+
+
+def _sum_to_shape(g, shape):
+    return R.sum_to_shape(g, shape)
