@@ -1,0 +1,31 @@
+"""numba kernels over NumPy ndarrays (no Tensor in sight), each with a NumPy twin.
+
+Every kernel is an ``@numba.njit(cache=True)`` function of plain arrays; the ops in
+``autodiff/ops`` call them.  Each has a slow, obviously-correct NumPy reference named
+``<kernel>_ref`` that the tests compare against.
+
+Compilation is lazy: importing this package compiles nothing; a kernel compiles (or loads
+from numba's on-disk cache, see ``NUMBA_CACHE_DIR``) on its first call.
+
+Threads
+-------
+Parallel kernels (``parallel=True`` with ``prange``) run on numba's thread pool.  Its size
+is ``NUMBA_NUM_THREADS`` (environment variable, read once when numba starts; defaults to
+the number of cores); within that, ``numba.set_num_threads(n)`` lowers it at run time and
+the kernels respect it.  GEMMs never run inside numba (``np.dot`` in ``njit`` would use a
+second OpenBLAS with its own threads); they run in NumPy, whose OpenBLAS threads are set by
+``OPENBLAS_NUM_THREADS``.
+
+The threading layer is set to ``"workqueue"`` here, before any parallel kernel compiles:
+numba's OpenMP layer spins after each parallel region and fights OpenBLAS for the cores
+(2-4x slower end to end on a 2-core machine).  Setting ``NUMBA_THREADING_LAYER`` in the
+environment overrides this choice.
+
+``NUMBA_DISABLE_JIT=1`` turns every kernel into plain Python (slow, but debuggable).
+"""
+import os
+
+import numba
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "workqueue"

@@ -1,0 +1,76 @@
+"""Shared timing helpers for the bench scripts.
+
+Why the protocol (shared PERF-NOTES): OpenBLAS's idle worker busy-waits ~0.1 s after a
+call, so a torch op timed right after a NumPy sgemm runs up to 2x slower.  We therefore
+time candidates in alternating rounds with a short sleep between candidates, after a
+warm-up, and report medians.  Both libraries get 2 threads: ``torch.set_num_threads(2)``
+and ``numba.set_num_threads(2)``.
+"""
+import os
+import statistics
+import time
+
+THREADS = 2
+GAP_S = float(os.environ.get("BENCH_GAP", "0.12"))
+
+
+def setup_threads(n=THREADS):
+    """Give torch (if installed) and numba ``n`` threads; return the torch module or None."""
+    import autodiff.kernels  # noqa: F401  (sets the workqueue threading layer first)
+    import numba
+    numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(n)
+    return torch
+
+
+def _per_call(fn, number):
+    t0 = time.perf_counter()
+    for _ in range(number):
+        fn()
+    return (time.perf_counter() - t0) / number
+
+
+def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.25):
+    """Time each callable in ``candidates`` (name -> fn or None); return name -> median ms.
+
+    ``number`` calls per measurement (chosen from a first timing to take ~``budget_s``
+    when not given).  Rounds alternate between candidates, sleeping ``gap`` seconds
+    before each measurement.
+    """
+    live = {k: f for k, f in candidates.items() if f is not None}
+    numbers = {}
+    for name, fn in live.items():
+        for _ in range(warmup):
+            fn()
+        if number is None:
+            one = _per_call(fn, 1)
+            numbers[name] = max(1, min(200, int(budget_s / max(one, 1e-6))))
+        else:
+            numbers[name] = number
+    samples = {k: [] for k in live}
+    for _ in range(rounds):
+        for name, fn in live.items():
+            time.sleep(gap)
+            samples[name].append(_per_call(fn, numbers[name]))
+    out = {k: None for k in candidates}
+    out.update({k: 1e3 * statistics.median(v) for k, v in samples.items()})
+    return out
+
+
+def fmt(v, width=10, digits=3):
+    if v is None:
+        return "-".rjust(width)
+    return f"{v:{width}.{digits}f}"
+
+
+def print_table(title, rows):
+    """rows: list of (case, ours_ms, torch_ms, numpy_ms); prints ratio ours/torch."""
+    print(f"\n## {title}")
+    print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}")
+    for case, ours, tor, npy in rows:
+        ratio = ours / tor if (ours is not None and tor) else None
+        print(f"{case:<48}{fmt(ours, 11)}{fmt(tor, 11)}{fmt(npy, 11)}{fmt(ratio, 11, 2)}")
