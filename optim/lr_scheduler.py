@@ -31,15 +31,18 @@ def _group_values(optimizer, key):
 
 def _track_step_called(optimizer):
     """Wrap ``optimizer.step`` so the scheduler can warn when it is stepped first."""
-    if getattr(optimizer.step, "_wrapped_by_lr_sched", False):
+    step = optimizer.step
+    if getattr(step, "_wrapped_by_lr_sched", False):
         return
     opt_ref = weakref.ref(optimizer)
-    func = optimizer.step.__func__
+    func = getattr(step, "__func__", None)
 
-    @functools.wraps(func)
+    @functools.wraps(step)
     def wrapper(*args, **kwargs):
         opt = opt_ref()
         opt._opt_called = True
+        if func is None:  # step was already replaced by a plain callable
+            return step(*args, **kwargs)
         return func.__get__(opt, opt.__class__)(*args, **kwargs)
 
     wrapper._wrapped_by_lr_sched = True

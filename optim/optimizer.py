@@ -60,6 +60,13 @@ class _ParamState:
     def __iter__(self):
         return (p for p, _ in self._entries.values())
 
+    def __deepcopy__(self, memo):
+        # ids of the copied parameters differ: re-key through the copies
+        new = _ParamState()
+        for param, state in self._entries.values():
+            new[copy.deepcopy(param, memo)] = copy.deepcopy(state, memo)
+        return new
+
     def get(self, param, default=None):
         entry = self._entries.get(id(param))
         return default if entry is None else entry[1]
@@ -327,7 +334,7 @@ class Optimizer:
 
         id_map = {}
         for g, s in zip(groups, saved_groups):
-            for saved_index, param in zip(s["params"], g["params"]):
+            for saved_index, param in zip(list(s["params"]), g["params"]):
                 id_map[_as_index(saved_index)] = param
 
         state = _ParamState()
@@ -343,6 +350,7 @@ class Optimizer:
 
         new_groups = []
         for group, saved in zip(groups, saved_groups):
+            saved = {key: _python_scalars(value) for key, value in saved.items()}
             saved["params"] = group["params"]
             if "param_names" in group and "param_names" not in saved:
                 saved["param_names"] = group["param_names"]
@@ -368,6 +376,18 @@ def _plain(value):
     return value
 
 
+def _python_scalars(value):
+    """Group options as Python values: a file round trip may give 0-d arrays or NumPy
+    scalars for numbers and arrays for lists."""
+    if isinstance(value, np.ndarray):
+        return value.item() if value.ndim == 0 else value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, list):
+        return [_python_scalars(v) for v in value]
+    return value
+
+
 def _as_index(key):
     # an .npz round trip may turn integer keys into strings
     return int(key) if isinstance(key, (str, np.integer)) else key
@@ -376,6 +396,8 @@ def _as_index(key):
 def _cast_state_value(param, name, value, index):
     if isinstance(value, ad.Tensor):
         value = value.data
+    if isinstance(value, np.generic):
+        return value.item()
     if isinstance(value, np.ndarray):
         if name == "step":
             return value.item() if value.ndim == 0 else value.copy()

@@ -318,3 +318,51 @@ def test_no_warnings_in_a_plain_training_loop():
         for _ in range(3):
             _train(opt, X, Y, w, b, 1)
             sched.step()
+
+
+def _as_if_from_npz(value):
+    """What a file round trip may give back: string keys, 0-d arrays for numbers, arrays
+    for lists of numbers."""
+    if isinstance(value, dict):
+        return {str(k): _as_if_from_npz(v) for k, v in value.items()}
+    if isinstance(value, list) and value and all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in value):
+        return np.array(value)
+    if isinstance(value, list):
+        return [_as_if_from_npz(v) for v in value]
+    if isinstance(value, (bool, int, float)):
+        return np.array(value)
+    return value
+
+
+@pytest.mark.parametrize("opt_class,options", ALL, ids=IDS)
+def test_round_trip_through_file_like_values(opt_class, options):
+    X, Y, w0, b0 = make_problem()
+    w, b = make_params(w0, b0)
+    opt = opt_class([w, b], **options)
+    _train(opt, X, Y, w, b, 3)
+    w2, b2 = make_params(w.data, b.data)
+    resumed = opt_class([w2, b2])
+    resumed.load_state_dict(_as_if_from_npz(opt.state_dict()))
+    group = resumed.param_groups[0]
+    for key, value in opt.param_groups[0].items():
+        if key != "params":
+            assert group[key] == value and type(group[key]) is type(value), key
+    _train(opt, X, Y, w, b, 3)
+    _train(resumed, X, Y, w2, b2, 3)
+    assert np.array_equal(w.data, w2.data) and np.array_equal(b.data, b2.data)
+
+
+def test_deepcopy_of_optimizer_keeps_state_with_copied_parameters():
+    import copy
+    X, Y, w0, b0 = make_problem()
+    w, b = make_params(w0, b0)
+    opt = optim.Adam([w, b], lr=0.1)
+    _train(opt, X, Y, w, b, 2)
+    clone = copy.deepcopy(opt)
+    w2, b2 = clone.param_groups[0]["params"]
+    assert w2 is not w and w2 in clone.state and w not in clone.state
+    np.testing.assert_array_equal(clone.state[w2]["exp_avg"], opt.state[w]["exp_avg"])
+    _train(opt, X, Y, w, b, 2)
+    _train(clone, X, Y, w2, b2, 2)
+    assert np.array_equal(w.data, w2.data)
