@@ -372,7 +372,7 @@ class ReduceLROnPlateau(LRScheduler):
 
     def step(self, metrics, epoch=None):
         """Record this epoch's metric and reduce the lr if it has plateaued."""
-        current = float(metrics)
+        current = float(metrics.item() if hasattr(metrics, "item") else metrics)
         if epoch is None:
             epoch = self.last_epoch + 1
         else:

@@ -204,7 +204,10 @@ class Optimizer:
                 else:
                     if getattr(p.grad, "grad_fn", None) is not None:
                         p.grad = p.grad.detach()
-                    p.grad.data[...] = 0
+                    if p.grad.data.flags.writeable:
+                        p.grad.data[...] = 0
+                    else:  # e.g. a broadcast view: replace it
+                        p.grad = ad.Tensor(np.zeros_like(p.grad.data))
 
     def add_param_group(self, param_group):
         """Add a parameter group (a dict with ``"params"`` and optional options).

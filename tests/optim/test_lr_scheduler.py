@@ -201,3 +201,11 @@ def test_scheduler_warnings_and_errors():
         ReduceLROnPlateau(opt, threshold_mode="sqrt")
     with pytest.raises(ValueError, match="expected 2 min_lrs, got 3"):
         ReduceLROnPlateau(opt, min_lr=[0, 0, 0])
+
+
+def test_reduce_on_plateau_accepts_a_scalar_tensor_metric():
+    opt = _our_optimizer((1.0,))
+    sched = ReduceLROnPlateau(opt, patience=0)
+    sched.step(ad.Tensor(np.array(2.0)))
+    sched.step(ad.Tensor(np.array(3.0)))
+    assert sched.best == 2.0 and sched.get_last_lr() == [0.1]
