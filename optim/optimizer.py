@@ -255,7 +255,7 @@ class Optimizer:
                     "optimizer can only optimize Tensors, but one of the params is "
                     + _typename(param)
                 )
-            if not getattr(param, "is_leaf", True):
+            if not (getattr(param, "is_leaf", True) or getattr(param, "retains_grad", False)):
                 raise ValueError("can't optimize a non-leaf Tensor")
 
         for name, default in self.defaults.items():

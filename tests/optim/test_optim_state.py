@@ -300,6 +300,8 @@ def test_non_leaf_tensor_is_rejected():
     assert not non_leaf.is_leaf
     with pytest.raises(ValueError, match="can't optimize a non-leaf Tensor"):
         optim.SGD([non_leaf], lr=0.1)
+    non_leaf.retain_grad()  # as in PyTorch, a non-leaf that keeps its .grad is allowed
+    assert optim.SGD([non_leaf], lr=0.1).param_groups[0]["params"][0] is non_leaf
 
 
 def test_base_optimizer_step_is_abstract():
