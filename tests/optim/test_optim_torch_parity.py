@@ -146,3 +146,26 @@ def test_closure_steps_match_torch():
 
         assert our_loss == pytest.approx(theirs.step(closure), rel=1e-12)
     _assert_close(w.data, tw.detach().numpy(), "closure")
+
+
+@pytest.mark.parametrize("name,options", CASES,
+                         ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_float32_trajectory_close_to_torch(name, options):
+    """float32 parameters stay float32 and follow torch to float32 round-off."""
+    X, Y, w0, b0 = (a.astype(np.float32) for a in make_problem())
+    w, b = make_params(w0, b0)
+    tw, tb = _torch_params(w0, b0)
+    ours = getattr(optim, name)([w, b], **options)
+    theirs = getattr(torch.optim, name)([tw, tb], foreach=False, **options)
+    for step in range(STEPS):
+        set_grads(X, Y, w, b)
+        _torch_set_grads(X, Y, tw, tb)
+        ours.step()
+        theirs.step()
+    assert w.data.dtype == np.float32 and b.data.dtype == np.float32
+    for state in ours.state.values():
+        for key, value in state.items():
+            if isinstance(value, np.ndarray):
+                assert value.dtype == np.float32, key
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-4, atol=2e-5)
