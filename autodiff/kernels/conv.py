@@ -168,22 +168,29 @@ def _cnhw_to_nchw_kernel(a, out):
 # --------------------------------------------------------------------------- array API
 
 
-def _geometry(x_shape, kernel, stride, padding, dilation):
+def _geometry(x_shape, kernel, stride, padding, dilation, out_hw=None):
+    """(Ho, Wo, Hp, Wp): output size (from PyTorch's formula unless ``out_hw`` fixes it, as a
+    transposed convolution's ``output_padding`` may) and the padded input size."""
     N, C, H, W = x_shape
     kh, kw = kernel
     pt, pb, pl, pr = padding
-    Ho = conv_output_size(H, kh, stride[0], pt, pb, dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], pl, pr, dilation[1])
+    if out_hw is None:
+        Ho = conv_output_size(H, kh, stride[0], pt, pb, dilation[0])
+        Wo = conv_output_size(W, kw, stride[1], pl, pr, dilation[1])
+    else:
+        Ho, Wo = out_hw
     if Ho <= 0 or Wo <= 0:
         raise ValueError(f"conv: input spatial size {(H, W)} too small for kernel {(kh, kw)} "
                          f"with padding {tuple(padding)} and dilation {tuple(dilation)}")
-    return Ho, Wo, H + pt + pb, W + pl + pr
+    Hp = max(H + pt + pb, (Ho - 1) * stride[0] + dilation[0] * (kh - 1) + 1)
+    Wp = max(W + pl + pr, (Wo - 1) * stride[1] + dilation[1] * (kw - 1) + 1)
+    return Ho, Wo, Hp, Wp
 
 
-def im2col(x, kernel, stride, padding, dilation):
+def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     """Unfold ``x`` (N, C, H, W) into columns (C*kh*kw, N*Ho*Wo) ("CNHW" layout)."""
     N, C, H, W = x.shape
-    Ho, Wo, Hp, Wp = _geometry(x.shape, kernel, stride, padding, dilation)
+    Ho, Wo, Hp, Wp = _geometry(x.shape, kernel, stride, padding, dilation, out_hw)
     xp = np.empty((C, N, Hp, Wp), dtype=x.dtype)
     _pad_to_cnhw_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2])
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
@@ -192,10 +199,10 @@ def im2col(x, kernel, stride, padding, dilation):
     return cols
 
 
-def col2im(cols, x_shape, kernel, stride, padding, dilation):
+def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None):
     """Adjoint of :func:`im2col`: sum columns (C*kh*kw, N*Ho*Wo) back into (N, C, H, W)."""
     N, C, H, W = x_shape
-    Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation)
+    Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation, out_hw)
     dxp = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
     _col2im_kernel(np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
                    stride[1], dilation[0], dilation[1], Ho, Wo)
@@ -232,14 +239,18 @@ def _check(x_shape, w_shape, groups):
             f"with groups={groups}")
 
 
-def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
-    """Cross-correlation: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo)."""
+def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                   out_hw=None, cols=None):
+    """Cross-correlation: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo).
+
+    ``cols`` may pass ``im2col(x)`` already computed (it is reused by the weight gradient).
+    """
     _check(x.shape, w.shape, groups)
     N, C, H, W = x.shape
     O, Cg, kh, kw = w.shape
-    Ho = conv_output_size(H, kh, stride[0], padding[0], padding[1], dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1])
-    cols = im2col(x, (kh, kw), stride, padding, dilation)
+    Ho, Wo, _, _ = _geometry(x.shape, (kh, kw), stride, padding, dilation, out_hw)
+    if cols is None:
+        cols = im2col(x, (kh, kw), stride, padding, dilation, out_hw)
     G = groups
     wm = np.ascontiguousarray(w).reshape(G, O // G, Cg * kh * kw)
     out = np.matmul(wm, cols.reshape(G, Cg * kh * kw, N * Ho * Wo))
@@ -262,7 +273,7 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     wm = np.ascontiguousarray(w).reshape(G, O // G, Cg * kh * kw)
     dcols = np.matmul(wm.transpose(0, 2, 1), g_cnhw.reshape(G, O // G, NL))
     return col2im(dcols.reshape(G * Cg * kh * kw, NL), x_shape, (kh, kw), stride, padding,
-                  dilation)
+                  dilation, tuple(g.shape[2:]))
 
 
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
@@ -272,7 +283,7 @@ def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     O, Cg, kh, kw = w_shape
     G = groups
     if cols is None:
-        cols = im2col(x, (kh, kw), stride, padding, dilation)
+        cols = im2col(x, (kh, kw), stride, padding, dilation, tuple(g.shape[2:]))
     if g_cnhw is None:
         g_cnhw = nchw_to_cnhw(g)
     NL = g_cnhw.shape[1]
@@ -291,17 +302,20 @@ def _window(a, ki, kj, Ho, Wo, stride, dilation):
              kj * dw: kj * dw + sw * (Wo - 1) + 1: sw]
 
 
-def _pad(x, padding):
+def _pad(x, padding, Hp=None, Wp=None):
     pt, pb, pl, pr = padding
+    H, W = x.shape[2:]
+    pb = pb if Hp is None else Hp - H - pt
+    pr = pr if Wp is None else Wp - W - pl
     return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
 
 
-def conv2d_forward_ref(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1):
+def conv2d_forward_ref(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                       out_hw=None):
     N, C, H, W = x.shape
     O, Cg, kh, kw = w.shape
-    Ho = conv_output_size(H, kh, stride[0], padding[0], padding[1], dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1])
-    xp = _pad(x, padding)
+    Ho, Wo, Hp, Wp = _geometry(x.shape, (kh, kw), stride, padding, dilation, out_hw)
+    xp = _pad(x, padding, Hp, Wp)
     Og = O // groups
     out = np.zeros((N, O, Ho, Wo), dtype=np.result_type(x, w))
     for gi in range(groups):
@@ -318,10 +332,10 @@ def conv2d_backward_input_ref(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0)
                               dilation=(1, 1), groups=1):
     N, C, H, W = x_shape
     O, Cg, kh, kw = w.shape
-    Ho, Wo = g.shape[2:]
+    Ho, Wo, Hp, Wp = _geometry(x_shape, (kh, kw), stride, padding, dilation, g.shape[2:])
     pt, pb, pl, pr = padding
     Og = O // groups
-    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=np.result_type(g, w))
+    dxp = np.zeros((N, C, Hp, Wp), dtype=np.result_type(g, w))
     for gi in range(groups):
         dxs = dxp[:, gi * Cg:(gi + 1) * Cg]
         for ki in range(kh):
@@ -335,8 +349,8 @@ def conv2d_backward_input_ref(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0)
 def conv2d_backward_weight_ref(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
                                dilation=(1, 1), groups=1):
     O, Cg, kh, kw = w_shape
-    Ho, Wo = g.shape[2:]
-    xp = _pad(x, padding)
+    Ho, Wo, Hp, Wp = _geometry(x.shape, (kh, kw), stride, padding, dilation, g.shape[2:])
+    xp = _pad(x, padding, Hp, Wp)
     Og = O // groups
     dw = np.zeros(w_shape, dtype=np.result_type(x, g))
     for gi in range(groups):

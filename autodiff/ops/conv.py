@@ -1,0 +1,301 @@
+"""Convolutions: conv1d, conv2d, conv_transpose2d.
+
+Three ops close over each other under differentiation, so gradients of any order work:
+
+* ``Conv2d(x, w)``               out = x (*) w              (cross-correlation)
+* ``ConvBackwardInput(g, w)``    gx = "x-gradient of conv"   (= transposed convolution)
+* ``ConvBackwardWeight(x, g)``   gw = "w-gradient of conv"
+
+All three are bilinear and share one identity, <gy, conv(x, w)> = <bwd_input(gy, w), x> =
+<bwd_weight(x, gy), w>, from which each backward below is read off.  The numerical work is
+in ``autodiff.kernels.conv`` (im2col + NumPy GEMMs).
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..function import Op
+from .. import engine as _engine
+from .. import function as _f
+from ..kernels import conv as K
+from . import shape as S
+
+__all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2d",
+           "conv_transpose1d", "conv_transpose2d"]
+
+# stride (sh, sw), padding (top, bottom, left, right), dilation (dh, dw), groups,
+# out_hw: fixed output size of the forward conv or None (PyTorch's formula)
+Geometry = namedtuple("Geometry", "stride padding dilation groups out_hw")
+
+
+class _GradLayout:
+    """Shares g's (O, N*Ho*Wo) layout between the two backward ops of one conv node."""
+
+    __slots__ = ("src", "cnhw")
+
+    def __init__(self):
+        self.src = None
+        self.cnhw = None
+
+    def get(self, g):
+        if self.src is not g:
+            self.src = g
+            self.cnhw = K.nchw_to_cnhw(g)
+        return self.cnhw
+
+
+def _same_dtype(*arrays):
+    dt = np.result_type(*arrays)
+    return [a if a.dtype == dt else a.astype(dt) for a in arrays]
+
+
+class Conv2d(Op):
+    """out = x (*) w + b:  x (N, C, H, W), w (O, C/groups, kh, kw), b (O,) or None;
+    dx = ConvBackwardInput(g, w), dw = ConvBackwardWeight(x, g), db = sum of g over N, H, W"""
+
+    @staticmethod
+    def forward(ctx, x, w, b, geom, keep_cols=False):
+        x, w = _same_dtype(x, w)
+        s, p, d, groups, out_hw = geom
+        kh, kw = w.shape[2:]
+        cols = K.im2col(x, (kh, kw), s, p, d, out_hw)
+        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols)
+        if b is not None:
+            out += b.astype(out.dtype, copy=False).reshape(1, -1, 1, 1)
+        ctx.geom = geom
+        if keep_cols:
+            ctx.cols = cols  # reused by the weight gradient (saves one im2col)
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        layout = _GradLayout()
+        gx = gw = gb = None
+        if needs[0]:
+            gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, layout)
+        if needs[1]:
+            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, layout,
+                                          ctx.__dict__.get("cols"))
+        if len(needs) > 2 and needs[2]:
+            gb = grad_out.sum((0, 2, 3))
+        return gx, gw, gb, None, None
+
+
+class ConvBackwardInput(Op):
+    """gx = conv2d's input gradient for g (N, O, Ho, Wo), w -> x_shape (a transposed conv);
+    d/dg = Conv2d(gg, w), d/dw = ConvBackwardWeight(gg, g)"""
+
+    @staticmethod
+    def forward(ctx, g, w, x_shape, geom, layout=None):
+        g, w = _same_dtype(g, w)
+        s, p, d, groups, _ = geom
+        gc = layout.get(g) if layout is not None else None
+        ctx.geom = geom
+        ctx.save_for_backward(g, w)
+        return K.conv2d_backward_input(g, w, tuple(x_shape), s, p, d, groups, g_cnhw=gc)
+
+    @staticmethod
+    def backward(ctx, gg):
+        g, w = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        geom = ctx.geom._replace(out_hw=tuple(g.shape[2:]))
+        dg = Conv2d.apply(gg, w, None, geom) if needs[0] else None
+        dw = ConvBackwardWeight.apply(gg, g, w.shape, geom) if needs[1] else None
+        return dg, dw, None, None, None
+
+
+class ConvBackwardWeight(Op):
+    """gw = conv2d's weight gradient for x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape;
+    d/dx = ConvBackwardInput(g, gg), d/dg = Conv2d(x, gg)"""
+
+    @staticmethod
+    def forward(ctx, x, g, w_shape, geom, layout=None, cols=None):
+        x, g = _same_dtype(x, g)
+        s, p, d, groups, _ = geom
+        gc = layout.get(g) if layout is not None else None
+        ctx.geom = geom
+        ctx.save_for_backward(x, g)
+        return K.conv2d_backward_weight(x, g, tuple(w_shape), s, p, d, groups, g_cnhw=gc,
+                                        cols=cols)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, g = ctx.saved_tensors
+        needs = ctx.needs_input_grad
+        geom = ctx.geom._replace(out_hw=tuple(g.shape[2:]))
+        dx = ConvBackwardInput.apply(g, gg, x.shape, geom) if needs[0] else None
+        dg = Conv2d.apply(x, gg, None, geom) if needs[1] else None
+        return dx, dg, None, None, None, None
+
+
+# --------------------------------------------------------------------------- functional forms
+
+
+def _tuple(v, n, name):
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) != n:
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v}")
+    return v
+
+
+def _as_tensor(t, name):
+    T = _f.Tensor
+    if isinstance(t, T):
+        return t
+    if isinstance(t, np.ndarray):
+        return T._make(t)
+    raise TypeError(f"{name} must be a Tensor, got {type(t).__name__}")
+
+
+def _padding(padding, kernel, dilation, stride, name):
+    """Normalise padding to (top, bottom, left, right) for a 2-D conv."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding == "same":
+            if stride != (1, 1):
+                raise ValueError(f"{name}: padding='same' is not supported for strided "
+                                 "convolutions")
+            pads = []
+            for k, d in zip(kernel, dilation):
+                total = d * (k - 1)
+                pads += [total // 2, total - total // 2]
+            return tuple(pads)
+        raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
+                         "'valid' or 'same'")
+    ph, pw = _tuple(padding, 2, "padding")
+    if ph < 0 or pw < 0:
+        raise ValueError(f"{name}: negative padding is not supported")
+    return (ph, ph, pw, pw)
+
+
+def _check_conv(x, w, b, groups, name, dims):
+    if x.ndim != dims + 2:
+        raise ValueError(f"{name}: expected a {dims + 2}-D input (batched) or {dims + 1}-D "
+                         f"(unbatched), got shape {tuple(x.shape)}")
+    if w.ndim != dims + 2:
+        raise ValueError(f"{name}: expected a {dims + 2}-D weight, got shape {tuple(w.shape)}")
+    if groups <= 0:
+        raise ValueError(f"{name}: groups must be a positive integer")
+    if b is not None and (b.ndim != 1):
+        raise ValueError(f"{name}: bias must be 1-D, got shape {tuple(b.shape)}")
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """2-D cross-correlation, PyTorch's ``conv2d``.
+
+    input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,) or None;
+    padding an int, a pair, ``'same'`` or ``'valid'``.  Returns (N, O, Ho, Wo).
+    """
+    x = _as_tensor(input, "input")
+    w = _as_tensor(weight, "weight")
+    b = None if bias is None else _as_tensor(bias, "bias")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = S.unsqueeze(x, 0)
+    _check_conv(x, w, b, groups, "conv2d", 2)
+    stride = _tuple(stride, 2, "stride")
+    dilation = _tuple(dilation, 2, "dilation")
+    kernel = tuple(w.shape[2:])
+    pads = _padding(padding, kernel, dilation, stride, "conv2d")
+    if x.shape[1] != w.shape[1] * groups or w.shape[0] % groups:
+        raise ValueError(f"conv2d: input shape {tuple(x.shape)} and weight shape "
+                         f"{tuple(w.shape)} do not fit with groups={groups} (expected "
+                         f"{w.shape[1] * groups} input channels)")
+    if b is not None and b.shape[0] != w.shape[0]:
+        raise ValueError(f"conv2d: bias shape {tuple(b.shape)} does not fit weight shape "
+                         f"{tuple(w.shape)}")
+    if min(stride) <= 0 or min(dilation) <= 0:
+        raise ValueError("conv2d: stride and dilation must be positive")
+    geom = Geometry(stride, pads, dilation, int(groups), None)
+    keep_cols = _engine.is_grad_enabled() and w.requires_grad
+    out = Conv2d.apply(x, w, b, geom, keep_cols)
+    return S.squeeze(out, 0) if unbatched else out
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """1-D cross-correlation, PyTorch's ``conv1d``: input (N, C, L) or (C, L),
+    weight (O, C/groups, k), bias (O,) or None -> (N, O, Lo)."""
+    x = _as_tensor(input, "input")
+    w = _as_tensor(weight, "weight")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = S.unsqueeze(x, 0)
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"conv1d: expected input (N, C, L) and weight (O, C/groups, k), got "
+                         f"shapes {tuple(x.shape)} and {tuple(w.shape)}")
+    if isinstance(padding, str):
+        pad2 = padding
+    else:
+        pad2 = (0, _tuple(padding, 1, "padding")[0])
+    out = conv2d(S.unsqueeze(x, 2), S.unsqueeze(w, 2), bias, (1, _tuple(stride, 1, "stride")[0]),
+                 pad2, (1, _tuple(dilation, 1, "dilation")[0]), groups)
+    out = S.squeeze(out, 2)
+    return S.squeeze(out, 0) if unbatched else out
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """2-D transposed convolution, PyTorch's ``conv_transpose2d``.
+
+    input (N, C_in, H, W) or unbatched; weight (C_in, C_out/groups, kh, kw); bias (C_out,).
+    Output size ``(H - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1``.
+    """
+    x = _as_tensor(input, "input")
+    w = _as_tensor(weight, "weight")
+    b = None if bias is None else _as_tensor(bias, "bias")
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = S.unsqueeze(x, 0)
+    _check_conv(x, w, b, groups, "conv_transpose2d", 2)
+    stride = _tuple(stride, 2, "stride")
+    dilation = _tuple(dilation, 2, "dilation")
+    ph, pw = _tuple(padding, 2, "padding")
+    oph, opw = _tuple(output_padding, 2, "output_padding")
+    if x.shape[1] != w.shape[0] or w.shape[0] % groups:
+        raise ValueError(f"conv_transpose2d: input shape {tuple(x.shape)} and weight shape "
+                         f"{tuple(w.shape)} do not fit with groups={groups}")
+    for op_, s_, d_ in ((oph, stride[0], dilation[0]), (opw, stride[1], dilation[1])):
+        if not (op_ < s_ or op_ < d_) or op_ < 0:
+            raise ValueError("conv_transpose2d: output padding must be smaller than either "
+                             f"stride or dilation (got output_padding {(oph, opw)}, stride "
+                             f"{stride}, dilation {dilation})")
+    N, _, H, W = x.shape
+    kh, kw = w.shape[2:]
+    C_out = w.shape[1] * groups
+    Ho = (H - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + oph + 1
+    Wo = (W - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + opw + 1
+    if Ho <= 0 or Wo <= 0:
+        raise ValueError(f"conv_transpose2d: output size {(Ho, Wo)} is too small")
+    if b is not None and b.shape[0] != C_out:
+        raise ValueError(f"conv_transpose2d: bias shape {tuple(b.shape)} does not fit "
+                         f"{C_out} output channels")
+    geom = Geometry(stride, (ph, ph, pw, pw), dilation, int(groups), (H, W))
+    out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom)
+    if b is not None:
+        out = out + S.reshape(b, (1, C_out, 1, 1))
+    return S.squeeze(out, 0) if unbatched else out
+
+
+def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """1-D transposed convolution: input (N, C_in, L), weight (C_in, C_out/groups, k)."""
+    x = _as_tensor(input, "input")
+    w = _as_tensor(weight, "weight")
+    unbatched = x.ndim == 2
+    if unbatched:
+        x = S.unsqueeze(x, 0)
+    one = lambda v, n: (1 if n != "output_padding" else 0, _tuple(v, 1, n)[0])  # noqa: E731
+    out = conv_transpose2d(S.unsqueeze(x, 2), S.unsqueeze(w, 2), bias, one(stride, "stride"),
+                           (0, _tuple(padding, 1, "padding")[0]),
+                           one(output_padding, "output_padding"), groups,
+                           one(dilation, "dilation"))
+    out = S.squeeze(out, 2)
+    return S.squeeze(out, 0) if unbatched else out
