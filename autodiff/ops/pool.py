@@ -1,0 +1,197 @@
+"""Pooling: max_pool1d, max_pool2d, avg_pool1d, avg_pool2d.
+
+Max pooling is a gather at the window maxima, which are fixed once the forward has found
+them, so its derivatives of every order are a pair of linear ops that are each other's
+adjoint: ``MaxPoolScatter`` (dx = g put back at the maxima) and ``MaxPoolGather``.
+Average pooling likewise pairs ``AvgPool2d`` with its adjoint ``AvgPoolBackward``.
+Kernels: ``autodiff.kernels.pool``.
+"""
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..function import Op
+from .. import function as _f
+from ..kernels import pool as K
+from . import shape as S
+
+__all__ = ["MaxPool2d", "MaxPoolScatter", "MaxPoolGather", "AvgPool2d", "AvgPoolBackward",
+           "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]
+
+MaxGeometry = namedtuple("MaxGeometry", "kernel stride padding dilation ceil_mode")
+AvgGeometry = namedtuple("AvgGeometry",
+                         "kernel stride padding ceil_mode count_include_pad divisor_override")
+
+
+class MaxPool2d(Op):
+    """out = max of x (N, C, H, W) over each window;  dx = MaxPoolScatter(g) at the argmax"""
+
+    @staticmethod
+    def forward(ctx, x, geom, box=None):
+        k, s, p, d, ceil_mode = geom
+        out, loc = K.max_pool2d_forward(x, k, s, p, d, ceil_mode)
+        ctx.geom, ctx.loc, ctx.x_shape = geom, loc, x.shape
+        if box is not None:
+            box.append(loc)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return MaxPoolScatter.apply(grad_out, ctx.loc, ctx.geom, ctx.x_shape), None, None
+
+
+class MaxPoolScatter(Op):
+    """dx (x_shape) = g (N, C, Ho, Wo) added at the stored window maxima;
+    d/dg = MaxPoolGather(gg)"""
+
+    @staticmethod
+    def forward(ctx, g, loc, geom, x_shape):
+        k, s, p, d, _ = geom
+        ctx.geom, ctx.loc, ctx.x_shape = geom, loc, x_shape
+        return K.max_pool2d_backward(g, loc, x_shape, k, s, p, d)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaxPoolGather.apply(gg, ctx.loc, ctx.geom, ctx.x_shape), None, None, None
+
+
+class MaxPoolGather(Op):
+    """out (N, C, Ho, Wo) = x at the stored window maxima;  dx = MaxPoolScatter(g)"""
+
+    @staticmethod
+    def forward(ctx, x, loc, geom, x_shape):
+        k, s, p, d, _ = geom
+        ctx.geom, ctx.loc, ctx.x_shape = geom, loc, x_shape
+        return K.max_pool2d_gather(x, loc, k, s, p, d)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return MaxPoolScatter.apply(grad_out, ctx.loc, ctx.geom, ctx.x_shape), None, None, None
+
+
+class AvgPool2d(Op):
+    """out = mean of x (N, C, H, W) over each window;  dx = AvgPoolBackward(g)"""
+
+    @staticmethod
+    def forward(ctx, x, geom):
+        ctx.geom, ctx.x_shape = geom, x.shape
+        return K.avg_pool2d_forward(x, *geom)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return AvgPoolBackward.apply(grad_out, ctx.geom, ctx.x_shape), None
+
+
+class AvgPoolBackward(Op):
+    """dx (x_shape) = g (N, C, Ho, Wo) spread evenly over each window;  d/dg = AvgPool2d(gg)"""
+
+    @staticmethod
+    def forward(ctx, g, geom, x_shape):
+        ctx.geom = geom
+        return K.avg_pool2d_backward(g, x_shape, *geom)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return AvgPool2d.apply(gg, ctx.geom), None, None
+
+
+# --------------------------------------------------------------------------- functional forms
+
+
+def _tuple(v, n, name):
+    if isinstance(v, (int, np.integer)):
+        return (int(v),) * n
+    v = tuple(int(a) for a in v)
+    if len(v) == 1 and n > 1:
+        v = v * n
+    if len(v) != n:
+        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v}")
+    return v
+
+
+def _input(x, name, dims):
+    T = _f.Tensor
+    if isinstance(x, np.ndarray):
+        x = T._make(x)
+    if not isinstance(x, T):
+        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    if x.ndim not in (dims + 1, dims + 2):
+        raise ValueError(f"{name}: expected a {dims + 1}-D or {dims + 2}-D input, got shape "
+                         f"{tuple(x.shape)}")
+    return x
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """2-D max pooling, PyTorch's ``max_pool2d``: input (N, C, H, W) or (C, H, W).
+
+    ``stride`` defaults to ``kernel_size``; implicit padding is -inf.  With
+    ``return_indices`` also returns the int64 flat index of each maximum in its H*W plane.
+    """
+    x = _input(input, "max_pool2d", 2)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = S.unsqueeze(x, 0)
+    k = _tuple(kernel_size, 2, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 2, "stride")
+    geom = MaxGeometry(k, s, _tuple(padding, 2, "padding"), _tuple(dilation, 2, "dilation"),
+                       bool(ceil_mode))
+    box = []
+    out = MaxPool2d.apply(x, geom, box)
+    if unbatched:
+        out = S.squeeze(out, 0)
+    if not return_indices:
+        return out
+    idx = K.max_pool2d_indices(box[0], x.shape, k, s, geom.padding, geom.dilation)
+    if unbatched:
+        idx = idx[0]
+    return out, _f.Tensor._make(idx)
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """1-D max pooling, PyTorch's ``max_pool1d``: input (N, C, L) or (C, L)."""
+    x = _input(input, "max_pool1d", 1)
+    k = _tuple(kernel_size, 1, "kernel_size")[0]
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 1, "stride")[0]
+    res = max_pool2d(S.unsqueeze(x, -2), (1, k), (1, s), (0, _tuple(padding, 1, "padding")[0]),
+                     (1, _tuple(dilation, 1, "dilation")[0]), ceil_mode, return_indices)
+    if return_indices:
+        out, idx = res
+        return S.squeeze(out, -2), _f.Tensor._make(idx.data[..., 0, :])
+    return S.squeeze(res, -2)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """2-D average pooling, PyTorch's ``avg_pool2d``: input (N, C, H, W) or (C, H, W)."""
+    x = _input(input, "avg_pool2d", 2)
+    unbatched = x.ndim == 3
+    if unbatched:
+        x = S.unsqueeze(x, 0)
+    k = _tuple(kernel_size, 2, "kernel_size")
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 2, "stride")
+    if divisor_override is not None and int(divisor_override) == 0:
+        raise ValueError("avg_pool2d: divisor must be not zero")
+    geom = AvgGeometry(k, s, _tuple(padding, 2, "padding"), bool(ceil_mode),
+                       bool(count_include_pad),
+                       None if divisor_override is None else int(divisor_override))
+    out = AvgPool2d.apply(x, geom)
+    return S.squeeze(out, 0) if unbatched else out
+
+
+def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True):
+    """1-D average pooling, PyTorch's ``avg_pool1d``: input (N, C, L) or (C, L)."""
+    x = _input(input, "avg_pool1d", 1)
+    k = _tuple(kernel_size, 1, "kernel_size")[0]
+    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
+        _tuple(stride, 1, "stride")[0]
+    out = avg_pool2d(S.unsqueeze(x, -2), (1, k), (1, s), (0, _tuple(padding, 1, "padding")[0]),
+                     ceil_mode, count_include_pad)
+    return S.squeeze(out, -2)
