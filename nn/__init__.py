@@ -1,8 +1,24 @@
-"""nn: PyTorch-style neural-network layers built on autodiff (``import nn``)."""
+"""nn: PyTorch-style neural-network layers built on autodiff (``import nn``).
+
+    import autodiff as ad, nn
+    import nn.functional as F
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
+    loss = F.cross_entropy(model(x), y)
+"""
 from __future__ import annotations
 
-from . import functional, init
+from . import functional, init, utils
+from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SELU, Sigmoid,
+                         SiLU, Softmax, Softplus, Tanh)
 from .container import ModuleDict, ModuleList, Sequential
+from .conv import Conv1d, Conv2d, ConvTranspose2d
+from .dropout import Dropout
 from .linear import Flatten, Identity, Linear, Unflatten
+from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
+                   MultiMarginLoss, NLLLoss, SmoothL1Loss)
 from .module import Module
+from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter
+from .pool import AvgPool2d, MaxPool1d, MaxPool2d
+from .serialization import load, save
+from .sparse import Embedding

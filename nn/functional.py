@@ -1,25 +1,634 @@
-"""Functional forms of the layers, activations and losses (``import nn.functional as F``)."""
+"""Functional forms of the layers, activations and losses (``import nn.functional as F``).
+
+Signatures, defaults and semantics follow ``torch.nn.functional``. Convolution, pooling,
+softmax/log-softmax and the fused cross-entropy/NLL losses are the engine's ops
+(``autodiff.ops.conv``, ``pool``, ``loss``); everything else here is composed from engine ops
+(so double backward works) or, for erf, softplus and probability BCE, from ``nn._ops``.
+"""
 from __future__ import annotations
 
-import autodiff as ad
+import math
+import numbers
+import warnings
+
+import numpy as np
+
+from autodiff import random as _random
+from autodiff.engine import no_grad
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L
+from autodiff.ops import reduce as R
+from autodiff.ops import shape as S
 from autodiff.tensor import Tensor
+
+from . import _ops
+
+__all__ = [
+    "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
+    "dropout", "softmax", "log_softmax", "batch_norm", "layer_norm", "embedding", "one_hot",
+    "pad", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softplus", "silu",
+    "logsigmoid", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
+    "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
+]
+
+
+def _tensor(x, op):
+    if isinstance(x, Tensor):
+        return x
+    if isinstance(x, (np.ndarray, numbers.Number, list)):
+        return Tensor._make(np.asarray(x))
+    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
+
+
+# ---------------------------------------------------------------------------------------------
+# linear, convolution, pooling
 
 
 def linear(input, weight, bias=None):
-    """``input @ weight.T + bias``: input (*, in), weight (out, in), bias (out,)."""
+    """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
+    bias (out_features,) -> (*, out_features)."""
+    input = _tensor(input, "linear")
+    if input.shape[-1:] != weight.shape[-1:]:
+        raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
+                         f"shape {tuple(weight.shape)} (last dims must match)")
     out = L.matmul(input, weight.T)
     return out if bias is None else out + bias
 
 
+def _ntuple(x, n, name="argument"):
+    if isinstance(x, (tuple, list)):
+        if len(x) != n:
+            raise ValueError(f"expected {name} to be a single int or a tuple of {n} ints, "
+                             f"got {tuple(x)}")
+        return tuple(int(v) for v in x)
+    return (int(x),) * n
+
+
+def _same_padding(op, weight_shape, n, dilation, stride):
+    """PyTorch's padding='same': total dilation*(k-1), left half (rounded down) first."""
+    if any(s != 1 for s in stride):
+        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
+    left, right = [], []
+    for d, k in zip(dilation, weight_shape[-n:]):
+        total = d * (k - 1)
+        left.append(total // 2)
+        right.append(total - total // 2)
+    return tuple(left), tuple(right)
+
+
+def _conv_nd(op, fn, input, weight, bias, stride, padding, dilation, groups, n):
+    stride = _ntuple(stride, n, "stride")
+    dilation = _ntuple(dilation, n, "dilation")
+    if isinstance(padding, str):
+        if padding == "valid":
+            padding = (0,) * n
+        elif padding == "same":
+            left, right = _same_padding(op, weight.shape, n, dilation, stride)
+            if left != right:
+                # asymmetric: the extra element goes on the right/bottom (as PyTorch)
+                extra = []
+                for l_, r_ in reversed(list(zip(left, right))):
+                    extra += [0, r_ - l_]
+                input = pad(input, tuple(extra))
+            padding = left
+        else:
+            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
+                             "'valid', 'same'")
+    else:
+        padding = _ntuple(padding, n, "padding")
+    return fn(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """input (N, C_in, L) or (C_in, L), weight (C_out, C_in/groups, k) -> (N, C_out, L_out).
+    ``padding``: int, 1-tuple, 'valid' or 'same'."""
+    from autodiff.ops.conv import conv1d as _conv1d
+    return _conv_nd("conv1d", _conv1d, input, weight, bias, stride, padding, dilation, groups, 1)
+
+
+def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
+    """input (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in/groups, kH, kW)
+    -> (N, C_out, H_out, W_out). ``padding``: int, 2-tuple, 'valid' or 'same'."""
+    from autodiff.ops.conv import conv2d as _conv2d
+    return _conv_nd("conv2d", _conv2d, input, weight, bias, stride, padding, dilation, groups, 2)
+
+
+def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
+                     dilation=1):
+    """input (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW) -> (N, C_out, H_out, W_out)."""
+    from autodiff.ops.conv import conv_transpose2d as _convt
+    return _convt(input, weight, bias, _ntuple(stride, 2, "stride"),
+                  _ntuple(padding, 2, "padding"), _ntuple(output_padding, 2, "output_padding"),
+                  groups, _ntuple(dilation, 2, "dilation"))
+
+
+def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """input (N, C, L) or (C, L)."""
+    from autodiff.ops.pool import max_pool1d as _mp1
+    return _mp1(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
+               return_indices=False):
+    """input (N, C, H, W) or (C, H, W)."""
+    from autodiff.ops.pool import max_pool2d as _mp2
+    return _mp2(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices)
+
+
+def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
+               count_include_pad=True, divisor_override=None):
+    """input (N, C, H, W) or (C, H, W)."""
+    from autodiff.ops.pool import avg_pool2d as _ap2
+    return _ap2(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
+                divisor_override)
+
+
+# ---------------------------------------------------------------------------------------------
+# activations
+
+
 def relu(input, inplace=False):
-    return E.relu(input)
+    """max(x, 0). ``inplace`` is accepted and ignored (always out of place)."""
+    return E.relu(_tensor(input, "relu"))
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    """x if x > 0 else negative_slope * x."""
+    input = _tensor(input, "leaky_relu")
+    return E.where(input.data > 0, input, input * negative_slope)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+    input = _tensor(input, "elu")
+    neg = E.minimum(input, 0.0)  # exp never sees a large positive value
+    return E.where(input.data > 0, input, (E.exp(neg) - 1) * alpha)
+
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def selu(input, inplace=False):
+    """scale * elu(x, alpha) with PyTorch's constants."""
+    return elu(input, _SELU_ALPHA) * _SELU_SCALE
+
+
+def gelu(input, approximate="none"):
+    """x * Phi(x) (``approximate='none'``) or its tanh approximation (``'tanh'``)."""
+    input = _tensor(input, "gelu")
+    if approximate == "none":
+        return input * (_ops.erf(input * (1 / math.sqrt(2.0))) + 1) * 0.5
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
+        return input * (E.tanh(inner) + 1) * 0.5
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def sigmoid(input):
-    return E.sigmoid(input)
+    return E.sigmoid(_tensor(input, "sigmoid"))
 
 
 def tanh(input):
-    return E.tanh(input)
+    return E.tanh(_tensor(input, "tanh"))
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    """log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold."""
+    return _ops.softplus(_tensor(input, "softplus"), beta, threshold)
+
+
+def silu(input, inplace=False):
+    """x * sigmoid(x)."""
+    input = _tensor(input, "silu")
+    return input * E.sigmoid(input)
+
+
+def logsigmoid(input):
+    """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
+    return -_ops.softplus(-_tensor(input, "logsigmoid"), 1.0, None)
+
+
+def _softmax_dim(ndim):
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (stable: the max is subtracted first)."""
+    from autodiff.ops.loss import softmax as _softmax
+    input = _tensor(input, "softmax")
+    if dim is None:
+        warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the "
+                      "call to include dim=X as an argument.", stacklevel=_stacklevel)
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _softmax(input, dim)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along ``dim``."""
+    from autodiff.ops.loss import log_softmax as _log_softmax
+    input = _tensor(input, "log_softmax")
+    if dim is None:
+        warnings.warn("Implicit dimension choice for log_softmax has been deprecated. Change "
+                      "the call to include dim=X as an argument.", stacklevel=_stacklevel)
+        dim = _softmax_dim(input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _log_softmax(input, dim)
+
+
+# ---------------------------------------------------------------------------------------------
+# dropout, normalisation, embedding, one_hot, pad
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    """Inverted dropout: zero each element with probability ``p`` and scale the rest by
+    1/(1-p) while training; the identity otherwise. Draws from ``ad.manual_seed``'s stream."""
+    if not isinstance(p, numbers.Number) or isinstance(p, bool) or p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    input = _tensor(input, "dropout")
+    if not training or p == 0.0:
+        return input
+    if p == 1.0:
+        return input * Tensor._make(np.zeros((), dtype=input.dtype))
+    keep = _random.generator().random(input.shape) >= p
+    scale = np.asarray(keep, dtype=input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
+    return input * Tensor._make(scale)
+
+
+def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,
+               momentum=0.1, eps=1e-5):
+    """Normalise over every dim but 1 (channels): (N, C), (N, C, L), (N, C, H, W).
+
+    Training uses the batch statistics (biased variance) and, when running buffers are given,
+    updates them in place: ``running = (1 - momentum) running + momentum stat`` with the
+    unbiased variance. Evaluation uses the running statistics.
+    """
+    input = _tensor(input, "batch_norm")
+    if input.ndim < 2:
+        raise ValueError(f"batch_norm: expected input with at least 2 dims (N, C, ...), got "
+                         f"shape {tuple(input.shape)}")
+    C = input.shape[1]
+    axes = (0,) + tuple(range(2, input.ndim))
+    bshape = (1, C) + (1,) * (input.ndim - 2)
+    for name, t in (("running_mean", running_mean), ("running_var", running_var),
+                    ("weight", weight), ("bias", bias)):
+        if t is not None and tuple(t.shape) != (C,):
+            raise ValueError(f"batch_norm: {name} of shape {tuple(t.shape)} does not fit input "
+                             f"of shape {tuple(input.shape)} (expected ({C},))")
+    if training:
+        n = input.data.size // C
+        if n <= 1:
+            raise ValueError(f"Expected more than 1 value per channel when training, got input "
+                             f"size {list(input.shape)}")
+        mean = R.mean(input, axes, keepdim=True)
+        d = input - mean
+        var = R.mean(d * d, axes, keepdim=True)
+        if running_mean is not None or running_var is not None:
+            with no_grad():
+                m = momentum
+                if running_mean is not None:
+                    rm = running_mean.data
+                    rm[...] = (1 - m) * rm + m * mean.data.reshape(C)
+                    running_mean._version += 1
+                if running_var is not None:
+                    rv = running_var.data
+                    rv[...] = (1 - m) * rv + m * var.data.reshape(C) * (n / (n - 1))
+                    running_var._version += 1
+        out = d * (var + eps) ** -0.5
+    else:
+        if running_mean is None or running_var is None:
+            raise ValueError("batch_norm: running_mean and running_var are required when "
+                             "training=False")
+        rm = running_mean.data.reshape(bshape)
+        inv = (1.0 / np.sqrt(running_var.data.reshape(bshape) + eps)).astype(input.dtype)
+        out = (input - Tensor._make(rm.astype(input.dtype))) * Tensor._make(inv)
+    if weight is not None:
+        out = out * weight.reshape(bshape)
+    if bias is not None:
+        out = out + bias.reshape(bshape)
+    return out
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    """Normalise over the last ``len(normalized_shape)`` dims (biased variance)."""
+    input = _tensor(input, "layer_norm")
+    if isinstance(normalized_shape, numbers.Integral):
+        normalized_shape = (int(normalized_shape),)
+    normalized_shape = tuple(normalized_shape)
+    k = len(normalized_shape)
+    if tuple(input.shape[input.ndim - k:]) != normalized_shape or input.ndim < k:
+        raise ValueError(f"layer_norm: input of shape {tuple(input.shape)} does not end with "
+                         f"normalized_shape {normalized_shape}")
+    axes = tuple(range(input.ndim - k, input.ndim))
+    mean = R.mean(input, axes, keepdim=True)
+    d = input - mean
+    var = R.mean(d * d, axes, keepdim=True)
+    out = d * (var + eps) ** -0.5
+    if weight is not None:
+        out = out * weight
+    if bias is not None:
+        out = out + bias
+    return out
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
+              scale_grad_by_freq=False, sparse=False):
+    """Rows of ``weight`` (num_embeddings, dim) picked by the integer ``input`` (*) -> (*, dim).
+
+    The ``padding_idx`` row gets no gradient. ``max_norm`` renormalises, in place, the rows
+    looked up whose ``norm_type``-norm exceeds it (as PyTorch).
+    """
+    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"embedding: indices must be an integer tensor, got {idx.dtype}")
+    num = weight.shape[0]
+    if idx.size and (idx.min() < -num or idx.max() >= num):
+        raise IndexError(f"embedding: index out of range (indices span [{idx.min()}, "
+                         f"{idx.max()}], weight has {num} rows)")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if padding_idx is not None and padding_idx < 0:
+        padding_idx += num
+    if max_norm is not None:
+        with no_grad():
+            w = weight.data
+            rows = np.unique(idx)
+            norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
+            big = norms > max_norm
+            if big.any():
+                r = rows[big]
+                w[r] = w[r] * (max_norm / (norms[big] + 1e-7))[:, None]
+                weight._version += 1
+    out = weight[idx]
+    if padding_idx is not None and (idx == padding_idx).any():
+        keep = (idx != padding_idx)[..., None]
+        out = E.where(keep, out, out.detach())
+    return out
+
+
+def one_hot(tensor, num_classes=-1):
+    """int64 tensor of shape (*, num_classes) with a one at each index of ``tensor``."""
+    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"one_hot is only applicable to index tensor (got dtype {idx.dtype})")
+    if idx.size and idx.min() < 0:
+        raise ValueError("one_hot: class values must be non-negative")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    elif idx.size and idx.max() >= num_classes:
+        raise ValueError(f"one_hot: class values must be smaller than num_classes "
+                         f"({num_classes}), got {int(idx.max())}")
+    out = np.zeros(idx.shape + (num_classes,), dtype=np.int64)
+    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
+    return Tensor._make(out)
+
+
+_PAD_MODES = {"reflect": "reflect", "replicate": "edge", "circular": "wrap"}
+
+
+def pad(input, pad, mode="constant", value=None):
+    """Pad the last ``len(pad) // 2`` dims: ``pad = (left_last, right_last, left_prev, ...)``.
+    Negative amounts crop. Modes: 'constant' (``value``, default 0), 'reflect', 'replicate',
+    'circular'."""
+    input = _tensor(input, "pad")
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > input.ndim:
+        raise ValueError(f"pad: padding length {len(pad)} must be even and at most twice the "
+                         f"number of dims of the input of shape {tuple(input.shape)}")
+    if mode != "constant" and value not in (None, 0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take in value argument")
+    out = input
+    for i in range(len(pad) // 2):
+        dim = input.ndim - 1 - i
+        left, right = pad[2 * i], pad[2 * i + 1]
+        if left == 0 and right == 0:
+            continue
+        n = out.shape[dim]
+        # negative amounts crop first
+        lo, hi = max(-left, 0), n - max(-right, 0)
+        if lo or hi != n:
+            if hi <= lo:
+                raise ValueError(f"pad: cropping {pad} leaves nothing of input shape "
+                                 f"{tuple(input.shape)}")
+            out = out[(slice(None),) * dim + (slice(lo, hi),)]
+            n = hi - lo
+        left, right = max(left, 0), max(right, 0)
+        if not left and not right:
+            continue
+        if mode == "constant":
+            parts = []
+            shape = list(out.shape)
+            fill = 0 if value is None else value
+            if left:
+                shape[dim] = left
+                parts.append(Tensor._make(np.full(shape, fill, dtype=out.dtype)))
+            parts.append(out)
+            if right:
+                shape[dim] = right
+                parts.append(Tensor._make(np.full(shape, fill, dtype=out.dtype)))
+            out = S.cat(parts, dim)
+        elif mode in _PAD_MODES:
+            if mode == "reflect" and (left >= n or right >= n):
+                raise ValueError(f"pad: padding size ({left}, {right}) should be less than the "
+                                 f"corresponding input dimension {n} for mode 'reflect'")
+            if mode == "circular" and (left > n or right > n):
+                raise ValueError(f"pad: padding size ({left}, {right}) may not exceed the input "
+                                 f"dimension {n} for mode 'circular'")
+            index = np.pad(np.arange(n), (left, right), mode=_PAD_MODES[mode])
+            out = out[(slice(None),) * dim + (index,)]  # gathers; repeats accumulate gradients
+        else:
+            raise NotImplementedError(f"pad: mode {mode!r} is not supported (use 'constant', "
+                                      "'reflect', 'replicate' or 'circular')")
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# losses
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+def _reduce(loss, reduction, op):
+    if reduction == "mean":
+        return R.mean(loss)
+    if reduction == "sum":
+        return R.sum(loss)
+    if reduction == "none":
+        return loss
+    raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+
+
+def _check_reduction(reduction, op):
+    if reduction not in ("mean", "sum", "none"):
+        raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
+
+
+def _pair(input, target, op, same_shape=False):
+    input = _tensor(input, op)
+    target = _tensor(target, op)
+    if tuple(target.shape) != tuple(input.shape):
+        if same_shape:
+            raise ValueError(f"{op}: Using a target size ({tuple(target.shape)}) that is "
+                             f"different to the input size ({tuple(input.shape)}) is "
+                             "deprecated. Please ensure they have the same size.")
+        try:
+            np.broadcast_shapes(input.shape, target.shape)
+        except ValueError:
+            raise ValueError(f"{op}: input of shape {tuple(input.shape)} and target of shape "
+                             f"{tuple(target.shape)} cannot be broadcast together") from None
+        warnings.warn(f"{op}: Using a target size ({tuple(target.shape)}) that is different "
+                      f"to the input size ({tuple(input.shape)}). This will likely lead to "
+                      "incorrect results due to broadcasting. Please ensure they have the same "
+                      "size.", stacklevel=3)
+    if target.dtype != input.dtype and target.dtype.kind in "fiub" and input.dtype.kind == "f":
+        if target.requires_grad:
+            target = target.to(input.dtype)
+        else:
+            target = Tensor._make(target.data.astype(input.dtype))
+    return input, target
+
+
+def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """(input - target)^2, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "mse_loss")
+    input, target = _pair(input, target, "mse_loss")
+    d = input - target
+    return _reduce(d * d, reduction, "mse_loss")
+
+
+def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    """|input - target|, reduced."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "l1_loss")
+    input, target = _pair(input, target, "l1_loss")
+    return _reduce(E.abs(input - target), reduction, "l1_loss")
+
+
+def huber_loss(input, target, reduction="mean", delta=1.0):
+    """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target)."""
+    _check_reduction(reduction, "huber_loss")
+    if delta <= 0:
+        raise ValueError(f"huber_loss: delta must be positive, got {delta}")
+    input, target = _pair(input, target, "huber_loss")
+    d = input - target
+    small = np.abs(d.data) < delta
+    loss = E.where(small, d * d * 0.5, (E.abs(d) - 0.5 * delta) * delta)
+    return _reduce(loss, reduction, "huber_loss")
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    """0.5 d^2 / beta where |d| < beta, |d| - 0.5 beta elsewhere; beta = 0 is the L1 loss."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "smooth_l1_loss")
+    if beta < 0:
+        raise ValueError(f"smooth_l1_loss: beta must be non-negative, got {beta}")
+    input, target = _pair(input, target, "smooth_l1_loss")
+    d = input - target
+    if beta == 0:
+        return _reduce(E.abs(d), reduction, "smooth_l1_loss")
+    small = np.abs(d.data) < beta
+    loss = E.where(small, d * d * (0.5 / beta), E.abs(d) - 0.5 * beta)
+    return _reduce(loss, reduction, "smooth_l1_loss")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy of logits ``input`` (N, C) / (C,) / (N, C, d1, ...) against class indices
+    (N,) / () / (N, d1, ...) or class probabilities (same shape as input)."""
+    from autodiff.ops.loss import cross_entropy as _ce
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "cross_entropy")
+    return _ce(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction,
+               label_smoothing=label_smoothing)
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of log-probabilities ``input`` (N, C) / (C,) / (N, C, d1, ...)
+    at the class indices ``target``."""
+    from autodiff.ops.loss import nll_loss as _nll
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "nll_loss")
+    return _nll(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction)
+
+
+def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
+                         reduction="mean"):
+    """-w (t log x + (1 - t) log(1 - x)) with each log clamped at -100 (as PyTorch)."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "binary_cross_entropy")
+    input, target = _pair(input, target, "binary_cross_entropy", same_shape=True)
+    x = input.data
+    if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
+        raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
+    loss = _ops.binary_cross_entropy(input, target)
+    if weight is not None:
+        loss = loss * _tensor(weight, "binary_cross_entropy")
+    return _reduce(loss, reduction, "binary_cross_entropy")
+
+
+def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
+                                     reduction="mean", pos_weight=None):
+    """BCE of sigmoid(input), computed stably from the logits:
+    (1 - t) x + (1 + (pos_weight - 1) t) softplus(-x), times ``weight``."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "binary_cross_entropy_with_logits")
+    input, target = _pair(input, target, "binary_cross_entropy_with_logits", same_shape=True)
+    sp = _ops.softplus(-input, 1.0, None)
+    if pos_weight is not None:
+        pos_weight = _tensor(pos_weight, "binary_cross_entropy_with_logits")
+        log_weight = (pos_weight - 1) * target + 1
+        loss = (1 - target) * input + log_weight * sp
+    else:
+        loss = (1 - target) * input + sp
+    if weight is not None:
+        loss = loss * _tensor(weight, "binary_cross_entropy_with_logits")
+    return _reduce(loss, reduction, "binary_cross_entropy_with_logits")
+
+
+def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
+                      reduce=None, reduction="mean"):
+    """Multi-class hinge loss: for each sample, sum over j != y of
+    w[y] max(0, margin - x[y] + x[j])^p, divided by C. input (N, C) or (C,), target (N,) or ()."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "multi_margin_loss")
+    if p not in (1, 2):
+        raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
+    input = _tensor(input, "multi_margin_loss")
+    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    one_d = input.ndim <= 1
+    x = input.reshape(1, -1) if one_d else input
+    t = t.reshape(-1).astype(np.int64)
+    if x.ndim != 2 or t.shape[0] != x.shape[0]:
+        raise ValueError(f"multi_margin_loss: inconsistent input shape {tuple(input.shape)} and "
+                         f"target shape {tuple(np.shape(target.data if isinstance(target, Tensor) else target))}")
+    N, C = x.shape
+    if t.size and (t.min() < 0 or t.max() >= C):
+        raise IndexError(f"multi_margin_loss: target out of range [0, {C})")
+    rows = np.arange(N)
+    x_y = x[rows, t].reshape(N, 1)
+    z = E.relu(x - x_y + margin)
+    if p == 2:
+        z = z * z
+    if weight is not None:
+        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        z = z * Tensor._make(w[t].reshape(N, 1).astype(x.dtype))
+    not_y = np.ones((N, C), dtype=x.dtype)
+    not_y[rows, t] = 0
+    loss = R.sum(z * Tensor._make(not_y), 1) / C
+    if one_d:
+        loss = loss.reshape(())
+    return _reduce(loss, reduction, "multi_margin_loss")

@@ -1,0 +1,102 @@
+"""The few differentiable ops that only ``nn.functional`` needs and that are not compositions of
+engine ops: ``erf`` (exact GELU), a stable ``softplus`` with PyTorch's threshold, and binary
+cross-entropy on probabilities (PyTorch's clamped logs and epsilon-guarded gradient).
+
+Written like the engine's ops (``autodiff.function.Op``: arrays in forward, Tensors in
+backward, backward built from differentiable ops so double backward works).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from autodiff.function import Op
+from autodiff.ops import elementwise as E
+from autodiff.tensor import Tensor
+
+try:  # scipy is optional: exact erf in C when present, math.erf elementwise otherwise
+    from scipy.special import erf as _erf_array
+except ImportError:  # pragma: no cover - depends on the environment
+    _erf_py = np.frompyfunc(math.erf, 1, 1)
+
+    def _erf_array(a):
+        return _erf_py(a).astype(a.dtype)
+
+
+_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+
+
+class Erf(Op):
+    """out = erf(a);  da = g 2/sqrt(pi) exp(-a^2)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return np.asarray(_erf_array(a), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return grad_out * (E.exp(-(a * a)) * _TWO_OVER_SQRT_PI)
+
+
+def erf(a):
+    return Erf.apply(a)
+
+
+class Softplus(Op):
+    """out = log(1 + exp(beta a)) / beta, or a where beta a > threshold;
+    da = g sigmoid(beta a) (g where beta a > threshold)"""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = a * beta
+        # log1p(exp(z)) = max(z, 0) + log1p(exp(-|z|)): never overflows
+        out = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        if threshold is not None:
+            out = np.where(z > threshold, a, out)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        s = E.sigmoid(a * ctx.beta)
+        if ctx.threshold is not None:
+            above = Tensor._make(a.data * ctx.beta > ctx.threshold)
+            return E.where(above, grad_out, grad_out * s), None, None
+        return grad_out * s, None, None
+
+
+def softplus(a, beta=1.0, threshold=20.0):
+    return Softplus.apply(a, beta, threshold)
+
+
+class BinaryCrossEntropy(Op):
+    """out = -w (t max(log x, -100) + (1 - t) max(log(1 - x), -100));
+    dx = g w (x - t) / max(x (1 - x), 1e-12);  dt = g w (max(log(1-x), -100) - max(log x, -100))"""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        return (-(t * log_x + (1 - t) * log_1mx)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad
+        gx = gt = None
+        if need_x:
+            gx = grad_out * (x - t) / E.clamp(x * (1 - x), min=1e-12)
+        if need_t:
+            gt = grad_out * (E.clamp(E.log1p(-x), min=-100) - E.clamp(E.log(x), min=-100))
+        return gx, gt
+
+
+def binary_cross_entropy(x, t):
+    return BinaryCrossEntropy.apply(x, t)
