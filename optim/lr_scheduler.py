@@ -29,11 +29,19 @@ def _group_values(optimizer, key):
     return [group[key] for group in optimizer.param_groups]
 
 
-def _track_step_called(optimizer):
-    """Wrap ``optimizer.step`` so the scheduler can warn when it is stepped first."""
+def _step_is_tracked(optimizer):
     step = optimizer.step
-    if getattr(step, "_wrapped_by_lr_sched", False):
+    return getattr(step, "_sets_opt_called", False) or getattr(step, "_wrapped_by_lr_sched",
+                                                               False)
+
+
+def _track_step_called(optimizer):
+    """Make ``optimizer.step`` record that it ran, so the scheduler can warn when it is
+    stepped first. The built-in optimizers do it themselves; any other ``step`` is wrapped
+    on the instance, as PyTorch does."""
+    if _step_is_tracked(optimizer):
         return
+    step = optimizer.step
     opt_ref = weakref.ref(optimizer)
     func = getattr(step, "__func__", None)
 
@@ -118,7 +126,7 @@ class LRScheduler:
     def step(self, epoch=None):
         """Advance one epoch and set each group's lr."""
         if self._step_count == 1:
-            if not getattr(self.optimizer.step, "_wrapped_by_lr_sched", False):
+            if not _step_is_tracked(self.optimizer):
                 warnings.warn(
                     "Seems like `optimizer.step()` has been overridden after learning rate "
                     "scheduler initialization. Please, make sure to call `optimizer.step()` "

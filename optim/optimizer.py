@@ -89,13 +89,16 @@ def _typename(obj):
 
 
 def _step_without_grad(step):
-    """Decorator for ``step``: run the update with grad mode off (no graph is recorded)."""
+    """Decorator for ``step``: run the update with grad mode off (no graph is recorded)
+    and note that the optimizer has stepped (the schedulers check the calling order)."""
 
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
+        self._opt_called = True
         with ad.no_grad():
             return step(self, *args, **kwargs)
 
+    wrapper._sets_opt_called = True
     return wrapper
 
 

@@ -209,3 +209,34 @@ def test_reduce_on_plateau_accepts_a_scalar_tensor_metric():
     sched.step(ad.Tensor(np.array(2.0)))
     sched.step(ad.Tensor(np.array(3.0)))
     assert sched.best == 2.0 and sched.get_last_lr() == [0.1]
+
+
+def test_custom_optimizer_step_is_tracked_and_deepcopy_is_independent():
+    import copy
+
+    class Halver(optim.Optimizer):
+        def __init__(self, params, lr=1.0):
+            super().__init__(params, dict(lr=lr))
+
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.data *= 0.5
+
+    p = ad.Tensor(np.ones(2), requires_grad=True)
+    opt = Halver([p])
+    sched = StepLR(opt, step_size=1, gamma=0.5)
+    with pytest.warns(UserWarning, match="before `optimizer.step\\(\\)`"):
+        sched.step()
+    opt.step()
+    sched.step()
+    assert opt._opt_called and sched.get_last_lr() == [0.25]
+
+    q = ad.Tensor(np.ones(2), requires_grad=True)
+    ours = optim.SGD([q], lr=0.5)
+    StepLR(ours, step_size=1)
+    clone = copy.deepcopy(ours)
+    q_clone = clone.param_groups[0]["params"][0]
+    q_clone.grad = ad.Tensor(np.ones(2))
+    clone.step()
+    assert np.all(q_clone.data == 0.5) and np.all(q.data == 1.0)
