@@ -1,0 +1,345 @@
+"""draw_graph: the DOT source it builds (nodes, labels, names, truncation, collapsed modules,
+gradient colours, errors) and, where Graphviz's ``dot`` is installed, that it renders."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+from autodiff import engine
+from autodiff.viz import GraphvizNotFoundError, _num, draw_graph
+
+HAVE_DOT = shutil.which("dot") is not None
+
+
+def node_lines(g):
+    """The DOT statements of the drawn tensor/op nodes (not the marker, legend, or edges)."""
+    return re.findall(r"^\tn\d+ \[label=<(.*)> .*\]$", g.source, flags=re.M)
+
+
+def edges(g):
+    return re.findall(r"^\t(\w+) -> (\w+)", g.source, flags=re.M)
+
+
+def bold_names(g):
+    return [re.search(r"<b>(.*?)</b>", s).group(1) for s in node_lines(g)]
+
+
+def small_net():
+    w = ad.tensor([[0.5, -1.0], [2.0, 0.25], [1.0, 1.0]], requires_grad=True)
+    b = ad.tensor([0.1, -0.2], requires_grad=True)
+    x = ad.tensor([[1.0, 2.0, 3.0]])
+    y = ((x @ w + b).tanh() ** 2).sum()
+    return x, w, b, y
+
+
+def test_one_node_per_op_and_leaf_with_params_names():
+    x, w, b, y = small_net()
+    g = draw_graph(y, params={"fc.weight": w, "fc.bias": b})
+    names = bold_names(g)
+    # MatMul, Add, Tanh, Pow, Sum and the two leaves; x needs no grad so it is not a node
+    assert sorted(names) == sorted(["MatMul", "Add", "Tanh", "Pow", "Sum", "fc.weight",
+                                    "fc.bias"])
+    assert len(edges(g)) == 6
+    # leaves carry shape, dtype and (small) values in full
+    leaf = next(s for s in node_lines(g) if "<b>fc.weight</b>" in s)
+    assert "(3, 2) float32" in leaf
+    assert "[[0.5, -1], [2, 0.25], [1, 1]]" in leaf
+    # the root is highlighted
+    root = next(line for line in g.source.splitlines() if "<b>Sum</b>" in line)
+    assert 'penwidth="2.5"' in root and "#ffd966" in root
+    assert sum('penwidth="2.5"' in line for line in g.source.splitlines()) == 1
+
+
+def test_params_accepts_named_parameters_iterator_and_module():
+    nn = pytest.importorskip("nn")
+    ad.manual_seed(0)
+    model = nn.Linear(3, 2)
+    out = model(ad.randn(4, 3)).sum()
+    for params in (model.named_parameters(), dict(model.named_parameters()), model):
+        names = bold_names(draw_graph(out, params=params))
+        assert "weight" in names and "bias" in names
+    with pytest.raises(TypeError, match="params"):
+        draw_graph(out, params={"w": np.zeros(3)})
+    with pytest.raises(TypeError, match="params"):
+        draw_graph(out, params=5)
+
+
+def test_unnamed_leaves_get_their_role_or_label():
+    a = ad.tensor([1.0, 2.0], requires_grad=True)
+    out = (a * 3).sum()
+    assert "leaf" in bold_names(draw_graph(out))
+    nn = pytest.importorskip("nn")
+    p = nn.Parameter(ad.tensor([1.0, 2.0]))
+    assert "parameter" in bold_names(draw_graph((p * a).sum()))
+
+
+def test_before_backward_says_no_grad_yet_never_zeros_and_after_shows_grads():
+    x, w, b, y = small_net()
+    before = draw_graph(y, params={"w": w, "b": b})
+    leaf_b = next(s for s in node_lines(before) if "<b>b</b>" in s)
+    assert "no grad yet" in leaf_b
+    assert "grad [" not in before.source and "grad 0" not in before.source
+    y.backward()
+    after = draw_graph(y, params={"w": w, "b": b})
+    assert "no grad yet" not in after.source
+    leaf_b = next(s for s in node_lines(after) if "<b>b</b>" in s)
+    expected = ", ".join(_num(v) for v in b.grad.data)
+    assert f"grad [{expected}]" in leaf_b
+    # hiding grads and data
+    bare = draw_graph(y, params={"w": w, "b": b}, show_grad=False, show_data=False)
+    assert "grad" not in bare.source and "data" not in bare.source
+
+
+def test_freed_graph_draws_structure_without_failing():
+    x, w, b, y = small_net()
+    n_before = len(node_lines(draw_graph(y)))
+    y.backward()  # frees the saved arrays
+    with pytest.raises(RuntimeError):
+        y.backward()
+    g = draw_graph(y)
+    assert len(node_lines(g)) == n_before == 7
+    assert len(edges(g)) == 6
+
+
+def test_large_tensors_are_summarised_as_min_mean_max():
+    a = ad.tensor(np.arange(12.0).reshape(3, 4), requires_grad=True)
+    g = draw_graph((a * a).sum())
+    leaf = next(s for s in node_lines(g) if "(3, 4)" in s and "<b>leaf</b>" in s)
+    assert "min 0 &#183; mean 5.5 &#183; max 11" in leaf
+
+
+def test_retained_intermediate_grad_is_shown():
+    a = ad.tensor([1.0, -2.0], requires_grad=True)
+    h = a * 3
+    h.retain_grad()
+    out = (h * h).sum()
+    g = draw_graph(out)
+    assert "no grad yet" in next(s for s in node_lines(g) if "<b>Mul</b>" in s and "[3, -6]" in s)
+    out.backward(retain_graph=True)
+    g = draw_graph(out)
+    assert any("grad [6, -12]" in s for s in node_lines(g))
+
+
+def test_max_nodes_truncates_breadth_first_with_a_marker():
+    a = ad.tensor([1.0], requires_grad=True)
+    h = a
+    for _ in range(100):
+        h = h * 1.01
+    out = h.sum()  # 101 ops + 1 leaf
+    assert len(node_lines(draw_graph(out))) == 102
+    g = draw_graph(out, max_nodes=10)
+    assert len(node_lines(g)) == 10
+    assert "... 92 more nodes" in g.source
+    marker_edges = [e for e in edges(g) if e[0] == "more"]
+    assert len(marker_edges) == 1
+    # the root is always drawn
+    assert "<b>Sum</b>" in g.source
+    with pytest.raises(ValueError, match="max_nodes"):
+        draw_graph(out, max_nodes=0)
+
+
+def test_scoped_ops_collapse_into_one_box_per_module():
+    ad.manual_seed(0)
+    w1 = ad.randn(3, 4, requires_grad=True)
+    w2 = ad.randn(4, 2, requires_grad=True)
+    x = ad.randn(5, 3)
+    params = {"fc1.weight": w1, "fc2.weight": w2}
+    with engine.name_scope("Net"):
+        with engine.name_scope("fc1"):
+            h = (x @ w1).relu()
+        with engine.name_scope("fc2"):
+            out = (h @ w2).tanh()
+    loss = (out ** 2).mean()
+    full = draw_graph(loss, params=params)
+    assert len(node_lines(full)) == 8  # MatMul Relu MatMul Tanh Pow Mean + 2 leaves
+    g = draw_graph(loss, params=params, collapse=True)
+    boxes = re.findall(r'\[label=<<b>(\w+)</b>.*shape="box3d"', g.source)
+    assert sorted(boxes) == ["fc1", "fc2"]
+    assert len(node_lines(g)) == 4  # 2 boxes + Pow + Mean; the weights are inside the boxes
+    fc1 = next(s for s in node_lines(g) if "<b>fc1</b>" in s)
+    assert "2 ops" in fc1 and "fc1.weight (3, 4)" in fc1 and "out (5, 4)" in fc1
+    # depth 0: the whole model is one box
+    g0 = draw_graph(loss, params=params, collapse=0)
+    assert re.findall(r'<b>(\w+)</b>.*shape="box3d"', g0.source) == ["Net"]
+    assert len(node_lines(g0)) == 3
+    with pytest.raises(ValueError, match="collapse"):
+        draw_graph(loss, collapse=-1)
+
+
+def test_collapse_with_nn_modules():
+    nn = pytest.importorskip("nn")
+    if not hasattr(nn, "ReLU"):
+        pytest.skip("nn.ReLU not available yet")
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(),
+                          nn.Linear(8, 2))
+    loss = model(ad.randn(3, 4)).sum()
+    g = draw_graph(loss, params=dict(model.named_parameters()), collapse=True)
+    boxes = sorted(re.findall(r'<b>([\w/]+)</b>.*shape="box3d"', g.source))
+    assert boxes == ["0", "1", "2", "3", "4"]
+    assert len(node_lines(g)) == 6  # five module boxes + the Sum outside the model
+
+
+def test_grad_color_marks_vanishing_and_exploding_leaves():
+    tiny = ad.tensor([1.0, 2.0], requires_grad=True)
+    huge = ad.tensor([1.0, 2.0], requires_grad=True)
+    fine = ad.tensor([1.0, 2.0], requires_grad=True)
+    dead = ad.tensor([1.0, 2.0], requires_grad=True)
+    loss = (tiny * 1e-9).sum() + (huge * 1e5).sum() + fine.sum() + (dead * 0.0).sum()
+    loss.backward()
+    g = draw_graph(loss, params=dict(tiny=tiny, huge=huge, fine=fine, dead=dead),
+                   grad_color=True)
+    fills = {re.search(r"<b>(\w+)</b>", line).group(1): re.search(r'fillcolor="(#\w+)"',
+                                                                  line).group(1)
+             for line in g.source.splitlines() if re.match(r"\tn\d+ \[", line)}
+
+    def rgb(c):
+        return tuple(int(c[i:i + 2], 16) for i in (1, 3, 5))
+
+    r, _, b = rgb(fills["tiny"])
+    assert b > r + 80  # blue: vanishing
+    r, _, b = rgb(fills["huge"])
+    assert r > b + 80  # red: exploding
+    assert fills["dead"] == "#bdbdbd"  # exactly zero: grey
+    assert "legend" in g.source and "vanishing" in g.source
+    # the edge out of a coloured leaf has the leaf's colour
+    assert re.search(fr'-> \w+ \[color="{fills["huge"]}"', g.source)
+
+
+def test_wrong_input_gets_a_type_error_that_says_what_to_pass():
+    nn = pytest.importorskip("nn")
+    model = nn.Linear(2, 2)
+    with pytest.raises(TypeError, match=r"Module .*model\(x\)"):
+        draw_graph(model)
+    x, w, b, y = small_net()
+    with pytest.raises(TypeError, match="call it first"):
+        draw_graph(y.backward)
+    with pytest.raises(TypeError, match="plain float"):
+        draw_graph(3.0)
+    with pytest.raises(TypeError, match="ndarray"):
+        draw_graph(np.ones(3))
+    with pytest.raises(TypeError, match="every root"):
+        draw_graph([y, 2.0])
+    with pytest.raises(ValueError, match="empty"):
+        draw_graph([])
+
+
+def test_several_roots_are_one_graph():
+    a = ad.tensor([1.0, 2.0], requires_grad=True)
+    h = a.exp()
+    out1, out2 = h.sum(), (h * 2).mean()
+    g = draw_graph((out1, out2), params={"a": a})
+    assert sorted(bold_names(g)) == ["Exp", "Mean", "Mul", "Sum", "a"]
+    assert sum('penwidth="2.5"' in line for line in g.source.splitlines()) == 2
+
+
+def test_tensor_without_graph_and_leaf_root():
+    c = ad.tensor([1.0, 2.0])
+    g = draw_graph(c)
+    assert len(node_lines(g)) == 1 and "requires_grad=False" in g.source
+    a = ad.tensor([1.0, 2.0], requires_grad=True)
+    g = draw_graph(a, params={"a": a})
+    assert bold_names(g) == ["a"] and 'penwidth="2.5"' in g.source
+
+
+def test_multi_output_op_edges_are_numbered():
+    a = ad.tensor(np.arange(6.0), requires_grad=True, dtype=ad.float32)
+    p, q = ad.split(a, 3)
+    out = (p * q).sum()
+    g = draw_graph(out)
+    assert 'label="[0]"' in g.source and 'label="[1]"' in g.source
+    split = next(s for s in node_lines(g) if "<b>Split" in s)
+    assert "[0] (3,) float32" in split and "[1] (3,) float32" in split
+
+
+def test_ten_thousand_nodes():
+    a = ad.tensor([0.5], requires_grad=True)
+    h = a
+    leaves = [a]
+    for i in range(3333):
+        w = ad.tensor([1.0], requires_grad=True)
+        leaves.append(w)
+        h = (h * w).tanh()
+    out = h.sum()  # 2 * 3333 + 1 ops, 3334 leaves
+    g = draw_graph(out)
+    assert len(node_lines(g)) == 2 * 3333 + 1 + 3334 == 10001
+    assert len(edges(g)) == 10000
+
+
+def test_deep_chain_is_drawn_iteratively():
+    a = ad.tensor([1.0], requires_grad=True)
+    h = a
+    for _ in range(30_000):
+        h = h + 1.0
+    g = draw_graph(h, max_nodes=20)
+    assert len(node_lines(g)) == 20 and "... 29981 more nodes" in g.source
+
+
+def test_names_are_escaped_for_dot():
+    a = ad.tensor([1.0], requires_grad=True)
+    g = draw_graph((a * 2).sum(), params={'w<1> & "b"': a})
+    assert "w&lt;1&gt; &amp; &quot;b&quot;" in g.source
+    if HAVE_DOT:
+        assert g.pipe(format="svg").startswith(b"<?xml")
+
+
+def test_scalar_graph_shows_value_and_grad_like_micrograd():
+    if not hasattr(ad, "Scalar"):
+        pytest.skip("ad.Scalar not available yet")
+    x1 = ad.Scalar(2.0, label="x1")
+    w1 = ad.Scalar(-3.0, label="w1")
+    b = ad.Scalar(6.8813735870195432, label="b")
+    n = x1 * w1 + b
+    o = n.tanh()
+    g = draw_graph(o)
+    src = g.source
+    assert "<b>x1</b>" in src and "<b>w1</b>" in src and "<b>b</b>" in src
+    assert "data 2" in src and "no grad yet" in src
+    o.backward()
+    g = draw_graph(o)
+    cells = " ".join(node_lines(g))
+    assert "no grad yet" not in cells
+    assert f"grad {w1.grad.item() if hasattr(w1.grad, 'item') else w1.grad:.4f}".rstrip("0") \
+        in cells
+    assert len(node_lines(g)) == 6  # x1 w1 b, Mul Add Tanh
+
+
+def test_rendering_without_dot_explains_how_to_install(monkeypatch, tmp_path):
+    a = ad.tensor([1.0], requires_grad=True)
+    g = draw_graph((a * 2).sum())
+    monkeypatch.setenv("PATH", str(tmp_path))  # an empty directory: no `dot`
+    assert "digraph" in g.source  # the description needs no Graphviz
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz") as e:
+        g.pipe(format="svg")
+    assert "brew install graphviz" in str(e.value) and "conda" in str(e.value)
+    with pytest.raises(RuntimeError, match="apt-get install graphviz"):
+        g.render(tmp_path / "g", format="png")
+    import graphviz
+    with pytest.raises(graphviz.ExecutableNotFound):
+        g.pipe(format="png")
+    bundle = g._repr_mimebundle_()
+    assert "apt-get install graphviz" in bundle["text/plain"] and "digraph" in bundle["text/plain"]
+
+
+@pytest.mark.skipif(not HAVE_DOT, reason="Graphviz `dot` is not installed")
+def test_renders_svg_and_png(tmp_path):
+    x, w, b, y = small_net()
+    y.backward()
+    g = draw_graph(y, params={"w": w, "b": b}, grad_color=True)
+    svg = g.pipe(format="svg").decode()
+    assert "<svg" in svg and "MatMul" in svg and ">w<" in svg
+    path = g.render(tmp_path / "graph", format="png")
+    with open(path, "rb") as f:
+        assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    mime = g._repr_mimebundle_()
+    assert "image/svg+xml" in mime
+
+
+def test_export():
+    if not hasattr(ad, "draw_graph"):
+        pytest.skip("autodiff/__init__.py does not export draw_graph yet")
+    assert ad.draw_graph is draw_graph
