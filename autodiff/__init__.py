@@ -20,6 +20,7 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        tensor, zeros, zeros_like)
 from .random import initial_seed, manual_seed, seed
+from .viz import draw_graph
 from .ops.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, le,
                               log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
                               maximum, minimum, mul, ne, neg, pow, relu, remainder, sigmoid, sin,
