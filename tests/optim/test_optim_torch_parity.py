@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-import autodiff as ad
 import optim
 from optim_problems import loss_and_grads, make_params, make_problem, set_grads
 
