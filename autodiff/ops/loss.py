@@ -1,0 +1,327 @@
+"""Softmax, log-softmax and the classification losses (cross-entropy, NLL).
+
+``cross_entropy`` with class-index targets is one fused op: the forward kernel computes the
+row log-sum-exp and the loss in one pass (stable for float32 logits of magnitude 1e4), and
+its gradient is another op, ``CrossEntropyBackward``, whose forward is one more kernel pass
+and whose own backward is written with differentiable ops (Hessian-vector products of
+cross-entropy, i.e. double backward, work).  Kernels: ``autodiff.kernels.loss``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+from .. import function as _f
+from ..kernels import loss as K
+from . import shape as S
+
+__all__ = ["LogSoftmax", "Softmax", "CrossEntropy", "CrossEntropyBackward", "NLLLoss",
+           "log_softmax", "softmax", "cross_entropy", "nll_loss"]
+
+
+def _along_last(fn, x, dim):
+    """Apply a row kernel ``fn`` along axis ``dim`` of x."""
+    if x.ndim == 0:
+        return fn(x.reshape(1, 1)).reshape(())
+    if x.dtype.kind != "f":
+        x = x.astype(np.float32)
+    xm = np.moveaxis(x, dim, -1)
+    out = fn(xm.reshape(-1, xm.shape[-1])).reshape(xm.shape)
+    return np.moveaxis(out, -1, dim)
+
+
+class LogSoftmax(Op):
+    """out = x - logsumexp(x, dim);  dx = g - exp(out) * sum(g, dim)"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = _along_last(K.log_softmax_forward, x, dim)
+        ctx.dim = dim
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out - out.exp() * grad_out.sum(ctx.dim, keepdim=True), None
+
+
+class Softmax(Op):
+    """out = exp(x) / sum(exp(x), dim);  dx = out * (g - sum(g * out, dim))"""
+
+    @staticmethod
+    def forward(ctx, x, dim):
+        out = _along_last(K.softmax_forward, x, dim)
+        ctx.dim = dim
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return out * (grad_out - (grad_out * out).sum(ctx.dim, keepdim=True)), None
+
+
+def _dim(dim, ndim, name):
+    if dim is None:  # PyTorch's legacy implicit choice
+        dim = 0 if ndim in (0, 1, 3) else 1
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _tensor(x, name):
+    T = _f.Tensor
+    if isinstance(x, T):
+        return x
+    if isinstance(x, np.ndarray):
+        return T._make(x)
+    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
+
+
+def _cast(x, dtype):
+    if dtype is not None:
+        x = x.to(np.dtype(dtype))
+    return x
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(input)) along ``dim``, computed stably (finite for float32 logits of 1e4)."""
+    x = _cast(_tensor(input, "log_softmax"), dtype)
+    return LogSoftmax.apply(x, _dim(dim, x.ndim, "log_softmax"))
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(input) / sum(exp(input)) along ``dim``, computed stably."""
+    x = _cast(_tensor(input, "softmax"), dtype)
+    return Softmax.apply(x, _dim(dim, x.ndim, "softmax"))
+
+
+# --------------------------------------------------------------------------- cross-entropy
+
+
+def _class_weights(weight, M_unused=None):
+    if weight is None:
+        return None
+    w = weight.data if isinstance(weight, _f.Tensor) else np.asarray(weight)
+    return np.ascontiguousarray(w, dtype=np.float64)
+
+
+def _row_coefficients(target, weight, ignore_index, eps, C):
+    """Per-row ((1 - eps) * w[t] + eps/C * sum(w)) for kept rows, 0 for ignored ones."""
+    keep = target != ignore_index
+    w = np.ones(C) if weight is None else weight
+    wt = np.where(keep, w[np.where(keep, target, 0)], 0.0)
+    return (1.0 - eps) * wt + (eps / C) * w.sum() * keep
+
+
+class CrossEntropy(Op):
+    """loss_i = (1 - eps) * w[t_i] * (lse_i - x[i, t_i]) + eps/C * sum_c w[c] (lse_i - x[i, c])
+    for logits x (M, C), reduced (weighted mean by default);  dx = CrossEntropyBackward(x, g)"""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction, label_smoothing):
+        eps = float(label_smoothing)
+        nll, smooth, wt, lse = K.cross_entropy_forward(x, target, weight, ignore_index, eps)
+        C = x.shape[1]
+        per = (1.0 - eps) * nll + (eps / C) * smooth if eps else nll
+        if reduction == "none":
+            out, denom = per, 1.0
+        elif reduction == "sum":
+            out, denom = per.sum(), 1.0
+        else:
+            denom = wt.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = per.sum() / denom
+        ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
+        ctx.save_for_backward(x)
+        return np.asarray(out, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, = ctx.saved_tensors
+        return (CrossEntropyBackward.apply(x, grad_out, *ctx.args),
+                None, None, None, None, None)
+
+
+class CrossEntropyBackward(Op):
+    """dx = s_i * ((1 - eps) w[t_i] (p_i - onehot(t_i)) + eps/C (sum(w) p_i - w)), p = softmax(x),
+    s = g / denom;  its backward: d/dx = s_i a_i (p * gg - p * sum(p * gg)),
+    d/dg = sum(gg * dx/dg)"""
+
+    @staticmethod
+    def forward(ctx, x, g, target, weight, ignore_index, reduction, eps, lse, denom):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            scale = np.asarray(g, dtype=np.float64) / denom
+        ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
+        ctx.save_for_backward(x, g)
+        return K.cross_entropy_backward(x, target, scale, lse, weight, ignore_index, eps)
+
+    @staticmethod
+    def backward(ctx, gg):
+        x, g = ctx.saved_tensors
+        target, weight, ignore_index, reduction, eps, lse, denom = ctx.args
+        needs = ctx.needs_input_grad
+        T = _f.Tensor
+        M, C = x.shape
+        dx = dg = None
+        if needs[0]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                coef = _row_coefficients(target, weight, ignore_index, eps, C) / denom
+            p = Softmax.apply(x, 1)
+            pg = p * gg
+            h = pg - p * pg.sum(1, keepdim=True)
+            gcol = S.reshape(g, (M, 1)) if reduction == "none" else g
+            dx = h * T._make(coef.astype(x.dtype).reshape(M, 1)) * gcol
+        if len(needs) > 1 and needs[1]:
+            ones = np.ones(g.shape, dtype=x.dtype)
+            unit = CrossEntropyBackward.apply(x, ones, *ctx.args)
+            prod = unit * gg
+            dg = prod.sum(1) if reduction == "none" else prod.sum()
+        return dx, dg, None, None, None, None, None, None, None
+
+
+class NLLLoss(Op):
+    """loss_i = -w[t_i] * x[i, t_i] for log-probabilities x (M, C), reduced;
+    dx = g * (-w[t_i] / denom at (i, t_i), 0 elsewhere)"""
+
+    @staticmethod
+    def forward(ctx, x, target, weight, ignore_index, reduction):
+        M, C = x.shape
+        K.check_target(target, C, ignore_index)
+        keep = target != ignore_index
+        t0 = np.where(keep, target, 0)
+        w = np.ones(C) if weight is None else weight
+        wt = np.where(keep, w[t0], 0.0)
+        per = -wt * x[np.arange(M), t0]
+        if reduction == "none":
+            out, denom = per, 1.0
+        elif reduction == "sum":
+            out, denom = per.sum(), 1.0
+        else:
+            denom = wt.sum()
+            with np.errstate(invalid="ignore", divide="ignore"):
+                out = per.sum() / denom
+        ctx.args = (t0, wt, denom, reduction, x.shape, x.dtype)
+        return np.asarray(out, dtype=x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        t0, wt, denom, reduction, shape, dtype = ctx.args
+        M = shape[0]
+        const = np.zeros(shape, dtype=dtype)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            const[np.arange(M), t0] = -wt / denom
+        g = S.reshape(grad_out, (M, 1)) if reduction == "none" else grad_out
+        return _f.Tensor._make(const) * g, None, None, None, None
+
+
+def _legacy_reduction(size_average, reduce, reduction):
+    if size_average is None and reduce is None:
+        return reduction
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if not reduce:
+        return "none"
+    return "mean" if size_average else "sum"
+
+
+def _rows_and_targets(x, target, name):
+    """(M, C) rows of logits and (M,) int64 targets for PyTorch's (N, C, d1, ...) layout."""
+    t = target.data if isinstance(target, _f.Tensor) else np.asarray(target)
+    if x.ndim == 0:
+        raise ValueError(f"{name}: input must have at least 1 dimension")
+    C = x.shape[0] if x.ndim == 1 else x.shape[1]
+    expected = () if x.ndim == 1 else (x.shape[0],) + tuple(x.shape[2:])
+    if tuple(t.shape) != expected:
+        raise ValueError(f"{name}: expected target of shape {expected} for input of shape "
+                         f"{tuple(x.shape)}, got {tuple(t.shape)}")
+    if t.dtype.kind not in "iu":
+        raise TypeError(f"{name}: class-index target must be an integer tensor, got {t.dtype}")
+    if x.ndim == 1:
+        x2 = S.reshape(x, (1, C))
+    elif x.ndim == 2:
+        x2 = x
+    else:
+        x2 = S.reshape(S.permute(x, (0,) + tuple(range(2, x.ndim)) + (1,)), (-1, C))
+    return x2, np.ascontiguousarray(t, dtype=np.int64).reshape(-1), expected
+
+
+def _check_reduction(reduction, name):
+    if reduction not in ("none", "mean", "sum"):
+        raise ValueError(f"{name}: {reduction!r} is not a valid value for reduction")
+
+
+def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+                  reduction="mean", label_smoothing=0.0):
+    """Cross-entropy between logits and targets, PyTorch's ``cross_entropy``.
+
+    input (N, C), (C,) or (N, C, d1, ...) logits; target class indices (N,), () or
+    (N, d1, ...), or class probabilities shaped like input.  ``weight`` (C,) rescales
+    classes; ``reduction='mean'`` divides by the summed weights of the non-ignored targets.
+    """
+    x = _tensor(input, "cross_entropy")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "cross_entropy")
+    eps = float(label_smoothing)
+    if not 0.0 <= eps <= 1.0:
+        raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {eps}")
+    w = _class_weights(weight)
+    tdata = target.data if isinstance(target, _f.Tensor) else np.asarray(target)
+    if tdata.dtype.kind == "f":
+        return _cross_entropy_probs(x, target, w, reduction, eps)
+    x2, t, tshape = _rows_and_targets(x, target, "cross_entropy")
+    C = x2.shape[1]
+    if w is not None and w.shape != (C,):
+        raise ValueError(f"cross_entropy: weight of shape {w.shape} does not fit {C} classes")
+    loss = CrossEntropy.apply(x2, t, w, int(ignore_index), reduction, eps)
+    if reduction == "none":
+        loss = S.reshape(loss, tshape)
+    return loss
+
+
+def _cross_entropy_probs(x, target, w, reduction, eps):
+    """Cross-entropy against class probabilities (composed from differentiable ops)."""
+    T = _f.Tensor
+    q = target if isinstance(target, T) else T._make(np.asarray(target, dtype=x.dtype))
+    if tuple(q.shape) != tuple(x.shape):
+        raise ValueError(f"cross_entropy: probability target shape {tuple(q.shape)} does not "
+                         f"match input shape {tuple(x.shape)}")
+    cdim = 0 if x.ndim == 1 else 1
+    C = x.shape[cdim]
+    if eps:
+        q = q * (1.0 - eps) + eps / C
+    logp = log_softmax(x, cdim)
+    if w is not None:
+        shape = [1] * x.ndim
+        shape[cdim] = C
+        logp = logp * T._make(w.astype(x.dtype).reshape(shape))
+    per = -(logp * q).sum(cdim)
+    if reduction == "none":
+        return per
+    if reduction == "sum":
+        return per.sum()
+    n = 1 if x.ndim == 1 else per.data.size
+    return per.sum() / n
+
+
+def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
+             reduction="mean"):
+    """Negative log-likelihood of log-probabilities, PyTorch's ``nll_loss``.
+
+    input (N, C), (C,) or (N, C, d1, ...); target class indices (N,), () or (N, d1, ...).
+    """
+    x = _tensor(input, "nll_loss")
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    _check_reduction(reduction, "nll_loss")
+    w = _class_weights(weight)
+    x2, t, tshape = _rows_and_targets(x, target, "nll_loss")
+    if w is not None and w.shape != (x2.shape[1],):
+        raise ValueError(f"nll_loss: weight of shape {w.shape} does not fit "
+                         f"{x2.shape[1]} classes")
+    loss = NLLLoss.apply(x2, t, w, int(ignore_index), reduction)
+    if reduction == "none":
+        loss = S.reshape(loss, tshape)
+    return loss
