@@ -64,39 +64,16 @@ def _ntuple(x, n, name="argument"):
     return (int(x),) * n
 
 
-def _same_padding(op, weight_shape, n, dilation, stride):
-    """PyTorch's padding='same': total dilation*(k-1), left half (rounded down) first."""
-    if any(s != 1 for s in stride):
-        raise ValueError(f"{op}: padding='same' is not supported for strided convolutions")
-    left, right = [], []
-    for d, k in zip(dilation, weight_shape[-n:]):
-        total = d * (k - 1)
-        left.append(total // 2)
-        right.append(total - total // 2)
-    return tuple(left), tuple(right)
-
-
 def _conv_nd(op, fn, input, weight, bias, stride, padding, dilation, groups, n):
-    stride = _ntuple(stride, n, "stride")
-    dilation = _ntuple(dilation, n, "dilation")
-    if isinstance(padding, str):
-        if padding == "valid":
-            padding = (0,) * n
-        elif padding == "same":
-            left, right = _same_padding(op, weight.shape, n, dilation, stride)
-            if left != right:
-                # asymmetric: the extra element goes on the right/bottom (as PyTorch)
-                extra = []
-                for l_, r_ in reversed(list(zip(left, right))):
-                    extra += [0, r_ - l_]
-                input = pad(input, tuple(extra))
-            padding = left
-        else:
-            raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
-                             "'valid', 'same'")
-    else:
+    if isinstance(padding, str) and padding not in ("same", "valid"):
+        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
+                         "'valid', 'same'")
+    if not isinstance(padding, str):
         padding = _ntuple(padding, n, "padding")
-    return fn(input, weight, bias, stride, padding, dilation, groups)
+    # 'same' (asymmetric when the total is odd: the extra on the right, as PyTorch) is
+    # resolved by the engine op
+    return fn(input, weight, bias, _ntuple(stride, n, "stride"), padding,
+              _ntuple(dilation, n, "dilation"), groups)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
