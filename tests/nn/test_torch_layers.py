@@ -1,0 +1,257 @@
+"""Layer parity with torch 2.13: for each configuration, the same state_dict (copied across as
+NumPy arrays) gives the same outputs, input gradients, parameter gradients and (BatchNorm)
+running buffers, in float64 (rtol 1e-6) and float32."""
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+
+torch = pytest.importorskip("torch")
+tnn = torch.nn
+
+# (name, our constructor, torch constructor, input shape, train mode)
+CASES = [
+    ("linear", lambda: nn.Linear(5, 3), lambda: tnn.Linear(5, 3), (4, 5)),
+    ("linear_nobias_3d", lambda: nn.Linear(5, 3, bias=False),
+     lambda: tnn.Linear(5, 3, bias=False), (2, 3, 5)),
+    ("identity", lambda: nn.Identity(7), lambda: tnn.Identity(7), (2, 3)),
+    ("flatten", lambda: nn.Flatten(), lambda: tnn.Flatten(), (2, 3, 4)),
+    ("flatten_0_1", lambda: nn.Flatten(0, 1), lambda: tnn.Flatten(0, 1), (2, 3, 4)),
+    ("unflatten", lambda: nn.Unflatten(1, (2, 3)), lambda: tnn.Unflatten(1, (2, 3)), (4, 6)),
+    ("conv1d", lambda: nn.Conv1d(3, 4, 3), lambda: tnn.Conv1d(3, 4, 3), (2, 3, 9)),
+    ("conv1d_s2_p1_d2", lambda: nn.Conv1d(3, 4, 3, stride=2, padding=1, dilation=2),
+     lambda: tnn.Conv1d(3, 4, 3, stride=2, padding=1, dilation=2), (2, 3, 11)),
+    ("conv1d_groups_nobias", lambda: nn.Conv1d(4, 6, 3, groups=2, bias=False),
+     lambda: tnn.Conv1d(4, 6, 3, groups=2, bias=False), (2, 4, 8)),
+    ("conv1d_same_even", lambda: nn.Conv1d(3, 2, 4, padding="same"),
+     lambda: tnn.Conv1d(3, 2, 4, padding="same"), (2, 3, 7)),
+    ("conv1d_reflect", lambda: nn.Conv1d(3, 2, 3, padding=2, padding_mode="reflect"),
+     lambda: tnn.Conv1d(3, 2, 3, padding=2, padding_mode="reflect"), (2, 3, 7)),
+    ("conv1d_unbatched", lambda: nn.Conv1d(3, 2, 3), lambda: tnn.Conv1d(3, 2, 3), (3, 7)),
+    ("conv2d", lambda: nn.Conv2d(3, 4, 3), lambda: tnn.Conv2d(3, 4, 3), (2, 3, 7, 6)),
+    ("conv2d_s21_p12", lambda: nn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 2)),
+     lambda: tnn.Conv2d(3, 4, (3, 2), stride=(2, 1), padding=(1, 2)), (2, 3, 7, 6)),
+    ("conv2d_dil2_groups", lambda: nn.Conv2d(4, 6, 3, dilation=2, groups=2),
+     lambda: tnn.Conv2d(4, 6, 3, dilation=2, groups=2), (2, 4, 8, 8)),
+    ("conv2d_depthwise", lambda: nn.Conv2d(3, 3, 3, groups=3, padding=1),
+     lambda: tnn.Conv2d(3, 3, 3, groups=3, padding=1), (2, 3, 5, 5)),
+    ("conv2d_same", lambda: nn.Conv2d(2, 3, (2, 3), padding="same", dilation=(1, 2)),
+     lambda: tnn.Conv2d(2, 3, (2, 3), padding="same", dilation=(1, 2)), (2, 2, 6, 7)),
+    ("conv2d_valid_nobias", lambda: nn.Conv2d(2, 3, 3, padding="valid", bias=False),
+     lambda: tnn.Conv2d(2, 3, 3, padding="valid", bias=False), (2, 2, 5, 5)),
+    ("conv2d_circular", lambda: nn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"),
+     lambda: tnn.Conv2d(2, 3, 3, padding=1, padding_mode="circular"), (2, 2, 5, 6)),
+    ("conv2d_replicate", lambda: nn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="replicate"),
+     lambda: tnn.Conv2d(2, 3, 3, padding=(1, 2), padding_mode="replicate"), (2, 2, 5, 6)),
+    ("conv2d_same_reflect", lambda: nn.Conv2d(2, 3, 4, padding="same", padding_mode="reflect"),
+     lambda: tnn.Conv2d(2, 3, 4, padding="same", padding_mode="reflect"), (1, 2, 6, 6)),
+    ("convT2d", lambda: nn.ConvTranspose2d(3, 4, 3), lambda: tnn.ConvTranspose2d(3, 4, 3),
+     (2, 3, 4, 5)),
+    ("convT2d_s2_p1_op1", lambda: nn.ConvTranspose2d(3, 4, 3, stride=2, padding=1,
+                                                     output_padding=1),
+     lambda: tnn.ConvTranspose2d(3, 4, 3, stride=2, padding=1, output_padding=1), (2, 3, 4, 4)),
+    ("convT2d_groups_dil_nobias", lambda: nn.ConvTranspose2d(4, 6, (2, 3), groups=2, dilation=2,
+                                                             bias=False),
+     lambda: tnn.ConvTranspose2d(4, 6, (2, 3), groups=2, dilation=2, bias=False), (2, 4, 3, 4)),
+    ("maxpool1d", lambda: nn.MaxPool1d(3, stride=2, padding=1),
+     lambda: tnn.MaxPool1d(3, stride=2, padding=1), (2, 3, 9)),
+    ("maxpool2d", lambda: nn.MaxPool2d(2), lambda: tnn.MaxPool2d(2), (2, 3, 6, 6)),
+    ("maxpool2d_ceil", lambda: nn.MaxPool2d(3, 2, 1, ceil_mode=True),
+     lambda: tnn.MaxPool2d(3, 2, 1, ceil_mode=True), (2, 2, 6, 7)),
+    ("maxpool2d_dil", lambda: nn.MaxPool2d(2, 1, dilation=2),
+     lambda: tnn.MaxPool2d(2, 1, dilation=2), (1, 2, 6, 6)),
+    ("avgpool2d", lambda: nn.AvgPool2d(2), lambda: tnn.AvgPool2d(2), (2, 3, 6, 6)),
+    ("avgpool2d_pad_nocount", lambda: nn.AvgPool2d(3, 2, 1, count_include_pad=False),
+     lambda: tnn.AvgPool2d(3, 2, 1, count_include_pad=False), (2, 2, 7, 6)),
+    ("avgpool2d_ceil_div", lambda: nn.AvgPool2d(3, 2, ceil_mode=True, divisor_override=4),
+     lambda: tnn.AvgPool2d(3, 2, ceil_mode=True, divisor_override=4), (2, 2, 6, 6)),
+    ("bn1d_2d", lambda: nn.BatchNorm1d(4), lambda: tnn.BatchNorm1d(4), (8, 4)),
+    ("bn1d_3d", lambda: nn.BatchNorm1d(4, momentum=0.3), lambda: tnn.BatchNorm1d(4, momentum=0.3),
+     (5, 4, 3)),
+    ("bn1d_cumulative", lambda: nn.BatchNorm1d(3, momentum=None),
+     lambda: tnn.BatchNorm1d(3, momentum=None), (6, 3)),
+    ("bn1d_nobias", lambda: nn.BatchNorm1d(3, bias=False), lambda: tnn.BatchNorm1d(3, bias=False), (6, 3)),
+    ("bn1d_noaffine", lambda: nn.BatchNorm1d(3, affine=False, eps=1e-3),
+     lambda: tnn.BatchNorm1d(3, affine=False, eps=1e-3), (6, 3)),
+    ("bn1d_notrack", lambda: nn.BatchNorm1d(3, track_running_stats=False),
+     lambda: tnn.BatchNorm1d(3, track_running_stats=False), (6, 3)),
+    ("bn2d", lambda: nn.BatchNorm2d(3), lambda: tnn.BatchNorm2d(3), (4, 3, 5, 5)),
+    ("layernorm", lambda: nn.LayerNorm(5), lambda: tnn.LayerNorm(5), (4, 5)),
+    ("layernorm_2d", lambda: nn.LayerNorm((3, 5), eps=1e-3),
+     lambda: tnn.LayerNorm((3, 5), eps=1e-3), (2, 3, 5)),
+    ("layernorm_noaffine", lambda: nn.LayerNorm(5, elementwise_affine=False),
+     lambda: tnn.LayerNorm(5, elementwise_affine=False), (4, 5)),
+    ("layernorm_nobias", lambda: nn.LayerNorm(5, bias=False),
+     lambda: tnn.LayerNorm(5, bias=False), (4, 5)),
+    ("relu", nn.ReLU, tnn.ReLU, (4, 5)),
+    ("leaky_relu", lambda: nn.LeakyReLU(0.2), lambda: tnn.LeakyReLU(0.2), (4, 5)),
+    ("elu", lambda: nn.ELU(0.5), lambda: tnn.ELU(0.5), (4, 5)),
+    ("selu", nn.SELU, tnn.SELU, (4, 5)),
+    ("gelu", nn.GELU, tnn.GELU, (4, 5)),
+    ("gelu_tanh", lambda: nn.GELU("tanh"), lambda: tnn.GELU("tanh"), (4, 5)),
+    ("sigmoid", nn.Sigmoid, tnn.Sigmoid, (4, 5)),
+    ("tanh", nn.Tanh, tnn.Tanh, (4, 5)),
+    ("softplus", nn.Softplus, tnn.Softplus, (4, 5)),
+    ("softplus_beta_thr", lambda: nn.Softplus(beta=2, threshold=1.5),
+     lambda: tnn.Softplus(beta=2, threshold=1.5), (4, 5)),
+    ("silu", nn.SiLU, tnn.SiLU, (4, 5)),
+    ("logsigmoid", nn.LogSigmoid, tnn.LogSigmoid, (4, 5)),
+    ("softmax", lambda: nn.Softmax(dim=1), lambda: tnn.Softmax(dim=1), (3, 4, 2)),
+    ("logsoftmax", lambda: nn.LogSoftmax(dim=-1), lambda: tnn.LogSoftmax(dim=-1), (3, 4)),
+    ("sequential_mlp", lambda: nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2)),
+     lambda: tnn.Sequential(tnn.Linear(4, 6), tnn.Tanh(), tnn.Linear(6, 2)), (3, 4)),
+    ("cnn", lambda: nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
+                                  nn.MaxPool2d(2), nn.Flatten(), nn.Linear(12, 2)),
+     lambda: tnn.Sequential(tnn.Conv2d(1, 3, 3, padding=1), tnn.BatchNorm2d(3), tnn.ReLU(),
+                            tnn.MaxPool2d(2), tnn.Flatten(), tnn.Linear(12, 2)), (2, 1, 4, 4)),
+]
+
+DTYPES = [(np.float64, torch.float64, 1e-6, 1e-9), (np.float32, torch.float32, 2e-4, 1e-5)]
+
+
+def _pair(ours_fn, theirs_fn, dtype, tdtype):
+    ours = ours_fn()
+    theirs = theirs_fn().to(tdtype)
+    if dtype == np.float64:
+        ours.double()
+    # our state -> theirs, as NumPy arrays (the direction a user would port a model)
+    sd = {k: torch.from_numpy(np.array(v.numpy())) for k, v in ours.state_dict().items()}
+    theirs.load_state_dict(sd)
+    assert [n for n, _ in ours.named_parameters()] == [n for n, _ in theirs.named_parameters()]
+    for (n, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
+        assert tuple(p.shape) == tuple(q.shape), n
+    return ours, theirs
+
+
+@pytest.mark.parametrize("dtype,tdtype,rtol,atol", DTYPES, ids=["f64", "f32"])
+@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
+@pytest.mark.parametrize("name,ours_fn,theirs_fn,shape", CASES, ids=[c[0] for c in CASES])
+def test_layer_parity(name, ours_fn, theirs_fn, shape, train, dtype, tdtype, rtol, atol):
+    if not train and not name.startswith(("bn", "cnn")):
+        pytest.skip("train/eval only differ for BatchNorm")
+    ours, theirs = _pair(ours_fn, theirs_fn, dtype, tdtype)
+    ours.train(train)
+    theirs.train(train)
+    rng = np.random.default_rng(abs(hash(name)) % 2**32)
+    x_np = rng.standard_normal(shape).astype(dtype)
+    x = ad.tensor(x_np, requires_grad=True)
+    xt = torch.tensor(x_np, requires_grad=True)
+    for step in range(2):  # twice: BatchNorm running stats evolve (and momentum=None averages)
+        out = ours(x)
+        out_t = theirs(xt)
+        np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=rtol, atol=atol)
+        assert out.dtype == dtype
+    g = rng.standard_normal(out.shape).astype(dtype)
+    out.backward(ad.tensor(g))
+    out_t.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+    tparams = dict(theirs.named_parameters())
+    for n, p in ours.named_parameters():
+        np.testing.assert_allclose(p.grad.data, tparams[n].grad.numpy(), rtol=rtol,
+                                   atol=atol * 10, err_msg=n)
+    tstate = theirs.state_dict()
+    for k, v in ours.state_dict().items():
+        np.testing.assert_allclose(v.data, tstate[k].numpy(), rtol=rtol, atol=atol, err_msg=k)
+
+
+@pytest.mark.parametrize("dtype,tdtype,rtol,atol", DTYPES, ids=["f64", "f32"])
+@pytest.mark.parametrize("padding_idx,max_norm", [(None, None), (2, None), (-1, None),
+                                                  (None, 1.0)])
+def test_embedding_parity(padding_idx, max_norm, dtype, tdtype, rtol, atol):
+    ours, theirs = _pair(lambda: nn.Embedding(6, 3, padding_idx=padding_idx, max_norm=max_norm),
+                         lambda: tnn.Embedding(6, 3, padding_idx=padding_idx,
+                                               max_norm=max_norm),
+                         dtype, tdtype)
+    idx = np.array([[0, 2, 5, 2], [1, 5, 3, 4]])
+    out = ours(ad.tensor(idx))
+    out_t = theirs(torch.from_numpy(idx))
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=rtol, atol=atol)
+    g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
+    out.backward(ad.tensor(g))
+    out_t.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=rtol,
+                               atol=atol)
+    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=rtol,
+                               atol=atol)
+
+
+def test_conv_transpose_output_size_parity():
+    ours, theirs = _pair(lambda: nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1),
+                         lambda: tnn.ConvTranspose2d(2, 3, 3, stride=2, padding=1),
+                         np.float64, torch.float64)
+    x = np.random.default_rng(1).standard_normal((1, 2, 4, 4))
+    out = ours(ad.tensor(x), output_size=(8, 8))
+    out_t = theirs(torch.from_numpy(x), output_size=(8, 8))
+    assert tuple(out.shape) == tuple(out_t.shape) == (1, 3, 8, 8)
+    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10)
+    with pytest.raises(ValueError):
+        ours(ad.tensor(x), output_size=(10, 10))
+
+
+def test_batchnorm_eval_after_training_parity():
+    ours, theirs = _pair(lambda: nn.BatchNorm2d(3, momentum=None),
+                         lambda: tnn.BatchNorm2d(3, momentum=None), np.float64, torch.float64)
+    rng = np.random.default_rng(2)
+    for _ in range(3):
+        x = rng.standard_normal((4, 3, 2, 2)) * 3 + 1
+        ours(ad.tensor(x)), theirs(torch.from_numpy(x))
+    ours.eval(), theirs.eval()
+    x = rng.standard_normal((2, 3, 2, 2))
+    np.testing.assert_allclose(ours(ad.tensor(x)).data,
+                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10)
+    assert int(ours.num_batches_tracked.data) == 3
+
+
+@pytest.mark.parametrize("name,ours_fn,theirs_fn", [
+    ("linear", lambda: nn.Linear(4, 3), lambda: tnn.Linear(4, 3)),
+    ("conv2d", lambda: nn.Conv2d(4, 6, (3, 2), groups=2, bias=False),
+     lambda: tnn.Conv2d(4, 6, (3, 2), groups=2, bias=False)),
+    ("convT", lambda: nn.ConvTranspose2d(4, 6, 3, groups=2),
+     lambda: tnn.ConvTranspose2d(4, 6, 3, groups=2)),
+    ("bn", lambda: nn.BatchNorm1d(3), lambda: tnn.BatchNorm1d(3)),
+    ("ln", lambda: nn.LayerNorm((2, 3)), lambda: tnn.LayerNorm((2, 3))),
+    ("emb", lambda: nn.Embedding(5, 2, padding_idx=1), lambda: tnn.Embedding(5, 2, padding_idx=1)),
+    ("dropout", lambda: nn.Dropout(0.3), lambda: tnn.Dropout(0.3)),
+    ("pool", lambda: nn.MaxPool2d(3, 2, 1), lambda: tnn.MaxPool2d(3, 2, 1)),
+    ("avg", lambda: nn.AvgPool2d(3, 2, 1), lambda: tnn.AvgPool2d(3, 2, 1)),
+    ("act", lambda: nn.LeakyReLU(0.2), lambda: tnn.LeakyReLU(0.2)),
+    ("gelu", lambda: nn.GELU("tanh"), lambda: tnn.GELU("tanh")),
+    ("softplus", lambda: nn.Softplus(2, 10), lambda: tnn.Softplus(2, 10)),
+    ("conv1d_reflect", lambda: nn.Conv1d(2, 2, 3, padding="same", padding_mode="reflect"),
+     lambda: tnn.Conv1d(2, 2, 3, padding="same", padding_mode="reflect")),
+])
+def test_names_shapes_dtypes_and_repr_match(name, ours_fn, theirs_fn):
+    ours, theirs = ours_fn(), theirs_fn()
+    assert repr(ours) == repr(theirs)
+    sd, tsd = ours.state_dict(), theirs.state_dict()
+    assert list(sd) == list(tsd)
+    for k in sd:
+        assert tuple(sd[k].shape) == tuple(tsd[k].shape), k
+        assert str(sd[k].dtype) == str(tsd[k].dtype).replace("torch.", ""), k
+
+
+def test_nested_repr_matches_torch():
+    ours = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU(),
+                         nn.Sequential(nn.Flatten(), nn.Linear(4, 2)),
+                         nn.ModuleList([nn.Tanh(), nn.Tanh(), nn.Sigmoid()]),
+                         nn.ModuleDict({"a": nn.Identity()}), nn.Unflatten(1, (2, 1)))
+    theirs = tnn.Sequential(tnn.Conv2d(1, 4, 3, padding=1), tnn.BatchNorm2d(4), tnn.ReLU(),
+                            tnn.Sequential(tnn.Flatten(), tnn.Linear(4, 2)),
+                            tnn.ModuleList([tnn.Tanh(), tnn.Tanh(), tnn.Sigmoid()]),
+                            tnn.ModuleDict({"a": tnn.Identity()}), tnn.Unflatten(1, (2, 1)))
+    assert repr(ours) == repr(theirs)
+
+
+def test_state_dict_loads_from_torch_model():
+    """The other direction: a torch model's state_dict, as NumPy arrays, loads into ours."""
+    theirs = tnn.Sequential(tnn.Linear(3, 5), tnn.BatchNorm1d(5), tnn.ReLU(), tnn.Linear(5, 2))
+    theirs.train()
+    theirs(torch.randn(8, 3))
+    theirs.eval()
+    ours = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2)).eval()
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
+    np.testing.assert_allclose(ours(ad.tensor(x)).data,
+                               theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
+                               atol=1e-6)
