@@ -69,7 +69,6 @@ def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw):
     lf = loc.ravel()
     ninf = -np.inf
     for p in prange(N * C):
-        xb = uint64(p * H * W)
         ob = uint64(p * Ho * Wo)
         for oh in range(Ho):
             h0 = oh * sh - ph
@@ -90,9 +89,9 @@ def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw):
                 best = ninf
                 bloc = ki0 * kw + kj0
                 for ki in range(ki0, ki1):
-                    row = xb + uint64((h0 + ki * dh) * W + w0)
+                    row = p * H * W + (h0 + ki * dh) * W + w0  # may be < 0 before kj0
                     for kj in range(kj0, kj1):
-                        v = xf[row + uint64(kj * dw)]
+                        v = xf[uint64(row + kj * dw)]
                         if v > best or v != v:
                             best = v
                             bloc = ki * kw + kj

@@ -1,0 +1,90 @@
+"""Softmax / log-softmax / fused cross-entropy kernels versus their NumPy twins."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from autodiff.kernels import loss as K
+
+from kernel_cases import DTYPES, SETTINGS, tol
+
+
+@st.composite
+def rows(draw):
+    M, C = draw(st.integers(1, 6)), draw(st.integers(1, 7))
+    dtype = draw(DTYPES)
+    rng = np.random.default_rng(draw(st.integers(0, 2**31 - 1)))
+    scale = draw(st.sampled_from([1.0, 30.0]))
+    x = (rng.standard_normal((M, C)) * scale).astype(dtype)
+    t = rng.integers(0, C, M)
+    if M > 1 and draw(st.booleans()):
+        t[rng.integers(0, M)] = -100
+    w = (rng.random(C) + 0.5) if draw(st.booleans()) else None
+    eps = draw(st.sampled_from([0.0, 0.25]))
+    scale_rows = rng.standard_normal(M)
+    return x, t, w, eps, scale_rows
+
+
+@SETTINGS
+@given(rows())
+def test_softmax_and_log_softmax_match_twins(case):
+    x = case[0]
+    ls = K.log_softmax_forward(x)
+    assert ls.dtype == x.dtype
+    np.testing.assert_allclose(ls, K.log_softmax_forward_ref(x), **tol(x.dtype))
+    np.testing.assert_allclose(K.softmax_forward(x), K.softmax_forward_ref(x), **tol(x.dtype))
+    np.testing.assert_allclose(K.softmax_forward(x).sum(-1), 1.0, rtol=1e-5)
+
+
+@SETTINGS
+@given(rows())
+def test_cross_entropy_matches_twins(case):
+    x, t, w, eps, s = case
+    got = K.cross_entropy_forward(x, t, w, -100, eps)
+    ref = K.cross_entropy_forward_ref(x, t, w, -100, eps)
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a, b, **tol(x.dtype))
+    g = K.cross_entropy_backward(x, t, s, got[3], w, -100, eps)
+    assert g.dtype == x.dtype
+    np.testing.assert_allclose(g, K.cross_entropy_backward_ref(x, t, s, got[3], w, -100, eps),
+                               **tol(x.dtype))
+
+
+def test_cross_entropy_backward_is_the_gradient():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((4, 5))
+    t = np.array([0, 4, -100, 2])
+    w, eps, s = rng.random(5) + 0.5, 0.2, rng.standard_normal(4)
+
+    def f(z):
+        nll, smooth, _, _ = K.cross_entropy_forward(z, t, w, -100, eps)
+        return np.dot(s, (1 - eps) * nll + eps / 5 * smooth)
+
+    lse = K.cross_entropy_forward(x, t, w, -100, eps)[3]
+    g = K.cross_entropy_backward(x, t, s, lse, w, -100, eps)
+    num = np.zeros_like(x)
+    for i in np.ndindex(x.shape):
+        e = np.zeros_like(x)
+        e[i] = 1e-6
+        num[i] = (f(x + e) - f(x - e)) / 2e-6
+    np.testing.assert_allclose(g, num, rtol=1e-6, atol=1e-8)
+    assert np.all(g[2] == 0)  # the ignored row
+
+
+def test_stable_for_huge_float32_logits():
+    x = np.array([[1e4, -1e4, 0.0], [-1e4, -1e4 + 1.0, -1e4]], dtype=np.float32)
+    ls = K.log_softmax_forward(x)
+    assert np.all(np.isfinite(ls))
+    np.testing.assert_allclose(ls[0], [0.0, -2e4, -1e4], rtol=1e-6)
+    np.testing.assert_allclose(ls[1], [-1 - np.log1p(2 * np.exp(-1.0)), -np.log1p(2 * np.exp(-1.0)),
+                                       -1 - np.log1p(2 * np.exp(-1.0))], rtol=1e-5)
+    nll, _, _, lse = K.cross_entropy_forward(x, np.array([1, 1]))
+    np.testing.assert_allclose(nll, [2e4, np.log1p(2 * np.exp(-1.0))], rtol=1e-5)
+    g = K.cross_entropy_backward(x, np.array([1, 1]), 1.0, lse)
+    assert np.all(np.isfinite(g))
+    np.testing.assert_allclose(g[0], [1.0, -1.0, 0.0], atol=1e-6)
+
+
+def test_out_of_range_target_raises():
+    with pytest.raises(IndexError, match="out of bounds"):
+        K.cross_entropy_forward(np.zeros((2, 3)), np.array([0, 3]))
