@@ -1,0 +1,100 @@
+"""LSTM forward + backward against PyTorch (issue 8).
+
+Case: ``nn.LSTM(32, 128)`` on a float32 sequence of length 50, batch 32; the loss is
+``output.sum()``; one call = forward, backward, and clearing the gradients. Both libraries
+get 2 threads; candidates alternate with a short sleep between them and medians are
+reported after warm-up (protocol in ``bench/_timing.py``). Also times the forward alone and a
+GRU, for context.
+
+    .venv/bin/python bench/recurrent.py [--rounds 15] [--profile]
+
+``--profile`` prints where our time goes (cProfile of 20 fwd+bwd calls).
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+import numpy as np  # noqa: E402
+
+from bench._timing import compare, print_table, setup_threads  # noqa: E402
+
+L, N, I, H = 50, 32, 32, 128
+
+
+def make_ours(kind, seed=0):
+    import autodiff as ad
+    from nn.recurrent import GRU, LSTM
+    ad.manual_seed(seed)
+    m = (LSTM if kind == "lstm" else GRU)(I, H)
+    x = ad.tensor(np.random.default_rng(seed).standard_normal((L, N, I)).astype(np.float32),
+                  requires_grad=True)
+
+    def fwd_bwd():
+        out, _ = m(x)
+        out.sum().backward()
+        x.grad = None
+        for p in m.parameters():
+            p.grad = None
+
+    def fwd():
+        with ad.no_grad():
+            m(x)
+
+    return m, x, fwd_bwd, fwd
+
+
+def make_torch(torch, kind, seed=0):
+    torch.manual_seed(seed)
+    m = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(I, H)
+    x = torch.tensor(np.random.default_rng(seed).standard_normal((L, N, I)).astype(np.float32),
+                     requires_grad=True)
+
+    def fwd_bwd():
+        out, _ = m(x)
+        out.sum().backward()
+        x.grad = None
+        m.zero_grad(set_to_none=True)
+
+    def fwd():
+        with torch.no_grad():
+            m(x)
+
+    return fwd_bwd, fwd
+
+
+def profile(fn, n=20):
+    import cProfile
+    import pstats
+    pr = cProfile.Profile()
+    pr.enable()
+    for _ in range(n):
+        fn()
+    pr.disable()
+    pstats.Stats(pr).sort_stats("tottime").print_stats(12)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--profile", action="store_true")
+    args = ap.parse_args()
+    torch = setup_threads()
+    rows = []
+    for kind in ("lstm", "gru"):
+        _, _, ours_fb, ours_f = make_ours(kind)
+        t_fb, t_f = make_torch(torch, kind) if torch is not None else (None, None)
+        res = compare({"ours": ours_fb, "torch": t_fb}, rounds=args.rounds)
+        rows.append((f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", res["ours"], res["torch"], None))
+        res = compare({"ours": ours_f, "torch": t_f}, rounds=max(5, args.rounds // 2))
+        rows.append((f"{kind} fwd (no_grad)", res["ours"], res["torch"], None))
+    print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
+    if args.profile:
+        profile(make_ours("lstm")[2])
+
+
+if __name__ == "__main__":
+    main()
