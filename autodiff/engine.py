@@ -9,6 +9,7 @@ as the pass goes.
 from __future__ import annotations
 
 import functools
+import os
 import threading
 import traceback
 
@@ -16,14 +17,22 @@ import numpy as np
 
 
 class _State(threading.local):
+    """Per-thread engine state. ``extra`` is true when a name scope or anomaly mode is active,
+    so ``Function.apply`` checks one flag instead of two on its hot path."""
+
     def __init__(self):
         self.grad_enabled = True
         self.anomaly = False
         self.anomaly_check_nan = True
         self.scope = []
+        self.extra = False
 
 
 _state = _State()
+
+
+def _update_extra():
+    _state.extra = bool(_state.scope) or _state.anomaly
 
 
 # ---------------------------------------------------------------------------------------------
@@ -31,80 +40,100 @@ _state = _State()
 
 
 def is_grad_enabled():
+    """Whether ops record the graph in this thread."""
     return _state.grad_enabled
 
 
 class _GradMode:
-    """Context manager and decorator that sets grad mode (thread-local)."""
+    """Sets grad mode (thread-local) as a context manager or a decorator; like PyTorch it also
+    works as a decorator without parentheses (``@ad.no_grad``)."""
 
     _mode = True
 
-    def __init__(self):
+    def __new__(cls, orig_func=None):
+        if orig_func is None:
+            return super().__new__(cls)
+        if not callable(orig_func):
+            raise TypeError(f"{cls.__name__}() takes no arguments (got {orig_func!r})")
+        return cls()(orig_func)
+
+    def __init__(self, orig_func=None):
         self._prev = []
 
     def __enter__(self):
         self._prev.append(_state.grad_enabled)
         _state.grad_enabled = self._mode
+        return self
 
     def __exit__(self, *exc):
         _state.grad_enabled = self._prev.pop()
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__._clone(self):
-                return fn(*args, **kwargs)
-        return wrapper
-
-    def _clone(self):
-        return self.__class__()
-
-
-class no_grad(_GradMode):
-    """Disable recording: ops run on values only (``with ad.no_grad():`` or ``@ad.no_grad()``)."""
-    _mode = False
-
-
-class enable_grad(_GradMode):
-    """Enable recording inside a ``no_grad`` block."""
-    _mode = True
-
-
-class set_grad_enabled(_GradMode):
-    """``set_grad_enabled(False)`` as a function call, context manager or decorator."""
-
-    def __init__(self, mode):
-        super().__init__()
-        self._mode = bool(mode)
-        # Like PyTorch, calling it as a plain function takes effect immediately.
-        self._prev.append(_state.grad_enabled)
-        _state.grad_enabled = self._mode
-
-    def __enter__(self):
-        pass  # already set in __init__
-
-    def _clone(self):
-        prev = _state.grad_enabled
-        obj = set_grad_enabled(self._mode)
-        _state.grad_enabled = prev
-        obj._prev = []
-        return obj
-
-    def __call__(self, fn):
-        # Used as a decorator: undo the immediate effect of __init__.
-        _state.grad_enabled = self._prev.pop()
+        if not callable(fn):
+            raise TypeError(f"{type(self).__name__}: can only decorate a callable (got "
+                            f"{type(fn).__name__})")
         mode = self._mode
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
-            prev = _state.grad_enabled
-            _state.grad_enabled = mode
+            st = _state
+            prev = st.grad_enabled
+            st.grad_enabled = mode
             try:
                 return fn(*args, **kwargs)
             finally:
-                _state.grad_enabled = prev
+                st.grad_enabled = prev
         return wrapper
+
+    def clone(self):
+        return self.__class__()
+
+
+class no_grad(_GradMode):
+    """Disable recording: ops run on values only (``with ad.no_grad():``, ``@ad.no_grad()`` or
+    ``@ad.no_grad``). Thread-local, like PyTorch's."""
+    _mode = False
+
+
+class enable_grad(_GradMode):
+    """Enable recording (inside a ``no_grad`` block); context manager or decorator."""
+    _mode = True
+
+
+class set_grad_enabled(_GradMode):
+    """``set_grad_enabled(mode)``: called as a function it sets the mode at once (like PyTorch);
+    as a context manager it restores the mode that was active when it was created; as a
+    decorator it sets ``mode`` for each call of the function only."""
+
+    def __new__(cls, mode):
+        return object.__new__(cls)
+
+    def __init__(self, mode):
+        if not isinstance(mode, (bool, int, np.bool_)):
+            raise TypeError(f"set_grad_enabled: mode must be a bool (got {type(mode).__name__})")
+        self._mode = bool(mode)
+        self._prev = _state.grad_enabled
+        _state.grad_enabled = self._mode
+
+    def __enter__(self):
+        _state.grad_enabled = self._mode
+        return self
+
+    def __exit__(self, *exc):
+        _state.grad_enabled = self._prev
+        return False
+
+    def __call__(self, fn):
+        # used as a decorator: undo the immediate effect of __init__
+        _state.grad_enabled = self._prev
+        return super().__call__(fn)
+
+    def clone(self):
+        prev = _state.grad_enabled
+        obj = set_grad_enabled(self._mode)
+        obj._prev = _state.grad_enabled = prev
+        return obj
 
 
 # ---------------------------------------------------------------------------------------------
@@ -113,20 +142,52 @@ class set_grad_enabled(_GradMode):
 
 class detect_anomaly:
     """Inside this block every recorded op remembers where it was created, and a NaN or inf
-    produced by a backward function raises ``RuntimeError`` naming the op and that line."""
+    produced by a backward function raises ``RuntimeError`` naming the op and that line
+    (``check_nan=False`` records the stacks without checking). Also a decorator."""
 
     def __init__(self, check_nan=True):
         self.check_nan = check_nan
-        self._prev = None
+        self._prev = []
 
     def __enter__(self):
-        self._prev = (_state.anomaly, _state.anomaly_check_nan)
+        self._prev.append((_state.anomaly, _state.anomaly_check_nan))
         _state.anomaly = True
         _state.anomaly_check_nan = self.check_nan
+        _update_extra()
+        return self
+
+    def __exit__(self, *exc):
+        _state.anomaly, _state.anomaly_check_nan = self._prev.pop()
+        _update_extra()
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self.check_nan):
+                return fn(*args, **kwargs)
+        return wrapper
+
+
+def set_detect_anomaly(mode, check_nan=True):
+    """Turn anomaly mode on or off for this thread (also a context manager restoring the
+    previous mode)."""
+    return _SetAnomaly(mode, check_nan)
+
+
+class _SetAnomaly:
+    def __init__(self, mode, check_nan):
+        self._prev = (_state.anomaly, _state.anomaly_check_nan)
+        _state.anomaly = bool(mode)
+        _state.anomaly_check_nan = bool(check_nan)
+        _update_extra()
+
+    def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         _state.anomaly, _state.anomaly_check_nan = self._prev
+        _update_extra()
         return False
 
 
@@ -134,14 +195,23 @@ def is_anomaly_enabled():
     return _state.anomaly
 
 
+def is_anomaly_check_nan_enabled():
+    return _state.anomaly and _state.anomaly_check_nan
+
+
+_LIB_DIRS = None
+
+
 def creation_stack():
-    """The user's stack at op creation, innermost frame outside the library last."""
-    import os
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(here)
-    lib_dirs = tuple(os.path.join(root, p) + os.sep for p in ("autodiff", "nn", "optim"))
+    """The user's stack at op creation (frames inside autodiff/, nn/ and optim/ removed),
+    innermost last; the whole stack if every frame is inside the library."""
+    global _LIB_DIRS
+    if _LIB_DIRS is None:
+        here = os.path.dirname(os.path.abspath(__file__))
+        root = os.path.dirname(here)
+        _LIB_DIRS = tuple(os.path.join(root, p) + os.sep for p in ("autodiff", "nn", "optim"))
     frames = traceback.extract_stack()[:-1]
-    user = [f for f in frames if not os.path.abspath(f.filename).startswith(lib_dirs)]
+    user = [f for f in frames if not os.path.abspath(f.filename).startswith(_LIB_DIRS)]
     return user or frames
 
 
@@ -159,10 +229,12 @@ class name_scope:
         stack = _state.scope
         parent = stack[-1] if stack else None
         stack.append(self.name if parent is None else f"{parent}/{self.name}")
+        _state.extra = True
         return self
 
     def __exit__(self, *exc):
         _state.scope.pop()
+        _update_extra()
         return False
 
 
@@ -171,20 +243,21 @@ class name_scope:
 
 
 def _collect(roots):
-    """Iterative DFS from the root nodes: consumer counts of every reachable node."""
-    deps = {}
+    """Iterative DFS from the root nodes: the number of consumers of every reachable node
+    (roots start at 0, so a root reachable from another root is counted, not re-walked)."""
+    deps = dict.fromkeys(roots, 0)
     stack = list(roots)
-    seen = set(map(id, roots))
+    pop = stack.pop
+    push = stack.append
     while stack:
-        node = stack.pop()
-        for edge in node.next_functions:
-            if edge is None:
-                continue
-            nxt = edge[0]
-            deps[nxt] = deps.get(nxt, 0) + 1
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
-                stack.append(nxt)
+        for edge in pop().next_functions:
+            if edge is not None:
+                nxt = edge[0]
+                if nxt in deps:
+                    deps[nxt] += 1
+                else:
+                    deps[nxt] = 1
+                    push(nxt)
     return deps
 
 
@@ -192,35 +265,43 @@ def _needed(roots, targets):
     """Nodes from which some target is reachable (so ad.grad runs only what it must)."""
     parents = {}
     stack = list(roots)
-    seen = set(map(id, roots))
+    seen = set(roots)
     while stack:
         node = stack.pop()
         for edge in node.next_functions:
             if edge is None:
                 continue
             nxt = edge[0]
-            parents.setdefault(id(nxt), []).append(node)
-            if id(nxt) not in seen:
-                seen.add(id(nxt))
+            parents.setdefault(nxt, []).append(node)
+            if nxt not in seen:
+                seen.add(nxt)
                 stack.append(nxt)
     need = set()
-    stack = [t for t in targets]
+    stack = list(targets)
     while stack:
         node = stack.pop()
-        if id(node) in need:
+        if node in need:
             continue
-        need.add(id(node))
-        stack.extend(parents.get(id(node), ()))
+        need.add(node)
+        stack.extend(parents.get(node, ()))
     return need
 
 
-def _add(a, b, create_graph):
-    if a is None:
-        return b
-    if create_graph:
-        return a + b
-    from .tensor import Tensor
-    return Tensor._make(a.data + b.data)
+def _freed_error(node):
+    return RuntimeError(
+        f"{node.name()}: trying to backward through the graph a second time (or to directly "
+        "access saved tensors after they have already been freed). Saved intermediate values "
+        "of the graph are freed when you call .backward() or autograd.grad(). Specify "
+        "retain_graph=True if you need to backward through the graph a second time or if you "
+        "need to access saved tensors after calling backward.")
+
+
+def _run_hooks(hooks, g):
+    for h in list(hooks.values()):
+        r = h(g)
+        if r is not None:
+            g = r
+    return g
 
 
 def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
@@ -229,24 +310,33 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
 
     With ``inputs=None`` gradients accumulate into the leaves' ``.grad``. Otherwise returns the
     gradients for ``inputs`` (a list of Tensors) and leaves ``.grad`` untouched (``ad.grad``).
+
+    Pending gradients live in ``buffers``: node -> gradient Tensor for single-output nodes,
+    node -> list (one slot per output) for multi-output nodes. A node runs once all its
+    consumers have reported; its buffer entry is dropped as it runs, and its saved state is
+    released right after (unless ``retain_graph``).
     """
     from .tensor import Tensor
+    _make = Tensor._make
 
     root_nodes = []
     buffers = {}
     for t, g in zip(roots, grad_roots):
         node = t.grad_fn
+        idx = 0
         if node is None:
             node = t._grad_accumulator()
-            idx = 0
         else:
             idx = t._output_nr
-        if id(node) not in buffers:
+        if node not in buffers:
             root_nodes.append(node)
-            n_out = getattr(node, "n_outputs", 1)
-            buffers[id(node)] = [None] * n_out
-        buf = buffers[id(node)]
-        buf[idx] = _add(buf[idx], g, create_graph)
+            buffers[node] = None if node.n_outputs == 1 else [None] * node.n_outputs
+        if node.n_outputs == 1:
+            prev = buffers[node]
+            buffers[node] = g if prev is None else _add(prev, g, create_graph)
+        else:
+            buf = buffers[node]
+            buf[idx] = g if buf[idx] is None else _add(buf[idx], g, create_graph)
 
     capture = None
     need = None
@@ -258,105 +348,119 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                 node, idx = t._grad_accumulator(), 0
             else:
                 node, idx = t.grad_fn, t._output_nr
-            capture.setdefault(id(node), []).append((i, idx))
+            capture.setdefault(node, []).append((i, idx))
             targets.append(node)
         need = _needed(root_nodes, targets)
         results = [None] * len(inputs)
 
     deps = _collect(root_nodes)
-    ready = [n for n in root_nodes if deps.get(n, 0) == 0]
+    ready = [n for n in root_nodes if deps[n] == 0]
+    pop_ready = ready.pop
+    push_ready = ready.append
     check_nan = _state.anomaly and _state.anomaly_check_nan
-    prev_mode = _state.grad_enabled
-    _state.grad_enabled = create_graph
+    st = _state
+    prev_mode = st.grad_enabled
+    st.grad_enabled = create_graph
     try:
         while ready:
-            node = ready.pop()
-            grads = buffers.pop(id(node), None)
-            if need is not None and id(node) not in need:
+            node = pop_ready()
+            g = buffers.pop(node, None)
+            if need is not None and node not in need:
                 _skip(node, deps, ready, retain_graph)
                 continue
             if node.__class__ is AccumulateGrad:
-                g = grads[0] if grads else None
                 var = node.variable
-                hooks = var._hooks
-                if hooks and g is not None:
-                    for h in list(hooks.values()):
-                        r = h(g)
-                        if r is not None:
-                            g = r
+                if g is not None and var._hooks:
+                    g = _run_hooks(var._hooks, g)
                 if capture is not None:
-                    for i, _ in capture.get(id(node), ()):
+                    for i, _ in capture.get(node, ()):
                         results[i] = g
                 elif g is not None:
                     var._accumulate_grad(g, create_graph)
                 continue
-            if grads is None:
+            if g is None:
                 _skip(node, deps, ready, retain_graph)
                 continue
+            multi = node.n_outputs != 1
 
-            # tensor hooks on this node's outputs, retain_grad, ad.grad captures
-            if node.pre_hooks:
-                for out_idx, hooks in node.pre_hooks.items():
-                    g = grads[out_idx]
-                    if g is None:
-                        continue
-                    for h in list(hooks.values()):
-                        r = h(g)
-                        if r is not None:
-                            g = r
-                    grads[out_idx] = g
-            if node.retained:
-                for out_idx, ref in node.retained.items():
-                    t = ref()
-                    if t is not None and grads[out_idx] is not None:
-                        t._accumulate_grad(grads[out_idx], create_graph)
-            if capture is not None and id(node) in capture:
-                for i, out_idx in capture[id(node)]:
-                    results[i] = grads[out_idx]
+            # tensor hooks on this node's outputs, retain_grad, ad.grad captures (rare)
+            if node.pre_hooks or node.retained or capture is not None:
+                grads = g if multi else [g]
+                if node.pre_hooks:
+                    for out_idx, hooks in node.pre_hooks.items():
+                        if grads[out_idx] is not None and hooks:
+                            grads[out_idx] = _run_hooks(hooks, grads[out_idx])
+                if node.retained:
+                    for out_idx, ref in node.retained.items():
+                        t = ref()
+                        if t is not None and grads[out_idx] is not None:
+                            t._accumulate_grad(grads[out_idx], create_graph)
+                if capture is not None and node in capture:
+                    for i, out_idx in capture[node]:
+                        results[i] = grads[out_idx]
+                g = grads if multi else grads[0]
 
-            if node._freed:
-                node.saved_tensors  # raises the freed-graph error
+            if node._saved is FREED:
+                raise _freed_error(node)
+            if multi:
+                grads = g
+                if node.materialize_grads:
+                    meta = node.output_meta
+                    grads = [x if x is not None else _make(np.zeros(*meta[i]))
+                             for i, x in enumerate(grads)]
+                result = node.fn.backward(node, *grads)
+            else:
+                result = node.fn.backward(node, g)
             nexts = node.next_functions
-            result = _call(node, grads, Tensor)
+            if result.__class__ is not tuple:
+                result = (result,)
             if len(result) != len(nexts):
-                if len(result) > len(nexts) and all(r is None for r in result[len(nexts):]):
-                    result = result[:len(nexts)]
-                else:
-                    raise RuntimeError(
-                        f"function {node.name()} returned an incorrect number of gradients "
-                        f"(expected {len(nexts)}, got {len(result)})")
+                result = _check_count(node, result, nexts)
+            meta = node.input_meta
             if not retain_graph:
                 node._release()
             i = -1
-            for edge, g in zip(nexts, result):
+            for edge in nexts:
                 i += 1
                 if edge is None:
                     continue
-                nxt, idx = edge
-                if g is not None:
-                    g = _conform(node, i, g, Tensor, check_nan)
-                    key = id(nxt)
-                    buf = buffers.get(key)
-                    if buf is None:
-                        buf = buffers[key] = [None] * (nxt.n_outputs if nxt.__class__ is not
-                                                       AccumulateGrad else 1)
-                    prev = buf[idx]
-                    if prev is None:
-                        buf[idx] = g
-                    elif create_graph:
-                        buf[idx] = prev + g
+                nxt = edge[0]
+                gi = result[i]
+                if gi is not None:
+                    m = meta[i]
+                    if (gi.__class__ is not Tensor or gi.data.shape != m[0]
+                            or gi.data.dtype is not m[1] or check_nan):
+                        gi = _conform(node, i, gi, m, Tensor, check_nan)
+                    if nxt.n_outputs == 1:
+                        prev = buffers.get(nxt)
+                        if prev is None:
+                            buffers[nxt] = gi
+                        elif create_graph:
+                            buffers[nxt] = prev + gi
+                        else:
+                            buffers[nxt] = _make(_sum_arrays(prev.data, gi.data))
                     else:
-                        buf[idx] = Tensor._make(prev.data + g.data)
+                        buf = buffers.get(nxt)
+                        if buf is None:
+                            buf = buffers[nxt] = [None] * nxt.n_outputs
+                        idx = edge[1]
+                        prev = buf[idx]
+                        if prev is None:
+                            buf[idx] = gi
+                        elif create_graph:
+                            buf[idx] = prev + gi
+                        else:
+                            buf[idx] = _make(_sum_arrays(prev.data, gi.data))
                 left = deps[nxt] - 1
                 deps[nxt] = left
-                if left == 0:
-                    ready.append(nxt)
-            post = node.__dict__.get("_post_hooks")
+                if not left:
+                    push_ready(nxt)
+            post = node._post_hooks
             if post:
                 for h in list(post.values()):
-                    h(tuple(result), tuple(grads))
+                    h(tuple(result), (g,) if not multi else tuple(g))
     finally:
-        _state.grad_enabled = prev_mode
+        st.grad_enabled = prev_mode
 
     if capture is not None:
         for i, (t, r) in enumerate(zip(inputs, results)):
@@ -367,6 +471,27 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     "is the desired behavior.")
         return results
     return None
+
+
+def _sum_arrays(a, b):
+    s = a + b
+    # 0-d + 0-d gives a NumPy scalar; gradients stay arrays (ops treat scalars as weak types)
+    return s if s.__class__ is np.ndarray else np.asarray(s)
+
+
+def _add(a, b, create_graph):
+    if create_graph:
+        return a + b
+    from .tensor import Tensor
+    return Tensor._make(_sum_arrays(a.data, b.data))
+
+
+def _check_count(node, result, nexts):
+    if len(result) > len(nexts) and all(r is None for r in result[len(nexts):]):
+        return result[:len(nexts)]
+    raise RuntimeError(
+        f"function {node.name()} returned an incorrect number of gradients (expected "
+        f"{len(nexts)}, got {len(result)})")
 
 
 def _skip(node, deps, ready, retain_graph):
@@ -383,21 +508,19 @@ def _skip(node, deps, ready, retain_graph):
             ready.append(nxt)
 
 
-def _call(node, grads, Tensor):
-    """Run one node's backward (missing output grads become zeros, as PyTorch)."""
-    if node.materialize_grads and node.n_outputs > 1:
-        grads = [g if g is not None else Tensor._make(np.zeros(*node.output_meta[i]))
-                 for i, g in enumerate(grads)]
-    result = node.fn.backward(node, *grads)
-    return result if result.__class__ is tuple else (result,)
-
-
-def _conform(node, i, g, Tensor, check_nan):
-    """Sum a returned gradient back to its input's shape and dtype (broadcasting is reduced
-    here, in one place, never in the ops)."""
+def _conform(node, i, g, meta, Tensor, check_nan):
+    """Sum a returned gradient back to its input's shape and cast it to the input's dtype
+    (broadcasting is reduced here, in one place, never in the ops); in anomaly mode check it
+    for NaN and inf."""
     if not isinstance(g, Tensor):
-        g = Tensor._make(np.asarray(g))
-    shape, dtype = node.input_meta[i]
+        try:
+            g = Tensor._make(np.asarray(g))
+        except Exception:
+            g = None
+        if g is None or g.data.dtype.kind not in "fciub":
+            raise RuntimeError(f"function {node.name()} returned a gradient of type "
+                               f"{type(g).__name__} at index {i}; expected a Tensor or None")
+    shape, dtype = meta
     d = g.data
     if d.shape != shape:
         try:
@@ -466,4 +589,4 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
-from .function import AccumulateGrad  # noqa: E402  (function.py imports this module first)
+from .function import FREED, AccumulateGrad  # noqa: E402  (function.py imports this module first)

@@ -12,6 +12,15 @@ Two base classes share one ``apply``:
   this keeps the hot path free of Tensor wrapping.
 
 Both receive Tensors in ``backward`` and return one gradient per forward argument.
+
+Every Function subclass gets its own node class (``Mul`` -> ``MulBackward``), so a node needs
+one slot write to be created and ``type(t.grad_fn).__name__`` reads like PyTorch's.
+
+References, so that dropping the last Tensor frees the graph by reference counting alone (no
+cycles for the garbage collector): output Tensor -> node -> ``next_functions`` -> input nodes ->
+... -> ``AccumulateGrad`` -> leaf Tensor. A node never holds its outputs: a saved output keeps
+only the array (rebuilt as a Tensor pointing at the node when backward asks for it) and a weak
+reference for the in-place version check; a leaf caches its ``AccumulateGrad`` by weak reference.
 """
 from __future__ import annotations
 
@@ -23,90 +32,159 @@ from . import engine
 from .engine import _state
 
 Tensor = None  # set by autodiff.tensor (avoids an import cycle)
+_data_slot = None  # Tensor's ``data`` slot descriptor, set with it
+
+_new = object.__new__
+_ref = weakref.ref
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+class _Freed:
+    """Marks a node whose saved state was released by backward."""
+
+    def __repr__(self):
+        return "<freed>"
+
+
+FREED = _Freed()
+
+# node attributes that describe the graph (kept when a node is released; the rest of the
+# instance dict is op state such as ``ctx.mask`` and is dropped)
+_KEEP = ("n_outputs", "output_meta", "scope", "stack", "_post_hooks")
 
 
 class Node:
-    """A recorded op: the ``ctx`` of forward and the ``grad_fn`` of its outputs."""
+    """A recorded op: the ``ctx`` of forward and the ``grad_fn`` of its outputs.
 
-    __slots__ = ("fn", "next_functions", "needs_input_grad", "input_meta", "n_outputs",
-                 "output_meta", "_saved", "_freed", "__dict__", "__weakref__")
+    ``next_functions``: one ``(node, output_nr)`` per forward argument (``None`` for arguments
+    that need no gradient); ``needs_input_grad``: one bool per forward argument;
+    ``input_meta``: ``(shape, dtype)`` of each argument that needs a gradient (the engine sums
+    and casts returned gradients to it).
+    """
 
-    # rarely-set state lives in the instance dict only when set
-    _to_save = None
-    pre_hooks = None
-    retained = None
+    __slots__ = ("next_functions", "needs_input_grad", "input_meta", "_saved", "__dict__",
+                 "__weakref__")
+
+    # rarely-set state lives in the instance dict only when set; these are the defaults
+    fn = None
+    n_outputs = 1
+    output_meta = None
+    pre_hooks = None         # {output_nr: {handle id: hook}} (Tensor.register_hook)
+    retained = None          # {output_nr: weakref to Tensor} (Tensor.retain_grad)
     non_differentiable = None
     materialize_grads = True
-    scope = None
-    stack = None
-
-    def __init__(self, fn):
-        self.fn = fn
-        self._saved = None
-        self._freed = False
-        self.n_outputs = 1
+    scope = None             # name_scope at creation (nn.Module), for draw_graph
+    stack = None             # creation stack, recorded in anomaly mode only
+    _post_hooks = None
 
     # ---- the ctx interface (PyTorch names) --------------------------------------------------
     def save_for_backward(self, *items):
-        self._to_save = items  # resolved by apply once the outputs exist
+        """Save Tensors (or, in ``Op.forward``, arrays) for backward. Inputs and outputs of
+        this op come back from ``saved_tensors`` graph-connected; an input modified in place
+        afterwards makes ``saved_tensors`` raise."""
+        self._saved = items  # resolved by apply once the outputs exist
 
     @property
     def saved_tensors(self):
-        if self._freed:
-            raise RuntimeError(
-                f"{self.name()}: trying to backward through the graph a second time (or to "
-                "access saved tensors after they have been freed). Pass retain_graph=True to "
-                "the first backward() if you need to backward through the graph again.")
         saved = self._saved
         if saved is None:
             return ()
+        if saved is FREED:
+            raise RuntimeError(
+                f"{self.name()}: trying to backward through the graph a second time (or to "
+                "access saved tensors after they have been freed). Saved intermediate values "
+                "of the graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        if saved.__class__ is tuple:  # not yet resolved: we are still inside forward
+            raise RuntimeError(f"{self.name()}: saved_tensors is only available in backward")
         out = []
-        for kind, obj, version in saved:
-            if kind == 0:        # a constant (or None)
-                out.append(obj if obj is None else Tensor._make(obj))
-            elif kind == 1:      # an input Tensor
-                if obj._version != version:
-                    raise RuntimeError(
-                        f"one of the variables needed for gradient computation has been modified "
-                        f"by an inplace operation: {self.name()} saved a tensor of shape "
-                        f"{tuple(obj.shape)} at version {version}; it is now at version "
-                        f"{obj._version}. Hint: replace the in-place operation by an "
-                        "out-of-place one.")
-                out.append(obj)
-            else:                # an output: rebuilt pointing at this node
-                out.append(Tensor._make(obj, True, self, version))
+        for s in saved:
+            kind = s.kind
+            if kind == 1:        # an input Tensor
+                t = s.obj
+                if t._version != s.version:
+                    raise RuntimeError(self._inplace_msg(t, s.version, "an input"))
+                out.append(t)
+            elif kind == 2:      # an output (``version`` holds its number): rebuilt pointing
+                ref = s.ref      # at this node, never stored (no cycle)
+                t = ref() if ref is not None else None
+                if t is not None and t._version != 0:
+                    raise RuntimeError(self._inplace_msg(t, 0, f"output {s.version}"))
+                out.append(Tensor._make(s.obj, True, self, s.version))
+            else:                # a constant (or None)
+                out.append(None if s.obj is None else Tensor._make(s.obj))
         return tuple(out)
 
+    def _inplace_msg(self, t, expected, what):
+        return (f"one of the variables needed for gradient computation has been modified by an "
+                f"inplace operation: {what} of {self.name()} (shape {tuple(t.shape)}, dtype "
+                f"{t.dtype}) was saved at version {expected} and is now at version "
+                f"{t._version}. Hint: replace the in-place operation by an out-of-place one, "
+                "or clone() the tensor before modifying it.")
+
     def mark_non_differentiable(self, *outputs):
+        """Outputs given here get ``requires_grad=False`` (their gradient in backward is zero)."""
         self.non_differentiable = [id(o.data if isinstance(o, Tensor) else o) for o in outputs]
 
     def set_materialize_grads(self, value):
+        """``False``: backward receives ``None`` (not zeros) for outputs that got no gradient."""
         self.materialize_grads = bool(value)
 
+    def mark_dirty(self, *tensors):
+        raise NotImplementedError(
+            f"{self.name()}: mark_dirty (in-place custom Functions) is not supported; return a "
+            "new tensor instead")
+
     # ---- graph inspection ----------------------------------------------------------------------
-    def name(self):
-        return self.fn.__name__ + "Backward"
+    @classmethod
+    def name(cls):
+        return cls.__name__
+
+    @property
+    def _freed(self):
+        return self._saved is FREED
 
     def register_hook(self, fn):
-        """fn(grad_inputs, grad_outputs) after this node's backward (PyTorch's Node hook)."""
-        hooks = self.__dict__.setdefault("_post_hooks", {})
+        """``fn(grad_inputs, grad_outputs)`` after this node's backward (PyTorch's Node hook)."""
+        hooks = self._post_hooks
+        if hooks is None:
+            hooks = self._post_hooks = {}
         handle = RemovableHandle(hooks)
         hooks[handle.id] = fn
         return handle
 
     def __repr__(self):
-        return f"<{self.name()} object>"
+        return f"<{self.name()} object at {id(self):#x}>"
 
     def _release(self):
-        """Drop everything saved for backward: arrays, saved tensors, ctx attributes."""
-        self._saved = None
-        self._freed = True
+        """Drop everything saved for backward: arrays, saved tensors, ctx attributes. A node
+        that saved nothing stays runnable (as in PyTorch, where only reading a freed saved
+        tensor is an error)."""
         d = self.__dict__
         if d:
-            post = d.get("_post_hooks")
-            d.clear()
-            if post:
-                d["_post_hooks"] = post
+            keep = [(k, d[k]) for k in _KEEP if k in d]
+            if len(keep) != len(d):
+                d.clear()
+                d.update(keep)
+                self._saved = FREED
+                return
+        if self._saved is not None:
+            self._saved = FREED
+
+
+class _Saved:
+    """One entry of a node's saved state: kind 0 constant array, 1 input Tensor (with its
+    version), 2 output array (with its output number and a weak reference to the output)."""
+
+    __slots__ = ("kind", "obj", "version", "ref")
+
+    def __init__(self, kind, obj, version=0, ref=None):
+        self.kind = kind
+        self.obj = obj
+        self.version = version
+        self.ref = ref
 
 
 class AccumulateGrad:
@@ -114,20 +192,26 @@ class AccumulateGrad:
 
     __slots__ = ("variable", "__weakref__")
     next_functions = ()
+    n_outputs = 1
     scope = None
+    pre_hooks = None
+    retained = None
     _freed = False
 
     def __init__(self, variable):
         self.variable = variable
 
-    def name(self):
+    @staticmethod
+    def name():
         return "AccumulateGrad"
 
     def __repr__(self):
-        return "<AccumulateGrad object>"
+        return f"<AccumulateGrad object at {id(self):#x}>"
 
 
 class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
     _next_id = 0
 
     def __init__(self, store):
@@ -150,7 +234,7 @@ def _accumulator(t):
     acc = ref() if ref is not None else None
     if acc is None:
         acc = AccumulateGrad(t)
-        t._accum = weakref.ref(acc)
+        t._accum = _ref(acc)
     return acc
 
 
@@ -159,11 +243,19 @@ class Function:
 
     Subclass with static ``forward(ctx, *args)`` and ``backward(ctx, *grad_outputs)`` and call
     ``YourFn.apply(*args)``. ``forward`` receives the Tensor arguments as Tensors (grad mode is
-    off inside it) and returns Tensors or NumPy arrays; ``backward`` receives one gradient Tensor
-    per output and returns one gradient per forward argument (``None`` where there is none).
+    off inside it) and returns a Tensor, an array, or a tuple of them; ``backward`` receives one
+    gradient Tensor per output and returns one gradient per forward argument (``None`` where
+    there is none). ``ctx.save_for_backward``, ``ctx.saved_tensors``, ``ctx.needs_input_grad``,
+    ``ctx.mark_non_differentiable`` and ``ctx.set_materialize_grads`` work as in PyTorch.
     """
 
     _raw = False  # Op sets True: forward receives arrays
+    _node_cls = Node
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        cls._node_cls = type(cls.__name__ + "Backward", (Node,),
+                             {"__slots__": (), "fn": cls, "__module__": cls.__module__})
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
@@ -175,114 +267,165 @@ class Function:
 
     @classmethod
     def apply(cls, *args, **kwargs):
+        """Run ``forward`` and, when grad mode is on and a Tensor argument requires grad,
+        record the node and return outputs whose ``grad_fn`` is it."""
         T = Tensor
+        ctx = _new(cls._node_cls)
+        ctx._saved = None
         record = False
-        if cls._raw:
+        grad_on = _state.grad_enabled
+        if grad_on:
+            # one pass over the arguments gathers everything the node needs; the edge, meta
+            # and needs lists are cheap next to forward itself and are dropped if nothing
+            # requires grad
+            fargs = []
+            nexts = []
+            meta = []
+            needs = []
+            for a in args:
+                if isinstance(a, T):
+                    d = a.data
+                    if d.__class__ is not _ndarray:
+                        d = _array_of(a)
+                    fargs.append(d)
+                    if a._requires_grad:
+                        record = True
+                        gf = a.grad_fn
+                        if gf is None:
+                            ref = a._accum
+                            gf = ref() if ref is not None else None
+                            if gf is None:
+                                gf = _accumulator(a)
+                            nexts.append((gf, 0))
+                        else:
+                            nexts.append((gf, a._output_nr))
+                        meta.append((d.shape, d.dtype))
+                        needs.append(True)
+                        continue
+                else:
+                    fargs.append(a)
+                nexts.append(None)
+                meta.append(None)
+                needs.append(False)
+        elif cls._raw:
             fargs = []
             for a in args:
                 if isinstance(a, T):
-                    if a._requires_grad:
-                        record = True
-                    fargs.append(a.data)
+                    d = a.data
+                    fargs.append(d if d.__class__ is _ndarray else _array_of(a))
                 else:
                     fargs.append(a)
-            ctx = Node(cls)
+        if cls._raw:
             result = cls.forward(ctx, *fargs, **kwargs)
         else:
-            fargs = args
-            for a in args:
-                if isinstance(a, T) and a._requires_grad:
-                    record = True
-            ctx = Node(cls)
-            prev = _state.grad_enabled
-            _state.grad_enabled = False
+            ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+            st = _state
+            st.grad_enabled = False
             try:
                 result = cls.forward(ctx, *args, **kwargs)
             finally:
-                _state.grad_enabled = prev
+                st.grad_enabled = grad_on
 
-        st = _state
-        if isinstance(result, np.generic):
-            result = np.asarray(result)
-        if result.__class__ is np.ndarray:
-            if not (record and st.grad_enabled):
+        raws = None  # what forward returned, when it is not the arrays themselves
+        if result.__class__ is _ndarray:
+            if not record:
                 return T._make(result)
-            arrays = (result,)
-            single = True
+            arrays = None
+        elif isinstance(result, _generic):  # ufuncs return NumPy scalars for 0-d arrays
+            raws = (result,)
+            result = np.asarray(result)
+            if not record:
+                return T._make(result)
+            arrays = None
         else:
             single = not isinstance(result, tuple)
-            arrays = tuple(_as_array(o, T) for o in ((result,) if single else result))
-            if not (record and st.grad_enabled):
+            raws = (result,) if single else result
+            arrays = tuple([_as_array(o, T, cls) for o in raws])
+            if not record:
                 res = [T._make(a) for a in arrays]
                 return res[0] if single else tuple(res)
+            if single:
+                result = arrays[0]
+                arrays = None
 
         # ---- record the node ----
-        nexts = []
-        needs = []
-        meta = []
-        for a in args:
-            if isinstance(a, T) and a._requires_grad:
-                gf = a.grad_fn
-                nexts.append((gf, a._output_nr) if gf is not None else (_accumulator(a), 0))
-                needs.append(True)
-                d = a.data
-                meta.append((d.shape, d.dtype))
-            else:
-                nexts.append(None)
-                needs.append(False)
-                meta.append(None)
         ctx.next_functions = tuple(nexts)
         ctx.needs_input_grad = tuple(needs)
         ctx.input_meta = meta
-        if not single:
+        if _state.extra:
+            st = _state
+            if st.scope:
+                ctx.scope = st.scope[-1]
+            if st.anomaly:
+                ctx.stack = engine.creation_stack()
+
+        if arrays is None:  # one output: the fast path
+            if result.dtype.kind in "fc" and ctx.non_differentiable is None:
+                out = T._make(result, True, ctx, 0)
+                saved = ctx._saved
+                if saved is not None:
+                    ctx._saved = _resolve_saved(saved, args, (result,), (out,), raws)
+                return out
+            arrays = (result,)
+            single = True
+        else:
+            single = False
             ctx.n_outputs = len(arrays)
             ctx.output_meta = [(a.shape, a.dtype) for a in arrays]
-        if st.scope:
-            ctx.scope = st.scope[-1]
-        if st.anomaly:
-            ctx.stack = engine.creation_stack()
-        if ctx._to_save is not None:
-            ctx._saved = _resolve_saved(ctx._to_save, args, fargs, arrays)
-            del ctx._to_save
         nd = ctx.non_differentiable
-        if single:
-            a = arrays[0]
-            if a.dtype.kind in "fc" and not nd:
-                return T._make(a, True, ctx, 0)
         res = []
         for i, a in enumerate(arrays):
             diff = a.dtype.kind in "fc" and not (nd and id(a) in nd)
             res.append(T._make(a, diff, ctx if diff else None, i))
+        saved = ctx._saved
+        if saved is not None:
+            ctx._saved = _resolve_saved(saved, args, arrays, res, raws)
         return res[0] if single else tuple(res)
 
 
-def _as_array(o, T):
+def _array_of(t):
+    """The array a Tensor holds (a Scalar's ``.data`` is a float; the engine wants the 0-d
+    array behind it)."""
+    global _data_slot
+    if _data_slot is None:
+        _data_slot = Tensor.__dict__["data"]
+    return _data_slot.__get__(t)
+
+
+def _as_array(o, T, cls):
     if isinstance(o, T):
-        return o.data
+        return _array_of(o)
     if isinstance(o, np.ndarray):
         return o
+    if o is None:
+        raise TypeError(f"{cls.__name__}.forward returned None; it must return a Tensor, an "
+                        "array or a tuple of them")
     return np.asarray(o)
 
 
-def _resolve_saved(items, args, fargs, arrays):
+def _resolve_saved(items, args, arrays, outs, raws):
+    """Turn what forward passed to ``save_for_backward`` into ``_Saved`` entries. An item is
+    matched by identity to an argument, then to an output (the array, or the object forward
+    returned: a NumPy scalar or a Tensor made into the array)."""
     T = Tensor
     saved = []
     for x in items:
         if x is None:
-            saved.append((0, None, 0))
+            saved.append(_Saved(0, None))
             continue
-        xd = x.data if isinstance(x, T) else x
-        for a, fa in zip(args, fargs):
-            if isinstance(a, T) and (x is a or xd is a.data):
-                saved.append((1, a, a._version))
+        xd = _array_of(x) if isinstance(x, T) else x
+        for a in args:
+            if isinstance(a, T) and (x is a or xd is _array_of(a)):
+                saved.append(_Saved(1, a, a._version))
                 break
         else:
             for i, o in enumerate(arrays):
-                if xd is o:
-                    saved.append((2, o, i))
+                if xd is o or (raws is not None and (xd is raws[i] or x is raws[i])):
+                    out = outs[i]
+                    saved.append(_Saved(2, o, i, _ref(out) if out.grad_fn is not None else None))
                     break
             else:
-                saved.append((0, np.asarray(xd), 0))
+                saved.append(_Saved(0, np.asarray(xd)))
     return saved
 
 

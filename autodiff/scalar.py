@@ -1,0 +1,203 @@
+"""Scalar: a one-number node for teaching backpropagation one neuron at a time.
+
+    a = Scalar(2.0, label="a"); b = Scalar(-3.0, label="b")
+    n = (a * b + 6.8813735870195432).tanh(); n.label = "n"
+    n.backward()
+    n            # Scalar(data=0.7071, grad=1.0, label='n')
+    a.grad       # -1.5
+
+A ``Scalar`` is a ``Tensor`` whose value is one float64 number: every operation goes through
+the same ``Function.apply`` and the same backward pass as tensors (there is no second engine);
+the result of an operation on Scalars is re-classed as a ``Scalar``. Differences from a
+``Tensor``, all chosen for teaching:
+
+* ``data`` is the number itself (a ``numpy.float64``, which is a Python ``float``); the
+  engine works on the 0-d float64 array behind it, and assigning ``s.data = v`` stores a new
+  array (so it never changes a value saved for backward);
+* ``grad`` is a float, ``0.0`` before any backward (like micrograd), and every Scalar keeps
+  its gradient, including intermediate ones (they call ``retain_grad()`` automatically);
+* Scalars require grad by default (``Scalar(v, requires_grad=False)`` makes a constant);
+* ``label`` names the node for ``draw_graph``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from .printing import format_number
+from .tensor import Tensor
+
+_data_slot = Tensor.__dict__["data"]
+_grad_slot = Tensor.__dict__["grad"]
+_float64 = np.float64
+
+
+def _as_number(value):
+    """A 0-d float64 array holding ``value`` (a real number)."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"Scalar: value must be a real number (got {type(value).__name__})")
+    try:
+        v = np.array(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"Scalar: value must be a real number (got "
+                        f"{type(value).__name__})") from None
+    if v.ndim != 0:
+        raise ValueError(f"Scalar: expected one number (got shape {v.shape})")
+    return v
+
+
+def _wrap(t, label=""):
+    """Re-class an op's result as a Scalar (a one-element float result; anything else is
+    returned unchanged)."""
+    if not isinstance(t, Tensor) or t.data.size != 1 or t.data.dtype.kind != "f":
+        return t
+    s = object.__new__(Scalar)
+    _data_slot.__set__(s, t.data.reshape(()))
+    _grad_slot.__set__(s, None)
+    s._requires_grad = t._requires_grad
+    s.grad_fn = t.grad_fn
+    s._output_nr = t._output_nr
+    s._version = 0
+    s._hooks = None
+    s._accum = None
+    s._retains_grad = False
+    s.label = label
+    if t.grad_fn is not None:
+        s.retain_grad()
+    return s
+
+
+class Scalar(Tensor):
+    """``Scalar(value, label="", requires_grad=True)``: one float64 number in the graph.
+
+    Supports ``+ - * / **`` (with Scalars or Python numbers on either side), unary ``-``,
+    ``exp() log() tanh() sigmoid() relu()``, ``backward()``, ``.data`` and ``.grad`` (floats),
+    ``.label``.
+    """
+
+    __slots__ = ("label",)
+
+    def __init__(self, value, label="", requires_grad=True):
+        if isinstance(value, Tensor):
+            if value.data.size != 1:
+                raise ValueError(f"Scalar: expected one number (got a tensor of shape "
+                                 f"{tuple(value.shape)})")
+            value = float(value.item())
+        _data_slot.__set__(self, _as_number(value))
+        _grad_slot.__set__(self, None)
+        self._requires_grad = bool(requires_grad)
+        self.grad_fn = None
+        self._output_nr = 0
+        self._version = 0
+        self._hooks = None
+        self._accum = None
+        self._retains_grad = False
+        if not isinstance(label, str):
+            raise TypeError(f"Scalar: label must be a str (got {type(label).__name__})")
+        self.label = label
+
+    # ---- value and gradient as floats ------------------------------------------------------
+    @property
+    def data(self):
+        return _data_slot.__get__(self)[()]
+
+    @data.setter
+    def data(self, value):
+        _data_slot.__set__(self, _as_number(value))
+
+    @property
+    def grad(self):
+        g = _grad_slot.__get__(self)
+        return 0.0 if g is None else g
+
+    @grad.setter
+    def grad(self, value):
+        if isinstance(value, Tensor):
+            value = value.item()
+        _grad_slot.__set__(self, None if value is None else float(value))
+
+    def _accumulate_grad(self, g, create_graph):
+        v = float(g.data)
+        cur = _grad_slot.__get__(self)
+        _grad_slot.__set__(self, v if cur is None else cur + v)
+
+    def zero_grad(self):
+        _grad_slot.__set__(self, None)
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+        """Backpropagate from this Scalar (``gradient`` defaults to 1.0)."""
+        if gradient is None:
+            gradient = 1.0
+        if not isinstance(gradient, Tensor):
+            gradient = Tensor._make(np.array(gradient, dtype=np.float64))
+        super().backward(gradient, retain_graph, create_graph, inputs)
+
+    def item(self):
+        return float(_data_slot.__get__(self))
+
+    def __float__(self):
+        return float(_data_slot.__get__(self))
+
+    def numpy(self, force=False):
+        return _data_slot.__get__(self)
+
+    def __repr__(self):
+        parts = [f"data={format_number(self.data)}"]
+        if self._requires_grad:
+            parts.append(f"grad={format_number(self.grad)}")
+        if self.label:
+            parts.append(f"label={self.label!r}")
+        return f"Scalar({', '.join(parts)})"
+
+    __str__ = __repr__
+
+    # ---- arithmetic: the Tensor ops, results re-classed ------------------------------------
+    def __add__(self, other):
+        return _wrap(Tensor.__add__(self, other))
+
+    def __radd__(self, other):
+        return _wrap(Tensor.__radd__(self, other))
+
+    def __sub__(self, other):
+        return _wrap(Tensor.__sub__(self, other))
+
+    def __rsub__(self, other):
+        return _wrap(Tensor.__rsub__(self, other))
+
+    def __mul__(self, other):
+        return _wrap(Tensor.__mul__(self, other))
+
+    def __rmul__(self, other):
+        return _wrap(Tensor.__rmul__(self, other))
+
+    def __truediv__(self, other):
+        return _wrap(Tensor.__truediv__(self, other))
+
+    def __rtruediv__(self, other):
+        return _wrap(Tensor.__rtruediv__(self, other))
+
+    def __pow__(self, other):
+        return _wrap(Tensor.__pow__(self, other))
+
+    def __rpow__(self, other):
+        return _wrap(Tensor.__rpow__(self, other))
+
+    def __neg__(self):
+        return _wrap(Tensor.__neg__(self))
+
+    def exp(self):
+        return _wrap(Tensor.exp(self))
+
+    def log(self):
+        return _wrap(Tensor.log(self))
+
+    def tanh(self):
+        return _wrap(Tensor.tanh(self))
+
+    def sigmoid(self):
+        return _wrap(Tensor.sigmoid(self))
+
+    def relu(self):
+        return _wrap(Tensor.relu(self))
+
+    def __hash__(self):
+        return id(self)
