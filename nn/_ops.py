@@ -76,7 +76,7 @@ def softplus(a, beta=1.0, threshold=20.0):
 
 class BinaryCrossEntropy(Op):
     """out = -w (t max(log x, -100) + (1 - t) max(log(1 - x), -100));
-    dx = g w (x - t) / max(x (1 - x), 1e-12);  dt = g w (max(log(1-x), -100) - max(log x, -100))"""
+    dx = g w (x - t) / max(x (1 - x), 1e-12);  dt = -g w logit(x) (unclamped, as PyTorch)"""
 
     @staticmethod
     def forward(ctx, x, t):
@@ -94,7 +94,7 @@ class BinaryCrossEntropy(Op):
         if need_x:
             gx = grad_out * (x - t) / E.clamp(x * (1 - x), min=1e-12)
         if need_t:
-            gt = grad_out * (E.clamp(E.log1p(-x), min=-100) - E.clamp(E.log(x), min=-100))
+            gt = grad_out * (E.log1p(-x) - E.log(x))
         return gx, gt
 
 

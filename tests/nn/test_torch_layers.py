@@ -71,7 +71,8 @@ CASES = [
      (5, 4, 3)),
     ("bn1d_cumulative", lambda: nn.BatchNorm1d(3, momentum=None),
      lambda: tnn.BatchNorm1d(3, momentum=None), (6, 3)),
-    ("bn1d_nobias", lambda: nn.BatchNorm1d(3, bias=False), lambda: tnn.BatchNorm1d(3, bias=False), (6, 3)),
+    ("bn1d_nobias", lambda: nn.BatchNorm1d(3, bias=False),
+     lambda: tnn.BatchNorm1d(3, bias=False), (6, 3)),
     ("bn1d_noaffine", lambda: nn.BatchNorm1d(3, affine=False, eps=1e-3),
      lambda: tnn.BatchNorm1d(3, affine=False, eps=1e-3), (6, 3)),
     ("bn1d_notrack", lambda: nn.BatchNorm1d(3, track_running_stats=False),
@@ -124,12 +125,14 @@ def _pair(ours_fn, theirs_fn, dtype, tdtype):
     return ours, theirs
 
 
+# train and eval only differ for BatchNorm (and models holding it)
+MODES = [(c, True) for c in CASES] + [(c, False) for c in CASES if c[0].startswith(("bn", "cnn"))]
+
+
 @pytest.mark.parametrize("dtype,tdtype,rtol,atol", DTYPES, ids=["f64", "f32"])
-@pytest.mark.parametrize("train", [True, False], ids=["train", "eval"])
-@pytest.mark.parametrize("name,ours_fn,theirs_fn,shape", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name,ours_fn,theirs_fn,shape,train", [c + (t,) for c, t in MODES],
+                         ids=[c[0] + ("-train" if t else "-eval") for c, t in MODES])
 def test_layer_parity(name, ours_fn, theirs_fn, shape, train, dtype, tdtype, rtol, atol):
-    if not train and not name.startswith(("bn", "cnn")):
-        pytest.skip("train/eval only differ for BatchNorm")
     ours, theirs = _pair(ours_fn, theirs_fn, dtype, tdtype)
     ours.train(train)
     theirs.train(train)

@@ -1,0 +1,114 @@
+"""nn.save / nn.load: .npz without pickle, nested round trips, atomic writes, refusals."""
+import os
+import pickle
+
+import numpy as np
+import pytest
+
+import autodiff as ad
+import nn
+from nn import serialization
+
+
+def _model():
+    return nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(4, 2))
+
+
+def test_round_trip_checkpoint(tmp_path):
+    m = _model()
+    ckpt = {"model": m.state_dict(),
+            "optim": {"state": {0: {"step": 3, "exp_avg": np.arange(4.0)},
+                                1: {"momentum_buffer": None}},
+                      "param_groups": [{"lr": 0.01, "betas": (0.9, 0.999), "params": [0, 1],
+                                        "nesterov": False, "name": "g0"}]},
+            "epoch": 7, "loss": float("nan"), "scalar": np.float32(1.5),
+            "param": nn.Parameter(ad.tensor([1.0, 2.0]))}
+    path = tmp_path / "ckpt.npz"
+    nn.save(ckpt, path)
+    back = nn.load(path)
+    assert back["epoch"] == 7 and np.isnan(back["loss"])
+    assert list(back["model"]) == list(m.state_dict())
+    for k, v in m.state_dict().items():
+        assert isinstance(back["model"][k], ad.Tensor)
+        np.testing.assert_array_equal(back["model"][k].data, v.data)
+        assert back["model"][k].dtype == v.dtype
+    st = back["optim"]["state"]
+    assert set(st) == {0, 1}  # integer keys survive
+    np.testing.assert_array_equal(st[0]["exp_avg"], np.arange(4.0))
+    assert st[0]["step"] == 3 and st[1]["momentum_buffer"] is None
+    g = back["optim"]["param_groups"][0]
+    assert g["betas"] == (0.9, 0.999) and g["params"] == [0, 1] and g["nesterov"] is False
+    assert g["name"] == "g0"
+    assert back["scalar"] == np.float32(1.5) and isinstance(back["scalar"], np.float32)
+    assert isinstance(back["param"], nn.Parameter) and back["param"].requires_grad
+    m2 = _model()
+    m2.load_state_dict(back["model"])
+    x = ad.randn(5, 3)
+    m.eval(), m2.eval()
+    np.testing.assert_array_equal(m(x).data, m2(x).data)
+
+
+def test_file_is_plain_npz_without_pickle(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.save(_model().state_dict(), path)
+    with np.load(path, allow_pickle=False) as z:
+        assert "0.weight" in z.files and "__schema__" in z.files
+        assert z["1.num_batches_tracked"].dtype == np.int64
+
+
+def test_refuses_pickle_and_corrupt_files(tmp_path):
+    p = tmp_path / "evil.npz"
+    with open(p, "wb") as f:
+        pickle.dump({"a": 1}, f)
+    with pytest.raises(ValueError):
+        nn.load(p)
+    obj = tmp_path / "obj.npz"
+    np.savez(obj, a=np.array([{"x": 1}], dtype=object))
+    with pytest.raises(ValueError):
+        nn.load(obj)
+    good = tmp_path / "good.npz"
+    nn.save({"w": ad.ones(100)}, good)
+    data = good.read_bytes()
+    bad = tmp_path / "truncated.npz"
+    bad.write_bytes(data[: len(data) // 2])
+    with pytest.raises(ValueError):
+        nn.load(bad)
+    junk = tmp_path / "junk.npz"
+    junk.write_bytes(b"not a zip at all" * 10)
+    with pytest.raises(ValueError):
+        nn.load(junk)
+    with pytest.raises(TypeError):
+        nn.save({"f": lambda: 1}, tmp_path / "x.npz")
+
+
+def test_crash_mid_save_keeps_old_file(tmp_path, monkeypatch):
+    path = tmp_path / "ckpt.npz"
+    nn.save({"model": _model().state_dict(), "epoch": 1}, path)
+    before = path.read_bytes()
+    calls = {"n": 0}
+    real = serialization._write_entry
+
+    def failing(zf, name, arr):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise OSError("disk full (simulated)")
+        real(zf, name, arr)
+
+    monkeypatch.setattr(serialization, "_write_entry", failing)
+    with pytest.raises(OSError, match="simulated"):
+        nn.save({"model": _model().state_dict(), "epoch": 2}, path)
+    assert calls["n"] == 3
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["ckpt.npz"]  # the temporary file was removed
+    assert nn.load(path)["epoch"] == 1
+
+
+def test_loading_into_model_reports_every_mismatch(tmp_path):
+    path = tmp_path / "m.npz"
+    nn.save(nn.Sequential(nn.Linear(3, 5), nn.Linear(5, 2)).state_dict(), path)
+    other = nn.Sequential(nn.Linear(3, 4), nn.Linear(4, 2), nn.ReLU(), nn.Linear(2, 2))
+    with pytest.raises(RuntimeError) as info:
+        other.load_state_dict(nn.load(path))
+    msg = str(info.value)
+    for key in ("0.weight", "0.bias", "1.weight", "3.weight", "3.bias"):
+        assert key in msg
