@@ -139,8 +139,10 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * (exp(x) - 1)."""
     input = _tensor(input, "elu")
-    neg = E.minimum(input, 0.0)  # exp never sees a large positive value
-    return E.where(input.data > 0, input, (E.exp(neg) - 1) * alpha)
+    pos = input.data > 0
+    # exp never sees a large positive value; at 0 the slope is alpha (PyTorch's convention)
+    neg = E.where(pos, Tensor._make(np.zeros((), dtype=input.dtype)), input)
+    return E.where(pos, input, (E.exp(neg) - 1) * alpha)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -609,3 +611,12 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if one_d:
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")
+
+
+# ---- attention and resizing (nn/attention.py, nn/upsample.py) -------------------------------
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
+                       upsample_nearest)
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
+            "upsample", "upsample_nearest", "upsample_bilinear"]
