@@ -20,5 +20,6 @@ from .module import Module
 from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
 from .parameter import Buffer, Parameter
 from .pool import AvgPool2d, MaxPool1d, MaxPool2d
+from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .serialization import load, save
 from .sparse import Embedding
