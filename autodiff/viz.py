@@ -170,6 +170,22 @@ def _font_for(fill):
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 110 else "black"
 
 
+_GRAD_SLOT = Tensor.__dict__["grad"]
+
+
+def _raw_grad(t):
+    """The stored gradient: a Tensor, a float (Scalar) or None before any backward (a Scalar's
+    ``.grad`` property reads 0.0 then, which the drawing must not show as a gradient)."""
+    try:
+        return _GRAD_SLOT.__get__(t, type(t))
+    except AttributeError:
+        return getattr(t, "grad", None)
+
+
+def _arr(x):
+    return x.data if isinstance(x, Tensor) else np.asarray(x)
+
+
 def _is_parameter(t):
     return any(c.__name__ == "Parameter" for c in type(t).__mro__)
 
@@ -217,6 +233,16 @@ def _roots_of(root):
                         "x = ad.tensor(2.0, requires_grad=True); draw_graph(x * x)")
     raise TypeError(f"draw_graph: expected a Tensor, a Scalar or a list/tuple of them, got "
                     f"{type(root).__name__}; {what}")
+
+
+def _module_types(params):
+    """'child/grandchild' -> class name, when ``params`` is a Module (for collapsed boxes)."""
+    if params is None or isinstance(params, dict) or not hasattr(params, "named_modules"):
+        return {}
+    try:
+        return {name.replace(".", "/"): type(m).__name__ for name, m in params.named_modules()}
+    except Exception:  # a look-alike without the Module walker: boxes just go without types
+        return {}
 
 
 def _param_names(params):
@@ -366,11 +392,11 @@ def _tensor_lines(t, value, show_data, show_grad, grad_known):
     if show_data and value is not None:
         lines.append("data " + _values(value.data if isinstance(value, Tensor) else value))
     if show_grad and grad_known:
-        g = t.grad
+        g = _raw_grad(t)
         if g is None:
             lines.append('<font color="#999999">grad: no grad yet</font>')
         else:
-            lines.append("grad " + _grad_values(g.data))
+            lines.append("grad " + _grad_values(_arr(g)))
     return lines
 
 
@@ -430,6 +456,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
         raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT' (got "
                          f"{rankdir!r})")
     names = _param_names(params)
+    module_types = _module_types(params)
     scalar_mode = all(_is_scalar(r) for r in roots)
 
     graph = _Graph(roots, max_nodes)
@@ -500,8 +527,9 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
         body.append(f'\t{node_id(key)} [label=<{label}> fillcolor="{fill}"{shape}{font}{extra}]\n')
 
     for box, members in box_members.items():
-        label, gnorm = _box_label(box, members, graph, names, show_grad)
-        fill = _COLORS["box"]
+        label, gnorm, has_params = _box_label(box, members, graph, names, show_grad,
+                                              module_types)
+        fill = _COLORS["box"] if has_params else _COLORS["op"]
         if grad_color and gnorm is not None:
             fill = _grad_color(gnorm)
         font = ' fontcolor="white"' if _font_for(fill) == "white" else ""
@@ -552,7 +580,7 @@ def _op_name(v):
 
 
 def _grad_tracked(t):
-    return isinstance(t, Tensor) and (t._retains_grad or t.grad is not None)
+    return isinstance(t, Tensor) and (t._retains_grad or _raw_grad(t) is not None)
 
 
 def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, show_scope):
@@ -567,7 +595,8 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, show_scop
         if show_data and t is not None:
             cells.append("data " + _values(t.data if isinstance(t, Tensor) else t))
         if show_grad and _grad_tracked(t):
-            cells.append("grad " + _values(t.grad.data) if t.grad is not None
+            g = _raw_grad(t)
+            cells.append("grad " + _values(_arr(g)) if g is not None
                          else '<font color="#999999">no grad yet</font>')
         return _scalar_table(cells, _COLORS["op"]), _COLORS["op"]
     lines = [f"<b>{_esc(name)}</b>"]
@@ -623,8 +652,8 @@ def _leaf_label(t, key, graph, names, show_data, show_grad, scalar_mode):
     name = _leaf_name(t, key, graph, names)
     param = _is_parameter(t) or key in names
     fill = _COLORS["leaf"] if param else _COLORS["input"]
-    g = t.grad
-    gnorm = _grad_norm(g.data) if (g is not None and t.requires_grad) else None
+    g = _raw_grad(t)
+    gnorm = _grad_norm(_arr(g)) if (g is not None and t.requires_grad) else None
     if not t.requires_grad:
         fill = _COLORS["const"]
     if scalar_mode:
@@ -632,7 +661,7 @@ def _leaf_label(t, key, graph, names, show_data, show_grad, scalar_mode):
         if show_data:
             cells.append("data " + _values(t.data))
         if show_grad and t.requires_grad:
-            cells.append("grad " + _values(g.data) if g is not None
+            cells.append("grad " + _values(_arr(g)) if g is not None
                          else '<font color="#999999">no grad yet</font>')
         return _scalar_table(cells, fill), fill, gnorm
     lines = [f"<b>{_esc(name)}</b>", f"{_shape(t.data.shape)} {t.data.dtype}"]
@@ -669,26 +698,26 @@ def _groups(graph, names, depth):
     return group
 
 
-def _box_label(box, members, graph, names, show_grad):
+def _box_label(box, members, graph, names, show_grad, module_types):
     obj = graph.obj
     ops = [k for k in members if isinstance(obj[k], Node)]
     leaves = [k for k in members if not isinstance(obj[k], Node)]
     inside = set(members)
-    display = box.split("/", 1)[1] if "/" in box else box
-    lines = [f"<b>{_esc(display)}</b>"]
-    if display != box:
-        lines.append(f'<font color="#555555">{_esc(box)}</font>')
-    lines.append(f"{len(ops)} op{'s' if len(ops) != 1 else ''}")
+    # the scope's first component is the top-level model (its class name): drop it
+    rel = box.split("/", 1)[1] if "/" in box else ""
+    display = rel or box
+    kind = module_types.get(rel) if module_types else None
+    head = f"<b>{_esc(display)}</b>" + (f": {_esc(kind)}" if kind and kind != display else "")
+    lines = [head]
+    if kind is None:  # without the module's type, say what it computes
+        if len(ops) <= 3:
+            lines.append(" &#183; ".join(_esc(_op_name(obj[k])) for k in reversed(ops)))
+        else:
+            lines.append(f"{len(ops)} ops")
     if leaves:
-        n_values = sum(int(obj[k].data.size) for k in leaves)
-        lines.append(f"{len(leaves)} parameter{'s' if len(leaves) != 1 else ''} "
-                     f"({n_values:,} values)")
-        for k in leaves[:4]:
-            t = obj[k]
-            nm = names.get(k) or _leaf_name(t, k, graph, names)
-            lines.append(f"{_esc(nm)} {_shape(t.data.shape)}")
-        if len(leaves) > 4:
-            lines.append(f"... {len(leaves) - 4} more")
+        n_values = sum(int(np.size(obj[k].data)) for k in leaves)
+        lines.append(f"{len(leaves)} param{'s' if len(leaves) != 1 else ''} &#183; "
+                     f"{n_values:,} values")
     outs = []
     for src, nr, dst, _ in graph.edges:
         if src in inside and dst not in inside:
@@ -703,17 +732,13 @@ def _box_label(box, members, graph, names, show_grad):
     if outs:
         lines.append("out " + ", ".join(outs[:3]))
     gnorm = None
-    grads = [obj[k].grad for k in leaves]
+    grads = [_raw_grad(obj[k]) for k in leaves]
+    if any(g is not None for g in grads):
+        gnorm = math.sqrt(sum(_grad_norm(_arr(g)) ** 2 for g in grads if g is not None))
     if leaves and show_grad:
-        if all(g is None for g in grads):
-            lines.append('<font color="#777777">grad: no grad yet</font>')
-        else:
-            gnorm = math.sqrt(sum(_grad_norm(g.data) ** 2 for g in grads if g is not None))
-            lines.append(f"grad norm {_num(gnorm)}")
-    elif leaves:
-        if any(g is not None for g in grads):
-            gnorm = math.sqrt(sum(_grad_norm(g.data) ** 2 for g in grads if g is not None))
-    return _small(lines), gnorm
+        lines.append(f"grad norm {_num(gnorm)}" if gnorm is not None
+                     else '<font color="#777777">grad: no grad yet</font>')
+    return _small(lines), gnorm, bool(leaves)
 
 
 def _legend():

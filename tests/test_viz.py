@@ -161,7 +161,12 @@ def test_scoped_ops_collapse_into_one_box_per_module():
     assert sorted(boxes) == ["fc1", "fc2"]
     assert len(node_lines(g)) == 4  # 2 boxes + Pow + Mean; the weights are inside the boxes
     fc1 = next(s for s in node_lines(g) if "<b>fc1</b>" in s)
-    assert "2 ops" in fc1 and "fc1.weight (3, 4)" in fc1 and "out (5, 4)" in fc1
+    assert "MatMul &#183; Relu" in fc1 and "1 param &#183; 12 values" in fc1
+    assert "out (5, 4)" in fc1 and "no grad yet" in fc1
+    loss.backward(retain_graph=True)
+    fc1 = next(s for s in node_lines(draw_graph(loss, params=params, collapse=True))
+               if "<b>fc1</b>" in s)
+    assert f"grad norm {_num(np.linalg.norm(w1.grad.numpy()))}" in fc1
     # depth 0: the whole model is one box
     g0 = draw_graph(loss, params=params, collapse=0)
     assert re.findall(r'<b>(\w+)</b>.*shape="box3d"', g0.source) == ["Net"]
@@ -182,6 +187,11 @@ def test_collapse_with_nn_modules():
     boxes = sorted(re.findall(r'<b>([\w/]+)</b>.*shape="box3d"', g.source))
     assert boxes == ["0", "1", "2", "3", "4"]
     assert len(node_lines(g)) == 6  # five module boxes + the Sum outside the model
+    # given the model itself, boxes name the module types
+    g = draw_graph(loss, params=model, collapse=True)
+    assert "<b>0</b>: Linear" in g.source and "<b>1</b>: ReLU" in g.source
+    g0 = draw_graph(loss, params=model, collapse=0)
+    assert "<b>Sequential</b>: Sequential" not in g0.source and "<b>Sequential</b>" in g0.source
 
 
 def test_grad_color_marks_vanishing_and_exploding_leaves():
@@ -287,25 +297,54 @@ def test_names_are_escaped_for_dot():
         assert g.pipe(format="svg").startswith(b"<?xml")
 
 
-def test_scalar_graph_shows_value_and_grad_like_micrograd():
-    if not hasattr(ad, "Scalar"):
-        pytest.skip("ad.Scalar not available yet")
+def scalar_neuron():
     x1 = ad.Scalar(2.0, label="x1")
     w1 = ad.Scalar(-3.0, label="w1")
     b = ad.Scalar(6.8813735870195432, label="b")
     n = x1 * w1 + b
+    n.label = "n"
     o = n.tanh()
+    o.label = "o"
+    return x1, w1, b, n, o
+
+
+def cells_of(g, name):
+    """The table cells of the Scalar node whose first cell is ``name``."""
+    line = next(s for s in node_lines(g) if re.search(fr"<b>{re.escape(name)}</b>", s))
+    return re.findall(r'<td cellpadding="4">(.*?)</td>', line)
+
+
+def test_scalar_graph_shows_value_and_grad_like_micrograd():
+    if not hasattr(ad, "Scalar"):
+        pytest.skip("ad.Scalar not available yet")
+    x1, w1, b, n, o = scalar_neuron()
     g = draw_graph(o)
-    src = g.source
-    assert "<b>x1</b>" in src and "<b>w1</b>" in src and "<b>b</b>" in src
-    assert "data 2" in src and "no grad yet" in src
+    assert len(node_lines(g)) == 6  # x1 w1 b, Mul Add Tanh
+    assert cells_of(g, "x1") == ["<b>x1</b>", "data 2", '<font color="#999999">no grad yet</font>']
+    # before backward a Scalar's .grad reads 0.0, but the drawing says "no grad yet"
+    assert "grad 0" not in g.source
+    assert cells_of(g, "tanh")[:2] == ["<b>tanh</b> &#8594; o", "data 0.7071"]
+    o.backward(retain_graph=True)
+    g = draw_graph(o)
+    assert "no grad yet" not in g.source
+    assert cells_of(g, "w1") == ["<b>w1</b>", "data -3", f"grad {_num(w1.grad)}"]
+    assert abs(w1.grad - 2.0 * (1 - 0.5)) < 1e-9   # do/dw1 = x1 * (1 - o^2)
+    assert cells_of(g, "+")[1:] == ["data 0.8814", "grad 0.5"]
+    assert cells_of(g, "tanh")[2] == "grad 1"
+
+
+def test_scalar_graph_after_backward_that_freed_it():
+    if not hasattr(ad, "Scalar"):
+        pytest.skip("ad.Scalar not available yet")
+    x1, w1, b, n, o = scalar_neuron()
     o.backward()
     g = draw_graph(o)
-    cells = " ".join(node_lines(g))
-    assert "no grad yet" not in cells
-    assert f"grad {w1.grad.item() if hasattr(w1.grad, 'item') else w1.grad:.4f}".rstrip("0") \
-        in cells
-    assert len(node_lines(g)) == 6  # x1 w1 b, Mul Add Tanh
+    assert len(node_lines(g)) == 6
+    # the leaves always keep their values and gradients
+    assert cells_of(g, "x1") == ["<b>x1</b>", "data 2", f"grad {_num(x1.grad)}"]
+    assert cells_of(g, "b") == ["<b>b</b>", "data 6.8814", "grad 0.5"]
+    # the root's value is known from the root itself
+    assert cells_of(g, "tanh")[1] == "data 0.7071"
 
 
 def test_rendering_without_dot_explains_how_to_install(monkeypatch, tmp_path):
