@@ -25,10 +25,14 @@ from .ops.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, floor_di
                               log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
                               maximum, minimum, mul, ne, neg, pow, relu, remainder, sigmoid, sin,
                               sqrt, sub, tanh, true_divide, where)
-from .ops.reduce import argmax, argmin, mean, std, sum, var
-from .ops.shape import (cat, chunk, concat, concatenate, expand, flatten, permute, reshape, split,
-                        squeeze, stack, swapaxes, transpose, unsqueeze)
-from .ops.linalg import bmm, dot, matmul, mm
+from .ops.reduce import (amax, amin, argmax, argmin, cumsum, logsumexp, max, mean, min, norm,
+                         prod, std, sum, var)
+from .ops.shape import (cat, chunk, concat, concatenate, expand, flatten, flip, movedim, narrow,
+                        pad, permute, repeat, reshape, split, squeeze, stack, swapaxes, transpose,
+                        unbind, unsqueeze)
+from .ops.index import gather, index_select, masked_fill, scatter_add, take_along_dim
+from .ops.linalg import bmm, dot, matmul, mm, outer
+from .gradcheck import gradcheck, gradgradcheck
 
 float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)

@@ -18,6 +18,8 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
+from .tensor_api import TensorAPI
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -64,7 +66,7 @@ def _check_grad_dtype(dtype):
                            f"(got {np.dtype(dtype)})")
 
 
-class Tensor:
+class Tensor(TensorAPI):
     """A multi-dimensional array that records the ops applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a nested list, a number, an
@@ -352,34 +354,34 @@ class Tensor:
 
     # ---- arithmetic ----------------------------------------------------------------------------
     def __add__(self, other):
-        return E.add(self, other)
+        return Add.apply(self, other)
 
     def __radd__(self, other):
-        return E.add(other, self)
+        return Add.apply(other, self)
 
     def __sub__(self, other):
-        return E.sub(self, other)
+        return Sub.apply(self, other)
 
     def __rsub__(self, other):
-        return E.sub(other, self)
+        return Sub.apply(other, self)
 
     def __mul__(self, other):
-        return E.mul(self, other)
+        return Mul.apply(self, other)
 
     def __rmul__(self, other):
-        return E.mul(other, self)
+        return Mul.apply(other, self)
 
     def __truediv__(self, other):
-        return E.div(self, other)
+        return Div.apply(self, other)
 
     def __rtruediv__(self, other):
-        return E.div(other, self)
+        return Div.apply(other, self)
 
     def __pow__(self, other):
-        return E.pow(self, other)
+        return Pow.apply(self, other)
 
     def __rpow__(self, other):
-        return E.pow(other, self)
+        return Pow.apply(other, self)
 
     def __matmul__(self, other):
         return L.matmul(self, other)
@@ -388,7 +390,7 @@ class Tensor:
         return L.matmul(other, self)
 
     def __neg__(self):
-        return E.neg(self)
+        return Neg.apply(self)
 
     def __pos__(self):
         return self
@@ -550,6 +552,21 @@ class Tensor:
     def where(self, condition, other):
         return E.where(condition, self, other)
 
+    def square(self):
+        return Mul.apply(self, self)
+
+    def rsqrt(self):
+        return Div.apply(1.0, E.sqrt(self))
+
+    def reciprocal(self):
+        return Div.apply(1.0, self)
+
+    def floor_divide(self, other):
+        return E.floor_divide(self, other)
+
+    def remainder(self, other):
+        return E.remainder(self, other)
+
     def eq(self, other):
         return E.eq(self, other)
 
@@ -587,14 +604,23 @@ class Tensor:
     def min(self, dim=None, keepdim=False):
         return R.min(self, dim, keepdim)
 
-    def prod(self, dim=None, keepdim=False):
-        return R.prod(self, dim, keepdim)
+    def amax(self, dim=(), keepdim=False):
+        return R.amax(self, dim, keepdim)
+
+    def amin(self, dim=(), keepdim=False):
+        return R.amin(self, dim, keepdim)
+
+    def prod(self, dim=None, keepdim=False, dtype=None):
+        return R.prod(self, dim, keepdim, dtype=dtype)
 
     def logsumexp(self, dim, keepdim=False):
         return R.logsumexp(self, dim, keepdim)
 
-    def norm(self, p="fro", dim=None, keepdim=False):
-        return R.norm(self, p, dim, keepdim)
+    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
+        return R.norm(self, p, dim, keepdim, dtype=dtype)
+
+    def cumsum(self, dim):
+        return R.cumsum(self, dim)
 
     def argmax(self, dim=None, keepdim=False):
         return R.argmax(self, dim, keepdim)
@@ -638,11 +664,60 @@ class Tensor:
     def chunk(self, chunks, dim=0):
         return S.chunk(self, chunks, dim)
 
-    def flip(self, dims):
-        return S.flip(self, dims)
+    def flip(self, *dims):
+        return S.flip(self, dims[0] if len(dims) == 1 else dims)
+
+    def unbind(self, dim=0):
+        return S.unbind(self, dim)
+
+    def narrow(self, dim, start, length):
+        return S.narrow(self, dim, start, length)
+
+    def movedim(self, source, destination):
+        return S.movedim(self, source, destination)
+
+    def expand_as(self, other):
+        return S.expand(self, other.shape)
+
+    def view_as(self, other):
+        return S.reshape(self, other.shape)
+
+    def reshape_as(self, other):
+        return S.reshape(self, other.shape)
+
+    def swapaxes(self, axis0, axis1):
+        return S.transpose(self, axis0, axis1)
+
+    # ---- indexing ------------------------------------------------------------------------------
+    def gather(self, dim, index):
+        return I.gather(self, dim, index)
+
+    def scatter_add(self, dim, index, src):
+        return I.scatter_add(self, dim, index, src)
+
+    def take_along_dim(self, indices, dim=None):
+        return I.take_along_dim(self, indices, dim)
+
+    def index_select(self, dim, index):
+        return I.index_select(self, dim, index)
+
+    def masked_fill(self, mask, value):
+        return I.masked_fill(self, mask, value)
 
     def matmul(self, other):
         return L.matmul(self, other)
+
+    def mm(self, mat2):
+        return L.mm(self, mat2)
+
+    def bmm(self, mat2):
+        return L.bmm(self, mat2)
+
+    def dot(self, other):
+        return L.dot(self, other)
+
+    def outer(self, vec2):
+        return L.outer(self, vec2)
 
 
 class Size(tuple):

@@ -22,6 +22,52 @@ def _T(x):
     return x if isinstance(x, _f.Tensor) else _f.Tensor._make(np.asarray(x))
 
 
+_F64 = np.dtype(np.float64)
+_F32 = np.dtype(np.float32)
+_ndarray = np.ndarray
+
+
+def _shape_of(x):
+    return tuple(np.shape(x)) if isinstance(x, (np.ndarray, np.generic, list, tuple)) else ()
+
+
+def _type_name(x):
+    return "Tensor" if isinstance(x, np.ndarray) else type(x).__name__
+
+
+def _binary_error(op, a, b, err):
+    """The error of a binary op whose NumPy call failed: names the op and both operands."""
+    if isinstance(err, TypeError):
+        return TypeError(f"{op}: unsupported operand types {_type_name(a)} and {_type_name(b)} "
+                         f"({err})")
+    return ValueError(f"{op}: shapes {_shape_of(a)} and {_shape_of(b)} cannot be broadcast "
+                      "together")
+
+
+def _unary_error(op, a, err):
+    if isinstance(err, TypeError):
+        return TypeError(f"{op}: unsupported operand type {_type_name(a)} ({err})")
+    return ValueError(f"{op}: {err} (shape {_shape_of(a)})")
+
+
+def _promote(out, a, b):
+    """PyTorch's promotion where NumPy differs: a float64 result stays float64 only when an
+    operand is a float64 array; integers with Python floats (or true division of integers)
+    give the default float32."""
+    if (a.__class__ is _ndarray and a.dtype is _F64) or (b.__class__ is _ndarray and
+                                                          b.dtype is _F64):
+        return out
+    return out.astype(_F32)
+
+
+def _float_result(out, a):
+    """Unary float math on an integer or bool tensor gives float32 (PyTorch), not NumPy's
+    float64 / float16."""
+    if isinstance(a, np.ndarray) and a.dtype.kind in "biu":
+        return out.astype(_F32)
+    return out
+
+
 # ---------------------------------------------------------------------------------------------
 # arithmetic
 
@@ -31,7 +77,11 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.add(a, b)
+        try:
+            out = np.add(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("add", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -43,7 +93,11 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return np.subtract(a, b)
+        try:
+            out = np.subtract(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("sub", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -56,7 +110,11 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.multiply(a, b)
+        try:
+            out = np.multiply(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("mul", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -71,7 +129,11 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.true_divide(a, b)
+        try:
+            out = np.true_divide(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("div", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -99,7 +161,12 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = np.power(a, b)
+        try:
+            out = np.power(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("pow", a, b, e) from None
+        if out.dtype is _F64:
+            out = _promote(out, a, b)
         ctx.save_for_backward(a, b, out)
         return out
 
@@ -170,7 +237,12 @@ class Exp(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.exp(a)
+        try:
+            out = np.exp(a)
+        except TypeError as e:
+            raise _unary_error("exp", a, e) from None
+        if out.dtype is not a.dtype:
+            out = _float_result(out, a)
         ctx.save_for_backward(out)
         return out
 
@@ -186,7 +258,11 @@ class Log(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log(a)
+        try:
+            out = np.log(a)
+        except TypeError as e:
+            raise _unary_error("log", a, e) from None
+        return _float_result(out, a) if out.dtype is not a.dtype else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -200,7 +276,11 @@ class Log1p(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.log1p(a)
+        try:
+            out = np.log1p(a)
+        except TypeError as e:
+            raise _unary_error("log1p", a, e) from None
+        return _float_result(out, a) if out.dtype is not a.dtype else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -213,7 +293,12 @@ class Sqrt(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.sqrt(a)
+        try:
+            out = np.sqrt(a)
+        except TypeError as e:
+            raise _unary_error("sqrt", a, e) from None
+        if out.dtype is not a.dtype:
+            out = _float_result(out, a)
         ctx.save_for_backward(out)
         return out
 
@@ -229,7 +314,11 @@ class Sin(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.sin(a)
+        try:
+            out = np.sin(a)
+        except TypeError as e:
+            raise _unary_error("sin", a, e) from None
+        return _float_result(out, a) if out.dtype is not a.dtype else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -243,7 +332,11 @@ class Cos(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.cos(a)
+        try:
+            out = np.cos(a)
+        except TypeError as e:
+            raise _unary_error("cos", a, e) from None
+        return _float_result(out, a) if out.dtype is not a.dtype else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -256,7 +349,12 @@ class Tanh(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.tanh(a)
+        try:
+            out = np.tanh(a)
+        except TypeError as e:
+            raise _unary_error("tanh", a, e) from None
+        if out.dtype is not a.dtype:
+            out = _float_result(out, a)
         ctx.save_for_backward(out)
         return out
 
@@ -268,6 +366,8 @@ class Tanh(Op):
 
 def sigmoid_array(a):
     """Stable logistic function: never exponentiates a positive number."""
+    if a.dtype.kind not in "fc":
+        a = a.astype(_F32)
     e = np.exp(-np.abs(a))
     return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
 
@@ -328,7 +428,12 @@ class Clamp(Op):
             out = np.maximum(out, lo)
         if hi is not None:
             out = np.minimum(out, hi)
-        return np.array(out, dtype=np.result_type(a, out), copy=out is a)
+        if out is a:
+            return a.copy()
+        out = np.asarray(out)
+        if a.dtype.kind == "f" and out.dtype is not a.dtype:
+            out = out.astype(a.dtype)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -347,7 +452,11 @@ class Maximum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.maximum(a, b)
+        try:
+            out = np.maximum(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("maximum", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -366,7 +475,11 @@ class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.minimum(a, b)
+        try:
+            out = np.minimum(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("minimum", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -385,7 +498,14 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
-        return np.where(cond, a, b)
+        try:
+            out = np.where(cond, a, b)
+        except (ValueError, TypeError) as e:
+            if isinstance(e, ValueError):
+                raise ValueError(f"where: shapes {_shape_of(cond)}, {_shape_of(a)} and "
+                                 f"{_shape_of(b)} cannot be broadcast together") from None
+            raise _binary_error("where", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):

@@ -91,9 +91,165 @@ def getitem(input, index):
 
 
 def index_put(input, index, value):
+    vshape = np.shape(value.data if isinstance(value, _f.Tensor) else value)
+    if len(vshape) and vshape[0] == 1:
+        # PyTorch drops a value's leading size-1 dims that the target does not have
+        target = np.empty(input.data.shape, dtype=np.bool_)[index].shape
+        k = 0
+        while len(vshape) - k > len(target) and vshape[k] == 1:
+            k += 1
+        if k:
+            from . import shape as S
+            value = (S.reshape(value, vshape[k:]) if isinstance(value, _f.Tensor)
+                     else np.reshape(value, vshape[k:]))
     return IndexPut.apply(input, index, value)
 
 
 def setitem(input, index, value):
     """``input[index] = value`` in place (version counter; recorded when grad is on)."""
     E.inplace(input, index_put, _norm_index(index), value)
+
+
+# ---------------------------------------------------------------------------------------------
+# gather / scatter_add: differentiable primitives for selecting along one dim
+
+
+def _full_index(index, dim):
+    """The NumPy index that picks ``index[i, j, ...]`` along ``dim`` at every other position."""
+    grids = list(np.indices(index.shape, sparse=True))
+    grids[dim] = index
+    return tuple(grids)
+
+
+def _check_gather(op, shape, dim, index):
+    if index.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor (got {index.dtype})")
+    if index.ndim != len(shape):
+        raise ValueError(f"{op}: index {index.shape} and input {tuple(shape)} must have the "
+                         f"same number of dimensions")
+    for d, (i, s) in enumerate(zip(index.shape, shape)):
+        if d != dim and i > s:
+            raise ValueError(f"{op}: index shape {index.shape} is larger than input shape "
+                             f"{tuple(shape)} in dim {d}")
+    if index.size and (index.min() < -shape[dim] or index.max() >= shape[dim]):
+        raise IndexError(f"{op}: index out of range for dim {dim} of size {shape[dim]}")
+
+
+class Gather(Op):
+    """out[i][j][k] = a[i][index[i][j][k]][k] (for dim 1);  da = scatter_add of g at index"""
+
+    @staticmethod
+    def forward(ctx, a, dim, index):
+        ctx.in_shape, ctx.dim, ctx.index = a.shape, dim, index
+        return a[_full_index(index, dim)]
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        zeros = _f.Tensor._make(np.zeros(ctx.in_shape, dtype=grad_out.data.dtype))
+        return ScatterAdd.apply(zeros, ctx.dim, ctx.index, grad_out), None, None
+
+
+class ScatterAdd(Op):
+    """out = a with src[i][j][k] added at out[i][index[i][j][k]][k] (for dim 1), repeats
+    accumulating;  da = g,  dsrc = gather(g, dim, index)"""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src):
+        ctx.dim, ctx.index = dim, index
+        out = np.array(a, dtype=np.result_type(a, src))
+        src = np.asarray(src)
+        if src.shape != index.shape:
+            src = src[tuple(slice(0, n) for n in index.shape)]
+        np.add.at(out, _full_index(index, dim), src)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        need_a, _, _, need_src = ctx.needs_input_grad
+        gs = Gather.apply(grad_out, ctx.dim, ctx.index) if need_src else None
+        return (grad_out if need_a else None), None, None, gs
+
+
+def _dim(dim, ndim, op):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def gather(input, dim, index):
+    """``out[i][j][k] = input[i][index[i][j][k]][k]`` for ``dim == 1`` (PyTorch's gather);
+    ``index`` has input's number of dims and is no larger outside ``dim``."""
+    idx = np.asarray(_data_of(index))
+    d = _dim(dim, input.data.ndim, "gather")
+    _check_gather("gather", input.data.shape, d, idx)
+    return Gather.apply(input, d, idx)
+
+
+def scatter_add(input, dim, index, src):
+    """``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
+    idx = np.asarray(_data_of(index))
+    d = _dim(dim, input.data.ndim, "scatter_add")
+    _check_gather("scatter_add", input.data.shape, d, idx)
+    sshape = np.shape(_data_of(src))
+    if len(sshape) != idx.ndim or any(i > s for i, s in zip(idx.shape, sshape)):
+        raise ValueError(f"scatter_add: index shape {idx.shape} must not be larger than src "
+                         f"shape {sshape}")
+    return ScatterAdd.apply(input, d, idx, src)
+
+
+def take_along_dim(input, indices, dim=None):
+    """Values of ``input`` at ``indices`` along ``dim`` (shapes broadcast outside ``dim``);
+    ``dim=None`` indexes the flattened input."""
+    from . import shape as S
+    idx = np.asarray(_data_of(indices))
+    if dim is None:
+        return Gather.apply(S.reshape(input, (-1,)), 0, _check_flat(idx.reshape(-1), input))
+    n = input.data.ndim
+    d = _dim(dim, n, "take_along_dim")
+    if idx.ndim != n:
+        raise ValueError(f"take_along_dim: input {tuple(input.shape)} and indices {idx.shape} "
+                         f"should have the same number of dimensions")
+    a_shape, i_shape = list(input.data.shape), list(idx.shape)
+    a_shape[d] = i_shape[d] = 1
+    try:
+        b = np.broadcast_shapes(tuple(a_shape), tuple(i_shape))
+    except ValueError:
+        raise ValueError(f"take_along_dim: shapes {tuple(input.shape)} and {idx.shape} cannot "
+                         f"be broadcast outside dim {dim}") from None
+    ta = b[:d] + (input.data.shape[d],) + b[d + 1:]
+    ti = b[:d] + (idx.shape[d],) + b[d + 1:]
+    x = S.expand(input, ta) if ta != input.data.shape else input
+    idx = np.broadcast_to(idx, ti)
+    _check_gather("take_along_dim", ta, d, idx)
+    return Gather.apply(x, d, idx)
+
+
+def _check_flat(idx, input):
+    n = input.data.size
+    if idx.size and (idx.min() < -n or idx.max() >= n):
+        raise IndexError(f"take_along_dim: index out of range for {n} elements")
+    return idx
+
+
+def _data_of(x):
+    return x.data if isinstance(x, _f.Tensor) else x
+
+
+def index_select(input, dim, index):
+    """The slices of ``input`` along ``dim`` at the 1-D integer ``index``."""
+    idx = np.asarray(_data_of(index))
+    if idx.ndim > 1:
+        raise ValueError(f"index_select: index must be 0-D or 1-D (got shape {idx.shape})")
+    d = _dim(dim, input.data.ndim, "index_select")
+    return getitem(input, (slice(None),) * d + (idx.reshape(-1),))
+
+
+def masked_fill(input, mask, value):
+    """``input`` with ``value`` where ``mask`` is true (mask broadcasts)."""
+    m = np.asarray(_data_of(mask))
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_fill: mask must be a bool tensor (got {m.dtype})")
+    v = value if isinstance(value, _f.Tensor) else np.asarray(value, dtype=input.data.dtype)
+    return E.where(_f.Tensor._make(m), v, input)

@@ -7,6 +7,8 @@ from ..function import Op
 from .. import function as _f
 from . import shape as S
 
+_F64 = np.dtype(np.float64)
+
 
 class MatMul(Op):
     """out = a @ b for operands of >= 2 dims (batch dims broadcast);
@@ -15,7 +17,14 @@ class MatMul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return np.matmul(a, b)
+        try:
+            out = np.matmul(a, b)
+        except ValueError:
+            raise ValueError(f"matmul: shapes {a.shape} and {b.shape} do not fit (batch dims "
+                             f"{a.shape[:-2]} and {b.shape[:-2]} cannot be broadcast)") from None
+        if out.dtype is _F64 and not (a.dtype is _F64 or b.dtype is _F64):
+            out = out.astype(np.float32)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -30,8 +39,8 @@ def matmul(input, other):
     """Matrix product with NumPy's rules: 1-D operands are promoted to a row (left) or a column
     (right) and that dim is removed from the result; batch dims broadcast."""
     T = _f.Tensor
-    a = input if isinstance(input, T) else T._make(np.asarray(input))
-    b = other if isinstance(other, T) else T._make(np.asarray(other))
+    a = input if isinstance(input, T) else T._make(_operand(input))
+    b = other if isinstance(other, T) else T._make(_operand(other))
     ad, bd = a.data, b.data
     if ad.ndim == 0 or bd.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension (got shapes "
@@ -55,6 +64,20 @@ def matmul(input, other):
     if squeeze_b:
         out = S.squeeze(out, -1)
     return out
+
+
+def _operand(x):
+    if isinstance(x, (np.ndarray, list, tuple)) or np.isscalar(x) and not isinstance(x, str):
+        return np.asarray(x)
+    raise TypeError(f"matmul: expected a Tensor or array operand (got {type(x).__name__})")
+
+
+def outer(input, vec2):
+    """Outer product of two 1-D tensors: ``out[i, j] = input[i] * vec2[j]``."""
+    if input.ndim != 1 or vec2.ndim != 1:
+        raise ValueError(f"outer: 1D tensors expected, but got shapes {tuple(input.shape)} and "
+                         f"{tuple(vec2.shape)}")
+    return S.unsqueeze(input, 1) * S.unsqueeze(vec2, 0)
 
 
 class Dot(Op):

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import builtins
+from collections import namedtuple
 
 import numpy as np
 
@@ -27,7 +28,8 @@ def _axes(dim, ndim):
         if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-builtins.max(ndim, 1)}, {builtins.max(ndim, 1) - 1}], but got {d})")
-        out.append(d % ndim if ndim else 0)
+        if ndim:
+            out.append(d % ndim)
     return tuple(sorted(set(out)))
 
 
@@ -148,6 +150,314 @@ def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
     return var(input, dim, unbiased=unbiased, keepdim=keepdim, correction=correction) ** 0.5
 
 
+# ---------------------------------------------------------------------------------------------
+# max / min
+
+
+class Extreme(Op):
+    """out = max (or min) of a over ``axes``; ties share the gradient evenly (PyTorch's
+    amax/amin and full max()/min()):  da = g [a == out] / count"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim, largest):
+        if a.size == 0:
+            raise ValueError(f"{'max' if largest else 'min'}: expected a non-empty tensor "
+                             f"(got shape {a.shape})")
+        fn = np.max if largest else np.min
+        kept = fn(a, axis=axes, keepdims=True) if a.ndim else np.asarray(a)
+        ctx.save_for_backward(a)
+        ctx.in_shape, ctx.axes_, ctx.keepdim_, ctx.kept = a.shape, axes, keepdim, kept
+        return kept if keepdim else kept.reshape(_reduced_shape(a.shape, axes))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        ad, kept = a.data, ctx.kept
+        mask = (ad == kept) | (np.isnan(ad) & np.isnan(kept))
+        count = np.sum(mask, axis=ctx.axes_, keepdims=True) if ad.ndim else 1
+        w = _f.Tensor._make((mask / count).astype(ad.dtype, copy=False))
+        return _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_) * w, None, None, None
+
+
+def _reduced_shape(shape, axes):
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+class _ValuesIndices(tuple):
+    """PyTorch's ``torch.return_types.max``: a tuple ``(values, indices)`` with names."""
+
+    __slots__ = ()
+    _name = "max"
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    @property
+    def values(self):
+        return self[0]
+
+    @property
+    def indices(self):
+        return self[1]
+
+    def __repr__(self):
+        return f"{self._name}(values={self[0]!r}, indices={self[1]!r})"
+
+
+class MaxResult(_ValuesIndices):
+    __slots__ = ()
+    _name = "max"
+
+
+class MinResult(_ValuesIndices):
+    __slots__ = ()
+    _name = "min"
+
+
+def _extreme(input, dim, keepdim, largest, other):
+    T = _f.Tensor
+    name = "max" if largest else "min"
+    if isinstance(dim, T) or other is not None:  # max(a, b) is maximum(a, b)
+        from . import elementwise as E
+        b = dim if other is None else other
+        return E.maximum(input, b) if largest else E.minimum(input, b)
+    if not isinstance(input, T):
+        raise TypeError(f"{name}: expected a Tensor (got {type(input).__name__})")
+    if dim is None:
+        return Extreme.apply(input, tuple(range(input.data.ndim)), False, largest)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}: dim must be an int (use amax/amin to reduce several dims)")
+    nd = input.data.ndim
+    axes = _axes(dim, nd)  # validates dim (0 and -1 are allowed for a 0-d tensor)
+    d = axes[0] if nd else 0
+    x = input if nd else S.reshape(input, (1,))
+    if x.data.shape[d] == 0:
+        raise ValueError(f"{name}: cannot reduce over dim {dim} of size 0 (shape "
+                         f"{tuple(input.shape)})")
+    arg = np.argmax if largest else np.argmin
+    idx = arg(x.data, axis=d, keepdims=True)
+    from .index import gather
+    values = gather(x, d, idx)
+    if not nd:
+        values, idx = S.reshape(values, ()), idx.reshape(())
+    elif not keepdim:
+        values, idx = S.squeeze(values, d), idx.squeeze(d)
+    cls = MaxResult if largest else MinResult
+    return cls(values, T._make(idx.astype(np.int64, copy=False)))
+
+
+def max(input, dim=None, keepdim=False, *, other=None):
+    """``max(a)``: the largest element (ties share the gradient evenly). ``max(a, dim,
+    keepdim=False)``: ``(values, indices)`` along ``dim``; the gradient goes to the selected
+    index. ``max(a, b)``: elementwise ``maximum``."""
+    return _extreme(input, dim, keepdim, True, other)
+
+
+def min(input, dim=None, keepdim=False, *, other=None):
+    """Like ``max`` for the smallest elements."""
+    return _extreme(input, dim, keepdim, False, other)
+
+
+def amax(input, dim=(), keepdim=False):
+    """Largest values over ``dim`` (int or tuple; ``()`` or None: all dims); ties share the
+    gradient evenly."""
+    dim = None if dim == () else dim
+    return Extreme.apply(input, _axes(dim, input.data.ndim), keepdim, True)
+
+
+def amin(input, dim=(), keepdim=False):
+    dim = None if dim == () else dim
+    return Extreme.apply(input, _axes(dim, input.data.ndim), keepdim, False)
+
+
+# ---------------------------------------------------------------------------------------------
+# prod, logsumexp, norm
+
+
+class Prod(Op):
+    """out = product of a over ``axes``;  da = g * (product of the other elements), which is
+    out / a when a has no zeros, else built from exclusive cumulative products (exact with
+    zeros, and itself differentiable)"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
+        out = np.prod(a, axis=axes, keepdims=keepdim) if a.ndim else np.array(a)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, out = ctx.saved_tensors
+        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        if not np.any(a.data == 0):
+            return g * _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a, None, None
+        return g * _prod_of_others(a, ctx.axes_), None, None
+
+
+def _prod_of_others(a, axes):
+    """For every element, the product of the other elements in its reduction group, with
+    differentiable ops only (no division)."""
+    nd = a.data.ndim
+    if not nd or not axes:
+        return _f.Tensor._make(np.ones_like(a.data))
+    rest = tuple(i for i in range(nd) if i not in axes)
+    perm = rest + tuple(axes)
+    x = S.permute(a, perm)
+    pshape = x.data.shape
+    lead = pshape[:len(rest)]
+    n = int(np.prod(pshape[len(rest):]))
+    x = S.reshape(x, lead + (n,))
+    left = _exclusive_cumprod(x)
+    right = S.flip(_exclusive_cumprod(S.flip(x, (-1,))), (-1,))
+    others = S.reshape(left * right, pshape)
+    return S.permute(others, tuple(np.argsort(perm)))
+
+
+def _exclusive_cumprod(x):
+    """[1, x0, x0 x1, ...] along the last dim: a Hillis-Steele scan of multiplications."""
+    n = x.data.shape[-1]
+    lead = x.data.shape[:-1]
+    ones = lambda k: _f.Tensor._make(np.ones(lead + (k,), dtype=x.data.dtype))  # noqa: E731
+    y = S.cat([ones(1), x[..., :n - 1]], -1) if n > 1 else ones(1)
+    k = 1
+    while k < n:
+        y = y * S.cat([ones(k), y[..., :n - k]], -1)
+        k *= 2
+    return y
+
+
+def prod(input, dim=None, keepdim=False, dtype=None):
+    """Product over ``dim`` (int, tuple or None: all elements)."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if input.data.dtype.kind in "bi" and dtype is None:
+        input = input.to(np.int64)
+    return Prod.apply(input, _axes(dim, input.data.ndim), keepdim)
+
+
+class LogSumExp(Op):
+    """out = log(sum(exp(a))) over ``axes``, shifted by the max for stability;
+    da = g exp(a - out)"""
+
+    @staticmethod
+    def forward(ctx, a, axes, keepdim):
+        ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
+        if a.ndim == 0:
+            out = np.array(a)
+        else:
+            m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros(
+                _kept_shape(a.shape, axes), a.dtype)
+            m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
+            with np.errstate(divide="ignore"):
+                out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+            if not keepdim:
+                out = out.reshape(_reduced_shape(a.shape, axes))
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        from . import elementwise as E
+        a, out = ctx.saved_tensors
+        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        o = _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        return g * E.exp(a - o), None, None
+
+
+def logsumexp(input, dim=None, keepdim=False):
+    """log(sum(exp(input))) over ``dim`` (int or tuple; None: all dims, an extension), stable
+    for large magnitudes."""
+    if input.data.dtype.kind not in "fc":
+        input = input.to(np.float32)
+    return LogSumExp.apply(input, _axes(dim, input.data.ndim), keepdim)
+
+
+class Norm(Op):
+    """out = (sum |a|^p)^(1/p) over ``axes`` (p = inf: max |a|, -inf: min |a|, 0: count of
+    nonzeros); gradients as PyTorch's, 0 at the zero vector"""
+
+    @staticmethod
+    def forward(ctx, a, p, axes, keepdim):
+        ctx.p, ctx.in_shape, ctx.axes_, ctx.keepdim_ = p, a.shape, axes, keepdim
+        x = np.abs(a)
+        kw = dict(axis=axes, keepdims=keepdim)
+        if a.ndim == 0:
+            out = x.copy() if p != 0 else (x != 0).astype(a.dtype)
+        elif p == 2:
+            out = np.sqrt(np.sum(x * x, **kw))
+        elif p == 1:
+            out = np.sum(x, **kw)
+        elif p == np.inf:
+            out = np.max(x, **kw) if x.size else np.zeros(_reduced_or_kept(a, axes, keepdim),
+                                                          a.dtype)
+        elif p == -np.inf:
+            out = np.min(x, **kw)
+        elif p == 0:
+            out = np.sum(x != 0, **kw).astype(a.dtype)
+        else:
+            out = np.power(np.sum(np.power(x, p), **kw), 1.0 / p)
+        out = np.asarray(out, dtype=a.dtype)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        from . import elementwise as E
+        a, out = ctx.saved_tensors
+        p = ctx.p
+        T = _f.Tensor
+        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        nrm = _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        ad, nd = a.data, nrm.data
+        dt = ad.dtype
+        if p == 0:
+            return g * T._make(np.zeros_like(ad)), None, None, None
+        sign = T._make(np.sign(ad))
+        if p == 1:
+            return g * sign, None, None, None
+        if p in (np.inf, -np.inf):
+            mask = (np.abs(ad) == nd) | np.isnan(ad)
+            count = np.sum(mask, axis=ctx.axes_, keepdims=True) if ad.ndim else 1
+            return g * sign * T._make((mask / count).astype(dt, copy=False)), None, None, None
+        zero_n = nd == 0
+        safe_n = E.where(T._make(zero_n), 1.0, nrm) if zero_n.any() else nrm
+        if p == 2:
+            scale = g / safe_n
+            if zero_n.any():
+                scale = E.where(T._make(zero_n), 0.0, scale)
+            return a * scale, None, None, None
+        absa = E.abs(a)
+        if p < 1:
+            zero_a = ad == 0
+            safe_a = E.where(T._make(zero_a), 1.0, absa) if zero_a.any() else absa
+            return sign * safe_a ** (p - 1) * g * safe_n ** (1 - p) * T._make(
+                (~zero_n).astype(dt)), None, None, None
+        scale = g / safe_n ** (p - 1)
+        if zero_n.any():
+            scale = E.where(T._make(zero_n), 0.0, scale)
+        scaled = sign * absa ** (p - 1) if p < 2 else a * absa ** (p - 2)
+        return scaled * scale, None, None, None
+
+
+def _reduced_or_kept(a, axes, keepdim):
+    return _kept_shape(a.shape, axes) if keepdim else _reduced_shape(a.shape, axes)
+
+
+def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
+    """Vector p-norm over ``dim`` (int, tuple or None: all elements). ``p``: a number, inf,
+    -inf, or 'fro' (the 2-norm over the given dims). 'nuc' is not supported."""
+    if dtype is not None:
+        input = input.to(dtype)
+    if p is None or p == "fro":
+        p = 2.0
+    elif isinstance(p, str):
+        raise ValueError(f"norm: p={p!r} is not supported (use a number, inf or 'fro')")
+    if input.data.dtype.kind not in "fc":
+        raise RuntimeError(f"norm: expected a floating point tensor (got {input.data.dtype})")
+    return Norm.apply(input, float(p), _axes(dim, input.data.ndim), keepdim)
+
+
 def argmax(input, dim=None, keepdim=False):
     d = input.data
     if dim is None:
@@ -162,3 +472,26 @@ def argmin(input, dim=None, keepdim=False):
         r = np.asarray(np.argmin(d))
         return _f.Tensor._make(r.reshape((1,) * d.ndim) if keepdim else r)
     return _f.Tensor._make(np.argmin(d, axis=dim, keepdims=keepdim))
+
+
+class Cumsum(Op):
+    """out[..., i, ...] = sum of a[..., :i+1, ...] along ``dim``;  da = reversed cumsum of g"""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim, dtype=np.int64 if a.dtype.kind in "bi" else None)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        d = ctx.dim
+        return S.flip(Cumsum.apply(S.flip(grad_out, (d,)), d), (d,)), None
+
+
+def cumsum(input, dim):
+    """Cumulative sum along ``dim``."""
+    nd = input.data.ndim
+    if nd == 0:
+        return Cumsum.apply(S.reshape(input, (1,)), 0).reshape(())
+    d, = _axes(dim, nd)
+    return Cumsum.apply(input, d)

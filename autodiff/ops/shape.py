@@ -1,4 +1,5 @@
-"""Shape ops: reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand, cat, stack.
+"""Shape ops: reshape, view, flatten, squeeze, unsqueeze, transpose, permute, expand, repeat,
+cat, stack, split, chunk, unbind, flip, pad.
 
 Forward results are NumPy views wherever NumPy can make one.
 """
@@ -247,3 +248,179 @@ def chunk(input, chunks, dim=0):
     length = input.data.shape[_norm_dim(dim, input.data.ndim, "chunk")]
     step = -(-length // chunks) if length else 1
     return split(input, step, dim)
+
+
+class Repeat(Op):
+    """out = a tiled ``reps`` times along each dim (leading reps add dims);
+    da = g summed over the copies"""
+
+    @staticmethod
+    def forward(ctx, a, reps):
+        ctx.in_shape = a.shape
+        return np.tile(a, reps)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        reps = None
+        in_shape = ctx.in_shape
+        lead = grad_out.data.ndim - len(in_shape)
+        full_in = (1,) * lead + tuple(in_shape)
+        out_shape = grad_out.data.shape
+        reps = tuple(o // i if i else 0 for o, i in zip(out_shape, full_in))
+        split_shape = []
+        for r, s in zip(reps, full_in):
+            split_shape += [r, s]
+        g = reshape(grad_out, tuple(split_shape))
+        from .reduce import sum as _sum
+        g = _sum(g, tuple(range(0, 2 * len(reps), 2)))
+        return reshape(g, in_shape), None
+
+
+def repeat(input, *sizes):
+    """Tile ``input``: ``sizes`` (at least ``input.ndim`` of them) counts copies per dim."""
+    reps = _shape_arg(sizes)
+    if len(reps) < input.data.ndim:
+        raise ValueError(f"repeat: number of repeat dims ({len(reps)}) can not be smaller than "
+                         f"the number of dimensions of the tensor (shape {tuple(input.shape)})")
+    if any(r < 0 for r in reps):
+        raise ValueError(f"repeat: repeats must be non-negative (got {reps})")
+    return Repeat.apply(input, reps)
+
+
+class Flip(Op):
+    """out = a reversed along ``dims``;  da = g reversed along ``dims``"""
+
+    @staticmethod
+    def forward(ctx, a, dims):
+        ctx.dims = dims
+        return np.flip(a, dims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return Flip.apply(grad_out, ctx.dims), None
+
+
+def flip(input, dims):
+    """Reverse the order of elements along ``dims`` (int or tuple)."""
+    if isinstance(dims, (int, np.integer)):
+        dims = (int(dims),)
+    n = input.data.ndim
+    axes = tuple(sorted({_norm_dim(int(d), n, "flip") for d in dims}))
+    if n == 0:
+        axes = ()
+    return Flip.apply(input, axes)
+
+
+class ConstantPad(Op):
+    """out = a with ``widths`` (before, after) per dim of ``value`` added (negative widths
+    crop);  da = g padded with the opposite widths (zeros)"""
+
+    @staticmethod
+    def forward(ctx, a, widths, value):
+        ctx.widths = widths
+        crop = tuple(slice(-b if b < 0 else None, e if e < 0 else None) for b, e in widths)
+        grow = tuple((b if b > 0 else 0, e if e > 0 else 0) for b, e in widths)
+        src = a[crop]
+        if not any(b or e for b, e in grow):
+            return src.copy()
+        return np.pad(src, grow, mode="constant", constant_values=value)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        back = tuple((-b, -e) for b, e in ctx.widths)
+        return ConstantPad.apply(grad_out, back, 0.0), None, None
+
+
+def _pad_widths(input, pad, op="pad"):
+    n = input.data.ndim
+    pad = tuple(int(p) for p in pad)
+    if len(pad) % 2 or len(pad) // 2 > n:
+        raise ValueError(f"{op}: padding length must be even and at most twice the number of "
+                         f"dims: got pad {pad} for input of shape {tuple(input.shape)}")
+    widths = [(0, 0)] * n
+    for i in range(len(pad) // 2):
+        widths[n - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    return tuple(widths)
+
+
+def _pad_index(size, before, after, mode):
+    """Source index of each output position along one dim for the non-constant modes."""
+    j = np.arange(-before, size + after)
+    if mode == "reflect":
+        period = 2 * (size - 1)
+        j = np.abs(j) % period if period else np.zeros_like(j)
+        return np.where(j >= size, period - j, j)
+    if mode == "replicate":
+        return np.clip(j, 0, size - 1)
+    return j % size  # circular
+
+
+def pad(input, pad, mode="constant", value=None):
+    """``torch.nn.functional.pad``: ``pad`` lists (before, after) widths from the last dim
+    backwards. Modes: 'constant' (fill ``value``, default 0; negative widths crop), 'reflect',
+    'replicate', 'circular' (these pad any dims given, a superset of PyTorch's 1-3 trailing
+    spatial dims)."""
+    widths = _pad_widths(input, pad)
+    shp = input.data.shape
+    if mode == "constant":
+        for (b, e), s in zip(widths, shp):
+            if s + b + e < 0 or (b < 0 and -b > s) or (e < 0 and -e > s):
+                raise ValueError(f"pad: widths {pad} would give a negative size for input of "
+                                 f"shape {tuple(shp)}")
+        return ConstantPad.apply(input, widths, 0.0 if value is None else float(value))
+    if mode not in ("reflect", "replicate", "circular"):
+        raise ValueError(f"pad: mode must be 'constant', 'reflect', 'replicate' or 'circular' "
+                         f"(got {mode!r})")
+    if value not in (None, 0, 0.0):
+        raise ValueError(f"pad: padding mode {mode!r} doesn't take a value")
+    idx = []
+    for d, ((b, e), s) in enumerate(zip(widths, shp)):
+        if b < 0 or e < 0:
+            raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
+        if (b or e) and s == 0:
+            raise ValueError(f"pad: cannot pad an empty dim (shape {tuple(shp)})")
+        if mode == "reflect" and (b >= s or e >= s):
+            raise ValueError(f"pad: padding size should be less than the corresponding input "
+                             f"dimension for reflect mode: pad {pad}, input shape {tuple(shp)}")
+        if mode == "circular" and (b > s or e > s):
+            raise ValueError(f"pad: padding size should be at most the corresponding input "
+                             f"dimension for circular mode: pad {pad}, input shape {tuple(shp)}")
+        idx.append(None if not (b or e) else _pad_index(s, b, e, mode))
+    from .index import getitem
+    out = input
+    for d, ix in enumerate(idx):
+        if ix is not None:
+            out = getitem(out, (slice(None),) * d + (ix,))
+    return out
+
+
+def unbind(input, dim=0):
+    """The slices of ``input`` along ``dim``, as a tuple."""
+    d = _norm_dim(dim, input.data.ndim, "unbind")
+    n = input.data.shape[d]
+    if n == 0:
+        return ()
+    return tuple(squeeze(p, d) for p in split(input, 1, d))
+
+
+def narrow(input, dim, start, length):
+    d = _norm_dim(dim, input.data.ndim, "narrow")
+    size = input.data.shape[d]
+    start = start + size if start < 0 else start
+    if not (0 <= start and length >= 0 and start + length <= size):
+        raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size "
+                         f"{size} (shape {tuple(input.shape)})")
+    from .index import getitem
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+
+
+def movedim(input, source, destination):
+    n = input.data.ndim
+    src = [source] if isinstance(source, int) else list(source)
+    dst = [destination] if isinstance(destination, int) else list(destination)
+    src = [_norm_dim(s, n, "movedim") for s in src]
+    dst = [_norm_dim(s, n, "movedim") for s in dst]
+    order = [i for i in range(n) if i not in src]
+    for d, s in sorted(zip(dst, src)):
+        order.insert(d, s)
+    return Permute.apply(input, tuple(order))

@@ -1,0 +1,417 @@
+"""The table of op specifications that drives tests/ops/test_op_table.py.
+
+Each ``OpSpec`` says how to call one op and on what inputs:
+
+* ``fn(lib, *tensors, **params)``: the call, written once for both libraries. ``lib`` is
+  ``AD`` (autodiff) or ``TorchLib`` (PyTorch), which share the Tensor method names; ``lib.pad``
+  is ``F.pad``, ``lib.index(arr)`` makes an index tensor, ``lib.const(arr)`` a constant operand
+  (a raw ndarray for autodiff, to exercise the reflected dunders).
+* ``shapes(draw)``: the input shapes, drawn with hypothesis (``tests/strategies.py``).
+* ``domains``: per input, the value domain (see ``strategies.values``).
+* ``params(rng, shapes)``: non-tensor arguments (dims, index arrays, pad widths...).
+* ``double``: run gradgradcheck; ``torch``: run the parity test against PyTorch.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+import autodiff as ad
+from tests import strategies as S
+
+
+@dataclass(frozen=True)
+class OpSpec:
+    name: str
+    fn: Callable
+    shapes: Callable = field(default=lambda draw: (S.shape(draw),))
+    domains: tuple = ("real",)
+    params: Callable | None = None
+    double: bool = True
+    torch: bool = True
+    grad_inputs: tuple | None = None  # indices of inputs that require grad (default: all)
+    keeps_float32: bool = True  # False where a float64 ndarray operand promotes (as it should)
+
+    def __repr__(self):
+        return self.name
+
+
+class AD:
+    """autodiff as seen by the specs."""
+
+    def __getattr__(self, name):
+        return getattr(ad, name)
+
+    @staticmethod
+    def index(arr):
+        return ad.tensor(np.asarray(arr))
+
+    @staticmethod
+    def const(arr):
+        return np.asarray(arr, dtype=np.float64)
+
+
+class TorchLib:
+    """torch as seen by the specs (built lazily: torch is optional)."""
+
+    def __init__(self):
+        import torch
+        import torch.nn.functional as F
+        self.torch = torch
+        self.pad = F.pad
+
+    def __getattr__(self, name):
+        return getattr(self.torch, name)
+
+    def index(self, arr):
+        return self.torch.from_numpy(np.array(arr))
+
+    def const(self, arr):
+        return self.torch.from_numpy(np.asarray(arr, dtype=np.float64))
+
+
+# ---------------------------------------------------------------------------------------------
+# shape helpers
+
+
+def one(min_dims=0, max_dims=3, min_side=1, max_side=3):
+    return lambda draw: (S.shape(draw, min_dims, max_dims, min_side, max_side),)
+
+
+def pair(draw):
+    return S.broadcast_pair(draw)
+
+
+def same_n(n, min_dims=1, max_dims=3):
+    def shapes(draw):
+        s = S.shape(draw, min_dims, max_dims)
+        return (s,) * n
+    return shapes
+
+
+def cat_shapes(draw):
+    s = S.shape(draw, 1, 3)
+    dim = draw(S.st.integers(0, len(s) - 1))
+    n = draw(S.st.integers(1, 3))
+    out = []
+    for _ in range(n):
+        t = list(s)
+        t[dim] = draw(S.st.integers(1, 3))
+        out.append(tuple(t))
+    return tuple(out)
+
+
+def with_ones(draw):
+    s = list(S.shape(draw, 1, 3))
+    for i in range(len(s)):
+        if draw(S.st.booleans()):
+            s[i] = 1
+    return (tuple(s),)
+
+
+# ---------------------------------------------------------------------------------------------
+# parameter helpers
+
+
+def p_dim(allow_none=True, allow_tuple=True):
+    def params(rng, shapes):
+        nd = len(shapes[0])
+        return dict(dim=S.random_dim(rng, nd, allow_none, allow_tuple),
+                    keepdim=bool(rng.integers(2)))
+    return params
+
+
+def p_int_dim(keepdim=True):
+    def params(rng, shapes):
+        nd = len(shapes[0])
+        p = dict(dim=int(rng.integers(-max(nd, 1), max(nd, 1))))
+        if keepdim:
+            p["keepdim"] = bool(rng.integers(2))
+        return p
+    return params
+
+
+def p_var(rng, shapes):
+    p = p_dim()(rng, shapes)
+    kind = rng.integers(3)
+    if kind == 0:
+        p["unbiased"] = bool(rng.integers(2))
+    elif kind == 1:
+        p["correction"] = int(rng.integers(0, 2))
+    return p
+
+
+def _reduced_count(shape, dim):
+    if dim is None:
+        return int(np.prod(shape))
+    dims = dim if isinstance(dim, tuple) else (dim,)
+    return int(np.prod([shape[d] for d in dims])) if shape else 1
+
+
+def p_clamp(rng, shapes):
+    kind = rng.integers(3)
+    lo, hi = sorted(rng.uniform(-1.0, 1.0, 2))
+    return dict(min=None if kind == 1 else float(lo), max=None if kind == 2 else float(hi))
+
+
+def p_basic_index(rng, shapes):
+    """A random basic index: ints, slices (positive steps), None and Ellipsis."""
+    shape = shapes[0]
+    idx = []
+    for s in shape:
+        kind = rng.integers(3)
+        if kind == 0:
+            idx.append(int(rng.integers(-s, s)))
+        elif kind == 1:
+            start = int(rng.integers(0, s))
+            idx.append(slice(start, int(rng.integers(start + 1, s + 1)), int(rng.integers(1, 3))))
+        else:
+            idx.append(slice(None))
+    if idx and rng.integers(2):
+        idx.insert(int(rng.integers(0, len(idx) + 1)), None)
+    if idx and rng.integers(2):
+        # replace a run of trailing full slices by Ellipsis
+        k = len(idx)
+        while k and idx[k - 1] == slice(None):
+            k -= 1
+        idx = idx[:k] + [Ellipsis]
+    return dict(index=tuple(idx))
+
+
+def p_gather(rng, shapes):
+    shape = shapes[0]
+    dim = int(rng.integers(0, len(shape)))
+    ishape = tuple(int(rng.integers(1, s + 1)) if d != dim else int(rng.integers(1, 4))
+                   for d, s in enumerate(shape))
+    return dict(dim=dim, index=rng.integers(0, shape[dim], ishape))
+
+
+def p_pad_constant(rng, shapes):
+    nd = len(shapes[0])
+    k = int(rng.integers(1, nd + 1))
+    pad = []
+    for i in range(k):
+        s = shapes[0][nd - 1 - i]
+        pad += [int(rng.integers(-(s // 2), 3)), int(rng.integers(-(s // 2), 3))]
+    return dict(pad=tuple(pad), value=float(rng.choice([0.0, 1.5])))
+
+
+def p_pad_mode(mode):
+    def params(rng, shapes):
+        shape = shapes[0]
+        k = len(shape) - 1 if len(shape) == 3 and rng.integers(2) else 1
+        pad = []
+        for i in range(k):
+            s = shape[-1 - i]
+            hi = s - 1 if mode == "reflect" else (s if mode == "circular" else 3)
+            pad += [int(rng.integers(0, hi + 1)), int(rng.integers(0, hi + 1))]
+        return dict(pad=tuple(pad), mode=mode)
+    return params
+
+
+def p_cat(rng, shapes):
+    """The dim along which the drawn shapes differ (any dim when they are all equal)."""
+    s0 = shapes[0]
+    return dict(dim=next((d for d in range(len(s0)) if any(t[d] != s0[d] for t in shapes)), 0))
+
+
+def p_scatter(rng, shapes):
+    shape = shapes[0]
+    dim = int(rng.integers(0, len(shape)))
+    return dict(dim=dim, index=rng.integers(0, shape[dim], shape))
+
+
+def p_perm(rng, shapes):
+    return dict(dims=tuple(int(d) for d in rng.permutation(len(shapes[0]))))
+
+
+def p_expand(rng, shapes):
+    s = shapes[0]
+    new = tuple(int(rng.integers(1, 4)) if d == 1 else (-1 if rng.integers(2) else d) for d in s)
+    return dict(sizes=(int(rng.integers(1, 3)),) * int(rng.integers(0, 2)) + new)
+
+
+def p_where(rng, shapes):
+    out = np.broadcast_shapes(*shapes)
+    cshape = out[int(rng.integers(0, len(out) + 1)):]
+    return dict(cond=rng.integers(0, 2, cshape).astype(bool))
+
+
+# ---------------------------------------------------------------------------------------------
+# the table
+
+R = ("real",)
+RR = ("real", "real")
+
+SPECS = [
+    # ---- elementwise, unary
+    OpSpec("neg", lambda L, x: -x),
+    OpSpec("abs", lambda L, x: x.abs()),
+    OpSpec("exp", lambda L, x: x.exp()),
+    OpSpec("log", lambda L, x: x.log(), domains=("positive",)),
+    OpSpec("log1p", lambda L, x: x.log1p(), domains=("log1p",)),
+    OpSpec("sqrt", lambda L, x: x.sqrt(), domains=("positive",)),
+    OpSpec("sin", lambda L, x: x.sin()),
+    OpSpec("cos", lambda L, x: x.cos()),
+    OpSpec("tanh", lambda L, x: x.tanh()),
+    OpSpec("sigmoid", lambda L, x: x.sigmoid()),
+    OpSpec("relu", lambda L, x: x.relu()),
+    OpSpec("clamp", lambda L, x, **p: x.clamp(**p), params=p_clamp),
+    OpSpec("clip_fn", lambda L, x: L.clip(x, -0.5, 0.5)),
+    OpSpec("pow_scalar", lambda L, x, e: x ** e, domains=("positive",),
+           params=lambda rng, s: dict(e=float(rng.choice([2.0, 3.0, 0.5, -1.5, 1.0])))),
+    OpSpec("pow_int", lambda L, x: x ** 3),
+    OpSpec("rpow", lambda L, x: 2.0 ** x),
+    OpSpec("add_scalar", lambda L, x: x + 2.5),
+    OpSpec("rsub_scalar", lambda L, x: 1.5 - x),
+    OpSpec("rmul_scalar", lambda L, x: 3 * x),
+    OpSpec("rdiv_scalar", lambda L, x: 1.5 / x),
+    OpSpec("radd_array", keeps_float32=False, fn=lambda L, x, c: L.const(c) + x,
+           params=lambda rng, s: dict(c=rng.standard_normal(s[0][-1:] if s[0] else ()))),
+    OpSpec("rmul_array", keeps_float32=False, fn=lambda L, x, c: L.const(c) * x,
+           params=lambda rng, s: dict(c=rng.standard_normal(s[0]))),
+    OpSpec("rdiv_array", keeps_float32=False, fn=lambda L, x, c: L.const(c) / x,
+           params=lambda rng, s: dict(c=rng.standard_normal(s[0]))),
+    OpSpec("rsub_array", keeps_float32=False, fn=lambda L, x, c: L.const(c) - x,
+           params=lambda rng, s: dict(c=rng.standard_normal(s[0]))),
+    # ---- elementwise, binary with broadcasting
+    OpSpec("add", lambda L, x, y: x + y, pair, RR),
+    OpSpec("sub", lambda L, x, y: x - y, pair, RR),
+    OpSpec("mul", lambda L, x, y: x * y, pair, RR),
+    OpSpec("div", lambda L, x, y: x / y, pair, RR),
+    OpSpec("pow", lambda L, x, y: x ** y, pair, ("positive", "real")),
+    OpSpec("pow_fn", lambda L, x, y: L.pow(x, y), pair, ("positive", "real")),
+    OpSpec("maximum", lambda L, x, y: L.maximum(x, y), pair, RR),
+    OpSpec("minimum", lambda L, x, y: L.minimum(x, y), pair, RR),
+    OpSpec("where", lambda L, x, y, cond: L.where(L.index(cond), x, y), pair, RR,
+           params=p_where),
+    OpSpec("matmul", lambda L, x, y: x @ y, S.matmul_pair, RR),
+    OpSpec("matmul_fn", lambda L, x, y: L.matmul(x, y), S.matmul_pair, RR),
+    OpSpec("outer", lambda L, x, y: L.outer(x, y), lambda d: ((d(S.st.integers(1, 4)),),
+                                                             (d(S.st.integers(1, 4)),)), RR),
+    # ---- reductions
+    OpSpec("sum", lambda L, x, **p: x.sum(**p) if p["dim"] is not None else x.sum(),
+           params=p_dim()),
+    OpSpec("mean", lambda L, x, **p: x.mean(**p) if p["dim"] is not None else x.mean(),
+           params=p_dim()),
+    OpSpec("var", lambda L, x, **p: x.var(**p), one(1, 3, 2, 3), params=p_var),
+    OpSpec("std", lambda L, x, **p: x.std(**p), one(1, 3, 2, 3), params=p_var),
+    OpSpec("max_all", lambda L, x: x.max(), domains=("distinct",)),
+    OpSpec("min_all", lambda L, x: x.min(), domains=("distinct",)),
+    OpSpec("max_dim", lambda L, x, **p: x.max(**p).values, domains=("distinct",),
+           params=p_int_dim()),
+    OpSpec("min_dim", lambda L, x, **p: x.min(**p)[0], domains=("distinct",),
+           params=p_int_dim()),
+    OpSpec("amax", lambda L, x, **p: x.amax(**p) if p["dim"] is not None else x.amax(),
+           domains=("distinct",), params=p_dim()),
+    OpSpec("amin", lambda L, x, **p: L.amin(x, **p) if p["dim"] is not None else L.amin(x),
+           domains=("distinct",), params=p_dim()),
+    OpSpec("prod", lambda L, x, dim: x.prod() if dim is None else x.prod(dim),
+           params=lambda rng, s: dict(dim=S.random_dim(rng, len(s[0]), True, False))),
+    OpSpec("prod_zeros", lambda L, x, dim: x.prod() if dim is None else x.prod(dim),
+           domains=("zeros",),
+           params=lambda rng, s: dict(dim=S.random_dim(rng, len(s[0]), True, False))),
+    OpSpec("logsumexp", lambda L, x, **p: x.logsumexp(**p),
+           params=p_dim(allow_none=False)),
+    OpSpec("norm", lambda L, x, p, **kw: x.norm(p, **kw), domains=("distinct",),
+           params=lambda rng, s: dict(p=[2, 1, 3, 0.5, 1.5, float("inf"), -float("inf"),
+                                         "fro"][int(rng.integers(8))], **p_dim()(rng, s))),
+    OpSpec("norm_fn", lambda L, x: L.norm(x)),
+    OpSpec("cumsum", lambda L, x, dim: x.cumsum(dim), params=p_int_dim(keepdim=False)),
+    # ---- shape
+    OpSpec("reshape", lambda L, x: x.reshape(tuple(reversed(x.shape)))),
+    OpSpec("reshape_flat", lambda L, x: x.reshape(-1)),
+    OpSpec("view", lambda L, x: x.view(-1, 1)),
+    OpSpec("flatten", lambda L, x, a, b: x.flatten(a, b), one(1, 3),
+           params=lambda rng, s: dict(zip("ab", sorted(rng.integers(0, len(s[0]), 2).tolist())))),
+    OpSpec("squeeze_all", lambda L, x: x.squeeze(), with_ones),
+    OpSpec("squeeze_dim", lambda L, x, dim: x.squeeze(dim), with_ones,
+           params=lambda rng, s: dict(dim=int(rng.integers(0, len(s[0]))))),
+    OpSpec("unsqueeze", lambda L, x, dim: x.unsqueeze(dim),
+           params=lambda rng, s: dict(dim=int(rng.integers(-len(s[0]) - 1, len(s[0]) + 1)))),
+    OpSpec("transpose", lambda L, x, a, b: x.transpose(a, b), one(1, 3),
+           params=lambda rng, s: dict(a=int(rng.integers(0, len(s[0]))),
+                                      b=int(rng.integers(-len(s[0]), len(s[0]))))),
+    OpSpec("permute", lambda L, x, dims: x.permute(dims), params=p_perm),
+    OpSpec("permute_args", lambda L, x, dims: x.permute(*dims), one(1, 3), params=p_perm),
+    OpSpec("T", lambda L, x: x.T, one(2, 2)),
+    OpSpec("expand", lambda L, x, sizes: x.expand(*sizes), with_ones, params=p_expand),
+    OpSpec("repeat", lambda L, x, reps: x.repeat(*reps),
+           params=lambda rng, s: dict(reps=tuple(int(r) for r in rng.integers(
+               1, 3, max(1, len(s[0]) + int(rng.integers(0, 2))))))),
+    OpSpec("cat", lambda L, *xs, dim: L.cat(xs, dim), cat_shapes, R * 3, params=p_cat),
+    OpSpec("stack", lambda L, x, y, dim: L.stack([x, y], dim), same_n(2, 0, 3), RR,
+           params=lambda rng, s: dict(dim=int(rng.integers(0, len(s[0]) + 1)))),
+    OpSpec("split", lambda L, x, size, dim: x.split(size, dim), one(1, 3),
+           params=lambda rng, s: dict(size=int(rng.integers(1, 3)),
+                                      dim=int(rng.integers(0, len(s[0]))))),
+    OpSpec("split_sections", lambda L, x, sections: x.split(sections, 0), one(1, 3, 3, 4),
+           params=lambda rng, s: dict(sections=[1, s[0][0] - 1])),
+    OpSpec("chunk", lambda L, x, n, dim: x.chunk(n, dim), one(1, 3),
+           params=lambda rng, s: dict(n=int(rng.integers(1, 4)),
+                                      dim=int(rng.integers(0, len(s[0]))))),
+    OpSpec("unbind", lambda L, x, dim: x.unbind(dim), one(1, 3),
+           params=lambda rng, s: dict(dim=int(rng.integers(0, len(s[0]))))),
+    OpSpec("flip", lambda L, x, dims: x.flip(dims), one(1, 3),
+           params=lambda rng, s: dict(dims=tuple(int(d) for d in rng.choice(
+               len(s[0]), int(rng.integers(1, len(s[0]) + 1)), replace=False)))),
+    OpSpec("narrow", lambda L, x, dim, start: x.narrow(dim, start, x.shape[dim] - start),
+           one(1, 3), params=lambda rng, s: (lambda d: dict(dim=d, start=int(
+               rng.integers(0, s[0][d]))))(int(rng.integers(0, len(s[0]))))),
+    OpSpec("movedim", lambda L, x, a, b: x.movedim(a, b), one(1, 3),
+           params=lambda rng, s: dict(a=int(rng.integers(0, len(s[0]))),
+                                      b=int(rng.integers(0, len(s[0]))))),
+    OpSpec("pad_constant", lambda L, x, **p: L.pad(x, **p), one(1, 3, 2, 3),
+           params=p_pad_constant),
+    OpSpec("pad_reflect", lambda L, x, **p: L.pad(x, **p), one(2, 3, 2, 4),
+           params=p_pad_mode("reflect")),
+    OpSpec("pad_replicate", lambda L, x, **p: L.pad(x, **p), one(2, 3, 1, 3),
+           params=p_pad_mode("replicate")),
+    OpSpec("pad_circular", lambda L, x, **p: L.pad(x, **p), one(3, 3, 1, 3),
+           params=p_pad_mode("circular")),
+    # ---- indexing
+    OpSpec("getitem_basic", lambda L, x, index: x[index], one(1, 3), params=p_basic_index),
+    OpSpec("getitem_int_array", lambda L, x, idx: x[L.index(idx)], one(1, 3),
+           params=lambda rng, s: dict(idx=rng.integers(-s[0][0], s[0][0], 5))),
+    OpSpec("getitem_mixed", lambda L, x, idx: x[:, L.index(idx)], one(2, 3),
+           params=lambda rng, s: dict(idx=rng.integers(0, s[0][1], (2, 3)))),
+    OpSpec("getitem_two_arrays", lambda L, x, i, j: x[L.index(i), ..., L.index(j)], one(2, 3),
+           params=lambda rng, s: dict(i=rng.integers(0, s[0][0], (3, 1)),
+                                      j=rng.integers(0, s[0][-1], (4,)))),
+    OpSpec("getitem_mask", lambda L, x, m: x[L.index(m)], one(1, 3),
+           params=lambda rng, s: dict(m=rng.integers(0, 2, s[0]).astype(bool))),
+    OpSpec("gather", lambda L, x, dim, index: x.gather(dim, L.index(index)), one(1, 3),
+           params=p_gather),
+    OpSpec("scatter_add", lambda L, x, y, dim, index: x.scatter_add(dim, L.index(index), y),
+           lambda d: (lambda s: (s, s))(S.shape(d, 1, 3)), RR,
+           params=p_scatter),
+    OpSpec("take_along_dim", lambda L, x, dim, idx: L.take_along_dim(x, L.index(idx), dim),
+           one(1, 3), params=lambda rng, s: (lambda d: dict(dim=d, idx=rng.integers(
+               0, s[0][d], tuple(1 if (i != d and rng.integers(2)) else (3 if i == d else n)
+                                 for i, n in enumerate(s[0])))))(
+               int(rng.integers(0, len(s[0]))))),
+    OpSpec("index_select", lambda L, x, dim, idx: x.index_select(dim, L.index(idx)), one(1, 3),
+           params=lambda rng, s: (lambda d: dict(dim=d, idx=rng.integers(0, s[0][d], 4)))(
+               int(rng.integers(0, len(s[0]))))),
+    OpSpec("masked_fill", lambda L, x, m: x.masked_fill(L.index(m), 0.5), one(1, 3),
+           params=lambda rng, s: dict(m=rng.integers(0, 2, s[0][1:]).astype(bool))),
+    OpSpec("setitem", lambda L, x, y, idx: _setitem(x, y, L.index(idx)),
+           lambda d: (lambda s: (s, s[1:]))(S.shape(d, 1, 3, 2, 3)), RR,
+           params=lambda rng, s: dict(idx=rng.permutation(s[0][0])[:2])),
+    # ---- compositions (several ops, shared inputs)
+    OpSpec("softmax_like", lambda L, x: (x - x.logsumexp(-1, keepdim=True)).exp(), one(1, 3)),
+    OpSpec("mlp_like", lambda L, x, w: (x @ w).tanh().sum(-1), lambda d: (
+        (2, 3), (3, 2)), RR),
+]
+
+
+def _setitem(x, y, idx):
+    z = x * 1.0
+    z[idx] = y
+    return z
+
+
+SPEC_BY_NAME = {s.name: s for s in SPECS}
+assert len(SPEC_BY_NAME) == len(SPECS), "duplicate spec names"
