@@ -19,7 +19,6 @@ from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
 from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
-from .tensor_api import TensorAPI
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -66,7 +65,7 @@ def _check_grad_dtype(dtype):
                            f"(got {np.dtype(dtype)})")
 
 
-class Tensor(TensorAPI):
+class Tensor:
     """A multi-dimensional array that records the ops applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a nested list, a number, an
