@@ -16,6 +16,7 @@ from .engine import (detect_anomaly, enable_grad, grad, is_anomaly_enabled, is_g
                      name_scope, no_grad, set_grad_enabled)
 from .function import Function, Op
 from .tensor import Size, Tensor
+from .scalar import Scalar
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        tensor, zeros, zeros_like)
