@@ -304,3 +304,46 @@ def test_repr_nested_format():
                         "  (0-1): 2 x Linear(in_features=2, out_features=2, bias=True)\n"
                         "  (2): ReLU()\n"
                         ")")
+
+
+def test_deepcopy_is_independent():
+    import copy
+    m = nn.Sequential(nn.Linear(2, 3), nn.BatchNorm1d(3))
+    m(ad.randn(4, 2)).sum().backward()
+    c = copy.deepcopy(m)
+    assert isinstance(c[0].weight, nn.Parameter) and c[0].weight is not m[0].weight
+    assert not np.shares_memory(c[0].weight.data, m[0].weight.data)
+    c[1].running_mean.data[:] = 5
+    assert not np.any(m[1].running_mean.data == 5)
+    for (k, v), (_, w) in zip(m.state_dict().items(), c.state_dict().items()):
+        if k != "1.running_mean":
+            np.testing.assert_array_equal(v.data, w.data, err_msg=k)
+
+
+def test_double_backward_through_model_gradient_penalty():
+    """A gradient penalty ||d out / d x||^2 differentiated w.r.t. the weights (WGAN-GP style)
+    matches central differences."""
+    ad.manual_seed(0)
+    net = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 1)).double()
+    x = ad.randn(5, 3, dtype=ad.float64, requires_grad=True)
+
+    def penalty(w0):
+        out = net(x).sum()
+        g, = ad.grad(out, x, create_graph=True)
+        return (g * g).sum()
+
+    p = penalty(None)
+    p.backward()
+    analytic = net[0].weight.grad.data.copy()
+    eps = 1e-6
+    num = np.zeros_like(analytic)
+    w = net[0].weight.data
+    for i in np.ndindex(w.shape):
+        old = w[i]
+        w[i] = old + eps
+        fp = penalty(None).item()
+        w[i] = old - eps
+        fm = penalty(None).item()
+        w[i] = old
+        num[i] = (fp - fm) / (2 * eps)
+    np.testing.assert_allclose(analytic, num, rtol=1e-5, atol=1e-8)

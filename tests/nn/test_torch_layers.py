@@ -258,3 +258,39 @@ def test_state_dict_loads_from_torch_model():
     np.testing.assert_allclose(ours(ad.tensor(x)).data,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
+
+
+@pytest.mark.parametrize("pad,mode,value", [((1, 2), "constant", 0.5), ((1, 0, 2, 1), "reflect",
+                                                                        None),
+                                            ((2, 1, 0, 1), "replicate", None),
+                                            ((1, 1, 1, 1), "circular", None),
+                                            ((-1, 2, 1, -1), "constant", None)])
+def test_functional_pad_parity(pad, mode, value):
+    import nn.functional as F
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
+    a = ad.tensor(x, requires_grad=True)
+    b = torch.tensor(x, requires_grad=True)
+    kw = {} if value is None else {"value": value}
+    out, out_t = F.pad(a, pad, mode=mode, **kw), torch.nn.functional.pad(b, pad, mode=mode, **kw)
+    np.testing.assert_array_equal(out.data, out_t.detach().numpy())
+    g = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(ad.tensor(g))
+    out_t.backward(torch.from_numpy(g))
+    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12)
+
+
+def test_functional_one_hot_embedding_parity():
+    import nn.functional as F
+    idx = np.array([[0, 3], [2, 2]])
+    np.testing.assert_array_equal(F.one_hot(ad.tensor(idx), 5).data,
+                                  torch.nn.functional.one_hot(torch.from_numpy(idx), 5).numpy())
+    np.testing.assert_array_equal(F.one_hot(ad.tensor(idx)).data,
+                                  torch.nn.functional.one_hot(torch.from_numpy(idx)).numpy())
+    w = np.random.default_rng(0).standard_normal((4, 3))
+    a, b = ad.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
+    out = F.embedding(ad.tensor(idx), a, padding_idx=2)
+    out_t = torch.nn.functional.embedding(torch.from_numpy(idx), b, padding_idx=2)
+    np.testing.assert_array_equal(out.data, out_t.detach().numpy())
+    out.sum().backward()
+    out_t.sum().backward()
+    np.testing.assert_array_equal(a.grad.data, b.grad.numpy())
