@@ -353,6 +353,8 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
+            elif p.grad.grad_fn is None and p.grad.data.flags.writeable:
+                p.grad.data[...] = 0  # in place, as PyTorch's grad.zero_()
             else:
                 p.grad = Tensor._make(np.zeros_like(p.grad.data))
 

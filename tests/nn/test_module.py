@@ -347,3 +347,24 @@ def test_double_backward_through_model_gradient_penalty():
         w[i] = old
         num[i] = (fp - fm) / (2 * eps)
     np.testing.assert_allclose(analytic, num, rtol=1e-5, atol=1e-8)
+
+
+def test_parameter_list_and_dict():
+    pl = nn.ParameterList([ad.zeros(2, 3), nn.Parameter(ad.ones(1))])
+    assert len(pl) == 2 and isinstance(pl[0], nn.Parameter) and pl[0].requires_grad
+    pl.append(ad.ones(4))
+    m = nn.Module()
+    m.pl = pl
+    m.pd = nn.ParameterDict({"a": ad.ones(2)})
+    assert list(m.state_dict()) == ["pl.0", "pl.1", "pl.2", "pd.a"]
+    assert len(list(m.parameters())) == 4 and "a" in m.pd
+    with pytest.raises(TypeError):
+        pl.append(3.0)
+
+
+def test_zero_grad_in_place_keeps_grad_object():
+    lin = nn.Linear(2, 2)
+    lin(ad.ones(1, 2)).sum().backward()
+    g = lin.weight.grad
+    lin.zero_grad(set_to_none=False)
+    assert lin.weight.grad is g and np.all(g.data == 0)
