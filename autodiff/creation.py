@@ -1,20 +1,38 @@
-"""Factories: tensor, zeros, ones, full, empty, arange, linspace, eye, rand, randn, randint,
-the *_like forms and from_numpy. Floats default to float32."""
+"""Factories: tensor, as_tensor, from_numpy, zeros, ones, full, empty, arange, linspace, eye,
+rand, randn, randint, randperm, normal, bernoulli, multinomial and the *_like forms.
+
+Every factory takes PyTorch's keywords ``dtype=``, ``device=`` and ``requires_grad=`` (``device``
+must name the CPU: see ``autodiff.device``; ``layout``, ``pin_memory`` and ``memory_format`` are
+accepted and ignored). Floats default to float32. Random draws come from the engine's generator
+(``ad.manual_seed``); they are repeatable but not the same numbers as PyTorch's.
+"""
 from __future__ import annotations
 
 import numpy as np
 
 from . import random as _random
+from .device import check_device
 from .tensor import DEFAULT_DTYPE, Tensor, _check_grad_dtype, _to_array
 
 
-def _shape(size):
+def _shape(size, op="factory"):
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(s) for s in size)
+    out = []
+    for s in size:
+        if isinstance(s, Tensor):
+            s = s.item()
+        if isinstance(s, (bool, float)) or not isinstance(s, (int, np.integer)):
+            raise TypeError(f"{op}: size must be a sequence of ints (got {size!r})")
+        if s < 0:
+            raise RuntimeError(f"{op}: trying to create tensor with negative dimension {s}: "
+                               f"{list(size)}")
+        out.append(int(s))
+    return tuple(out)
 
 
-def _finish(arr, requires_grad):
+def _finish(arr, requires_grad, device=None):
+    check_device(device)
     t = Tensor._make(arr)
     if requires_grad:
         _check_grad_dtype(arr.dtype)
@@ -22,16 +40,33 @@ def _finish(arr, requires_grad):
     return t
 
 
-def _float_dtype(dtype):
-    return DEFAULT_DTYPE if dtype is None else np.dtype(dtype)
+def _float_dtype(dtype, op="factory"):
+    if dtype is None:
+        return DEFAULT_DTYPE
+    return np.dtype(dtype)
 
 
-def tensor(data, dtype=None, requires_grad=False):
+def _like_dtype(input, dtype):
+    if dtype is not None:
+        return np.dtype(dtype)
+    return input.data.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
+
+
+def _like_shape(input):
+    return input.data.shape if isinstance(input, Tensor) else np.shape(input)
+
+
+# ---- from data -----------------------------------------------------------------------------
+def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (list, number, ndarray or Tensor)."""
+    check_device(device)
     return _finish(_to_array(data, dtype), requires_grad)
 
 
-def as_tensor(data, dtype=None):
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory when it already is one (or an ndarray) of the
+    requested dtype."""
+    check_device(device)
     if isinstance(data, Tensor) and (dtype is None or np.dtype(dtype) == data.dtype):
         return data
     return _finish(_to_array(data, dtype, copy=False), False)
@@ -44,60 +79,88 @@ def from_numpy(array):
     return Tensor._make(array)
 
 
-def zeros(*size, dtype=None, requires_grad=False):
-    return _finish(np.zeros(_shape(size), _float_dtype(dtype)), requires_grad)
+# ---- filled --------------------------------------------------------------------------------
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, dtype=None, requires_grad=False):
-    return _finish(np.ones(_shape(size), _float_dtype(dtype)), requires_grad)
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
-def empty(*size, dtype=None, requires_grad=False):
-    return _finish(np.empty(_shape(size), _float_dtype(dtype)), requires_grad)
+def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          pin_memory=False, memory_format=None):
+    return _finish(np.empty(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, dtype=None, requires_grad=False):
+def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False):
+    """``size`` filled with ``fill_value``; the dtype follows the value (bool, int64 or the
+    default float) unless given."""
+    if isinstance(fill_value, Tensor):
+        fill_value = fill_value.item()
     if dtype is None:
-        if isinstance(fill_value, bool):
+        if isinstance(fill_value, (bool, np.bool_)):
             dtype = np.bool_
         elif isinstance(fill_value, (int, np.integer)):
             dtype = np.int64
         else:
             dtype = DEFAULT_DTYPE
-    return _finish(np.full(_shape((size,)), fill_value, dtype), requires_grad)
+    shape = _shape((size,) if isinstance(size, (tuple, list)) else (size,), "full")
+    return _finish(np.full(shape, fill_value, dtype), requires_grad, device)
 
 
-def arange(start, end=None, step=1, dtype=None, requires_grad=False):
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
+           requires_grad=False):
+    """``[start, end)`` in steps of ``step``: int64 when all three are integers."""
     if end is None:
         start, end = 0, start
+    vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
+    start, end, step = vals
+    if step == 0:
+        raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
-        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        ints = all(isinstance(v, (int, np.integer)) for v in vals)
         dtype = np.int64 if ints else DEFAULT_DTYPE
-    return _finish(np.arange(start, end, step).astype(dtype), requires_grad)
+    if np.dtype(dtype).kind in "iu":
+        arr = np.arange(start, end, step, dtype=np.float64 if not all(
+            isinstance(v, (int, np.integer)) for v in vals) else np.int64).astype(dtype)
+    else:
+        # PyTorch computes the length in double and each value as start + i * step
+        n = int(np.ceil((end - start) / step))
+        arr = (start + np.arange(max(n, 0), dtype=np.float64) * step).astype(dtype)
+    return _finish(arr, requires_grad, device)
 
 
-def linspace(start, end, steps, dtype=None, requires_grad=False):
-    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)), requires_grad)
+def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False):
+    return _finish(np.linspace(start, end, int(steps)).astype(_float_dtype(dtype)),
+                   requires_grad, device)
 
 
-def eye(n, m=None, dtype=None, requires_grad=False):
-    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad)
+def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
-def rand(*size, dtype=None, requires_grad=False):
+# ---- random --------------------------------------------------------------------------------
+def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+         requires_grad=False, pin_memory=False):
     """Uniform on [0, 1)."""
     dt = _float_dtype(dtype)
-    return _finish(_random.generator().random(_shape(size), dtype=np.float64).astype(dt),
-                   requires_grad)
+    arr = _random.generator().random(_shape(size, "rand"), dtype=np.float64).astype(dt)
+    return _finish(arr, requires_grad, device)
 
 
-def randn(*size, dtype=None, requires_grad=False):
+def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
+          requires_grad=False, pin_memory=False):
     """Standard normal."""
     dt = _float_dtype(dtype)
-    return _finish(_random.generator().standard_normal(_shape(size)).astype(dt), requires_grad)
+    arr = _random.generator().standard_normal(_shape(size, "randn")).astype(dt)
+    return _finish(arr, requires_grad, device)
 
 
-def randint(low, high=None, size=None, dtype=None, requires_grad=False):
+def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
+            device=None, requires_grad=False):
     """Integers uniform on [low, high) (``randint(high, size)`` also works, as PyTorch)."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
@@ -105,29 +168,128 @@ def randint(low, high=None, size=None, dtype=None, requires_grad=False):
         low, high, size = 0, low, high
     if high is None:
         low, high = 0, low
-    arr = _random.generator().integers(low, high, size=tuple(size))
-    return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad)
+    if high <= low:
+        raise RuntimeError(f"randint: expects 'from' < 'to' (got from={low}, to={high})")
+    arr = _random.generator().integers(low, high, size=_shape(tuple(size), "randint"))
+    return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
-def zeros_like(input, dtype=None, requires_grad=False):
-    return _finish(np.zeros(input.shape, dtype or input.dtype), requires_grad)
+def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
+             requires_grad=False, pin_memory=False):
+    """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` is given)."""
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
+        raise ValueError(f"randperm: n must be a non-negative int (got {n!r})")
+    arr = _random.generator().permutation(int(n))
+    return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
-def ones_like(input, dtype=None, requires_grad=False):
-    return _finish(np.ones(input.shape, dtype or input.dtype), requires_grad)
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
+           device=None, requires_grad=False):
+    """Draws from N(mean, std**2): ``mean`` and ``std`` are numbers or tensors (broadcast
+    together); with two numbers ``size`` is required. Not differentiable (PyTorch's gradient
+    with respect to mean and std is zero too)."""
+    m = mean.data if isinstance(mean, Tensor) else mean
+    s = std.data if isinstance(std, Tensor) else std
+    tensors = [x.data for x in (mean, std) if isinstance(x, Tensor)]
+    if tensors:
+        if size is not None:
+            raise TypeError("normal: 'size' is only allowed when mean and std are numbers")
+        shape = np.broadcast_shapes(*[np.shape(m), np.shape(s)])
+        dt = np.result_type(*tensors) if dtype is None else np.dtype(dtype)
+        if dt.kind != "f":
+            raise RuntimeError(f"normal: expected a floating point mean/std (got {dt})")
+    else:
+        if size is None:
+            raise TypeError("normal: with number mean and std, give 'size'")
+        shape = _shape(tuple(size) if isinstance(size, (tuple, list)) else (size,), "normal")
+        dt = _float_dtype(dtype)
+    if np.any(np.asarray(s) < 0):
+        raise RuntimeError("normal: expects all elements of std >= 0.0")
+    z = _random.generator().standard_normal(shape)
+    return _finish((m + s * z).astype(dt), requires_grad, device)
 
 
-def empty_like(input, dtype=None, requires_grad=False):
-    return _finish(np.empty(input.shape, dtype or input.dtype), requires_grad)
+def bernoulli(input, p=None, *, generator=None, out=None):
+    """0/1 draws: 1 with probability ``input`` (elementwise, in [0, 1]) or ``p`` when given.
+    The result has ``input``'s dtype. Not differentiable."""
+    x = input.data if isinstance(input, Tensor) else np.asarray(input)
+    prob = x if p is None else (p.data if isinstance(p, Tensor) else p)
+    prob = np.asarray(prob)
+    if np.any((prob < 0) | (prob > 1)) or np.any(np.isnan(prob)):
+        raise RuntimeError("bernoulli: expects 0 <= p <= 1")
+    u = _random.generator().random(x.shape)
+    return Tensor._make((u < prob).astype(x.dtype if x.dtype.kind == "f" else DEFAULT_DTYPE))
 
 
-def full_like(input, fill_value, dtype=None, requires_grad=False):
-    return _finish(np.full(input.shape, fill_value, dtype or input.dtype), requires_grad)
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    """Category indices drawn from the rows of ``input`` (non-negative weights, 1-D ``(C,)``
+    or 2-D ``(N, C)``); returns int64 of shape ``(num_samples,)`` or ``(N, num_samples)``."""
+    w = input.data if isinstance(input, Tensor) else np.asarray(input)
+    if w.ndim not in (1, 2):
+        raise ValueError(f"multinomial: prob_dist must be 1 or 2 dim (got shape {w.shape})")
+    if w.dtype.kind != "f":
+        raise RuntimeError(f"multinomial only supports floating-point dtypes for input (got "
+                           f"{w.dtype})")
+    if num_samples <= 0:
+        raise RuntimeError(f"multinomial: cannot sample num_samples={num_samples} <= 0 samples")
+    rows = w.reshape(-1, w.shape[-1]).astype(np.float64)
+    if np.any(rows < 0) or not np.all(np.isfinite(rows)):
+        raise RuntimeError("multinomial: probability tensor contains either inf, nan or "
+                           "element < 0")
+    rng = _random.generator()
+    out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
+    for i, r in enumerate(rows):
+        total = r.sum()
+        if total <= 0:
+            raise RuntimeError("multinomial: invalid multinomial distribution (sum of "
+                               "probabilities <= 0)")
+        if not replacement and num_samples > np.count_nonzero(r):
+            raise RuntimeError("multinomial: cannot sample n_sample > prob_dist.size(-1) "
+                               "samples without replacement (not enough non-zero categories)")
+        out[i] = rng.choice(r.shape[0], size=num_samples, replace=replacement, p=r / total)
+    return Tensor._make(out if w.ndim == 2 else out[0])
 
 
-def rand_like(input, dtype=None, requires_grad=False):
-    return rand(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+# ---- *_like --------------------------------------------------------------------------------
+def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return _finish(np.zeros(_like_shape(input), _like_dtype(input, dtype)), requires_grad,
+                   device)
 
 
-def randn_like(input, dtype=None, requires_grad=False):
-    return randn(*input.shape, dtype=dtype or input.dtype, requires_grad=requires_grad)
+def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return _finish(np.ones(_like_shape(input), _like_dtype(input, dtype)), requires_grad,
+                   device)
+
+
+def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return _finish(np.empty(_like_shape(input), _like_dtype(input, dtype)), requires_grad,
+                   device)
+
+
+def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return _finish(np.full(_like_shape(input), fill_value, _like_dtype(input, dtype)),
+                   requires_grad, device)
+
+
+def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+              memory_format=None):
+    return rand(*_like_shape(input), dtype=_like_dtype(input, dtype), device=device,
+                requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
+               memory_format=None):
+    return randn(*_like_shape(input), dtype=_like_dtype(input, dtype), device=device,
+                 requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
+                 requires_grad=False, memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, tuple(_like_shape(input)), dtype=_like_dtype(input, dtype),
+                   device=device, requires_grad=requires_grad)

@@ -1,0 +1,147 @@
+"""Cumulative ops along a dim: cumprod, cummax, cummin, logcumsumexp, and diff.
+(``cumsum`` is in ``ops.reduce``.) All differentiable, double backward included.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+from .. import function as _f
+from . import elementwise as E
+from . import index as I
+from . import reduce as R
+from . import shape as S
+from .sort import _result
+
+CummaxResult = _result("cummax")
+CumminResult = _result("cummin")
+
+
+def _tensor(x, op):
+    if not isinstance(x, _f.Tensor):
+        raise TypeError(f"{op}: expected a Tensor (got {type(x).__name__})")
+    return x
+
+
+def _dim(dim, ndim, op):
+    return I._dim(dim, ndim, op)
+
+
+def _rev_cumsum(g, d):
+    return S.flip(R.cumsum(S.flip(g, (d,)), d), (d,))
+
+
+class Cumprod(Op):
+    """out[i] = a[0] a[1] ... a[i] along ``dim`` (inputs without zeros);
+    da = reversed-cumsum(g out) / a"""
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        out = np.cumprod(a, axis=dim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, out = ctx.saved_tensors
+        return _rev_cumsum(grad_out * out, ctx.dim) / a, None
+
+
+def _scan_cumprod(x, d):
+    """Inclusive cumulative product along ``d`` from multiplications only (Hillis-Steele
+    scan): exact and differentiable when ``x`` holds zeros."""
+    x = S.movedim(x, d, -1)
+    n = x.data.shape[-1]
+    lead = x.data.shape[:-1]
+    y = x
+    k = 1
+    while k < n:
+        ones = _f.Tensor._make(np.ones(lead + (k,), dtype=x.data.dtype))
+        y = y * S.cat([ones, S.narrow(y, -1, 0, n - k)], -1)
+        k *= 2
+    return S.movedim(y, -1, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    """Cumulative product along ``dim``. Integer and bool inputs give int64."""
+    x = _tensor(input, "cumprod")
+    if dtype is not None:
+        x = E.cast(x, dtype)
+    elif x.data.dtype.kind in "bi":
+        x = E.cast(x, np.int64)
+    if x.data.ndim == 0:
+        return S.reshape(cumprod(S.reshape(x, (1,)), 0), ())
+    d = _dim(dim, x.data.ndim, "cumprod")
+    if x.data.dtype.kind == "f" and x._requires_grad and np.any(x.data == 0):
+        return _scan_cumprod(x, d)
+    return Cumprod.apply(x, d)
+
+
+def _cum_extreme(input, dim, largest, cls, op):
+    x = _tensor(input, op)
+    if x.data.ndim == 0:
+        return cls(x * 1, _f.Tensor._make(np.zeros((), np.int64)))
+    d = _dim(dim, x.data.ndim, op)
+    a = np.moveaxis(x.data, d, -1)
+    n = a.shape[-1]
+    idx = np.empty(a.shape, dtype=np.int64)
+    if n:
+        best = a[..., 0].copy()
+        cur = np.zeros(a.shape[:-1], dtype=np.int64)
+        idx[..., 0] = 0
+        for i in range(1, n):
+            v = a[..., i]
+            take = (v >= best) if largest else (v <= best)
+            take |= np.isnan(v) if a.dtype.kind == "f" else False
+            if a.dtype.kind == "f":
+                take &= ~np.isnan(best) | np.isnan(v)
+            best = np.where(take, v, best)
+            cur = np.where(take, i, cur)
+            idx[..., i] = cur
+    idx = np.moveaxis(idx, -1, d)
+    return cls(I.gather(x, d, idx), _f.Tensor._make(np.ascontiguousarray(idx)))
+
+
+def cummax(input, dim):
+    """Running maximum along ``dim`` as ``(values, indices)`` (a tie takes the later index,
+    as PyTorch); the gradient goes to the selected elements."""
+    return _cum_extreme(input, dim, True, CummaxResult, "cummax")
+
+
+def cummin(input, dim):
+    return _cum_extreme(input, dim, False, CumminResult, "cummin")
+
+
+def logcumsumexp(input, dim):
+    """``log(cumsum(exp(input)))`` along ``dim``, shifted by the maximum for stability."""
+    x = _tensor(input, "logcumsumexp")
+    if x.data.ndim == 0:
+        return x * 1
+    d = _dim(dim, x.data.ndim, "logcumsumexp")
+    m = np.max(x.data, axis=d, keepdims=True) if x.data.size else np.zeros(())
+    m = np.where(np.isfinite(m), m, 0).astype(x.data.dtype)
+    mt = _f.Tensor._make(m)
+    return E.log(R.cumsum(E.exp(x - mt), d)) + mt
+
+
+def diff(input, n=1, dim=-1, prepend=None, append=None):
+    """The ``n``-th forward difference ``out[i] = x[i + 1] - x[i]`` along ``dim``, after
+    concatenating ``prepend`` and ``append`` along it."""
+    x = _tensor(input, "diff")
+    if x.data.ndim == 0:
+        raise ValueError("diff: expects input to be at least one-dimensional")
+    if n < 0:
+        raise ValueError(f"diff: order must be non-negative but got {n}")
+    d = _dim(dim, x.data.ndim, "diff")
+    parts = [p for p in (prepend, x, append) if p is not None]
+    if len(parts) > 1:
+        parts = [p if isinstance(p, _f.Tensor) else _f.Tensor._make(np.asarray(p)) for p in parts]
+        x = S.cat(parts, d)
+    for _ in range(n):
+        L = x.data.shape[d]
+        if L == 0:
+            break
+        hi, lo = S.narrow(x, d, 1, L - 1), S.narrow(x, d, 0, L - 1)
+        x = E.logical_xor(hi, lo) if x.data.dtype == np.bool_ else hi - lo
+    return x

@@ -1,0 +1,168 @@
+"""Writing along a dim: scatter (src or value), index_add, index_copy, index_fill, and
+masked_select. Each is differentiable (backward written with gather / index ops, so double
+backward works). ``scatter_add``, ``gather``, ``index_select`` and ``masked_fill`` live in
+``ops.index``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+from .. import function as _f
+from . import elementwise as E
+from . import index as I
+from . import shape as S
+
+
+def _data(x):
+    return x.data if isinstance(x, _f.Tensor) else x
+
+
+def _tensor(x, op):
+    if not isinstance(x, _f.Tensor):
+        raise TypeError(f"{op}: expected a Tensor (got {type(x).__name__})")
+    return x
+
+
+class Scatter(Op):
+    """out = a with out[i][index[i][j]] = src[i][j] (dim 1; a repeated index keeps one write);
+    da = g with the written places zeroed,  dsrc = gather(g, dim, index)"""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        src = np.asarray(src)
+        if src.ndim:
+            src = src[tuple(slice(0, n) for n in index.shape)]
+        out[I._full_index(index, dim)] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        need_a, _, _, need_src = ctx.needs_input_grad
+        ga = Scatter.apply(grad_out, ctx.dim, ctx.index, 0.0) if need_a else None
+        gs = I.Gather.apply(grad_out, ctx.dim, ctx.index) if need_src else None
+        return ga, None, None, gs
+
+
+def scatter(input, dim, index, src=None, value=None, *, reduce=None):
+    """``input`` with ``src[i][j][k]`` (or the number ``value``) written at
+    ``out[i][index[i][j][k]][k]`` for ``dim == 1``. ``reduce='add'`` adds instead (as
+    ``scatter_add``); ``reduce='multiply'`` is not supported."""
+    x = _tensor(input, "scatter")
+    if src is None:
+        src = value
+    if src is None:
+        raise TypeError("scatter: give src (a Tensor) or value (a number)")
+    idx = np.asarray(_data(index))
+    d = I._dim(dim, x.data.ndim, "scatter")
+    I._check_gather("scatter", x.data.shape, d, idx)
+    if reduce is not None:
+        if reduce == "add":
+            if not isinstance(src, _f.Tensor):
+                src = _f.Tensor._make(np.full(idx.shape, src, dtype=x.data.dtype))
+            return I.scatter_add(x, dim, idx, src)
+        raise ValueError(f"scatter: reduce={reduce!r} is not supported (only 'add')")
+    if isinstance(src, _f.Tensor):
+        sshape = src.data.shape
+        if len(sshape) != idx.ndim or any(i > s for i, s in zip(idx.shape, sshape)):
+            raise ValueError(f"scatter: index shape {idx.shape} must not be larger than src "
+                             f"shape {sshape}")
+        if src.data.dtype != x.data.dtype:
+            raise RuntimeError(f"scatter: expected self.dtype to be equal to src.dtype (got "
+                               f"{x.data.dtype} and {src.data.dtype})")
+    elif isinstance(src, np.ndarray) and src.ndim:
+        raise TypeError("scatter: src must be a Tensor or a number")
+    return Scatter.apply(x, d, idx, src)
+
+
+def _index_1d(index, op):
+    idx = np.asarray(_data(index))
+    if idx.ndim > 1:
+        raise ValueError(f"{op}: index must be 0-D or 1-D (got shape {idx.shape})")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"{op}: index must be an integer tensor (got {idx.dtype})")
+    return idx.reshape(-1)
+
+
+def _along(idx, d, shape):
+    """A 1-D index along dim ``d`` broadcast to ``shape`` (for scatter/gather)."""
+    view = [1] * len(shape)
+    view[d] = idx.size
+    return np.broadcast_to(idx.reshape(view), shape)
+
+
+def index_add(input, dim, index, source, *, alpha=1):
+    """``input`` with ``alpha * source`` added at ``index`` along ``dim`` (repeats
+    accumulate); ``source`` has ``input``'s shape with ``len(index)`` along ``dim``."""
+    x = _tensor(input, "index_add")
+    idx = _index_1d(index, "index_add")
+    d = I._dim(dim, x.data.ndim, "index_add")
+    src = source if isinstance(source, _f.Tensor) else _f.Tensor._make(np.asarray(source))
+    s_shape, x_shape = src.data.shape, x.data.shape
+    want = x_shape[:d] + (idx.size,) + x_shape[d + 1:] if x.data.ndim else (idx.size,)
+    if x.data.ndim and s_shape != want:
+        raise ValueError(f"index_add: source shape {s_shape} does not fit input shape "
+                         f"{x_shape} with {idx.size} indices along dim {dim}")
+    if alpha != 1:
+        src = src * alpha
+    if x.data.ndim == 0:
+        return S.reshape(I.scatter_add(S.reshape(x, (1,)), 0, idx, S.reshape(src, (-1,))), ())
+    return I.scatter_add(x, d, _along(idx, d, s_shape), src)
+
+
+def index_copy(input, dim, index, source):
+    """``input`` with the slices at ``index`` along ``dim`` replaced by ``source``."""
+    x = _tensor(input, "index_copy")
+    idx = _index_1d(index, "index_copy")
+    d = I._dim(dim, x.data.ndim, "index_copy")
+    src = _tensor(source, "index_copy")
+    want = x.data.shape[:d] + (idx.size,) + x.data.shape[d + 1:]
+    if src.data.shape != want:
+        raise ValueError(f"index_copy: source shape {src.data.shape} does not fit input shape "
+                         f"{x.data.shape} with {idx.size} indices along dim {dim}")
+    return Scatter.apply(x, d, _along(idx, d, want), src)
+
+
+def index_fill(input, dim, index, value):
+    """``input`` with ``value`` (a number or 0-D tensor) at ``index`` along ``dim``."""
+    x = _tensor(input, "index_fill")
+    idx = _index_1d(index, "index_fill")
+    d = I._dim(dim, x.data.ndim, "index_fill")
+    if isinstance(value, _f.Tensor):
+        if value.data.ndim:
+            raise ValueError(f"index_fill: value must be a 0-D tensor (got shape "
+                             f"{tuple(value.shape)})")
+        value = value.item()
+    shape = x.data.shape[:d] + (idx.size,) + x.data.shape[d + 1:]
+    return Scatter.apply(x, d, _along(idx, d, shape), value)
+
+
+def masked_select(input, mask):
+    """The elements of ``input`` where the bool ``mask`` is true (broadcasting), as 1-D."""
+    x = _tensor(input, "masked_select")
+    m = np.asarray(_data(mask))
+    if m.dtype != np.bool_:
+        raise TypeError(f"masked_select: mask must be a bool tensor (got {m.dtype})")
+    try:
+        shape = np.broadcast_shapes(x.data.shape, m.shape)
+    except ValueError:
+        raise ValueError(f"masked_select: shapes {tuple(x.shape)} and {m.shape} cannot be "
+                         "broadcast together") from None
+    if shape != x.data.shape:
+        x = S.expand(x, shape)
+    return I.getitem(x, np.broadcast_to(m, shape))
+
+
+def masked_scatter(input, mask, source):
+    """``input`` with the true places of ``mask`` filled, in order, by ``source``'s first
+    elements."""
+    x = _tensor(input, "masked_scatter")
+    m = np.broadcast_to(np.asarray(_data(mask)), x.data.shape)
+    n = int(m.sum())
+    src = S.reshape(_tensor(source, "masked_scatter"), (-1,))
+    if src.data.size < n:
+        raise ValueError(f"masked_scatter: source has {src.data.size} elements but the mask "
+                         f"selects {n}")
+    return I.index_put(x, m, I.getitem(src, slice(0, n)))

@@ -1,0 +1,261 @@
+"""Sorting and order statistics: sort, argsort, topk, kthvalue, median, aminmax, plus the
+counting helpers count_nonzero, bincount and unique.
+
+The selecting ops compute their indices in NumPy (not differentiable) and take the values
+with ``gather``, so the gradient flows to the selected elements and double backward works.
+Sorts are stable; NaN sorts as the largest value, as in PyTorch.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..function import Op
+from .. import function as _f
+from . import index as I
+from . import reduce as R
+from . import shape as S
+
+
+class _Named(tuple):
+    """PyTorch's ``torch.return_types.*``: a tuple whose items also have names."""
+
+    __slots__ = ()
+    _fields = ("values", "indices")
+    _name = "result"
+
+    def __new__(cls, *items):
+        return tuple.__new__(cls, items)
+
+    def __getattr__(self, name):
+        try:
+            return self[self._fields.index(name)]
+        except ValueError:
+            raise AttributeError(name) from None
+
+    def __repr__(self):
+        body = ", ".join(f"{k}={v!r}" for k, v in zip(self._fields, self))
+        return f"{self._name}({body})"
+
+
+def _result(name, fields=("values", "indices")):
+    return type(name, (_Named,), {"__slots__": (), "_fields": fields, "_name": name})
+
+
+SortResult = _result("sort")
+TopkResult = _result("topk")
+KthvalueResult = _result("kthvalue")
+MedianResult = _result("median")
+AminmaxResult = _result("aminmax", ("min", "max"))
+
+
+def _tensor(x, op):
+    if not isinstance(x, _f.Tensor):
+        raise TypeError(f"{op}: expected a Tensor (got {type(x).__name__})")
+    return x
+
+
+def _dim(dim, ndim, op):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
+                         f"[{-n}, {n - 1}], but got {dim})")
+    return dim % n
+
+
+def _argsort(a, axis, descending):
+    """Stable argsort with NaN as the largest value (first when descending)."""
+    if a.dtype == np.bool_:
+        a = a.astype(np.int8)
+    if not descending:
+        return np.argsort(a, axis=axis, kind="stable")
+    n = a.shape[axis]
+    order = np.argsort(np.flip(a, axis), axis=axis, kind="stable")
+    return (n - 1) - np.flip(order, axis)
+
+
+def _take(input, dim, idx):
+    """``gather`` for a >= 1-D input; 0-D inputs are handled as one element."""
+    return I.gather(input, dim, idx)
+
+
+def _as_1d(input):
+    return S.reshape(input, (1,)) if input.data.ndim == 0 else input
+
+
+# ---- sort / argsort / topk / kthvalue ------------------------------------------------------
+def sort(input, dim=-1, descending=False, stable=False):
+    """``(values, indices)`` of ``input`` sorted along ``dim``. Always stable here (PyTorch's
+    default sort may order ties differently)."""
+    x = _as_1d(_tensor(input, "sort"))
+    d = _dim(dim, input.data.ndim, "sort")
+    idx = _argsort(x.data, d, descending)
+    values = _take(x, d, idx)
+    if input.data.ndim == 0:
+        return SortResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
+    return SortResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
+
+
+def argsort(input, dim=-1, descending=False, stable=False):
+    """The indices that sort ``input`` along ``dim`` (int64, no gradient)."""
+    x = _tensor(input, "argsort")
+    if x.data.ndim == 0:
+        return _f.Tensor._make(np.zeros((), np.int64))
+    d = _dim(dim, x.data.ndim, "argsort")
+    return _f.Tensor._make(_argsort(x.data, d, descending).astype(np.int64, copy=False))
+
+
+def msort(input):
+    return sort(input, 0).values
+
+
+def topk(input, k, dim=-1, largest=True, sorted=True):
+    """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` as
+    ``(values, indices)``; the gradient goes to the selected elements."""
+    x = _as_1d(_tensor(input, "topk"))
+    d = _dim(dim, input.data.ndim, "topk")
+    n = x.data.shape[d]
+    if not 0 <= k <= n:
+        raise ValueError(f"topk: k ({k}) is out of range for dim {dim} of size {n} (shape "
+                         f"{tuple(input.shape)})")
+    idx = _argsort(x.data, d, largest)
+    idx = np.take(idx, np.arange(k), axis=d)
+    values = _take(x, d, idx)
+    if input.data.ndim == 0:
+        return TopkResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
+    return TopkResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
+
+
+def _select_kth(input, pos_fn, dim, keepdim, op, cls):
+    """Values and indices at sorted position ``pos_fn(row)`` along ``dim``."""
+    x = _as_1d(input)
+    d = _dim(dim, input.data.ndim, op)
+    order = _argsort(x.data, d, False)
+    pos = pos_fn(x.data, d)  # shape of x with dim d of size 1
+    idx = np.take_along_axis(order, pos, axis=d)
+    values = _take(x, d, idx)
+    if input.data.ndim == 0:
+        return cls(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
+    if not keepdim:
+        values, idx = S.squeeze(values, d), idx.squeeze(d)
+    return cls(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
+
+
+def kthvalue(input, k, dim=-1, keepdim=False):
+    """The ``k``-th smallest element (1-based) along ``dim`` as ``(values, indices)``."""
+    x = _tensor(input, "kthvalue")
+    n = _as_1d(x).data.shape[_dim(dim, x.data.ndim, "kthvalue")]
+    if not 1 <= k <= n:
+        raise ValueError(f"kthvalue: k ({k}) out of range for dim {dim} of size {n} (shape "
+                         f"{tuple(x.shape)})")
+
+    def pos(a, d):
+        shape = list(a.shape)
+        shape[d] = 1
+        return np.full(shape, k - 1, dtype=np.int64)
+
+    return _select_kth(x, pos, dim, keepdim, "kthvalue", KthvalueResult)
+
+
+def _median_pos(a, d):
+    """The lower median's sorted position; a row holding NaN selects its first NaN."""
+    n = a.shape[d]
+    nans = np.sum(np.isnan(a), axis=d, keepdims=True) if a.dtype.kind == "f" else 0
+    return np.where(nans > 0, n - nans, (n - 1) // 2).astype(np.int64)
+
+
+class MedianAll(Op):
+    """out = the lower median of all elements;  da = g shared evenly by the elements equal to
+    it (PyTorch's convention for a full reduction)"""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        if np.isnan(value):
+            mask = np.isnan(a)
+        else:
+            mask = a == value
+        ctx.w = (mask / max(int(mask.sum()), 1)).astype(a.dtype)
+        return np.asarray(value, dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out * _f.Tensor._make(ctx.w), None
+
+
+def median(input, dim=None, keepdim=False):
+    """``median(a)``: the lower median of all elements (NaN if any is NaN). ``median(a, dim,
+    keepdim=False)``: ``(values, indices)`` of the lower median along ``dim``."""
+    x = _tensor(input, "median")
+    if dim is None:
+        flat = x.data.reshape(-1)
+        if flat.size == 0:
+            raise ValueError("median: expected a non-empty tensor (got shape "
+                             f"{tuple(x.shape)})")
+        if flat.dtype.kind == "f" and np.isnan(flat).any():
+            value = np.nan
+        else:
+            value = np.sort(flat, kind="stable")[(flat.size - 1) // 2]
+        return MedianAll.apply(x, value)
+    return _select_kth(x, _median_pos, dim, keepdim, "median", MedianResult)
+
+
+def nanmedian(input, dim=None, keepdim=False):
+    raise NotImplementedError("nanmedian is not implemented; use median on the finite "
+                              "values (input[~input.isnan()])")
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    """``(min, max)`` over ``dim`` (None: all elements); ties share the gradient evenly."""
+    x = _tensor(input, "aminmax")
+    if x.data.size == 0:
+        raise ValueError(f"aminmax: expected a non-empty tensor (got shape {tuple(x.shape)})")
+    d = () if dim is None else dim
+    return AminmaxResult(R.amin(x, d, keepdim), R.amax(x, d, keepdim))
+
+
+# ---- counting (no gradient) ----------------------------------------------------------------
+def count_nonzero(input, dim=None):
+    x = _tensor(input, "count_nonzero")
+    if dim is None:
+        return _f.Tensor._make(np.asarray(np.count_nonzero(x.data), dtype=np.int64))
+    axes = R._axes(dim, x.data.ndim)
+    return _f.Tensor._make(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
+
+
+def bincount(input, weights=None, minlength=0):
+    """Counts of each value of the 1-D non-negative integer ``input`` (weighted sums with
+    ``weights``; the result then has the weights' dtype)."""
+    x = _tensor(input, "bincount").data
+    if x.ndim != 1 or x.dtype.kind not in "iub":
+        raise ValueError(f"bincount: only 1-d non-negative integral inputs are supported (got "
+                         f"shape {x.shape}, dtype {x.dtype})")
+    if x.size and x.min() < 0:
+        raise ValueError("bincount: input must contain non-negative values only")
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength should be >= 0 (got {minlength})")
+    if weights is None:
+        return _f.Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights.data if isinstance(weights, _f.Tensor) else np.asarray(weights)
+    if w.shape != x.shape:
+        raise ValueError(f"bincount: weights {w.shape} and input {x.shape} should have the "
+                         "same length")
+    dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    return _f.Tensor._make(np.bincount(x, weights=w, minlength=minlength).astype(dt))
+
+
+def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
+    """The distinct values (sorted), optionally with the inverse indices and the counts."""
+    x = _tensor(input, "unique").data
+    res = np.unique(x, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
+    if not (return_inverse or return_counts):
+        return _f.Tensor._make(res)
+    out = [_f.Tensor._make(res[0])]
+    i = 1
+    if return_inverse:
+        inv = res[i]
+        if dim is None:
+            inv = inv.reshape(x.shape)
+        out.append(_f.Tensor._make(inv.astype(np.int64)))
+        i += 1
+    if return_counts:
+        out.append(_f.Tensor._make(res[i].astype(np.int64)))
+    return tuple(out)
