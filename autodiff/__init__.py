@@ -44,3 +44,25 @@ int16 = short = np.dtype(np.int16)
 int32 = int = np.dtype(np.int32)
 int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)
+
+# ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
+from .device import backends, cuda, device
+from .creation import bernoulli, multinomial, normal, randint_like, randperm
+from .ops.compare import all, allclose, any, equal, isclose
+from .ops.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
+from .ops.layout import (atleast_1d, atleast_2d, atleast_3d, clone, is_floating_point, is_tensor,
+                         meshgrid, moveaxis, numel, repeat_interleave, roll, swapdims, t, tile,
+                         unflatten)
+from .ops.loss import log_softmax, softmax
+from .ops.mathx import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
+                        asin, asinh, atan, atan2, atanh, ceil, cosh, erf, erfc, exp2, expm1, fix,
+                        floor, frac, isfinite, isinf, isnan, isneginf, isposinf, lerp, log2,
+                        log10, nan_to_num, reciprocal, round, rsqrt, sign, sinh, square, tan,
+                        trunc)
+from .ops.matrix import (addbmm, addmm, addmv, baddbmm, diag, diag_embed, diagonal, einsum, trace,
+                         tril, triu)
+from .ops.scatter import (index_add, index_copy, index_fill, masked_scatter, masked_select,
+                          scatter)
+from .ops.sort import (aminmax, argsort, bincount, count_nonzero, kthvalue, median, msort, sort,
+                       topk, unique)
+from . import data

@@ -18,6 +18,7 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .tensor_api import TensorAPI
 from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
 
 DEFAULT_DTYPE = np.dtype(np.float32)
@@ -65,7 +66,7 @@ def _check_grad_dtype(dtype):
                            f"(got {np.dtype(dtype)})")
 
 
-class Tensor:
+class Tensor(TensorAPI):
     """A multi-dimensional array that records the ops applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a nested list, a number, an
