@@ -291,6 +291,14 @@ SPECS = [
     OpSpec("matmul_fn", lambda L, x, y: L.matmul(x, y), S.matmul_pair, RR),
     OpSpec("outer", lambda L, x, y: L.outer(x, y), lambda d: ((d(S.st.integers(1, 4)),),
                                                              (d(S.st.integers(1, 4)),)), RR),
+    OpSpec("dot", lambda L, x, y: x.dot(y), lambda d: ((d(S.st.integers(1, 4)),) * 2), RR),
+    OpSpec("mm", lambda L, x, y: x.mm(y), lambda d: (lambda m, k, n: ((m, k), (k, n)))(
+        *(d(S.st.integers(1, 3)) for _ in range(3))), RR),
+    OpSpec("bmm", lambda L, x, y: L.bmm(x, y), lambda d: (lambda b, m, k, n: (
+        (b, m, k), (b, k, n)))(*(d(S.st.integers(1, 3)) for _ in range(4))), RR),
+    OpSpec("square", lambda L, x: x.square()),
+    OpSpec("rsqrt", lambda L, x: x.rsqrt(), domains=("positive",)),
+    OpSpec("reciprocal", lambda L, x: x.reciprocal()),
     # ---- reductions
     OpSpec("sum", lambda L, x, **p: x.sum(**p) if p["dim"] is not None else x.sum(),
            params=p_dim()),

@@ -164,7 +164,7 @@ class Extreme(Op):
             raise ValueError(f"{'max' if largest else 'min'}: expected a non-empty tensor "
                              f"(got shape {a.shape})")
         fn = np.max if largest else np.min
-        kept = fn(a, axis=axes, keepdims=True) if a.ndim else np.asarray(a)
+        kept = fn(a, axis=axes, keepdims=True) if a.ndim else a.copy()
         ctx.save_for_backward(a)
         ctx.in_shape, ctx.axes_, ctx.keepdim_, ctx.kept = a.shape, axes, keepdim, kept
         return kept if keepdim else kept.reshape(_reduced_shape(a.shape, axes))

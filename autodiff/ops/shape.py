@@ -198,6 +198,9 @@ def _as_tensors(tensors, op):
 def cat(tensors, dim=0):
     ts = _as_tensors(tensors, "cat")
     ref = ts[0].data
+    if any(t.data.ndim == 0 for t in ts):
+        raise ValueError(f"cat: zero-dimensional tensor (at position "
+                         f"{[t.data.ndim for t in ts].index(0)}) cannot be concatenated")
     d = _norm_dim(dim, ref.ndim, "cat")
     for t in ts[1:]:
         s = t.data.shape

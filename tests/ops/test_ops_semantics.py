@@ -337,3 +337,31 @@ def test_gradgradcheck_catches_a_non_differentiable_backward():
 def test_gradcheck_needs_an_input_requiring_grad():
     with pytest.raises(ValueError, match="require grad"):
         ad.gradcheck(lambda a: a * 2, (f64([1.0], False),))
+
+
+# ---------------------------------------------------------------------------------------------
+# pad on any dims (PyTorch limits the non-constant modes to 1-3 trailing dims; NumPy does not)
+
+
+@pytest.mark.parametrize("mode,np_mode", [("constant", "constant"), ("reflect", "reflect"),
+                                          ("replicate", "edge"), ("circular", "wrap")])
+@pytest.mark.parametrize("shape,pad", [((5,), (2, 3)), ((3, 4), (1, 2, 2, 0)),
+                                       ((2, 3, 4), (0, 1, 1, 1, 1, 0)), ((4,), (3, 3))])
+def test_pad_matches_numpy_and_gradchecks(mode, np_mode, shape, pad):
+    a = np.random.default_rng(0).standard_normal(shape)
+    x = f64(a)
+    widths = [(0, 0)] * len(shape)
+    for i in range(len(pad) // 2):
+        widths[len(shape) - 1 - i] = (pad[2 * i], pad[2 * i + 1])
+    out = ad.pad(x, pad, mode=mode)
+    np.testing.assert_array_equal(out.data, np.pad(a, widths, mode=np_mode))
+    assert ad.gradcheck(lambda t: ad.pad(t, pad, mode=mode), (x,))
+    assert ad.gradgradcheck(lambda t: ad.pad(t, pad, mode=mode), (x,))
+
+
+def test_constant_pad_value_and_crop():
+    x = f64(np.arange(6.0).reshape(2, 3))
+    out = ad.pad(x, (1, -1), value=9.0)
+    np.testing.assert_array_equal(out.data, [[9, 0, 1], [9, 3, 4]])
+    out.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [[1, 1, 0], [1, 1, 0]])
