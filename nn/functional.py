@@ -51,8 +51,9 @@ def linear(input, weight, bias=None):
     if input.shape[-1:] != weight.shape[-1:]:
         raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
                          f"shape {tuple(weight.shape)} (last dims must match)")
-    out = L.matmul(input, weight.T)
-    return out if bias is None else out + bias
+    if weight.ndim != 2 or (bias is not None and tuple(bias.shape) != (weight.shape[0],)):
+        return L.matmul(input, weight.T) if bias is None else L.matmul(input, weight.T) + bias
+    return _ops.linear(input, weight, bias)
 
 
 def _ntuple(x, n, name="argument"):

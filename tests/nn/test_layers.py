@@ -364,3 +364,16 @@ def test_norm_double_backward(fn):
     else:
         f = lambda a, ww: F.layer_norm(a, (3,), ww)  # noqa: E731
     assert ad.gradgradcheck(f, (x, w), atol=1e-6, rtol=1e-4)
+
+
+@pytest.mark.parametrize("shape", [(4,), (2, 4), (2, 5, 4)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_functional_linear_grads_and_double_backward(shape, bias):
+    w = _t(RNG.standard_normal((3, 4)))
+    b = _t(RNG.standard_normal(3)) if bias else None
+    x = _t(RNG.standard_normal(shape))
+    np.testing.assert_allclose(F.linear(x, w, b).data,
+                               x.data @ w.data.T + (b.data if bias else 0), rtol=1e-12)
+    args = (x, w, b) if bias else (x, w)
+    assert ad.gradcheck(lambda *a: F.linear(*a), args)
+    assert ad.gradgradcheck(lambda *a: F.linear(*a), args)
