@@ -69,7 +69,10 @@ def fmt(v, width=10, digits=3):
 
 def print_table(title, rows):
     """rows: list of (case, ours_ms, torch_ms, numpy_ms); prints ratio ours/torch."""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n## {title}")
+    print(f"(medians; 1-min load average {load:.1f} on {os.cpu_count()} cores: "
+          "a load above the core count inflates every timing)")
     print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}")
     for case, ours, tor, npy in rows:
         ratio = ours / tor if (ours is not None and tor) else None

@@ -37,17 +37,19 @@ def conv_output_size(size, k, stride, pad_lo, pad_hi, dilation):
 
 
 # Indices are cast to unsigned before indexing: numba's wraparound handling of signed
-# indices blocks vectorisation (measured 4x slower copies).
+# indices blocks vectorisation (measured 4x slower copies).  Only im2col and col2im are
+# parallel: the layout copies are small, and a parallel kernel costs ~1.2 s CPU to compile
+# against ~0.3 s for a serial one.
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _pad_to_cnhw_kernel(x, xp, pt, pl):
     # x (N, C, H, W) -> zero-padded xp (C, N, Hp, Wp), x at offset (pt, pl)
     N, C, H, W = x.shape
     Hp, Wp = xp.shape[2], xp.shape[3]
     xf = x.ravel()
     pf = xp.ravel()
-    for p in prange(C * N):
+    for p in range(C * N):
         c = p // N
         n = p - c * N
         dst = uint64(p * Hp * Wp)
@@ -61,14 +63,14 @@ def _pad_to_cnhw_kernel(x, xp, pt, pl):
                 pf[d0 + t] = xf[s0 + t]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _crop_from_cnhw_kernel(xp, x, pt, pl):
     # adjoint of _pad_to_cnhw_kernel: xp (C, N, Hp, Wp) -> x (N, C, H, W)
     N, C, H, W = x.shape
     Hp, Wp = xp.shape[2], xp.shape[3]
     xf = x.ravel()
     pf = xp.ravel()
-    for p in prange(C * N):
+    for p in range(C * N):
         c = p // N
         n = p - c * N
         src = uint64(p * Hp * Wp)
@@ -135,13 +137,13 @@ def _col2im_kernel(cols, dxp, kh, kw, sh, sw, dh, dw, Ho, Wo):
                             xf[s0 + t * usw] += cf[d0 + t]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _nchw_to_cnhw_kernel(a, out):
     # a (N, C, L) -> out (C, N, L)
     N, C, L = a.shape
     af = a.ravel()
     of = out.ravel()
-    for p in prange(N * C):
+    for p in range(N * C):
         c = p // N
         n = p - c * N
         s0 = uint64((n * C + c) * L)
@@ -150,13 +152,13 @@ def _nchw_to_cnhw_kernel(a, out):
             of[d0 + i] = af[s0 + i]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)
 def _cnhw_to_nchw_kernel(a, out):
     # a (C, N, L) -> out (N, C, L)
     C, N, L = a.shape
     af = a.ravel()
     of = out.ravel()
-    for p in prange(N * C):
+    for p in range(N * C):
         n = p // C
         c = p - n * C
         s0 = uint64((c * N + n) * L)

@@ -123,7 +123,7 @@ def _max_pool2d_bwd_kernel(g, loc, dx, kw, sh, sw, ph, pw, dh, dw):
                     df[uint64(xb + ih * W + iw)] += gf[o]
 
 
-@numba.njit(cache=True, parallel=True)
+@numba.njit(cache=True)  # used only by double backward: serial, cheap to compile
 def _max_pool2d_gather_kernel(x, loc, out, kw, sh, sw, ph, pw, dh, dw):
     # out[o] = x[argmax position of o] (the adjoint of the scatter above)
     N, C, H, W = x.shape
@@ -131,7 +131,7 @@ def _max_pool2d_gather_kernel(x, loc, out, kw, sh, sw, ph, pw, dh, dw):
     xf = x.ravel()
     lf = loc.ravel()
     of = out.ravel()
-    for p in prange(N * C):
+    for p in range(N * C):
         xb = p * H * W
         ob = uint64(p * Ho * Wo)
         for oh in range(Ho):

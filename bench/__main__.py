@@ -1,0 +1,37 @@
+"""Run every benchmark script (``python -m bench`` / ``make bench``), each in its own process.
+
+``python -m bench conv pool`` runs only those.  Each script prints a table: case, ours (ms),
+torch (ms), numpy (ms) where meaningful, and the ratio ours/torch; see bench/_timing.py for
+the protocol (2 threads each, alternating rounds with a short sleep, medians after warm-up).
+"""
+import os
+import subprocess
+import sys
+
+SCRIPTS = ["overhead", "matmul", "mlp", "conv", "pool", "compile", "recurrent"]
+
+
+def main(argv=None):
+    names = (argv if argv is not None else sys.argv[1:]) or SCRIPTS
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    failed = []
+    for name in names:
+        if not os.path.exists(os.path.join(here, name + ".py")):
+            if name != "recurrent":
+                print(f"bench: no script bench/{name}.py")
+            continue
+        sys.stdout.flush()
+        rc = subprocess.call([sys.executable, "-m", f"bench.{name}"], env=env, cwd=root)
+        if rc:
+            failed.append(name)
+    if failed:
+        print(f"bench: failed: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

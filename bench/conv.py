@@ -1,0 +1,85 @@
+"""Convolution: ours (autodiff ops) vs PyTorch, fwd+bwd and forward only, 2 threads.
+
+Run: ``python -m bench.conv``.  Target: conv2d fwd+bwd x (64,32,14,14), w (64,32,3,3),
+pad 1, float32 <= 1.3x torch.
+"""
+import numpy as np
+
+from bench._timing import compare, print_table, setup_threads
+
+CASES = [
+    # name, x shape, w shape, kwargs, transpose
+    ("conv2d fwd+bwd x(64,32,14,14) w(64,32,3,3) p1", (64, 32, 14, 14), (64, 32, 3, 3),
+     dict(padding=1), False),
+    ("conv2d fwd+bwd x(64,1,28,28) w(32,1,5,5) p2", (64, 1, 28, 28), (32, 1, 5, 5),
+     dict(padding=2), False),
+    ("conv2d fwd+bwd x(64,32,14,14) w(64,32,3,3) s2 p1", (64, 32, 14, 14), (64, 32, 3, 3),
+     dict(stride=2, padding=1), False),
+    ("conv2d fwd+bwd grouped g4 x(64,32,14,14)", (64, 32, 14, 14), (64, 8, 3, 3),
+     dict(padding=1, groups=4), False),
+    ("conv_transpose2d fwd+bwd x(64,32,7,7) s2", (64, 32, 7, 7), (32, 16, 4, 4),
+     dict(stride=2, padding=1), True),
+    ("conv1d fwd+bwd x(64,32,128) w(64,32,5) p2", (64, 32, 128), (64, 32, 5),
+     dict(padding=2), False),
+]
+
+
+def _fns(xs, ws, kw, transpose, torch, forward_only=False):
+    import autodiff as ad
+    from autodiff.ops import conv as C
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal(xs, dtype=np.float32)
+    w = (rng.standard_normal(ws, dtype=np.float32) * 0.1)
+    cout = ws[1] * kw.get("groups", 1) if transpose else ws[0]
+    b = np.zeros(cout, np.float32)
+    if transpose:
+        ours_f, torch_f = C.conv_transpose2d, torch.nn.functional.conv_transpose2d
+    elif len(xs) == 3:
+        ours_f, torch_f = C.conv1d, torch.nn.functional.conv1d
+    else:
+        ours_f, torch_f = C.conv2d, torch.nn.functional.conv2d
+    X, W, B = (ad.tensor(a, requires_grad=True) for a in (x, w, b))
+    out = ours_f(X, W, B, **kw)
+    g = rng.standard_normal(out.shape, dtype=np.float32)
+    G = ad.tensor(g)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    gt = torch.tensor(g)
+
+    def ours():
+        if forward_only:
+            with ad.no_grad():
+                ours_f(X, W, B, **kw)
+            return
+        X.grad = W.grad = B.grad = None
+        ours_f(X, W, B, **kw).backward(G)
+
+    def theirs():
+        if forward_only:
+            with torch.no_grad():
+                torch_f(xt, wt, bt, **kw)
+            return
+        xt.grad = wt.grad = bt.grad = None
+        torch_f(xt, wt, bt, **kw).backward(gt)
+
+    return ours, theirs
+
+
+def main():
+    torch = setup_threads()
+    if torch is None:
+        print("bench.conv: torch is not installed; nothing to compare against")
+        return
+    rows = []
+    for name, xs, ws, kw, tr in CASES:
+        ours, theirs = _fns(xs, ws, kw, tr, torch)
+        r = compare({"ours": ours, "torch": theirs}, rounds=9)
+        rows.append((name, r["ours"], r["torch"], None))
+    name, xs, ws, kw, tr = CASES[0]
+    ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only=True)
+    r = compare({"ours": ours, "torch": theirs}, rounds=9)
+    rows.append((name.replace("fwd+bwd", "forward"), r["ours"], r["torch"], None))
+    print_table("conv (float32, 2 threads; target: first row <= 1.3)", rows)
+
+
+if __name__ == "__main__":
+    main()
