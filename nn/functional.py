@@ -589,12 +589,13 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
     input = _tensor(input, "multi_margin_loss")
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t_shape = t.shape
     one_d = input.ndim <= 1
     x = input.reshape(1, -1) if one_d else input
     t = t.reshape(-1).astype(np.int64)
     if x.ndim != 2 or t.shape[0] != x.shape[0]:
         raise ValueError(f"multi_margin_loss: inconsistent input shape {tuple(input.shape)} and "
-                         f"target shape {tuple(np.shape(target.data if isinstance(target, Tensor) else target))}")
+                         f"target shape {tuple(t_shape)}")
     N, C = x.shape
     if t.size and (t.min() < 0 or t.max() >= C):
         raise IndexError(f"multi_margin_loss: target out of range [0, {C})")
