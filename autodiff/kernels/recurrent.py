@@ -59,80 +59,90 @@ def tanh32_ref(x, out):
 
 
 # ---------------------------------------------------------------------------------------------
+# Vectorisation: LLVM vectorises a loop only when it can check at run time that the arrays it
+# writes do not overlap those it reads, and gives up beyond a handful of such checks or when an
+# array is read and written in place at the same index. So every kernel below is a sequence of
+# short loops over one row, each touching few arrays, and no loop updates an array in place.
+# (One fused loop over all gates measured 4-5x slower than these split loops.)
+
+# ---------------------------------------------------------------------------------------------
 # LSTM
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def lstm_cell_forward(G, xp, c_prev, c, tc, h):
-    """One LSTM step (float32). In: ``G`` (N, 4H) holding ``h_prev @ W_hh.T``, ``xp`` (N, 4H)
-    the input projection with both biases, ``c_prev`` (N, H). Out: ``G`` overwritten with the
-    activated gates [i, f, g, o], ``c`` the new cell, ``tc = tanh(c)``, ``h = o * tc``."""
-    N = G.shape[0]
+def lstm_cell_forward(S, xp, c_prev, A, c, tc, h):
+    """One LSTM step (float32). In: ``S`` (N, 4H) = ``h_prev @ W_hh.T``, ``xp`` (N, 4H) the
+    input projection with both biases, ``c_prev`` (N, H). Out: ``A`` (N, 4H) the activated
+    gates [i, f, g, o], ``c = f c_prev + i g``, ``tc = tanh(c)``, ``h = o tc``."""
+    N = S.shape[0]
     H = c_prev.shape[1]
     half = _F32(0.5)
     for n in range(N):
+        for j in range(2 * H):
+            A[n, j] = half * _tanh32(half * (S[n, j] + xp[n, j])) + half
+        for j in range(2 * H, 3 * H):
+            A[n, j] = _tanh32(S[n, j] + xp[n, j])
+        for j in range(3 * H, 4 * H):
+            A[n, j] = half * _tanh32(half * (S[n, j] + xp[n, j])) + half
         for j in range(H):
-            i = half * _tanh32(half * (G[n, j] + xp[n, j])) + half
-            f = half * _tanh32(half * (G[n, H + j] + xp[n, H + j])) + half
-            g = _tanh32(G[n, 2 * H + j] + xp[n, 2 * H + j])
-            o = half * _tanh32(half * (G[n, 3 * H + j] + xp[n, 3 * H + j])) + half
-            cc = f * c_prev[n, j] + i * g
-            t = _tanh32(cc)
-            G[n, j] = i
-            G[n, H + j] = f
-            G[n, 2 * H + j] = g
-            G[n, 3 * H + j] = o
-            c[n, j] = cc
+            c[n, j] = A[n, H + j] * c_prev[n, j] + A[n, j] * A[n, 2 * H + j]
+        for j in range(H):
+            t = _tanh32(c[n, j])
             tc[n, j] = t
-            h[n, j] = o * t
+            h[n, j] = A[n, 3 * H + j] * t
 
 
-def lstm_cell_forward_ref(G, xp, c_prev, c, tc, h):
+def lstm_cell_forward_ref(S, xp, c_prev, A, c, tc, h):
     H = c_prev.shape[1]
-    a = G + xp
+    a = S + xp
     i = 1.0 / (1.0 + np.exp(-a[:, :H]))
     f = 1.0 / (1.0 + np.exp(-a[:, H:2 * H]))
     g = np.tanh(a[:, 2 * H:3 * H])
     o = 1.0 / (1.0 + np.exp(-a[:, 3 * H:]))
-    G[:, :H] = i
-    G[:, H:2 * H] = f
-    G[:, 2 * H:3 * H] = g
-    G[:, 3 * H:] = o
+    A[:, :H] = i
+    A[:, H:2 * H] = f
+    A[:, 2 * H:3 * H] = g
+    A[:, 3 * H:] = o
     c[...] = f * c_prev + i * g
     tc[...] = np.tanh(c)
     h[...] = o * tc
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def lstm_cell_backward(dh, dout, dc, gates, c_prev, tc, dG):
-    """Backward of one LSTM step. In: ``dh`` (N, H) gradient reaching h from the next step (or
-    h_n), ``dout`` (N, H) the gradient of this step's output, ``dc`` (N, H) gradient reaching c,
-    ``gates`` the activated [i, f, g, o], ``c_prev``, ``tc = tanh(c)``. Out: ``dG`` (N, 4H) the
-    gradient of the gate pre-activations; ``dc`` overwritten with the gradient of ``c_prev``."""
+def lstm_cell_backward(dh, dout, dc, A, c_prev, tc, dG, dcc):
+    """Backward of one LSTM step. In: ``dh`` (N, H) the gradient reaching h from the next step
+    (or h_n), ``dout`` (N, H) the gradient of this step's output, ``dc`` (N, H) the gradient
+    reaching c, ``A`` the activated [i, f, g, o], ``c_prev``, ``tc = tanh(c)``. Out: ``dG``
+    (N, 4H) the gradient of the gate pre-activations, ``dc`` overwritten with the gradient of
+    ``c_prev``; ``dcc`` (N, H) is scratch (the total gradient of c)."""
     N = dh.shape[0]
     H = dh.shape[1]
     one = dh.dtype.type(1.0)
     for n in range(N):
         for j in range(H):
-            i = gates[n, j]
-            f = gates[n, H + j]
-            g = gates[n, 2 * H + j]
-            o = gates[n, 3 * H + j]
             t = tc[n, j]
-            d = dh[n, j] + dout[n, j]
-            dcc = dc[n, j] + d * o * (one - t * t)
-            dG[n, j] = dcc * g * i * (one - i)
-            dG[n, H + j] = dcc * c_prev[n, j] * f * (one - f)
-            dG[n, 2 * H + j] = dcc * i * (one - g * g)
-            dG[n, 3 * H + j] = d * t * o * (one - o)
-            dc[n, j] = dcc * f
+            dcc[n, j] = dc[n, j] + (dh[n, j] + dout[n, j]) * A[n, 3 * H + j] * (one - t * t)
+        for j in range(H):
+            o = A[n, 3 * H + j]
+            dG[n, 3 * H + j] = (dh[n, j] + dout[n, j]) * tc[n, j] * o * (one - o)
+        for j in range(H):
+            i = A[n, j]
+            dG[n, j] = dcc[n, j] * A[n, 2 * H + j] * i * (one - i)
+        for j in range(H):
+            f = A[n, H + j]
+            dG[n, H + j] = dcc[n, j] * c_prev[n, j] * f * (one - f)
+        for j in range(H):
+            g = A[n, 2 * H + j]
+            dG[n, 2 * H + j] = dcc[n, j] * A[n, j] * (one - g * g)
+        for j in range(H):
+            dc[n, j] = dcc[n, j] * A[n, H + j]
 
 
-def lstm_cell_backward_ref(dh, dout, dc, gates, c_prev, tc, dG):
+def lstm_cell_backward_ref(dh, dout, dc, A, c_prev, tc, dG, dcc):
     H = dh.shape[1]
-    i, f, g, o = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:3 * H], gates[:, 3 * H:]
+    i, f, g, o = A[:, :H], A[:, H:2 * H], A[:, 2 * H:3 * H], A[:, 3 * H:]
     d = dh + dout
-    dcc = dc + d * o * (1 - tc * tc)
+    dcc[...] = dc + d * o * (1 - tc * tc)
     dG[:, :H] = dcc * g * i * (1 - i)
     dG[:, H:2 * H] = dcc * c_prev * f * (1 - f)
     dG[:, 2 * H:3 * H] = dcc * i * (1 - g * g)
@@ -145,66 +155,66 @@ def lstm_cell_backward_ref(dh, dout, dc, gates, c_prev, tc, dG):
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def gru_cell_forward(xp, hp, h_prev, gates, h):
+def gru_cell_forward(xp, hp, h_prev, A, h):
     """One GRU step (float32). In: ``xp`` (N, 3H) = x W_ih^T + b_ih, ``hp`` (N, 3H) =
-    h_prev W_hh^T + b_hh, ``h_prev`` (N, H). Out: ``gates`` (N, 3H) = [r, z, n] and
+    h_prev W_hh^T + b_hh, ``h_prev`` (N, H). Out: ``A`` (N, 3H) = [r, z, n] and
     ``h = (1 - z) n + z h_prev`` with ``n = tanh(xp_n + r hp_n)``."""
     N = h_prev.shape[0]
     H = h_prev.shape[1]
     half = _F32(0.5)
     one = _F32(1.0)
     for n in range(N):
+        for j in range(2 * H):
+            A[n, j] = half * _tanh32(half * (xp[n, j] + hp[n, j])) + half
         for j in range(H):
-            r = half * _tanh32(half * (xp[n, j] + hp[n, j])) + half
-            z = half * _tanh32(half * (xp[n, H + j] + hp[n, H + j])) + half
-            nn_ = _tanh32(xp[n, 2 * H + j] + r * hp[n, 2 * H + j])
-            gates[n, j] = r
-            gates[n, H + j] = z
-            gates[n, 2 * H + j] = nn_
-            h[n, j] = (one - z) * nn_ + z * h_prev[n, j]
+            A[n, 2 * H + j] = _tanh32(xp[n, 2 * H + j] + A[n, j] * hp[n, 2 * H + j])
+        for j in range(H):
+            z = A[n, H + j]
+            h[n, j] = (one - z) * A[n, 2 * H + j] + z * h_prev[n, j]
 
 
-def gru_cell_forward_ref(xp, hp, h_prev, gates, h):
+def gru_cell_forward_ref(xp, hp, h_prev, A, h):
     H = h_prev.shape[1]
     r = 1.0 / (1.0 + np.exp(-(xp[:, :H] + hp[:, :H])))
     z = 1.0 / (1.0 + np.exp(-(xp[:, H:2 * H] + hp[:, H:2 * H])))
     n = np.tanh(xp[:, 2 * H:] + r * hp[:, 2 * H:])
-    gates[:, :H] = r
-    gates[:, H:2 * H] = z
-    gates[:, 2 * H:] = n
+    A[:, :H] = r
+    A[:, H:2 * H] = z
+    A[:, 2 * H:] = n
     h[...] = (1 - z) * n + z * h_prev
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def gru_cell_backward(dh, dout, gates, hp_n, h_prev, dxp, dhp, dh_prev):
-    """Backward of one GRU step. In: ``dh`` + ``dout`` (N, H) the gradient of h, ``gates``
-    [r, z, n], ``hp_n`` (N, H) the n-part of h_prev W_hh^T + b_hh, ``h_prev``. Out: ``dxp``
-    (N, 3H) gradient of the input projection, ``dhp`` (N, 3H) gradient of the hidden
-    projection, ``dh_prev`` (N, H) the direct part ``dh z`` (add ``dhp @ W_hh`` outside)."""
+def gru_cell_backward(dh, dout, A, hp_n, h_prev, dxp, dhp, dh_prev):
+    """Backward of one GRU step. In: ``dh`` + ``dout`` (N, H) the gradient of h, ``A`` the
+    gates [r, z, n], ``hp_n`` (N, H) the n-part of h_prev W_hh^T + b_hh, ``h_prev``. Out:
+    ``dxp`` (N, 3H) gradient of the input projection, ``dhp`` (N, 3H) gradient of the hidden
+    projection, ``dh_prev`` (N, H) its direct part ``dh z`` (add ``dhp @ W_hh`` outside)."""
     N = dh.shape[0]
     H = dh.shape[1]
     one = dh.dtype.type(1.0)
     for n in range(N):
         for j in range(H):
-            r = gates[n, j]
-            z = gates[n, H + j]
-            nn_ = gates[n, 2 * H + j]
-            d = dh[n, j] + dout[n, j]
-            dan = d * (one - z) * (one - nn_ * nn_)
-            daz = d * (h_prev[n, j] - nn_) * z * (one - z)
-            dar = dan * hp_n[n, j] * r * (one - r)
-            dxp[n, j] = dar
+            nn_ = A[n, 2 * H + j]
+            dxp[n, 2 * H + j] = (dh[n, j] + dout[n, j]) * (one - A[n, H + j]) * (one - nn_ * nn_)
+        for j in range(H):
+            z = A[n, H + j]
+            daz = (dh[n, j] + dout[n, j]) * (h_prev[n, j] - A[n, 2 * H + j]) * z * (one - z)
             dxp[n, H + j] = daz
-            dxp[n, 2 * H + j] = dan
-            dhp[n, j] = dar
-            dhp[n, H + j] = daz
-            dhp[n, 2 * H + j] = dan * r
-            dh_prev[n, j] = d * z
+        for j in range(H):
+            r = A[n, j]
+            dxp[n, j] = dxp[n, 2 * H + j] * hp_n[n, j] * r * (one - r)
+        for j in range(2 * H):
+            dhp[n, j] = dxp[n, j]
+        for j in range(H):
+            dhp[n, 2 * H + j] = dxp[n, 2 * H + j] * A[n, j]
+        for j in range(H):
+            dh_prev[n, j] = (dh[n, j] + dout[n, j]) * A[n, H + j]
 
 
-def gru_cell_backward_ref(dh, dout, gates, hp_n, h_prev, dxp, dhp, dh_prev):
+def gru_cell_backward_ref(dh, dout, A, hp_n, h_prev, dxp, dhp, dh_prev):
     H = dh.shape[1]
-    r, z, n = gates[:, :H], gates[:, H:2 * H], gates[:, 2 * H:]
+    r, z, n = A[:, :H], A[:, H:2 * H], A[:, 2 * H:]
     d = dh + dout
     dan = d * (1 - z) * (1 - n * n)
     daz = d * (h_prev - n) * z * (1 - z)

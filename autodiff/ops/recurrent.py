@@ -110,10 +110,11 @@ class LSTMSequence(Op):
         cs = np.empty((L, N, H), dt)
         tcs = np.empty((L, N, H), dt)
         wT = w_hh.T
+        hw = np.empty((N, G4), dt)  # h @ W_hh^T of the current step
         h, c = h0, c0
         for t in _order(L, reverse):
-            np.matmul(h, wT, out=gates[t])
-            cell(gates[t], xp[t], c, cs[t], tcs[t], out[t])
+            np.matmul(h, wT, out=hw)
+            cell(hw, xp[t], c, gates[t], cs[t], tcs[t], out[t])
             h, c = out[t], cs[t]
         ctx.save_for_backward(xp, h0, c0, w_hh)
         ctx.acts = (gates, cs, tcs, out)
@@ -129,13 +130,14 @@ class LSTMSequence(Op):
         reverse = ctx.reverse
         L = xp.shape[0]
         cell = K.lstm_cell_backward if _fast(xp, h0, c0, w_hh) else K.lstm_cell_backward_ref
-        gout = g_out.data
+        gout = np.ascontiguousarray(g_out.data)  # e.g. a broadcast gradient of out.sum()
         dh = np.array(g_hn.data, dtype=xp.dtype)
         dc = np.array(g_cn.data, dtype=xp.dtype)
+        dcc = np.empty_like(dc)
         dA = np.empty_like(gates)
         for t in reversed(_order(L, reverse)):
             p = _prev(t, L, reverse)
-            cell(dh, gout[t], dc, gates[t], c0 if p is None else cs[p], tcs[t], dA[t])
+            cell(dh, gout[t], dc, gates[t], c0 if p is None else cs[p], tcs[t], dA[t], dcc)
             np.matmul(dA[t], w_hh, out=dh)
         need = ctx.needs_input_grad
         dw = _hidden_weight_grad(dA, out, h0, reverse) if need[3] else None
@@ -219,7 +221,7 @@ class GRUSequence(Op):
         reverse = ctx.reverse
         L = xp.shape[0]
         cell = K.gru_cell_backward if ctx.fast else K.gru_cell_backward_ref
-        gout = g_out.data
+        gout = np.ascontiguousarray(g_out.data)
         dh = np.array(g_hn.data, dtype=xp.dtype)
         direct = np.empty_like(dh)
         dxp = np.empty_like(gates)

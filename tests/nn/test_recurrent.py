@@ -226,9 +226,9 @@ def test_lstm_backward_kernel_matches_twin(dt):
     outs = []
     for fn in (K.lstm_cell_backward, K.lstm_cell_backward_ref):
         dc_i = dc.copy()
-        dG = np.empty((N, 4 * H), dt)
-        fn(dh, dout, dc_i, gates, c_prev, tc, dG)
-        outs.append((dG, dc_i))
+        dG, dcc = np.empty((N, 4 * H), dt), np.empty((N, H), dt)
+        fn(dh, dout, dc_i, gates, c_prev, tc, dG, dcc)
+        outs.append((dG, dc_i, dcc))
     tol = 1e-6 if dt == np.float32 else 1e-14
     for a, b in zip(*outs):
         np.testing.assert_allclose(a, b, rtol=tol, atol=tol)
@@ -242,10 +242,10 @@ def test_lstm_forward_kernel_matches_twin():
     c_prev = rng.standard_normal((N, H)).astype(np.float32)
     res = []
     for fn, dt in ((K.lstm_cell_forward, np.float32), (K.lstm_cell_forward_ref, np.float64)):
-        Gi = G.astype(dt)
+        A = np.empty((N, 4 * H), dt)
         c, tc, h = (np.empty((N, H), dt) for _ in range(3))
-        fn(Gi, xp.astype(dt), c_prev.astype(dt), c, tc, h)
-        res.append((Gi, c, tc, h))
+        fn(G.astype(dt), xp.astype(dt), c_prev.astype(dt), A, c, tc, h)
+        res.append((A, c, tc, h))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
 
