@@ -153,18 +153,24 @@ def _nchw_to_cnhw_kernel(a, out):
 
 
 @numba.njit(cache=True)
-def _cnhw_to_nchw_kernel(a, out):
-    # a (C, N, L) -> out (N, C, L)
+def _cnhw_to_nchw_kernel(a, out, bias):
+    # a (C, N, L) -> out (N, C, L), adding bias[c] when bias has C entries
     C, N, L = a.shape
     af = a.ravel()
     of = out.ravel()
+    add = bias.shape[0] == C
     for p in range(N * C):
         n = p // C
         c = p - n * C
         s0 = uint64((c * N + n) * L)
         d0 = uint64(p * L)
-        for i in range(uint64(L)):
-            of[d0 + i] = af[s0 + i]
+        if add:
+            b = bias[c]
+            for i in range(uint64(L)):
+                of[d0 + i] = af[s0 + i] + b
+        else:
+            for i in range(uint64(L)):
+                of[d0 + i] = af[s0 + i]
 
 
 # --------------------------------------------------------------------------- array API
@@ -223,12 +229,13 @@ def nchw_to_cnhw(a):
     return out.reshape(C, N * L)
 
 
-def cnhw_to_nchw(a, shape):
-    """contiguous (C, N*H*W) -> (N, C, H, W) of ``shape``."""
+def cnhw_to_nchw(a, shape, bias=None):
+    """contiguous (C, N*H*W) -> (N, C, H, W) of ``shape``, plus ``bias`` (C,) if given."""
     N, C = shape[:2]
     L = int(np.prod(shape[2:]))
     out = np.empty((N, C, L), dtype=a.dtype)
-    _cnhw_to_nchw_kernel(np.ascontiguousarray(a).reshape(C, N, L), out)
+    bias = np.zeros(0, a.dtype) if bias is None else np.ascontiguousarray(bias, dtype=a.dtype)
+    _cnhw_to_nchw_kernel(np.ascontiguousarray(a).reshape(C, N, L), out, bias)
     return out.reshape(shape)
 
 
@@ -242,8 +249,9 @@ def _check(x_shape, w_shape, groups):
 
 
 def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
-                   out_hw=None, cols=None):
-    """Cross-correlation: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo).
+                   out_hw=None, cols=None, bias=None):
+    """Cross-correlation: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo), plus
+    ``bias`` (O,) if given.
 
     ``cols`` may pass ``im2col(x)`` already computed (it is reused by the weight gradient).
     """
@@ -256,7 +264,7 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
     G = groups
     wm = np.ascontiguousarray(w).reshape(G, O // G, Cg * kh * kw)
     out = np.matmul(wm, cols.reshape(G, Cg * kh * kw, N * Ho * Wo))
-    return cnhw_to_nchw(out.reshape(O, N * Ho * Wo), (N, O, Ho, Wo))
+    return cnhw_to_nchw(out.reshape(O, N * Ho * Wo), (N, O, Ho, Wo), bias)
 
 
 def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),

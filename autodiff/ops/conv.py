@@ -61,9 +61,7 @@ class Conv2d(Op):
         s, p, d, groups, out_hw = geom
         kh, kw = w.shape[2:]
         cols = K.im2col(x, (kh, kw), s, p, d, out_hw)
-        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols)
-        if b is not None:
-            out += b.astype(out.dtype, copy=False).reshape(1, -1, 1, 1)
+        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols, bias=b)
         ctx.geom = geom
         if keep_cols:
             ctx.cols = cols  # reused by the weight gradient (saves one im2col)

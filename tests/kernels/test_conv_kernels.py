@@ -91,3 +91,12 @@ def test_shape_mismatch_raises():
         K.conv2d_forward(np.zeros((1, 3, 4, 4)), np.zeros((2, 2, 1, 1)))
     with pytest.raises(ValueError, match="too small"):
         K.conv2d_forward(np.zeros((1, 1, 2, 2)), np.zeros((1, 1, 3, 3)))
+
+
+def test_forward_with_bias():
+    rng = np.random.default_rng(4)
+    x, w = rng.standard_normal((2, 3, 5, 5)), rng.standard_normal((4, 3, 3, 3))
+    b = rng.standard_normal(4)
+    out = K.conv2d_forward(x, w, padding=(1, 1, 1, 1), bias=b)
+    ref = K.conv2d_forward_ref(x, w, padding=(1, 1, 1, 1)) + b.reshape(1, 4, 1, 1)
+    np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)
