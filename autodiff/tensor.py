@@ -74,9 +74,15 @@ class Tensor(TensorAPI):
     integers become int64.
     """
 
+    # State every tensor sets lives in slots; rarely-set state (hooks, the leaf's grad
+    # accumulator, retain_grad, user attributes) is a class default overridden in the instance
+    # __dict__, which CPython creates only when first written: _make stays short.
     __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
-                 "_hooks", "_accum", "_retains_grad", "__weakref__")
+                 "__dict__", "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
+    _hooks = None
+    _accum = None
+    _retains_grad = False
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _to_array(data, dtype)
@@ -84,9 +90,6 @@ class Tensor(TensorAPI):
         self.grad_fn = None
         self._output_nr = 0
         self._version = 0
-        self._hooks = None
-        self._accum = None
-        self._retains_grad = False
         self._requires_grad = False
         if requires_grad:
             _check_grad_dtype(self.data.dtype)
@@ -101,9 +104,6 @@ class Tensor(TensorAPI):
         t.grad_fn = grad_fn
         t._output_nr = output_nr
         t._version = 0
-        t._hooks = None
-        t._accum = None
-        t._retains_grad = False
         return t
 
     # ---- autograd state ------------------------------------------------------------------------

@@ -11,6 +11,8 @@ import numpy as np
 
 from ..function import Op
 from .. import function as _f
+from . import elementwise as E
+from . import index as I
 from . import shape as S
 
 
@@ -218,7 +220,6 @@ def _extreme(input, dim, keepdim, largest, other):
     T = _f.Tensor
     name = "max" if largest else "min"
     if isinstance(dim, T) or other is not None:  # max(a, b) is maximum(a, b)
-        from . import elementwise as E
         b = dim if other is None else other
         return E.maximum(input, b) if largest else E.minimum(input, b)
     if not isinstance(input, T):
@@ -236,8 +237,7 @@ def _extreme(input, dim, keepdim, largest, other):
                          f"{tuple(input.shape)})")
     arg = np.argmax if largest else np.argmin
     idx = arg(x.data, axis=d, keepdims=True)
-    from .index import gather
-    values = gather(x, d, idx)
+    values = I.gather(x, d, idx)
     if not nd:
         values, idx = S.reshape(values, ()), idx.reshape(())
     elif not keepdim:
@@ -358,7 +358,6 @@ class LogSumExp(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        from . import elementwise as E
         a, out = ctx.saved_tensors
         g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         o = _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
@@ -403,7 +402,6 @@ class Norm(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        from . import elementwise as E
         a, out = ctx.saved_tensors
         p = ctx.p
         T = _f.Tensor

@@ -69,8 +69,7 @@ class Expand(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        from .reduce import sum_to_shape
-        return sum_to_shape(grad_out, ctx.in_shape), None
+        return _R.sum_to_shape(grad_out, ctx.in_shape), None
 
 
 class Cat(Op):
@@ -274,8 +273,7 @@ class Repeat(Op):
         for r, s in zip(reps, full_in):
             split_shape += [r, s]
         g = reshape(grad_out, tuple(split_shape))
-        from .reduce import sum as _sum
-        g = _sum(g, tuple(range(0, 2 * len(reps), 2)))
+        g = _R.sum(g, tuple(range(0, 2 * len(reps), 2)))
         return reshape(g, in_shape), None
 
 
@@ -389,11 +387,10 @@ def pad(input, pad, mode="constant", value=None):
             raise ValueError(f"pad: padding size should be at most the corresponding input "
                              f"dimension for circular mode: pad {pad}, input shape {tuple(shp)}")
         idx.append(None if not (b or e) else _pad_index(s, b, e, mode))
-    from .index import getitem
     out = input
     for d, ix in enumerate(idx):
         if ix is not None:
-            out = getitem(out, (slice(None),) * d + (ix,))
+            out = _I.getitem(out, (slice(None),) * d + (ix,))
     return out
 
 
@@ -413,8 +410,7 @@ def narrow(input, dim, start, length):
     if not (0 <= start and length >= 0 and start + length <= size):
         raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size "
                          f"{size} (shape {tuple(input.shape)})")
-    from .index import getitem
-    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
+    return _I.getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
 def movedim(input, source, destination):
@@ -427,3 +423,8 @@ def movedim(input, source, destination):
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
     return Permute.apply(input, tuple(order))
+
+
+# reduce and index import this module: bind them once it is complete (no per-call imports)
+from . import index as _I  # noqa: E402
+from . import reduce as _R  # noqa: E402
