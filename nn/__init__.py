@@ -23,3 +23,5 @@ from .pool import AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .serialization import load, save
 from .sparse import Embedding
+from .attention import MultiheadAttention
+from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
