@@ -8,8 +8,9 @@
 from __future__ import annotations
 
 from . import functional, init, utils
-from .activation import (ELU, GELU, LeakyReLU, LogSigmoid, LogSoftmax, ReLU, SELU, Sigmoid,
-                         SiLU, Softmax, Softplus, Tanh)
+from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,
+                         LogSoftmax, Mish, PReLU, ReLU, ReLU6, SELU, Sigmoid, SiLU, Softmax,
+                         Softmin, Softplus, Softsign, Tanh, Threshold)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
 from .dropout import Dropout

@@ -27,7 +27,8 @@ __all__ = [
     "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
     "dropout", "softmax", "log_softmax", "batch_norm", "layer_norm", "embedding", "one_hot",
     "pad", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softplus", "silu",
-    "logsigmoid", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
+    "logsigmoid", "hardtanh", "relu6", "threshold", "prelu", "softsign", "mish", "hardsigmoid",
+    "hardswish", "softmin", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
     "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
 ]
 
@@ -188,6 +189,73 @@ def silu(input, inplace=False):
 def logsigmoid(input):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
     return -_ops.softplus(-_tensor(input, "logsigmoid"), 1.0, None)
+
+
+def _const(value, like):
+    return Tensor._make(np.asarray(value, dtype=like.dtype))
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    """clamp(x, min_val, max_val); the gradient passes strictly inside (as PyTorch)."""
+    input = _tensor(input, "hardtanh")
+    if min_val > max_val:
+        raise ValueError("hardtanh: min_val cannot be greater than max_val")
+    a = input.data
+    inside = (a > min_val) & (a < max_val)
+    return E.where(inside, input, _const(np.clip(a, min_val, max_val), input))
+
+
+def relu6(input, inplace=False):
+    """min(max(x, 0), 6)."""
+    return hardtanh(input, 0.0, 6.0)
+
+
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value."""
+    input = _tensor(input, "threshold")
+    return E.where(input.data > threshold, input, _const(value, input))
+
+
+def prelu(input, weight):
+    """x if x > 0 else weight * x; weight (1,) or (C,) along dim 1."""
+    input = _tensor(input, "prelu")
+    w = weight
+    if weight.numel() > 1:
+        if input.ndim < 2 or input.shape[1] != weight.numel():
+            raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} does not fit input "
+                             f"of shape {tuple(input.shape)} (channels are dim 1)")
+        w = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
+    return E.where(input.data > 0, input, input * w)
+
+
+def softsign(input):
+    """x / (1 + |x|)."""
+    input = _tensor(input, "softsign")
+    return input / (E.abs(input) + 1)
+
+
+def mish(input, inplace=False):
+    """x * tanh(softplus(x))."""
+    input = _tensor(input, "mish")
+    return input * E.tanh(_ops.softplus(input, 1.0, None))
+
+
+def hardsigmoid(input, inplace=False):
+    """relu6(x + 3) / 6; gradient 1/6 strictly inside (-3, 3)."""
+    return hardtanh(_tensor(input, "hardsigmoid") / 6 + 0.5, 0.0, 1.0)
+
+
+def hardswish(input, inplace=False):
+    """x * relu6(x + 3) / 6 (PyTorch's gradient: 0 below -3, (2x + 3)/6 on [-3, 3], 1 above)."""
+    input = _tensor(input, "hardswish")
+    a = input.data
+    mid = input * (input + 3) * (1.0 / 6)
+    return E.where(a < -3, _const(0.0, input), E.where(a <= 3, mid, input))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along ``dim``."""
+    return softmax(-_tensor(input, "softmin"), dim, _stacklevel + 1, dtype)
 
 
 def _softmax_dim(ndim):
@@ -614,12 +682,3 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")
 
-
-
-# ---- attention and resizing (nn/attention.py, nn/upsample.py) -------------------------------
-from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
-from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
-                       upsample_nearest)
-
-__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
-            "upsample", "upsample_nearest", "upsample_bilinear"]

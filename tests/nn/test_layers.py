@@ -265,6 +265,15 @@ ACTS = [
     ("silu", nn.SiLU(), lambda a: a / (1 + np.exp(-a))),
     ("logsigmoid", nn.LogSigmoid(), lambda a: -np.log1p(np.exp(-a))),
     ("softmax", nn.Softmax(dim=1), lambda a: np.exp(a) / np.exp(a).sum(1, keepdims=True)),
+    ("softmin", nn.Softmin(dim=1), lambda a: np.exp(-a) / np.exp(-a).sum(1, keepdims=True)),
+    ("hardtanh", nn.Hardtanh(-0.5, 1.0), lambda a: np.clip(a, -0.5, 1.0)),
+    ("relu6", nn.ReLU6(), lambda a: np.clip(a, 0, 6)),
+    ("threshold", nn.Threshold(0.2, -1.0), lambda a: np.where(a > 0.2, a, -1.0)),
+    ("prelu", nn.PReLU(), lambda a: np.where(a > 0, a, 0.25 * a)),
+    ("softsign", nn.Softsign(), lambda a: a / (1 + np.abs(a))),
+    ("mish", nn.Mish(), lambda a: a * np.tanh(np.log1p(np.exp(a)))),
+    ("hardsigmoid", nn.Hardsigmoid(), lambda a: np.clip(a + 3, 0, 6) / 6),
+    ("hardswish", nn.Hardswish(), lambda a: a * np.clip(a + 3, 0, 6) / 6),
     ("logsoftmax", nn.LogSoftmax(dim=1),
      lambda a: a - np.log(np.exp(a).sum(1, keepdims=True))),
 ]
@@ -273,25 +282,36 @@ ACTS = [
 @pytest.mark.parametrize("name,module,ref", ACTS, ids=[a[0] for a in ACTS])
 def test_activation_value_grad_gradgrad(name, module, ref):
     x = _t(RNG.standard_normal((3, 4)) * 2)
+    if name in ("hardtanh", "relu6", "threshold", "hardsigmoid", "hardswish"):
+        x = _t(np.array([[-7.0, -3.5, -0.7, 0.3], [0.9, 2.5, 4.0, 7.5]]))  # both sides of kinks
+    module.double()
     np.testing.assert_allclose(module(x).data, ref(x.data), rtol=1e-10, atol=1e-14)
     assert ad.gradcheck(module, (x,), atol=1e-7, rtol=1e-5)
-    if name != "relu" and name != "leaky":  # kinks: second derivative is 0 a.e. anyway
+    if name in ("hardswish", "selu", "gelu", "gelu_tanh", "sigmoid", "tanh", "softplus", "silu", "logsigmoid",
+                "softmax", "softmin", "logsoftmax", "mish", "softsign", "elu"):
         assert ad.gradgradcheck(module, (x,), atol=1e-6, rtol=1e-4)
 
 
 def test_activation_derivatives_at_kinks_match_pytorch_convention():
     x = _t([0.0, 0.0])
     for fn, expected in ((F.relu, 0.0), (lambda a: F.leaky_relu(a, 0.2), 0.2),
-                         (lambda a: F.elu(a, 0.5), 0.5), (F.softplus, 0.5)):
+                         (lambda a: F.elu(a, 0.5), 0.5), (F.softplus, 0.5),
+                         (lambda a: F.hardtanh(a, 0.0, 1.0), 0.0), (F.softsign, 1.0)):
         x.grad = None
         fn(x).sum().backward()
         np.testing.assert_allclose(x.grad.data, expected, err_msg=str(fn))
 
 
+def test_hardswish_gradient_at_plus_minus_3_as_pytorch():
+    x = _t([-3.0, 3.0])
+    F.hardswish(x).sum().backward()
+    np.testing.assert_allclose(x.grad.data, [-0.5, 1.5])
+
+
 def test_float32_in_float32_out():
     x = ad.randn(3, 4)
     for _, module, _ in ACTS:
-        assert module(x).dtype == np.float32
+        assert module.float()(x).dtype == np.float32
     assert F.dropout(x, 0.5).dtype == np.float32
     assert nn.BatchNorm1d(4)(x).dtype == np.float32
     assert F.binary_cross_entropy_with_logits(x, ad.ones(3, 4)).dtype == np.float32

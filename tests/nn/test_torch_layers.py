@@ -99,6 +99,16 @@ CASES = [
     ("silu", nn.SiLU, tnn.SiLU, (4, 5)),
     ("logsigmoid", nn.LogSigmoid, tnn.LogSigmoid, (4, 5)),
     ("softmax", lambda: nn.Softmax(dim=1), lambda: tnn.Softmax(dim=1), (3, 4, 2)),
+    ("softmin", lambda: nn.Softmin(dim=1), lambda: tnn.Softmin(dim=1), (3, 4)),
+    ("hardtanh", lambda: nn.Hardtanh(-0.5, 0.8), lambda: tnn.Hardtanh(-0.5, 0.8), (4, 5)),
+    ("relu6", nn.ReLU6, tnn.ReLU6, (4, 5)),
+    ("threshold", lambda: nn.Threshold(0.1, -2.0), lambda: tnn.Threshold(0.1, -2.0), (4, 5)),
+    ("prelu", nn.PReLU, tnn.PReLU, (4, 5)),
+    ("prelu_channels", lambda: nn.PReLU(3, 0.1), lambda: tnn.PReLU(3, 0.1), (2, 3, 4)),
+    ("softsign", nn.Softsign, tnn.Softsign, (4, 5)),
+    ("mish", nn.Mish, tnn.Mish, (4, 5)),
+    ("hardsigmoid", nn.Hardsigmoid, tnn.Hardsigmoid, (4, 5)),
+    ("hardswish", nn.Hardswish, tnn.Hardswish, (4, 5)),
     ("logsoftmax", lambda: nn.LogSoftmax(dim=-1), lambda: tnn.LogSoftmax(dim=-1), (3, 4)),
     ("sequential_mlp", lambda: nn.Sequential(nn.Linear(4, 6), nn.Tanh(), nn.Linear(6, 2)),
      lambda: tnn.Sequential(tnn.Linear(4, 6), tnn.Tanh(), tnn.Linear(6, 2)), (3, 4)),
@@ -138,6 +148,8 @@ def test_layer_parity(name, ours_fn, theirs_fn, shape, train, dtype, tdtype, rto
     theirs.train(train)
     rng = np.random.default_rng(abs(hash(name)) % 2**32)
     x_np = rng.standard_normal(shape).astype(dtype)
+    if name in ("relu6", "hardsigmoid", "hardswish"):
+        x_np *= 5  # reach both clipping ends
     x = ad.tensor(x_np, requires_grad=True)
     xt = torch.tensor(x_np, requires_grad=True)
     for step in range(2):  # twice: BatchNorm running stats evolve (and momentum=None averages)
@@ -221,6 +233,11 @@ def test_batchnorm_eval_after_training_parity():
     ("act", lambda: nn.LeakyReLU(0.2), lambda: tnn.LeakyReLU(0.2)),
     ("gelu", lambda: nn.GELU("tanh"), lambda: tnn.GELU("tanh")),
     ("softplus", lambda: nn.Softplus(2, 10), lambda: tnn.Softplus(2, 10)),
+    ("hardtanh", lambda: nn.Hardtanh(-2, 3), lambda: tnn.Hardtanh(-2, 3)),
+    ("relu6", lambda: nn.ReLU6(), lambda: tnn.ReLU6()),
+    ("prelu", lambda: nn.PReLU(3), lambda: tnn.PReLU(3)),
+    ("threshold", lambda: nn.Threshold(0.5, 1.0), lambda: tnn.Threshold(0.5, 1.0)),
+    ("mish", lambda: nn.Mish(), lambda: tnn.Mish()),
     ("conv1d_reflect", lambda: nn.Conv1d(2, 2, 3, padding="same", padding_mode="reflect"),
      lambda: tnn.Conv1d(2, 2, 3, padding="same", padding_mode="reflect")),
 ])
