@@ -113,7 +113,41 @@ def _compare(name, analytic, numeric, inputs, wrt, outputs, detached, atol, rtol
     return None
 
 
-def _check(name, fn, inputs, eps, atol, rtol, raise_exception, what="Jacobian"):
+def _fast(name, fn, inputs, wrt, outputs, eps, atol, rtol, what):
+    """Compare the scalar v^T J u (random u, v) per (input, output) pair: one backward and two
+    forward evaluations per input instead of a full Jacobian."""
+    rng = np.random.default_rng(0)
+    vs = [rng.standard_normal(o.shape) for o in outputs]
+    for k, i in enumerate(wrt):
+        x = inputs[i]
+        u = rng.standard_normal(x.shape)
+        for j, (o, v) in enumerate(zip(outputs, vs)):
+            if o.requires_grad:
+                g, = engine.grad([o], [x], [Tensor._make(v.astype(o.data.dtype))],
+                                 retain_graph=True, allow_unused=True)
+                a = 0.0 if g is None else float(np.sum(np.asarray(g.data, np.float64) * u))
+            else:
+                a = 0.0
+            orig = x.data
+            x.data = orig + eps * u
+            plus = np.asarray(_outputs(fn(*inputs))[j].data, np.float64)
+            x.data = orig - eps * u
+            minus = np.asarray(_outputs(fn(*inputs))[j].data, np.float64)
+            x.data = orig
+            n = float(np.sum((plus - minus) / (2 * eps) * v))
+            if not abs(a - n) <= atol + rtol * abs(n):
+                msg = (f"{name}: {what} mismatch for output {j} with respect to input {i} "
+                       f"(fast mode, random projection v^T J u): analytic {a!r} vs numeric "
+                       f"{n!r} (atol={atol}, rtol={rtol}); rerun with fast_mode=False for "
+                       "the worst element")
+                if not o.requires_grad:
+                    msg += f". Output {j} does not require grad: it was computed outside the graph"
+                return msg
+    return None
+
+
+def _check(name, fn, inputs, eps, atol, rtol, raise_exception, what="Jacobian",
+           fast_mode=False):
     inputs = _as_tuple(inputs)
     wrt = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]
     if not wrt:
@@ -121,6 +155,13 @@ def _check(name, fn, inputs, eps, atol, rtol, raise_exception, what="Jacobian"):
     outputs = _outputs(fn(*inputs))
     if not outputs:
         raise ValueError(f"{name}: the function returned no floating point Tensor")
+    if fast_mode:
+        msg = _fast(name, fn, inputs, wrt, outputs, eps, atol, rtol, what)
+        if msg is None:
+            return True
+        if raise_exception:
+            raise GradcheckError(msg)
+        return False
     analytic, detached = _analytic(outputs, inputs, wrt)
     numeric = _numeric(fn, inputs, wrt, [o.shape for o in outputs], eps)
     msg = _compare(name, analytic, numeric, inputs, wrt, outputs, detached, atol, rtol, what)
@@ -131,20 +172,23 @@ def _check(name, fn, inputs, eps, atol, rtol, raise_exception, what="Jacobian"):
     return False
 
 
-def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True):
+def gradcheck(fn, inputs, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=True,
+              fast_mode=False):
     """Check ``fn``'s gradients against central differences.
 
     ``inputs``: a Tensor or tuple of arguments; the Tensors that require grad are checked
     (make them float64). ``fn(*inputs)`` returns a Tensor or a tuple of Tensors. Returns True;
     on a mismatch raises ``GradcheckError`` (a ``RuntimeError``) naming the output, the input
     index, the worst element and the analytic and numeric values, or returns False when
-    ``raise_exception=False``.
+    ``raise_exception=False``. ``fast_mode=True`` compares one random projection ``v^T J u``
+    per input and output instead of the full Jacobian (for large inputs).
     """
-    return _check("gradcheck", fn, inputs, eps, atol, rtol, raise_exception)
+    return _check("gradcheck", fn, inputs, eps, atol, rtol, raise_exception,
+                  fast_mode=fast_mode)
 
 
 def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
-                  raise_exception=True):
+                  raise_exception=True, fast_mode=False):
     """Check second derivatives: the vector-Jacobian product ``grad(fn(x), x, v,
     create_graph=True)`` is differentiated analytically (with respect to ``x`` and ``v``) and
     compared with central differences of it. ``grad_outputs`` (``v``) defaults to random
@@ -174,4 +218,4 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
                      for i, g in zip(wrt, gs))
 
     return _check("gradgradcheck", first_derivative, inputs + tuple(grad_outputs), eps, atol,
-                  rtol, raise_exception, what="second derivative")
+                  rtol, raise_exception, what="second derivative", fast_mode=fast_mode)

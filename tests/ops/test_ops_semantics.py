@@ -365,3 +365,13 @@ def test_constant_pad_value_and_crop():
     np.testing.assert_array_equal(out.data, [[9, 0, 1], [9, 3, 4]])
     out.sum().backward()
     np.testing.assert_array_equal(x.grad.data, [[1, 1, 0], [1, 1, 0]])
+
+
+def test_fast_mode_passes_and_fails_like_full_mode():
+    x = f64(np.random.default_rng(0).standard_normal((6, 5)))
+    assert ad.gradcheck(lambda t: (t @ t.T).tanh(), (x,), fast_mode=True)
+    assert ad.gradgradcheck(lambda t: (t @ t.T).tanh(), (x,), fast_mode=True)
+    with pytest.raises(GradcheckError, match="input 0 .fast mode"):
+        ad.gradcheck(WrongGrad.apply, (x,), fast_mode=True)
+    with pytest.raises(GradcheckError, match="does not require grad"):
+        ad.gradgradcheck(DetachedGrad.apply, (x,), fast_mode=True)
