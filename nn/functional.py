@@ -682,3 +682,11 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")
 
+
+# ---- attention and resizing (nn/attention.py, nn/upsample.py) -------------------------------
+from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
+from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
+                       upsample_nearest)
+
+__all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
+            "upsample", "upsample_nearest", "upsample_bilinear"]
