@@ -34,7 +34,7 @@ from .tensor import Tensor
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset",
            "random_split", "Sampler", "SequentialSampler", "RandomSampler",
            "SubsetRandomSampler", "BatchSampler", "DataLoader", "default_collate",
-           "default_convert", "load_digits", "read_idx"]
+           "default_convert", "load_digits", "ring_of_gaussians", "ring_centers", "read_idx"]
 
 
 # ---- datasets -----------------------------------------------------------------------------------
@@ -535,6 +535,24 @@ def load_digits(test_fraction=0.2, flatten=False):
     X = X if flatten else X.reshape(-1, 1, 8, 8)
     return (Tensor._make(np.ascontiguousarray(X[:n_train])), Tensor._make(y[:n_train].copy()),
             Tensor._make(np.ascontiguousarray(X[n_train:])), Tensor._make(y[n_train:].copy()))
+
+
+def ring_centers(modes=8, radius=2.0):
+    """The ``(modes, 2)`` float64 centers ``radius * (cos, sin)(2 pi k / modes)``."""
+    angles = 2 * np.pi * np.arange(modes) / modes
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def ring_of_gaussians(n, modes=8, radius=2.0, std=0.05, generator=None):
+    """``n`` points from a mixture of ``modes`` equally weighted 2-D Gaussians (isotropic,
+    standard deviation ``std``) centered on a circle of ``radius`` (the GAN benchmark of Metz et
+    al. 2017). Returns a float32 Tensor ``(n, 2)``; draws from ``generator`` or
+    ``autodiff.random.generator()``. The centers are ``ring_centers(modes, radius)``.
+    """
+    gen = _get_generator(generator)
+    k = gen.integers(0, modes, size=n)
+    pts = ring_centers(modes, radius)[k] + gen.normal(0.0, std, size=(n, 2))
+    return Tensor._make(pts.astype(np.float32))
 
 
 _IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),

@@ -362,3 +362,21 @@ def test_read_idx_errors(tmp_path):
 def test_data_module_importable_as_submodule():
     import importlib
     assert importlib.import_module("autodiff.data") is D
+
+
+def test_ring_of_gaussians():
+    c = D.ring_centers(8, 2.0)
+    assert c.shape == (8, 2)
+    np.testing.assert_allclose(np.linalg.norm(c, axis=1), 2.0)
+    ad.manual_seed(0)
+    x = D.ring_of_gaussians(4000, std=0.05)
+    assert x.shape == (4000, 2) and x.dtype == np.float32
+    d = np.linalg.norm(x.data[:, None, :] - c[None], axis=-1)
+    near = d.argmin(1)
+    assert np.all(d.min(1) < 0.05 * 5)
+    counts = np.bincount(near, minlength=8)
+    assert counts.min() > 400  # every mode drawn, roughly 500 each
+    resid = x.data - c[near]
+    np.testing.assert_allclose(resid.std(0), 0.05, rtol=0.1)
+    ad.manual_seed(0)
+    np.testing.assert_array_equal(D.ring_of_gaussians(4000, std=0.05).data, x.data)
