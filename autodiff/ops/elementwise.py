@@ -157,7 +157,8 @@ class Neg(Op):
 
 
 class Pow(Op):
-    """out = a ** b;  da = g b a^(b-1) (0 where b == 0),  db = g out log(a) (0 where a == 0, b >= 0)"""
+    """out = a ** b;  da = g b a^(b-1) (0 where b == 0),
+    db = g out log(a) (0 where a == 0 and b >= 0)"""
 
     @staticmethod
     def forward(ctx, a, b):

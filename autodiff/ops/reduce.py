@@ -27,9 +27,10 @@ def _axes(dim, ndim):
     out = []
     for d in dims:
         d = int(d)
-        if not -builtins.max(ndim, 1) <= d < builtins.max(ndim, 1):
+        n = builtins.max(ndim, 1)
+        if not -n <= d < n:
             raise IndexError(f"Dimension out of range (expected to be in range of "
-                             f"[{-builtins.max(ndim, 1)}, {builtins.max(ndim, 1) - 1}], but got {d})")
+                             f"[{-n}, {n - 1}], but got {d})")
         if ndim:
             out.append(d % ndim)
     return tuple(sorted(set(out)))
@@ -162,9 +163,9 @@ class Extreme(Op):
 
     @staticmethod
     def forward(ctx, a, axes, keepdim, largest):
-        if a.size == 0:
-            raise ValueError(f"{'max' if largest else 'min'}: expected a non-empty tensor "
-                             f"(got shape {a.shape})")
+        if a.size == 0 and (not a.ndim or any(a.shape[ax] == 0 for ax in axes)):
+            raise ValueError(f"{'max' if largest else 'min'}: cannot reduce over an empty dim "
+                             f"(shape {a.shape}, dims {axes})")
         fn = np.max if largest else np.min
         kept = fn(a, axis=axes, keepdims=True) if a.ndim else a.copy()
         ctx.save_for_backward(a)

@@ -203,7 +203,8 @@ def cat(tensors, dim=0):
     d = _norm_dim(dim, ref.ndim, "cat")
     for t in ts[1:]:
         s = t.data.shape
-        if len(s) != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(s, ref.shape)) if i != d):
+        if len(s) != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(s, ref.shape))
+                                     if i != d):
             raise ValueError(f"cat: sizes of tensors must match except in dimension {d}: got "
                              f"shapes {ref.shape} and {s}")
     return Cat.apply(d, *ts)
