@@ -250,9 +250,8 @@ def _collect(roots):
     pop = stack.pop
     push = stack.append
     while stack:
-        for edge in pop().next_functions:
-            if edge is not None:
-                nxt = edge[0]
+        for nxt in pop()._next:
+            if nxt is not None:
                 if nxt in deps:
                     deps[nxt] += 1
                 else:
@@ -268,10 +267,9 @@ def _needed(roots, targets):
     seen = set(roots)
     while stack:
         node = stack.pop()
-        for edge in node.next_functions:
-            if edge is None:
+        for nxt in node._next:
+            if nxt is None:
                 continue
-            nxt = edge[0]
             parents.setdefault(nxt, []).append(node)
             if nxt not in seen:
                 seen.add(nxt)
@@ -411,7 +409,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                 result = node.fn.backward(node, *grads)
             else:
                 result = node.fn.backward(node, g)
-            nexts = node.next_functions
+            nexts = node._next
             if result.__class__ is not tuple:
                 result = (result,)
             if len(result) != len(nexts):
@@ -420,11 +418,10 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             if not retain_graph:
                 node._release()
             i = -1
-            for edge in nexts:
+            for nxt in nexts:
                 i += 1
-                if edge is None:
+                if nxt is None:
                     continue
-                nxt = edge[0]
                 gi = result[i]
                 if gi is not None:
                     m = meta[i]
@@ -443,7 +440,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         buf = buffers.get(nxt)
                         if buf is None:
                             buf = buffers[nxt] = [None] * nxt.n_outputs
-                        idx = edge[1]
+                        idx = node._nr[i]
                         prev = buf[idx]
                         if prev is None:
                             buf[idx] = gi
@@ -499,10 +496,9 @@ def _skip(node, deps, ready, retain_graph):
     the consumer counts of the nodes below consistent."""
     if not retain_graph and node.__class__ is not AccumulateGrad:
         node._release()
-    for edge in node.next_functions:
-        if edge is None:
+    for nxt in node._next:
+        if nxt is None:
             continue
-        nxt = edge[0]
         deps[nxt] -= 1
         if deps[nxt] == 0:
             ready.append(nxt)

@@ -61,9 +61,15 @@ class Node:
     that need no gradient); ``needs_input_grad``: one bool per forward argument;
     ``input_meta``: ``(shape, dtype)`` of each argument that needs a gradient (the engine sums
     and casts returned gradients to it).
+
+    Storage is compact because a graph has one node per op: ``_next`` holds the input nodes
+    (``None`` where no gradient is needed) and ``_nr`` their output numbers; ``_nr``,
+    ``needs_input_grad`` and ``input_meta`` are interned (the same few tuples recur op after
+    op), so recording an op leaves two new containers (the node and ``_next``) for the
+    garbage collector to count.
     """
 
-    __slots__ = ("next_functions", "needs_input_grad", "input_meta", "_saved", "__dict__",
+    __slots__ = ("_next", "_nr", "needs_input_grad", "input_meta", "_saved", "__dict__",
                  "__weakref__")
 
     # rarely-set state lives in the instance dict only when set; these are the defaults
@@ -143,6 +149,11 @@ class Node:
         return cls.__name__
 
     @property
+    def next_functions(self):
+        """One ``(node, output_nr)`` per forward argument, ``None`` where no gradient flows."""
+        return tuple([None if n is None else (n, i) for n, i in zip(self._next, self._nr)])
+
+    @property
     def _freed(self):
         return self._saved is FREED
 
@@ -192,6 +203,7 @@ class AccumulateGrad:
 
     __slots__ = ("variable", "__weakref__")
     next_functions = ()
+    _next = ()
     n_outputs = 1
     scope = None
     pre_hooks = None
@@ -280,8 +292,8 @@ class Function:
             # requires grad
             fargs = []
             nexts = []
+            nrs = []
             meta = []
-            needs = []
             for a in args:
                 if isinstance(a, T):
                     d = a.data
@@ -296,17 +308,17 @@ class Function:
                             gf = ref() if ref is not None else None
                             if gf is None:
                                 gf = _accumulator(a)
-                            nexts.append((gf, 0))
+                            nrs.append(0)
                         else:
-                            nexts.append((gf, a._output_nr))
+                            nrs.append(a._output_nr)
+                        nexts.append(gf)
                         meta.append((d.shape, d.dtype))
-                        needs.append(True)
                         continue
                 else:
                     fargs.append(a)
                 nexts.append(None)
+                nrs.append(None)
                 meta.append(None)
-                needs.append(False)
         elif cls._raw:
             fargs = []
             for a in args:
@@ -318,7 +330,8 @@ class Function:
         if cls._raw:
             result = cls.forward(ctx, *fargs, **kwargs)
         else:
-            ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
+            ctx.needs_input_grad = (tuple([m is not None for m in meta]) if record
+                                    else (False,) * len(args))
             st = _state
             st.grad_enabled = False
             try:
@@ -349,9 +362,12 @@ class Function:
                 arrays = None
 
         # ---- record the node ----
-        ctx.next_functions = tuple(nexts)
-        ctx.needs_input_grad = tuple(needs)
-        ctx.input_meta = meta
+        ctx._next = tuple(nexts)
+        key = (tuple(nrs), tuple(meta))
+        sig = _SIGNATURES.get(key)
+        if sig is None:
+            sig = _signature(key)
+        ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
         if _state.extra:
             st = _state
             if st.scope:
@@ -381,6 +397,18 @@ class Function:
         if saved is not None:
             ctx._saved = _resolve_saved(saved, args, arrays, res, raws)
         return res[0] if single else tuple(res)
+
+
+_SIGNATURES = {}
+
+
+def _signature(key):
+    """Intern ``(output numbers, needs_input_grad, input_meta)`` for an op's inputs."""
+    nrs, meta = key
+    if len(_SIGNATURES) > 4096:  # many distinct shapes (e.g. variable-length batches)
+        _SIGNATURES.clear()
+    sig = _SIGNATURES[key] = (nrs, tuple([m is not None for m in meta]), meta)
+    return sig
 
 
 def _array_of(t):
