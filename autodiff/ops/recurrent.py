@@ -1,18 +1,24 @@
 """Recurrent layers as fused ops: one graph node per layer and direction, not one per gate.
 
-A recurrent layer over a sequence ``x`` of shape ``(L, N, I)`` is two nodes:
+``LSTMLayer``, ``GRULayer`` and ``RNNLayer`` each run one layer in one direction over a whole
+sequence ``x`` of shape ``(L, N, I)``:
 
-* ``InputProjection``: ``x @ W_ih^T + b_ih (+ b_hh)`` for all time steps in one GEMM;
-* ``LSTMSequence`` / ``GRUSequence`` / ``RNNSequence``: the recurrence. Forward runs one GEMM
-  ``h @ W_hh^T`` per step plus a fused elementwise gate kernel (``autodiff.kernels.recurrent``);
-  backward runs the fused gate-gradient kernel and one GEMM ``dgates @ W_hh`` per step, and
-  the weight gradient ``dW_hh = sum_t dgates_t^T h_{t-1}`` as one big GEMM at the end.
+* forward: the input projection ``x @ W_ih^T + b_ih (+ b_hh)`` of all time steps as one GEMM,
+  then per step one GEMM ``h @ W_hh^T`` and a fused elementwise gate kernel
+  (``autodiff.kernels.recurrent``);
+* backward: per step the fused gate-gradient kernel and one GEMM ``dgates @ W_hh``; then the
+  weight gradients ``dW_hh = sum_t dgates_t^T h_{t-1}``, ``dW_ih = dgates^T x`` and the input
+  gradient ``dx = dgates @ W_ih`` as a few big GEMMs.
 
 The fast backward works on arrays, so it is not itself differentiable. When the backward pass is
-recorded (``create_graph=True``, i.e. grad mode is on inside ``backward``) the sequence ops
-switch to a composed fallback: the forward is recomputed from the saved inputs with primitive
+recorded (``create_graph=True``, i.e. grad mode is on inside ``backward``) the ops switch to a
+composed fallback: the forward is recomputed from the saved inputs with primitive
 differentiable ops and the same backward recurrence is written with differentiable ops, so
 gradients of gradients are exact (slower, and only then).
+
+The big per-sequence activation arrays are borrowed from a small workspace and given back when
+the node's saved state is released (after backward, or when the graph is dropped): fresh
+multi-megabyte arrays each call cost a page fault per 4 KiB, measured at ~100 us per step.
 
 Layouts and conventions are PyTorch's: gates stacked along the last dim in the order
 i, f, g, o (LSTM) and r, z, n (GRU, whose ``b_hn`` sits inside the reset product:
@@ -20,6 +26,8 @@ i, f, g, o (LSTM) and r, z, n (GRU, whose ``b_hn`` sits inside the reset product
 the last step to the first; the outputs stay in time order.
 """
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 
@@ -45,7 +53,76 @@ def _prev(t, L, reverse):
 
 
 def _fast(*arrays):
-    return all(a.dtype == _F32 for a in arrays)
+    return all(a is None or a.dtype == _F32 for a in arrays)
+
+
+# ---------------------------------------------------------------------------------------------
+# workspace
+
+
+class _Workspace:
+    """Free arrays by (shape, dtype), at most ``per_key`` each and ``max_bytes`` in all."""
+
+    def __init__(self, per_key=4, max_bytes=256 << 20):
+        self.free = {}
+        self.bytes = 0
+        self.per_key = per_key
+        self.max_bytes = max_bytes
+        self.lock = threading.Lock()
+
+    def take(self, shape, dtype):
+        key = (shape, np.dtype(dtype))
+        with self.lock:
+            lst = self.free.get(key)
+            if lst:
+                a = lst.pop()
+                self.bytes -= a.nbytes
+                return a
+        return np.empty(shape, dtype)
+
+    def give(self, arrays):
+        with self.lock:
+            for a in arrays:
+                lst = self.free.setdefault((a.shape, a.dtype), [])
+                if len(lst) < self.per_key and self.bytes + a.nbytes <= self.max_bytes:
+                    lst.append(a)
+                    self.bytes += a.nbytes
+
+
+_WS = _Workspace()
+
+
+class _Borrowed:
+    """Holds workspace arrays saved for backward; gives them back when it dies (the node
+    drops it on release; a graph dropped without backward drops it too)."""
+
+    __slots__ = ("arrays",)
+
+    def __init__(self, *arrays):
+        self.arrays = arrays
+
+    def __del__(self):
+        try:
+            _WS.give(self.arrays)
+        except Exception:  # interpreter shutdown
+            pass
+
+
+# ---------------------------------------------------------------------------------------------
+# shared pieces
+
+
+def _project(x, w_ih, b1, b2):
+    """x (L, N, I) @ w_ih^T + b1 + b2 -> (L, N, G), in a workspace array."""
+    L, N, I = x.shape
+    G = w_ih.shape[0]
+    xp = _WS.take((L, N, G), np.result_type(x, w_ih))
+    np.matmul(np.reshape(x, (L * N, I)), w_ih.T, out=xp.reshape(L * N, G))
+    if b1 is not None:
+        xp += b1
+    if b2 is not None:
+        xp += b2
+    return xp
 
 
 def _hidden_weight_grad(dA, out, h0, reverse):
@@ -54,102 +131,111 @@ def _hidden_weight_grad(dA, out, h0, reverse):
     L, N, G = dA.shape
     H = out.shape[2]
     if reverse:
-        body = dA[:-1].reshape(-1, G).T @ out[1:].reshape(-1, H) if L > 1 else 0
-        return body + dA[L - 1].T @ h0
-    body = dA[1:].reshape(-1, G).T @ out[:-1].reshape(-1, H) if L > 1 else 0
-    return body + dA[0].T @ h0
+        first = dA[L - 1].T @ h0
+        return first + dA[:-1].reshape(-1, G).T @ out[1:].reshape(-1, H) if L > 1 else first
+    first = dA[0].T @ h0
+    return first + dA[1:].reshape(-1, G).T @ out[:-1].reshape(-1, H) if L > 1 else first
 
 
-# ---------------------------------------------------------------------------------------------
-# the input projection
+def _input_grads(dxp, x, w_ih, need_x, need_w):
+    """dx = dxp @ W_ih, dW_ih = dxp^T x, db = sum dxp over (L, N), for dxp (L, N, G)."""
+    L, N, G = dxp.shape
+    I = x.shape[2]
+    d2 = dxp.reshape(L * N, G)
+    dx = (d2 @ w_ih).reshape(L, N, I) if need_x else None
+    dw = d2.T @ np.reshape(x, (L * N, I)) if need_w else None
+    db = d2.sum(0)
+    return dx, dw, db
 
 
-class InputProjection(Op):
-    """out = x @ w^T + b_ih + b_hh over the last dim, x (..., I), w (G, I) -> (..., G);
-    dx = g w,  dw = g^T x,  db_ih = db_hh = sum g (either bias may be None)"""
+def _input_grads_composed(dxp, x, w_ih):
+    """The same with differentiable ops."""
+    L, N, G = dxp.shape
+    I = x.shape[2]
+    d2 = S.reshape(dxp, L * N, G)
+    dx = S.reshape(LA.matmul(d2, w_ih), L, N, I)
+    dw = LA.matmul(S.transpose(d2, 0, 1), S.reshape(x, L * N, I))
+    return dx, dw, R.sum(d2, 0)
 
-    @staticmethod
-    def forward(ctx, x, w, b_ih, b_hh):
-        ctx.save_for_backward(x, w)
-        out = np.reshape(x, (-1, x.shape[-1])) @ w.T
-        if b_ih is not None:
-            out += b_ih
-        if b_hh is not None:
-            out += b_hh
-        return out.reshape(x.shape[:-1] + (w.shape[0],))
 
-    @staticmethod
-    def backward(ctx, grad_out):
-        x, w = ctx.saved_tensors
-        need_x, need_w, need_bi, need_bh = ctx.needs_input_grad
-        G, I = w.shape
-        g2 = S.reshape(grad_out, -1, G)
-        dx = S.reshape(LA.matmul(g2, w), x.shape) if need_x else None
-        dw = LA.matmul(S.transpose(g2, 0, 1), S.reshape(x, -1, I)) if need_w else None
-        db = R.sum(g2, 0) if (need_bi or need_bh) else None
-        return dx, dw, (db if need_bi else None), (db if need_bh else None)
+def _project_composed(x, w_ih, b1, b2):
+    xp = LA.matmul(x, S.transpose(w_ih, 0, 1))
+    if b1 is not None:
+        xp = xp + b1
+    if b2 is not None:
+        xp = xp + b2
+    return xp
 
 
 # ---------------------------------------------------------------------------------------------
 # LSTM
 
 
-class LSTMSequence(Op):
-    """(out, h_n, c_n) = an LSTM layer over xp (L, N, 4H) = x W_ih^T + b_ih + b_hh, from
-    h0, c0 (N, H) with w_hh (4H, H): per step a = xp_t + h W_hh^T, [i, f, g, o] =
-    [sig, sig, tanh, sig](a), c = f c + i g, h = o tanh(c); out (L, N, H) holds every h."""
+class LSTMLayer(Op):
+    """(out, h_n, c_n) = one LSTM layer over x (L, N, I) from h0, c0 (N, H):
+    per step a = x_t W_ih^T + b_ih + b_hh + h W_hh^T, [i, f, g, o] = [sig, sig, tanh, sig](a),
+    c = f c + i g, h = o tanh(c); out (L, N, H) holds every h. Biases may be None."""
 
     @staticmethod
-    def forward(ctx, xp, h0, c0, w_hh, reverse=False):
-        L, N, G4 = xp.shape
+    def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        L, N, _ = x.shape
+        G4 = w_hh.shape[0]
         H = G4 // 4
-        dt = xp.dtype
-        cell = K.lstm_cell_forward if _fast(xp, h0, c0, w_hh) else K.lstm_cell_forward_ref
+        dt = np.result_type(x, w_ih)
+        fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        cell = K.lstm_cell_forward if fast else K.lstm_cell_forward_ref
+        xp = _project(x, w_ih, b_ih, b_hh)
         out = np.empty((L, N, H), dt)
-        gates = np.empty((L, N, G4), dt)
-        cs = np.empty((L, N, H), dt)
-        tcs = np.empty((L, N, H), dt)
-        wT = w_hh.T
+        gates = _WS.take((L, N, G4), dt)
+        cs = _WS.take((L, N, H), dt)
+        tcs = _WS.take((L, N, H), dt)
         hw = np.empty((N, G4), dt)  # h @ W_hh^T of the current step
+        wT = w_hh.T
         h, c = h0, c0
         for t in _order(L, reverse):
             np.matmul(h, wT, out=hw)
             cell(hw, xp[t], c, gates[t], cs[t], tcs[t], out[t])
             h, c = out[t], cs[t]
-        ctx.save_for_backward(xp, h0, c0, w_hh)
-        ctx.acts = (gates, cs, tcs, out)
+        _WS.give((xp,))
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        ctx.acts = _Borrowed(gates, cs, tcs)
+        ctx.out = out
         ctx.reverse = reverse
+        ctx.fast = fast
         return out, h.copy(), c.copy()
 
     @staticmethod
     def backward(ctx, g_out, g_hn, g_cn):
         if _state.grad_enabled:
             return _lstm_backward_composed(ctx, g_out, g_hn, g_cn)
-        xp, h0, c0, w_hh = (t.data for t in ctx.saved_tensors)
-        gates, cs, tcs, out = ctx.acts
-        reverse = ctx.reverse
-        L = xp.shape[0]
-        cell = K.lstm_cell_backward if _fast(xp, h0, c0, w_hh) else K.lstm_cell_backward_ref
+        x, h0, c0, w_ih, w_hh, _, _ = (None if t is None else t.data for t in ctx.saved_tensors)
+        gates, cs, tcs = ctx.acts.arrays
+        out, reverse = ctx.out, ctx.reverse
+        L = x.shape[0]
+        cell = K.lstm_cell_backward if ctx.fast else K.lstm_cell_backward_ref
         gout = np.ascontiguousarray(g_out.data)  # e.g. a broadcast gradient of out.sum()
-        dh = np.array(g_hn.data, dtype=xp.dtype)
-        dc = np.array(g_cn.data, dtype=xp.dtype)
+        dh = np.array(g_hn.data, dtype=gates.dtype)
+        dc = np.array(g_cn.data, dtype=gates.dtype)
         dcc = np.empty_like(dc)
-        dA = np.empty_like(gates)
+        dA = _WS.take(gates.shape, gates.dtype)
         for t in reversed(_order(L, reverse)):
             p = _prev(t, L, reverse)
             cell(dh, gout[t], dc, gates[t], c0 if p is None else cs[p], tcs[t], dA[t], dcc)
             np.matmul(dA[t], w_hh, out=dh)
-        need = ctx.needs_input_grad
-        dw = _hidden_weight_grad(dA, out, h0, reverse) if need[3] else None
-        return dA, dh, dc, dw, None
+        nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
+        dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
+        dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
+        _WS.give((dA,))
+        return (dx, dh, dc, dw_ih, dw_hh, db if nbi else None, db if nbh else None, None)
 
 
 def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
-    """The LSTMSequence gradient written with differentiable ops (for create_graph=True)."""
-    xp, h0, c0, w_hh = ctx.saved_tensors
+    """The LSTMLayer gradient written with differentiable ops (for create_graph=True)."""
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
     reverse = ctx.reverse
-    L = xp.shape[0]
+    L = x.shape[0]
     H = h0.shape[-1]
+    xp = _project_composed(x, w_ih, b_ih, b_hh)
     wT = S.transpose(w_hh, 0, 1)
     steps = {}
     h, c = h0, c0
@@ -161,7 +247,7 @@ def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
         tc = E.tanh(c_new)
         steps[t] = (i, f, g, o, c, tc, h)
         h, c = o * tc, c_new
-    dh, dc, dw = g_hn, g_cn, None
+    dh, dc, dw_hh = g_hn, g_cn, None
     dA = [None] * L
     for t in reversed(_order(L, reverse)):
         i, f, g, o, c_prev, tc, h_prev = steps[t]
@@ -171,31 +257,35 @@ def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
                     d * tc * o * (1 - o)], 1)
         dA[t] = da
         step_dw = LA.matmul(S.transpose(da, 0, 1), h_prev)
-        dw = step_dw if dw is None else dw + step_dw
+        dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
         dh = LA.matmul(da, w_hh)
         dc = dcc * f
-    return S.stack(dA, 0), dh, dc, dw, None
+    dx, dw_ih, db = _input_grads_composed(S.stack(dA, 0), x, w_ih)
+    return (dx, dh, dc, dw_ih, dw_hh, db if b_ih is not None else None,
+            db if b_hh is not None else None, None)
 
 
 # ---------------------------------------------------------------------------------------------
 # GRU
 
 
-class GRUSequence(Op):
-    """(out, h_n) = a GRU layer over xp (L, N, 3H) = x W_ih^T + b_ih, from h0 (N, H) with
-    w_hh (3H, H), b_hh (3H,) or None: per step hp = h W_hh^T + b_hh, r = sig(xp_r + hp_r),
-    z = sig(xp_z + hp_z), n = tanh(xp_n + r hp_n), h = (1 - z) n + z h."""
+class GRULayer(Op):
+    """(out, h_n) = one GRU layer over x (L, N, I) from h0 (N, H): per step
+    xp = x_t W_ih^T + b_ih, hp = h W_hh^T + b_hh, r = sig(xp_r + hp_r), z = sig(xp_z + hp_z),
+    n = tanh(xp_n + r hp_n), h = (1 - z) n + z h. Biases may be None."""
 
     @staticmethod
-    def forward(ctx, xp, h0, w_hh, b_hh, reverse=False):
-        L, N, G3 = xp.shape
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False):
+        L, N, _ = x.shape
+        G3 = w_hh.shape[0]
         H = G3 // 3
-        dt = xp.dtype
-        fast = _fast(xp, h0, w_hh) and (b_hh is None or b_hh.dtype == _F32)
+        dt = np.result_type(x, w_ih)
+        fast = _fast(x, h0, w_ih, w_hh, b_ih, b_hh)
         cell = K.gru_cell_forward if fast else K.gru_cell_forward_ref
+        xp = _project(x, w_ih, b_ih, None)
         out = np.empty((L, N, H), dt)
-        gates = np.empty((L, N, G3), dt)
-        hpn = np.empty((L, N, H), dt)
+        gates = _WS.take((L, N, G3), dt)
+        hpn = _WS.take((L, N, H), dt)
         hp = np.empty((N, G3), dt)
         wT = w_hh.T
         h = h0
@@ -206,8 +296,10 @@ class GRUSequence(Op):
             hpn[t] = hp[:, 2 * H:]
             cell(xp[t], hp, h, gates[t], out[t])
             h = out[t]
-        ctx.save_for_backward(xp, h0, w_hh, b_hh)
-        ctx.acts = (gates, hpn, out)
+        _WS.give((xp,))
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh)
+        ctx.acts = _Borrowed(gates, hpn)
+        ctx.out = out
         ctx.reverse = reverse
         ctx.fast = fast
         return out, h.copy()
@@ -216,34 +308,37 @@ class GRUSequence(Op):
     def backward(ctx, g_out, g_hn):
         if _state.grad_enabled:
             return _gru_backward_composed(ctx, g_out, g_hn)
-        xp, h0, w_hh, b_hh = (None if t is None else t.data for t in ctx.saved_tensors)
-        gates, hpn, out = ctx.acts
-        reverse = ctx.reverse
-        L = xp.shape[0]
+        x, h0, w_ih, w_hh, _, _ = (None if t is None else t.data for t in ctx.saved_tensors)
+        gates, hpn = ctx.acts.arrays
+        out, reverse = ctx.out, ctx.reverse
+        L = x.shape[0]
         cell = K.gru_cell_backward if ctx.fast else K.gru_cell_backward_ref
         gout = np.ascontiguousarray(g_out.data)
-        dh = np.array(g_hn.data, dtype=xp.dtype)
+        dh = np.array(g_hn.data, dtype=gates.dtype)
         direct = np.empty_like(dh)
-        dxp = np.empty_like(gates)
-        dhp = np.empty_like(gates)
+        dxp = _WS.take(gates.shape, gates.dtype)
+        dhp = _WS.take(gates.shape, gates.dtype)
         for t in reversed(_order(L, reverse)):
             p = _prev(t, L, reverse)
             cell(dh, gout[t], gates[t], hpn[t], h0 if p is None else out[p], dxp[t], dhp[t],
                  direct)
             np.matmul(dhp[t], w_hh, out=dh)
             dh += direct
-        need = ctx.needs_input_grad
-        dw = _hidden_weight_grad(dhp, out, h0, reverse) if need[2] else None
-        db = dhp.sum((0, 1)) if need[3] else None
-        return dxp, dh, dw, db, None
+        nx, nh, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:6]
+        dw_hh = _hidden_weight_grad(dhp, out, h0, reverse) if nwh else None
+        db_hh = dhp.sum((0, 1)) if nbh else None
+        dx, dw_ih, db_ih = _input_grads(dxp, x, w_ih, nx, nwi)
+        _WS.give((dxp, dhp))
+        return dx, dh, dw_ih, dw_hh, (db_ih if nbi else None), db_hh, None
 
 
 def _gru_backward_composed(ctx, g_out, g_hn):
-    """The GRUSequence gradient written with differentiable ops (for create_graph=True)."""
-    xp, h0, w_hh, b_hh = ctx.saved_tensors
+    """The GRULayer gradient written with differentiable ops (for create_graph=True)."""
+    x, h0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
     reverse = ctx.reverse
-    L = xp.shape[0]
+    L = x.shape[0]
     H = h0.shape[-1]
+    xp = _project_composed(x, w_ih, b_ih, None)
     wT = S.transpose(w_hh, 0, 1)
     steps = {}
     h = h0
@@ -258,7 +353,7 @@ def _gru_backward_composed(ctx, g_out, g_hn):
         n = E.tanh(x_t[:, 2 * H:] + r * hp_n)
         steps[t] = (r, z, n, hp_n, h)
         h = (1 - z) * n + z * h
-    dh, dw, db = g_hn, None, None
+    dh, dw_hh, db_hh = g_hn, None, None
     dxp = [None] * L
     for t in reversed(_order(L, reverse)):
         r, z, n, hp_n, h_prev = steps[t]
@@ -269,27 +364,32 @@ def _gru_backward_composed(ctx, g_out, g_hn):
         dxp[t] = S.cat([dar, daz, dan], 1)
         dhp = S.cat([dar, daz, dan * r], 1)
         step_dw = LA.matmul(S.transpose(dhp, 0, 1), h_prev)
-        dw = step_dw if dw is None else dw + step_dw
+        dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
         step_db = R.sum(dhp, 0)
-        db = step_db if db is None else db + step_db
+        db_hh = step_db if db_hh is None else db_hh + step_db
         dh = d * z + LA.matmul(dhp, w_hh)
-    return S.stack(dxp, 0), dh, dw, (db if b_hh is not None else None), None
+    dx, dw_ih, db_ih = _input_grads_composed(S.stack(dxp, 0), x, w_ih)
+    return (dx, dh, dw_ih, dw_hh, db_ih if b_ih is not None else None,
+            db_hh if b_hh is not None else None, None)
 
 
 # ---------------------------------------------------------------------------------------------
 # Elman RNN
 
 
-class RNNSequence(Op):
-    """(out, h_n) = an Elman RNN layer over xp (L, N, H) = x W_ih^T + b_ih + b_hh from h0
-    (N, H) with w_hh (H, H): per step h = act(xp_t + h W_hh^T), act tanh or relu."""
+class RNNLayer(Op):
+    """(out, h_n) = one Elman RNN layer over x (L, N, I) from h0 (N, H): per step
+    h = act(x_t W_ih^T + b_ih + b_hh + h W_hh^T), act 'tanh' or 'relu'. Biases may be None."""
 
     @staticmethod
-    def forward(ctx, xp, h0, w_hh, reverse=False, nonlinearity="tanh"):
-        L, N, H = xp.shape
-        out = np.empty((L, N, H), xp.dtype)
+    def forward(ctx, x, h0, w_ih, w_hh, b_ih, b_hh, reverse=False, nonlinearity="tanh"):
+        L, N, _ = x.shape
+        H = w_hh.shape[0]
+        dt = np.result_type(x, w_ih)
+        xp = _project(x, w_ih, b_ih, b_hh)
+        out = np.empty((L, N, H), dt)
+        tanh = K.tanh32 if _fast(x, h0, w_ih, w_hh, b_ih, b_hh) else K.tanh32_ref
         wT = w_hh.T
-        tanh = K.tanh32 if _fast(xp, h0, w_hh) else K.tanh32_ref
         h = h0
         for t in _order(L, reverse):
             a = out[t]
@@ -300,7 +400,8 @@ class RNNSequence(Op):
             else:
                 np.maximum(a, 0, out=a)
             h = a
-        ctx.save_for_backward(xp, h0, w_hh)
+        _WS.give((xp,))
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh)
         ctx.out = out
         ctx.reverse = reverse
         ctx.nonlinearity = nonlinearity
@@ -310,12 +411,12 @@ class RNNSequence(Op):
     def backward(ctx, g_out, g_hn):
         if _state.grad_enabled:
             return _rnn_backward_composed(ctx, g_out, g_hn)
-        xp, h0, w_hh = (t.data for t in ctx.saved_tensors)
+        x, h0, w_ih, w_hh, _, _ = (None if t is None else t.data for t in ctx.saved_tensors)
         out, reverse = ctx.out, ctx.reverse
-        L = xp.shape[0]
+        L = x.shape[0]
         gout = g_out.data
-        dh = np.array(g_hn.data, dtype=xp.dtype)
-        dA = np.empty_like(out)
+        dh = np.array(g_hn.data, dtype=out.dtype)
+        dA = _WS.take(out.shape, out.dtype)
         for t in reversed(_order(L, reverse)):
             d = dh + gout[t]
             h = out[t]
@@ -324,15 +425,19 @@ class RNNSequence(Op):
             else:
                 np.multiply(d, h > 0, out=dA[t])
             np.matmul(dA[t], w_hh, out=dh)
-        dw = _hidden_weight_grad(dA, out, h0, reverse) if ctx.needs_input_grad[2] else None
-        return dA, dh, dw, None, None
+        nx, nh, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:6]
+        dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
+        dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
+        _WS.give((dA,))
+        return dx, dh, dw_ih, dw_hh, (db if nbi else None), (db if nbh else None), None, None
 
 
 def _rnn_backward_composed(ctx, g_out, g_hn):
-    """The RNNSequence gradient written with differentiable ops (for create_graph=True)."""
-    xp, h0, w_hh = ctx.saved_tensors
+    """The RNNLayer gradient written with differentiable ops (for create_graph=True)."""
+    x, h0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
     reverse = ctx.reverse
-    L = xp.shape[0]
+    L = x.shape[0]
+    xp = _project_composed(x, w_ih, b_ih, b_hh)
     wT = S.transpose(w_hh, 0, 1)
     steps = {}
     h = h0
@@ -341,7 +446,7 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
         h_new = E.tanh(a) if ctx.nonlinearity == "tanh" else E.relu(a)
         steps[t] = (a, h_new, h)
         h = h_new
-    dh, dw = g_hn, None
+    dh, dw_hh = g_hn, None
     dA = [None] * L
     for t in reversed(_order(L, reverse)):
         a, h_new, h_prev = steps[t]
@@ -352,9 +457,11 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
             da = d * (a.data > 0).astype(a.dtype)
         dA[t] = da
         step_dw = LA.matmul(S.transpose(da, 0, 1), h_prev)
-        dw = step_dw if dw is None else dw + step_dw
+        dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
         dh = LA.matmul(da, w_hh)
-    return S.stack(dA, 0), dh, dw, None, None
+    dx, dw_ih, db = _input_grads_composed(S.stack(dA, 0), x, w_ih)
+    return (dx, dh, dw_ih, dw_hh, db if b_ih is not None else None,
+            db if b_hh is not None else None, None, None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -363,20 +470,17 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
     """One LSTM layer: returns ``(out (L, N, H), h_n (N, H), c_n (N, H))``."""
-    xp = InputProjection.apply(x, w_ih, b_ih, b_hh)
-    return LSTMSequence.apply(xp, h0, c0, w_hh, reverse)
+    return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
 
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
     """One GRU layer: returns ``(out (L, N, H), h_n (N, H))``."""
-    xp = InputProjection.apply(x, w_ih, b_ih, None)
-    return GRUSequence.apply(xp, h0, w_hh, b_hh, reverse)
+    return GRULayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse)
 
 
 def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, nonlinearity="tanh"):
     """One Elman RNN layer (``nonlinearity`` 'tanh' or 'relu'): ``(out (L, N, H), h_n)``."""
-    xp = InputProjection.apply(x, w_ih, b_ih, b_hh)
-    return RNNSequence.apply(xp, h0, w_hh, reverse, nonlinearity)
+    return RNNLayer.apply(x, h0, w_ih, w_hh, b_ih, b_hh, reverse, nonlinearity)
 
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
