@@ -374,18 +374,19 @@ class Module:
         return self
 
     def to(self, *args, **kwargs):
-        """``to(dtype)`` casts floating-point parameters and buffers; device arguments ('cpu')
-        are accepted and ignored (CPU only)."""
+        """``to(dtype)`` casts floating-point parameters and buffers in place (the same
+        Parameter objects). Devices (``"cpu"``, ``ad.device("cpu")``) are accepted; any other
+        device raises (CPU only). Returns self."""
         dtype = kwargs.get("dtype")
+        if "device" in kwargs:
+            _check_device(kwargs["device"])
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
-            elif isinstance(a, str) and a.startswith("cpu"):
-                continue
+            elif isinstance(a, str) or isinstance(a, int) and not isinstance(a, bool):
+                _check_device(a)
             elif a is not None:
                 dtype = a
-        if "device" in kwargs and kwargs["device"] not in (None, "cpu"):
-            raise ValueError(f"to: only the 'cpu' device exists (got {kwargs['device']!r})")
         if dtype is None:
             return self
         dtype = np.dtype(dtype)
@@ -405,6 +406,9 @@ class Module:
 
     def cpu(self):
         return self
+
+    def cuda(self, device=None):
+        raise RuntimeError("cuda: autodiff runs on the CPU only")
 
     def type(self, dst_type):
         return self.to(dst_type)
@@ -530,6 +534,19 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _check_device(dev):
+    """Accept the CPU in any spelling; raise RuntimeError for any other device."""
+    if dev is None:
+        return
+    try:
+        from autodiff.device import check_device
+    except ImportError:  # pragma: no cover - older engine without devices
+        if str(dev).split(":")[0] != "cpu":
+            raise RuntimeError(f"to: autodiff runs on the CPU only (got device {dev!r})")
+        return
+    check_device(dev)
 
 
 def _fmt_shape(shape):

@@ -166,7 +166,14 @@ def test_double_float_to_keep_parameter_objects():
     assert out.dtype == np.float64
     net.to(ad.float32)
     assert w.dtype == np.float32
-    assert net.to("cpu") is net
+    assert net.to("cpu") is net and net.cpu() is net
+    for dev in ("cuda", "cuda:0", "mps"):
+        with pytest.raises(RuntimeError, match="CPU only"):
+            net.to(dev)
+    with pytest.raises(RuntimeError):
+        net.to(device="cuda")
+    assert net.to("cpu", ad.float64).block.fc.weight.dtype == np.float64
+    assert net.to(device="cpu", dtype=ad.float32).block.fc.weight.dtype == np.float32
     with pytest.raises(TypeError):
         net.to(np.int32)
 
