@@ -295,7 +295,7 @@ class Flip(Op):
     @staticmethod
     def forward(ctx, a, dims):
         ctx.dims = dims
-        return np.flip(a, dims)
+        return np.flip(a, dims).copy()  # a copy, as torch.flip (not a view)
 
     @staticmethod
     def backward(ctx, grad_out):
