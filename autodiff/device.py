@@ -25,23 +25,23 @@ def _cpu_only(what):
                         "'cuda' if ad.cuda.is_available() else 'cpu'")
 
 
-class device:
+class device(str):
     """``device("cpu")``, ``device("cpu", 0)``, ``device("cpu:0")`` or ``device(other_device)``.
 
     Attributes ``type`` (always ``"cpu"``) and ``index`` (None or an int), as PyTorch's.
+    Deliberate difference: a device is also the string that names it (``device("cpu") ==
+    "cpu"``), so code that accepts ``"cpu"`` accepts a device too.
     """
 
-    __slots__ = ("_type", "_index")
+    __slots__ = ()
 
-    def __init__(self, type, index=None):
+    def __new__(cls, type, index=None):
         if isinstance(type, device):
             if index is not None:
                 raise ValueError("device: index must be None when given a device")
-            self._type, self._index = type._type, type._index
-            return
+            return str.__new__(cls, str.__str__(type))
         if isinstance(type, int) and not isinstance(type, bool):
-            # torch.device(0) means cuda:0
-            raise _cpu_only(f"device({type})")
+            raise _cpu_only(f"device({type})")  # device(0) means cuda:0 in PyTorch
         if not isinstance(type, str):
             raise TypeError(f"device: expected a string or a device (got "
                             f"{type.__class__.__name__})")
@@ -63,34 +63,28 @@ class device:
         if index is not None:
             if not isinstance(index, int) or isinstance(index, bool) or index < 0:
                 raise RuntimeError(f"device: index must be a non-negative int (got {index!r})")
-        self._type, self._index = name, index
+            return str.__new__(cls, f"{name}:{index}")
+        return str.__new__(cls, name)
 
     @property
     def type(self):
-        return self._type
+        return str.__str__(self).partition(":")[0]
 
     @property
     def index(self):
-        return self._index
-
-    def __eq__(self, other):
-        if not isinstance(other, device):
-            return NotImplemented
-        return self._type == other._type and self._index == other._index
-
-    def __hash__(self):
-        return hash((self._type, self._index))
+        idx = str.__str__(self).partition(":")[2]
+        return int(idx) if idx else None
 
     def __repr__(self):
-        if self._index is None:
-            return f"device(type='{self._type}')"
-        return f"device(type='{self._type}', index={self._index})"
+        if self.index is None:
+            return f"device(type='{self.type}')"
+        return f"device(type='{self.type}', index={self.index})"
 
     def __str__(self):
-        return self._type if self._index is None else f"{self._type}:{self._index}"
+        return str.__str__(self)
 
     def __reduce__(self):
-        return (device, (self._type, self._index))
+        return (device, (str.__str__(self),))
 
 
 CPU = device("cpu")
