@@ -100,3 +100,27 @@ def test_forward_with_bias():
     out = K.conv2d_forward(x, w, padding=(1, 1, 1, 1), bias=b)
     ref = K.conv2d_forward_ref(x, w, padding=(1, 1, 1, 1)) + b.reshape(1, 4, 1, 1)
     np.testing.assert_allclose(out, ref, rtol=1e-10, atol=1e-10)
+
+
+def test_results_do_not_depend_on_thread_count():
+    import numba
+    from autodiff.kernels import pool as P
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((3, 4, 9, 9)), rng.standard_normal((5, 4, 3, 3))
+    geom = ((1, 2), (1, 1, 0, 2), (2, 1), 1)
+    before = numba.get_num_threads()
+    try:
+        results = []
+        for n in sorted({1, before}):
+            numba.set_num_threads(n)
+            out = K.conv2d_forward(x, w, *geom)
+            dx = K.conv2d_backward_input(out, w, x.shape, *geom)
+            mp, loc = P.max_pool2d_forward(x, (3, 3), (2, 2), (1, 1))
+            results.append((out, dx, mp, loc, P.max_pool2d_backward(mp, loc, x.shape, (3, 3),
+                                                                    (2, 2), (1, 1))))
+    finally:
+        numba.set_num_threads(before)
+    for a, b in zip(results[0], results[-1]):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_allclose(results[0][0], K.conv2d_forward_ref(x, w, *geom), rtol=1e-10,
+                               atol=1e-10)
