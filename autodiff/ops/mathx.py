@@ -315,31 +315,47 @@ class Atan2(Op):
         return (grad_out * b / r2 if need_a else None), (-grad_out * a / r2 if need_b else None)
 
 
-# ---- erf -----------------------------------------------------------------------------------
-_erf_kernel = None
+# ---- erf, erfc ------------------------------------------------------------------------------
+_kernels = {}
 
 
 def erf_array_ref(a):
-    """The NumPy twin of the numba kernel: ``math.erf`` element by element (slow)."""
+    """NumPy twin of the erf kernel: ``math.erf`` element by element (slow)."""
     return np.vectorize(math.erf, otypes=[np.float64])(a).astype(a.dtype, copy=False)
 
 
-def _erf_array(a):
-    """erf over a float array with a lazily compiled numba kernel calling ``math.erf``."""
-    global _erf_kernel
-    if _erf_kernel is None:
+def erfc_array_ref(a):
+    """NumPy twin of the erfc kernel: ``math.erfc`` element by element (slow)."""
+    return np.vectorize(math.erfc, otypes=[np.float64])(a).astype(a.dtype, copy=False)
+
+
+def _kernel(name):
+    """A numba loop applying ``math.erf`` or ``math.erfc`` (compiled on first use, cached)."""
+    k = _kernels.get(name)
+    if k is None:
         import numba
 
-        @numba.njit(cache=True)
-        def erf_kernel(x, out):
-            for i in range(x.size):
-                out[i] = math.erf(x[i])
+        if name == "erf":
+            @numba.njit(cache=True)
+            def k(x, out):
+                for i in range(x.size):
+                    out[i] = math.erf(x[i])
+        else:
+            @numba.njit(cache=True)
+            def k(x, out):
+                for i in range(x.size):
+                    out[i] = math.erfc(x[i])
+        _kernels[name] = k
+    return k
 
-        _erf_kernel = erf_kernel
+
+def _special(name, a):
+    if a.dtype.kind != "f":
+        a = a.astype(np.float32)
     flat = np.ascontiguousarray(a).reshape(-1)
     out = np.empty_like(flat)
     if flat.size:
-        _erf_kernel(flat, out)
+        _kernel(name)(flat, out)
     return out.reshape(a.shape)
 
 
@@ -349,14 +365,26 @@ class Erf(Op):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        if a.dtype.kind != "f":
-            a = a.astype(np.float32)
-        return _erf_array(a)
+        return _special("erf", a)
 
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
         return grad_out * E.exp(-(a * a)) * _TWO_OVER_SQRT_PI
+
+
+class Erfc(Op):
+    """out = erfc(a) = 1 - erf(a) (accurate in the tail);  da = -g 2/sqrt(pi) exp(-a^2)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _special("erfc", a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        return grad_out * E.exp(-(a * a)) * -_TWO_OVER_SQRT_PI
 
 
 # ---- masking -------------------------------------------------------------------------------
@@ -474,8 +502,8 @@ def erf(input):
 
 
 def erfc(input):
-    """``1 - erf(input)``."""
-    return 1 - erf(input)
+    """The complementary error function ``1 - erf(input)``, accurate for large inputs."""
+    return Erfc.apply(_check_tensor(input, "erfc"))
 
 
 def square(input):
