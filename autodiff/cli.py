@@ -42,7 +42,7 @@ DEFAULTS = {
     "cnn": dict(epochs=15, batch_size=32, lr=2e-3),
     "lstm": dict(epochs=25, batch_size=32, lr=5e-3),
     "gan": dict(epochs=10, batch_size=128, lr=2e-3),
-    "autoencoder": dict(epochs=30, batch_size=64, lr=1e-2),
+    "autoencoder": dict(epochs=20, batch_size=64, lr=1e-2),
 }
 GAN_STEPS_PER_EPOCH = 200
 GAN_K = 1          # discriminator steps per generator step
@@ -204,6 +204,8 @@ def train(name, epochs=None, batch_size=None, lr=None, seed=0, out=None, kind="d
     Returns a ``TrainResult``. ``epochs``/``batch_size``/``lr`` default to ``DEFAULTS[name]``.
     ``blas_threads`` limits NumPy's BLAS threads during the run (None: leave as is).
     """
+    if out is not None:
+        check_out_dir(out)  # fail before any training
     if blas_threads is None:
         return _train(name, epochs, batch_size, lr, seed, out, kind, progress, log)
     with limit_blas_threads(blas_threads):
@@ -219,8 +221,6 @@ def _train(name, epochs, batch_size, lr, seed, out, kind, progress, log):
                lr=lr or d["lr"], seed=seed)
     if name == "autoencoder":
         cfg["kind"] = kind
-    if out is not None:
-        check_out_dir(out)
     _random.manual_seed(seed)
     t0 = time.perf_counter()
     log(f"autodiff train {name}: " + ", ".join(f"{k}={v}" for k, v in cfg.items() if k != "model"))
@@ -377,6 +377,9 @@ def _train_autoencoder(run):
     loader = DataLoader(TensorDataset(Xtr), batch_size=cfg["batch_size"], shuffle=True)
     hist = dict(step_loss=[], epoch_loss=[], recon=[], penalty=[], test_recon=[])
     initial = _test_recon(model, Xte)
+    contractive = hasattr(model, "penalty")
+    if contractive:
+        initial_pen = float(model.penalty(Xte).item())
     for epoch in range(1, cfg["epochs"] + 1):
         t0, total, parts_sum, count = time.perf_counter(), 0.0, {}, 0
         bar = _bar(loader, f"{kind} autoencoder epoch {epoch}/{cfg['epochs']}", len(loader),
@@ -408,8 +411,9 @@ def _train_autoencoder(run):
                   f"({time.perf_counter() - t0:.1f} s)")
     metrics = dict(loss=hist["epoch_loss"][-1], test_recon=hist["test_recon"][-1],
                    initial_test_recon=initial)
-    if hist["penalty"]:
-        metrics["penalty"] = hist["penalty"][-1]
+    if contractive:
+        metrics["test_penalty"] = float(model.penalty(Xte).item())
+        metrics["initial_test_penalty"] = initial_pen
     res = TrainResult(model, cfg, hist, metrics)
     res.sample_input = _digit_examples(Xte, yte)
     return res
