@@ -26,3 +26,4 @@ from .serialization import load, save
 from .sparse import Embedding
 from .attention import MultiheadAttention
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from . import models  # model builders (import the layers above)
