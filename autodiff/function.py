@@ -51,7 +51,8 @@ FREED = _Freed()
 
 # node attributes that describe the graph (kept when a node is released; the rest of the
 # instance dict is op state such as ``ctx.mask`` and is dropped)
-_KEEP = ("n_outputs", "output_meta", "scope", "stack", "_post_hooks")
+_KEEP = ("n_outputs", "output_meta", "scope", "stack", "_post_hooks", "pre_hooks", "retained",
+         "materialize_grads")
 
 
 class Node:
@@ -286,6 +287,62 @@ class Function:
         ctx._saved = None
         record = False
         grad_on = _state.grad_enabled
+        if grad_on and cls._raw and len(args) == 2:
+            # the hot path: a binary built-in op (add, mul, matmul, ...), written out
+            a, b = args
+            if isinstance(a, T):
+                da = a.data
+                if da.__class__ is not _ndarray:
+                    da = _array_of(a)
+                if a._requires_grad:
+                    record = True
+                    ga = a.grad_fn
+                    if ga is None:
+                        ga = _accumulator(a)
+                        nra = 0
+                    else:
+                        nra = a._output_nr
+                    ma = (da.shape, da.dtype)
+                else:
+                    ga = nra = ma = None
+            else:
+                da = a
+                ga = nra = ma = None
+            if isinstance(b, T):
+                db = b.data
+                if db.__class__ is not _ndarray:
+                    db = _array_of(b)
+                if b._requires_grad:
+                    record = True
+                    gb = b.grad_fn
+                    if gb is None:
+                        gb = _accumulator(b)
+                        nrb = 0
+                    else:
+                        nrb = b._output_nr
+                    mb = (db.shape, db.dtype)
+                else:
+                    gb = nrb = mb = None
+            else:
+                db = b
+                gb = nrb = mb = None
+            result = cls.forward(ctx, da, db, **kwargs)
+            if record and result.__class__ is _ndarray and result.dtype.kind in "fc":
+                ctx._next = (ga, gb)
+                key = ((nra, nrb), (ma, mb))
+                sig = _SIGNATURES.get(key)
+                if sig is None:
+                    sig = _signature(key)
+                ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
+                if _state.extra:
+                    _record_extra(ctx)
+                if ctx.non_differentiable is None:
+                    out = T._make(result, True, ctx, 0)
+                    saved = ctx._saved
+                    if saved is not None:
+                        ctx._saved = _resolve_saved(saved, args, (result,), (out,), None)
+                    return out
+            return cls._finish(ctx, args, result, record, [ga, gb], [nra, nrb], [ma, mb])
         if grad_on:
             # one pass over the arguments gathers everything the node needs; the edge, meta
             # and needs lists are cheap next to forward itself and are dropped if nothing
@@ -338,7 +395,14 @@ class Function:
                 result = cls.forward(ctx, *args, **kwargs)
             finally:
                 st.grad_enabled = grad_on
+        if not record:
+            nexts = nrs = meta = None
+        return cls._finish(ctx, args, result, record, nexts, nrs, meta)
 
+    @classmethod
+    def _finish(cls, ctx, args, result, record, nexts, nrs, meta):
+        """Wrap forward's result in Tensors and, if ``record``, fill in the node."""
+        T = Tensor
         raws = None  # what forward returned, when it is not the arrays themselves
         if result.__class__ is _ndarray:
             if not record:
@@ -369,11 +433,7 @@ class Function:
             sig = _signature(key)
         ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
         if _state.extra:
-            st = _state
-            if st.scope:
-                ctx.scope = st.scope[-1]
-            if st.anomaly:
-                ctx.stack = engine.creation_stack()
+            _record_extra(ctx)
 
         if arrays is None:  # one output: the fast path
             if result.dtype.kind in "fc" and ctx.non_differentiable is None:
@@ -400,6 +460,15 @@ class Function:
 
 
 _SIGNATURES = {}
+
+
+def _record_extra(ctx):
+    """Name scope and (in anomaly mode) creation stack of a new node."""
+    st = _state
+    if st.scope:
+        ctx.scope = st.scope[-1]
+    if st.anomaly:
+        ctx.stack = engine.creation_stack()
 
 
 def _signature(key):

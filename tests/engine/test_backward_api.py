@@ -198,3 +198,21 @@ def test_grad_fn_graph_inspection():
     assert acc.name() == "AccumulateGrad" and acc.variable is x
     assert mul.next_functions[1] is None
     assert "MulBackward" in repr(mul)
+
+
+def test_hooks_and_retain_grad_survive_a_rerun_of_a_graph_without_saved_state():
+    x = t64([1.0, 2.0])
+    y = x + 1
+    y.retain_grad()
+    calls = []
+    y.register_hook(lambda g: calls.append(1))
+    for _ in range(2):
+        y.backward(t64([1.0, 1.0], rg=False))
+    assert len(calls) == 2
+    np.testing.assert_allclose(y.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+
+
+def test_scalar_is_exported():
+    from autodiff.scalar import Scalar
+    assert ad.Scalar is Scalar
