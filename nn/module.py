@@ -69,6 +69,9 @@ class Module:
 
     training: bool
     _version = 1
+    # entries that may be absent from a state_dict being loaded (they keep their value):
+    # BatchNorm's num_batches_tracked, as PyTorch does for metadata-less state dicts
+    _optional_state = ()
 
     def __init__(self, *args, **kwargs):
         if args or kwargs:
@@ -461,7 +464,8 @@ class Module:
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         entries = self._state_entries()
-        missing = [k for k in entries if k not in state_dict]
+        missing = [k for k, (mod, _, name) in entries.items()
+                   if k not in state_dict and name not in mod._optional_state]
         unexpected = [k for k in state_dict if k not in entries]
         errors = []
         staged = []

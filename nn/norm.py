@@ -23,6 +23,7 @@ class _BatchNorm(Module):
     """
 
     _expected = ()
+    _optional_state = ("num_batches_tracked",)
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True,
                  track_running_stats=True, device=None, dtype=None, *, bias=True):

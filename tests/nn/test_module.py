@@ -375,3 +375,16 @@ def test_zero_grad_in_place_keeps_grad_object():
     g = lin.weight.grad
     lin.zero_grad(set_to_none=False)
     assert lin.weight.grad is g and np.all(g.data == 0)
+
+
+def test_batchnorm_state_without_num_batches_tracked_loads():
+    """As PyTorch (state dicts without version metadata): the counter keeps its value."""
+    bn = nn.BatchNorm1d(3)
+    bn(ad.randn(4, 3))
+    sd = {k: v.numpy().copy() for k, v in nn.BatchNorm1d(3).state_dict().items()
+          if k != "num_batches_tracked"}
+    res = bn.load_state_dict(sd)
+    assert res.missing_keys == [] and int(bn.num_batches_tracked.data) == 1
+    del sd["running_var"]
+    with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "running_var"'):
+        bn.load_state_dict(sd)
