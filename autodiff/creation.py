@@ -310,3 +310,18 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
         low, high = 0, low
     return randint(low, high, tuple(_like_shape(input)), dtype=_like_dtype(input, dtype),
                    device=device, requires_grad=requires_grad)
+
+
+def get_default_dtype():
+    """The dtype of floating-point tensors made from Python floats: float32."""
+    return DEFAULT_DTYPE
+
+
+def set_default_dtype(d):
+    """Only float32 is supported (the engine's promotion rules are written for it); any other
+    dtype raises ``NotImplementedError`` rather than half-applying. Use ``dtype=`` per factory
+    or ``model.double()`` for float64."""
+    if np.dtype(d) != DEFAULT_DTYPE:
+        raise NotImplementedError(f"set_default_dtype: autodiff's default float dtype is fixed to "
+                                  f"float32 (got {np.dtype(d)}); pass dtype= to the factories or "
+                                  "call model.double() instead")

@@ -445,6 +445,12 @@ class TensorAPI:
     def index_fill_(self, dim, index, value):
         return E.inplace(self, SC.index_fill, dim, index, value)
 
+    def index_put(self, indices, values, accumulate=False):
+        return SC.index_put(self, indices, values, accumulate)
+
+    def index_put_(self, indices, values, accumulate=False):
+        return E.inplace(self, SC.index_put, indices, values, accumulate)
+
     def masked_fill_(self, mask, value):
         return E.inplace(self, I.masked_fill, mask, value)
 

@@ -166,3 +166,24 @@ def masked_scatter(input, mask, source):
         raise ValueError(f"masked_scatter: source has {src.data.size} elements but the mask "
                          f"selects {n}")
     return I.index_put(x, m, I.getitem(src, slice(0, n)))
+
+
+def index_put(input, indices, values, accumulate=False):
+    """``input`` with ``values`` written at ``input[indices]`` (a tuple of index tensors, as
+    ``input[indices] = values``); ``accumulate=True`` adds instead, repeated indices summing."""
+    x = _tensor(input, "index_put")
+    if not isinstance(indices, (tuple, list)):
+        raise TypeError("index_put: indices must be a tuple of index tensors")
+    idx = I._norm_index(tuple(indices))
+    v = values if isinstance(values, _f.Tensor) else _f.Tensor._make(
+        np.asarray(values, dtype=x.data.dtype))
+    if not accumulate:
+        return I.index_put(x, idx, v)
+    target = x.data[idx].shape
+    if v.data.shape != target:
+        try:
+            v = S.expand(v, target)
+        except ValueError:
+            raise ValueError(f"index_put: values of shape {tuple(v.shape)} cannot be broadcast "
+                             f"to the indexed shape {target}") from None
+    return x + I.IndexBackward.apply(v, x.data.shape, idx)

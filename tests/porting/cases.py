@@ -163,6 +163,11 @@ CASES = [
          (_real(3, 4), _real(3, 2))),
     Case("index_fill", lambda lib, x: x.index_fill(1, _ix(lib, np.array([3, 0])), -1.0),
          (_real(3, 4),)),
+    Case("index_put", lambda lib, x, v: x.index_put((_ix(lib, np.array([0, 2])),
+                                                      _ix(lib, np.array([1, 3]))), v),
+         (_real(3, 4), _real(2))),
+    Case("index_put_accumulate", lambda lib, x, v: lib.index_put(
+        x, (_ix(lib, np.array([0, 2, 0])),), v, accumulate=True), (_real(3, 4), _real(4))),
     Case("take_along_dim", lambda lib, x: lib.take_along_dim(x, _ix(lib, IDX[:, :3]), 1),
          (_real(2, 4),)),
     Case("masked_fill", lambda lib, x: x.masked_fill(_ix(lib, np.array([True, False, True, False])),

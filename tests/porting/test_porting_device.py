@@ -137,3 +137,11 @@ def test_random_factories_are_seeded_and_valid():
         ad.multinomial(w[0], 3)
     n = ad.normal(ad.full((4000,), 2.0, dtype=ad.float64), 0.5)
     assert n.dtype == np.float64 and abs(n.data.mean() - 2) < 0.05 and abs(n.data.std() - 0.5) < 0.05
+
+
+def test_default_dtype_is_float32_only():
+    assert ad.get_default_dtype() == np.float32
+    ad.set_default_dtype(ad.float32)
+    with pytest.raises(NotImplementedError, match="float32"):
+        ad.set_default_dtype(ad.float64)
+    assert ad.tensor([1.0]).dtype == np.float32
