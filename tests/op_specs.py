@@ -103,6 +103,16 @@ def cat_shapes(draw):
     return tuple(out)
 
 
+def bounds_shapes(draw):
+    """x's shape and two shapes that broadcast to it (PyTorch's clamp needs that)."""
+    s = S.shape(draw)
+    out = [s]
+    for _ in range(2):
+        t = list(s[draw(S.st.integers(0, len(s))):])
+        out.append(tuple(1 if draw(S.st.booleans()) else n for n in t))
+    return tuple(out)
+
+
 def with_ones(draw):
     s = list(S.shape(draw, 1, 3))
     for i in range(len(s)):
@@ -260,6 +270,8 @@ SPECS = [
     OpSpec("relu", lambda L, x: x.relu()),
     OpSpec("clamp", lambda L, x, **p: x.clamp(**p), params=p_clamp),
     OpSpec("clip_fn", lambda L, x: L.clip(x, -0.5, 0.5)),
+    OpSpec("clamp_tensors", lambda L, x, lo, hi: x.clamp(lo - 1.0, hi + 1.0),
+           bounds_shapes, R * 3),
     OpSpec("pow_scalar", lambda L, x, e: x ** e, domains=("positive",),
            params=lambda rng, s: dict(e=float(rng.choice([2.0, 3.0, 0.5, -1.5, 1.0])))),
     OpSpec("pow_int", lambda L, x: x ** 3),

@@ -10,7 +10,7 @@ import numpy as np
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 
-SETTINGS = settings(max_examples=8, deadline=None, derandomize=True, database=None,
+SETTINGS = settings(max_examples=10, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow,
                                            HealthCheck.function_scoped_fixture])
 
@@ -22,12 +22,12 @@ def shape(draw, min_dims=0, max_dims=3, min_side=1, max_side=3):
     return tuple(draw(st.integers(min_side, max_side)) for _ in range(n))
 
 
-def broadcast_pair(draw, min_dims=0, max_dims=3, max_side=3):
-    """Two shapes that broadcast together: drawn from a common shape by dropping leading dims
+def broadcast_pair(draw, min_dims=0, max_dims=3, max_side=3, n=2):
+    """``n`` shapes that broadcast together: drawn from a common shape by dropping leading dims
     and setting some sides to 1."""
     base = shape(draw, min_dims, max_dims, 1, max_side)
     out = []
-    for _ in range(2):
+    for _ in range(n):
         drop = draw(st.integers(0, len(base)))
         s = list(base[drop:])
         for i in range(len(s)):

@@ -604,9 +604,19 @@ def abs(a):
 
 
 def clamp(a, min=None, max=None):
+    """``min(max(a, min), max)``; the gradient reaches ``a`` where ``min <= a <= max``
+    (inclusive, as PyTorch). Tensor bounds broadcast and get the gradient where they win."""
     if min is None and max is None:
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
-    return Clamp.apply(a, _data(min), _data(max))
+    T = _f.Tensor
+    if isinstance(min, T) or isinstance(max, T):
+        out = a
+        if min is not None:
+            out = where(_nondiff(np.greater_equal, out, min), out, min)
+        if max is not None:
+            out = where(_nondiff(np.less_equal, out, max), out, max)
+        return out
+    return Clamp.apply(a, min, max)
 
 
 clip = clamp

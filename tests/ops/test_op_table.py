@@ -107,7 +107,7 @@ DOUBLE = [s for s in SPECS if s.double]
 
 @pytest.mark.parametrize("spec", DOUBLE, ids=[s.name for s in DOUBLE])
 def test_gradgradcheck(spec):
-    @settings(S.SETTINGS, max_examples=4)
+    @settings(S.SETTINGS, max_examples=5)
     @given(data=st.data())
     def run(data):
         arrays, params = draw_case(data, spec)
