@@ -417,17 +417,18 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             meta = node.input_meta
             if not retain_graph:
                 node._release()
-            i = -1
-            for nxt in nexts:
-                i += 1
+            for i, nxt in enumerate(nexts):
                 if nxt is None:
                     continue
                 gi = result[i]
                 if gi is not None:
                     m = meta[i]
-                    if (gi.__class__ is not Tensor or gi.data.shape != m[0]
-                            or gi.data.dtype is not m[1] or check_nan):
+                    if gi.__class__ is not Tensor or check_nan:
                         gi = _conform(node, i, gi, m, Tensor, check_nan)
+                    else:
+                        d = gi.data
+                        if d.shape != m[0] or d.dtype is not m[1]:
+                            gi = _conform(node, i, gi, m, Tensor, check_nan)
                     if nxt.n_outputs == 1:
                         prev = buffers.get(nxt)
                         if prev is None:

@@ -326,7 +326,8 @@ class Function:
             else:
                 db = b
                 gb = nrb = mb = None
-            result = cls.forward(ctx, da, db, **kwargs)
+            result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
+                      cls.forward(ctx, da, db))
             if record and result.__class__ is _ndarray and result.dtype.kind in "fc":
                 ctx._next = (ga, gb)
                 key = ((nra, nrb), (ma, mb))
