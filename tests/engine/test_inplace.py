@@ -127,3 +127,15 @@ def test_sgd_style_update_after_backward_then_next_step_is_correct():
         with ad.no_grad():
             w -= 0.25 * w.grad
     np.testing.assert_allclose(w.data, np.array([1.0, -1.0]) * 0.5 ** 3)
+
+
+@pytest.mark.xfail(reason="ops/tensor: views do not share the version counter of their base "
+                          "(PyTorch raises here; we return a wrong gradient)")
+def test_inplace_through_a_view_of_a_saved_tensor_raises():
+    x = t64([1.0, 2.0])
+    h = x * 2
+    y = (h * h).sum()       # MulBackward saves h
+    v = h.view(2)           # shares h's memory
+    v.add_(1.0)
+    with pytest.raises(RuntimeError, match="inplace"):
+        y.backward()
