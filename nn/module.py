@@ -477,6 +477,8 @@ class Module:
                 arr = value.data
             elif isinstance(value, (np.ndarray, np.generic, int, float, list, bool)):
                 arr = np.asarray(value)
+            elif hasattr(value, "detach") and hasattr(value, "numpy"):  # e.g. a torch.Tensor
+                arr = np.asarray(value.detach().numpy())
             else:
                 errors.append(f'While copying the parameter named "{key}", expected Tensor or '
                               f"ndarray, got {type(value).__name__}.")

@@ -271,6 +271,10 @@ def test_state_dict_loads_from_torch_model():
     theirs.eval()
     ours = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2)).eval()
     ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    again = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2)).eval()
+    again.load_state_dict(theirs.state_dict())  # torch Tensors directly (converted to NumPy)
+    for k, v in again.state_dict().items():
+        np.testing.assert_array_equal(v.data, theirs.state_dict()[k].numpy())
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
     np.testing.assert_allclose(ours(ad.tensor(x)).data,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
