@@ -6,9 +6,12 @@ get 2 threads; candidates alternate with a short sleep between them and medians 
 reported after warm-up (protocol in ``bench/_timing.py``). Also times the forward alone and a
 GRU, for context.
 
-    .venv/bin/python bench/recurrent.py [--rounds 15] [--profile]
+    .venv/bin/python bench/recurrent.py [--rounds 15] [--profile] [--cpu]
 
-``--profile`` prints where our time goes (cProfile of 20 fwd+bwd calls).
+``--profile`` prints where our time goes (cProfile of 20 fwd+bwd calls, CPU time).
+``--cpu`` adds a second table measured in process CPU time with one thread per library
+(BLAS limited through threadpoolctl): a load-robust proxy for the work each side does, for
+when the machine is shared and wall-clock medians are dominated by other processes.
 """
 from __future__ import annotations
 
@@ -66,10 +69,48 @@ def make_torch(torch, kind, seed=0):
     return fwd_bwd, fwd
 
 
+def compare_cpu(candidates, rounds=9, number=5, warmup=2):
+    """name -> median CPU milliseconds per call (time.process_time), alternating rounds."""
+    import statistics
+    import time
+    live = {k: f for k, f in candidates.items() if f is not None}
+    for fn in live.values():
+        for _ in range(warmup):
+            fn()
+    samples = {k: [] for k in live}
+    for _ in range(rounds):
+        for name, fn in live.items():
+            t0 = time.process_time()
+            for _ in range(number):
+                fn()
+            samples[name].append((time.process_time() - t0) / number)
+    out = {k: None for k in candidates}
+    out.update({k: 1e3 * statistics.median(v) for k, v in samples.items()})
+    return out
+
+
+def cpu_table(torch, rounds):
+    from threadpoolctl import threadpool_limits
+    rows = []
+    if torch is not None:
+        torch.set_num_threads(1)
+    with threadpool_limits(1):
+        for kind in ("lstm", "gru"):
+            _, _, ours_fb, ours_f = make_ours(kind)
+            t_fb, t_f = make_torch(torch, kind) if torch is not None else (None, None)
+            res = compare_cpu({"ours": ours_fb, "torch": t_fb}, rounds=rounds)
+            rows.append((f"{kind} fwd+bwd, CPU ms, 1 thread", res["ours"], res["torch"], None))
+            res = compare_cpu({"ours": ours_f, "torch": t_f}, rounds=rounds)
+            rows.append((f"{kind} fwd (no_grad), CPU ms, 1 thread", res["ours"], res["torch"],
+                         None))
+    print_table("recurrent, process CPU time with 1 thread each (load-robust proxy)", rows)
+
+
 def profile(fn, n=20):
     import cProfile
     import pstats
-    pr = cProfile.Profile()
+    import time
+    pr = cProfile.Profile(time.process_time)
     pr.enable()
     for _ in range(n):
         fn()
@@ -81,6 +122,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--cpu", action="store_true")
     args = ap.parse_args()
     torch = setup_threads()
     rows = []
@@ -92,6 +134,8 @@ def main():
         res = compare({"ours": ours_f, "torch": t_f}, rounds=max(5, args.rounds // 2))
         rows.append((f"{kind} fwd (no_grad)", res["ours"], res["torch"], None))
     print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
+    if args.cpu:
+        cpu_table(torch, max(5, args.rounds // 2))
     if args.profile:
         profile(make_ours("lstm")[2])
 

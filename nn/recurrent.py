@@ -8,8 +8,10 @@ drawn in parameter order from ``ad.manual_seed``'s stream) and the shapes and di
 order of the outputs are PyTorch's, so a ``state_dict`` copied from torch gives the same
 outputs and gradients.
 
-Each layer and direction is two graph nodes (``autodiff.ops.recurrent``): one GEMM projecting
-the inputs of all time steps, and one fused node for the whole recurrence.
+Each layer and direction is one fused graph node (``autodiff.ops.recurrent``): one GEMM
+projects the inputs of all time steps, then each step runs one GEMM and a fused gate kernel;
+float32 gates use a vectorised tanh accurate to float32 round-off (see
+``autodiff.kernels.recurrent``), float64 NumPy's exact ufuncs.
 
 Deliberate differences from PyTorch: ``proj_size`` (LSTM projections) and ``PackedSequence``
 inputs are not supported (``proj_size != 0`` raises ``NotImplementedError``); shape errors
