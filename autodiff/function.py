@@ -343,11 +343,12 @@ class Function:
                     if saved is not None:
                         ctx._saved = _resolve_saved(saved, args, (result,), (out,), None)
                     return out
+            if not record and result.__class__ is _ndarray:
+                return T._make(result)
             return cls._finish(ctx, args, result, record, [ga, gb], [nra, nrb], [ma, mb])
         if grad_on:
-            # one pass over the arguments gathers everything the node needs; the edge, meta
-            # and needs lists are cheap next to forward itself and are dropped if nothing
-            # requires grad
+            # one pass over the arguments gathers everything the node needs; the lists are
+            # cheap next to forward itself and are dropped if nothing requires grad
             fargs = []
             nexts = []
             nrs = []
@@ -362,10 +363,7 @@ class Function:
                         record = True
                         gf = a.grad_fn
                         if gf is None:
-                            ref = a._accum
-                            gf = ref() if ref is not None else None
-                            if gf is None:
-                                gf = _accumulator(a)
+                            gf = _accumulator(a)
                             nrs.append(0)
                         else:
                             nrs.append(a._output_nr)
@@ -397,6 +395,8 @@ class Function:
             finally:
                 st.grad_enabled = grad_on
         if not record:
+            if result.__class__ is _ndarray:
+                return T._make(result)
             nexts = nrs = meta = None
         return cls._finish(ctx, args, result, record, nexts, nrs, meta)
 
