@@ -13,14 +13,14 @@ from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU,
                          Softmin, Softplus, Softsign, Tanh, Threshold)
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
 from .conv import Conv1d, Conv2d, ConvTranspose2d
-from .dropout import Dropout
+from .dropout import Dropout, Dropout1d, Dropout2d
 from .linear import Flatten, Identity, Linear, Unflatten
 from .loss import (BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, HuberLoss, L1Loss, MSELoss,
                    MultiMarginLoss, NLLLoss, SmoothL1Loss)
 from .module import Module
-from .norm import BatchNorm1d, BatchNorm2d, LayerNorm
+from .norm import BatchNorm1d, BatchNorm2d, GroupNorm, LayerNorm
 from .parameter import Buffer, Parameter
-from .pool import AvgPool2d, MaxPool1d, MaxPool2d
+from .pool import AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool2d, MaxPool1d, MaxPool2d
 from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .serialization import load, save
 from .sparse import Embedding

@@ -28,7 +28,8 @@ __all__ = [
     "dropout", "softmax", "log_softmax", "batch_norm", "layer_norm", "embedding", "one_hot",
     "pad", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softplus", "silu",
     "logsigmoid", "hardtanh", "relu6", "threshold", "prelu", "softsign", "mish", "hardsigmoid",
-    "hardswish", "softmin", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
+    "hardswish", "softmin", "dropout1d", "dropout2d", "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d", "group_norm", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
     "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
 ]
 
@@ -305,6 +306,114 @@ def dropout(input, p=0.5, training=True, inplace=False):
     keep = _random.generator().random(input.shape) >= p
     scale = np.asarray(keep, dtype=input.dtype) * np.asarray(1.0 / (1.0 - p), dtype=input.dtype)
     return input * Tensor._make(scale)
+
+
+def _feature_dropout(input, p, training, op):
+    if not isinstance(p, numbers.Number) or isinstance(p, bool) or p < 0.0 or p > 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    input = _tensor(input, op)
+    if not training or p == 0.0:
+        return input
+    mask_shape = tuple(input.shape[:2]) + (1,) * (input.ndim - 2)
+    keep = _random.generator().random(mask_shape) >= p
+    scale = np.asarray(keep, dtype=input.dtype) * np.asarray(
+        0.0 if p == 1.0 else 1.0 / (1.0 - p), dtype=input.dtype)
+    return input * Tensor._make(scale)
+
+
+def dropout1d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels: input (N, C, L) or (C, L); inverted scaling as ``dropout``."""
+    if input.ndim not in (2, 3):
+        raise ValueError(f"dropout1d: expected a 2D or 3D input, got shape "
+                         f"{tuple(input.shape)}")
+    if input.ndim == 2:
+        return _feature_dropout(input.unsqueeze(0), p, training, "dropout1d").squeeze(0)
+    return _feature_dropout(input, p, training, "dropout1d")
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Zero whole channels of (N, C, H, W). A 3-D input is treated as (N, C, L), as PyTorch
+    does today (with its warning)."""
+    if input.ndim not in (3, 4):
+        warnings.warn(f"dropout2d: Received a {input.ndim}-D input to dropout2d, which is "
+                      "deprecated; use dropout instead.", stacklevel=2)
+    elif input.ndim == 3:
+        warnings.warn("dropout2d: Received a 3D input to dropout2d and assuming that "
+                      "channel-wise 1D dropout behavior is desired - input is interpreted as "
+                      "shape (N, C, L)", stacklevel=2)
+    return _feature_dropout(input, p, training, "dropout2d")
+
+
+def _adaptive_avg_1d(x, dim, out_size):
+    n = x.shape[dim]
+    if out_size == n:
+        return x
+    if n % out_size == 0:
+        shape = list(x.shape)
+        k = n // out_size
+        new = shape[:dim] + [out_size, k] + shape[dim + 1:]
+        return R.mean(x.reshape(*new), dim + 1)
+    parts = []
+    for i in range(out_size):
+        start = (i * n) // out_size
+        end = -((-(i + 1) * n) // out_size)  # ceil
+        parts.append(R.mean(x[(slice(None),) * dim + (slice(start, end),)], dim, keepdim=True))
+    return S.cat(parts, dim)
+
+
+def _adaptive_sizes(output_size, in_sizes, op):
+    n = len(in_sizes)
+    if isinstance(output_size, (tuple, list)):
+        if len(output_size) != n:
+            raise ValueError(f"{op}: output_size must have {n} elements, got {output_size}")
+        sizes = tuple(in_sizes[i] if o is None else int(o) for i, o in enumerate(output_size))
+    else:
+        sizes = (int(output_size),) * n
+    if any(s <= 0 for s in sizes):
+        raise ValueError(f"{op}: output_size must be positive, got {output_size}")
+    return sizes
+
+
+def adaptive_avg_pool1d(input, output_size):
+    """Average over PyTorch's adaptive windows [floor(i L/out), ceil((i+1) L/out)):
+    input (N, C, L) or (C, L)."""
+    input = _tensor(input, "adaptive_avg_pool1d")
+    if input.ndim not in (2, 3):
+        raise ValueError(f"adaptive_avg_pool1d: expected a 2D or 3D input, got shape "
+                         f"{tuple(input.shape)}")
+    (lo,) = _adaptive_sizes(output_size, input.shape[-1:], "adaptive_avg_pool1d")
+    return _adaptive_avg_1d(input, input.ndim - 1, lo)
+
+
+def adaptive_avg_pool2d(input, output_size):
+    """Average over adaptive windows in H and W: input (N, C, H, W) or (C, H, W)."""
+    input = _tensor(input, "adaptive_avg_pool2d")
+    if input.ndim not in (3, 4):
+        raise ValueError(f"adaptive_avg_pool2d: expected a 3D or 4D input, got shape "
+                         f"{tuple(input.shape)}")
+    ho, wo = _adaptive_sizes(output_size, input.shape[-2:], "adaptive_avg_pool2d")
+    out = _adaptive_avg_1d(input, input.ndim - 2, ho)  # separable: rectangles
+    return _adaptive_avg_1d(out, input.ndim - 1, wo)
+
+
+def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    """Normalise (N, C, *) over groups of C/num_groups channels and the spatial dims."""
+    input = _tensor(input, "group_norm")
+    if input.ndim < 2 or input.shape[1] % num_groups:
+        raise ValueError(f"group_norm: input of shape {tuple(input.shape)} does not split into "
+                         f"{num_groups} groups of channels")
+    N, C = input.shape[0], input.shape[1]
+    x = input.reshape(N, num_groups, -1)
+    mean = R.mean(x, 2, keepdim=True)
+    d = x - mean
+    var = R.mean(d * d, 2, keepdim=True)
+    out = (d * (var + eps) ** -0.5).reshape(*input.shape)
+    bshape = (1, C) + (1,) * (input.ndim - 2)
+    if weight is not None:
+        out = out * weight.reshape(bshape)
+    if bias is not None:
+        out = out + bias.reshape(bshape)
+    return out
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False,

@@ -344,6 +344,46 @@ def test_dropout_inverted_seeded_eval_identity():
             F.dropout(x, bad)
 
 
+def test_channel_dropout_zeroes_whole_channels():
+    x = ad.ones(50, 40, 3, 3, requires_grad=True)
+    ad.manual_seed(1)
+    y = nn.Dropout2d(0.25)(x)
+    per_channel = y.data.reshape(50, 40, 9)
+    assert np.all((per_channel == 0).all(-1) | np.isclose(per_channel, 1 / 0.75).all(-1))
+    assert (per_channel[..., 0] == 0).mean() == pytest.approx(0.25, abs=0.03)
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.data, y.data, rtol=1e-6)
+    z = nn.Dropout1d(0.5)(ad.ones(30, 4, 5)).data
+    assert np.all((z == 0).all(-1) | (z == 2).all(-1))
+    u = F.dropout1d(ad.ones(40, 6), 0.5).data  # unbatched (C, L)
+    assert np.all((u == 0).all(-1) | (u == 2).all(-1))
+    d = nn.Dropout2d(0.5).eval()
+    assert d(x) is x
+    with pytest.warns(UserWarning):
+        F.dropout2d(ad.ones(2, 3, 4), 0.5)
+
+
+def test_adaptive_avg_pool_and_group_norm_reference():
+    x = _t(RNG.standard_normal((2, 4, 7, 5)))
+    out = F.adaptive_avg_pool2d(x, (3, 2))
+    a = x.data
+    ref = np.zeros((2, 4, 3, 2))
+    for i in range(3):
+        for j in range(2):
+            h0, h1 = (i * 7) // 3, -(-(i + 1) * 7 // 3)
+            w0, w1 = (j * 5) // 2, -(-(j + 1) * 5 // 2)
+            ref[:, :, i, j] = a[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    np.testing.assert_allclose(out.data, ref, rtol=1e-12)
+    assert ad.gradcheck(lambda v: F.adaptive_avg_pool2d(v, (3, 2)), (x,))
+    gn = nn.GroupNorm(2, 4).double()
+    gn.weight.data[:] = [1.0, 2.0, 3.0, 4.0]
+    g = a.reshape(2, 2, -1)
+    ref = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + 1e-5)).reshape(
+        a.shape) * gn.weight.data[None, :, None, None]
+    np.testing.assert_allclose(gn(x).data, ref, rtol=1e-10)
+    _check_module(gn, _t(RNG.standard_normal((2, 4, 2, 1))))
+
+
 # ---------------------------------------------------------------- functional extras
 
 
