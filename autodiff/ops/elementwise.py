@@ -643,7 +643,17 @@ def where(condition, input=None, other=None):
 
 
 def _nondiff(fn, *args):
-    return _f.Tensor._make(np.asarray(fn(*[_data(a) for a in args])))
+    arrays = [_data(a) for a in args]
+    try:
+        out = np.asarray(fn(*arrays))
+    except (ValueError, TypeError) as e:
+        name = getattr(fn, "__name__", "op")
+        if len(arrays) == 2:
+            raise _binary_error(name, arrays[0], arrays[1], e) from None
+        raise _unary_error(name, arrays[0], e) from None
+    if out.dtype is _F64 and len(arrays) == 2:
+        out = _promote(out, *arrays)
+    return _f.Tensor._make(out)
 
 
 def eq(a, b):

@@ -124,3 +124,27 @@ def test_where_and_pow_at_zero_match_torch():
     check(lambda x: x ** 1.0, [0.0, 2.0])
     check(lambda x: ad.where(x > 0, x, x * 2) if isinstance(x, ad.Tensor)
           else torch.where(x > 0, x, x * 2), [0.0, 1.0, -1.0])
+
+
+NONDIFF = [
+    ("eq", lambda a, b: a == b), ("ne", lambda a, b: a != b), ("lt", lambda a, b: a < b),
+    ("le", lambda a, b: a <= b), ("gt", lambda a, b: a > b), ("ge", lambda a, b: a >= b),
+    ("floordiv", lambda a, b: a // b), ("mod", lambda a, b: a % b),
+    ("rfloordiv", lambda a, b: 7 // b), ("rmod", lambda a, b: 7.5 % b),
+    ("argmax", lambda a, b: a.argmax()), ("argmin_dim", lambda a, b: a.argmin(1)),
+    ("argmax_keep", lambda a, b: a.argmax(0, keepdim=True)),
+]
+
+
+@pytest.mark.parametrize("dtype", ["float64", "int64"])
+@pytest.mark.parametrize("name,fn", NONDIFF)
+def test_nondifferentiable_ops_match_torch(name, fn, dtype):
+    rng = np.random.default_rng(3)
+    a = rng.integers(-5, 6, (3, 4)).astype(dtype)
+    b = rng.integers(1, 4, (4,)).astype(dtype) * rng.choice([-1, 1], 4).astype(dtype)
+    a[0, :2] = b[:2]  # some equal pairs
+    out = fn(ad.tensor(a), ad.tensor(b))
+    want = fn(torch.from_numpy(a), torch.from_numpy(b))
+    assert not out.requires_grad
+    assert out.dtype == np.dtype(str(want.dtype).replace("torch.", ""))
+    np.testing.assert_array_equal(out.data, want.numpy())
