@@ -29,8 +29,8 @@ __all__ = [
     "pad", "relu", "leaky_relu", "elu", "selu", "gelu", "sigmoid", "tanh", "softplus", "silu",
     "logsigmoid", "hardtanh", "relu6", "threshold", "prelu", "softsign", "mish", "hardsigmoid",
     "hardswish", "softmin", "dropout1d", "dropout2d", "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d", "group_norm", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss", "cross_entropy",
-    "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
+    "adaptive_avg_pool2d", "group_norm", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
+    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
 ]
 
 
