@@ -526,9 +526,12 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
             font = ' fontcolor="white"'
         body.append(f'\t{node_id(key)} [label=<{label}> fillcolor="{fill}"{shape}{font}{extra}]\n')
 
+    # boxes are named without the leading scope they all share (the top-level model's class)
+    firsts = {b.split("/", 1)[0] for b in box_members}
+    strip = len(firsts) == 1 and all("/" in b for b in box_members)
     for box, members in box_members.items():
         label, gnorm, has_params = _box_label(box, members, graph, names, show_grad,
-                                              module_types)
+                                              module_types, strip)
         fill = _COLORS["box"] if has_params else _COLORS["op"]
         if grad_color and gnorm is not None:
             fill = _grad_color(gnorm)
@@ -698,14 +701,14 @@ def _groups(graph, names, depth):
     return group
 
 
-def _box_label(box, members, graph, names, show_grad, module_types):
+def _box_label(box, members, graph, names, show_grad, module_types, strip):
     obj = graph.obj
     ops = [k for k in members if isinstance(obj[k], Node)]
     leaves = [k for k in members if not isinstance(obj[k], Node)]
     inside = set(members)
     # the scope's first component is the top-level model (its class name): drop it
     rel = box.split("/", 1)[1] if "/" in box else ""
-    display = rel or box
+    display = rel if strip else box
     kind = module_types.get(rel) if module_types else None
     head = f"<b>{_esc(display)}</b>" + (f": {_esc(kind)}" if kind and kind != display else "")
     lines = [head]

@@ -44,6 +44,9 @@ def kernel_env():
     # figures inline, as a user sees them (the test session itself forces Agg)
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT), env.get("PYTHONPATH")) if p)
+    # one BLAS thread per kernel: the suite runs `pytest -n 2` on 2 cores, and OpenBLAS workers
+    # spinning against each other (and against numba's) made small matmuls 10x slower there
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     return env
 
 
