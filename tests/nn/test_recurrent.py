@@ -530,3 +530,30 @@ def test_functional_layer_ops_are_usable_directly():
         ref_h, ref_c = _ref_step("lstm", x.data[t], ref_h, ref_c, w_ih.data, w_hh.data, 0, 0)
     np.testing.assert_allclose(h.data, ref_h, rtol=1e-12)
     np.testing.assert_allclose(c.data, ref_c, rtol=1e-12)
+
+
+def test_interleaved_graphs_keep_their_own_activations():
+    """Activation arrays are reused between calls only once a graph is done with them."""
+    m = LSTM(3, 4, num_layers=2, dtype=np.float32)
+    rng = np.random.default_rng(17)
+    xa, xb = (rng.standard_normal((6, 2, 3)).astype(np.float32) for _ in range(2))
+
+    def grads(xarr):
+        x = _t(xarr, np.float32)
+        out, _ = m(x)
+        return x, (out * out).sum()
+
+    expect = []
+    for xarr in (xa, xb):
+        x, loss = grads(xarr)
+        loss.backward()
+        expect.append(x.grad.data.copy())
+    x1, l1 = grads(xa)
+    with ad.no_grad():
+        m(_t(xb, np.float32, grad=False))  # borrows and returns the same shapes
+    x2, l2 = grads(xb)
+    l2.backward(retain_graph=True)
+    l1.backward()
+    l2.backward()
+    np.testing.assert_array_equal(x1.grad.data, expect[0])
+    np.testing.assert_allclose(x2.grad.data, 2 * expect[1], rtol=1e-6)
