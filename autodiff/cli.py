@@ -351,8 +351,9 @@ def _train_gan(run):
         covered, quality, _ = mode_coverage(model.sample(2000).data, centers, GAN_STD)
         hist["modes"].append(covered)
         hist["quality"].append(quality)
-        log(f"epoch {epoch:3d}/{cfg['epochs']}  d_loss {np.mean(hist['d_loss'][-GAN_STEPS_PER_EPOCH:]):.4f}"
-            f"  g_loss {np.mean(hist['g_loss'][-GAN_STEPS_PER_EPOCH:]):.4f}  modes covered "
+        n = GAN_STEPS_PER_EPOCH
+        log(f"epoch {epoch:3d}/{cfg['epochs']}  d_loss {np.mean(hist['d_loss'][-n:]):.4f}"
+            f"  g_loss {np.mean(hist['g_loss'][-n:]):.4f}  modes covered "
             f"{covered}/8  high-quality samples {100 * quality:.1f}%  "
             f"({time.perf_counter() - t0:.1f} s)")
     metrics = dict(d_loss=float(np.mean(hist["d_loss"][-50:])),
@@ -553,7 +554,8 @@ def _plot_history(res, path):
         else:
             ax.set_ylabel("reconstruction loss")
         ax.set_yscale("log")
-        ax.set_title(f"{name} training loss")
+        kind = f"{res.config['kind']} " if name == "autoencoder" else ""
+        ax.set_title(f"{kind}{name} training loss")
         ax.legend()
         ax2 = fig.add_subplot(1, 2, 2)
         ep = np.arange(1, len(h["epoch_loss"]) + 1)
@@ -563,13 +565,18 @@ def _plot_history(res, path):
             ax2.set_ylabel("squared error per image")
             if h["penalty"]:
                 ax3 = ax2.twinx()
-                ax3.plot(ep, h["penalty"], "^--", color="C2", label="contractive penalty")
-                ax3.set_ylabel("||J||_F^2 per image")
+                ax3.plot(ep, h["penalty"], "^--", color="C2", label="contractive penalty (train)")
+                ax3.axhline(res.metrics["initial_test_penalty"], color="C2", ls=":",
+                            label="penalty at initialisation (test)")
+                ax3.set_ylabel("||dh/dx||_F^2 per image")
+                ax3.set_ylim(0, None)
                 lines = ax2.get_lines() + ax3.get_lines()
-                ax2.legend(lines, [l.get_label() for l in lines])
+                ax2.legend(lines, [l.get_label() for l in lines], loc="upper center",
+                           bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
             else:
                 ax2.legend()
-            ax2.set_title("reconstruction")
+            ax2.set_title(f"reconstruction (test at initialisation: "
+                          f"{res.metrics['initial_test_recon']:.1f})")
         else:
             ax2.plot(ep, 100 * np.asarray(h["train_acc"]), "o-", label="train")
             ax2.plot(ep, 100 * np.asarray(h["test_acc"]), "s-", label="test")

@@ -4,7 +4,6 @@ import pytest
 
 import autodiff as ad
 import nn
-import nn.functional as F
 import nn.models as M
 import optim
 
