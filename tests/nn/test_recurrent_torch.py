@@ -23,6 +23,7 @@ CONFIGS = {
     "batch_first_h0": dict(num_layers=2, batch_first=True, h0=True),
     "unbatched_bidir": dict(num_layers=1, bidirectional=True, unbatched=True),
     "unbatched_h0_nobias": dict(num_layers=2, unbatched=True, h0=True, bias=False),
+    "unbatched_batch_first_h0": dict(num_layers=1, batch_first=True, unbatched=True, h0=True),
 }
 
 
