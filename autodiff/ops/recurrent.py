@@ -125,6 +125,16 @@ def _project(x, w_ih, b1, b2):
     return xp
 
 
+def _contiguous(a):
+    """(array, borrowed): ``a`` itself when C-contiguous, else a copy in a workspace array
+    (e.g. the broadcast gradient of ``out.sum()``; the kernels vectorise unit strides only)."""
+    if a.flags.c_contiguous:
+        return a, False
+    buf = _WS.take(a.shape, a.dtype)
+    np.copyto(buf, a)
+    return buf, True
+
+
 def _hidden_weight_grad(dA, out, h0, reverse):
     """sum_t dA[t]^T h_prev(t) with h_prev the hidden state fed into step t: one big GEMM over
     the steps whose previous state is an output, plus one for the step that read ``h0``."""
@@ -213,7 +223,7 @@ class LSTMLayer(Op):
         out, reverse = ctx.out, ctx.reverse
         L = x.shape[0]
         cell = K.lstm_cell_backward if ctx.fast else K.lstm_cell_backward_ref
-        gout = np.ascontiguousarray(g_out.data)  # e.g. a broadcast gradient of out.sum()
+        gout, borrowed = _contiguous(g_out.data)
         dh = np.array(g_hn.data, dtype=gates.dtype)
         dc = np.array(g_cn.data, dtype=gates.dtype)
         dcc = np.empty_like(dc)
@@ -225,7 +235,7 @@ class LSTMLayer(Op):
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
         dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
         dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
-        _WS.give((dA,))
+        _WS.give((dA, gout) if borrowed else (dA,))
         return (dx, dh, dc, dw_ih, dw_hh, db if nbi else None, db if nbh else None, None)
 
 
@@ -313,7 +323,7 @@ class GRULayer(Op):
         out, reverse = ctx.out, ctx.reverse
         L = x.shape[0]
         cell = K.gru_cell_backward if ctx.fast else K.gru_cell_backward_ref
-        gout = np.ascontiguousarray(g_out.data)
+        gout, borrowed = _contiguous(g_out.data)
         dh = np.array(g_hn.data, dtype=gates.dtype)
         direct = np.empty_like(dh)
         dxp = _WS.take(gates.shape, gates.dtype)
@@ -328,7 +338,7 @@ class GRULayer(Op):
         dw_hh = _hidden_weight_grad(dhp, out, h0, reverse) if nwh else None
         db_hh = dhp.sum((0, 1)) if nbh else None
         dx, dw_ih, db_ih = _input_grads(dxp, x, w_ih, nx, nwi)
-        _WS.give((dxp, dhp))
+        _WS.give((dxp, dhp, gout) if borrowed else (dxp, dhp))
         return dx, dh, dw_ih, dw_hh, (db_ih if nbi else None), db_hh, None
 
 
