@@ -139,7 +139,8 @@ def _pad_last(mask, n_rows_shape):
     return S.cat([mask, zeros], -1)
 
 
-def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, in_proj_bias,
+def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
+                                 in_proj_weight, in_proj_bias,
                                  bias_k, bias_v, add_zero_attn, dropout_p, out_proj_weight,
                                  out_proj_bias, training=True, key_padding_mask=None,
                                  need_weights=True, attn_mask=None, use_separate_proj_weight=False,
@@ -167,6 +168,10 @@ def multi_head_attention_forward(query, key, value, num_heads, in_proj_weight, i
         if attn_mask is not None and _data(attn_mask).ndim == 3:
             attn_mask = _data(attn_mask)
     tgt_len, bsz, embed_dim = query.shape
+    if embed_dim != embed_dim_to_check:
+        raise ValueError(f"MultiheadAttention: was expecting embedding dimension of "
+                         f"{embed_dim_to_check}, but got {embed_dim} (query shape "
+                         f"{tuple(query.shape)})")
     src_len = key.shape[0]
     if key.shape[1] != bsz or value.shape[:2] != key.shape[:2]:
         raise ValueError(f"MultiheadAttention: key {tuple(key.shape)} and value "
@@ -303,7 +308,7 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             query, key, value = (S.transpose(t, 0, 1) for t in (query, key, value))
         out, w = multi_head_attention_forward(
-            query, key, value, self.num_heads, self.in_proj_weight, self.in_proj_bias,
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
             self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
             self.out_proj.bias, training=self.training, key_padding_mask=key_padding_mask,
             need_weights=need_weights, attn_mask=attn_mask,

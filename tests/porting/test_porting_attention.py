@@ -209,3 +209,18 @@ def test_sdpa_gradcheck_dropout_and_errors():
     with pytest.raises(ValueError, match="not both"):
         F.scaled_dot_product_attention(q, k, v, attn_mask=ad.ones(3, 5, dtype=ad.bool),
                                        is_causal=True)
+
+
+def test_functional_mha_positional_signature_matches_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _build(dict(), torch)
+    x = np.random.default_rng(0).standard_normal((L, N, E))
+    args = lambda lib, m, t: (t, t, t, E, H, m.in_proj_weight, m.in_proj_bias, None, None,  # noqa
+                              False, 0.0, m.out_proj.weight, m.out_proj.bias)
+    out, w = F.multi_head_attention_forward(*args(ad, ours, ad.tensor(x)), training=False)
+    tout, tw = torch.nn.functional.multi_head_attention_forward(
+        *args(torch, theirs, torch.tensor(x)), training=False)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6, atol=1e-12)
+    with pytest.raises(ValueError, match="embedding dimension"):
+        F.multi_head_attention_forward(*args(ad, ours, ad.tensor(x[..., :4])))
