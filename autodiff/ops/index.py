@@ -121,6 +121,14 @@ def _full_index(index, dim):
     return tuple(grids)
 
 
+def _aligned(ishape, shape, dim):
+    """index has the input's sizes outside ``dim`` (NumPy's take/put_along_axis then apply)."""
+    for k, (i, n) in enumerate(zip(ishape, shape)):
+        if i != n and k != dim:
+            return False
+    return True
+
+
 def _check_gather(op, shape, dim, index):
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor (got {index.dtype})")
@@ -141,6 +149,8 @@ class Gather(Op):
     @staticmethod
     def forward(ctx, a, dim, index):
         ctx.in_shape, ctx.dim, ctx.index = a.shape, dim, index
+        if _aligned(index.shape, a.shape, dim):
+            return np.take_along_axis(a, index, dim)
         return a[_full_index(index, dim)]
 
     @staticmethod
@@ -160,7 +170,11 @@ class ScatterAdd(Op):
         src = np.asarray(src)
         if src.shape != index.shape:
             src = src[tuple(slice(0, n) for n in index.shape)]
-        np.add.at(out, _full_index(index, dim), src)
+        if index.shape[dim] == 1 and _aligned(index.shape, out.shape, dim):
+            # one index per slice: no repeats, so a plain (vectorised) put is exact
+            np.put_along_axis(out, index, np.take_along_axis(out, index, dim) + src, dim)
+        else:
+            np.add.at(out, _full_index(index, dim), src)
         return out
 
     @staticmethod

@@ -40,11 +40,35 @@ def _kept_shape(shape, axes):
     return tuple(1 if i in axes else s for i, s in enumerate(shape))
 
 
-def _expand_back(g, in_shape, axes, keepdim):
+class ExpandBack(Op):
+    """out = g (a reduction's gradient) times ``scale``, broadcast back over the reduced
+    ``axes`` to ``in_shape`` (one node for reshape + expand);  dg = scale * sum of the
+    gradient over ``axes``"""
+
+    @staticmethod
+    def forward(ctx, g, in_shape, axes, keepdim, scale):
+        ctx.axes_, ctx.keepdim_, ctx.scale = axes, keepdim, scale
+        if not keepdim:
+            g = g.reshape(_kept_shape(in_shape, axes))
+        if scale != 1:
+            g = g * g.dtype.type(scale)
+        return np.broadcast_to(g, in_shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g = Sum.apply(grad_out, ctx.axes_, ctx.keepdim_, None)
+        return (g if ctx.scale == 1 else g * ctx.scale), None, None, None, None
+
+
+def _expand_back(g, in_shape, axes, keepdim, scale=1):
     """Broadcast a reduced gradient back over the reduced axes (differentiable)."""
-    if not keepdim:
-        g = S.reshape(g, _kept_shape(in_shape, axes))
-    return S.expand(g, in_shape)
+    return ExpandBack.apply(g, in_shape, axes, keepdim, scale)
+
+
+def _kept(g, in_shape, axes, keepdim):
+    """A reduced gradient with the reduced axes kept as size 1 (it broadcasts against the
+    input in elementwise ops, so no expand node is needed)."""
+    return g if keepdim else S.reshape(g, _kept_shape(in_shape, axes))
 
 
 class Sum(Op):
@@ -59,7 +83,8 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_), None, None, None
+        return ExpandBack.apply(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_, 1), None, \
+            None, None
 
 
 class Mean(Op):
@@ -78,8 +103,9 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        return g / ctx.n if ctx.n else g * np.nan, None, None, None
+        scale = 1.0 / ctx.n if ctx.n else float("nan")
+        return ExpandBack.apply(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_, scale), None, \
+            None, None
 
 
 class SumToShape(Op):
@@ -137,20 +163,78 @@ def mean(input, dim=None, keepdim=False, dtype=None):
     return _reduce(Mean, input, dim, keepdim, dtype)
 
 
-def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
-    """Variance with ``correction`` (default 1, Bessel); ``unbiased=False`` means 0."""
-    if correction is None:
-        correction = 0 if unbiased is False else 1
-    axes = _axes(dim, input.ndim)
+class Var(Op):
+    """out = sum((a - mean)^2) / (n - correction) over ``axes``;
+    da = g 2 (a - mean(a)) / (n - correction)"""
+
+    @staticmethod
+    def forward(ctx, a, axes, correction, keepdim):
+        ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
+        ctx.denom = _denominator(a.shape, axes, correction)
+        ctx.save_for_backward(a)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.ndim == 0:
+                return np.asarray(np.var(a, ddof=correction), dtype=a.dtype)
+            return np.var(a, axis=axes, ddof=correction, keepdims=keepdim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        d = a - mean(a, ctx.axes_, keepdim=True)
+        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        return g * d * (2.0 / ctx.denom), None, None, None
+
+
+class Std(Op):
+    """out = sqrt(var(a));  da = g (a - mean(a)) / ((n - correction) out)"""
+
+    @staticmethod
+    def forward(ctx, a, axes, correction, keepdim):
+        ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
+        ctx.denom = _denominator(a.shape, axes, correction)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if a.ndim == 0:
+                out = np.asarray(np.std(a, ddof=correction), dtype=a.dtype)
+            else:
+                out = np.std(a, axis=axes, ddof=correction, keepdims=keepdim)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, out = ctx.saved_tensors
+        d = a - mean(a, ctx.axes_, keepdim=True)
+        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        o = _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        return g * d / (o * ctx.denom), None, None, None
+
+
+def _denominator(shape, axes, correction):
     n = 1
     for ax in axes:
-        n *= input.shape[ax]
-    d = input - mean(input, axes, keepdim=True)
-    return sum(d * d, axes, keepdim) / builtins.max(n - correction, 0)
+        n *= shape[ax]
+    return np.float64(builtins.max(n - correction, 0))
+
+
+def _var_args(input, dim, unbiased, correction):
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    if input.data.dtype.kind not in "fc":
+        raise RuntimeError(f"var/std: expected a floating point tensor (got {input.data.dtype})")
+    return _axes(dim, input.data.ndim), correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
+    """Variance over ``dim`` with ``correction`` (default 1, Bessel's); ``unbiased=False``
+    means correction 0."""
+    axes, correction = _var_args(input, dim, unbiased, correction)
+    return Var.apply(input, axes, correction, keepdim)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
-    return var(input, dim, unbiased=unbiased, keepdim=keepdim, correction=correction) ** 0.5
+    """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
+    axes, correction = _var_args(input, dim, unbiased, correction)
+    return Std.apply(input, axes, correction, keepdim)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +263,7 @@ class Extreme(Op):
         mask = (ad == kept) | (np.isnan(ad) & np.isnan(kept))
         count = np.sum(mask, axis=ctx.axes_, keepdims=True) if ad.ndim else 1
         w = _f.Tensor._make((mask / count).astype(ad.dtype, copy=False))
-        return _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_) * w, None, None, None
+        return _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_) * w, None, None, None
 
 
 def _reduced_shape(shape, axes):
@@ -290,9 +374,9 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, out = ctx.saved_tensors
-        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         if not np.any(a.data == 0):
-            return g * _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a, None, None
+            return g * _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a, None, None
         return g * _prod_of_others(a, ctx.axes_), None, None
 
 
@@ -360,8 +444,8 @@ class LogSumExp(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, out = ctx.saved_tensors
-        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        o = _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        o = _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         return g * E.exp(a - o), None, None
 
 
@@ -406,8 +490,8 @@ class Norm(Op):
         a, out = ctx.saved_tensors
         p = ctx.p
         T = _f.Tensor
-        g = _expand_back(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        nrm = _expand_back(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        nrm = _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         ad, nd = a.data, nrm.data
         dt = ad.dtype
         if p == 0:

@@ -52,7 +52,11 @@ class Permute(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return permute(grad_out, tuple(np.argsort(ctx.dims))), None
+        dims = ctx.dims
+        inv = [0] * len(dims)
+        for i, d in enumerate(dims):
+            inv[d] = i
+        return Permute.apply(grad_out, tuple(inv)), None
 
 
 class Expand(Op):
