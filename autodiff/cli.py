@@ -446,9 +446,9 @@ def _write_common(res, out, log):
 
 def save_checkpoint(model, config, out):
     """``nn.save(model.state_dict())`` to ``out/checkpoint.npz`` plus ``out/config.json``."""
-    import nn
+    from nn.serialization import save  # = nn.save
     path = os.path.join(out, "checkpoint.npz")
-    nn.save(model.state_dict(), path)
+    save(model.state_dict(), path)
     with open(os.path.join(out, "config.json"), "w") as f:
         json.dump(config, f, indent=2)
     return path
@@ -456,11 +456,11 @@ def save_checkpoint(model, config, out):
 
 def load_checkpoint(out):
     """Rebuild the model a run wrote to ``out`` and load its weights."""
-    import nn
+    from nn.serialization import load  # = nn.load
     with open(os.path.join(out, "config.json")) as f:
         cfg = json.load(f)
     model = build_model(cfg["model"], cfg.get("kind", "denoising"))
-    model.load_state_dict(nn.load(os.path.join(out, "checkpoint.npz")))
+    model.load_state_dict(load(os.path.join(out, "checkpoint.npz")))
     return model, cfg
 
 

@@ -9,14 +9,14 @@ import numpy as np
 
 import autodiff as ad
 
+from ..activation import Sigmoid
 from ..container import Sequential
 from ..linear import Flatten, Linear
 from ..module import Module
 
 
 def _sigmoid_layer(a, b):
-    import nn
-    return [Linear(a, b), nn.Sigmoid()]
+    return [Linear(a, b), Sigmoid()]
 
 
 class _Autoencoder(Module):

@@ -2,9 +2,12 @@
 to small images)."""
 from __future__ import annotations
 
+from ..activation import ReLU
 from ..container import Sequential
+from ..conv import Conv2d
 from ..linear import Flatten, Linear
 from ..module import Module
+from ..pool import MaxPool2d
 
 
 class LeNet(Module):
@@ -19,16 +22,15 @@ class LeNet(Module):
     def __init__(self, in_channels=1, num_classes=10, image_size=8, channels=(16, 32),
                  kernel_size=3, hidden=64):
         super().__init__()
-        import nn
         if image_size % 4:
             raise ValueError(f"LeNet: image_size must be divisible by 4 (got {image_size})")
         c1, c2 = channels
         pad = kernel_size // 2
         self.features = Sequential(
-            nn.Conv2d(in_channels, c1, kernel_size, padding=pad), nn.ReLU(), nn.MaxPool2d(2),
-            nn.Conv2d(c1, c2, kernel_size, padding=pad), nn.ReLU(), nn.MaxPool2d(2))
+            Conv2d(in_channels, c1, kernel_size, padding=pad), ReLU(), MaxPool2d(2),
+            Conv2d(c1, c2, kernel_size, padding=pad), ReLU(), MaxPool2d(2))
         side = image_size // 4
-        self.classifier = Sequential(Flatten(), Linear(c2 * side * side, hidden), nn.ReLU(),
+        self.classifier = Sequential(Flatten(), Linear(c2 * side * side, hidden), ReLU(),
                                      Linear(hidden, num_classes))
 
     def forward(self, x):

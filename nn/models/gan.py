@@ -6,6 +6,8 @@ import numpy as np
 
 import autodiff as ad
 
+from .. import functional as F
+from ..activation import LeakyReLU, ReLU
 from ..container import Sequential
 from ..linear import Linear
 from ..module import Module
@@ -25,9 +27,8 @@ class Generator(Module):
 
     def __init__(self, latent_dim=2, data_dim=2, hidden=128, num_hidden=2):
         super().__init__()
-        import nn
         self.latent_dim = latent_dim
-        self.net = _mlp([latent_dim] + [hidden] * num_hidden + [data_dim], nn.ReLU)
+        self.net = _mlp([latent_dim] + [hidden] * num_hidden + [data_dim], ReLU)
 
     def forward(self, z):
         return self.net(z)
@@ -39,9 +40,7 @@ class Discriminator(Module):
 
     def __init__(self, data_dim=2, hidden=128, num_hidden=2):
         super().__init__()
-        import nn
-        self.net = _mlp([data_dim] + [hidden] * num_hidden + [1],
-                        lambda: nn.LeakyReLU(0.2))
+        self.net = _mlp([data_dim] + [hidden] * num_hidden + [1], lambda: LeakyReLU(0.2))
 
     def forward(self, x):
         return self.net(x)
@@ -75,14 +74,12 @@ class GAN(Module):
 
     def discriminator_loss(self, real, fake):
         """``-[log D(real) + log(1 - D(fake))]`` averaged over each batch."""
-        import nn.functional as F
         d_real, d_fake = self.discriminator(real), self.discriminator(fake)
         return (F.binary_cross_entropy_with_logits(d_real, ad.ones_like(d_real))
                 + F.binary_cross_entropy_with_logits(d_fake, ad.zeros_like(d_fake)))
 
     def generator_loss(self, fake):
         """Non-saturating ``-log D(fake)`` averaged over the batch."""
-        import nn.functional as F
         d_fake = self.discriminator(fake)
         return F.binary_cross_entropy_with_logits(d_fake, ad.ones_like(d_fake))
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from ..linear import Linear
 from ..module import Module
+from ..recurrent import LSTM
 
 
 class LSTMClassifier(Module):
@@ -14,8 +15,7 @@ class LSTMClassifier(Module):
 
     def __init__(self, input_size, hidden_size=64, num_classes=10, num_layers=1):
         super().__init__()
-        import nn
-        self.lstm = nn.LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True)
+        self.lstm = LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True)
         self.fc = Linear(hidden_size, num_classes)
 
     def forward(self, x):

@@ -1,21 +1,22 @@
 """``MLP``: a stack of Linear layers with an activation between them."""
 from __future__ import annotations
 
+from .. import activation as A
 from ..container import Sequential
+from ..dropout import Dropout
 from ..linear import Flatten, Linear
 from ..module import Module
 
 
 def _activation(name):
     """An activation module from its name ("relu", "tanh", "sigmoid", "leaky_relu") or class."""
-    import nn
     if not isinstance(name, str):
         return name()
     table = {"relu": "ReLU", "tanh": "Tanh", "sigmoid": "Sigmoid", "leaky_relu": "LeakyReLU",
              "gelu": "GELU", "elu": "ELU"}
     if name not in table:
         raise ValueError(f"unknown activation {name!r} (choose from {sorted(table)})")
-    return getattr(nn, table[name])()
+    return getattr(A, table[name])()
 
 
 class MLP(Module):
@@ -38,8 +39,7 @@ class MLP(Module):
         for a, b in zip(sizes[:-1], sizes[1:]):
             layers += [Linear(a, b), _activation(activation)]
             if dropout:
-                import nn
-                layers.append(nn.Dropout(dropout))
+                layers.append(Dropout(dropout))
         layers.append(Linear(sizes[-1], out_features))
         self.net = Sequential(*layers)
 
