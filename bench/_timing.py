@@ -56,9 +56,16 @@ def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.
         for name, fn in live.items():
             time.sleep(gap)
             samples[name].append(_per_call(fn, numbers[name]))
-    out = {k: None for k in candidates}
+    out = Timings({k: None for k in candidates})
     out.update({k: 1e3 * statistics.median(v) for k, v in samples.items()})
+    out.mins = {k: 1e3 * min(v) for k, v in samples.items()}
     return out
+
+
+class Timings(dict):
+    """name -> median ms; ``.mins`` holds name -> fastest ms (robust to a loaded machine)."""
+
+    mins = None
 
 
 def fmt(v, width=10, digits=3):
@@ -68,12 +75,24 @@ def fmt(v, width=10, digits=3):
 
 
 def print_table(title, rows):
-    """rows: list of (case, ours_ms, torch_ms, numpy_ms); prints ratio ours/torch."""
+    """rows: list of (case, ours_ms, torch_ms, numpy_ms[, min ratio]); prints ratio
+    ours/torch of the medians (and of the fastest rounds when given)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n## {title}")
     print(f"(medians; 1-min load average {load:.1f} on {os.cpu_count()} cores: "
           "a load above the core count inflates every timing)")
-    print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}")
-    for case, ours, tor, npy in rows:
+    print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}"
+          f"{'(fastest)':>10}")
+    for row in rows:
+        case, ours, tor, npy = row[:4]
+        best = row[4] if len(row) > 4 else None
         ratio = ours / tor if (ours is not None and tor) else None
-        print(f"{case:<48}{fmt(ours, 11)}{fmt(tor, 11)}{fmt(npy, 11)}{fmt(ratio, 11, 2)}")
+        print(f"{case:<48}{fmt(ours, 11)}{fmt(tor, 11)}{fmt(npy, 11)}{fmt(ratio, 11, 2)}"
+              f"{fmt(best, 10, 2)}")
+
+
+def min_ratio(r, a="ours", b="torch"):
+    """Ratio of the fastest rounds of two candidates of a ``compare`` result (or None)."""
+    if not r.mins or a not in r.mins or b not in r.mins:
+        return None
+    return r.mins[a] / r.mins[b]

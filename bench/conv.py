@@ -5,7 +5,7 @@ pad 1, float32 <= 1.3x torch.
 """
 import numpy as np
 
-from bench._timing import compare, print_table, setup_threads
+from bench._timing import compare, min_ratio, print_table, setup_threads
 
 CASES = [
     # name, x shape, w shape, kwargs, transpose
@@ -73,11 +73,12 @@ def main():
     for name, xs, ws, kw, tr in CASES:
         ours, theirs = _fns(xs, ws, kw, tr, torch)
         r = compare({"ours": ours, "torch": theirs}, rounds=9)
-        rows.append((name, r["ours"], r["torch"], None))
+        rows.append((name, r["ours"], r["torch"], None, min_ratio(r)))
     name, xs, ws, kw, tr = CASES[0]
     ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only=True)
     r = compare({"ours": ours, "torch": theirs}, rounds=9)
-    rows.append((name.replace("fwd+bwd", "forward"), r["ours"], r["torch"], None))
+    rows.append((name.replace("fwd+bwd", "forward"), r["ours"], r["torch"], None,
+                 min_ratio(r)))
     print_table("conv (float32, 2 threads; target: first row <= 1.3)", rows)
 
 

@@ -4,7 +4,7 @@ Run: ``python -m bench.overhead``.  Target <= 1.3x torch.
 """
 import numpy as np
 
-from bench._timing import compare, print_table, setup_threads
+from bench._timing import compare, min_ratio, print_table, setup_threads
 
 N_OPS = 1000
 
@@ -46,7 +46,7 @@ def main():
             cands["torch"] = theirs
         r = compare(cands, rounds=9)
         rows.append((f"{N_OPS} chained adds {label} + backward", r["ours"], r.get("torch"),
-                     r["numpy"]))
+                     r["numpy"], min_ratio(r)))
     print_table("engine overhead (numpy column: forward adds only, no graph; target <= 1.3)",
                 rows)
 
