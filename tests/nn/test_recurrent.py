@@ -31,7 +31,8 @@ def _ref_step(mode, x, h, c, w_ih, w_hh, b_ih, b_hh):
     gh = h @ w_hh.T + b_hh
     if mode == "lstm":
         a = gi + gh
-        i, f, g, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), np.tanh(a[:, 2 * H:3 * H]), _sig(a[:, 3 * H:])
+        i, f, o = _sig(a[:, :H]), _sig(a[:, H:2 * H]), _sig(a[:, 3 * H:])
+        g = np.tanh(a[:, 2 * H:3 * H])
         c = f * c + i * g
         return o * np.tanh(c), c
     if mode == "gru":
