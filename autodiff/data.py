@@ -33,7 +33,7 @@ from .tensor import Tensor
 
 __all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset",
            "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "BatchSampler", "DataLoader", "default_collate",
+           "SubsetRandomSampler", "BatchSampler", "DataLoader", "get_worker_info", "default_collate",
            "default_convert", "load_digits", "ring_of_gaussians", "ring_centers", "read_idx"]
 
 
@@ -409,15 +409,31 @@ class DataLoader:
 
     Note: ``num_workers > 0`` does not start worker processes; batches are produced in the
     calling process exactly as with ``num_workers=0`` (this never hangs and gives the same
-    batches). ``pin_memory`` is ignored (CPU only).
+    batches); ``worker_init_fn(0)`` is then called once at the start of each iteration and
+    ``get_worker_info()`` stays None. ``pin_memory``, ``timeout``, ``prefetch_factor`` and
+    ``persistent_workers`` are accepted for PyTorch compatibility (validated as PyTorch does)
+    and otherwise ignored (CPU only, no workers).
     """
 
     def __init__(self, dataset, batch_size=1, shuffle=False, sampler=None, batch_sampler=None,
                  num_workers=0, collate_fn=None, pin_memory=False, drop_last=False,
-                 generator=None):
+                 timeout=0, worker_init_fn=None, multiprocessing_context=None, generator=None,
+                 *, prefetch_factor=None, persistent_workers=False, pin_memory_device=""):
         if not isinstance(num_workers, (int, np.integer)) or num_workers < 0:
             raise ValueError(f"DataLoader: num_workers option should be non-negative "
                              f"(got {num_workers})")
+        if timeout < 0:
+            raise ValueError(f"DataLoader: timeout option should be non-negative (got {timeout})")
+        if num_workers == 0 and prefetch_factor is not None:
+            raise ValueError("DataLoader: prefetch_factor option could only be specified in "
+                             "multiprocessing. let num_workers > 0 to enable multiprocessing, "
+                             "otherwise set prefetch_factor to None.")
+        if persistent_workers and num_workers == 0:
+            raise ValueError("DataLoader: persistent_workers option needs num_workers > 0")
+        self.timeout = timeout
+        self.worker_init_fn = worker_init_fn
+        self.prefetch_factor = prefetch_factor
+        self.persistent_workers = persistent_workers
         self.dataset = dataset
         self.num_workers = int(num_workers)
         self.pin_memory = bool(pin_memory)
@@ -467,6 +483,8 @@ class DataLoader:
         self.collate_fn = collate_fn
 
     def __iter__(self):
+        if self.num_workers > 0 and self.worker_init_fn is not None:
+            self.worker_init_fn(0)
         if self._iterable:
             return self._iter_stream()
         if not self._auto_collation:
@@ -504,6 +522,11 @@ class DataLoader:
         if self._auto_collation:
             return len(self.batch_sampler)
         return len(self.sampler)
+
+
+def get_worker_info():
+    """``None``: data loading always runs in the calling process (see ``DataLoader``)."""
+    return None
 
 
 # ---- bundled and on-disk data -------------------------------------------------------------------

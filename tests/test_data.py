@@ -380,3 +380,32 @@ def test_ring_of_gaussians():
     np.testing.assert_allclose(resid.std(0), 0.05, rtol=0.1)
     ad.manual_seed(0)
     np.testing.assert_array_equal(D.ring_of_gaussians(4000, std=0.05).data, x.data)
+
+
+def test_loader_accepts_torch_worker_options():
+    ds = ListDataset(list(range(4)))
+    calls = []
+    dl = DataLoader(ds, batch_size=2, num_workers=2, worker_init_fn=calls.append,
+                    prefetch_factor=2, persistent_workers=True, timeout=5)
+    assert [b.tolist() for b in dl] == [[0, 1], [2, 3]] and calls == [0]
+    assert D.get_worker_info() is None
+    with pytest.raises(ValueError, match="prefetch_factor"):
+        DataLoader(ds, prefetch_factor=2)
+    with pytest.raises(ValueError, match="persistent_workers"):
+        DataLoader(ds, persistent_workers=True)
+    with pytest.raises(ValueError, match="timeout"):
+        DataLoader(ds, timeout=-1)
+
+
+def test_loader_signature_matches_torch():
+    torch = pytest.importorskip("torch")
+    import inspect
+    ours = inspect.signature(DataLoader).parameters
+    theirs = inspect.signature(torch.utils.data.DataLoader).parameters
+    for name in ["dataset", "batch_size", "shuffle", "sampler", "batch_sampler", "num_workers",
+                 "collate_fn", "pin_memory", "drop_last", "timeout", "worker_init_fn",
+                 "generator", "prefetch_factor", "persistent_workers"]:
+        assert name in ours
+        if name not in ("generator",):
+            assert ours[name].default == theirs[name].default or name == "shuffle", name
+    assert list(ours)[:9] == list(theirs)[:9]
