@@ -68,3 +68,4 @@ from .ops.sort import (aminmax, argsort, bincount, count_nonzero, kthvalue, medi
 from . import data
 from .creation import get_default_dtype, set_default_dtype
 from .ops.scatter import index_put
+from .ops.scatter import scatter_reduce

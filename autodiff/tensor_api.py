@@ -424,6 +424,12 @@ class TensorAPI:
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         return E.inplace(self, _scatter, dim, index, src, value, reduce)
 
+    def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
+        return SC.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return E.inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
+
     def scatter_add_(self, dim, index, src):
         return E.inplace(self, I.scatter_add, dim, index, src)
 
@@ -597,6 +603,10 @@ def _index_add(t, dim, index, source, alpha):
 
 def _addmm(t, mat1, mat2, beta, alpha):
     return MT.addmm(t, mat1, mat2, beta=beta, alpha=alpha)
+
+
+def _scatter_reduce(t, dim, index, src, reduce, include_self):
+    return SC.scatter_reduce(t, dim, index, src, reduce, include_self=include_self)
 
 
 def _scatter(t, dim, index, src, value, reduce):

@@ -187,3 +187,81 @@ def index_put(input, indices, values, accumulate=False):
             raise ValueError(f"index_put: values of shape {tuple(v.shape)} cannot be broadcast "
                              f"to the indexed shape {target}") from None
     return x + I.IndexBackward.apply(v, x.data.shape, idx)
+
+
+class ScatterReduce(Op):
+    """out = a with src reduced into it at index along dim ('sum', 'mean', 'amax', 'amin';
+    with or without a's own value). The gradient is linear in g with coefficients fixed in
+    forward: da = g w_a,  dsrc = gather(g w, index) w_src (amax/amin: shared evenly among
+    the elements equal to the result; mean: divided by the count)"""
+
+    @staticmethod
+    def forward(ctx, a, dim, index, src, reduce, include_self):
+        full = I._full_index(index, dim)
+        src = np.asarray(src)[tuple(slice(0, n) for n in index.shape)]
+        hit = np.zeros(a.shape, dtype=np.int64)
+        np.add.at(hit, full, 1)
+        touched = hit > 0
+        keep = np.ones(a.shape) if include_self else (~touched).astype(np.float64)
+        fdt = a.dtype if a.dtype.kind == "f" else np.dtype(np.float64)
+        if reduce in ("sum", "mean"):
+            acc = np.where(keep > 0, a, 0).astype(a.dtype)
+            np.add.at(acc, full, src)
+            if reduce == "sum":
+                ctx.w_a, ctx.w_g = keep.astype(fdt), None
+                out = acc
+            else:
+                count = np.maximum(hit + keep, 1)
+                out = (acc // count).astype(a.dtype) if a.dtype.kind in "iub" else acc / count
+                ctx.w_a, ctx.w_g = (keep / count).astype(fdt), (1.0 / count).astype(fdt)
+        else:
+            fn = np.maximum if reduce == "amax" else np.minimum
+            start = np.where(touched & (keep == 0),
+                             -np.inf if reduce == "amax" else np.inf, a)
+            acc = start.astype(fdt)
+            fn.at(acc, full, src.astype(fdt))
+            out = acc.astype(a.dtype)
+            # PyTorch's rule: ties with a count in the divisor even when include_self=False
+            # (a then gets no gradient at the places written to)
+            eq_a = a == out
+            eq_src = (src == out[full])
+            count = eq_a.astype(np.float64)
+            np.add.at(count, full, eq_src)
+            count = np.maximum(count, 1)
+            ctx.w_a = (eq_a * keep / count).astype(fdt)
+            ctx.w_g = (1.0 / count).astype(fdt)
+            ctx.w_src = eq_src.astype(fdt)
+        ctx.reduce, ctx.dim, ctx.index = reduce, dim, index
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        need_a = ctx.needs_input_grad[0]
+        need_src = ctx.needs_input_grad[3]
+        T = _f.Tensor._make
+        ga = grad_out * T(ctx.w_a) if need_a else None
+        gs = None
+        if need_src:
+            g = grad_out if ctx.w_g is None else grad_out * T(ctx.w_g)
+            gs = I.Gather.apply(g, ctx.dim, ctx.index)
+            if ctx.reduce in ("amax", "amin"):
+                gs = gs * T(ctx.w_src)
+        return ga, None, None, gs, None, None
+
+
+def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
+    """``input`` with ``src`` reduced into the places ``index`` points at along ``dim``:
+    ``reduce`` is 'sum', 'mean', 'amax' or 'amin' ('prod' is not supported); with
+    ``include_self=False`` the places written to start from the src values alone."""
+    x = _tensor(input, "scatter_reduce")
+    if reduce not in ("sum", "mean", "amax", "amin"):
+        raise ValueError(f"scatter_reduce: reduce={reduce!r} is not supported (use 'sum', "
+                         "'mean', 'amax' or 'amin')")
+    idx = np.asarray(_data(index))
+    d = I._dim(dim, x.data.ndim, "scatter_reduce")
+    I._check_gather("scatter_reduce", x.data.shape, d, idx)
+    s = _tensor(src, "scatter_reduce")
+    if s.data.ndim != idx.ndim or any(i > n for i, n in zip(idx.shape, s.data.shape)):
+        raise ValueError(f"scatter_reduce: index shape {idx.shape} must not be larger than src "
+                         f"shape {s.data.shape}")
+    return ScatterReduce.apply(x, d, idx, s, reduce, bool(include_self))

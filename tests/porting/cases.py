@@ -156,6 +156,18 @@ CASES = [
          (_real(2, 4),)),
     Case("scatter_add", lambda lib, x, s: x.scatter_add(1, _ix(lib, IDX), s),
          (_real(2, 3), _real(2, 4))),
+    Case("scatter_reduce_sum", lambda lib, x, s: x.scatter_reduce(1, _ix(lib, IDX), s, "sum"),
+         (_real(2, 3), _real(2, 4))),
+    Case("scatter_reduce_sum_noself", lambda lib, x, s: lib.scatter_reduce(
+        x, 1, _ix(lib, IDX), s, "sum", include_self=False), (_real(2, 3), _real(2, 4))),
+    Case("scatter_reduce_mean", lambda lib, x, s: x.scatter_reduce(1, _ix(lib, IDX), s, "mean"),
+         (_real(2, 3), _real(2, 4))),
+    Case("scatter_reduce_mean_noself", lambda lib, x, s: x.scatter_reduce(
+        0, _ix(lib, SCATTER_IDX), s, "mean", include_self=False), (_real(3, 4), _real(2, 4))),
+    Case("scatter_reduce_amax", lambda lib, x, s: x.scatter_reduce(1, _ix(lib, IDX), s, "amax"),
+         (_distinct(2, 3), _distinct(2, 4))),
+    Case("scatter_reduce_amin_noself", lambda lib, x, s: x.scatter_reduce(
+        1, _ix(lib, IDX), s, "amin", include_self=False), (_distinct(2, 3), _distinct(2, 4))),
     Case("index_select", lambda lib, x: x.index_select(0, _ix(lib, IDX1)), (_real(3, 4),)),
     Case("index_add", lambda lib, x, s: x.index_add(0, _ix(lib, IDX1), s, alpha=2.0),
          (_real(3, 4), _real(3, 4))),

@@ -280,3 +280,26 @@ def test_unary_dtypes_follow_torch(name):
 def test_tensor_to_cuda_string_raises():
     with pytest.raises(RuntimeError, match="CPU only"):
         ad.ones(2).to("cuda")
+
+
+def test_scatter_reduce_ties_and_ints_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.array([[1.0, 5.0, 3.0], [2.0, 2.0, 7.0]])
+    s = np.array([[5.0, 0.0, 5.0, 1.0], [7.0, 2.0, 2.0, 0.0]])
+    idx = np.array([[1, 0, 1, 2], [2, 1, 1, 0]])
+    for reduce in ("amax", "amin", "mean", "sum"):
+        for inc in (True, False):
+            a, b = ad.tensor(x, requires_grad=True), ad.tensor(s, requires_grad=True)
+            ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(s, requires_grad=True)
+            out = a.scatter_reduce(1, ad.tensor(idx), b, reduce, include_self=inc)
+            tout = ta.scatter_reduce(1, torch.tensor(idx), tb, reduce, include_self=inc)
+            np.testing.assert_allclose(out.data, tout.detach().numpy())
+            (out * ad.tensor(x + 1)).sum().backward()
+            (tout * torch.tensor(x + 1)).sum().backward()
+            np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), err_msg=f"{reduce} {inc}")
+            np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), err_msg=f"{reduce} {inc}")
+    xi, si = np.array([[1, 2, 3]]), np.array([[2, 4]])
+    _same(ad.tensor(xi).scatter_reduce(1, ad.tensor([[0, 0]]), ad.tensor(si), "mean"),
+          torch.tensor(xi).scatter_reduce(1, torch.tensor([[0, 0]]), torch.tensor(si), "mean"))
+    with pytest.raises(ValueError, match="prod"):
+        ad.tensor(x).scatter_reduce(1, ad.tensor(idx), ad.tensor(s), "prod")
