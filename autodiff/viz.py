@@ -17,6 +17,7 @@ laying it out is Graphviz's job (``dot``), which only runs when the graph is ren
 from __future__ import annotations
 
 import math
+import re
 from collections import deque
 
 import graphviz
@@ -520,7 +521,10 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
             if not isinstance(v, Node) or fill == _COLORS["op"]:
                 fill = _COLORS["root"] if not leaf_color.get(key) else fill
             extra = ' penwidth="2.5" color="#b45f06"'
-        shape = ' shape="plain"' if scalar_mode else ""
+        shape = ""
+        if scalar_mode:  # the table carries the colour
+            shape = ' shape="plain"'
+            label = re.sub(r'bgcolor="#\w+"', f'bgcolor="{fill}"', label, count=1)
         font = ""
         if fill.startswith("#") and _font_for(fill) == "white":
             font = ' fontcolor="white"'

@@ -343,8 +343,10 @@ def test_scalar_graph_after_backward_that_freed_it():
     # the leaves always keep their values and gradients
     assert cells_of(g, "x1") == ["<b>x1</b>", "data 2", f"grad {_num(x1.grad)}"]
     assert cells_of(g, "b") == ["<b>b</b>", "data 6.8814", "grad 0.5"]
-    # the root's value is known from the root itself
-    assert cells_of(g, "tanh")[1] == "data 0.7071"
+    # the root's value is known from the root itself, and intermediate Scalars (which retain
+    # their grad) keep value and gradient after the graph is freed
+    assert cells_of(g, "tanh")[1:] == ["data 0.7071", "grad 1"]
+    assert cells_of(g, "+") == ["<b>+</b> &#8594; n", "data 0.8814", "grad 0.5"]
 
 
 def test_rendering_without_dot_explains_how_to_install(monkeypatch, tmp_path):
