@@ -9,6 +9,7 @@ as the pass goes.
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import threading
 import traceback
@@ -74,6 +75,8 @@ class _GradMode:
             raise TypeError(f"{type(self).__name__}: can only decorate a callable (got "
                             f"{type(fn).__name__})")
         mode = self._mode
+        if inspect.isgeneratorfunction(fn):
+            return _wrap_generator(fn, mode)
 
         @functools.wraps(fn)
         def wrapper(*args, **kwargs):
@@ -88,6 +91,26 @@ class _GradMode:
 
     def clone(self):
         return self.__class__()
+
+
+def _wrap_generator(fn, mode):
+    """A decorated generator function runs each step of its body in ``mode`` (as PyTorch)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        send = None
+        while True:
+            prev = _state.grad_enabled
+            _state.grad_enabled = mode
+            try:
+                value = gen.send(send)
+            except StopIteration as stop:
+                return stop.value
+            finally:
+                _state.grad_enabled = prev
+            send = yield value
+    return wrapper
 
 
 class no_grad(_GradMode):

@@ -149,3 +149,17 @@ def test_grad_mode_is_thread_local():
         th.start()
         th.join(5)
     assert seen["mode"] is True
+
+
+def test_decorated_generator_runs_each_step_in_the_mode():
+    x = x64()
+
+    @ad.no_grad()
+    def gen(n):
+        for _ in range(n):
+            yield ad.is_grad_enabled(), x * 2
+
+    seen = []
+    for enabled, y in gen(2):
+        seen.append((enabled, y.grad_fn is None, ad.is_grad_enabled()))
+    assert seen == [(False, True, True), (False, True, True)]
