@@ -120,8 +120,10 @@ def _values(a):
     if a.size == 0:
         return "empty"
     with np.errstate(all="ignore"):
-        return (f"min {_num(a.min())} &#183; mean {_num(a.mean())} &#183; "
-                f"max {_num(a.max())}")
+        lo, mean, hi = a.min(), a.mean(dtype=np.float64), a.max()
+        if abs(mean) < 1e-6 * max(abs(lo), abs(hi)):
+            mean = 0.0  # round-off around an exact zero (e.g. a softmax layer's weight grads)
+        return f"min {_num(lo)} &#183; mean {_num(mean)} &#183; max {_num(hi)}"
 
 
 def _grad_norm(g):
