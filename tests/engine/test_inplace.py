@@ -139,3 +139,12 @@ def test_inplace_through_a_view_of_a_saved_tensor_raises():
     v.add_(1.0)
     with pytest.raises(RuntimeError, match="inplace"):
         y.backward()
+
+
+def test_updating_a_saved_leaf_under_no_grad_before_backward_raises():
+    w = t64([1.0, 2.0])
+    loss = (w * w).sum()          # MulBackward saves w
+    with ad.no_grad():
+        w -= 0.1                  # bumps w's version
+    with pytest.raises(RuntimeError, match=r"MulBackward.*version 0.*version 1"):
+        loss.backward()
