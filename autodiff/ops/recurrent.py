@@ -147,6 +147,31 @@ def _hidden_weight_grad(dA, out, h0, reverse):
     return first + dA[1:].reshape(-1, G).T @ out[:-1].reshape(-1, H) if L > 1 else first
 
 
+def _layer_grads(dA, out, h0, x, w_ih, reverse, need):
+    """(dx, dW_ih, dW_hh, db) of a layer whose input and hidden projections share the
+    gradient ``dA`` (LSTM, RNN). When both weight gradients are needed they come from one GEMM
+    ``dA^T [h_prev | x]`` (a K=32 GEMM on its own runs at half the speed of a wider one)."""
+    nx, nwi, nwh = need
+    if not (nwi and nwh):
+        dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
+        dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
+        return dx, dw_ih, dw_hh, db
+    L, N, G = dA.shape
+    H, I = out.shape[2], x.shape[2]
+    z = _WS.take((L, N, H + I), dA.dtype)
+    if reverse:
+        z[:-1, :, :H] = out[1:]
+        z[L - 1, :, :H] = h0
+    else:
+        z[1:, :, :H] = out[:-1]
+        z[0, :, :H] = h0
+    z[:, :, H:] = x
+    dw = dA.reshape(L * N, G).T @ z.reshape(L * N, H + I)
+    _WS.give((z,))
+    dx, _, db = _input_grads(dA, x, w_ih, nx, False)
+    return dx, dw[:, H:], dw[:, :H], db
+
+
 def _input_grads(dxp, x, w_ih, need_x, need_w):
     """dx = dxp @ W_ih, dW_ih = dxp^T x, db = sum dxp over (L, N), for dxp (L, N, G)."""
     L, N, G = dxp.shape
@@ -233,8 +258,7 @@ class LSTMLayer(Op):
             cell(dh, gout[t], dc, gates[t], c0 if p is None else cs[p], tcs[t], dA[t], dcc)
             np.matmul(dA[t], w_hh, out=dh)
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
-        dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
-        dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
+        dx, dw_ih, dw_hh, db = _layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
         _WS.give((dA, gout) if borrowed else (dA,))
         return (dx, dh, dc, dw_ih, dw_hh, db if nbi else None, db if nbh else None, None)
 
@@ -436,8 +460,7 @@ class RNNLayer(Op):
                 np.multiply(d, h > 0, out=dA[t])
             np.matmul(dA[t], w_hh, out=dh)
         nx, nh, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:6]
-        dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
-        dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
+        dx, dw_ih, dw_hh, db = _layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
         _WS.give((dA,))
         return dx, dh, dw_ih, dw_hh, (db if nbi else None), (db if nbh else None), None, None
 
