@@ -56,11 +56,11 @@ def test_hvp_matches_torch():
 
 
 def _penalty(w1v, w2v, xv):
-    """P(w) = || d out / d x ||^2 with out = sum(tanh(tanh(x w1) w2))."""
+    """P(w) = (||d out / d x|| - 1)^2 (WGAN-GP style) with out = sum(tanh(tanh(x w1) w2))."""
     w1, w2 = t64(w1v, True), t64(w2v, True)
     x = t64(xv, True)
     gx, = ad.grad(_mlp_loss(w1, w2, x), x, create_graph=True)
-    return (gx * gx).sum(), w1, w2
+    return (gx.norm() - 1) ** 2, w1, w2
 
 
 def test_gradient_penalty_backpropagates_into_weights():
