@@ -77,19 +77,35 @@ class Tensor(TensorAPI):
     # State every tensor sets lives in slots; rarely-set state (hooks, the leaf's grad
     # accumulator, retain_grad, user attributes) is a class default overridden in the instance
     # __dict__, which CPython creates only when first written: _make stays short.
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "_version",
-                 "__dict__", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "__dict__",
+                 "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
     _hooks = None
     _accum = None
     _retains_grad = False
+    _vc = None    # the version counter: a one-item list, shared by a tensor and its views
+    _base = None  # for a view (reshape, permute, basic indexing...): the tensor it views
+
+    @property
+    def _version(self):
+        """How many in-place writes this tensor's memory has seen (shared with its views, so
+        a write through a view invalidates what was saved of the base, and the reverse)."""
+        vc = self._vc
+        return 0 if vc is None else vc[0]
+
+    @_version.setter
+    def _version(self, value):
+        vc = self._vc
+        if vc is None:
+            self._vc = [value]
+        else:
+            vc[0] = value
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _to_array(data, dtype)
         self.grad = None
         self.grad_fn = None
         self._output_nr = 0
-        self._version = 0
         self._requires_grad = False
         if requires_grad:
             _check_grad_dtype(self.data.dtype)
@@ -103,7 +119,6 @@ class Tensor(TensorAPI):
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
         t._output_nr = output_nr
-        t._version = 0
         return t
 
     # ---- autograd state ------------------------------------------------------------------------
@@ -129,8 +144,13 @@ class Tensor(TensorAPI):
         return self.grad_fn is None
 
     def detach(self):
-        """A Tensor sharing this one's data, cut from the graph."""
-        return Tensor._make(self.data)
+        """A Tensor sharing this one's data (and version counter), cut from the graph."""
+        t = Tensor._make(self.data)
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = [0]
+        t._vc = vc
+        return t
 
     def detach_(self):
         self.grad_fn = None

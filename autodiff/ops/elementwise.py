@@ -722,9 +722,21 @@ def bitwise_not(a):
 
 
 def _check_leaf_inplace(t):
-    if t._requires_grad and t.grad_fn is None and _state.grad_enabled:
+    if not _state.grad_enabled:
+        return
+    if t._requires_grad and t.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation (wrap it in `with ad.no_grad():` or use an out-of-place op)")
+    base = t._base
+    if base is not None and base._requires_grad:
+        if base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation (wrap it in `with ad.no_grad():` or use an "
+                               "out-of-place op)")
+        raise RuntimeError(
+            f"in-place operation on a view (shape {tuple(t.shape)}) of a tensor that requires "
+            "grad: not supported, because the base's graph would not see the write. Use an "
+            "out-of-place op, or index assignment on the base (base[idx] = value)")
 
 
 def inplace(t, fn, *args):

@@ -7,6 +7,7 @@ import numpy as np
 from ..function import Op
 from .. import function as _f
 from . import elementwise as E
+from . import shape as S
 
 
 def _norm_index(index):
@@ -37,9 +38,15 @@ class GetItem(Op):
     def forward(ctx, a, index):
         ctx.in_shape, ctx.in_dtype, ctx.index = a.shape, a.dtype, index
         try:
-            return a[index]
+            out = a[index]
         except IndexError as e:
             raise IndexError(f"index: {e} (tensor of shape {a.shape})") from None
+        if out.__class__ is not np.ndarray:
+            # a single element: a 0-d view (as PyTorch), not a NumPy scalar copy
+            items = index if isinstance(index, tuple) else (index,)
+            if not any(i is Ellipsis for i in items):
+                out = a[items + (Ellipsis,)]
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -87,7 +94,7 @@ class IndexPut(Op):
 
 
 def getitem(input, index):
-    return GetItem.apply(input, _norm_index(index))
+    return S._view(GetItem.apply(input, _norm_index(index)), input)
 
 
 def index_put(input, index, value):

@@ -17,6 +17,21 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+def _view(out, base):
+    """``out`` is a view of ``base`` when NumPy made one: it then shares ``base``'s version
+    counter (an in-place write through either invalidates what backward saved of the other)
+    and remembers its base (in-place checks)."""
+    d = out.data
+    if d.base is None or out is base or not np.may_share_memory(d, base.data):
+        return out
+    vc = base._vc
+    if vc is None:
+        vc = base._vc = [0]
+    out._vc = vc
+    out._base = base if base._base is None else base._base
+    return out
+
+
 def _norm_dim(dim, ndim, op="dim"):
     n = max(ndim, 1)
     if not -n <= dim < n:
@@ -39,7 +54,7 @@ class Reshape(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return reshape(grad_out, ctx.in_shape), None
+        return Reshape.apply(grad_out, ctx.in_shape), None
 
 
 class Permute(Op):
@@ -110,12 +125,12 @@ class Split(Op):
 
 
 def reshape(input, *shape):
-    return Reshape.apply(input, _shape_arg(shape))
+    return _view(Reshape.apply(input, _shape_arg(shape)), input)
 
 
 def view(input, *shape):
     """Like ``reshape`` (NumPy copies when strides forbid a view; PyTorch would raise)."""
-    return Reshape.apply(input, _shape_arg(shape))
+    return _view(Reshape.apply(input, _shape_arg(shape)), input)
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -127,7 +142,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
     new = shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:]
-    return Reshape.apply(input, new)
+    return _view(Reshape.apply(input, new), input)
 
 
 def squeeze(input, dim=None):
@@ -138,13 +153,13 @@ def squeeze(input, dim=None):
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = {_norm_dim(d, len(shp), "squeeze") for d in dims} if shp else set()
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-    return Reshape.apply(input, new)
+    return _view(Reshape.apply(input, new), input)
 
 
 def unsqueeze(input, dim):
     shp = input.data.shape
     d = _norm_dim(dim, len(shp) + 1, "unsqueeze")
-    return Reshape.apply(input, shp[:d] + (1,) + shp[d:])
+    return _view(Reshape.apply(input, shp[:d] + (1,) + shp[d:]), input)
 
 
 def permute(input, *dims):
@@ -156,7 +171,7 @@ def permute(input, *dims):
     dims = tuple(_norm_dim(d, n, "permute") for d in dims)
     if sorted(dims) != list(range(n)):
         raise ValueError(f"permute: dims {dims} is not a permutation of {n} dims")
-    return Permute.apply(input, dims)
+    return _view(Permute.apply(input, dims), input)
 
 
 def transpose(input, dim0, dim1):
@@ -166,7 +181,7 @@ def transpose(input, dim0, dim1):
     d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return Permute.apply(input, tuple(dims))
+    return _view(Permute.apply(input, tuple(dims)), input)
 
 
 swapaxes = transpose
@@ -182,7 +197,7 @@ def expand(input, *sizes):
     new = tuple(shp[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
     if new == shp:
         return input
-    return Expand.apply(input, new)
+    return _view(Expand.apply(input, new), input)
 
 
 def expand_as(input, other):
@@ -246,7 +261,7 @@ def split(input, split_size_or_sections, dim=0):
             raise ValueError(f"split: split sizes {sizes} don't sum to the size {length} of "
                              f"dim {dim} (shape {tuple(input.shape)})")
     out = Split.apply(input, sizes, d)
-    return out if isinstance(out, tuple) else (out,)
+    return tuple(_view(o, input) for o in out) if isinstance(out, tuple) else (_view(out, input),)
 
 
 def chunk(input, chunks, dim=0):
@@ -427,7 +442,7 @@ def movedim(input, source, destination):
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return Permute.apply(input, tuple(order))
+    return _view(Permute.apply(input, tuple(order)), input)
 
 
 # reduce and index import this module: bind them once it is complete (no per-call imports)

@@ -375,3 +375,53 @@ def test_fast_mode_passes_and_fails_like_full_mode():
         ad.gradcheck(WrongGrad.apply, (x,), fast_mode=True)
     with pytest.raises(GradcheckError, match="does not require grad"):
         ad.gradgradcheck(DetachedGrad.apply, (x,), fast_mode=True)
+
+
+# ---------------------------------------------------------------------------------------------
+# views share the version counter of their base
+
+
+def test_inplace_through_a_view_invalidates_the_saved_base():
+    b = ad.tensor([1.0, 2.0, 3.0])
+    w = f64([1.0, 1.0, 1.0])
+    z = (b * w).sum()          # Mul saved b for w's gradient
+    b[0:2].mul_(3)             # writes b's memory through a view
+    np.testing.assert_array_equal(b.data, [3.0, 6.0, 3.0])
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+
+
+def test_inplace_on_the_base_invalidates_a_saved_view():
+    c = ad.tensor([1.0, 2.0, 3.0])
+    v = c.reshape(3, 1).transpose(0, 1)
+    w = f64([[1.0, 1.0, 1.0]])
+    z = (v * w).sum()
+    c.add_(1.0)
+    with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+        z.backward()
+    d = c.detach()
+    d.add_(1.0)                # detach shares memory and the version counter
+    assert c._version == d._version == 2
+
+
+def test_inplace_on_views_of_tensors_that_require_grad_raises():
+    x = f64([1.0, 2.0, 3.0])
+    with pytest.raises(RuntimeError, match="view of a leaf Variable"):
+        x[0].add_(1.0)
+    with ad.no_grad():
+        x[0].add_(1.0)         # allowed without grad, and writes through the 0-d view
+    np.testing.assert_array_equal(x.data, [2.0, 2.0, 3.0])
+    h = x * 2
+    with pytest.raises(RuntimeError, match="in-place operation on a view"):
+        h[1:].mul_(2.0)
+    h[1] = x[0] * 10           # index assignment on the base is recorded
+    h.sum().backward()
+    np.testing.assert_array_equal(x.grad.data, [12.0, 0.0, 2.0])
+
+
+def test_element_indexing_gives_a_writable_0d_view():
+    y = ad.zeros(2, 3)
+    y[1, 2].fill_(5.0)
+    y[0][1] = 7.0
+    np.testing.assert_array_equal(y.data, [[0, 7, 0], [0, 0, 5]])
+    assert y[1, 2].shape == ()
