@@ -225,11 +225,12 @@ class LSTMLayer(Op):
         cs = _WS.take((L, N, H), dt)
         tcs = _WS.take((L, N, H), dt)
         hw = np.empty((N, G4), dt)  # h @ W_hh^T of the current step
+        scale = K.lstm_gate_scale(H, dt)
         wT = w_hh.T
         h, c = h0, c0
         for t in _order(L, reverse):
             np.matmul(h, wT, out=hw)
-            cell(hw, xp[t], c, gates[t], cs[t], tcs[t], out[t])
+            cell(hw, xp[t], c, gates[t], cs[t], tcs[t], out[t], scale)
             h, c = out[t], cs[t]
         _WS.give((xp,))
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
