@@ -2,9 +2,10 @@
 trilinear resizing of ``(N, C, *spatial)`` inputs, with PyTorch's index arithmetic
 (``align_corners``, ``scale_factor``, ``recompute_scale_factor``).
 
-Resizing is separable: each spatial dim is gathered with ``index_select`` (nearest) or blended
-from two gathers (linear), so it is differentiable to any order; the gradient of a gather
-accumulates into the source pixels as PyTorch's does. Not supported: 'bicubic', 'area',
+Resizing is separable: each spatial dim is multiplied by a sparse ``(out, in)`` interpolation
+matrix (one-hot rows for nearest, two weights per row for linear), so forward and backward are
+BLAS products and differentiable to any order. Inputs holding inf or nan use gathers instead,
+so a non-finite pixel stays local as in PyTorch. Not supported: 'bicubic', 'area',
 ``antialias=True``.
 """
 from __future__ import annotations
@@ -14,6 +15,8 @@ import math
 import numpy as np
 
 from autodiff.ops import index as I
+from autodiff.ops import linalg as L
+from autodiff.ops import shape as S
 from autodiff.tensor import Tensor
 
 from .module import Module
@@ -87,6 +90,14 @@ def _linear_weights(in_size, out_size, scale, align_corners, dt):
     return i0, i1, lam
 
 
+def _apply_along(x, dim, W):
+    """``x`` with dim ``dim`` mapped through the matrix ``W (n_out, n_in)``."""
+    last = x.ndim - 1
+    y = x if dim == last else S.movedim(x, dim, -1)
+    y = L.matmul(y, Tensor._make(np.ascontiguousarray(W.T)))
+    return y if dim == last else S.movedim(y, -1, dim)
+
+
 def _take(x, dim, idx):
     return I.getitem(x, (slice(None),) * dim + (idx,))
 
@@ -121,21 +132,37 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
     if any(o <= 0 for o in out_sizes):
         raise ValueError(f"interpolate: output size {out_sizes} must be positive (input shape "
                          f"{tuple(input.shape)})")
+    # finite inputs: each dim is one matrix product with a sparse (n_out, n_in) interpolation
+    # matrix (BLAS forward and backward); otherwise gathers keep an inf or nan local
+    dense = bool(np.all(np.isfinite(input.data)))
     out = input
     for k, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):
         d = 2 + k
         if mode in ("nearest", "nearest-exact"):
             if n_in == n_out and sc is None:
                 continue
-            out = _take(out, d, _nearest_index(n_in, n_out, sc, mode == "nearest-exact"))
+            idx = _nearest_index(n_in, n_out, sc, mode == "nearest-exact")
+            if not dense:
+                out = _take(out, d, idx)
+                continue
+            W = np.zeros((n_out, n_in), dtype=input.dtype)
+            W[np.arange(n_out), idx] = 1
         else:
             dt = np.dtype(np.float64 if input.dtype == np.float64 else np.float32)
             i0, i1, lam = _linear_weights(n_in, n_out, sc, align_corners, dt)
-            shape = [1] * nd
-            shape[d] = n_out
-            w1 = Tensor._make(lam.reshape(shape).astype(input.dtype))
-            w0 = Tensor._make((dt.type(1) - lam).reshape(shape).astype(input.dtype))
-            out = _take(out, d, i0) * w0 + _take(out, d, i1) * w1
+            if not dense:
+                shape = [1] * nd
+                shape[d] = n_out
+                w1 = Tensor._make(lam.reshape(shape).astype(input.dtype))
+                w0 = Tensor._make((dt.type(1) - lam).reshape(shape).astype(input.dtype))
+                out = _take(out, d, i0) * w0 + _take(out, d, i1) * w1
+                continue
+            W = np.zeros((n_out, n_in), dtype=dt)
+            rows = np.arange(n_out)
+            np.add.at(W, (rows, i0), dt.type(1) - lam)
+            np.add.at(W, (rows, i1), lam)
+            W = W.astype(input.dtype)
+        out = _apply_along(out, d, W)
     return out if out is not input else input * 1
 
 

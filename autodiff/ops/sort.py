@@ -117,12 +117,28 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     if not 0 <= k <= n:
         raise ValueError(f"topk: k ({k}) is out of range for dim {dim} of size {n} (shape "
                          f"{tuple(input.shape)})")
-    idx = _argsort(x.data, d, largest)
-    idx = np.take(idx, np.arange(k), axis=d)
+    idx = _topk_indices(x.data, k, d, largest)
     values = _take(x, d, idx)
     if input.data.ndim == 0:
         return TopkResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     return TopkResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
+
+
+def _topk_indices(a, k, d, largest):
+    """Indices of the k largest (smallest) along ``d``, in sorted order: a partial
+    partition then a sort of the k candidates when k is small, else a full stable sort."""
+    n = a.shape[d]
+    if k == 0 or 4 * k > n or (a.dtype.kind == "f" and np.isnan(a).any()):
+        return np.take(_argsort(a, d, largest), np.arange(k), axis=d)
+    key = a.astype(np.float64) if a.dtype.kind in "bu" else a
+    part = np.argpartition(-key if largest else key, k - 1, axis=d)
+    part = np.take(part, np.arange(k), axis=d)
+    # order the candidates by value, ties by original index (which of several tied values
+    # at the k-th place is taken is unspecified, as in PyTorch)
+    part_sorted = np.sort(part, axis=d)
+    cand = np.take_along_axis(a, part_sorted, axis=d)
+    order = _argsort(cand, d, largest)
+    return np.take_along_axis(part_sorted, order, axis=d)
 
 
 def _select_kth(input, pos_fn, dim, keepdim, op, cls):

@@ -193,6 +193,8 @@ CASES = [
     Case("sort_desc", lambda lib, x: x.sort(dim=0, descending=True).values, (_distinct(3, 4),)),
     Case("topk", lambda lib, x: x.topk(2).values, (_distinct(3, 5),)),
     Case("topk_smallest", lambda lib, x: lib.topk(x, 2, dim=0, largest=False)[0], (_distinct(3, 5),)),
+    Case("topk_partition", lambda lib, x: x.topk(3, dim=0).values, (_distinct(40, 2),)),
+    Case("topk_partition_smallest", lambda lib, x: x.topk(2, largest=False)[0], (_distinct(2, 30),)),
     Case("kthvalue", lambda lib, x: x.kthvalue(2, 1).values, (_distinct(3, 5),)),
     Case("median_all", lambda lib, x: x.median(), (_distinct(3, 5),)),
     Case("median_dim", lambda lib, x: lib.median(x, 1, keepdim=True).values, (_distinct(3, 4),)),

@@ -85,3 +85,20 @@ def test_interpolate_errors():
         F.interpolate(x, scale_factor=2, mode="bicubic")
     with pytest.raises(ValueError, match="spatial"):
         F.interpolate(x, size=(2, 2, 2))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+def test_interpolate_keeps_non_finite_pixels_local(mode):
+    torch = pytest.importorskip("torch")
+    a = np.random.default_rng(0).standard_normal((1, 1, 4, 5))
+    a[0, 0, 1, 2] = np.inf
+    a[0, 0, 3, 0] = np.nan
+    x = ad.tensor(a, requires_grad=True)
+    t = torch.tensor(a, requires_grad=True)
+    out = F.interpolate(x, size=(7, 9), mode=mode)
+    tout = torch.nn.functional.interpolate(t, size=(7, 9), mode=mode)
+    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    assert np.isfinite(out.data).sum() == np.isfinite(tout.detach().numpy()).sum() > 20
+    out.sum().backward()
+    tout.sum().backward()
+    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
