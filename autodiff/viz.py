@@ -534,7 +534,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
 
     # boxes are named without the leading scope they all share (the top-level model's class)
     firsts = {b.split("/", 1)[0] for b in box_members}
-    strip = len(firsts) == 1 and all("/" in b for b in box_members)
+    strip = len(firsts) == 1
     for box, members in box_members.items():
         label, gnorm, has_params = _box_label(box, members, graph, names, show_grad,
                                               module_types, strip)
@@ -694,7 +694,10 @@ def _groups(graph, names, depth):
         if isinstance(v, Node):
             s = _scope_of(v)
             if s:
-                group[key] = "/".join(s.split("/")[:depth + 1])
+                parts = s.split("/")
+                # ops of a module's own forward, above the boxes' level, stay separate ops
+                if len(parts) > depth:
+                    group[key] = "/".join(parts[:depth + 1])
     for key in graph.drawn:
         v = obj[key]
         if isinstance(v, Node) or key in group:
@@ -714,7 +717,7 @@ def _box_label(box, members, graph, names, show_grad, module_types, strip):
     inside = set(members)
     # the scope's first component is the top-level model (its class name): drop it
     rel = box.split("/", 1)[1] if "/" in box else ""
-    display = rel if strip else box
+    display = (rel or box) if strip else box
     kind = module_types.get(rel) if module_types else None
     head = f"<b>{_esc(display)}</b>" + (f": {_esc(kind)}" if kind and kind != display else "")
     lines = [head]

@@ -194,6 +194,65 @@ def test_collapse_with_nn_modules():
     assert "<b>Sequential</b>: Sequential" not in g0.source and "<b>Sequential</b>" in g0.source
 
 
+def test_collapse_resnet_and_lstm_to_a_handful_of_boxes():
+    nn = pytest.importorskip("nn")
+    if not (hasattr(nn, "LSTM") and hasattr(nn, "BatchNorm2d")):
+        pytest.skip("nn.LSTM / nn.BatchNorm2d not available yet")
+
+    class Block(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv1, self.bn1 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+            self.conv2, self.bn2 = nn.Conv2d(c, c, 3, padding=1), nn.BatchNorm2d(c)
+
+        def forward(self, x):
+            return (x + self.bn2(self.conv2(self.bn1(self.conv1(x)).relu()))).relu()
+
+    class ResNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Conv2d(1, 8, 3, padding=1)
+            self.layer1 = nn.Sequential(Block(8), Block(8))
+            self.layer2 = nn.Sequential(Block(8), Block(8))
+            self.fc = nn.Linear(8, 10)
+
+        def forward(self, x):
+            return self.fc(self.layer2(self.layer1(self.stem(x))).mean(dim=(2, 3)))
+
+    ad.manual_seed(0)
+    model = ResNet()
+    loss = model(ad.randn(2, 1, 8, 8)).sum()
+    assert len(node_lines(draw_graph(loss, params=model))) > 100
+    g = draw_graph(loss, params=model, collapse=True)
+    boxes = dict(re.findall(r"<b>([^<]*)</b>: (\w+)", g.source))
+    assert boxes == {"stem": "Conv2d", "layer1": "Sequential", "layer2": "Sequential",
+                     "fc": "Linear"}
+    # the model's own glue op (the mean) and the loss stay ops: 4 boxes + 2 ops
+    assert len(node_lines(g)) == 6 and "<b>Mean</b>" in g.source
+    g2 = draw_graph(loss, params=model, collapse=2)
+    assert sorted(re.findall(r"<b>(layer\d/\d)</b>: Block", g2.source)) == \
+        ["layer1/0", "layer1/1", "layer2/0", "layer2/1"]
+
+    class Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(4, 8, num_layers=2, batch_first=True)
+            self.head = nn.Linear(8, 1)
+
+        def forward(self, x):
+            out, _ = self.lstm(x)
+            return self.head(out[:, -1])
+
+    model = Seq()
+    loss = model(ad.randn(3, 5, 4)).sum()
+    g = draw_graph(loss, params=model, collapse=True)
+    assert dict(re.findall(r"<b>([^<]*)</b>: (\w+)", g.source)) == {"lstm": "LSTM",
+                                                                     "head": "Linear"}
+    assert len(node_lines(g)) <= 4
+    lstm = next(s for s in node_lines(g) if "<b>lstm</b>" in s)
+    assert "8 params" in lstm   # 2 layers x (weight_ih, weight_hh, bias_ih, bias_hh)
+
+
 def test_grad_color_marks_vanishing_and_exploding_leaves():
     tiny = ad.tensor([1.0, 2.0], requires_grad=True)
     huge = ad.tensor([1.0, 2.0], requires_grad=True)
