@@ -16,6 +16,7 @@ laying it out is Graphviz's job (``dot``), which only runs when the graph is ren
 """
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections import deque
@@ -167,6 +168,12 @@ def _grad_color(norm):
     return "#%02x%02x%02x" % rgb
 
 
+@functools.lru_cache(maxsize=None)
+def _dtype(dtype):
+    return str(dtype)  # numpy's dtype.__str__ is slow enough to matter on 10,000 nodes
+
+
+@functools.lru_cache(maxsize=256)
 def _font_for(fill):
     """White text on dark fills."""
     r, g, b = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
@@ -614,10 +621,10 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, show_scop
         t = known.get((key, nr))
         prefix = f"[{nr}] " if n_out > 1 else ""
         if meta is not None:
-            lines.append(f"{prefix}{_shape(meta[0])} {meta[1]}")
+            lines.append(f"{prefix}{_shape(meta[0])} {_dtype(meta[1])}")
         elif t is not None:
             a = t.data if isinstance(t, Tensor) else t
-            lines.append(f"{prefix}{_shape(a.shape)} {a.dtype}")
+            lines.append(f"{prefix}{_shape(a.shape)} {_dtype(a.dtype)}")
         if t is not None:
             lines.extend(_tensor_lines(t, t, show_data, show_grad, _grad_tracked(t)))
     scope = v.__dict__.get("scope") if show_scope else None
@@ -673,7 +680,7 @@ def _leaf_label(t, key, graph, names, show_data, show_grad, scalar_mode):
             cells.append("grad " + _values(_arr(g)) if g is not None
                          else '<font color="#999999">no grad yet</font>')
         return _scalar_table(cells, fill), fill, gnorm
-    lines = [f"<b>{_esc(name)}</b>", f"{_shape(t.data.shape)} {t.data.dtype}"]
+    lines = [f"<b>{_esc(name)}</b>", f"{_shape(t.data.shape)} {_dtype(t.data.dtype)}"]
     lines.extend(_tensor_lines(t, t, show_data, show_grad, t.requires_grad))
     if not t.requires_grad:
         lines.append('<font color="#999999">requires_grad=False: no graph</font>')
