@@ -131,7 +131,7 @@ def _merge_masks(attn_mask, key_padding_mask, bsz, num_heads, L_, S_, dtype):
     return mask
 
 
-def _pad_last(mask, n_rows_shape):
+def _pad_last(mask):
     """Append one zero column (an always-allowed key) to an additive mask."""
     if mask is None:
         return None
@@ -197,7 +197,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if bias_k is not None and bias_v is not None:
         k = S.cat([k, S.expand(bias_k, (1, bsz, embed_dim))], 0)
         v = S.cat([v, S.expand(bias_v, (1, bsz, embed_dim))], 0)
-        mask = _pad_last(mask, None)
+        mask = _pad_last(mask)
         src_len += 1
 
     # (L, N, E) -> (N, H, L, D)
@@ -208,7 +208,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     if add_zero_attn:
         z = Tensor._make(np.zeros((bsz, num_heads, 1, head_dim), dtype=k.dtype))
         k, v = S.cat([k, z], 2), S.cat([v, z], 2)
-        mask = _pad_last(mask, None)
+        mask = _pad_last(mask)
         src_len += 1
 
     scores = L.matmul(q * math.sqrt(1.0 / head_dim), S.transpose(k, -2, -1))
@@ -308,8 +308,8 @@ class MultiheadAttention(Module):
         if self.batch_first and batched:
             query, key, value = (S.transpose(t, 0, 1) for t in (query, key, value))
         out, w = multi_head_attention_forward(
-            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight, self.in_proj_bias,
-            self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
+            query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
             self.out_proj.bias, training=self.training, key_padding_mask=key_padding_mask,
             need_weights=need_weights, attn_mask=attn_mask,
             use_separate_proj_weight=not self._qkv_same_embed_dim,

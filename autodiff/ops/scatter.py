@@ -9,7 +9,6 @@ import numpy as np
 
 from ..function import Op
 from .. import function as _f
-from . import elementwise as E
 from . import index as I
 from . import shape as S
 
