@@ -417,7 +417,8 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
     Args:
         root: a ``Tensor`` or ``Scalar`` (or a list/tuple of them, drawn as one graph with
             several highlighted roots). Drawing works before and after ``backward()``; after a
-            backward that freed the graph only the structure and the leaves' values remain.
+            backward that freed the graph, values are shown only for what still holds them
+            (the leaves, the root, tensors that retain their grad, such as every Scalar).
         params: names for leaves: a dict ``{name: tensor}`` such as
             ``dict(model.named_parameters())``, an iterable of ``(name, tensor)`` pairs or a
             Module. Unnamed leaves show their ``label`` (Scalars) or their role (``weight``,
