@@ -15,7 +15,8 @@ float32 gates use a vectorised tanh accurate to float32 round-off (see
 
 Deliberate differences from PyTorch: ``proj_size`` (LSTM projections) and ``PackedSequence``
 inputs are not supported (``proj_size != 0`` raises ``NotImplementedError``); shape errors
-raise ``ValueError`` (PyTorch raises ``RuntimeError`` for some of them).
+raise ``ValueError`` (PyTorch raises ``RuntimeError`` for some of them); ``RNNCell`` rejects an
+unknown nonlinearity when constructed (PyTorch: at the first forward).
 """
 from __future__ import annotations
 
