@@ -15,8 +15,10 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m autodiff demo
 
+# Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
+# against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
 test: $(STAMP)
-	$(PY) -m pytest -q -n 2 tests
+	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
 
 bench: $(STAMP)
 	$(PY) -m bench
