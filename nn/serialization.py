@@ -102,6 +102,12 @@ def _write_entry(zf, name, array):
         np.lib.format.write_array(f, np.asanyarray(array), allow_pickle=False)
 
 
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def save(obj, path):
     """Write ``obj`` (e.g. ``{"model": model.state_dict(), "optim": opt.state_dict(),
     "epoch": 3}``) to ``path`` as an ``.npz`` archive, atomically."""
@@ -120,6 +126,7 @@ def save(obj, path):
                     _write_entry(zf, key, arr)
             fh.flush()
             os.fsync(fh.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the file normal permissions
         os.replace(tmp, path)
     except BaseException:
         try:

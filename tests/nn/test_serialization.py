@@ -112,3 +112,15 @@ def test_loading_into_model_reports_every_mismatch(tmp_path):
     msg = str(info.value)
     for key in ("0.weight", "0.bias", "1.weight", "3.weight", "3.bias"):
         assert key in msg
+
+
+def test_saved_file_respects_umask(tmp_path):
+    import os
+    import nn as _nn
+    old = os.umask(0o022)
+    try:
+        p = tmp_path / "ck.npz"
+        _nn.save({"a": np.arange(3.0)}, p)
+        assert (os.stat(p).st_mode & 0o777) == 0o644
+    finally:
+        os.umask(old)
