@@ -104,6 +104,8 @@ def cpu_table(torch, rounds):
             rows.append((f"{kind} fwd (no_grad), CPU ms, 1 thread", res["ours"], res["torch"],
                          None))
     print_table("recurrent, process CPU time with 1 thread each (load-robust proxy)", rows)
+    print("(this table: CPU ms per call from time.process_time, BLAS and torch at 1 thread, "
+          "not wall time)")
 
 
 def profile(fn, n=20):
