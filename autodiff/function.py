@@ -107,21 +107,18 @@ class Node:
         if saved.__class__ is tuple:  # not yet resolved: we are still inside forward
             raise RuntimeError(f"{self.name()}: saved_tensors is only available in backward")
         out = []
-        for s in saved:
-            kind = s.kind
+        for kind, obj, version, ref in saved:
             if kind == 1:        # an input Tensor
-                t = s.obj
-                if t._version != s.version:
-                    raise RuntimeError(self._inplace_msg(t, s.version, "an input"))
-                out.append(t)
+                if obj._version != version:
+                    raise RuntimeError(self._inplace_msg(obj, version, "an input"))
+                out.append(obj)
             elif kind == 2:      # an output (``version`` holds its number): rebuilt pointing
-                ref = s.ref      # at this node, never stored (no cycle)
-                t = ref() if ref is not None else None
+                t = ref() if ref is not None else None   # at this node, never stored
                 if t is not None and t._version != 0:
-                    raise RuntimeError(self._inplace_msg(t, 0, f"output {s.version}"))
-                out.append(Tensor._make(s.obj, True, self, s.version))
+                    raise RuntimeError(self._inplace_msg(t, 0, f"output {version}"))
+                out.append(Tensor._make(obj, True, self, version))
             else:                # a constant (or None)
-                out.append(None if s.obj is None else Tensor._make(s.obj))
+                out.append(None if obj is None else Tensor._make(obj))
         return tuple(out)
 
     def _inplace_msg(self, t, expected, what):
@@ -184,19 +181,6 @@ class Node:
                 return
         if self._saved is not None:
             self._saved = FREED
-
-
-class _Saved:
-    """One entry of a node's saved state: kind 0 constant array, 1 input Tensor (with its
-    version), 2 output array (with its output number and a weak reference to the output)."""
-
-    __slots__ = ("kind", "obj", "version", "ref")
-
-    def __init__(self, kind, obj, version=0, ref=None):
-        self.kind = kind
-        self.obj = obj
-        self.version = version
-        self.ref = ref
 
 
 class AccumulateGrad:
@@ -328,24 +312,40 @@ class Function:
                 gb = nrb = mb = None
             result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
                       cls.forward(ctx, da, db))
-            if record and result.__class__ is _ndarray and result.dtype.kind in "fc":
-                ctx._next = (ga, gb)
-                key = ((nra, nrb), (ma, mb))
-                sig = _SIGNATURES.get(key)
-                if sig is None:
-                    sig = _signature(key)
-                ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
-                if _state.extra:
-                    _record_extra(ctx)
-                if ctx.non_differentiable is None:
-                    out = T._make(result, True, ctx, 0)
-                    saved = ctx._saved
-                    if saved is not None:
-                        ctx._saved = _resolve_saved(saved, args, (result,), (out,), None)
-                    return out
-            if not record and result.__class__ is _ndarray:
-                return T._make(result)
+            if result.__class__ is _ndarray:
+                if not record:
+                    return T._make(result)
+                if result.dtype.kind in "fc" and ctx.non_differentiable is None:
+                    return _record_single(ctx, args, result, (ga, gb), ((nra, nrb), (ma, mb)))
             return cls._finish(ctx, args, result, record, [ga, gb], [nra, nrb], [ma, mb])
+        if grad_on and cls._raw and len(args) == 1:
+            # the other hot path: a unary built-in op (exp, tanh, relu, sum, reshape, ...)
+            a = args[0]
+            if isinstance(a, T):
+                da = a.data
+                if da.__class__ is not _ndarray:
+                    da = _array_of(a)
+                if a._requires_grad:
+                    record = True
+                    ga = a.grad_fn
+                    if ga is None:
+                        ga = _accumulator(a)
+                        nra = 0
+                    else:
+                        nra = a._output_nr
+                    ma = (da.shape, da.dtype)
+                else:
+                    ga = nra = ma = None
+            else:
+                da = a
+                ga = nra = ma = None
+            result = cls.forward(ctx, da, **kwargs) if kwargs else cls.forward(ctx, da)
+            if result.__class__ is _ndarray:
+                if not record:
+                    return T._make(result)
+                if result.dtype.kind in "fc" and ctx.non_differentiable is None:
+                    return _record_single(ctx, args, result, (ga,), ((nra,), (ma,)))
+            return cls._finish(ctx, args, result, record, [ga], [nra], [ma])
         if grad_on:
             # one pass over the arguments gathers everything the node needs; the lists are
             # cheap next to forward itself and are dropped if nothing requires grad
@@ -463,6 +463,25 @@ class Function:
 _SIGNATURES = {}
 
 
+def _record_single(ctx, args, result, nexts, key):
+    """Fill in a node with one float output (the common case) and return that output."""
+    ctx._next = nexts
+    sig = _SIGNATURES.get(key)
+    if sig is None:
+        sig = _signature(key)
+    ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
+    if _state.extra:
+        _record_extra(ctx)
+    out = Tensor._make(result, True, ctx, 0)
+    saved = ctx._saved
+    if saved is not None:
+        if len(saved) == 1 and saved[0] is result:  # exp, tanh, sigmoid, sqrt: the output
+            ctx._saved = [(2, result, 0, _ref(out))]
+        else:
+            ctx._saved = _resolve_saved(saved, args, (result,), (out,), None)
+    return out
+
+
 def _record_extra(ctx):
     """Name scope and (in anomaly mode) creation stack of a new node."""
     st = _state
@@ -502,28 +521,39 @@ def _as_array(o, T, cls):
 
 
 def _resolve_saved(items, args, arrays, outs, raws):
-    """Turn what forward passed to ``save_for_backward`` into ``_Saved`` entries. An item is
-    matched by identity to an argument, then to an output (the array, or the object forward
-    returned: a NumPy scalar or a Tensor made into the array)."""
+    """Turn what forward passed to ``save_for_backward`` into entries ``(kind, obj, version,
+    ref)``: kind 0 a constant array (or None), 1 an input Tensor with its version, 2 an output
+    array with its output number and a weak reference to the output Tensor (for the in-place
+    check). An item is matched by identity to an argument, then to an output (the array, or
+    the object forward returned: a NumPy scalar or a Tensor made into the array)."""
     T = Tensor
     saved = []
     for x in items:
         if x is None:
-            saved.append(_Saved(0, None))
+            saved.append((0, None, 0, None))
             continue
-        xd = _array_of(x) if isinstance(x, T) else x
+        if isinstance(x, T):
+            xd = x.data
+            if xd.__class__ is not _ndarray:
+                xd = _array_of(x)
+        else:
+            xd = x
         for a in args:
-            if isinstance(a, T) and (x is a or xd is _array_of(a)):
-                saved.append(_Saved(1, a, a._version))
-                break
+            if isinstance(a, T):
+                ad_ = a.data
+                if ad_.__class__ is not _ndarray:
+                    ad_ = _array_of(a)
+                if x is a or xd is ad_:
+                    saved.append((1, a, a._version, None))
+                    break
         else:
             for i, o in enumerate(arrays):
                 if xd is o or (raws is not None and (xd is raws[i] or x is raws[i])):
                     out = outs[i]
-                    saved.append(_Saved(2, o, i, _ref(out) if out.grad_fn is not None else None))
+                    saved.append((2, o, i, _ref(out) if out.grad_fn is not None else None))
                     break
             else:
-                saved.append(_Saved(0, np.asarray(xd)))
+                saved.append((0, np.asarray(xd), 0, None))
     return saved
 
 
