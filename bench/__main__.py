@@ -1,6 +1,8 @@
 """Run every benchmark script (``python -m bench`` / ``make bench``), each in its own process.
 
-``python -m bench conv pool`` runs only those.  Each script prints a table: case, ours (ms),
+``python -m bench conv pool`` runs only those.  ``python -m bench --cpu`` runs them with one
+thread everywhere (OpenBLAS, numba, torch) and times with the process CPU clock: the
+single-threaded cost, which stays meaningful when other processes load the machine.  Each script prints a table: case, ours (ms),
 torch (ms), numpy (ms) where meaningful, and the ratio ours/torch; see bench/_timing.py for
 the protocol (2 threads each, alternating rounds with a short sleep, medians after warm-up).
 """
@@ -12,10 +14,15 @@ SCRIPTS = ["overhead", "matmul", "mlp", "conv", "pool", "compile", "recurrent"]
 
 
 def main(argv=None):
-    names = (argv if argv is not None else sys.argv[1:]) or SCRIPTS
+    args = list(argv if argv is not None else sys.argv[1:])
+    cpu = "--cpu" in args
+    names = [a for a in args if a != "--cpu"] or SCRIPTS
     here = os.path.dirname(os.path.abspath(__file__))
     root = os.path.dirname(here)
     env = dict(os.environ)
+    if cpu:
+        env.update(BENCH_CLOCK="cpu", BENCH_THREADS="1", OPENBLAS_NUM_THREADS="1",
+                   NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
     failed = []
     for name in names:

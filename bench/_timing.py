@@ -10,8 +10,12 @@ import os
 import statistics
 import time
 
-THREADS = 2
+THREADS = int(os.environ.get("BENCH_THREADS", "2"))
 GAP_S = float(os.environ.get("BENCH_GAP", "0.12"))
+# BENCH_CLOCK=cpu (set by ``python -m bench --cpu`` together with 1 thread everywhere) times
+# with the process CPU clock: single-threaded CPU cost, nearly immune to other processes
+# competing for the cores (wall-clock medians on a loaded machine are not).
+CLOCK = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.perf_counter
 
 
 def setup_threads(n=THREADS):
@@ -28,10 +32,10 @@ def setup_threads(n=THREADS):
 
 
 def _per_call(fn, number):
-    t0 = time.perf_counter()
+    t0 = CLOCK()
     for _ in range(number):
         fn()
-    return (time.perf_counter() - t0) / number
+    return (CLOCK() - t0) / number
 
 
 def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.25):
@@ -79,8 +83,12 @@ def print_table(title, rows):
     ours/torch of the medians (and of the fastest rounds when given)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n## {title}")
-    print(f"(medians; 1-min load average {load:.1f} on {os.cpu_count()} cores: "
-          "a load above the core count inflates every timing)")
+    if CLOCK is time.process_time:
+        print(f"(CPU-TIME MODE: {THREADS} thread(s), process CPU time per call, medians; "
+              f"load average {load:.1f})")
+    else:
+        print(f"(medians of wall time, {THREADS} threads; 1-min load average {load:.1f} on "
+              f"{os.cpu_count()} cores: a load above the core count inflates every timing)")
     print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}"
           f"{'(fastest)':>10}")
     for row in rows:

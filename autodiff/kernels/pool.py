@@ -61,14 +61,15 @@ def _geometry(shape, kernel, stride, padding, dilation, ceil_mode, name):
 
 
 @numba.njit(cache=True, parallel=True)
-def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw):
+def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw, ninf):
+    # ninf: -inf of x's dtype (keeps the running maximum in float32 for float32 input)
     N, C, H, W = x.shape
     Ho, Wo = out.shape[2], out.shape[3]
     xf = x.ravel()
     of = out.ravel()
     lf = loc.ravel()
-    ninf = -np.inf
     for p in prange(N * C):
+        xb = p * H * W
         ob = uint64(p * Ho * Wo)
         for oh in range(Ho):
             h0 = oh * sh - ph
@@ -80,29 +81,46 @@ def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw):
                 ki1 = (H - 1 - h0) // dh + 1
             for ow in range(Wo):
                 w0 = ow * sw - pw
-                kj0 = 0
-                if w0 < 0:
-                    kj0 = (-w0 + dw - 1) // dw
-                kj1 = kw
-                if w0 + (kw - 1) * dw >= W:
-                    kj1 = (W - 1 - w0) // dw + 1
-                best = ninf
-                bloc = ki0 * kw + kj0
-                for ki in range(ki0, ki1):
-                    row = p * H * W + (h0 + ki * dh) * W + w0  # may be < 0 before kj0
-                    for kj in range(kj0, kj1):
-                        v = xf[uint64(row + kj * dw)]
-                        if v > best or v != v:
-                            best = v
-                            bloc = ki * kw + kj
                 o = ob + uint64(oh * Wo + ow)
+                if ki0 == 0 and ki1 == kh and w0 >= 0 and w0 + (kw - 1) * dw < W:
+                    # window inside the input (the common case): no bounds
+                    bloc = 0
+                    start = xb + h0 * W + w0
+                    best = xf[uint64(start)]
+                    for ki in range(kh):
+                        row = start + ki * dh * W
+                        for kj in range(kw):
+                            v = xf[uint64(row + kj * dw)]
+                            # branch-free select: the argmax is data dependent, and
+                            # mispredicted branches made this kernel 3x slower
+                            take = (v > best) | (v != v)
+                            best = v if take else best
+                            bloc = ki * kw + kj if take else bloc
+                else:
+                    best = ninf
+                    kj0 = 0
+                    if w0 < 0:
+                        kj0 = (-w0 + dw - 1) // dw
+                    kj1 = kw
+                    if w0 + (kw - 1) * dw >= W:
+                        kj1 = (W - 1 - w0) // dw + 1
+                    bloc = ki0 * kw + kj0
+                    for ki in range(ki0, ki1):
+                        row = xb + (h0 + ki * dh) * W + w0  # may be < 0 before kj0
+                        for kj in range(kj0, kj1):
+                            v = xf[uint64(row + kj * dw)]
+                            # branch-free select: the argmax is data dependent, and
+                            # mispredicted branches made this kernel 3x slower
+                            take = (v > best) | (v != v)
+                            best = v if take else best
+                            bloc = ki * kw + kj if take else bloc
                 of[o] = best
                 lf[o] = bloc
 
 
 @numba.njit(cache=True, parallel=True)
-def _max_pool2d_bwd_kernel(g, loc, dx, kw, sh, sw, ph, pw, dh, dw):
-    # scatter-add g into dx at the stored argmax positions
+def _max_pool2d_bwd_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw):
+    # scatter-add g into dx at the stored argmax positions; offh/offw[l] = window offsets
     N, C, H, W = dx.shape
     Ho, Wo = g.shape[2], g.shape[3]
     gf = g.ravel()
@@ -112,19 +130,18 @@ def _max_pool2d_bwd_kernel(g, loc, dx, kw, sh, sw, ph, pw, dh, dw):
         xb = p * H * W
         ob = uint64(p * Ho * Wo)
         for oh in range(Ho):
+            h0 = oh * sh - ph
             for ow in range(Wo):
                 o = ob + uint64(oh * Wo + ow)
-                lc = np.int64(lf[o])
-                ki = lc // kw
-                kj = lc - ki * kw
-                ih = oh * sh - ph + ki * dh
-                iw = ow * sw - pw + kj * dw
+                lc = lf[o]
+                ih = h0 + offh[lc]
+                iw = ow * sw - pw + offw[lc]
                 if 0 <= ih < H and 0 <= iw < W:
                     df[uint64(xb + ih * W + iw)] += gf[o]
 
 
 @numba.njit(cache=True)  # used only by double backward: serial, cheap to compile
-def _max_pool2d_gather_kernel(x, loc, out, kw, sh, sw, ph, pw, dh, dw):
+def _max_pool2d_gather_kernel(x, loc, out, offh, offw, sh, sw, ph, pw):
     # out[o] = x[argmax position of o] (the adjoint of the scatter above)
     N, C, H, W = x.shape
     Ho, Wo = out.shape[2], out.shape[3]
@@ -137,11 +154,9 @@ def _max_pool2d_gather_kernel(x, loc, out, kw, sh, sw, ph, pw, dh, dw):
         for oh in range(Ho):
             for ow in range(Wo):
                 o = ob + uint64(oh * Wo + ow)
-                lc = np.int64(lf[o])
-                ki = lc // kw
-                kj = lc - ki * kw
-                ih = oh * sh - ph + ki * dh
-                iw = ow * sw - pw + kj * dw
+                lc = lf[o]
+                ih = oh * sh - ph + offh[lc]
+                iw = ow * sw - pw + offw[lc]
                 if 0 <= ih < H and 0 <= iw < W:
                     of[o] = xf[uint64(xb + ih * W + iw)]
                 else:
@@ -216,23 +231,33 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     loc = np.empty((N, C, Ho, Wo), dtype=_loc_dtype(kernel))
     _max_pool2d_fwd_kernel(np.ascontiguousarray(x), out, loc, kernel[0], kernel[1], stride[0],
-                           stride[1], padding[0], padding[1], dilation[0], dilation[1])
+                           stride[1], padding[0], padding[1], dilation[0], dilation[1],
+                           x.dtype.type(-np.inf))
     return out, loc
+
+
+def _offsets(kernel, dilation):
+    """Row and column offset inside the window of each window position (no division in
+    the kernels)."""
+    pos = np.arange(kernel[0] * kernel[1])
+    return (pos // kernel[1]) * dilation[0], (pos % kernel[1]) * dilation[1]
 
 
 def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Scatter g (N, C, Ho, Wo) to the argmax positions: -> (N, C, H, W) of x_shape."""
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
-    _max_pool2d_bwd_kernel(np.ascontiguousarray(g), loc, dx, kernel[1], stride[0], stride[1],
-                           padding[0], padding[1], dilation[0], dilation[1])
+    offh, offw = _offsets(kernel, dilation)
+    _max_pool2d_bwd_kernel(np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
+                           padding[0], padding[1])
     return dx
 
 
 def max_pool2d_gather(x, loc, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Pick x (N, C, H, W) at the argmax positions ``loc``: -> (N, C, Ho, Wo)."""
     out = np.empty(loc.shape, dtype=x.dtype)
-    _max_pool2d_gather_kernel(np.ascontiguousarray(x), loc, out, kernel[1], stride[0],
-                              stride[1], padding[0], padding[1], dilation[0], dilation[1])
+    offh, offw = _offsets(kernel, dilation)
+    _max_pool2d_gather_kernel(np.ascontiguousarray(x), loc, out, offh, offw, stride[0],
+                              stride[1], padding[0], padding[1])
     return out
 
 
