@@ -750,6 +750,11 @@ def inplace(t, fn, *args):
         np.copyto(t.data, out.data, casting="same_kind")
         t._version += 1
         return t
+    if t._base is not None:
+        raise RuntimeError(
+            f"in-place write of a value that requires grad into a view (shape "
+            f"{tuple(t.shape)}): not supported, because the base's graph would not see it. Use "
+            "index assignment on the base (base[idx] = value) or an out-of-place op")
     # the node must see the value before the write: give it its own copy
     old = T._make(t.data.copy(), t._requires_grad, t.grad_fn, t._output_nr)
     out = fn(old, *args)

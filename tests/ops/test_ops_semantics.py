@@ -419,6 +419,16 @@ def test_inplace_on_views_of_tensors_that_require_grad_raises():
     np.testing.assert_array_equal(x.grad.data, [12.0, 0.0, 2.0])
 
 
+def test_writing_a_grad_value_into_a_view_raises():
+    b = ad.zeros(3, dtype=ad.float64)
+    w = f64([2.0])
+    with pytest.raises(RuntimeError, match="into a view"):
+        b[0:2][0] = w[0]
+    b[0] = w[0]                # on the base: recorded
+    (b * 3).sum().backward()
+    np.testing.assert_array_equal(w.grad.data, [3.0])
+
+
 def test_element_indexing_gives_a_writable_0d_view():
     y = ad.zeros(2, 3)
     y[1, 2].fill_(5.0)
