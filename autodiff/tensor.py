@@ -206,7 +206,7 @@ class Tensor(TensorAPI):
         elif create_graph:
             self.grad = self.grad + g
         else:
-            self.grad = Tensor._make(self.grad.data + g.data)
+            self.grad = Tensor._make(np.asarray(self.grad.data + g.data))
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
@@ -333,6 +333,7 @@ class Tensor(TensorAPI):
     # ---- dtype ---------------------------------------------------------------------------------
     def to(self, *args, **kwargs):
         """``to(dtype)``; ``to(other)`` takes ``other``'s dtype. Differentiable."""
+        self._device_check(args, kwargs)
         dtype = kwargs.get("dtype")
         for a in args:
             if isinstance(a, Tensor):

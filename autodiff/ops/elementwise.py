@@ -218,7 +218,7 @@ class CopyFrom(Op):
 
 
 class Fill(Op):
-    """out = value everywhere (the value of ``a.fill_(v)``); no gradient"""
+    """out = value everywhere (the value of ``a.fill_(v)``);  da = 0 (as PyTorch: zeros, not None)"""
 
     @staticmethod
     def forward(ctx, a, value):
@@ -226,7 +226,7 @@ class Fill(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return None, None
+        return grad_out * 0.0, None
 
 
 # ---------------------------------------------------------------------------------------------

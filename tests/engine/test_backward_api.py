@@ -218,8 +218,6 @@ def test_scalar_is_exported():
     assert ad.Scalar is Scalar
 
 
-@pytest.mark.xfail(reason="tensor.py: _accumulate_grad sums 0-d arrays into a NumPy scalar, "
-                          "which the ops then treat as a weak (float32) operand")
 def test_zero_d_leaf_grad_stays_float64_array_after_accumulation():
     w = ad.tensor(np.float64(2.0), requires_grad=True)
     for _ in range(2):

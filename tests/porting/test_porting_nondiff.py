@@ -274,9 +274,6 @@ def test_unary_dtypes_follow_torch(name):
         np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
 
 
-@pytest.mark.xfail(strict=True, reason="Tensor.to (autodiff/tensor.py, owned by 'ops') ignores "
-                   "device strings: to('cuda') returns self; it should call "
-                   "self._device_check(args, kwargs) (TensorAPI) first")
 def test_tensor_to_cuda_string_raises():
     with pytest.raises(RuntimeError, match="CPU only"):
         ad.ones(2).to("cuda")
