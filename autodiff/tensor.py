@@ -755,7 +755,3 @@ class Size(tuple):
 
 
 function.Tensor = Tensor
-
-
-def _sum_to_shape(g, shape):
-    return R.sum_to_shape(g, shape)

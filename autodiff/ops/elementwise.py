@@ -17,11 +17,6 @@ def _data(x):
     return x.data if isinstance(x, _f.Tensor) else x
 
 
-def _T(x):
-    """Wrap a non-Tensor operand (number or array) as a constant Tensor."""
-    return x if isinstance(x, _f.Tensor) else _f.Tensor._make(np.asarray(x))
-
-
 _F64 = np.dtype(np.float64)
 _F32 = np.dtype(np.float32)
 _ndarray = np.ndarray

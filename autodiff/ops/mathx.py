@@ -19,10 +19,6 @@ _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
-def _T(x):
-    return x if isinstance(x, _f.Tensor) else _f.Tensor._make(np.asarray(x))
-
-
 def _float(out, a):
     """Integer/bool inputs of float math give float32 (PyTorch), not NumPy's float64."""
     if a.dtype.kind in "biu":
