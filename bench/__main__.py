@@ -5,6 +5,9 @@ thread everywhere (OpenBLAS, numba, torch) and times with the process CPU clock:
 single-threaded cost, which stays meaningful when other processes load the machine.  Each script prints a table: case, ours (ms),
 torch (ms), numpy (ms) where meaningful, and the ratio ours/torch; see bench/_timing.py for
 the protocol (2 threads each, alternating rounds with a short sleep, medians after warm-up).
+
+Not in the default list: ``python -m bench.breakdown`` (where a conv2d step's time goes,
+measured inside the step).
 """
 import os
 import subprocess

@@ -1,0 +1,104 @@
+"""Where the time of a conv2d training step goes (ours), measured inside the real step.
+
+Run: ``python -m bench.breakdown``.  Wraps the functions of ``autodiff.kernels.conv`` (and
+the ``np.matmul`` calls it makes) with wall-clock timers, runs the benchmark's conv2d
+fwd+bwd step (x (64,32,14,14), w (64,32,3,3), padding 1, float32, 2 threads) and prints
+each part's time per step next to the same GEMMs timed alone and PyTorch's whole step.
+"""
+import time
+import types
+
+import numpy as np
+
+from bench._timing import setup_threads
+
+STEPS = 200
+
+
+class _Clock:
+    def __init__(self):
+        self.total = {}
+
+    def wrap(self, name, fn):
+        def timed(*args, **kwargs):
+            t0 = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.total[name] = self.total.get(name, 0.0) + time.perf_counter() - t0
+        return timed
+
+
+def _median_ms(fn, reps=60):
+    fn()
+    ts = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        ts.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(ts))
+
+
+def main():
+    torch = setup_threads()
+    import autodiff as ad
+    from autodiff.kernels import conv as K
+    from autodiff.ops.conv import conv2d
+
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 32, 14, 14), dtype=np.float32)
+    w = rng.standard_normal((64, 32, 3, 3), dtype=np.float32) * 0.1
+    g = rng.standard_normal((64, 64, 14, 14), dtype=np.float32)
+    X, W = ad.tensor(x, requires_grad=True), ad.tensor(w, requires_grad=True)
+    B, G = ad.tensor(np.zeros(64, np.float32), requires_grad=True), ad.tensor(g)
+
+    def step():
+        X.grad = W.grad = B.grad = None
+        conv2d(X, W, B, padding=1).backward(G)
+
+    clock = _Clock()
+    saved = {n: getattr(K, n) for n in ("im2col", "col2im", "nchw_to_cnhw", "cnhw_to_nchw")}
+    saved_np = K.np
+    timed_np = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np) if not n.startswith("__")})
+    timed_np.matmul = clock.wrap("3 GEMMs (np.matmul)", np.matmul)
+    for _ in range(10):
+        step()
+    try:
+        for name, fn in saved.items():
+            setattr(K, name, clock.wrap(name, fn))
+        K.np = timed_np
+        t0 = time.perf_counter()
+        for _ in range(STEPS):
+            step()
+        whole = (time.perf_counter() - t0) / STEPS
+    finally:
+        K.np = saved_np
+        for name, fn in saved.items():
+            setattr(K, name, fn)
+
+    print("## conv2d fwd+bwd step, ours, inside the step (ms per step, 2 threads)")
+    parts = sorted(clock.total.items(), key=lambda kv: -kv[1])
+    for name, t in parts:
+        print(f"{name:<40}{1e3 * t / STEPS:8.3f}  {100 * t / STEPS / whole:5.1f} %")
+    rest = whole - sum(t for _, t in parts) / STEPS
+    print(f"{'rest (engine, bias grad, numba dispatch)':<40}{1e3 * rest:8.3f}  "
+          f"{100 * rest / whole:5.1f} %")
+    print(f"{'whole step':<40}{1e3 * whole:8.3f}")
+
+    cols = K.im2col(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1))
+    wm, gc = w.reshape(64, -1), K.nchw_to_cnhw(g)
+    alone = (_median_ms(lambda: wm @ cols) + _median_ms(lambda: gc @ cols.T)
+             + _median_ms(lambda: wm.T @ gc))
+    print(f"{'the 3 GEMMs timed alone (NumPy)':<40}{alone:8.3f}")
+    if torch is not None:
+        xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
+        bt, gt = torch.zeros(64, requires_grad=True), torch.tensor(g)
+
+        def theirs():
+            xt.grad = wt.grad = bt.grad = None
+            torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(gt)
+        print(f"{'torch whole step':<40}{_median_ms(theirs):8.3f}")
+
+
+if __name__ == "__main__":
+    main()
