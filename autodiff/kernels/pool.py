@@ -11,6 +11,12 @@ Geometry follows PyTorch: ``stride``, ``padding`` (symmetric, implicit -inf for 
 0 for average), ``dilation`` (max only), ``ceil_mode`` (the last window must start inside
 the input or the left padding), ``count_include_pad`` and ``divisor_override``.
 Each kernel has a NumPy twin ``*_ref``.
+
+The most common geometry, 2x2 windows with stride 2, no padding and no dilation (windows
+tile the input exactly, except a cropped last row/column when H or W is odd), has its own
+kernels: ``max_pool2d_forward`` etc. pick them automatically.  They work on whole rows with
+no bounds logic (LLVM vectorises them: 5x faster forward than the general kernel), and
+their backward writes every element of dx (no zero fill followed by a scatter).
 """
 import math
 
@@ -22,7 +28,8 @@ __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
     "max_pool2d_indices", "avg_pool2d_forward", "avg_pool2d_backward",
     "max_pool2d_forward_ref", "max_pool2d_backward_ref", "avg_pool2d_forward_ref",
-    "avg_pool2d_backward_ref",
+    "avg_pool2d_backward_ref", "max_pool2d_2x2_forward_ref", "max_pool2d_2x2_backward_ref",
+    "avg_pool2d_2x2_forward_ref", "avg_pool2d_2x2_backward_ref",
 ]
 
 
@@ -164,7 +171,9 @@ def _max_pool2d_gather_kernel(x, loc, out, offh, offw, sh, sw, ph, pw):
 
 
 @numba.njit(cache=True, parallel=True, error_model="numpy")
-def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_pad, divisor):
+def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_pad, divisor,
+                       zero):
+    # zero: 0 of x's dtype, the start of each window sum (keeps float32 sums in float32)
     # grad_mode False: out = avg_pool(x) with x (N,C,H,W), out (N,C,Ho,Wo)
     # grad_mode True:  x is the output gradient (N,C,Ho,Wo), out the input gradient (N,C,H,W)
     N, C = x.shape[0], x.shape[1]
@@ -209,12 +218,115 @@ def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_
                         for iw in range(w0, w1):
                             of[row + uint64(iw)] += v
                 else:
-                    s = xf[0] * 0
+                    s = zero
                     for ih in range(h0, h1):
                         row = uint64(ib + ih * W)
                         for iw in range(w0, w1):
                             s += xf[row + uint64(iw)]
                     of[o] = s / div
+
+
+# 2x2 windows, stride 2, no padding, no dilation: every window lies inside the input and
+# window (oh, ow) reads rows 2oh, 2oh+1 and columns 2ow, 2ow+1; rows/columns past 2*Ho/2*Wo
+# (odd H or W) belong to no window.
+
+
+@numba.njit(cache=True, parallel=True)
+def _max_pool2d_2x2_fwd_kernel(x, out, loc):
+    N, C, H, W = x.shape
+    Ho, Wo = out.shape[2], out.shape[3]
+    x3 = x.reshape(N * C, H, W)
+    o3 = out.reshape(N * C, Ho, Wo)
+    l3 = loc.reshape(N * C, Ho, Wo)
+    for p in prange(N * C):
+        for oh in range(Ho):
+            r0 = x3[p, 2 * oh]
+            r1 = x3[p, 2 * oh + 1]
+            orow = o3[p, oh]
+            lrow = l3[p, oh]
+            for ow in range(Wo):
+                # the same selects as the general kernel, in window order 0, 1, 2, 3
+                best = r0[2 * ow]
+                bloc = 0
+                v = r0[2 * ow + 1]
+                take = (v > best) | (v != v)
+                best = v if take else best
+                bloc = 1 if take else bloc
+                v = r1[2 * ow]
+                take = (v > best) | (v != v)
+                best = v if take else best
+                bloc = 2 if take else bloc
+                v = r1[2 * ow + 1]
+                take = (v > best) | (v != v)
+                best = v if take else best
+                bloc = 3 if take else bloc
+                orow[ow] = best
+                lrow[ow] = bloc
+
+
+@numba.njit(cache=True, parallel=True)
+def _max_pool2d_2x2_bwd_kernel(g, loc, dx, zero):
+    # zero one (N, C) plane while it is in L1, then put g at each window's argmax: writes
+    # every element of dx.  (Selecting g-or-zero for all four window elements measured the
+    # same at best, and 3x slower depending on how LLVM saw the zero.)
+    N, C, H, W = dx.shape
+    Ho, Wo = g.shape[2], g.shape[3]
+    g3 = g.reshape(N * C, Ho, Wo)
+    l3 = loc.reshape(N * C, Ho, Wo)
+    d3 = dx.reshape(N * C, H, W)
+    for p in prange(N * C):
+        d3[p] = zero
+        for oh in range(Ho):
+            grow = g3[p, oh]
+            lrow = l3[p, oh]
+            for ow in range(Wo):
+                lc = lrow[ow]
+                # + zero: -0.0 lands as +0.0, as adding into zeros (general path, PyTorch)
+                d3[p, 2 * oh + (lc >> 1), 2 * ow + (lc & 1)] = grow[ow] + zero
+
+
+@numba.njit(cache=True, parallel=True)
+def _avg_pool2d_2x2_kernel(x, out, grad_mode, div):
+    # grad_mode False: out (N,C,Ho,Wo) = window sums of x (N,C,H,W) / div
+    # grad_mode True:  x is the output gradient (N,C,Ho,Wo), out the input gradient
+    #                  (N,C,H,W), written in full: g / div over each window, 0 outside
+    N, C = x.shape[0], x.shape[1]
+    if grad_mode:
+        H, W, Ho, Wo = out.shape[2], out.shape[3], x.shape[2], x.shape[3]
+    else:
+        H, W, Ho, Wo = x.shape[2], x.shape[3], out.shape[2], out.shape[3]
+    zero = div * 0
+    if grad_mode:
+        g3 = x.reshape(N * C, Ho, Wo)
+        d3 = out.reshape(N * C, H, W)
+        for p in prange(N * C):
+            for oh in range(Ho):
+                r0 = d3[p, 2 * oh]
+                r1 = d3[p, 2 * oh + 1]
+                grow = g3[p, oh]
+                for ow in range(Wo):
+                    v = grow[ow] / div + zero  # -0.0 -> +0.0, as adding into zeros gives
+                    r0[2 * ow] = v
+                    r0[2 * ow + 1] = v
+                    r1[2 * ow] = v
+                    r1[2 * ow + 1] = v
+                for iw in range(2 * Wo, W):
+                    r0[iw] = zero
+                    r1[iw] = zero
+            for ih in range(2 * Ho, H):
+                d3[p, ih, :] = zero
+    else:
+        x3 = x.reshape(N * C, H, W)
+        o3 = out.reshape(N * C, Ho, Wo)
+        for p in prange(N * C):
+            for oh in range(Ho):
+                r0 = x3[p, 2 * oh]
+                r1 = x3[p, 2 * oh + 1]
+                orow = o3[p, oh]
+                for ow in range(Wo):
+                    # the general kernel's summation order, so both paths agree bit for bit
+                    orow[ow] = ((((zero + r0[2 * ow]) + r0[2 * ow + 1]) + r1[2 * ow])
+                                + r1[2 * ow + 1]) / div
 
 
 # --------------------------------------------------------------------------- array API
@@ -224,12 +336,23 @@ def _loc_dtype(kernel):
     return np.int8 if kernel[0] * kernel[1] <= 127 else np.int32
 
 
+def _is_2x2(kernel, stride, padding, dilation, in_hw, out_hw):
+    """2x2 windows, stride 2, no padding or dilation, and no partial window (ceil_mode with
+    an odd H or W adds one): the case of the specialised kernels."""
+    return (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and tuple(padding) == (0, 0)
+            and tuple(dilation) == (1, 1) and 2 * out_hw[0] <= in_hw[0]
+            and 2 * out_hw[1] <= in_hw[1])
+
+
 def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
     """x (N, C, H, W) -> (out (N, C, Ho, Wo), window argmax positions (N, C, Ho, Wo))."""
     Ho, Wo = _geometry(x.shape, kernel, stride, padding, dilation, ceil_mode, "max_pool2d")
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     loc = np.empty((N, C, Ho, Wo), dtype=_loc_dtype(kernel))
+    if _is_2x2(kernel, stride, padding, dilation, x.shape[2:], (Ho, Wo)):
+        _max_pool2d_2x2_fwd_kernel(np.ascontiguousarray(x), out, loc)
+        return out, loc
     _max_pool2d_fwd_kernel(np.ascontiguousarray(x), out, loc, kernel[0], kernel[1], stride[0],
                            stride[1], padding[0], padding[1], dilation[0], dilation[1],
                            x.dtype.type(-np.inf))
@@ -245,6 +368,10 @@ def _offsets(kernel, dilation):
 
 def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Scatter g (N, C, Ho, Wo) to the argmax positions: -> (N, C, H, W) of x_shape."""
+    if _is_2x2(kernel, stride, padding, dilation, x_shape[2:], g.shape[2:]):
+        dx = np.empty(tuple(x_shape), dtype=g.dtype)
+        _max_pool2d_2x2_bwd_kernel(np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
+        return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
     _max_pool2d_bwd_kernel(np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
@@ -278,19 +405,28 @@ def avg_pool2d_forward(x, kernel, stride, padding=(0, 0), ceil_mode=False,
     Ho, Wo = _geometry(x.shape, kernel, stride, padding, (1, 1), ceil_mode, "avg_pool2d")
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
+    if _is_2x2(kernel, stride, padding, (1, 1), x.shape[2:], (Ho, Wo)):
+        _avg_pool2d_2x2_kernel(np.ascontiguousarray(x), out, False,
+                               x.dtype.type(divisor_override or 4))
+        return out
     _avg_pool2d_kernel(np.ascontiguousarray(x), out, False, kernel[0], kernel[1], stride[0],
                        stride[1], padding[0], padding[1], bool(count_include_pad),
-                       int(divisor_override or 0))
+                       int(divisor_override or 0), x.dtype.type(0))
     return out
 
 
 def avg_pool2d_backward(g, x_shape, kernel, stride, padding=(0, 0), ceil_mode=False,
                         count_include_pad=True, divisor_override=None):
     """Adjoint of :func:`avg_pool2d_forward`: g (N, C, Ho, Wo) -> (N, C, H, W)."""
+    if _is_2x2(kernel, stride, padding, (1, 1), x_shape[2:], g.shape[2:]):
+        dx = np.empty(tuple(x_shape), dtype=g.dtype)
+        _avg_pool2d_2x2_kernel(np.ascontiguousarray(g), dx, True,
+                               g.dtype.type(divisor_override or 4))
+        return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     _avg_pool2d_kernel(np.ascontiguousarray(g), dx, True, kernel[0], kernel[1], stride[0],
                        stride[1], padding[0], padding[1], bool(count_include_pad),
-                       int(divisor_override or 0))
+                       int(divisor_override or 0), g.dtype.type(0))
     return dx
 
 
@@ -332,8 +468,8 @@ def max_pool2d_forward_ref(x, kernel, stride, padding=(0, 0), dilation=(1, 1),
 def max_pool2d_backward_ref(g, idx, x_shape):
     N, C, H, W = x_shape
     dx = np.zeros((N * C, H * W), dtype=g.dtype)
-    gi = g.reshape(N * C, -1)
-    ii = idx.reshape(N * C, -1)
+    gi = g.reshape(N * C, g.shape[2] * g.shape[3])  # not -1: N may be 0
+    ii = idx.reshape(N * C, g.shape[2] * g.shape[3])
     for p in range(N * C):
         np.add.at(dx[p], ii[p], gi[p])
     return dx.reshape(x_shape)
@@ -379,3 +515,42 @@ def avg_pool2d_backward_ref(g, x_shape, kernel, stride, padding=(0, 0), ceil_mod
     for (oh, ow), (hs, ws, div) in wins.items():
         dx[:, :, hs, ws] += (g[:, :, oh, ow] / div)[:, :, None, None]
     return dx
+
+
+def _windows_2x2(a):
+    """(N, C, H, W) -> (N, C, H//2, W//2, 4): the 2x2 stride-2 windows in window order."""
+    N, C, H, W = a.shape
+    Ho, Wo = H // 2, W // 2
+    win = a[:, :, :2 * Ho, :2 * Wo].reshape(N, C, Ho, 2, Wo, 2).transpose(0, 1, 2, 4, 3, 5)
+    return win.reshape(N, C, Ho, Wo, 4)
+
+
+def _unwindows_2x2(win, x_shape):
+    """Adjoint of :func:`_windows_2x2` (the cropped last row/column gets zeros)."""
+    N, C, Ho, Wo, _ = win.shape
+    dx = np.zeros(tuple(x_shape), dtype=win.dtype)
+    dx[:, :, :2 * Ho, :2 * Wo] += win.reshape(N, C, Ho, Wo, 2, 2).transpose(
+        0, 1, 2, 4, 3, 5).reshape(N, C, 2 * Ho, 2 * Wo)
+    return dx
+
+
+def max_pool2d_2x2_forward_ref(x):
+    """2x2 stride-2 max pooling by a reshape: -> (out, int8 window positions)."""
+    win = _windows_2x2(x)
+    isnan = np.isnan(win)
+    k = np.where(isnan.any(-1), 3 - np.argmax(isnan[..., ::-1], -1), np.argmax(win, -1))
+    return np.take_along_axis(win, k[..., None], -1)[..., 0], k.astype(np.int8)
+
+
+def max_pool2d_2x2_backward_ref(g, loc, x_shape):
+    hit = np.arange(4) == loc[..., None].astype(np.int64)
+    return _unwindows_2x2(np.where(hit, g[..., None], 0).astype(g.dtype), x_shape)
+
+
+def avg_pool2d_2x2_forward_ref(x, divisor_override=None):
+    return (_windows_2x2(x).sum(-1) / (divisor_override or 4)).astype(x.dtype)
+
+
+def avg_pool2d_2x2_backward_ref(g, x_shape, divisor_override=None):
+    win = np.repeat((g / (divisor_override or 4))[..., None], 4, axis=-1)
+    return _unwindows_2x2(win.astype(g.dtype), x_shape)
