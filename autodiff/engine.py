@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import inspect
 import os
+import sys
 import threading
 import traceback
 
@@ -397,7 +398,14 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     for i, _ in capture.get(node, ()):
                         results[i] = g
                 elif g is not None:
-                    var._accumulate_grad(g, create_graph)
+                    if (var.grad is None and not create_graph and _refcount(g) == 2
+                            and _owns(g.data, var)):
+                        # as PyTorch's AccumulateGrad: a gradient nobody else references
+                        # becomes .grad as it is (no copy)
+                        var.grad = g
+                    else:
+                        var._accumulate_grad(g, create_graph)
+                    g = None
                 continue
             if g is None:
                 _skip(node, deps, ready, retain_graph)
@@ -480,6 +488,9 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             if post:
                 for h in list(post.values()):
                     h(tuple(result), (g,) if not multi else tuple(g))
+            # drop this frame's references to the gradients just passed on (an
+            # AccumulateGrad below may then take one over without copying it)
+            result = gi = grads = g = prev = d = None
     finally:
         st.grad_enabled = prev_mode
 
@@ -492,6 +503,17 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     "is the desired behavior.")
         return results
     return None
+
+
+_refcount = sys.getrefcount
+
+
+def _owns(d, var):
+    """Whether array ``d`` can become ``var.grad`` as it is: a plain, writeable, C-contiguous
+    array owning its memory, of the leaf's dtype and shape, referenced by its Tensor only."""
+    return (d.__class__ is np.ndarray and d.base is None and _refcount(d) == 3
+            and d.flags.c_contiguous and d.flags.writeable and d.dtype == var.data.dtype
+            and d.shape == var.data.shape)
 
 
 def _sum_arrays(a, b):

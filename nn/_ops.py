@@ -11,6 +11,7 @@ import math
 
 import numpy as np
 
+from autodiff.engine import _state
 from autodiff.function import Op
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L
@@ -26,6 +27,7 @@ except ImportError:  # pragma: no cover - depends on the environment
         return _erf_py(a).astype(a.dtype)
 
 
+_F64 = np.dtype(np.float64)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
 
 
@@ -122,6 +124,11 @@ class Linear(Op):
     def backward(ctx, grad_out):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
+        if not _state.grad_enabled:
+            # plain backward (no create_graph): the same products on the arrays, no graph
+            # bookkeeping for the transpose, reshapes, matmuls and sum
+            return _linear_backward_arrays(grad_out.data, x.data, w.data, need_x, need_w,
+                                           need_b)
         gx = gw = gb = None
         n_out = w.shape[0]
         if need_x:
@@ -133,6 +140,30 @@ class Linear(Op):
             if need_b:
                 gb = R.sum(g2, 0)
         return gx, gw, gb
+
+
+def _linear_backward_arrays(g, x, w, need_x, need_w, need_b):
+    """Linear's gradients as Tensors computed on arrays: ``g @ W``, ``g2^T x2``, ``sum g2``
+    (the same BLAS products and float sums as the differentiable path)."""
+    make = Tensor._make
+    gx = gw = gb = None
+    if need_x:
+        gx = make(_matmul_result(np.matmul(g, w), g, w))
+    if need_w or need_b:
+        g2 = g.reshape(-1, w.shape[0])
+        if need_w:
+            x2 = x.reshape(-1, w.shape[1])
+            gw = make(_matmul_result(np.matmul(g2.T, x2), g2, x2))
+        if need_b:
+            gb = make(np.sum(g2, axis=0))
+    return gx, gw, gb
+
+
+def _matmul_result(out, a, b):
+    # as MatMul.forward: NumPy promotes float32 @ int to float64, autodiff keeps float32
+    if out.dtype is _F64 and not (a.dtype is _F64 or b.dtype is _F64):
+        out = out.astype(np.float32)
+    return out
 
 
 def linear(x, w, b=None):

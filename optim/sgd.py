@@ -69,7 +69,10 @@ class SGD(Optimizer):
                         buf = state["momentum_buffer"] = np.array(grad, copy=True)
                     else:
                         buf *= momentum
-                        buf += (1 - dampening) * grad
+                        if dampening:
+                            buf += (1 - dampening) * grad
+                        else:  # (1 - 0) * g == g exactly: skip the temporary
+                            buf += grad
                     grad = grad + momentum * buf if nesterov else buf
                 p.data -= lr * grad
         return loss

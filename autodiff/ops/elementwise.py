@@ -395,6 +395,11 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, grad_out):
         out, = ctx.saved_tensors
+        if not _state.grad_enabled and grad_out.data.shape == out.data.shape:
+            # plain backward: one pass, g where out > 0 else 0 (no mask array, no Mul node)
+            g = grad_out.data
+            res = np.multiply(g, out.data > 0, dtype=np.result_type(g, out.data))
+            return _f.Tensor._make(res)
         return grad_out * _f.Tensor._make((out.data > 0).astype(out.data.dtype))
 
 

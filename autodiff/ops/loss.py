@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..engine import _state
 from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K
@@ -142,6 +143,10 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad_out):
         x, = ctx.saved_tensors
+        if not _state.grad_enabled:  # plain backward: the kernel, no CrossEntropyBackward node
+            return (_f.Tensor._make(CrossEntropyBackward.forward(None, x.data, grad_out.data,
+                                                                 *ctx.args)),
+                    None, None, None, None, None)
         return (CrossEntropyBackward.apply(x, grad_out, *ctx.args),
                 None, None, None, None, None)
 
@@ -155,8 +160,9 @@ class CrossEntropyBackward(Op):
     def forward(ctx, x, g, target, weight, ignore_index, reduction, eps, lse, denom):
         with np.errstate(invalid="ignore", divide="ignore"):
             scale = np.asarray(g, dtype=np.float64) / denom
-        ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
-        ctx.save_for_backward(x, g)
+        if ctx is not None:
+            ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
+            ctx.save_for_backward(x, g)
         return K.cross_entropy_backward(x, target, scale, lse, weight, ignore_index, eps)
 
     @staticmethod
