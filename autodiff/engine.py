@@ -447,7 +447,10 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                 result = _check_count(node, result, nexts)
             meta = node.input_meta
             if not retain_graph:
-                node._release()
+                if node.__dict__:
+                    node._release()
+                elif node._saved is not None:  # _release's common case, inlined
+                    node._saved = FREED
             for i, nxt in enumerate(nexts):
                 if nxt is None:
                     continue

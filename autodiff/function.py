@@ -398,6 +398,9 @@ class Function:
             if result.__class__ is _ndarray:
                 return T._make(result)
             nexts = nrs = meta = None
+        elif (result.__class__ is _ndarray and result.dtype.kind in "fc"
+              and ctx.non_differentiable is None):  # one float output (e.g. linear)
+            return _record_single(ctx, args, result, tuple(nexts), (tuple(nrs), tuple(meta)))
         return cls._finish(ctx, args, result, record, nexts, nrs, meta)
 
     @classmethod

@@ -50,10 +50,12 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
     bias (out_features,) -> (*, out_features)."""
     input = _tensor(input, "linear")
-    if input.shape[-1:] != weight.shape[-1:]:
+    ws = weight.data.shape if isinstance(weight, Tensor) else np.shape(weight)
+    if input.data.shape[-1:] != ws[-1:]:
         raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
                          f"shape {tuple(weight.shape)} (last dims must match)")
-    if weight.ndim != 2 or (bias is not None and tuple(bias.shape) != (weight.shape[0],)):
+    bs = None if bias is None else np.shape(bias.data if isinstance(bias, Tensor) else bias)
+    if len(ws) != 2 or (bias is not None and bs != ws[:1]):
         return L.matmul(input, weight.T) if bias is None else L.matmul(input, weight.T) + bias
     return _ops.linear(input, weight, bias)
 

@@ -92,6 +92,19 @@ class Module:
                                   '"forward" function')
 
     def __call__(self, *args, **kwargs):
+        d = self.__dict__
+        if not (d["_forward_pre_hooks"] or d["_forward_hooks"]):
+            # no hooks: engine.name_scope written out (one module call per layer per step)
+            st = engine._state
+            stack = st.scope
+            name = d["_scope_name"] or type(self).__name__
+            stack.append(f"{stack[-1]}/{name}" if stack else name)
+            st.extra = True
+            try:
+                return self.forward(*args, **kwargs)
+            finally:
+                stack.pop()
+                st.extra = bool(stack) or st.anomaly
         for hook in list(self._forward_pre_hooks.values()):
             res = hook(self, args)
             if res is not None:

@@ -60,7 +60,12 @@ def _softmax_kernel(x, out):
 
 @numba.njit(cache=True)
 def _cross_entropy_fwd_kernel(x, target, weight, ignore_index, smoothing, nll, smooth, wt, lse):
+    # returns -1, or the first row whose target is out of range (the caller raises)
     M, C = x.shape
+    for i in range(M):
+        t = target[i]
+        if t != ignore_index and (t < 0 or t >= C):
+            return i
     for i in range(M):
         m, ls = _row_max_lse(x, i)
         lse[i] = m + ls
@@ -80,6 +85,7 @@ def _cross_entropy_fwd_kernel(x, target, weight, ignore_index, smoothing, nll, s
             smooth[i] = s
         else:
             smooth[i] = 0.0
+    return -1
 
 
 @numba.njit(cache=True)
@@ -152,13 +158,12 @@ def cross_entropy_forward(x, target, weight=None, ignore_index=-100, label_smoot
     x = _rows(x)
     M, C = x.shape
     target = np.ascontiguousarray(target, dtype=np.int64).reshape(M)
-    check_target(target, C, ignore_index)
-    nll = np.empty(M)
-    smooth = np.empty(M)
-    wt = np.empty(M)
-    lse = np.empty(M)
-    _cross_entropy_fwd_kernel(x, target, _weight(weight, C), int(ignore_index),
-                              float(label_smoothing), nll, smooth, wt, lse)
+    nll, smooth, wt, lse = np.empty((4, M))
+    bad = _cross_entropy_fwd_kernel(x, target, _weight(weight, C), int(ignore_index),
+                                    float(label_smoothing), nll, smooth, wt, lse)
+    if bad >= 0:
+        raise IndexError(f"cross_entropy: target {int(target[bad])} is out of bounds "
+                         f"for {C} classes")
     return nll, smooth, wt, lse
 
 
@@ -168,7 +173,10 @@ def cross_entropy_backward(x, target, scale, lse, weight=None, ignore_index=-100
     x = _rows(x)
     M, C = x.shape
     target = np.ascontiguousarray(target, dtype=np.int64).reshape(M)
-    scale = np.ascontiguousarray(np.broadcast_to(scale, (M,)), dtype=np.float64)
+    if np.ndim(scale) == 0:  # a mean or sum: one scale for every row
+        scale = np.full(M, scale, dtype=np.float64)
+    else:
+        scale = np.ascontiguousarray(np.broadcast_to(scale, (M,)), dtype=np.float64)
     grad = np.empty_like(x)
     _cross_entropy_bwd_kernel(x, target, _weight(weight, C), int(ignore_index),
                               float(label_smoothing), np.ascontiguousarray(lse), scale, grad)

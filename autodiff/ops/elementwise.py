@@ -11,6 +11,7 @@ import numpy as np
 from ..engine import _state
 from ..function import Op
 from .. import function as _f
+from ..kernels import elementwise as _KE
 
 
 def _data(x):
@@ -388,7 +389,7 @@ class Relu(Op):
 
     @staticmethod
     def forward(ctx, a):
-        out = np.maximum(a, 0)
+        out = _KE.relu_forward(a)
         ctx.save_for_backward(out)
         return out
 
@@ -396,10 +397,8 @@ class Relu(Op):
     def backward(ctx, grad_out):
         out, = ctx.saved_tensors
         if not _state.grad_enabled and grad_out.data.shape == out.data.shape:
-            # plain backward: one pass, g where out > 0 else 0 (no mask array, no Mul node)
-            g = grad_out.data
-            res = np.multiply(g, out.data > 0, dtype=np.result_type(g, out.data))
-            return _f.Tensor._make(res)
+            # plain backward: g * (out > 0) in one kernel pass (no mask array, no Mul node)
+            return _f.Tensor._make(_KE.relu_backward(grad_out.data, out.data))
         return grad_out * _f.Tensor._make((out.data > 0).astype(out.data.dtype))
 
 

@@ -38,6 +38,11 @@ SCRIPT = textwrap.dedent("""
     assert all(np.allclose(p, q) for p, q in zip(f, L.cross_entropy_forward_ref(z, t, None, -100, 0.1)))
     assert np.allclose(L.cross_entropy_backward(z, t, 1.0, f[3], None, -100, 0.1),
                        L.cross_entropy_backward_ref(z, t, 1.0, f[3], None, -100, 0.1))
+    from autodiff.kernels import elementwise as E
+    r = rng.standard_normal((9, 10)); gr = rng.standard_normal((9, 10))
+    assert np.array_equal(E.relu_forward(r), E.relu_forward_ref(r))
+    assert np.array_equal(E.relu_backward(gr, E.relu_forward(r)),
+                          E.relu_backward_ref(gr, E.relu_forward_ref(r)))
     print("nojit ok")
 """)
 

@@ -1,0 +1,54 @@
+"""ReLU kernels versus their NumPy twins: bit-identical values, NaN/inf/signed zeros included,
+and the fallbacks (small, non-contiguous, integer, mixed dtype) agree too."""
+import numpy as np
+import pytest
+
+from autodiff.kernels import elementwise as K
+
+
+def _same(a, b):
+    """Equal values, dtypes, NaN positions and signs of zero."""
+    assert a.dtype == b.dtype and a.shape == b.shape
+    np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(np.signbit(a), np.signbit(b))
+
+
+def _special(shape, dtype, seed):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal(shape).astype(dtype)
+    flat = a.reshape(-1)
+    special = [np.nan, np.inf, -np.inf, 0.0, -0.0, -np.nan]
+    flat[:len(special)] = special[:flat.size]
+    return a
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(128, 256), (7, 13), (10,), (2, 3, 40)])
+def test_relu_forward_matches_twin(dtype, shape):
+    a = _special(shape, dtype, 0)
+    out = K.relu_forward(a)
+    assert out.dtype == dtype
+    np.testing.assert_array_equal(out, K.relu_forward_ref(a))   # NaN where NaN; 0 == -0
+    flat = out.reshape(-1)
+    assert np.isnan(flat[0]) and flat[1] == np.inf and flat[2] == 0
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(128, 256), (7, 13), (2, 3, 40)])
+def test_relu_backward_matches_twin(dtype, shape):
+    out = K.relu_forward(_special(shape, dtype, 1))
+    g = _special(shape, dtype, 2)           # NaN and -0.0 gradients where out <= 0 too
+    _same(K.relu_backward(g, out), K.relu_backward_ref(g, out))
+
+
+def test_fallbacks_agree_with_twins():
+    rng = np.random.default_rng(3)
+    a = rng.standard_normal((64, 32)).astype(np.float32)
+    nc = a.T                                 # non-contiguous
+    _same(K.relu_forward(nc), K.relu_forward_ref(nc))
+    ints = rng.integers(-5, 5, (20, 10))
+    _same(K.relu_forward(ints), K.relu_forward_ref(ints))
+    out = K.relu_forward(a)
+    g64 = rng.standard_normal(a.shape)       # mixed dtypes promote as NumPy does
+    _same(K.relu_backward(g64, out), K.relu_backward_ref(g64, out))
+    _same(K.relu_backward(g64.T, out.T), K.relu_backward_ref(g64.T, out.T))
