@@ -2,6 +2,8 @@
 
 import numpy as np
 
+from autodiff.kernels import optim as _K
+
 from .optimizer import Optimizer, _evaluate_closure, _grad_array, _step_without_grad
 
 __all__ = ["SGD"]
@@ -67,6 +69,9 @@ class SGD(Optimizer):
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = np.array(grad, copy=True)
+                    elif not (dampening or nesterov) and _K.sgd_momentum_(
+                            p.data, buf, grad, lr, momentum):
+                        continue  # buf = m buf + g; p -= lr buf in one pass, same roundings
                     else:
                         buf *= momentum
                         if dampening:

@@ -43,6 +43,12 @@ SCRIPT = textwrap.dedent("""
     assert np.array_equal(E.relu_forward(r), E.relu_forward_ref(r))
     assert np.array_equal(E.relu_backward(gr, E.relu_forward(r)),
                           E.relu_backward_ref(gr, E.relu_forward_ref(r)))
+    from autodiff.kernels import optim as O
+    pa, ba = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
+    pb, bb = pa.copy(), ba.copy()
+    assert O.sgd_momentum_(pa, ba, gr[:3, :4].copy(), 0.1, 0.9)
+    O.sgd_momentum_ref_(pb, bb, gr[:3, :4].copy(), 0.1, 0.9)
+    assert np.array_equal(pa, pb) and np.array_equal(ba, bb)
     print("nojit ok")
 """)
 

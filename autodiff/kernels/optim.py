@@ -1,0 +1,40 @@
+"""Fused optimizer updates: one pass over a parameter instead of 3-4 NumPy ufunc calls.
+
+``sgd_momentum_(p, buf, g, lr, momentum)`` does ``buf = buf * momentum + g; p -= lr * buf``
+with the same roundings as the NumPy sequence (``buf *= m; buf += g; p -= lr * buf``): each
+product and sum is rounded to the array dtype in the same order (numba does not contract
+them into FMAs without fastmath).  The NumPy twin is ``sgd_momentum_ref_``.
+"""
+import numba
+import numpy as np
+
+__all__ = ["sgd_momentum_", "sgd_momentum_ref_"]
+
+
+@numba.njit(cache=True)
+def _sgd_momentum_kernel(p, buf, g, lr, momentum):
+    for i in range(p.size):
+        b = buf[i] * momentum
+        b = b + g[i]
+        buf[i] = b
+        p[i] = p[i] - lr * b
+
+
+def sgd_momentum_(p, buf, g, lr, momentum):
+    """In place: ``buf = buf * momentum + g``, ``p -= lr * buf``; returns False (doing nothing)
+    when the arrays are not all C-contiguous float arrays of one shape and dtype."""
+    dt = p.dtype
+    if not (dt.kind == "f" and buf.dtype == dt and g.dtype == dt and p.shape == buf.shape
+            == g.shape and p.flags.c_contiguous and buf.flags.c_contiguous
+            and g.flags.c_contiguous and p.flags.writeable):
+        return False
+    # scalars in the array dtype, as NumPy's weak Python-float scalars behave
+    _sgd_momentum_kernel(p.reshape(-1), buf.reshape(-1), g.reshape(-1), dt.type(lr),
+                         dt.type(momentum))
+    return True
+
+
+def sgd_momentum_ref_(p, buf, g, lr, momentum):
+    buf *= momentum
+    buf += g
+    p -= lr * buf
