@@ -16,8 +16,10 @@ import autodiff as ad
 from autodiff.ops import conv as C, pool as P, loss as L
 import_s = time.perf_counter() - t0
 import numba
-from autodiff.kernels import conv as KC, pool as KP, loss as KL
-compiled = [name for mod in (KC, KP, KL) for name, obj in vars(mod).items()
+from autodiff.kernels import (conv as KC, pool as KP, loss as KL, elementwise as KE,
+                              optim as KO, recurrent as KR)
+import nn, optim
+compiled = [name for mod in (KC, KP, KL, KE, KO, KR) for name, obj in vars(mod).items()
             if isinstance(obj, numba.core.registry.CPUDispatcher) and obj.signatures]
 import numpy as np
 rng = np.random.default_rng(0)
@@ -40,9 +42,24 @@ def loss():
     (L.cross_entropy(x, ad.tensor(np.array([0, 1, 2, 3]))) + L.log_softmax(x, 1).sum()
      + L.softmax(x, 1).sum()).backward()
 
+def relu_sgd():
+    m = nn.Linear(16, 8)  # relu kernels serve arrays of 64+ elements
+    opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    x = ad.tensor(rng.standard_normal((16, 16), dtype=np.float32))
+    for _ in range(2):  # the momentum kernel runs from the second step on
+        opt.zero_grad()
+        nn.functional.relu(m(x)).sum().backward()
+        opt.step()
+
+def lstm():
+    m = nn.LSTM(3, 4)
+    m(ad.tensor(rng.standard_normal((2, 2, 3), dtype=np.float32)))[0].sum().backward()
+
 first("conv2d fwd+bwd float32 (7 kernels)", conv)
 first("max+avg pool fwd+bwd float32 (4 kernels)", pool)
 first("cross_entropy+softmax fwd+bwd float32 (4 kernels)", loss)
+first("relu fwd+bwd + SGD momentum step float32", relu_sgd)
+first("LSTM fwd+bwd float32 (cell kernels)", lstm)
 res["_compiled_at_import"] = compiled
 print("JSON" + json.dumps(res))
 """
