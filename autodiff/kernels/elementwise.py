@@ -9,7 +9,8 @@ backward is exactly ``g * (out > 0)``, signed zeros and NaN gradients included).
 import numba
 import numpy as np
 
-__all__ = ["relu_forward", "relu_backward", "relu_forward_ref", "relu_backward_ref"]
+__all__ = ["relu_forward", "relu_backward", "relu_forward_ref", "relu_backward_ref",
+           "add_rows_", "add_rows_ref_", "sum_rows", "sum_rows_ref"]
 
 
 @numba.njit(cache=True)
@@ -20,9 +21,32 @@ def _relu_fwd_kernel(a, out):
 
 
 @numba.njit(cache=True)
-def _relu_bwd_kernel(g, out, res):
+def _relu_bwd_kernel(g, out, res, zero):
+    # g * 1 == g and g * 0 exactly as NumPy's g * (out > 0) (signed zeros, NaN from inf);
+    # written as a select it vectorises (2x faster than multiplying by the mask)
     for i in range(g.size):
-        res[i] = g[i] * (1 if out[i] > 0 else 0)
+        v = g[i]
+        res[i] = v if out[i] > 0 else v * zero
+
+
+@numba.njit(cache=True)
+def _add_rows_kernel(a, b):
+    M, N = a.shape
+    for i in range(M):
+        for j in range(N):
+            a[i, j] += b[j]
+
+
+@numba.njit(cache=True)
+def _sum_rows_kernel(a, out):
+    # row after row into a zeroed accumulator: NumPy's order for add.reduce(a, 0) on a C
+    # array (starting from its identity +0, so a column of -0.0 sums to +0.0 as there)
+    M, N = a.shape
+    for j in range(N):
+        out[j] = 0
+    for i in range(M):
+        for j in range(N):
+            out[j] += a[i, j]
 
 
 def _fits(*arrays):
@@ -46,8 +70,40 @@ def relu_backward(g, out):
     if not _fits(g, out) or g.size < 64:
         return g * (out > 0).astype(out.dtype)
     res = np.empty_like(g)
-    _relu_bwd_kernel(g.reshape(-1), out.reshape(-1), res.reshape(-1))
+    _relu_bwd_kernel(g.reshape(-1), out.reshape(-1), res.reshape(-1), g.dtype.type(0))
     return res
+
+
+def _rows_fit(a, b):
+    """a 2-D C-contiguous float array (>= 16 wide) and b a C-contiguous row of its width and
+    dtype (NumPy may take a different loop, with other NaN signs, for narrow arrays)."""
+    dt = a.dtype
+    return (dt.kind == "f" and b.dtype is dt and a.ndim == 2 and b.shape == a.shape[1:]
+            and a.shape[1] >= 16
+            and a.flags.c_contiguous and b.flags.c_contiguous and a.size >= 64)
+
+
+def add_rows_(a, b):
+    """In place ``a += b`` for ``a`` (M, N) and ``b`` (N,): the bias add of a linear layer
+    (NumPy's broadcast add is ~2.5x slower on (128, 256) float32); same roundings."""
+    if _rows_fit(a, b) and a.flags.writeable:
+        _add_rows_kernel(a, b)
+    else:
+        a += b
+    return a
+
+
+def sum_rows(a):
+    """``np.add.reduce(a, 0)`` for ``a`` (M, N), bit-identical (the same row-by-row order):
+    a linear layer's bias gradient, ~2.5x faster on (128, 256) float32.  Only for N >= 16:
+    on narrower arrays NumPy may sum down each column in another order."""
+    dt = a.dtype
+    if (dt.kind == "f" and a.ndim == 2 and a.shape[1] >= 16 and a.size >= 64
+            and a.flags.c_contiguous):
+        out = np.empty(a.shape[1], dt)
+        _sum_rows_kernel(a, out)
+        return out
+    return np.add.reduce(a, 0)
 
 
 def relu_forward_ref(a):
@@ -56,3 +112,12 @@ def relu_forward_ref(a):
 
 def relu_backward_ref(g, out):
     return g * (out > 0).astype(out.dtype)
+
+
+def add_rows_ref_(a, b):
+    a += b
+    return a
+
+
+def sum_rows_ref(a):
+    return np.add.reduce(a, 0)

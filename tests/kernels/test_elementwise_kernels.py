@@ -52,3 +52,34 @@ def test_fallbacks_agree_with_twins():
     g64 = rng.standard_normal(a.shape)       # mixed dtypes promote as NumPy does
     _same(K.relu_backward(g64, out), K.relu_backward_ref(g64, out))
     _same(K.relu_backward(g64.T, out.T), K.relu_backward_ref(g64.T, out.T))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(128, 256), (1, 100), (200, 1), (7, 13), (3, 5), (5, 17)])
+def test_bias_kernels_match_twins(dtype, shape):
+    """add_rows_ (a += b by rows) and sum_rows (add.reduce(a, 0)): bit-identical to NumPy,
+    special values included."""
+    a = _special(shape, dtype, 4)
+    b = _special(shape[1:], dtype, 5)
+    _same(K.add_rows_(a.copy(), b), K.add_rows_ref_(a.copy(), b))
+    _same(K.sum_rows(a), K.sum_rows_ref(a))
+    rng = np.random.default_rng(6)
+    big = rng.standard_normal(shape).astype(dtype) * 1e3   # rounding order shows in sums
+    _same(K.sum_rows(big), K.sum_rows_ref(big))
+
+
+def test_bias_kernel_fallbacks():
+    rng = np.random.default_rng(7)
+    a = rng.standard_normal((64, 32)).astype(np.float32)
+    b64 = rng.standard_normal(32)                           # mixed dtypes: NumPy's casting
+    _same(K.add_rows_(a.copy(), b64), K.add_rows_ref_(a.copy(), b64))
+    nc = rng.standard_normal((32, 64)).astype(np.float32).T  # non-contiguous
+    _same(K.add_rows_(nc.copy(order="F"), a[0]), K.add_rows_ref_(nc.copy(order="F"), a[0]))
+    _same(K.sum_rows(nc), K.sum_rows_ref(nc))
+    a3 = rng.standard_normal((4, 5, 32)).astype(np.float32)
+    _same(K.add_rows_(a3.copy(), a[0]), K.add_rows_ref_(a3.copy(), a[0]))
+    _same(K.sum_rows(a3), K.sum_rows_ref(a3))
+    ints = rng.integers(-5, 5, (20, 10))
+    _same(K.sum_rows(ints), K.sum_rows_ref(ints))
+    empty = np.zeros((0, 80), np.float32)
+    _same(K.sum_rows(empty), K.sum_rows_ref(empty))

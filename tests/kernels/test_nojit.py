@@ -43,6 +43,8 @@ SCRIPT = textwrap.dedent("""
     assert np.array_equal(E.relu_forward(r), E.relu_forward_ref(r))
     assert np.array_equal(E.relu_backward(gr, E.relu_forward(r)),
                           E.relu_backward_ref(gr, E.relu_forward_ref(r)))
+    assert np.array_equal(E.sum_rows(gr), E.sum_rows_ref(gr))
+    assert np.array_equal(E.add_rows_(r.copy(), gr[0]), E.add_rows_ref_(r.copy(), gr[0]))
     from autodiff.kernels import optim as O
     pa, ba = rng.standard_normal((3, 4)), rng.standard_normal((3, 4))
     pb, bb = pa.copy(), ba.copy()
