@@ -447,7 +447,8 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                 result = _check_count(node, result, nexts)
             meta = node.input_meta
             if not retain_graph:
-                if node.__dict__:
+                d = node.__dict__
+                if d and not (len(d) == 1 and "scope" in d):  # (a module's name scope only)
                     node._release()
                 elif node._saved is not None:  # _release's common case, inlined
                     node._saved = FREED

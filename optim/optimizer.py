@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 
 import autodiff as ad
+from autodiff.engine import _state as _engine_state
 
 __all__ = ["Optimizer", "required"]
 
@@ -95,8 +96,13 @@ def _step_without_grad(step):
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         self._opt_called = True
-        with ad.no_grad():
+        st = _engine_state  # ad.no_grad() written out (one call per training step)
+        prev = st.grad_enabled
+        st.grad_enabled = False
+        try:
             return step(self, *args, **kwargs)
+        finally:
+            st.grad_enabled = prev
 
     wrapper._sets_opt_called = True
     return wrapper

@@ -3,6 +3,7 @@
 import numpy as np
 
 from autodiff.kernels import optim as _K
+from autodiff.tensor import Tensor
 
 from .optimizer import Optimizer, _evaluate_closure, _grad_array, _step_without_grad
 
@@ -53,13 +54,21 @@ class SGD(Optimizer):
     def step(self, closure=None):
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
+        fused = _K.sgd_momentum_
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
+            plain = (momentum != 0 and not (dampening or nesterov or weight_decay != 0
+                                            or group["maximize"]))
             for p in group["params"]:
-                grad = _grad_array(p)
+                grad = p.grad
                 if grad is None:
                     continue
+                grad = grad.data if grad.__class__ is Tensor else _grad_array(p)
+                if plain:  # the common case: buf = m buf + g; p -= lr buf in one pass
+                    buf = self.state[p].get("momentum_buffer")
+                    if buf is not None and fused(p.data, buf, grad, lr, momentum):
+                        continue
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:

@@ -20,17 +20,32 @@ def _sgd_momentum_kernel(p, buf, g, lr, momentum):
         p[i] = p[i] - lr * b
 
 
+_SCALARS = {}
+
+
 def sgd_momentum_(p, buf, g, lr, momentum):
     """In place: ``buf = buf * momentum + g``, ``p -= lr * buf``; returns False (doing nothing)
     when the arrays are not all C-contiguous float arrays of one shape and dtype."""
     dt = p.dtype
     if not (dt.kind == "f" and buf.dtype == dt and g.dtype == dt and p.shape == buf.shape
-            == g.shape and p.flags.c_contiguous and buf.flags.c_contiguous
-            and g.flags.c_contiguous and p.flags.writeable):
+            == g.shape):
         return False
-    # scalars in the array dtype, as NumPy's weak Python-float scalars behave
-    _sgd_momentum_kernel(p.reshape(-1), buf.reshape(-1), g.reshape(-1), dt.type(lr),
-                         dt.type(momentum))
+    fp = p.flags
+    if not (fp.c_contiguous and fp.writeable and buf.flags.c_contiguous
+            and g.flags.c_contiguous):
+        return False
+    # scalars in the array dtype, as NumPy's weak Python-float scalars behave (cached: the
+    # conversions cost more than the kernel call on a bias)
+    if lr.__class__ is float and momentum.__class__ is float and lr != 0.0:  # (not -0.0)
+        key = (dt, lr, momentum)
+        sc = _SCALARS.get(key)
+        if sc is None:
+            if len(_SCALARS) > 256:  # e.g. a learning-rate schedule
+                _SCALARS.clear()
+            sc = _SCALARS[key] = (dt.type(lr), dt.type(momentum))
+    else:
+        sc = (dt.type(lr), dt.type(momentum))
+    _sgd_momentum_kernel(p.reshape(-1), buf.reshape(-1), g.reshape(-1), sc[0], sc[1])
     return True
 
 

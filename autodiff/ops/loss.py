@@ -134,8 +134,11 @@ class CrossEntropy(Op):
             out, denom = per.sum(), 1.0
         else:
             denom = wt.sum()
-            with np.errstate(invalid="ignore", divide="ignore"):
+            if denom != 0 and denom - denom == 0:  # finite, nonzero: no FP warning possible
                 out = per.sum() / denom
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = per.sum() / denom
         ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
         ctx.save_for_backward(x)
         return np.asarray(out, dtype=x.dtype)
@@ -158,8 +161,11 @@ class CrossEntropyBackward(Op):
 
     @staticmethod
     def forward(ctx, x, g, target, weight, ignore_index, reduction, eps, lse, denom):
-        with np.errstate(invalid="ignore", divide="ignore"):
+        if denom != 0 and denom - denom == 0:  # finite, nonzero: no FP warning possible
             scale = np.asarray(g, dtype=np.float64) / denom
+        else:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                scale = np.asarray(g, dtype=np.float64) / denom
         if ctx is not None:
             ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
             ctx.save_for_backward(x, g)
@@ -208,8 +214,11 @@ class NLLLoss(Op):
             out, denom = per.sum(), 1.0
         else:
             denom = wt.sum()
-            with np.errstate(invalid="ignore", divide="ignore"):
+            if denom != 0 and denom - denom == 0:  # finite, nonzero: no FP warning possible
                 out = per.sum() / denom
+            else:
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    out = per.sum() / denom
         ctx.args = (t0, wt, denom, reduction, x.shape, x.dtype)
         return np.asarray(out, dtype=x.dtype)
 
@@ -268,6 +277,15 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (N, d1, ...), or class probabilities shaped like input.  ``weight`` (C,) rescales
     classes; ``reduction='mean'`` divides by the summed weights of the non-ignored targets.
     """
+    if (weight is None and not label_smoothing and reduction == "mean" and size_average is None
+            and reduce is None and target.__class__ is _f.Tensor
+            and isinstance(input, _f.Tensor)):
+        # the common case (logits (N, C), int64 class targets (N,), plain mean): nothing to
+        # check or reshape; the kernel checks the target bounds
+        xd, td = input.data, target.data
+        if (xd.__class__ is np.ndarray and xd.ndim == 2 and td.dtype == np.int64
+                and td.shape == xd.shape[:1]):
+            return CrossEntropy.apply(input, td, None, int(ignore_index), "mean", 0.0)
     x = _tensor(input, "cross_entropy")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")

@@ -47,3 +47,14 @@ def test_sgd_steps_equal_the_numpy_sequence(transposed_grad):
             buf += g
         ref -= 0.05 * buf
         np.testing.assert_array_equal(w.data, ref)
+
+
+def test_sgd_momentum_scalar_cache_follows_lr():
+    """The cached dtype scalars follow lr and momentum (a schedule changes lr every step)."""
+    rng = np.random.default_rng(11)
+    p, buf, g = (rng.standard_normal((8, 16)).astype(np.float32) for _ in range(3))
+    q, qbuf = p.copy(), buf.copy()
+    for lr, m in ((0.1, 0.9), (0.05, 0.9), (0.1, 0.5), (0.1, 0.9), (1e-3, 0.99)):
+        assert K.sgd_momentum_(p, buf, g, lr, m)
+        K.sgd_momentum_ref_(q, qbuf, g, lr, m)
+        assert np.array_equal(p, q) and np.array_equal(buf, qbuf)

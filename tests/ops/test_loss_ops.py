@@ -180,3 +180,23 @@ def test_softmax_family_and_probability_targets_match_torch():
     lt.backward()
     np.testing.assert_allclose(l.data, lt.item(), rtol=1e-6)
     np.testing.assert_allclose(X.grad.data, xt.grad.numpy(), atol=1e-6)
+
+
+def test_cross_entropy_fast_path_matches_general_path():
+    """int64 targets (the fast path) and int32 targets (the general path) agree, values and
+    gradients; an out-of-range target still raises."""
+    import autodiff as _ad
+    from autodiff.ops.loss import cross_entropy as _ce
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((6, 4))
+    t = rng.integers(0, 4, 6)
+    t[2] = -100  # ignored row
+    res = []
+    for tt in (t.astype(np.int64), t.astype(np.int32)):
+        xt = _ad.tensor(x, requires_grad=True)
+        loss = _ce(xt, _ad.tensor(tt))
+        loss.backward()
+        res.append((loss.data, xt.grad.data))
+    assert np.array_equal(res[0][0], res[1][0]) and np.array_equal(res[0][1], res[1][1])
+    with pytest.raises(IndexError):
+        _ce(_ad.tensor(x), _ad.tensor(np.array([0, 1, 2, 3, 4, 0])))
