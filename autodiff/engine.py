@@ -375,6 +375,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
         need = _needed(root_nodes, targets)
         results = [None] * len(inputs)
 
+    owned = set()  # nodes whose pending gradient is an array this pass allocated
     deps = _collect(root_nodes)
     ready = [n for n in root_nodes if deps[n] == 0]
     pop_ready = ready.pop
@@ -470,8 +471,14 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                             buffers[nxt] = gi
                         elif create_graph:
                             buffers[nxt] = prev + gi
+                        elif nxt in owned:
+                            # a sum this pass made (no one else holds it): add in place, the
+                            # same rounding as prev + gi, no new array or Tensor
+                            d = prev.data
+                            np.add(d, gi.data, out=d)
                         else:
                             buffers[nxt] = _make(_sum_arrays(prev.data, gi.data))
+                            owned.add(nxt)
                     else:
                         buf = buffers.get(nxt)
                         if buf is None:

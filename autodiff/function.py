@@ -38,6 +38,9 @@ _new = object.__new__
 _ref = weakref.ref
 _ndarray = np.ndarray
 _generic = np.generic
+_SCALARS = frozenset([np.float16, np.float32, np.float64, np.longdouble, np.complex64,
+                      np.complex128, np.bool_, np.int8, np.int16, np.int32, np.int64,
+                      np.uint8, np.uint16, np.uint32, np.uint64])
 
 
 class _Freed:
@@ -312,6 +315,10 @@ class Function:
                 gb = nrb = mb = None
             result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
                       cls.forward(ctx, da, db))
+            if result.__class__ in _SCALARS and ctx._saved is None:
+                # 0-d inputs: NumPy returns a scalar; the array is all the node needs (with
+                # something saved, _finish matches the scalar to the output)
+                result = np.asarray(result)
             if result.__class__ is _ndarray:
                 if not record:
                     return T._make(result)

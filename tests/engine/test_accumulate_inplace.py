@@ -1,0 +1,44 @@
+"""The engine sums a node's pending gradients in place once it owns the sum: the gradients
+other nodes passed on (and hooks saw) are never modified, and the results match PyTorch."""
+import numpy as np
+import pytest
+import torch
+
+import autodiff as ad
+
+
+@pytest.mark.parametrize("shape", [(), (3,)])
+def test_fan_in_sums_do_not_touch_passed_gradients(shape):
+    seen = []
+    x0 = np.linspace(0.5, 1.5, int(np.prod(shape))).reshape(shape)
+    x = ad.tensor(x0, requires_grad=True)
+    c = ad.tensor(np.full(shape, 0.25), requires_grad=True)
+    y = x * 2.0
+    y.register_hook(lambda g: seen.append((g, g.data.copy())))
+    z = y
+    for k in range(5):           # y feeds five adds; c feeds five adds and a mul
+        z = z + y * float(k) + c
+    (z * c).sum().backward()
+    xt = torch.tensor(x0, requires_grad=True)
+    ct = torch.full(shape, 0.25, dtype=torch.float64, requires_grad=True)
+    yt = xt * 2.0
+    zt = yt
+    for k in range(5):
+        zt = zt + yt * float(k) + ct
+    (zt * ct).sum().backward()
+    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(c.grad.data, ct.grad.numpy(), rtol=1e-12)
+    g, snapshot = seen[0]
+    assert np.array_equal(g.data, snapshot)
+
+
+def test_scalar_chain_gradients_stay_arrays():
+    x = ad.tensor(np.float32(1.0), requires_grad=True)
+    c = ad.tensor(np.float32(0.5), requires_grad=True)
+    y = x
+    for _ in range(10):
+        y = y + c
+    assert y.data.__class__ is np.ndarray and y.data.dtype == np.float32
+    y.backward()
+    assert c.grad.data.__class__ is np.ndarray and c.grad.data.dtype == np.float32
+    assert float(c.grad.data) == 10.0 and float(x.grad.data) == 1.0
