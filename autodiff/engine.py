@@ -338,7 +338,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
     consumers have reported; its buffer entry is dropped as it runs, and its saved state is
     released right after (unless ``retain_graph``).
     """
-    from .tensor import Tensor
+    Tensor = _function.Tensor
     _make = Tensor._make
 
     root_nodes = []
@@ -642,4 +642,5 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
-from .function import FREED, AccumulateGrad  # noqa: E402  (function.py imports this module first)
+from . import function as _function  # noqa: E402  (function.py imports this module first)
+from .function import FREED, AccumulateGrad  # noqa: E402

@@ -55,6 +55,12 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
+        d = self.__dict__
+        params = d["_parameters"]
+        if (type(self) is Linear and "weight" in params and "bias" in params
+                and "weight" not in d and "bias" not in d):
+            # what self.weight / self.bias resolve to, without Module.__getattr__
+            return F.linear(input, params["weight"], params["bias"])
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self):

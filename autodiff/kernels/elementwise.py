@@ -49,16 +49,9 @@ def _sum_rows_kernel(a, out):
             out[j] += a[i, j]
 
 
-def _fits(*arrays):
-    """Same float dtype, C-contiguous, same shape: the kernels' flat-loop case."""
-    a = arrays[0]
-    return a.dtype.kind == "f" and all(
-        x.dtype == a.dtype and x.shape == a.shape and x.flags.c_contiguous for x in arrays)
-
-
 def relu_forward(a):
     """max(a, 0) elementwise (NaN stays NaN); any shape and dtype."""
-    if not _fits(a) or a.size < 64:
+    if not (a.dtype.kind == "f" and a.size >= 64 and a.flags.c_contiguous):
         return np.maximum(a, 0)
     out = np.empty_like(a)
     _relu_fwd_kernel(a.reshape(-1), out.reshape(-1))
@@ -67,7 +60,9 @@ def relu_forward(a):
 
 def relu_backward(g, out):
     """``g * (out > 0)`` for the gradient g and ReLU output out of the same shape."""
-    if not _fits(g, out) or g.size < 64:
+    dt = g.dtype
+    if not (dt.kind == "f" and out.dtype == dt and g.shape == out.shape and g.size >= 64
+            and g.flags.c_contiguous and out.flags.c_contiguous):
         return g * (out > 0).astype(out.dtype)
     res = np.empty_like(g)
     _relu_bwd_kernel(g.reshape(-1), out.reshape(-1), res.reshape(-1), g.dtype.type(0))
