@@ -6,12 +6,15 @@ get 2 threads; candidates alternate with a short sleep between them and medians 
 reported after warm-up (protocol in ``bench/_timing.py``). Also times the forward alone and a
 GRU, for context.
 
-    .venv/bin/python bench/recurrent.py [--rounds 15] [--profile] [--cpu]
+    .venv/bin/python bench/recurrent.py [--rounds 15] [--profile] [--cpu] [--floor]
 
 ``--profile`` prints where our time goes (cProfile of 20 fwd+bwd calls, CPU time).
 ``--cpu`` adds a second table measured in process CPU time with one thread per library
 (BLAS limited through threadpoolctl): a load-robust proxy for the work each side does, for
 when the machine is shared and wall-clock medians are dominated by other processes.
+``--floor`` times, alone and back to back, the NumPy sgemms one LSTM fwd+bwd call must make
+(input projection, one per step forward and backward, the fused weight gradient, the input
+gradient): their sum is the floor of our design on this BLAS, whatever the Python around it.
 """
 from __future__ import annotations
 
@@ -108,6 +111,45 @@ def cpu_table(torch, rounds):
           "not wall time)")
 
 
+def gemm_floor(number=20):
+    """name -> median ms of each sgemm family of one LSTM fwd+bwd call (L steps included)."""
+    import statistics
+    import time
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    G = 4 * H
+    x2 = rng.standard_normal((L * N, I)).astype(f32)
+    w_ih = rng.standard_normal((G, I)).astype(f32)
+    w_hh = rng.standard_normal((G, H)).astype(f32)
+    h = rng.standard_normal((N, H)).astype(f32)
+    dA = rng.standard_normal((L * N, G)).astype(f32)
+    z = rng.standard_normal((L * N, H + I + 1)).astype(f32)
+    xp, hw, dh = np.empty((L * N, G), f32), np.empty((N, G), f32), np.empty((N, H), f32)
+    dw, dx = np.empty((G, H + I + 1), f32), np.empty((L * N, I), f32)
+    step_f = lambda: [np.matmul(h, w_hh.T, out=hw) for _ in range(L)]  # noqa: E731
+    step_b = lambda: [np.matmul(dA[:N], w_hh, out=dh) for _ in range(L)]  # noqa: E731
+    cases = {
+        f"x @ W_ih^T ({L * N}x{I} @ {I}x{G})": lambda: np.matmul(x2, w_ih.T, out=xp),
+        f"{L} x h @ W_hh^T ({N}x{H} @ {H}x{G})": step_f,
+        f"{L} x dA_t @ W_hh ({N}x{G} @ {G}x{H})": step_b,
+        f"dA^T [h|x|1] ({G}x{L * N} @ {L * N}x{H + I + 1})":
+            lambda: np.matmul(dA.T, z, out=dw),
+        f"dA @ W_ih ({L * N}x{G} @ {G}x{I})": lambda: np.matmul(dA, w_ih, out=dx),
+    }
+    res = {}
+    for name, fn in cases.items():
+        for _ in range(3):
+            fn()
+        samples = []
+        for _ in range(9):
+            t0 = time.perf_counter()
+            for _ in range(number):
+                fn()
+            samples.append((time.perf_counter() - t0) / number)
+        res[name] = 1e3 * statistics.median(samples)
+    return res
+
+
 def profile(fn, n=20):
     import cProfile
     import pstats
@@ -125,6 +167,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=15)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--cpu", action="store_true")
+    ap.add_argument("--floor", action="store_true")
     args = ap.parse_args()
     torch = setup_threads()
     rows = []
@@ -137,6 +180,14 @@ def main():
         res = compare({"ours": ours_f, "torch": t_f}, rounds=max(5, args.rounds // 2))
         rows.append((f"{kind} fwd (no_grad)", res["ours"], res["torch"], None, min_ratio(res)))
     print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
+    if args.floor:
+        floor = gemm_floor()
+        print("\n## sgemms of one LSTM fwd+bwd call, each family alone (ms, median)")
+        for name, ms in floor.items():
+            print(f"{name:52s} {ms:8.3f}")
+        total = sum(floor.values())
+        print(f"{'sum: the GEMM floor of our design':52s} {total:8.3f}   "
+              f"= {total / rows[0][2]:.2f}x torch's whole fwd+bwd" if rows[0][2] else "")
     if args.cpu:
         cpu_table(torch, max(5, args.rounds // 2))
     if args.profile:

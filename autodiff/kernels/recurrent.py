@@ -82,9 +82,11 @@ def lstm_gate_scale(H, dtype=np.float32):
 
 
 @numba.njit(cache=True, fastmath=True, error_model="numpy")
-def lstm_cell_forward(S, xp, c_prev, A, c, tc, h, P):
+def lstm_cell_forward(S, xp, b, c_prev, A, c, tc, h, P):
     """One LSTM step (float32). In: ``S`` (N, 4H) = ``h_prev @ W_hh.T``, ``xp`` (N, 4H) the
-    input projection with both biases, ``c_prev`` (N, H), ``P`` = ``lstm_gate_scale(H)``.
+    input projection ``x_t @ W_ih.T``, ``b`` (4H,) = ``b_ih + b_hh`` (added here: a separate
+    pass over the whole (L, N, 4H) projection cost ~100 us per bias), ``c_prev`` (N, H),
+    ``P`` = ``lstm_gate_scale(H)``.
     Out: ``A`` (N, 4H) the activated gates [i, f, g, o], ``c = f c_prev + i g``,
     ``tc = tanh(c)``, ``h = o tc``."""
     N = S.shape[0]
@@ -93,7 +95,7 @@ def lstm_cell_forward(S, xp, c_prev, A, c, tc, h, P):
     for n in range(N):
         for j in range(4 * H):
             p = P[j]
-            A[n, j] = p * _tanh32(p * (S[n, j] + xp[n, j])) + (one - p)
+            A[n, j] = p * _tanh32(p * (S[n, j] + xp[n, j] + b[j])) + (one - p)
         for j in range(H):
             c[n, j] = A[n, H + j] * c_prev[n, j] + A[n, j] * A[n, 2 * H + j]
         for j in range(H):
@@ -102,9 +104,9 @@ def lstm_cell_forward(S, xp, c_prev, A, c, tc, h, P):
             h[n, j] = A[n, 3 * H + j] * t
 
 
-def lstm_cell_forward_ref(S, xp, c_prev, A, c, tc, h, P=None):
+def lstm_cell_forward_ref(S, xp, b, c_prev, A, c, tc, h, P=None):
     H = c_prev.shape[1]
-    a = S + xp
+    a = S + xp + b
     i = 1.0 / (1.0 + np.exp(-a[:, :H]))
     f = 1.0 / (1.0 + np.exp(-a[:, H:2 * H]))
     g = np.tanh(a[:, 2 * H:3 * H])

@@ -113,16 +113,24 @@ class _Borrowed:
 
 
 def _project(x, w_ih, b1, b2):
-    """x (L, N, I) @ w_ih^T + b1 + b2 -> (L, N, G), in a workspace array."""
+    """x (L, N, I) @ w_ih^T + b1 + b2 -> (L, N, G), in a workspace array (the biases are summed
+    first: one pass over the big array instead of two)."""
     L, N, I = x.shape
     G = w_ih.shape[0]
     xp = _WS.take((L, N, G), np.result_type(x, w_ih))
     np.matmul(np.reshape(x, (L * N, I)), w_ih.T, out=xp.reshape(L * N, G))
-    if b1 is not None:
-        xp += b1
-    if b2 is not None:
-        xp += b2
+    if b1 is not None or b2 is not None:
+        xp += _bias_sum(b1, b2, G, xp.dtype)
     return xp
+
+
+def _bias_sum(b1, b2, G, dtype):
+    """b1 + b2 as a (G,) array of ``dtype``, either may be None (zeros when both are)."""
+    if b1 is None and b2 is None:
+        return np.zeros(G, dtype)
+    if b1 is None or b2 is None:
+        return np.asarray(b1 if b2 is None else b2, dtype)
+    return np.add(b1, b2, dtype=dtype)
 
 
 def _contiguous(a):
@@ -149,8 +157,9 @@ def _hidden_weight_grad(dA, out, h0, reverse):
 
 def _layer_grads(dA, out, h0, x, w_ih, reverse, need):
     """(dx, dW_ih, dW_hh, db) of a layer whose input and hidden projections share the
-    gradient ``dA`` (LSTM, RNN). When both weight gradients are needed they come from one GEMM
-    ``dA^T [h_prev | x]`` (a K=32 GEMM on its own runs at half the speed of a wider one)."""
+    gradient ``dA`` (LSTM, RNN). When both weight gradients are needed they and the bias
+    gradient come from one GEMM ``dA^T [h_prev | x | 1]`` (a K=32 GEMM on its own runs at half
+    the speed of a wider one; the ones column costs ~15 us against ~60 us for ``dA.sum(0)``)."""
     nx, nwi, nwh = need
     if not (nwi and nwh):
         dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
@@ -158,28 +167,29 @@ def _layer_grads(dA, out, h0, x, w_ih, reverse, need):
         return dx, dw_ih, dw_hh, db
     L, N, G = dA.shape
     H, I = out.shape[2], x.shape[2]
-    z = _WS.take((L, N, H + I), dA.dtype)
+    z = _WS.take((L, N, H + I + 1), dA.dtype)
     if reverse:
         z[:-1, :, :H] = out[1:]
         z[L - 1, :, :H] = h0
     else:
         z[1:, :, :H] = out[:-1]
         z[0, :, :H] = h0
-    z[:, :, H:] = x
-    dw = dA.reshape(L * N, G).T @ z.reshape(L * N, H + I)
+    z[:, :, H:H + I] = x
+    z[:, :, H + I] = 1
+    dw = dA.reshape(L * N, G).T @ z.reshape(L * N, H + I + 1)
     _WS.give((z,))
-    dx, _, db = _input_grads(dA, x, w_ih, nx, False)
-    return dx, dw[:, H:], dw[:, :H], db
+    dx, _, _ = _input_grads(dA, x, w_ih, nx, False, False)
+    return dx, dw[:, H:H + I], dw[:, :H], dw[:, H + I]
 
 
-def _input_grads(dxp, x, w_ih, need_x, need_w):
+def _input_grads(dxp, x, w_ih, need_x, need_w, need_b=True):
     """dx = dxp @ W_ih, dW_ih = dxp^T x, db = sum dxp over (L, N), for dxp (L, N, G)."""
     L, N, G = dxp.shape
     I = x.shape[2]
     d2 = dxp.reshape(L * N, G)
     dx = (d2 @ w_ih).reshape(L, N, I) if need_x else None
     dw = d2.T @ np.reshape(x, (L * N, I)) if need_w else None
-    db = d2.sum(0)
+    db = d2.sum(0) if need_b else None
     return dx, dw, db
 
 
@@ -219,7 +229,8 @@ class LSTMLayer(Op):
         dt = np.result_type(x, w_ih)
         fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
         cell = K.lstm_cell_forward if fast else K.lstm_cell_forward_ref
-        xp = _project(x, w_ih, b_ih, b_hh)
+        xp = _project(x, w_ih, None, None)
+        b = _bias_sum(b_ih, b_hh, G4, dt)  # added inside the cell kernel
         out = np.empty((L, N, H), dt)
         gates = _WS.take((L, N, G4), dt)
         cs = _WS.take((L, N, H), dt)
@@ -230,7 +241,7 @@ class LSTMLayer(Op):
         h, c = h0, c0
         for t in _order(L, reverse):
             np.matmul(h, wT, out=hw)
-            cell(hw, xp[t], c, gates[t], cs[t], tcs[t], out[t], scale)
+            cell(hw, xp[t], b, c, gates[t], cs[t], tcs[t], out[t], scale)
             h, c = out[t], cs[t]
         _WS.give((xp,))
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
