@@ -376,6 +376,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
         results = [None] * len(inputs)
 
     owned = set()  # nodes whose pending gradient is an array this pass allocated
+    leaf_inline = capture is None and not create_graph
     deps = _collect(root_nodes)
     ready = [n for n in root_nodes if deps[n] == 0]
     pop_ready = ready.pop
@@ -465,6 +466,19 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         d = gi.data
                         if d.shape != m[0] or d.dtype is not m[1]:
                             gi = _conform(node, i, gi, m, Tensor, check_nan)
+                    if (nxt.__class__ is AccumulateGrad and leaf_inline and deps[nxt] == 1
+                            and not nxt.variable._hooks and nxt not in buffers):
+                        # the last (and only) gradient for a leaf: it is final, accumulate it
+                        # now (as the AccumulateGrad branch above would once popped)
+                        deps[nxt] = 0
+                        var = nxt.variable
+                        d = None  # (the shape check's reference to gi.data)
+                        if (var.grad is None and _refcount(gi) == 3
+                                and _owns(gi.data, var)):
+                            var.grad = gi  # referenced by ``result`` and ``gi`` only: no copy
+                        else:
+                            var._accumulate_grad(gi, False)
+                        continue
                     if nxt.n_outputs == 1:
                         prev = buffers.get(nxt)
                         if prev is None:

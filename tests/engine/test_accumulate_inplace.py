@@ -42,3 +42,19 @@ def test_scalar_chain_gradients_stay_arrays():
     y.backward()
     assert c.grad.data.__class__ is np.ndarray and c.grad.data.dtype == np.float32
     assert float(c.grad.data) == 10.0 and float(x.grad.data) == 1.0
+
+
+def test_leaf_gradients_accumulated_inline_match_torch():
+    """A leaf fed once (accumulated as its consumer runs), twice by one op (x * x), through
+    two ops, and with a hook: each gets its full gradient; .grad owns its memory."""
+    x0 = np.array([0.5, -1.5, 2.0])
+    x, w, h = (ad.tensor(x0 + k, requires_grad=True) for k in range(3))
+    seen = []
+    h.register_hook(lambda g: seen.append(g.data.copy()))
+    ((x * x) * w + h * w + h).sum().backward()
+    xt, wt, ht = (torch.tensor(x0 + k, requires_grad=True) for k in range(3))
+    ((xt * xt) * wt + ht * wt + ht).sum().backward()
+    for a, b in ((x, xt), (w, wt), (h, ht)):
+        np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(seen[0], ht.grad.numpy(), rtol=1e-12)
+    assert x.grad.data.base is None and x.grad.data.flags.owndata
