@@ -222,7 +222,9 @@ class Tensor(TensorAPI):
             gradient = Tensor._make(np.ones_like(self.data))
         elif not isinstance(gradient, Tensor):
             gradient = Tensor._make(np.asarray(gradient, dtype=self.data.dtype))
-        if gradient.shape != self.shape:
+        # (the arrays' shapes: a Scalar's .data is a float, its .shape is ())
+        if ((gradient.data.shape if gradient.__class__ is Tensor else gradient.shape)
+                != (self.data.shape if self.__class__ is Tensor else self.shape)):
             raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but the "
                                f"tensor has shape {tuple(self.shape)}")
         if not self._requires_grad:

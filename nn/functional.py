@@ -708,6 +708,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     """Cross-entropy of logits ``input`` (N, C) / (C,) / (N, C, d1, ...) against class indices
     (N,) / () / (N, d1, ...) or class probabilities (same shape as input)."""
     from autodiff.ops.loss import cross_entropy as _ce
+    if size_average is None and reduce is None and reduction == "mean":  # the default
+        return _ce(input, target, weight=weight, ignore_index=ignore_index,
+                   label_smoothing=label_smoothing)
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     return _ce(input, target, weight=weight, ignore_index=ignore_index, reduction=reduction,
