@@ -123,6 +123,14 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        saved = ctx._saved
+        if not _state.grad_enabled and saved.__class__ is list:
+            # plain backward, saved inputs unmodified (saved_tensors' check) -> the arrays
+            (_, x, vx, _), (_, w, vw, _) = saved
+            if x._version == vx and w._version == vw:
+                need_x, need_w, need_b = ctx.needs_input_grad
+                return _linear_backward_arrays(grad_out.data, x.data, w.data, need_x, need_w,
+                                               need_b)
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         if not _state.grad_enabled:

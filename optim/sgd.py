@@ -5,7 +5,8 @@ import numpy as np
 from autodiff.kernels import optim as _K
 from autodiff.tensor import Tensor
 
-from .optimizer import Optimizer, _evaluate_closure, _grad_array, _step_without_grad
+from .optimizer import (Optimizer, _evaluate_closure, _grad_array, _ParamState,
+                        _step_without_grad)
 
 __all__ = ["SGD"]
 
@@ -55,6 +56,7 @@ class SGD(Optimizer):
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         fused = _K.sgd_momentum_
+        entries = self.state._entries if self.state.__class__ is _ParamState else None
         for group in self.param_groups:
             lr, momentum, dampening = group["lr"], group["momentum"], group["dampening"]
             weight_decay, nesterov = group["weight_decay"], group["nesterov"]
@@ -66,7 +68,11 @@ class SGD(Optimizer):
                     continue
                 grad = grad.data if grad.__class__ is Tensor else _grad_array(p)
                 if plain:  # the common case: buf = m buf + g; p -= lr buf in one pass
-                    buf = self.state[p].get("momentum_buffer")
+                    if entries is not None:  # self.state[p] without creating an entry
+                        entry = entries.get(id(p))
+                        buf = None if entry is None else entry[1].get("momentum_buffer")
+                    else:
+                        buf = self.state[p].get("momentum_buffer")
                     if buf is not None and fused(p.data, buf, grad, lr, momentum):
                         continue
                 if group["maximize"]:
