@@ -265,14 +265,16 @@ class LSTMLayer(Op):
         dc = np.array(g_cn.data, dtype=gates.dtype)
         dcc = np.empty_like(dc)
         dA = _WS.take(gates.shape, gates.dtype)
+        nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
         for t in reversed(_order(L, reverse)):
             p = _prev(t, L, reverse)
             cell(dh, gout[t], dc, gates[t], c0 if p is None else cs[p], tcs[t], dA[t], dcc)
-            np.matmul(dA[t], w_hh, out=dh)
-        nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
+            if p is not None or nh:  # the last product only feeds the gradient of h0
+                np.matmul(dA[t], w_hh, out=dh)
         dx, dw_ih, dw_hh, db = _layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
         _WS.give((dA, gout) if borrowed else (dA,))
-        return (dx, dh, dc, dw_ih, dw_hh, db if nbi else None, db if nbh else None, None)
+        return (dx, dh if nh else None, dc if nc else None, dw_ih, dw_hh,
+                db if nbi else None, db if nbh else None, None)
 
 
 def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
