@@ -395,6 +395,15 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
+        saved = ctx._saved
+        if not _state.grad_enabled and saved.__class__ is list:
+            # plain backward: the saved output's array (saved_tensors' in-place check, no
+            # Tensor rebuilt); g * (out > 0) in one kernel pass
+            kind, out, _, ref = saved[0]
+            t = ref() if ref is not None else None
+            g = grad_out.data
+            if kind == 2 and (t is None or t._version == 0) and g.shape == out.shape:
+                return _f.Tensor._make(_KE.relu_backward(g, out))
         out, = ctx.saved_tensors
         if not _state.grad_enabled and grad_out.data.shape == out.data.shape:
             # plain backward: g * (out > 0) in one kernel pass (no mask array, no Mul node)
