@@ -15,6 +15,9 @@ when the machine is shared and wall-clock medians are dominated by other process
 ``--floor`` times, alone and back to back, the NumPy sgemms one LSTM fwd+bwd call must make
 (input projection, one per step forward and backward, the fused weight gradient, the input
 gradient): their sum is the floor of our design on this BLAS, whatever the Python around it.
+(torch 2.13 runs the LSTM case as ``aten::mkldnn_rnn_layer`` / ``mkldnn_rnn_layer_backward``:
+oneDNN's RNN primitive, one C++ call per layer with its own JIT GEMMs, AVX-512 where the CPU
+has it, while NumPy's OpenBLAS may be pinned to AVX2 kernels by ``OPENBLAS_CORETYPE``.)
 """
 from __future__ import annotations
 
