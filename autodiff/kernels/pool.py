@@ -245,23 +245,25 @@ def _max_pool2d_2x2_fwd_kernel(x, out, loc):
             orow = o3[p, oh]
             lrow = l3[p, oh]
             for ow in range(Wo):
-                # the same selects as the general kernel, in window order 0, 1, 2, 3
-                best = r0[2 * ow]
-                bloc = 0
-                v = r0[2 * ow + 1]
-                take = (v > best) | (v != v)
-                best = v if take else best
-                bloc = 1 if take else bloc
-                v = r1[2 * ow]
-                take = (v > best) | (v != v)
-                best = v if take else best
-                bloc = 2 if take else bloc
-                v = r1[2 * ow + 1]
-                take = (v > best) | (v != v)
-                best = v if take else best
-                bloc = 3 if take else bloc
-                orow[ow] = best
-                lrow[ow] = bloc
+                a = r0[2 * ow]
+                b = r0[2 * ow + 1]
+                c = r1[2 * ow]
+                d = r1[2 * ow + 1]
+                # the maximum in window order 0..3, a NaN winning (later beats earlier):
+                # float selects written inline stay branch-free
+                m = b if (b > a) | (b != b) else a
+                m = c if (c > m) | (c != c) else m
+                m = d if (d > m) | (d != d) else m
+                orow[ow] = m
+                # its position by integer arithmetic: the first element equal to m, or the
+                # last NaN when m is NaN.  Selecting the position alongside m (take ? k :
+                # loc) became data-dependent branches on AMD Zen 3: 3.0 ms vs 0.7 ms here.
+                na = np.int32(a != m)
+                nb = np.int32(b != m)
+                nc = np.int32(c != m)
+                first = na * (1 + nb * (1 + nc))
+                last_nan = max(max(np.int32(b != b), 2 * np.int32(c != c)), 3 * np.int32(d != d))
+                lrow[ow] = first + np.int32(m != m) * (last_nan - first)
 
 
 @numba.njit(cache=True, parallel=True)
