@@ -214,9 +214,10 @@ def relu6(input, inplace=False):
 
 
 def threshold(input, threshold, value, inplace=False):
-    """x where x > threshold, else value."""
+    """value where x <= threshold, else x (as PyTorch: a NaN stays NaN and passes its
+    gradient)."""
     input = _tensor(input, "threshold")
-    return E.where(input.data > threshold, input, _const(value, input))
+    return E.where(input.data <= threshold, _const(value, input), input)
 
 
 def prelu(input, weight):

@@ -385,7 +385,8 @@ class Sigmoid(Op):
 
 
 class Relu(Op):
-    """out = max(a, 0);  da = g [a > 0]"""
+    """out = max(a, 0);  da = 0 if out <= 0 else g (a select, as PyTorch's threshold_backward:
+    a NaN input passes g; an inf or NaN g where out <= 0 still gives 0)"""
 
     @staticmethod
     def forward(ctx, a):
@@ -398,7 +399,7 @@ class Relu(Op):
         saved = ctx._saved
         if not _state.grad_enabled and saved.__class__ is list:
             # plain backward: the saved output's array (saved_tensors' in-place check, no
-            # Tensor rebuilt); g * (out > 0) in one kernel pass
+            # Tensor rebuilt); the select in one kernel pass
             kind, out, _, ref = saved[0]
             t = ref() if ref is not None else None
             g = grad_out.data
@@ -406,9 +407,11 @@ class Relu(Op):
                 return _f.Tensor._make(_KE.relu_backward(g, out))
         out, = ctx.saved_tensors
         if not _state.grad_enabled and grad_out.data.shape == out.data.shape:
-            # plain backward: g * (out > 0) in one kernel pass (no mask array, no Mul node)
+            # plain backward: the select in one kernel pass (no mask array, no Where node)
             return _f.Tensor._make(_KE.relu_backward(grad_out.data, out.data))
-        return grad_out * _f.Tensor._make((out.data > 0).astype(out.data.dtype))
+        # differentiable: its own backward is the same select of the incoming gradient
+        dt = np.result_type(grad_out.data, out.data)
+        return where(out.data <= 0, _f.Tensor._make(np.zeros((), dt)), grad_out)
 
 
 class Abs(Op):
@@ -426,7 +429,8 @@ class Abs(Op):
 
 
 class Clamp(Op):
-    """out = min(max(a, lo), hi);  da = g [lo <= a <= hi] (bounds are constants)"""
+    """out = min(max(a, lo), hi);  da = g if lo <= a <= hi else 0 (a select, as PyTorch: 0 at a
+    NaN input and outside the bounds even for an inf or NaN g; bounds are constants)"""
 
     @staticmethod
     def forward(ctx, a, lo, hi):
@@ -452,11 +456,26 @@ class Clamp(Op):
             mask &= a.data >= ctx.lo
         if ctx.hi is not None:
             mask &= a.data <= ctx.hi
-        return grad_out * _f.Tensor._make(mask.astype(grad_out.data.dtype)), None, None
+        return where(mask, grad_out, grad_out.data.dtype.type(0)), None, None
+
+
+def _minmax_grads(ctx, grad_out, a_loses, b_loses):
+    """PyTorch's maximum/minimum backward, selects rather than multiplies: each input gets g
+    (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN g.  A NaN on either
+    side is neither a tie nor a loss, so both inputs get g there."""
+    a, b = ctx.saved_tensors
+    ad, bd = a.data, b.data
+    need_a, need_b = ctx.needs_input_grad
+    zero = grad_out.data.dtype.type(0)
+    tie = ad == bd
+    g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
+    return (where(a_loses(ad, bd), zero, g) if need_a else None,
+            where(b_loses(ad, bd), zero, g) if need_b else None)
 
 
 class Maximum(Op):
-    """out = max(a, b);  ties split the gradient in half (PyTorch's convention)"""
+    """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (PyTorch's convention, a NaN
+    passes g to both); db likewise"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -469,17 +488,12 @@ class Maximum(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
-        ad, bd = a.data, b.data
-        dt = grad_out.data.dtype
-        wa = _f.Tensor._make(((ad > bd) + 0.5 * (ad == bd)).astype(dt))
-        wb = _f.Tensor._make(((bd > ad) + 0.5 * (ad == bd)).astype(dt))
-        need_a, need_b = ctx.needs_input_grad
-        return (grad_out * wa if need_a else None), (grad_out * wb if need_b else None)
+        return _minmax_grads(ctx, grad_out, np.less, np.greater)
 
 
 class Minimum(Op):
-    """out = min(a, b);  ties split the gradient in half (PyTorch's convention)"""
+    """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (PyTorch's convention, a NaN
+    passes g to both); db likewise"""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -492,13 +506,7 @@ class Minimum(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
-        ad, bd = a.data, b.data
-        dt = grad_out.data.dtype
-        wa = _f.Tensor._make(((ad < bd) + 0.5 * (ad == bd)).astype(dt))
-        wb = _f.Tensor._make(((bd < ad) + 0.5 * (ad == bd)).astype(dt))
-        need_a, need_b = ctx.needs_input_grad
-        return (grad_out * wa if need_a else None), (grad_out * wb if need_b else None)
+        return _minmax_grads(ctx, grad_out, np.greater, np.less)
 
 
 class Where(Op):

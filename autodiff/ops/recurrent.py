@@ -471,7 +471,10 @@ class RNNLayer(Op):
             if ctx.nonlinearity == "tanh":
                 np.multiply(d, 1 - h * h, out=dA[t])
             else:
-                np.multiply(d, h > 0, out=dA[t])
+                # relu: a select as PyTorch's threshold_backward (0 where h <= 0 even for
+                # an inf or NaN d; a NaN h passes d)
+                np.copyto(dA[t], d)
+                np.copyto(dA[t], 0, where=h <= 0)
             np.matmul(dA[t], w_hh, out=dh)
         nx, nh, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:6]
         dx, dw_ih, dw_hh, db = _layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
@@ -501,7 +504,7 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
         if ctx.nonlinearity == "tanh":
             da = d * (1 - h_new * h_new)
         else:
-            da = d * (a.data > 0).astype(a.dtype)
+            da = E.where(h_new.data <= 0, d.data.dtype.type(0), d)
         dA[t] = da
         step_dw = LA.matmul(S.transpose(da, 0, 1), h_prev)
         dw_hh = step_dw if dw_hh is None else dw_hh + step_dw

@@ -1,5 +1,6 @@
 """ReLU kernels versus their NumPy twins: bit-identical values, NaN/inf/signed zeros included,
-and the fallbacks (small, non-contiguous, integer, mixed dtype) agree too."""
+and the fallbacks (small, non-contiguous, integer, mixed dtype) agree too.  The backward is
+PyTorch's threshold_backward select, written out exactly below."""
 import numpy as np
 import pytest
 
@@ -39,6 +40,19 @@ def test_relu_backward_matches_twin(dtype, shape):
     out = K.relu_forward(_special(shape, dtype, 1))
     g = _special(shape, dtype, 2)           # NaN and -0.0 gradients where out <= 0 too
     _same(K.relu_backward(g, out), K.relu_backward_ref(g, out))
+
+
+@pytest.mark.parametrize("fn", [K.relu_backward, K.relu_backward_ref], ids=["kernel", "twin"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("reps", [1, 16])      # 8 elements: the NumPy fallback; 128: the kernel
+def test_relu_backward_is_a_select(fn, dtype, reps):
+    """0 if out <= 0 else g: a NaN output passes g; where out <= 0 the result is +0.0 even for
+    g = inf, NaN or negative (a multiply by the mask gave NaN and -0.0 there)."""
+    nan, inf = np.nan, np.inf
+    out = np.array([nan, 0.0, 0.0, -0.0, 2.0, 0.0, 1.0, 7.0] * reps, dtype)
+    g = np.array([1.0, inf, nan, -inf, 5.0, -1.0, 3.0, inf] * reps, dtype)
+    want = np.array([1.0, 0.0, 0.0, 0.0, 5.0, 0.0, 3.0, inf] * reps, dtype)
+    _same(fn(g, out), want)
 
 
 def test_fallbacks_agree_with_twins():
