@@ -1,8 +1,9 @@
 """ReLU forward and backward in one pass each over float arrays.
 
-``np.maximum(a, 0)`` runs at ~3 elements/ns here (NaN handling) and ``np.where(out <= 0, 0, g)`` makes a
-bool mask first; these loops vectorise and are 3-5x faster on (128, 256) float32, which is
-~25 us of an MLP training step.  Serial: a parallel launch (~100 us) costs more than the work.
+``np.maximum(a, 0)`` runs at ~3 elements/ns here (NaN handling) and
+``np.where(out <= 0, 0, g)`` makes a bool mask first; these loops vectorise and are 3-5x
+faster on (128, 256) float32, which is ~25 us of an MLP training step.  Serial: a parallel
+launch (~100 us) costs more than the work.
 Each kernel has a NumPy twin ``*_ref`` with the same results (NaN propagates forward).  The
 backward is PyTorch's ``threshold_backward``, a select and not a multiply by a mask:
 ``0 if out <= 0 else g``.  So a NaN input (NaN output) passes its gradient through, and where
