@@ -32,9 +32,11 @@ from . import engine
 from .engine import _state
 
 Tensor = None  # set by autodiff.tensor (avoids an import cycle)
+_make = None   # Tensor._make, bound once (set with it)
 _data_slot = None  # Tensor's ``data`` slot descriptor, set with it
 
 _new = object.__new__
+_asarray = np.asarray
 _ref = weakref.ref
 _ndarray = np.ndarray
 _generic = np.generic
@@ -275,7 +277,9 @@ class Function:
         record = False
         grad_on = _state.grad_enabled
         if grad_on and cls._raw and len(args) == 2:
-            # the hot path: a binary built-in op (add, mul, matmul, ...), written out
+            # the hot path: a binary built-in op (add, mul, matmul, ...), written out; an input
+            # that needs a gradient gives its node ``g``, output number ``nr``, shape ``s`` and
+            # dtype ``t`` (all None for one that does not)
             a, b = args
             if isinstance(a, T):
                 da = a.data
@@ -289,12 +293,13 @@ class Function:
                         nra = 0
                     else:
                         nra = a._output_nr
-                    ma = (da.shape, da.dtype)
+                    sa = da.shape
+                    ta = da.dtype
                 else:
-                    ga = nra = ma = None
+                    ga = nra = sa = ta = None
             else:
                 da = a
-                ga = nra = ma = None
+                ga = nra = sa = ta = None
             if isinstance(b, T):
                 db = b.data
                 if db.__class__ is not _ndarray:
@@ -307,24 +312,30 @@ class Function:
                         nrb = 0
                     else:
                         nrb = b._output_nr
-                    mb = (db.shape, db.dtype)
+                    sb = db.shape
+                    tb = db.dtype
                 else:
-                    gb = nrb = mb = None
+                    gb = nrb = sb = tb = None
             else:
                 db = b
-                gb = nrb = mb = None
+                gb = nrb = sb = tb = None
             result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
                       cls.forward(ctx, da, db))
             if result.__class__ in _SCALARS and ctx._saved is None:
                 # 0-d inputs: NumPy returns a scalar; the array is all the node needs (with
                 # something saved, _finish matches the scalar to the output)
-                result = np.asarray(result)
-            if result.__class__ is _ndarray:
-                if not record:
-                    return T._make(result)
-                if result.dtype.kind in "fc" and ctx.non_differentiable is None:
-                    return _record_single(ctx, args, result, (ga, gb), ((nra, nrb), (ma, mb)))
-            return cls._finish(ctx, args, result, record, [ga, gb], [nra, nrb], [ma, mb])
+                result = _asarray(result)
+            if not record:
+                if result.__class__ is _ndarray:
+                    return _make(result)
+                return cls._finish(ctx, args, result, False, None, None)
+            sig = _FLAT_SIGNATURES.get((nra, nrb, sa, ta, sb, tb))
+            if sig is None:
+                sig = _flat_signature((nra, nrb, sa, ta, sb, tb))
+            if (result.__class__ is _ndarray and result.dtype.kind in "fc"
+                    and ctx.non_differentiable is None):
+                return _record_single(ctx, args, result, (ga, gb), sig)
+            return cls._finish(ctx, args, result, True, (ga, gb), sig)
         if grad_on and cls._raw and len(args) == 1:
             # the other hot path: a unary built-in op (exp, tanh, relu, sum, reshape, ...)
             a = args[0]
@@ -340,19 +351,25 @@ class Function:
                         nra = 0
                     else:
                         nra = a._output_nr
-                    ma = (da.shape, da.dtype)
+                    sa = da.shape
+                    ta = da.dtype
                 else:
-                    ga = nra = ma = None
+                    ga = nra = sa = ta = None
             else:
                 da = a
-                ga = nra = ma = None
+                ga = nra = sa = ta = None
             result = cls.forward(ctx, da, **kwargs) if kwargs else cls.forward(ctx, da)
-            if result.__class__ is _ndarray:
-                if not record:
-                    return T._make(result)
-                if result.dtype.kind in "fc" and ctx.non_differentiable is None:
-                    return _record_single(ctx, args, result, (ga,), ((nra,), (ma,)))
-            return cls._finish(ctx, args, result, record, [ga], [nra], [ma])
+            if not record:
+                if result.__class__ is _ndarray:
+                    return _make(result)
+                return cls._finish(ctx, args, result, False, None, None)
+            sig = _FLAT_SIGNATURES.get((nra, sa, ta))
+            if sig is None:
+                sig = _flat_signature((nra, sa, ta))
+            if (result.__class__ is _ndarray and result.dtype.kind in "fc"
+                    and ctx.non_differentiable is None):
+                return _record_single(ctx, args, result, (ga,), sig)
+            return cls._finish(ctx, args, result, True, (ga,), sig)
         if grad_on:
             # one pass over the arguments gathers everything the node needs; the lists are
             # cheap next to forward itself and are dropped if nothing requires grad
@@ -404,15 +421,21 @@ class Function:
         if not record:
             if result.__class__ is _ndarray:
                 return T._make(result)
-            nexts = nrs = meta = None
-        elif (result.__class__ is _ndarray and result.dtype.kind in "fc"
-              and ctx.non_differentiable is None):  # one float output (e.g. linear)
-            return _record_single(ctx, args, result, tuple(nexts), (tuple(nrs), tuple(meta)))
-        return cls._finish(ctx, args, result, record, nexts, nrs, meta)
+            return cls._finish(ctx, args, result, False, None, None)
+        key = (tuple(nrs), tuple(meta))
+        sig = _SIGNATURES.get(key)
+        if sig is None:
+            sig = _signature(key)
+        if (result.__class__ is _ndarray and result.dtype.kind in "fc"
+                and ctx.non_differentiable is None):  # one float output (e.g. linear)
+            return _record_single(ctx, args, result, tuple(nexts), sig)
+        return cls._finish(ctx, args, result, True, tuple(nexts), sig)
 
     @classmethod
-    def _finish(cls, ctx, args, result, record, nexts, nrs, meta):
-        """Wrap forward's result in Tensors and, if ``record``, fill in the node."""
+    def _finish(cls, ctx, args, result, record, nexts, sig):
+        """Wrap forward's result in Tensors and, if ``record``, fill in the node (``nexts``:
+        the input nodes, ``sig``: the interned ``(output numbers, needs_input_grad,
+        input_meta)``)."""
         T = Tensor
         raws = None  # what forward returned, when it is not the arrays themselves
         if result.__class__ is _ndarray:
@@ -437,11 +460,7 @@ class Function:
                 arrays = None
 
         # ---- record the node ----
-        ctx._next = tuple(nexts)
-        key = (tuple(nrs), tuple(meta))
-        sig = _SIGNATURES.get(key)
-        if sig is None:
-            sig = _signature(key)
+        ctx._next = nexts
         ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
         if _state.extra:
             _record_extra(ctx)
@@ -473,16 +492,13 @@ class Function:
 _SIGNATURES = {}
 
 
-def _record_single(ctx, args, result, nexts, key):
+def _record_single(ctx, args, result, nexts, sig):
     """Fill in a node with one float output (the common case) and return that output."""
     ctx._next = nexts
-    sig = _SIGNATURES.get(key)
-    if sig is None:
-        sig = _signature(key)
     ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
     if _state.extra:
         _record_extra(ctx)
-    out = Tensor._make(result, True, ctx, 0)
+    out = _make(result, True, ctx, 0)
     saved = ctx._saved
     if saved is not None:
         if len(saved) == 1 and saved[0] is result:  # exp, tanh, sigmoid, sqrt: the output
@@ -490,6 +506,25 @@ def _record_single(ctx, args, result, nexts, key):
         else:
             ctx._saved = _resolve_saved(saved, args, (result,), (out,), None)
     return out
+
+
+# the same signatures for the one- and two-input fast paths, keyed by a flat tuple
+# ``(nr, shape, dtype)`` or ``(nr_a, nr_b, shape_a, dtype_a, shape_b, dtype_b)``: hashing it
+# costs less than building and hashing the nested key
+_FLAT_SIGNATURES = {}
+
+
+def _flat_signature(key):
+    n = len(key) // 3
+    nrs = key[:n]
+    meta = tuple([None if s is None else (s, t) for s, t in zip(key[n::2], key[n + 1::2])])
+    sig = _SIGNATURES.get((nrs, meta))
+    if sig is None:
+        sig = _signature((nrs, meta))
+    if len(_FLAT_SIGNATURES) > 4096:
+        _FLAT_SIGNATURES.clear()
+    _FLAT_SIGNATURES[key] = sig
+    return sig
 
 
 def _record_extra(ctx):

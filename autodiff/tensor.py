@@ -757,3 +757,4 @@ class Size(tuple):
 
 
 function.Tensor = Tensor
+function._make = Tensor._make
