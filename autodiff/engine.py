@@ -490,7 +490,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                             # same rounding as prev + gi, no new Tensor
                             d = prev.data
                             if d.size != 1:
-                                np.add(d, gi.data, out=d)
+                                np.add(d, gi.data, d)  # (out positional: no keyword parsing)
                             else:
                                 # NumPy's in-place add is slow for one-element arrays (~1 us,
                                 # against ~0.45 us for a new array)
