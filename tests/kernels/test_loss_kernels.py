@@ -1,4 +1,5 @@
 """Softmax / log-softmax / fused cross-entropy kernels versus their NumPy twins."""
+import numba
 import numpy as np
 import pytest
 from hypothesis import given
@@ -88,3 +89,46 @@ def test_stable_for_huge_float32_logits():
 def test_out_of_range_target_raises():
     with pytest.raises(IndexError, match="out of bounds"):
         K.cross_entropy_forward(np.zeros((2, 3)), np.array([0, 3]))
+
+
+_exp_jit = numba.njit(lambda a: K.exp_nonpos_(a))
+
+
+@pytest.mark.parametrize("dtype,cut,rtol", [(np.float64, -708.0, 4e-16),
+                                            (np.float32, -87.0, 2e-7)])
+def test_vectorised_exp_matches_numpy(dtype, cut, rtol):
+    """exp_nonpos_ inside a kernel: within a few ulp of exp on [cut, 0]; 0 below the cut
+    and at -inf; NaN stays NaN."""
+    x = np.concatenate([np.linspace(2 * cut, 0.0, 100_001), [-np.inf, np.nan, -0.0]])
+    x = x.astype(dtype)
+    got = x.copy()
+    _exp_jit(got)
+    want = np.exp(x.astype(np.float64))
+    ok = x >= cut
+    np.testing.assert_allclose(got[ok], want[ok], rtol=rtol, atol=0)
+    assert np.all(got[(x < cut) & ~np.isnan(x)] == 0) and np.isnan(got[-2]) and got[-1] == 1
+    assert got.dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("scale", [1.0, 30.0, 1e4])
+def test_cross_entropy_wide_rows_match_twins(dtype, scale):
+    """Wider than the hypothesis cases (the vectorised exp and the four partial row sums run
+    full vectors), with weights, ignored rows and label smoothing."""
+    rng = np.random.default_rng(1)
+    M, C = 37, 103
+    x = (rng.standard_normal((M, C)) * scale).astype(dtype)
+    t = rng.integers(0, C, M)
+    t[[3, 20]] = -100
+    s = rng.standard_normal(M)
+    for w, eps in ((None, 0.0), (rng.random(C) + 0.5, 0.1)):
+        got = K.cross_entropy_forward(x, t, w, -100, eps)
+        ref = K.cross_entropy_forward_ref(x, t, w, -100, eps)
+        for a, b in zip(got, ref):
+            assert np.all(np.isfinite(a))
+            np.testing.assert_allclose(a, b, rtol=tol(dtype)["rtol"],
+                                       atol=tol(dtype)["atol"] * scale)
+        g = K.cross_entropy_backward(x, t, s, got[3], w, -100, eps)
+        assert g.dtype == dtype and np.all(np.isfinite(g)) and np.all(g[[3, 20]] == 0)
+        np.testing.assert_allclose(g, K.cross_entropy_backward_ref(x, t, s, got[3], w, -100, eps),
+                                   **tol(dtype))
