@@ -250,11 +250,18 @@ def hardsigmoid(input, inplace=False):
 
 
 def hardswish(input, inplace=False):
-    """x * relu6(x + 3) / 6 (PyTorch's gradient: 0 below -3, (2x + 3)/6 on [-3, 3], 1 above)."""
+    """x * relu6(x + 3) / 6, with PyTorch 2.13's gradient: 0 for x <= -3, (2x + 3)/6 for
+    -3 < x < 3, 1 for x >= 3 and at a NaN x (a select, so an inf or NaN incoming gradient
+    stays out of the flat part)."""
     input = _tensor(input, "hardswish")
     a = input.data
-    mid = input * (input + 3) * (1.0 / 6)
-    return E.where(a < -3, _const(0.0, input), E.where(a <= 3, mid, input))
+    inside = (a > -3) & (a < 3)
+    xs = E.where(inside, input, _const(0.0, input))  # no NaN/inf reaches the product
+    mid = xs * (xs + 3) * (1.0 / 6)
+    # below -3 the value is x * 0 as in PyTorch (-0.0 for negative x, NaN at -inf), constant
+    with np.errstate(invalid="ignore"):
+        low = _const(a * 0, input)
+    return E.where(a <= -3, low, E.where(inside, mid, input))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):

@@ -415,7 +415,7 @@ class Relu(Op):
 
 
 class Abs(Op):
-    """out = |a|;  da = g sign(a) (0 at 0)"""
+    """out = |a|;  da = g sign(a) (0 at 0, and 0 at a NaN a, as PyTorch's sgn)"""
 
     @staticmethod
     def forward(ctx, a):
@@ -425,7 +425,9 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
-        return grad_out * _f.Tensor._make(np.sign(a.data))
+        sign = np.sign(a.data)
+        sign = np.where(sign == sign, sign, 0).astype(sign.dtype, copy=False)
+        return grad_out * _f.Tensor._make(sign)
 
 
 class Clamp(Op):

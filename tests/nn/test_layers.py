@@ -302,10 +302,25 @@ def test_activation_derivatives_at_kinks_match_pytorch_convention():
         np.testing.assert_allclose(x.grad.data, expected, err_msg=str(fn))
 
 
-def test_hardswish_gradient_at_plus_minus_3_as_pytorch():
-    x = _t([-3.0, 3.0])
-    F.hardswish(x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [-0.5, 1.5])
+def test_hardswish_gradient_at_plus_minus_3_and_nan_as_pytorch():
+    # torch 2.13: grad 0 for x <= -3, (2x + 3)/6 inside, 1 for x >= 3 and at NaN (a select)
+    x = _t([-3.0, 3.0, -4.0, 4.0, 0.0, 1.5, np.nan])
+    y = F.hardswish(x)
+    np.testing.assert_allclose(y.data, [0.0, 3.0, 0.0, 4.0, 0.0, 1.125, np.nan])
+    y.backward(ad.tensor(np.array([1.0, 1, 1, 1, 1, 2, 1])))
+    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0, 1.0, 0.5, 2.0, 1.0])
+    x = _t([-3.0, -5.0, -np.inf])
+    y = F.hardswish(x)  # x * relu6(x + 3) / 6 below -3: -0.0, and NaN at -inf
+    np.testing.assert_array_equal(np.signbit(y.data[:2]), [True, True])
+    assert np.isnan(y.data[2])
+    y.backward(ad.tensor(np.array([np.inf, np.nan, 1.0])))
+    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+
+
+def test_abs_gradient_at_nan_is_zero_as_pytorch():
+    x = _t([-2.0, 0.0, 3.0, np.nan])
+    ad.abs(x).backward(ad.tensor(np.array([1.0, 1, 5, 1])))
+    np.testing.assert_array_equal(x.grad.data, [-1.0, 0.0, 5.0, 0.0])
 
 
 def test_float32_in_float32_out():
