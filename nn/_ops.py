@@ -1,6 +1,6 @@
 """The few differentiable ops that only ``nn.functional`` needs and that are not compositions of
-engine ops: ``erf`` (exact GELU), a stable ``softplus`` with PyTorch's threshold, and binary
-cross-entropy on probabilities (PyTorch's clamped logs and epsilon-guarded gradient).
+engine ops: ``erf`` (exact GELU), ``elu`` (expm1 forward, PyTorch's exp backward), a stable
+``softplus`` with PyTorch's threshold, and binary cross-entropy on probabilities (PyTorch's clamped logs and epsilon-guarded gradient).
 
 Written like the engine's ops (``autodiff.function.Op``: arrays in forward, Tensors in
 backward, backward built from differentiable ops so double backward works).
@@ -77,6 +77,31 @@ class Softplus(Op):
 
 def softplus(a, beta=1.0, threshold=20.0):
     return Softplus.apply(a, beta, threshold)
+
+
+class Elu(Op):
+    """out = a if a > 0 else alpha expm1(a);  da = g alpha exp(a) where a <= 0, else g (a
+    select on a <= 0, as PyTorch's elu_backward: exp(a), not out + alpha, so the slope stays
+    exact far below 0; a NaN a passes g)"""
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        ctx.save_for_backward(a)
+        ctx.alpha = alpha
+        return np.where(a <= 0, np.expm1(np.minimum(a, 0)) * alpha, a).astype(a.dtype,
+                                                                            copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        neg = a.data <= 0
+        # exp never overflows; exp(0) = 1 with no slope at 0 (PyTorch's double backward is 0)
+        a_neg = E.where(a.data < 0, a, Tensor._make(np.zeros((), dtype=a.dtype)))
+        return E.where(neg, grad_out * (E.exp(a_neg) * ctx.alpha), grad_out), None
+
+
+def elu(a, alpha=1.0):
+    return Elu.apply(a, alpha)
 
 
 class BinaryCrossEntropy(Op):

@@ -3,7 +3,7 @@
 Signatures, defaults and semantics follow ``torch.nn.functional``. Convolution, pooling,
 softmax/log-softmax and the fused cross-entropy/NLL losses are the engine's ops
 (``autodiff.ops.conv``, ``pool``, ``loss``); everything else here is composed from engine ops
-(so double backward works) or, for erf, softplus and probability BCE, from ``nn._ops``.
+(so double backward works) or, for erf, elu, softplus and probability BCE, from ``nn._ops``.
 """
 from __future__ import annotations
 
@@ -142,12 +142,8 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 
 def elu(input, alpha=1.0, inplace=False):
-    """x if x > 0 else alpha * (exp(x) - 1)."""
-    input = _tensor(input, "elu")
-    pos = input.data > 0
-    # exp never sees a large positive value; at 0 the slope is alpha (PyTorch's convention)
-    neg = E.where(pos, Tensor._make(np.zeros((), dtype=input.dtype)), input)
-    return E.where(pos, input, (E.exp(neg) - 1) * alpha)
+    """x if x > 0 else alpha * expm1(x); at 0 the slope is alpha (PyTorch's convention)."""
+    return _ops.elu(_tensor(input, "elu"), alpha)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717

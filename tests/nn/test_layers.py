@@ -452,3 +452,24 @@ def test_functional_linear_grads_and_double_backward(shape, bias):
     args = (x, w, b) if bias else (x, w)
     assert ad.gradcheck(lambda *a: F.linear(*a), args)
     assert ad.gradgradcheck(lambda *a: F.linear(*a), args)
+
+
+def test_elu_expm1_forward_exp_backward_as_pytorch():
+    # value alpha*expm1(x): exact near 0, where exp(x) - 1 loses every digit
+    x = _t([-1e-10, -50.0, 0.0, 2.0, np.nan])
+    y = F.elu(x, alpha=1.3)
+    np.testing.assert_allclose(y.data[:4], [1.3 * np.expm1(-1e-10), 1.3 * np.expm1(-50.0), 0.0,
+                                            2.0], rtol=1e-15)
+    assert np.isnan(y.data[4])
+    # slope alpha*exp(x) (not out + alpha, which is 0 at -50 in float32); NaN passes g
+    g, = ad.grad(y, x, ad.tensor(np.array([1.0, 1.0, 1.0, 1.0, 3.0])), create_graph=True)
+    np.testing.assert_allclose(g.data, [1.3 * np.exp(-1e-10), 1.3 * np.exp(-50.0), 1.3, 1.0, 3.0],
+                               rtol=1e-15)
+    x32 = ad.tensor(np.array([-50.0], np.float32), requires_grad=True)
+    F.elu(x32).backward(ad.ones(1))
+    assert x32.grad.dtype == np.float32 and x32.grad.data[0] > 0
+    np.testing.assert_allclose(x32.grad.data, [np.exp(np.float32(-50))], rtol=1e-6)
+    # second derivative alpha*exp(x) below 0, and 0 at 0 and above (PyTorch's double backward)
+    h, = ad.grad(g.sum(), x)
+    np.testing.assert_allclose(h.data[:4], [1.3 * np.exp(-1e-10), 1.3 * np.exp(-50.0), 0, 0],
+                               rtol=1e-15)
