@@ -475,6 +475,41 @@ def _minmax_grads(ctx, grad_out, a_loses, b_loses):
             where(b_loses(ad, bd), zero, g) if need_b else None)
 
 
+class ClampTensor(Op):
+    """clamp with tensor bounds, as PyTorch: out = min(max(a, lo), hi), NaN from any side;
+    the gradient masks of PyTorch's clamp_backward_min_max: da = g where lo <= a <= hi,
+    dlo = g where a < lo < hi, dhi = g where a > hi or hi < lo (even where out is NaN);
+    with one bound, da = g where a >= lo (a <= hi), dlo = g where a < lo (dhi: a > hi)"""
+
+    @staticmethod
+    def forward(ctx, a, lo, hi):
+        ctx.save_for_backward(a, lo, hi)
+        try:
+            out = a if lo is None else np.maximum(a, lo)
+            out = out if hi is None else np.minimum(out, hi)
+        except (ValueError, TypeError) as e:
+            bound = lo if hi is None else hi
+            raise _binary_error("clamp", a, bound, e) from None
+        if out.dtype is _F64 and not any(v.__class__ is _ndarray and v.dtype is _F64
+                                         for v in (a, lo, hi)):
+            out = out.astype(_F32)  # as _promote: float64 only from a float64 array
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, lo, hi = (None if t is None else t.data for t in ctx.saved_tensors)
+        with np.errstate(invalid="ignore"):
+            if lo is None:
+                masks = (a <= hi, None, a > hi)
+            elif hi is None:
+                masks = (a >= lo, a < lo, None)
+            else:
+                masks = ((a >= lo) & (a <= hi), (a < lo) & (lo < hi), (a > hi) | (hi < lo))
+        zero = grad_out.data.dtype.type(0)
+        return tuple(None if m is None or not need else where(m, grad_out, zero)
+                     for m, need in zip(masks, ctx.needs_input_grad))
+
+
 class Maximum(Op):
     """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (PyTorch's convention, a NaN
     passes g to both); db likewise"""
@@ -628,12 +663,7 @@ def clamp(a, min=None, max=None):
         raise ValueError("clamp: at least one of 'min' or 'max' must not be None")
     T = _f.Tensor
     if isinstance(min, T) or isinstance(max, T):
-        out = a
-        if min is not None:
-            out = where(_nondiff(np.greater_equal, out, min), out, min)
-        if max is not None:
-            out = where(_nondiff(np.less_equal, out, max), out, max)
-        return out
+        return ClampTensor.apply(a, min, max)
     return Clamp.apply(a, min, max)
 
 

@@ -213,3 +213,57 @@ def test_rnn_relu_inf_gradient_matches_torch(create_graph):
     tgx, = torch.autograd.grad(tout, tx, torch.from_numpy(gout))
     np.testing.assert_allclose(_rnn_ad(arrays, create_graph, gout), tgx.numpy(),
                                rtol=1e-10, atol=1e-14)
+
+
+# ------------------------------------------------------------ clamp with tensor bounds
+# PyTorch: value min(max(x, lo), hi) with NaN from any side; gradient masks of
+# clamp_backward_min_max: x where lo <= x <= hi, lo where x < lo < hi, hi where x > hi or
+# hi < lo (also where the value is NaN)
+CX = [0.5, 0.5, 0.5, 5.0, -5.0, 0.5, NAN, 0.5, 2.0, 0.5, 1.0, 0.0, NAN]
+CLO = [2.0, 2.0, NAN, 0.0, 0.0, 0.5, 0.0, 0.0, 3.0, 1.0, 1.0, 0.0, -1.0]
+CHI = [1.0, 0.0, 1.0, 1.0, 1.0, 1.0, 1.0, NAN, 1.0, 1.0, 0.5, 0.0, -2.0]
+
+
+def _clamp_tensor_case(lib_tensor, clamp, x, lo, hi, dtype):
+    t = [None if v is None else lib_tensor(np.array(v, dtype), requires_grad=True)
+         for v in (x, lo, hi)]
+    y = clamp(*t)
+    y.backward(lib_tensor(np.arange(1.0, len(x) + 1, dtype=dtype)))
+    return y, [None if v is None else v.grad for v in t]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clamp_tensor_bounds_values_and_masks(dtype):
+    y, (gx, glo, ghi) = _clamp_tensor_case(ad.tensor, ad.clamp, CX, CLO, CHI, dtype)
+    np.testing.assert_array_equal(y.data, [1, 0, NAN, 1, 0, 0.5, NAN, NAN, 1, 1, 0.5, 0, NAN])
+    assert y.dtype == dtype
+    g = np.arange(1.0, 14)
+    np.testing.assert_array_equal(gx.data, np.where([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0], g, 0))
+    np.testing.assert_array_equal(glo.data, np.where([0, 0, 0, 0, 1] + [0] * 8, g, 0))
+    np.testing.assert_array_equal(ghi.data,
+                                  np.where([1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1], g, 0))
+    # one bound: x where x >= lo (x <= hi), the bound where it wins strictly
+    y, (gx, glo, _) = _clamp_tensor_case(ad.tensor, lambda x, lo, hi: ad.clamp(x, min=lo),
+                                         CX, CLO, None, dtype)
+    np.testing.assert_array_equal(gx.data, np.where(np.array(CX) >= np.array(CLO), g, 0))
+    np.testing.assert_array_equal(glo.data, np.where(np.array(CX) < np.array(CLO), g, 0))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clamp_tensor_bounds_match_torch(dtype):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    for _ in range(100):
+        x, lo, hi = (rng.integers(-2, 3, 30).astype(dtype) for _ in range(3))
+        for v in (x, lo, hi):
+            v[rng.random(30) < 0.1] = np.nan
+        for kind in ("both", "min", "max"):
+            lo_k = None if kind == "max" else lo
+            hi_k = None if kind == "min" else hi
+            ours = _clamp_tensor_case(ad.tensor, ad.clamp, x, lo_k, hi_k, dtype)
+            theirs = _clamp_tensor_case(lambda a, requires_grad=False: torch.tensor(
+                a, requires_grad=requires_grad), torch.clamp, x, lo_k, hi_k, dtype)
+            np.testing.assert_array_equal(ours[0].data, theirs[0].detach().numpy())
+            for a, b in zip(ours[1], theirs[1]):
+                if a is not None:
+                    np.testing.assert_array_equal(a.data, b.numpy())
