@@ -65,8 +65,11 @@ def _as_bits(typingctx, x):
 def exp_nonpos_(a):
     """In place ``a = exp(a)`` for a contiguous float array of values <= 0 (NaN stays NaN,
     below -708 (float64) or -87 (float32) gives 0).  Plain Python (``NUMBA_DISABLE_JIT``) and
-    the twin: NumPy's exp; inside a numba kernel, the vectorisable versions below."""
+    the twin: NumPy's exp, with the same cut to 0; inside a numba kernel, the vectorisable
+    versions below."""
+    below = a < (-708.0 if a.dtype == np.float64 else -87.0)
     np.exp(a, out=a)
+    a[below] = 0
 
 
 _LOG2E = 1.4426950408889634
@@ -135,17 +138,22 @@ def _exp_nonpos_impl(a):
 
 
 @numba.njit(cache=True)
-def _row_max_lse(x, i):
-    C = x.shape[1]
+def _row_max(x, i):
     m = -np.inf
-    for c in range(C):
+    for c in range(x.shape[1]):
         v = x[i, c]
         if v > m:
             m = v
     if m == -np.inf or m != m:  # all -inf (or empty): let the result be nan like PyTorch
         m = 0.0
+    return m
+
+
+@numba.njit(cache=True)
+def _row_max_lse(x, i):
+    m = _row_max(x, i)
     s = 0.0
-    for c in range(C):
+    for c in range(x.shape[1]):
         s += math.exp(float(x[i, c]) - m)
     return m, math.log(s)
 
@@ -166,18 +174,6 @@ def _softmax_kernel(x, out):
         m, ls = _row_max_lse(x, i)
         for c in range(C):
             out[i, c] = math.exp((float(x[i, c]) - m) - ls)
-
-
-@numba.njit(cache=True)
-def _row_max(x, i):
-    m = -np.inf
-    for c in range(x.shape[1]):
-        v = x[i, c]
-        if v > m:
-            m = v
-    if m == -np.inf or m != m:  # all -inf (or empty): let the result be nan like PyTorch
-        m = 0.0
-    return m
 
 
 @numba.njit(cache=True)

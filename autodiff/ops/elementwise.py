@@ -461,20 +461,6 @@ class Clamp(Op):
         return where(mask, grad_out, grad_out.data.dtype.type(0)), None, None
 
 
-def _minmax_grads(ctx, grad_out, a_loses, b_loses):
-    """PyTorch's maximum/minimum backward, selects rather than multiplies: each input gets g
-    (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN g.  A NaN on either
-    side is neither a tie nor a loss, so both inputs get g there."""
-    a, b = ctx.saved_tensors
-    ad, bd = a.data, b.data
-    need_a, need_b = ctx.needs_input_grad
-    zero = grad_out.data.dtype.type(0)
-    tie = ad == bd
-    g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
-    return (where(a_loses(ad, bd), zero, g) if need_a else None,
-            where(b_loses(ad, bd), zero, g) if need_b else None)
-
-
 class ClampTensor(Op):
     """clamp with tensor bounds, as PyTorch: out = min(max(a, lo), hi), NaN from any side;
     the gradient masks of PyTorch's clamp_backward_min_max: da = g where lo <= a <= hi,
@@ -508,6 +494,20 @@ class ClampTensor(Op):
         zero = grad_out.data.dtype.type(0)
         return tuple(None if m is None or not need else where(m, grad_out, zero)
                      for m, need in zip(masks, ctx.needs_input_grad))
+
+
+def _minmax_grads(ctx, grad_out, a_loses, b_loses):
+    """PyTorch's maximum/minimum backward, selects rather than multiplies: each input gets g
+    (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN g.  A NaN on either
+    side is neither a tie nor a loss, so both inputs get g there."""
+    a, b = ctx.saved_tensors
+    ad, bd = a.data, b.data
+    need_a, need_b = ctx.needs_input_grad
+    zero = grad_out.data.dtype.type(0)
+    tie = ad == bd
+    g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
+    return (where(a_loses(ad, bd), zero, g) if need_a else None,
+            where(b_loses(ad, bd), zero, g) if need_b else None)
 
 
 class Maximum(Op):
