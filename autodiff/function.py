@@ -550,7 +550,7 @@ def _array_of(t):
     array behind it)."""
     global _data_slot
     if _data_slot is None:
-        _data_slot = Tensor.__dict__["data"]
+        _data_slot = Tensor.__dict__["_data"]
     return _data_slot.__get__(t)
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from .printing import format_number
 from .tensor import Tensor
 
-_data_slot = Tensor.__dict__["data"]
+_data_slot = Tensor.__dict__["_data"]
 _grad_slot = Tensor.__dict__["grad"]
 _float64 = np.float64
 

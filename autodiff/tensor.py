@@ -77,7 +77,7 @@ class Tensor(TensorAPI):
     # State every tensor sets lives in slots; rarely-set state (hooks, the leaf's grad
     # accumulator, retain_grad, user attributes) is a class default overridden in the instance
     # __dict__, which CPython creates only when first written: _make stays short.
-    __slots__ = ("data", "grad", "_requires_grad", "grad_fn", "_output_nr", "__dict__",
+    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "__dict__",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
     _hooks = None
@@ -85,6 +85,15 @@ class Tensor(TensorAPI):
     _retains_grad = False
     _vc = None    # the version counter: a one-item list, shared by a tensor and its views
     _base = None  # for a view (reshape, permute, basic indexing...): the tensor it views
+
+    @property
+    def data(self):
+        """The NumPy array behind this tensor (transitional alias of ``_data``)."""
+        return self._data
+
+    @data.setter
+    def data(self, value):
+        self._data = value
 
     @property
     def _version(self):
