@@ -85,6 +85,7 @@ class Tensor(TensorAPI):
     _retains_grad = False
     _vc = None    # the version counter: a one-item list, shared by a tensor and its views
     _base = None  # for a view (reshape, permute, basic indexing...): the tensor it views
+    _view_chain = None  # for a view: the steps that remake it from _base (ops.shape._view)
 
     @property
     def data(self):

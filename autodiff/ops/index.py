@@ -94,7 +94,8 @@ class IndexPut(Op):
 
 
 def getitem(input, index):
-    return S._view(GetItem.apply(input, _norm_index(index)), input)
+    index = _norm_index(index)
+    return S._view(GetItem.apply(input, index), input, GetItem, (index,))
 
 
 def index_put(input, index, value):

@@ -7,8 +7,13 @@ from __future__ import annotations
 
 import numpy as np
 
+import weakref
+
+from ..engine import _state
 from ..function import Op
 from .. import function as _f
+
+_ref = weakref.ref
 
 
 def _shape_arg(shape):
@@ -17,18 +22,37 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
-def _view(out, base):
+def _view(out, base, op=None, args=(), nr=None):
     """``out`` is a view of ``base`` when NumPy made one: it then shares ``base``'s version
     counter (an in-place write through either invalidates what backward saved of the other)
-    and remembers its base (in-place checks)."""
-    d = out.data
-    if d.base is None or out is base or not np.may_share_memory(d, base.data):
+    and remembers its root base (the first non-view tensor) and how to remake it from that
+    root: ``(op, args, nr)`` steps, ``op.apply(t, *args)[nr]`` (``nr`` None for one output).
+
+    With grad mode on, a view of a tensor that may be written in place under grad (not a leaf
+    that requires grad: those only change under ``no_grad``) is also registered on the shared
+    counter, so an in-place write on the root can give the view a new ``grad_fn``: the root's
+    new one followed by the view steps (``ops.elementwise._refresh_views``, as PyTorch
+    regenerates a view's grad_fn after its base changes)."""
+    d = out._data
+    if d.base is None or out is base or not np.may_share_memory(d, base._data):
         return out
     vc = base._vc
     if vc is None:
         vc = base._vc = [0]
     out._vc = vc
-    out._base = base if base._base is None else base._base
+    root = base._base
+    if root is None:
+        root = base
+        chain = ()
+    else:
+        chain = base._view_chain
+    out._base = root
+    if (op is not None and chain is not None and _state.grad_enabled
+            and not (root._requires_grad and root.grad_fn is None)):
+        out._view_chain = chain + ((op, args, nr),)
+        if len(vc) > 64:  # drop the references to views that are gone
+            vc[1:] = [r for r in vc[1:] if r() is not None]
+        vc.append(_ref(out))
     return out
 
 
@@ -125,12 +149,14 @@ class Split(Op):
 
 
 def reshape(input, *shape):
-    return _view(Reshape.apply(input, _shape_arg(shape)), input)
+    shape = _shape_arg(shape)
+    return _view(Reshape.apply(input, shape), input, Reshape, (shape,))
 
 
 def view(input, *shape):
     """Like ``reshape`` (NumPy copies when strides forbid a view; PyTorch would raise)."""
-    return _view(Reshape.apply(input, _shape_arg(shape)), input)
+    shape = _shape_arg(shape)
+    return _view(Reshape.apply(input, shape), input, Reshape, (shape,))
 
 
 def flatten(input, start_dim=0, end_dim=-1):
@@ -142,7 +168,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
     new = shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:]
-    return _view(Reshape.apply(input, new), input)
+    return _view(Reshape.apply(input, new), input, Reshape, (new,))
 
 
 def squeeze(input, dim=None):
@@ -153,13 +179,14 @@ def squeeze(input, dim=None):
         dims = dim if isinstance(dim, (tuple, list)) else (dim,)
         dims = {_norm_dim(d, len(shp), "squeeze") for d in dims} if shp else set()
         new = tuple(s for i, s in enumerate(shp) if not (i in dims and s == 1))
-    return _view(Reshape.apply(input, new), input)
+    return _view(Reshape.apply(input, new), input, Reshape, (new,))
 
 
 def unsqueeze(input, dim):
     shp = input.data.shape
     d = _norm_dim(dim, len(shp) + 1, "unsqueeze")
-    return _view(Reshape.apply(input, shp[:d] + (1,) + shp[d:]), input)
+    new = shp[:d] + (1,) + shp[d:]
+    return _view(Reshape.apply(input, new), input, Reshape, (new,))
 
 
 def permute(input, *dims):
@@ -171,7 +198,7 @@ def permute(input, *dims):
     dims = tuple(_norm_dim(d, n, "permute") for d in dims)
     if sorted(dims) != list(range(n)):
         raise ValueError(f"permute: dims {dims} is not a permutation of {n} dims")
-    return _view(Permute.apply(input, dims), input)
+    return _view(Permute.apply(input, dims), input, Permute, (dims,))
 
 
 def transpose(input, dim0, dim1):
@@ -181,7 +208,8 @@ def transpose(input, dim0, dim1):
     d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
     dims = list(range(n))
     dims[d0], dims[d1] = dims[d1], dims[d0]
-    return _view(Permute.apply(input, tuple(dims)), input)
+    dims = tuple(dims)
+    return _view(Permute.apply(input, dims), input, Permute, (dims,))
 
 
 swapaxes = transpose
@@ -197,7 +225,7 @@ def expand(input, *sizes):
     new = tuple(shp[i - lead] if (s == -1 and i >= lead) else s for i, s in enumerate(sizes))
     if new == shp:
         return input
-    return _view(Expand.apply(input, new), input)
+    return _view(Expand.apply(input, new), input, Expand, (new,))
 
 
 def expand_as(input, other):
@@ -261,7 +289,9 @@ def split(input, split_size_or_sections, dim=0):
             raise ValueError(f"split: split sizes {sizes} don't sum to the size {length} of "
                              f"dim {dim} (shape {tuple(input.shape)})")
     out = Split.apply(input, sizes, d)
-    return tuple(_view(o, input) for o in out) if isinstance(out, tuple) else (_view(out, input),)
+    if not isinstance(out, tuple):
+        return (_view(out, input, Split, (sizes, d), 0),)
+    return tuple(_view(o, input, Split, (sizes, d), i) for i, o in enumerate(out))
 
 
 def chunk(input, chunks, dim=0):
@@ -442,7 +472,8 @@ def movedim(input, source, destination):
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)
-    return _view(Permute.apply(input, tuple(order)), input)
+    order = tuple(order)
+    return _view(Permute.apply(input, order), input, Permute, (order,))
 
 
 # reduce and index import this module: bind them once it is complete (no per-call imports)
