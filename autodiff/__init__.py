@@ -56,7 +56,7 @@ from .ops.layout import (atleast_1d, atleast_2d, atleast_3d, clone, is_floating_
 from .ops.loss import log_softmax, softmax
 from .ops.mathx import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
                         asin, asinh, atan, atan2, atanh, ceil, cosh, erf, erfc, exp2, expm1, fix,
-                        floor, frac, isfinite, isinf, isnan, isneginf, isposinf, lerp, log2,
+                        floor, fmod, frac, isfinite, isinf, isnan, isneginf, isposinf, lerp, log2,
                         log10, nan_to_num, reciprocal, round, rsqrt, sign, sinh, square, tan,
                         trunc)
 from .ops.matrix import (addbmm, addmm, addmv, baddbmm, diag, diag_embed, diagonal, einsum, trace,

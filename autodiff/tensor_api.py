@@ -281,6 +281,9 @@ class TensorAPI:
 
     arctan2 = atan2
 
+    def fmod(self, other):
+        return MX.fmod(self, other)
+
     def erf(self):
         return MX.erf(self)
 

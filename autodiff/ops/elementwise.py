@@ -591,10 +591,8 @@ def mul(a, b):
 def div(a, b, rounding_mode=None):
     if rounding_mode is None:
         return Div.apply(a, b)
-    if rounding_mode == "floor":
-        return floor_divide(a, b)
-    if rounding_mode == "trunc":
-        return _nondiff(lambda x, y: np.trunc(np.true_divide(x, y)), a, b)
+    if rounding_mode in ("floor", "trunc"):
+        return _MX.DivRounded.apply(a, b, rounding_mode)  # zero gradient, as PyTorch
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc' (got {rounding_mode!r})")
 
 
@@ -730,11 +728,13 @@ def ge(a, b):
 
 
 def floor_divide(a, b):
-    return _nondiff(np.floor_divide, a, b)
+    """``a // b``; its backward raises, as PyTorch's (ops.mathx.FloorDivide)."""
+    return _MX.floor_divide(a, b)
 
 
 def remainder(a, b):
-    return _nondiff(np.remainder, a, b)
+    """``a % b``, differentiable (ops.mathx.Remainder)."""
+    return _MX.remainder(a, b)
 
 
 def logical_and(a, b):
@@ -904,3 +904,6 @@ def inplace_fill(t, value):
     t._data[...] = _data(value)
     t._version += 1
     return t
+
+
+from . import mathx as _MX  # noqa: E402  (mathx imports this module)

@@ -101,6 +101,110 @@ class Frac(Op):
         return grad_out
 
 
+# ---- remainder, fmod, floor division --------------------------------------------------------
+def _divmod_forward(fn, name, a, b):
+    try:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            out = fn(a, b)
+    except (ValueError, TypeError) as e:
+        raise E._binary_error(name, a, b, e) from None
+    if out.__class__ is not np.ndarray:
+        out = np.asarray(out)
+    if out.dtype == np.float64:
+        out = E._promote(out, a, b)
+    return out
+
+
+def _not_implemented(ctx, name):
+    raise RuntimeError(f"derivative for {name} is not implemented (as PyTorch: the result is "
+                       "piecewise constant; use floor(a / b), trunc(a / b) or "
+                       "div(a, b, rounding_mode=...) for a zero gradient)")
+
+
+class Remainder(Op):
+    """out = a - floor(a / b) b (the sign of b, Python's %);  da = g,  db = -g floor(a / b).
+    With a Python-number dividend the result is not differentiable w.r.t. b (backward raises,
+    as PyTorch's remainder(Scalar, Tensor))."""
+
+    @staticmethod
+    def forward(ctx, a, b, scalar_dividend):
+        ctx.save_for_backward(a, b)
+        ctx.scalar_dividend = scalar_dividend
+        return _divmod_forward(np.remainder, "remainder", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        if ctx.scalar_dividend:
+            _not_implemented(ctx, "remainder")
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad[:2]
+        gb = -grad_out * Floor.apply(a / b) if need_b else None
+        return (grad_out if need_a else None), gb, None
+
+
+class Fmod(Op):
+    """out = a - trunc(a / b) b (the sign of a, C's fmod);  da = g,  db = -g trunc(a / b)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _divmod_forward(np.fmod, "fmod", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -grad_out * Trunc.apply(a / b) if need_b else None
+        return (grad_out if need_a else None), gb
+
+
+class FloorDivide(Op):
+    """out = floor(a / b) (``a // b``); backward raises, as PyTorch's floor_divide (its result
+    requires grad, its derivative is not implemented)"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _divmod_forward(np.floor_divide, "floor_divide", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        _not_implemented(ctx, "floor_divide")
+
+
+class DivRounded(Op):
+    """out = floor(a / b) or trunc(a / b) (``div(a, b, rounding_mode=...)``);  da = db = 0
+    (as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        fn = np.floor_divide if mode == "floor" else (lambda x, y: np.trunc(np.true_divide(x, y)))
+        return _divmod_forward(fn, "div", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        zero = grad_out * 0.0
+        return zero, zero, None
+
+
+def remainder(input, other):
+    """Python's ``%``: the result has the sign of ``other``. Differentiable: ``da = g``,
+    ``db = -g floor(a / b)``."""
+    T = _f.Tensor
+    scalar = not isinstance(input, (T, np.ndarray))
+    return Remainder.apply(input, other, scalar)
+
+
+def fmod(input, other):
+    """C's ``fmod``: the result has the sign of ``input``. Differentiable: ``da = g``,
+    ``db = -g trunc(a / b)``."""
+    return Fmod.apply(input, other)
+
+
+def floor_divide(input, other):
+    """``floor(input / other)`` (``//``); as PyTorch its backward raises (not implemented)."""
+    return FloorDivide.apply(input, other)
+
+
 # ---- exp / log variants --------------------------------------------------------------------
 class Exp2(Op):
     """out = 2^a;  da = g out ln 2"""
@@ -308,6 +412,12 @@ class Atan2(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         r2 = a * a + b * b
+        # at (0, 0) PyTorch's gradient is 0 (1 / r2 masked there), not 0 / 0
+        zero = r2._data == 0
+        if zero.any():
+            inv = E.where(zero, 0.0, 1.0 / E.where(zero, 1.0, r2))
+            return (grad_out * b * inv if need_a else None), (grad_out * -a * inv if need_b
+                                                                else None)
         return (grad_out * b / r2 if need_a else None), (-grad_out * a / r2 if need_b else None)
 
 

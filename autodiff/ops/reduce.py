@@ -170,19 +170,21 @@ class Var(Op):
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim):
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
-        ctx.denom = _denominator(a.shape, axes, correction)
+        ctx.dof = _dof(a.shape, axes, correction)
         ctx.save_for_backward(a)
         with np.errstate(divide="ignore", invalid="ignore"):
             if a.ndim == 0:
                 return np.asarray(np.var(a, ddof=correction), dtype=a.dtype)
-            return np.var(a, axis=axes, ddof=correction, keepdims=keepdim)
+            return np.var(_shifted(a, axes), axis=axes, ddof=correction, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
-        d = a - mean(a, ctx.axes_, keepdim=True)
+        d = _deviation(a, ctx.axes_)
         g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        return g * d * (2.0 / ctx.denom), None, None, None
+        with np.errstate(divide="ignore"):  # n == correction: inf, as PyTorch
+            scale = np.float64(2.0) / ctx.dof
+        return g * d * scale, None, None, None
 
 
 class Std(Op):
@@ -191,29 +193,53 @@ class Std(Op):
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim):
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
-        ctx.denom = _denominator(a.shape, axes, correction)
+        ctx.dof = _dof(a.shape, axes, correction)
         with np.errstate(divide="ignore", invalid="ignore"):
             if a.ndim == 0:
                 out = np.asarray(np.std(a, ddof=correction), dtype=a.dtype)
             else:
-                out = np.std(a, axis=axes, ddof=correction, keepdims=keepdim)
+                out = np.std(_shifted(a, axes), axis=axes, ddof=correction, keepdims=keepdim)
         ctx.save_for_backward(a, out)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
         a, out = ctx.saved_tensors
-        d = a - mean(a, ctx.axes_, keepdim=True)
+        d = _deviation(a, ctx.axes_)
         g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         o = _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        return g * d / (o * ctx.denom), None, None, None
+        zero = o._data == 0
+        if zero.any():
+            # a constant slice: 0 where the std is 0 (PyTorch masks there), not 0 / 0
+            o = E.where(zero, 1.0, o)
+        return g * d / (o * ctx.dof), None, None, None
 
 
-def _denominator(shape, axes, correction):
+def _shifted(a, axes):
+    """``a`` minus the first element of each slice over ``axes``: var and std are computed
+    about it, so a constant slice gives exactly 0 (NumPy's two-pass mean can be an ulp off,
+    leaving a variance of 1e-32 and an O(1) std gradient), as PyTorch's Welford does."""
+    if a.ndim == 0 or not a.size:
+        return a
+    return a - a[tuple(slice(0, 1) if i in axes else slice(None) for i in range(a.ndim))]
+
+
+def _deviation(a, axes):
+    """a - mean(a) over ``axes`` (differentiable), computed about the first element of each
+    slice (see _shifted): exactly 0 on a constant slice."""
+    x = a._data
+    if x.ndim and x.size:
+        a = a - x[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
+    return a - mean(a, axes, keepdim=True)
+
+
+def _dof(shape, axes, correction):
+    """n - correction, not clipped at 0 (the backward's divisor, as PyTorch's var_backward:
+    a constant slice with correction > n gets gradient -0, not NaN)."""
     n = 1
     for ax in axes:
         n *= shape[ax]
-    return np.float64(builtins.max(n - correction, 0))
+    return np.float64(n - correction)
 
 
 def _var_args(input, dim, unbiased, correction):
