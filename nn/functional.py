@@ -509,7 +509,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got {idx.dtype}")
     num = weight.shape[0]
-    if idx.size and (idx.min() < -num or idx.max() >= num):
+    if idx.size and (idx.min() < 0 or idx.max() >= num):  # no negatives, as PyTorch
         raise IndexError(f"embedding: index out of range (indices span [{idx.min()}, "
                          f"{idx.max()}], weight has {num} rows)")
     if scale_grad_by_freq or sparse:

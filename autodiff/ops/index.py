@@ -137,7 +137,24 @@ def _aligned(ishape, shape, dim):
     return True
 
 
-def _check_gather(op, shape, dim, index):
+class IndexOutOfRange(IndexError, RuntimeError):
+    """An index outside its dimension. An ``IndexError`` (the library's rule) that is also a
+    ``RuntimeError``, which PyTorch raises for most of these ops."""
+
+
+def check_range(op, index, size, dim, negative=False):
+    """Raise ``IndexOutOfRange`` naming ``op`` unless every entry of the integer array
+    ``index`` lies in ``[0, size)`` (``[-size, size)`` with ``negative``: the ops PyTorch lets
+    count from the end, such as take_along_dim, index_fill and ``t[idx]``)."""
+    if index.size:
+        lo, hi = index.min(), index.max()
+        if lo < (-size if negative else 0) or hi >= size:
+            bad = hi if hi >= size else lo
+            raise IndexOutOfRange(f"{op}: index {bad} is out of bounds for dimension {dim} with "
+                                  f"size {size}")
+
+
+def _check_gather(op, shape, dim, index, negative=False):
     if index.dtype.kind not in "iu":
         raise TypeError(f"{op}: index must be an integer tensor (got {index.dtype})")
     if index.ndim != len(shape):
@@ -147,8 +164,7 @@ def _check_gather(op, shape, dim, index):
         if d != dim and i > s:
             raise ValueError(f"{op}: index shape {index.shape} is larger than input shape "
                              f"{tuple(shape)} in dim {d}")
-    if index.size and (index.min() < -shape[dim] or index.max() >= shape[dim]):
-        raise IndexError(f"{op}: index out of range for dim {dim} of size {shape[dim]}")
+    check_range(op, index, shape[dim], dim, negative)
 
 
 class Gather(Op):
@@ -244,14 +260,14 @@ def take_along_dim(input, indices, dim=None):
     ti = b[:d] + (idx.shape[d],) + b[d + 1:]
     x = S.expand(input, ta) if ta != input.data.shape else input
     idx = np.broadcast_to(idx, ti)
-    _check_gather("take_along_dim", ta, d, idx)
+    _check_gather("take_along_dim", ta, d, idx, negative=True)  # (PyTorch counts from the end)
     return Gather.apply(x, d, idx)
 
 
 def _check_flat(idx, input):
-    n = input.data.size
-    if idx.size and (idx.min() < -n or idx.max() >= n):
-        raise IndexError(f"take_along_dim: index out of range for {n} elements")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"take_along_dim: indices must be an integer tensor (got {idx.dtype})")
+    check_range("take_along_dim", idx, input._data.size, 0)  # flattened: no negatives (torch)
     return idx
 
 
@@ -264,7 +280,10 @@ def index_select(input, dim, index):
     idx = np.asarray(_data_of(index))
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 0-D or 1-D (got shape {idx.shape})")
-    d = _dim(dim, input.data.ndim, "index_select")
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"index_select: index must be an integer tensor (got {idx.dtype})")
+    d = _dim(dim, input._data.ndim, "index_select")
+    check_range("index_select", idx, input._data.shape[d] if input._data.ndim else 1, d)
     return getitem(input, (slice(None),) * d + (idx.reshape(-1),))
 
 

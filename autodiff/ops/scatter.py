@@ -98,6 +98,7 @@ def index_add(input, dim, index, source, *, alpha=1):
     x = _tensor(input, "index_add")
     idx = _index_1d(index, "index_add")
     d = I._dim(dim, x.data.ndim, "index_add")
+    I.check_range("index_add", idx, x._data.shape[d] if x._data.ndim else 1, d)
     src = source if isinstance(source, _f.Tensor) else _f.Tensor._make(np.asarray(source))
     s_shape, x_shape = src.data.shape, x.data.shape
     want = x_shape[:d] + (idx.size,) + x_shape[d + 1:] if x.data.ndim else (idx.size,)
@@ -116,6 +117,7 @@ def index_copy(input, dim, index, source):
     x = _tensor(input, "index_copy")
     idx = _index_1d(index, "index_copy")
     d = I._dim(dim, x.data.ndim, "index_copy")
+    I.check_range("index_copy", idx, x._data.shape[d] if x._data.ndim else 1, d)
     src = _tensor(source, "index_copy")
     want = x.data.shape[:d] + (idx.size,) + x.data.shape[d + 1:]
     if src.data.shape != want:
@@ -129,6 +131,7 @@ def index_fill(input, dim, index, value):
     x = _tensor(input, "index_fill")
     idx = _index_1d(index, "index_fill")
     d = I._dim(dim, x.data.ndim, "index_fill")
+    I.check_range("index_fill", idx, x._data.shape[d] if x._data.ndim else 1, d, negative=True)
     if isinstance(value, _f.Tensor):
         if value.data.ndim:
             raise ValueError(f"index_fill: value must be a 0-D tensor (got shape "
