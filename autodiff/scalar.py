@@ -27,7 +27,7 @@ from .printing import format_number
 from .tensor import Tensor
 
 _data_slot = Tensor.__dict__["_data"]
-_grad_slot = Tensor.__dict__["grad"]
+_grad_slot = Tensor.__dict__["_grad"]
 _float64 = np.float64
 
 

@@ -77,7 +77,7 @@ class Tensor(TensorAPI):
     # State every tensor sets lives in slots; rarely-set state (hooks, the leaf's grad
     # accumulator, retain_grad, user attributes) is a class default overridden in the instance
     # __dict__, which CPython creates only when first written: _make stays short.
-    __slots__ = ("_data", "grad", "_requires_grad", "grad_fn", "_output_nr", "__dict__",
+    __slots__ = ("_data", "_grad", "_requires_grad", "grad_fn", "_output_nr", "__dict__",
                  "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
     _hooks = None
@@ -113,7 +113,7 @@ class Tensor(TensorAPI):
 
     def __init__(self, data, requires_grad=False, dtype=None):
         self.data = _to_array(data, dtype)
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
@@ -125,13 +125,41 @@ class Tensor(TensorAPI):
     def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
         t = object.__new__(cls)
         t.data = array
-        t.grad = None
+        t._grad = None
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
         t._output_nr = output_nr
         return t
 
     # ---- autograd state ------------------------------------------------------------------------
+    @property
+    def grad(self):
+        """The accumulated gradient (a Tensor of this tensor's shape and dtype) or None."""
+        return self._grad
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"assigned grad expected to be a Tensor or None but got grad of "
+                                f"type {type(value).__name__}")
+            if value is self:
+                raise RuntimeError("can't assign Variable as its own grad")
+            d, s = value._data, self._data
+            if d.shape != s.shape:
+                raise RuntimeError(f"assigned grad has data of a different size: attempting to "
+                                   f"assign a gradient of size {list(d.shape)} to a tensor of "
+                                   f"size {list(s.shape)}")
+            if d.dtype != s.dtype:
+                raise RuntimeError(f"assigned grad has data of a different type: attempting to "
+                                   f"assign a gradient with dtype {d.dtype} to a tensor with "
+                                   f"dtype {s.dtype}")
+        self._grad = value
+
+    @grad.deleter
+    def grad(self):
+        self._grad = None
+
     @property
     def requires_grad(self):
         return self._requires_grad

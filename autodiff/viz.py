@@ -180,7 +180,7 @@ def _font_for(fill):
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 110 else "black"
 
 
-_GRAD_SLOT = Tensor.__dict__["grad"]
+_GRAD_SLOT = Tensor.__dict__["_grad"]
 
 
 def _raw_grad(t):
