@@ -322,8 +322,24 @@ def _run_hooks(hooks, g):
     for h in list(hooks.values()):
         r = h(g)
         if r is not None:
+            if r is not g:
+                _check_hook_result(h, g, r)
             g = r
     return g
+
+
+def _check_hook_result(hook, g, r):
+    """A tensor hook may replace a gradient only by a Tensor of its shape and dtype (as
+    PyTorch: a wrong shape would otherwise be broadcast into .grad or the optimizer)."""
+    name = getattr(hook, "__name__", type(hook).__name__)
+    if not isinstance(r, _function.Tensor):
+        raise TypeError(f"expected Tensor, but hook '{name}' returned '{type(r).__name__}'")
+    if r.shape != g.shape:
+        raise RuntimeError(f"hook '{name}' has changed the size of value (was "
+                           f"{tuple(g.shape)}, got {tuple(r.shape)})")
+    if r.dtype != g.dtype:
+        raise RuntimeError(f"hook '{name}' has changed the type of value (was {g.dtype} got "
+                           f"{r.dtype})")
 
 
 def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
@@ -587,18 +603,28 @@ def _skip(node, deps, ready, retain_graph):
             ready.append(nxt)
 
 
+class GradientTypeError(TypeError, RuntimeError):
+    """A backward returned something that is not a gradient (a TypeError; also the
+    RuntimeError PyTorch raises there)."""
+
+
 def _conform(node, i, g, meta, Tensor, check_nan):
     """Sum a returned gradient back to its input's shape and cast it to the input's dtype
     (broadcasting is reduced here, in one place, never in the ops); in anomaly mode check it
     for NaN and inf."""
     if not isinstance(g, Tensor):
+        given = g
         try:
-            g = Tensor._make(np.asarray(g))
+            arr = np.asarray(g) if isinstance(g, (np.ndarray, np.generic, int, float)) else None
         except Exception:
-            g = None
-        if g is None or g.data.dtype.kind not in "fciub":
-            raise RuntimeError(f"function {node.name()} returned a gradient of type "
-                               f"{type(g).__name__} at index {i}; expected a Tensor or None")
+            arr = None
+        if arr is None or arr.dtype.kind not in "fciub":
+            fn = node.fn
+            what = f"{fn.__name__}.backward" if fn is not None else node.name()
+            raise GradientTypeError(
+                f"{what} returned a gradient of type {type(given).__name__} at index {i}; "
+                "expected a Tensor or None")
+        g = Tensor._make(arr)
     shape, dtype = meta
     d = g.data
     if d.shape != shape:
