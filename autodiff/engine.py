@@ -401,6 +401,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
     st = _state
     prev_mode = st.grad_enabled
     st.grad_enabled = create_graph
+    quiet = _function.quiet_on(_function._QUIET)  # NumPy FP warnings off for the whole pass
     try:
         while ready:
             node = pop_ready()
@@ -539,6 +540,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             result = gi = grads = g = prev = d = None
     finally:
         st.grad_enabled = prev_mode
+        _function.quiet_off(quiet)
 
     if capture is not None:
         for i, (t, r) in enumerate(zip(inputs, results)):
@@ -620,7 +622,8 @@ def _conform(node, i, g, meta, Tensor, check_nan):
             arr = None
         if arr is None or arr.dtype.kind not in "fciub":
             fn = node.fn
-            what = f"{fn.__name__}.backward" if fn is not None else node.name()
+            what = (f"function {node.name()}: {fn.__name__}.backward" if fn is not None
+                    else f"function {node.name()}")
             raise GradientTypeError(
                 f"{what} returned a gradient of type {type(given).__name__} at index {i}; "
                 "expected a Tensor or None")

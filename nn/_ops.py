@@ -168,12 +168,21 @@ class Linear(Op):
         if need_x:
             gx = L.matmul(grad_out, w)
         if need_w or need_b:
-            g2 = grad_out.reshape(-1, n_out)
+            g2 = grad_out.reshape(_rows(grad_out.shape), n_out)
             if need_w:
-                gw = L.matmul(g2.T, x.reshape(-1, w.shape[1]))
+                gw = L.matmul(g2.T, x.reshape(_rows(x.shape), w.shape[1]))
             if need_b:
                 gb = R.sum(g2, 0)
         return gx, gw, gb
+
+
+def _rows(shape):
+    """The number of rows of ``shape`` viewed as (rows, last dim); unlike ``reshape(-1, n)``
+    it is defined when the last dim is 0 (``nn.Linear(0, n)``)."""
+    n = 1
+    for s in shape[:-1]:
+        n *= s
+    return n
 
 
 def _linear_backward_arrays(g, x, w, need_x, need_w, need_b):
@@ -184,9 +193,9 @@ def _linear_backward_arrays(g, x, w, need_x, need_w, need_b):
     if need_x:
         gx = make(_matmul_result(np.matmul(g, w), g, w))
     if need_w or need_b:
-        g2 = g.reshape(-1, w.shape[0])
+        g2 = g.reshape(_rows(g.shape), w.shape[0])
         if need_w:
-            x2 = x.reshape(-1, w.shape[1])
+            x2 = x.reshape(_rows(x.shape), w.shape[1])
             gw = make(_matmul_result(np.matmul(g2.T, x2), g2, x2))
         if need_b:
             gb = make(_KE.sum_rows(g2))  # np.sum(g2, 0), bit-identical

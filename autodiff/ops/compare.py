@@ -21,7 +21,7 @@ def _bool_reduce(fn, input, dim, keepdim, op):
     if dim is None:
         out = np.asarray(fn(a))
         return _f.Tensor._make(out.reshape((1,) * a.ndim) if keepdim else out)
-    axes = R._axes(dim, a.ndim)
+    axes = R._axes(dim, a.ndim, getattr(fn, "__name__", "reduce"))
     if a.ndim == 0:
         return _f.Tensor._make(np.asarray(fn(a)))
     return _f.Tensor._make(np.asarray(fn(a, axis=axes, keepdims=keepdim)))

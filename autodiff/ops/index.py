@@ -22,7 +22,9 @@ def _norm_one(i, T):
     if isinstance(i, T):
         return i.data
     if isinstance(i, list):
-        return np.asarray([x.data if isinstance(x, T) else x for x in i])
+        if not i:
+            return np.empty(0, dtype=np.intp)  # x[[]]: no rows (NumPy would make it float)
+        return np.asarray([x._data if isinstance(x, T) else x for x in i])
     return i
 
 

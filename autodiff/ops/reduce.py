@@ -16,8 +16,9 @@ from . import index as I
 from . import shape as S
 
 
-def _axes(dim, ndim):
-    """Normalise ``dim`` to a sorted tuple of non-negative axes."""
+def _axes(dim, ndim, op="reduce"):
+    """Normalise ``dim`` to a sorted tuple of non-negative axes; a dim given twice (``(0, 0)``,
+    ``(1, -1)``) is a ValueError naming ``op``, as PyTorch refuses it."""
     if dim is None:
         return tuple(range(ndim))
     if isinstance(dim, (list, tuple)):
@@ -32,8 +33,12 @@ def _axes(dim, ndim):
             raise IndexError(f"Dimension out of range (expected to be in range of "
                              f"[{-n}, {n - 1}], but got {d})")
         if ndim:
-            out.append(d % ndim)
-    return tuple(sorted(set(out)))
+            d %= ndim
+            if d in out:
+                raise ValueError(f"{op}: dim {d} appears multiple times in the list of dims "
+                                 f"{tuple(dims)}")
+            out.append(d)
+    return tuple(sorted(out))
 
 
 def _kept_shape(shape, axes):
@@ -74,6 +79,8 @@ def _kept(g, in_shape, axes, keepdim):
 class Sum(Op):
     """out = sum of a over ``axes``;  da = g broadcast back"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, axes, keepdim, dtype):
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
@@ -90,6 +97,8 @@ class Sum(Op):
 class Mean(Op):
     """out = mean of a over ``axes``;  da = g / n broadcast back"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, axes, keepdim, dtype):
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
@@ -99,6 +108,10 @@ class Mean(Op):
         ctx.n = n
         if a.ndim == 0:
             return np.array(a, dtype=dtype)
+        if n == 0:  # NaN, as PyTorch (np.mean would warn "Mean of empty slice")
+            shape = (_kept_shape(a.shape, axes) if keepdim else
+                     tuple(s for i, s in enumerate(a.shape) if i not in axes))
+            return np.full(shape, np.nan, dtype=dtype or a.dtype)
         return np.mean(a, axis=axes, keepdims=keepdim, dtype=dtype)
 
     @staticmethod
@@ -146,7 +159,7 @@ def sum_to_shape(a, shape):
 
 def _reduce(op, a, dim, keepdim, dtype=None):
     a = a if isinstance(a, _f.Tensor) else _f.Tensor._make(np.asarray(a))
-    axes = _axes(dim, a.data.ndim)
+    axes = _axes(dim, a.data.ndim, op.__name__.lower())
     return op.apply(a, axes, keepdim, dtype)
 
 
@@ -167,38 +180,34 @@ class Var(Op):
     """out = sum((a - mean)^2) / (n - correction) over ``axes``;
     da = g 2 (a - mean(a)) / (n - correction)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim):
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
         ctx.dof = _dof(a.shape, axes, correction)
         ctx.save_for_backward(a)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if a.ndim == 0:
-                return np.asarray(np.var(a, ddof=correction), dtype=a.dtype)
-            return np.var(_shifted(a, axes), axis=axes, ddof=correction, keepdims=keepdim)
+        return _var_array(a, axes, correction, keepdim, ctx.dof)
 
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
         d = _deviation(a, ctx.axes_)
         g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        with np.errstate(divide="ignore"):  # n == correction: inf, as PyTorch
-            scale = np.float64(2.0) / ctx.dof
+        scale = np.float64(2.0) / ctx.dof  # (n == correction: inf, as PyTorch)
         return g * d * scale, None, None, None
 
 
 class Std(Op):
     """out = sqrt(var(a));  da = g (a - mean(a)) / ((n - correction) out)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, axes, correction, keepdim):
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
         ctx.dof = _dof(a.shape, axes, correction)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if a.ndim == 0:
-                out = np.asarray(np.std(a, ddof=correction), dtype=a.dtype)
-            else:
-                out = np.std(_shifted(a, axes), axis=axes, ddof=correction, keepdims=keepdim)
+        out = np.sqrt(_var_array(a, axes, correction, keepdim, ctx.dof))
         ctx.save_for_backward(a, out)
         return out
 
@@ -224,6 +233,21 @@ def _shifted(a, axes):
     return a - a[tuple(slice(0, 1) if i in axes else slice(None) for i in range(a.ndim))]
 
 
+def _var_array(a, axes, correction, keepdim, dof):
+    """The variance of ``a`` over ``axes`` about each slice's first element; with no degrees
+    of freedom left (``dof <= 0``) the value PyTorch gives (NaN, or inf), computed directly
+    since np.var warns there."""
+    if a.ndim == 0:
+        axes = ()
+    b = _shifted(a, axes)
+    if dof > 0:
+        return np.var(b, axis=axes, ddof=correction, keepdims=keepdim)
+    n = dof + correction
+    m = np.sum(b, axis=axes, keepdims=True) / n if n else np.full(b.shape, np.nan, b.dtype)
+    ss = np.sum((b - m) ** 2, axis=axes, keepdims=keepdim)
+    return np.asarray(ss / builtins.max(dof, 0), dtype=a.dtype)
+
+
 def _deviation(a, axes):
     """a - mean(a) over ``axes`` (differentiable), computed about the first element of each
     slice (see _shifted): exactly 0 on a constant slice."""
@@ -247,7 +271,7 @@ def _var_args(input, dim, unbiased, correction):
         correction = 0 if unbiased is False else 1
     if input.data.dtype.kind not in "fc":
         raise RuntimeError(f"var/std: expected a floating point tensor (got {input.data.dtype})")
-    return _axes(dim, input.data.ndim), correction
+    return _axes(dim, input.data.ndim, "var/std"), correction
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -373,12 +397,22 @@ def amax(input, dim=(), keepdim=False):
     """Largest values over ``dim`` (int or tuple; ``()`` or None: all dims); ties share the
     gradient evenly."""
     dim = None if dim == () else dim
-    return Extreme.apply(input, _axes(dim, input.data.ndim), keepdim, True)
+    return Extreme.apply(input, _nonempty(input, _axes(dim, input._data.ndim, "amax"), "amax"),
+                         keepdim, True)
 
 
 def amin(input, dim=(), keepdim=False):
     dim = None if dim == () else dim
-    return Extreme.apply(input, _axes(dim, input.data.ndim), keepdim, False)
+    return Extreme.apply(input, _nonempty(input, _axes(dim, input._data.ndim, "amin"), "amin"),
+                         keepdim, False)
+
+
+def _nonempty(input, axes, name):
+    a = input._data
+    if a.size == 0 and (not a.ndim or any(a.shape[ax] == 0 for ax in axes)):
+        raise ValueError(f"{name}: cannot reduce over an empty dim (shape {a.shape}, dims "
+                         f"{axes})")
+    return axes
 
 
 # ---------------------------------------------------------------------------------------------
@@ -389,6 +423,8 @@ class Prod(Op):
     """out = product of a over ``axes``;  da = g * (product of the other elements), which is
     out / a when a has no zeros, else built from exclusive cumulative products (exact with
     zeros, and itself differentiable)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -444,12 +480,14 @@ def prod(input, dim=None, keepdim=False, dtype=None):
         input = input.to(dtype)
     if input.data.dtype.kind in "bi" and dtype is None:
         input = input.to(np.int64)
-    return Prod.apply(input, _axes(dim, input.data.ndim), keepdim)
+    return Prod.apply(input, _axes(dim, input.data.ndim, "prod"), keepdim)
 
 
 class LogSumExp(Op):
     """out = log(sum(exp(a))) over ``axes``, shifted by the max for stability;
     da = g exp(a - out)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
@@ -460,8 +498,7 @@ class LogSumExp(Op):
             m = np.max(a, axis=axes, keepdims=True) if a.size else np.zeros(
                 _kept_shape(a.shape, axes), a.dtype)
             m = np.where(np.isfinite(m), m, 0).astype(a.dtype, copy=False)
-            with np.errstate(divide="ignore"):
-                out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
+            out = np.log(np.sum(np.exp(a - m), axis=axes, keepdims=True)) + m
             if not keepdim:
                 out = out.reshape(_reduced_shape(a.shape, axes))
         ctx.save_for_backward(a, out)
@@ -480,12 +517,14 @@ def logsumexp(input, dim=None, keepdim=False):
     for large magnitudes."""
     if input.data.dtype.kind not in "fc":
         input = input.to(np.float32)
-    return LogSumExp.apply(input, _axes(dim, input.data.ndim), keepdim)
+    return LogSumExp.apply(input, _axes(dim, input.data.ndim, "logsumexp"), keepdim)
 
 
 class Norm(Op):
     """out = (sum |a|^p)^(1/p) over ``axes`` (p = inf: max |a|, -inf: min |a|, 0: count of
     nonzeros); gradients as PyTorch's, 0 at the zero vector"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, p, axes, keepdim):
@@ -564,27 +603,41 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise ValueError(f"norm: p={p!r} is not supported (use a number, inf or 'fro')")
     if input.data.dtype.kind not in "fc":
         raise RuntimeError(f"norm: expected a floating point tensor (got {input.data.dtype})")
-    return Norm.apply(input, float(p), _axes(dim, input.data.ndim), keepdim)
+    return Norm.apply(input, float(p), _axes(dim, input.data.ndim, "norm"), keepdim)
+
+
+def _arg_extreme(fn, name, input, dim, keepdim):
+    d = input._data
+    if dim is None:
+        if not d.size:
+            raise ValueError(f"{name}: expected a reduction dim for an empty input (shape "
+                             f"{d.shape})")
+        r = np.asarray(fn(d))
+        return _f.Tensor._make(r.reshape((1,) * d.ndim) if keepdim else r)
+    if isinstance(dim, (tuple, list)):
+        raise TypeError(f"{name}: dim must be an int (got {type(dim).__name__})")
+    axes = _axes(dim, d.ndim, name)
+    if not d.ndim:
+        return _f.Tensor._make(np.zeros((), dtype=np.int64))
+    if d.shape[axes[0]] == 0:
+        raise ValueError(f"{name}: cannot reduce over dim {dim} of size 0 (shape {d.shape})")
+    return _f.Tensor._make(fn(d, axis=axes[0], keepdims=keepdim))
 
 
 def argmax(input, dim=None, keepdim=False):
-    d = input.data
-    if dim is None:
-        r = np.asarray(np.argmax(d))
-        return _f.Tensor._make(r.reshape((1,) * d.ndim) if keepdim else r)
-    return _f.Tensor._make(np.argmax(d, axis=dim, keepdims=keepdim))
+    """The index of the largest value (of the flattened input when ``dim`` is None)."""
+    return _arg_extreme(np.argmax, "argmax", input, dim, keepdim)
 
 
 def argmin(input, dim=None, keepdim=False):
-    d = input.data
-    if dim is None:
-        r = np.asarray(np.argmin(d))
-        return _f.Tensor._make(r.reshape((1,) * d.ndim) if keepdim else r)
-    return _f.Tensor._make(np.argmin(d, axis=dim, keepdims=keepdim))
+    """The index of the smallest value (of the flattened input when ``dim`` is None)."""
+    return _arg_extreme(np.argmin, "argmin", input, dim, keepdim)
 
 
 class Cumsum(Op):
     """out[..., i, ...] = sum of a[..., :i+1, ...] along ``dim``;  da = reversed cumsum of g"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, dim):
@@ -602,5 +655,5 @@ def cumsum(input, dim):
     nd = input.data.ndim
     if nd == 0:
         return Cumsum.apply(S.reshape(input, (1,)), 0).reshape(())
-    d, = _axes(dim, nd)
+    d, = _axes(dim, nd, "cumsum")
     return Cumsum.apply(input, d)
