@@ -35,6 +35,8 @@ class Cumprod(Op):
     """out[i] = a[0] a[1] ... a[i] along ``dim`` (inputs without zeros);
     da = reversed-cumsum(g out) / a"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, dim):
         ctx.dim = dim

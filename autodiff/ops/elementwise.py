@@ -123,6 +123,8 @@ class Mul(Op):
 class Div(Op):
     """out = a / b;  da = g / b,  db = -g a / b^2"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -156,6 +158,8 @@ class Neg(Op):
 class Pow(Op):
     """out = a ** b;  da = g b a^(b-1) (0 where b == 0),
     db = g out log(a) (0 where a == 0 and b >= 0)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, b):
@@ -192,6 +196,8 @@ class Pow(Op):
 
 class Cast(Op):
     """out = a converted to ``dtype``; the gradient is cast back by the engine"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, dtype):
@@ -233,6 +239,8 @@ class Fill(Op):
 class Exp(Op):
     """out = exp(a);  da = g out"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         try:
@@ -253,6 +261,8 @@ class Exp(Op):
 class Log(Op):
     """out = log(a);  da = g / a"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -271,6 +281,8 @@ class Log(Op):
 class Log1p(Op):
     """out = log(1 + a);  da = g / (1 + a)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -288,6 +300,8 @@ class Log1p(Op):
 
 class Sqrt(Op):
     """out = sqrt(a);  da = g / (2 out)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):
@@ -309,6 +323,8 @@ class Sqrt(Op):
 class Sin(Op):
     """out = sin(a);  da = g cos(a)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -326,6 +342,8 @@ class Sin(Op):
 
 class Cos(Op):
     """out = cos(a);  da = -g sin(a)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):
@@ -372,6 +390,8 @@ def sigmoid_array(a):
 
 class Sigmoid(Op):
     """out = 1 / (1 + exp(-a));  da = g out (1 - out)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):

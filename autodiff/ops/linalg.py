@@ -14,6 +14,8 @@ class MatMul(Op):
     """out = a @ b for operands of >= 2 dims (batch dims broadcast);
     da = g @ b^T,  db = a^T @ g (the engine sums broadcast batch dims back)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -82,6 +84,8 @@ def outer(input, vec2):
 
 class Dot(Op):
     """out = sum(a * b) for 1-D a, b;  da = g b,  db = g a"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, b):

@@ -92,6 +92,8 @@ class Round(Op):
 class Frac(Op):
     """out = a - trunc(a);  da = g"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         return a - np.trunc(a)
@@ -104,8 +106,7 @@ class Frac(Op):
 # ---- remainder, fmod, floor division --------------------------------------------------------
 def _divmod_forward(fn, name, a, b):
     try:
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out = fn(a, b)
+        out = fn(a, b)  # (the ops are quiet: no NumPy warning for b == 0)
     except (ValueError, TypeError) as e:
         raise E._binary_error(name, a, b, e) from None
     if out.__class__ is not np.ndarray:
@@ -126,6 +127,8 @@ class Remainder(Op):
     With a Python-number dividend the result is not differentiable w.r.t. b (backward raises,
     as PyTorch's remainder(Scalar, Tensor))."""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, b, scalar_dividend):
         ctx.save_for_backward(a, b)
@@ -145,6 +148,8 @@ class Remainder(Op):
 class Fmod(Op):
     """out = a - trunc(a / b) b (the sign of a, C's fmod);  da = g,  db = -g trunc(a / b)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
@@ -162,6 +167,8 @@ class FloorDivide(Op):
     """out = floor(a / b) (``a // b``); backward raises, as PyTorch's floor_divide (its result
     requires grad, its derivative is not implemented)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, b):
         return _divmod_forward(np.floor_divide, "floor_divide", a, b)
@@ -174,6 +181,8 @@ class FloorDivide(Op):
 class DivRounded(Op):
     """out = floor(a / b) or trunc(a / b) (``div(a, b, rounding_mode=...)``);  da = db = 0
     (as PyTorch)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, b, mode):
@@ -209,6 +218,8 @@ def floor_divide(input, other):
 class Exp2(Op):
     """out = 2^a;  da = g out ln 2"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         out = _float(np.exp2(a), a)
@@ -223,6 +234,8 @@ class Exp2(Op):
 
 class Expm1(Op):
     """out = exp(a) - 1;  da = g (out + 1)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):
@@ -239,6 +252,8 @@ class Expm1(Op):
 class Log2(Op):
     """out = log2(a);  da = g / (a ln 2)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -252,6 +267,8 @@ class Log2(Op):
 
 class Log10(Op):
     """out = log10(a);  da = g / (a ln 10)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):
@@ -268,6 +285,8 @@ class Log10(Op):
 class Tan(Op):
     """out = tan(a);  da = g (1 + out^2)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         out = _float(np.tan(a), a)
@@ -283,6 +302,8 @@ class Tan(Op):
 class Sinh(Op):
     """out = sinh(a);  da = g cosh(a)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -296,6 +317,8 @@ class Sinh(Op):
 
 class Cosh(Op):
     """out = cosh(a);  da = g sinh(a)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):
@@ -311,6 +334,8 @@ class Cosh(Op):
 class Asin(Op):
     """out = asin(a);  da = g / sqrt(1 - a^2)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -324,6 +349,8 @@ class Asin(Op):
 
 class Acos(Op):
     """out = acos(a);  da = -g / sqrt(1 - a^2)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):
@@ -367,6 +394,8 @@ class Asinh(Op):
 class Acosh(Op):
     """out = acosh(a);  da = g / sqrt(a^2 - 1)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
@@ -380,6 +409,8 @@ class Acosh(Op):
 
 class Atanh(Op):
     """out = atanh(a);  da = g / (1 - a^2)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a):

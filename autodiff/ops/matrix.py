@@ -89,6 +89,8 @@ class Einsum(Op):
     with identity matrices restoring repeated (diagonal) letters and ones restoring letters
     summed over op_k alone"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, ins, rhs, *arrays):
         ctx.ins, ctx.rhs = ins, rhs

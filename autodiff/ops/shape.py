@@ -22,6 +22,19 @@ def _shape_arg(shape):
     return tuple(int(s) for s in shape)
 
 
+def _new_shape(shape, op):
+    """A target shape for reshape/view: sizes >= 0 and at most one -1 (PyTorch's rule; NumPy
+    would take any negative size as the inferred one)."""
+    shape = _shape_arg(shape)
+    for i, s in enumerate(shape):
+        if s < -1:
+            raise ValueError(f"{op}: invalid shape dimension {s} at index {i} of shape "
+                             f"{list(shape)}")
+    if shape.count(-1) > 1:
+        raise ValueError(f"{op}: only one dimension can be inferred (shape {list(shape)})")
+    return shape
+
+
 def _view(out, base, op=None, args=(), nr=None):
     """``out`` is a view of ``base`` when NumPy made one: it then shares ``base``'s version
     counter (an in-place write through either invalidates what backward saved of the other)
@@ -149,13 +162,13 @@ class Split(Op):
 
 
 def reshape(input, *shape):
-    shape = _shape_arg(shape)
+    shape = _new_shape(shape, "reshape")
     return _view(Reshape.apply(input, shape), input, Reshape, (shape,))
 
 
 def view(input, *shape):
     """Like ``reshape`` (NumPy copies when strides forbid a view; PyTorch would raise)."""
-    shape = _shape_arg(shape)
+    shape = _new_shape(shape, "view")
     return _view(Reshape.apply(input, shape), input, Reshape, (shape,))
 
 
@@ -238,7 +251,11 @@ def _as_tensors(tensors, op):
         raise TypeError(f"{op}: expected a sequence of Tensors, got {type(tensors).__name__}")
     if not tensors:
         raise ValueError(f"{op}: expected a non-empty sequence of tensors")
-    return [t if isinstance(t, T) else T._make(np.asarray(t)) for t in tensors]
+    for i, t in enumerate(tensors):
+        if not isinstance(t, T):
+            raise TypeError(f"{op}: expected Tensor as element {i} in argument 0, but got "
+                            f"{type(t).__name__}")
+    return list(tensors)
 
 
 def cat(tensors, dim=0):
@@ -285,6 +302,8 @@ def split(input, split_size_or_sections, dim=0):
             sizes = [0]
     else:
         sizes = [int(s) for s in split_size_or_sections]
+        if any(s < 0 for s in sizes):
+            raise ValueError(f"split: split sizes must be non-negative (got {sizes})")
         if sum(sizes) != length:
             raise ValueError(f"split: split sizes {sizes} don't sum to the size {length} of "
                              f"dim {dim} (shape {tuple(input.shape)})")
@@ -298,7 +317,9 @@ def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive (got {chunks})")
     length = input.data.shape[_norm_dim(dim, input.data.ndim, "chunk")]
-    step = -(-length // chunks) if length else 1
+    if not length:  # an empty dim gives ``chunks`` empty pieces (as PyTorch)
+        return split(input, [0] * int(chunks), dim)
+    step = -(-length // chunks)
     return split(input, step, dim)
 
 
@@ -356,7 +377,10 @@ def flip(input, dims):
     if isinstance(dims, (int, np.integer)):
         dims = (int(dims),)
     n = input.data.ndim
-    axes = tuple(sorted({_norm_dim(int(d), n, "flip") for d in dims}))
+    axes = [_norm_dim(int(d), n, "flip") for d in dims]
+    if len(set(axes)) != len(axes):
+        raise ValueError(f"flip: a dim appears multiple times in the list of dims {tuple(dims)}")
+    axes = tuple(sorted(axes))
     if n == 0:
         axes = ()
     return Flip.apply(input, axes)
@@ -430,7 +454,7 @@ def pad(input, pad, mode="constant", value=None):
             raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
         if (b or e) and s == 0:
             raise ValueError(f"pad: cannot pad an empty dim (shape {tuple(shp)})")
-        if mode == "reflect" and (b >= s or e >= s):
+        if mode == "reflect" and (b or e) and (b >= s or e >= s):
             raise ValueError(f"pad: padding size should be less than the corresponding input "
                              f"dimension for reflect mode: pad {pad}, input shape {tuple(shp)}")
         if mode == "circular" and (b > s or e > s):
@@ -469,6 +493,12 @@ def movedim(input, source, destination):
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [_norm_dim(s, n, "movedim") for s in src]
     dst = [_norm_dim(s, n, "movedim") for s in dst]
+    if len(src) != len(dst):
+        raise ValueError(f"movedim: source {source} and destination {destination} must have "
+                         "the same number of dims")
+    if len(set(src)) != len(src) or len(set(dst)) != len(dst):
+        raise ValueError(f"movedim: repeated dim in source {source} or destination "
+                         f"{destination}")
     order = [i for i in range(n) if i not in src]
     for d, s in sorted(zip(dst, src)):
         order.insert(d, s)

@@ -71,7 +71,7 @@ def test_std_gradient_next_to_a_constant_row_is_still_right():
     d = v[0] - v[0].mean()
     np.testing.assert_allclose(g[0], d / (2 * np.sqrt((d * d).sum() / 2)), rtol=1e-12, atol=1e-15)
     assert ad.gradcheck(lambda t: t[:1].std(dim=1), (ad.tensor(v, requires_grad=True),))
-    assert ad.gradgradcheck(lambda t: t.std(dim=1), (ad.tensor(v, requires_grad=True),))
+    assert ad.gradgradcheck(lambda t: t[:1].std(dim=1), (ad.tensor(v, requires_grad=True),))
 
 
 def test_atan2_at_origin_matches_torch():
