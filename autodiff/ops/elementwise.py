@@ -139,7 +139,7 @@ class Div(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = grad_out / b if need_a else None
-        gb = -grad_out * a / (b * b) if need_b else None
+        gb = -grad_out * (a / b) / b if need_b else None  # (PyTorch's order: no b*b underflow)
         return ga, gb
 
 

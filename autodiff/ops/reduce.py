@@ -228,9 +228,17 @@ def _shifted(a, axes):
     """``a`` minus the first element of each slice over ``axes``: var and std are computed
     about it, so a constant slice gives exactly 0 (NumPy's two-pass mean can be an ulp off,
     leaving a variance of 1e-32 and an O(1) std gradient), as PyTorch's Welford does."""
+    s = _shift(a, axes)
+    return a if s is None else a - s
+
+
+def _shift(a, axes):
+    """The first element of each slice of ``a`` over ``axes`` (0 where it is not finite, so
+    that an inf or NaN propagates as without the shift), or None for a 0-d or empty ``a``."""
     if a.ndim == 0 or not a.size:
-        return a
-    return a - a[tuple(slice(0, 1) if i in axes else slice(None) for i in range(a.ndim))]
+        return None
+    s = a[tuple(slice(0, 1) if i in axes else slice(None) for i in range(a.ndim))]
+    return np.where(np.isfinite(s), s, 0).astype(a.dtype, copy=False)
 
 
 def _var_array(a, axes, correction, keepdim, dof):
@@ -251,9 +259,9 @@ def _var_array(a, axes, correction, keepdim, dof):
 def _deviation(a, axes):
     """a - mean(a) over ``axes`` (differentiable), computed about the first element of each
     slice (see _shifted): exactly 0 on a constant slice."""
-    x = a._data
-    if x.ndim and x.size:
-        a = a - x[tuple(slice(0, 1) if i in axes else slice(None) for i in range(x.ndim))]
+    s = _shift(a._data, axes)
+    if s is not None:
+        a = a - s
     return a - mean(a, axes, keepdim=True)
 
 
@@ -437,6 +445,8 @@ class Prod(Op):
     def backward(ctx, grad_out):
         a, out = ctx.saved_tensors
         g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        if not ctx.in_shape:  # 0-d: the product of no other elements is 1 (even at inf, NaN)
+            return g, None, None
         if not np.any(a.data == 0):
             return g * _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a, None, None
         return g * _prod_of_others(a, ctx.axes_), None, None
@@ -603,7 +613,14 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         raise ValueError(f"norm: p={p!r} is not supported (use a number, inf or 'fro')")
     if input.data.dtype.kind not in "fc":
         raise RuntimeError(f"norm: expected a floating point tensor (got {input.data.dtype})")
-    return Norm.apply(input, float(p), _axes(dim, input.data.ndim, "norm"), keepdim)
+    axes = _axes(dim, input._data.ndim, "norm")
+    p = float(p)
+    a = input._data
+    if (p < 0 or p == np.inf) and a.size == 0 and (not a.ndim or any(a.shape[ax] == 0
+                                                                   for ax in axes)):
+        raise ValueError(f"norm: cannot compute the {p} norm over an empty dim (shape "
+                         f"{a.shape}, dims {axes}): the operation has no identity")
+    return Norm.apply(input, p, axes, keepdim)
 
 
 def _arg_extreme(fn, name, input, dim, keepdim):

@@ -448,6 +448,12 @@ def pad(input, pad, mode="constant", value=None):
                          f"(got {mode!r})")
     if value not in (None, 0, 0.0):
         raise ValueError(f"pad: padding mode {mode!r} doesn't take a value")
+    n_pad = len(pad) // 2
+    if (mode != "circular" and len(shp) in (n_pad + 1, n_pad + 2)
+            and 0 in shp[len(shp) - n_pad - 1:]):
+        # PyTorch: (C, *spatial) or (N, C, *spatial), only N may be 0
+        raise ValueError(f"pad: mode {mode!r} expects non-zero dims except a batch dim (got "
+                         f"shape {tuple(shp)})")
     idx = []
     for d, ((b, e), s) in enumerate(zip(widths, shp)):
         if b < 0 or e < 0:
