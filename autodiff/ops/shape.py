@@ -26,12 +26,13 @@ def _new_shape(shape, op):
     """A target shape for reshape/view: sizes >= 0 and at most one -1 (PyTorch's rule; NumPy
     would take any negative size as the inferred one)."""
     shape = _shape_arg(shape)
-    for i, s in enumerate(shape):
-        if s < -1:
-            raise ValueError(f"{op}: invalid shape dimension {s} at index {i} of shape "
-                             f"{list(shape)}")
-    if shape.count(-1) > 1:
-        raise ValueError(f"{op}: only one dimension can be inferred (shape {list(shape)})")
+    if shape and min(shape) < 0:
+        for i, s in enumerate(shape):
+            if s < -1:
+                raise ValueError(f"{op}: invalid shape dimension {s} at index {i} of shape "
+                                 f"{list(shape)}")
+        if shape.count(-1) > 1:
+            raise ValueError(f"{op}: only one dimension can be inferred (shape {list(shape)})")
     return shape
 
 
