@@ -301,10 +301,13 @@ def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
 
 class Extreme(Op):
     """out = max (or min) of a over ``axes``; ties share the gradient evenly (PyTorch's
-    amax/amin and full max()/min()):  da = g [a == out] / count"""
+    amax/amin and full max()/min()):  da = g [a == out] / count. A NaN result: full max()/min()
+    give the gradient to the NaN elements, amax/amin (``nan_mask=False``) give NaN to the whole
+    slice (count 0), as PyTorch's two backward formulas do."""
 
     @staticmethod
-    def forward(ctx, a, axes, keepdim, largest):
+    def forward(ctx, a, axes, keepdim, largest, nan_mask=True):
+        ctx.nan_mask = nan_mask
         if a.size == 0 and (not a.ndim or any(a.shape[ax] == 0 for ax in axes)):
             raise ValueError(f"{'max' if largest else 'min'}: cannot reduce over an empty dim "
                              f"(shape {a.shape}, dims {axes})")
@@ -318,10 +321,12 @@ class Extreme(Op):
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
         ad, kept = a.data, ctx.kept
-        mask = (ad == kept) | (np.isnan(ad) & np.isnan(kept))
-        count = np.sum(mask, axis=ctx.axes_, keepdims=True) if ad.ndim else 1
+        mask = (ad == kept) | (np.isnan(ad) & np.isnan(kept)) if ctx.nan_mask else ad == kept
+        count = np.sum(mask, axis=ctx.axes_, keepdims=True) if ad.ndim else (
+            1 if ctx.nan_mask else mask)
         w = _f.Tensor._make((mask / count).astype(ad.dtype, copy=False))
-        return _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_) * w, None, None, None
+        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+        return g * w, None, None, None, None
 
 
 def _reduced_shape(shape, axes):
@@ -406,13 +411,13 @@ def amax(input, dim=(), keepdim=False):
     gradient evenly."""
     dim = None if dim == () else dim
     return Extreme.apply(input, _nonempty(input, _axes(dim, input._data.ndim, "amax"), "amax"),
-                         keepdim, True)
+                         keepdim, True, False)
 
 
 def amin(input, dim=(), keepdim=False):
     dim = None if dim == () else dim
     return Extreme.apply(input, _nonempty(input, _axes(dim, input._data.ndim, "amin"), "amin"),
-                         keepdim, False)
+                         keepdim, False, False)
 
 
 def _nonempty(input, axes, name):

@@ -64,7 +64,8 @@ def _view(out, base, op=None, args=(), nr=None):
     if (op is not None and chain is not None and _state.grad_enabled
             and not (root._requires_grad and root.grad_fn is None)):
         out._view_chain = chain + ((op, args, nr),)
-        if len(vc) > 64:  # drop the references to views that are gone
+        n = len(vc)
+        if n >= 64 and not n & (n - 1):  # at 64, 128, 256...: drop the views that are gone
             vc[1:] = [r for r in vc[1:] if r() is not None]
         vc.append(_ref(out))
     return out
