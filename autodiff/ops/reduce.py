@@ -159,7 +159,7 @@ def sum_to_shape(a, shape):
 
 def _reduce(op, a, dim, keepdim, dtype=None):
     a = a if isinstance(a, _f.Tensor) else _f.Tensor._make(np.asarray(a))
-    axes = _axes(dim, a.data.ndim, op.__name__.lower())
+    axes = _axes(dim, a._data.ndim, op.__name__.lower())
     return op.apply(a, axes, keepdim, dtype)
 
 
@@ -279,7 +279,7 @@ def _var_args(input, dim, unbiased, correction):
         correction = 0 if unbiased is False else 1
     if input.data.dtype.kind not in "fc":
         raise RuntimeError(f"var/std: expected a floating point tensor (got {input.data.dtype})")
-    return _axes(dim, input.data.ndim, "var/std"), correction
+    return _axes(dim, input._data.ndim, "var/std"), correction
 
 
 def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
@@ -453,7 +453,7 @@ class Prod(Op):
         if not ctx.in_shape:  # 0-d: the product of no other elements is 1 (even at inf, NaN)
             return g, None, None
         if not np.any(a.data == 0):
-            return g * _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a, None, None
+            return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a), None, None
         return g * _prod_of_others(a, ctx.axes_), None, None
 
 
@@ -495,7 +495,7 @@ def prod(input, dim=None, keepdim=False, dtype=None):
         input = input.to(dtype)
     if input.data.dtype.kind in "bi" and dtype is None:
         input = input.to(np.int64)
-    return Prod.apply(input, _axes(dim, input.data.ndim, "prod"), keepdim)
+    return Prod.apply(input, _axes(dim, input._data.ndim, "prod"), keepdim)
 
 
 class LogSumExp(Op):
@@ -532,7 +532,7 @@ def logsumexp(input, dim=None, keepdim=False):
     for large magnitudes."""
     if input.data.dtype.kind not in "fc":
         input = input.to(np.float32)
-    return LogSumExp.apply(input, _axes(dim, input.data.ndim, "logsumexp"), keepdim)
+    return LogSumExp.apply(input, _axes(dim, input._data.ndim, "logsumexp"), keepdim)
 
 
 class Norm(Op):

@@ -233,7 +233,7 @@ def count_nonzero(input, dim=None):
     x = _tensor(input, "count_nonzero")
     if dim is None:
         return _f.Tensor._make(np.asarray(np.count_nonzero(x.data), dtype=np.int64))
-    axes = R._axes(dim, x.data.ndim, "count_nonzero")
+    axes = R._axes(dim, x._data.ndim, "count_nonzero")
     return _f.Tensor._make(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
 
 
