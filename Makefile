@@ -30,4 +30,5 @@ clean:
 # (make test runs 3). About 20 minutes with the default below on 2 cores.
 FUZZ_EXAMPLES ?= 400
 fuzz: $(STAMP)
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests/fuzz
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 \
+		$(PY) -m pytest -q -n 2 tests/fuzz
