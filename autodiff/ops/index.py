@@ -189,6 +189,8 @@ class ScatterAdd(Op):
     """out = a with src[i][j][k] added at out[i][index[i][j][k]][k] (for dim 1), repeats
     accumulating;  da = g,  dsrc = gather(g, dim, index)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, dim, index, src):
         ctx.dim, ctx.index = dim, index

@@ -197,6 +197,8 @@ class ScatterReduce(Op):
     forward: da = g w_a,  dsrc = gather(g w, index) w_src (amax/amin: shared evenly among
     the elements equal to the result; mean: divided by the count)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a, dim, index, src, reduce, include_self):
         full = I._full_index(index, dim)
