@@ -164,7 +164,11 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         try:
-            out = np.power(a, b)
+            if b.__class__ is float and (b == 0.5 or b == -0.5) and a.dtype.kind == "f":
+                # PyTorch's sqrt / rsqrt fast paths: -0 ** 0.5 is -0, -0 ** -0.5 is -inf
+                out = np.sqrt(a) if b > 0 else np.reciprocal(np.sqrt(a))
+            else:
+                out = np.power(a, b)
         except (ValueError, TypeError) as e:
             raise _binary_error("pow", a, b, e) from None
         if out.dtype is _F64:
@@ -181,6 +185,10 @@ class Pow(Op):
             bd = b.data
             if bd.ndim == 0 and bd == 0:
                 ga = grad_out * 0.0
+            elif bd.ndim == 0 and bd == 0.5:
+                # a^(-1/2) as PyTorch's rsqrt fast path: -inf at -0, NaN at -inf (pow gives
+                # +inf and 0 there)
+                ga = grad_out * b / sqrt(a)
             else:
                 ga = grad_out * b * a ** (b - 1)
                 if np.any(bd == 0):
