@@ -613,6 +613,9 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     if dtype is not None:
         input = input.to(dtype)
     if p is None or p == "fro":
+        if p == "fro" and isinstance(dim, (tuple, list)) and len(dim) > 2:
+            raise ValueError(f"norm: p='fro' takes at most 2 dims (a matrix norm), got dim "
+                             f"{tuple(dim)}; use p=2 for a vector norm over more dims")
         p = 2.0
     elif isinstance(p, str):
         raise ValueError(f"norm: p={p!r} is not supported (use a number, inf or 'fro')")

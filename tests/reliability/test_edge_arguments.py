@@ -46,6 +46,7 @@ RAISES = {
     "chunk": lambda lib, x: x.chunk(0),
     "split": lambda lib, x: x.split(0),
     "repeat": lambda lib, x: x.repeat(-1, 1),
+    "norm_fro_three_dims": lambda lib, x: x.reshape(1, 2, 3).norm("fro", dim=(0, 1, 2)),
 }
 
 
