@@ -452,8 +452,13 @@ class Prod(Op):
         g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         if not ctx.in_shape:  # 0-d: the product of no other elements is 1 (even at inf, NaN)
             return g, None, None
-        if not np.any(a.data == 0):
+        zeros = np.count_nonzero(a._data == 0)
+        if not zeros:
             return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a), None, None
+        if zeros > 1 and len(ctx.axes_) == len(ctx.in_shape):
+            # the product of all elements with two zeros: every gradient is 0 (PyTorch's
+            # prod_backward, also where an inf would make the products of the others NaN)
+            return g * _f.Tensor._make(np.zeros_like(a._data)), None, None
         return g * _prod_of_others(a, ctx.axes_), None, None
 
 
@@ -477,7 +482,15 @@ def _prod_of_others(a, axes):
 
 
 def _exclusive_cumprod(x):
-    """[1, x0, x0 x1, ...] along the last dim: a Hillis-Steele scan of multiplications."""
+    """[1, x0, x0 x1, ...] along the last dim: a Hillis-Steele scan of multiplications
+    (differentiable); in a plain backward (grad mode off) NumPy's sequential cumprod, whose
+    order of products is PyTorch's (it matters where an inf meets a 0)."""
+    if not _f.engine._state.grad_enabled:
+        d = x._data
+        out = np.ones_like(d)
+        if d.shape[-1] > 1:
+            np.cumprod(d[..., :-1], axis=-1, out=out[..., 1:])
+        return _f.Tensor._make(out)
     n = x.data.shape[-1]
     lead = x.data.shape[:-1]
     ones = lambda k: _f.Tensor._make(np.ones(lead + (k,), dtype=x.data.dtype))  # noqa: E731
