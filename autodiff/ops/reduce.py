@@ -455,9 +455,11 @@ class Prod(Op):
         zeros = np.count_nonzero(a._data == 0)
         if not zeros:
             return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a), None, None
-        if zeros > 1 and len(ctx.axes_) == len(ctx.in_shape):
-            # the product of all elements with two zeros: every gradient is 0 (PyTorch's
-            # prod_backward, also where an inf would make the products of the others NaN)
+        full = len(ctx.axes_) == len(ctx.in_shape)
+        if zeros > 1 and full and not _f.engine._state.grad_enabled:
+            # a plain backward of the product of all elements with two zeros: every gradient
+            # is 0 (PyTorch's prod_backward, also where an inf would make the products of the
+            # others NaN); with create_graph the products of the others keep it differentiable
             return g * _f.Tensor._make(np.zeros_like(a._data)), None, None
         return g * _prod_of_others(a, ctx.axes_), None, None
 
