@@ -357,8 +357,13 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
         return out, loc
     _max_pool2d_fwd_kernel(np.ascontiguousarray(x), out, loc, kernel[0], kernel[1], stride[0],
                            stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                           x.dtype.type(-np.inf))
+                           _lowest(x.dtype))
     return out, loc
+
+
+def _lowest(dtype):
+    """The padding value of a max pool: -inf, or the smallest integer of an integer dtype."""
+    return dtype.type(np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf)
 
 
 def _offsets(kernel, dilation):
