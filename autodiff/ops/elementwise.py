@@ -797,6 +797,7 @@ def inplace(t, fn, *args):
         out = fn(t, *args)
         np.copyto(t.data, out.data, casting="same_kind")
         t._version += 1
+        _f.note_inplace(t)
         return t
     if t._base is not None:
         raise RuntimeError(
@@ -817,6 +818,7 @@ def inplace(t, fn, *args):
         raise RuntimeError(f"in-place op: output with shape {tuple(t.data.shape)} doesn't match "
                            f"the broadcast shape {tuple(out.data.shape)}")
     t._version += 1
+    _f.note_inplace(t)
     t.grad_fn = out.grad_fn
     t._output_nr = out._output_nr
     t._requires_grad = out._requires_grad
@@ -829,4 +831,5 @@ def inplace_fill(t, value):
         return inplace(t, Fill.apply, value)
     t.data[...] = _data(value)
     t._version += 1
+    _f.note_inplace(t)
     return t
