@@ -87,4 +87,17 @@ def _tune_malloc():
         pass
 
 
+def release_memory():
+    """Hand the free heap memory back to the OS now (glibc's ``malloc_trim``; the thresholds
+    above otherwise keep up to 128 MiB of it for reuse). Returns True where supported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        return True
+    except (OSError, AttributeError):
+        return False
+
+
 _tune_malloc()
