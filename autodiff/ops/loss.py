@@ -292,6 +292,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (N, d1, ...), or class probabilities shaped like input.  ``weight`` (C,) rescales
     classes; ``reduction='mean'`` divides by the summed weights of the non-ignored targets.
     """
+    if ignore_index.__class__ is not int:
+        ignore_index = CK.int_arg(ignore_index, "ignore_index", "cross_entropy")
     if (weight is None and not label_smoothing and reduction == "mean" and size_average is None
             and reduce is None and target.__class__ is _f.Tensor
             and isinstance(input, _f.Tensor)):
@@ -395,6 +397,7 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     input (N, C), (C,) or (N, C, d1, ...); target class indices (N,), () or (N, d1, ...).
     """
     x = CK.float_input(_tensor(input, "nll_loss"), "nll_loss")
+    ignore_index = CK.int_arg(ignore_index, "ignore_index", "nll_loss")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
     if CK.is_half(x):  # computed in float32

@@ -74,3 +74,9 @@ def test_zero_rows_losses_match_torch(loss, reduction):
     np.testing.assert_array_equal(out.detach().numpy(), tout.detach().numpy())
     out.sum().backward()
     assert ax.grad.shape == (0, 3)
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+def test_ignore_index_must_be_an_int(loss):
+    with pytest.raises(TypeError, match=f"{loss}: ignore_index"):
+        getattr(F, loss)(ad.randn(3, 4), ad.tensor(np.array([0, 1, 2])), ignore_index=1.5)
