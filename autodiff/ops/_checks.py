@@ -8,8 +8,10 @@ normalises and checks its arguments here, in Python, before any kernel runs:
   parser) -> a tuple of ``n`` Python ints; TypeError otherwise.
 * ``positive`` / ``nonnegative``: ValueError naming the op and the argument.
 * ``float_input``: the dtype policy. float32/float64 run as they are; float16 runs in float32
-  and the result is cast back (``upcast_half``); the ops that take integers say so, the rest
-  raise a TypeError naming the op (PyTorch raises NotImplementedError there).
+  and the result is cast back (``to_float32`` / ``back_to_half``, differentiable casts, so the
+  gradients come back as float16 too); the ops that take integers say so, the rest (and
+  long double, bool, complex) raise a TypeError naming the op (PyTorch raises
+  NotImplementedError there).
 """
 from __future__ import annotations
 
@@ -63,10 +65,10 @@ def nonnegative(values, arg, op):
 
 
 def float_input(t, op, ints=False):
-    """Check the dtype of Tensor ``t`` for a kernel-backed op: floating point (float16 is
-    computed in float32, see ``upcast_half``), or any integer when ``ints``; TypeError else."""
+    """Check the dtype of Tensor ``t`` for a kernel-backed op: float16/32/64 (float16 is
+    computed in float32, see ``to_float32``), or any integer when ``ints``; TypeError else."""
     kind = t.dtype.kind
-    if kind == "f" or (ints and kind in "iu"):
+    if (kind == "f" and t.dtype.itemsize <= 8) or (ints and kind in "iu"):
         return t
     allowed = "a floating-point or integer" if ints else "a floating-point"
     raise TypeError(f"{op}: expected {allowed} input, got {t.dtype}")
