@@ -114,3 +114,27 @@ def test_integer_max_pool1d_pads_with_the_smallest_int():
 def test_unsupported_dtypes_are_a_type_error_naming_the_op(call, op):
     with pytest.raises(TypeError, match=op):
         call()
+
+
+def test_float16_relu_and_sgd_momentum():
+    """The elementwise and optimiser kernels serve float32/float64; float16 goes to NumPy
+    (numba raised NotImplementedError: float16)."""
+    import optim
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((4, 40)).astype(F16)
+    out = F.relu(ad.tensor(a))
+    assert out.dtype == F16
+    np.testing.assert_array_equal(out.numpy(), np.maximum(a, 0))
+    m = nn.Linear(10, 80).to(F16)
+    opt = optim.SGD(m.parameters(), lr=0.1, momentum=0.9)
+    x = ad.tensor(rng.standard_normal((8, 10)).astype(F16))
+    w, buf = m.weight.detach().numpy().astype(np.float64), 0.0
+    for _ in range(3):
+        opt.zero_grad()
+        F.relu(m(x)).sum().backward()
+        g = m.weight.grad.numpy().astype(np.float64)
+        opt.step()
+        buf = 0.9 * buf + g
+        w = w - 0.1 * buf
+    assert m.weight.dtype == F16
+    np.testing.assert_allclose(m.weight.detach().numpy(), w, rtol=1e-2, atol=2e-3)
