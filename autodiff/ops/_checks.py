@@ -24,12 +24,21 @@ _F32 = np.dtype(np.float32)
 
 
 def _is_int(v):
-    return isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, (bool, np.bool_))
+    c = v.__class__
+    if c is int:
+        return True
+    return (c is not bool and isinstance(v, (numbers.Integral, np.integer))
+            and not isinstance(v, np.bool_))
 
 
 def int_tuple(value, n, arg, op, expand_one=False):
     """``value`` (an int, or a sequence of ``n`` ints; of 1 int too with ``expand_one``) as a
     tuple of ``n`` Python ints."""
+    c = value.__class__
+    if c is int:  # the common cases first: these checks run on every call
+        return (value,) * n
+    if c is tuple and len(value) == n and all(v.__class__ is int for v in value):
+        return value
     if _is_int(value):
         return (int(value),) * n
     if isinstance(value, (tuple, list)) and all(_is_int(v) for v in value):
@@ -47,6 +56,8 @@ def int_tuple(value, n, arg, op, expand_one=False):
 
 def int_arg(value, arg, op):
     """A single int argument (``groups``, ``divisor_override``, ...)."""
+    if value.__class__ is int:
+        return value
     if not _is_int(value):
         raise TypeError(f"{op}: {arg} must be an int, got {value!r} ({type(value).__name__})")
     return int(value)
@@ -75,7 +86,10 @@ def float_input(t, op, ints=False):
 
 
 def is_half(*tensors):
-    return any(t is not None and t.dtype == _F16 for t in tensors)
+    for t in tensors:
+        if t is not None and t.dtype == _F16:
+            return True
+    return False
 
 
 def to_float32(*tensors):
