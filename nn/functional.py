@@ -339,6 +339,8 @@ def _adaptive_avg_1d(x, dim, out_size):
     n = x.shape[dim]
     if out_size == n:
         return x
+    if out_size == 0:  # an empty output, as PyTorch
+        return x[(slice(None),) * dim + (slice(0, 0),)]
     if n % out_size == 0:
         shape = list(x.shape)
         k = n // out_size
@@ -361,8 +363,8 @@ def _adaptive_sizes(output_size, in_sizes, op):
                       for i, o in enumerate(output_size))
     else:
         sizes = (_checks.int_arg(output_size, "output_size", op),) * n
-    if any(s <= 0 for s in sizes):
-        raise ValueError(f"{op}: output_size must be positive, got {output_size}")
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"{op}: output_size must be non-negative, got {output_size}")
     return sizes
 
 

@@ -53,6 +53,8 @@ def test_every_target_ignored_matches_torch(loss, reduction, weighted):
     ("avg_pool2d", lambda F_, z: F_.avg_pool2d(z(0, 3, 4, 4), 2)),
     ("conv2d", lambda F_, z: F_.conv2d(z(0, 4, 5, 5), z(3, 4, 3, 3))),
     ("conv_transpose2d", lambda F_, z: F_.conv_transpose2d(z(0, 4, 5, 5), z(4, 3, 3, 3))),
+    ("adaptive_avg_pool2d", lambda F_, z: F_.adaptive_avg_pool2d(z(2, 4, 5, 5), 0)),
+    ("adaptive_avg_pool1d", lambda F_, z: F_.adaptive_avg_pool1d(z(2, 4, 5), (0,))),
 ])
 def test_zero_size_inputs_match_torch(name, make):
     torch = pytest.importorskip("torch")
