@@ -148,7 +148,9 @@ class CrossEntropy(Op):
             else:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out = per.sum() / denom
-        ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
+        # a copy of the targets (M int64s): an in-place write on the caller's target tensor
+        # between forward and backward must not change the gradient (PyTorch raises there)
+        ctx.args = (target.copy(), weight, ignore_index, reduction, eps, lse, denom)
         ctx.save_for_backward(x)
         return np.asarray(out, dtype=x.dtype)
 

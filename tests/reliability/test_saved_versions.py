@@ -98,3 +98,21 @@ def test_torch_raises_on_the_recurrent_case_too():
     y.add_(1.0)
     with pytest.raises(RuntimeError, match=MSG):
         y.sum().backward()
+
+
+@pytest.mark.parametrize("loss", ["cross_entropy", "nll_loss"])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_target_written_in_place_after_forward_does_not_change_the_gradient(loss, weighted):
+    """The class targets are kept as they were at forward time (the gradient was computed for
+    the modified targets, silently)."""
+    fn = getattr(F, loss)
+    w = ad.ones(4) * 2.0 if weighted else None
+    x = _leaf(3, 4)
+    t = ad.tensor(np.array([0, 1, 2]))
+    out = fn(x, t, weight=w)
+    t.add_(1)
+    out.backward()
+    got = x.grad.numpy().copy()
+    x.grad = None
+    fn(x, ad.tensor(np.array([0, 1, 2])), weight=w).backward()
+    np.testing.assert_array_equal(got, x.grad.numpy())
