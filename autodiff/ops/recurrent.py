@@ -94,7 +94,6 @@ class _Workspace:
                     lst.append(a)
                     self.bytes += a.nbytes
 
-
     def clear(self):
         with self.lock:
             self.free.clear()
