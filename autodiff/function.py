@@ -225,6 +225,34 @@ class Node:
             self._saved = FREED
 
 
+class _Overwritten:
+    """Stands in for the weak reference of a saved output that was written in place: the
+    output Tensor may be gone by the time backward runs, and the check must still fire."""
+
+    __slots__ = ("shape", "dtype", "_version")
+
+    def __init__(self, t):
+        self.shape, self.dtype, self._version = tuple(t.shape), t.dtype, t._version
+
+    def __call__(self):
+        return self
+
+
+def note_inplace(t):
+    """Called by the in-place ops right after writing into ``t``'s array (before ``t`` is
+    re-pointed at a new node): if ``t``'s node saved that array as its output, remember the
+    write there, so its backward raises even when ``t`` itself was dropped meanwhile (the weak
+    reference alone would then see nothing)."""
+    node = t.grad_fn
+    saved = getattr(node, "_saved", None)
+    if saved.__class__ is not list:
+        return
+    arr = t._data
+    for i, entry in enumerate(saved):
+        if entry[0] == 2 and entry[1] is arr:
+            saved[i] = (2, arr, entry[2], _Overwritten(t))
+
+
 class AccumulateGrad:
     """The graph node of a leaf that requires grad: backward adds into ``leaf.grad``."""
 

@@ -20,7 +20,8 @@ from autodiff.kernels import (conv as KC, pool as KP, loss as KL, elementwise as
                               optim as KO, recurrent as KR)
 import nn, optim
 compiled = [name for mod in (KC, KP, KL, KE, KO, KR) for name, obj in vars(mod).items()
-            if isinstance(obj, numba.core.registry.CPUDispatcher) and obj.signatures]
+            if isinstance(getattr(obj, "dispatcher", obj), numba.core.registry.CPUDispatcher)
+            and obj.signatures]
 import numpy as np
 rng = np.random.default_rng(0)
 res = {"import autodiff (+ ops)": import_s}

@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 
+from autodiff.ops import _checks
+
 from . import functional as F
 from . import init
 from .linear import _float_dtype
@@ -23,6 +25,9 @@ class _ConvNd(Module):
         super().__init__()
         n = self._n
         name = type(self).__name__
+        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels),
+                       ("groups", groups)):
+            _checks.int_arg(v, arg, name)
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer")
         if in_channels % groups != 0:
@@ -34,9 +39,10 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        kernel_size = F._ntuple(kernel_size, n, "kernel_size")
-        stride = F._ntuple(stride, n, "stride")
-        dilation = F._ntuple(dilation, n, "dilation")
+        kernel_size = _checks.positive(F._ntuple(kernel_size, n, "kernel_size", name),
+                                       "kernel_size", name)
+        stride = _checks.positive(F._ntuple(stride, n, "stride", name), "stride", name)
+        dilation = _checks.positive(F._ntuple(dilation, n, "dilation", name), "dilation", name)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
@@ -45,7 +51,8 @@ class _ConvNd(Module):
                 raise ValueError(f"{name}: padding='same' is not supported for strided "
                                  "convolutions")
         else:
-            padding = F._ntuple(padding, n, "padding")
+            padding = _checks.nonnegative(F._ntuple(padding, n, "padding", name), "padding",
+                                          name)
         self.in_channels = in_channels
         self.out_channels = out_channels
         self.kernel_size = kernel_size
@@ -158,7 +165,9 @@ class ConvTranspose2d(_ConvNd):
                              f"{type(self).__name__}")
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding strings are not supported")
-        output_padding = F._ntuple(output_padding, 2, "output_padding")
+        output_padding = _checks.nonnegative(
+            F._ntuple(output_padding, 2, "output_padding", type(self).__name__),
+            "output_padding", type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          True, output_padding, groups, bias, padding_mode, dtype)
 

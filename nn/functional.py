@@ -15,6 +15,7 @@ import numpy as np
 
 from autodiff import random as _random
 from autodiff.engine import no_grad
+from autodiff.ops import _checks
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L
 from autodiff.ops import reduce as R
@@ -60,48 +61,32 @@ def linear(input, weight, bias=None):
     return _ops.linear(input, weight, bias)
 
 
-def _ntuple(x, n, name="argument"):
-    if isinstance(x, (tuple, list)):
-        if len(x) != n:
-            raise ValueError(f"expected {name} to be a single int or a tuple of {n} ints, "
-                             f"got {tuple(x)}")
-        return tuple(int(v) for v in x)
-    return (int(x),) * n
-
-
-def _conv_nd(op, fn, input, weight, bias, stride, padding, dilation, groups, n):
-    if isinstance(padding, str) and padding not in ("same", "valid"):
-        raise ValueError(f"{op}: invalid padding string {padding!r}, should be one of "
-                         "'valid', 'same'")
-    if not isinstance(padding, str):
-        padding = _ntuple(padding, n, "padding")
-    # 'same' (asymmetric when the total is odd: the extra on the right, as PyTorch) is
-    # resolved by the engine op
-    return fn(input, weight, bias, _ntuple(stride, n, "stride"), padding,
-              _ntuple(dilation, n, "dilation"), groups)
+def _ntuple(x, n, name="argument", op="argument"):
+    """``x`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints; TypeError for a
+    float or bool, as PyTorch."""
+    return _checks.int_tuple(x, n, name, op)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """input (N, C_in, L) or (C_in, L), weight (C_out, C_in/groups, k) -> (N, C_out, L_out).
     ``padding``: int, 1-tuple, 'valid' or 'same'."""
     from autodiff.ops.conv import conv1d as _conv1d
-    return _conv_nd("conv1d", _conv1d, input, weight, bias, stride, padding, dilation, groups, 1)
+    return _conv1d(input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """input (N, C_in, H, W) or (C_in, H, W), weight (C_out, C_in/groups, kH, kW)
-    -> (N, C_out, H_out, W_out). ``padding``: int, 2-tuple, 'valid' or 'same'."""
+    -> (N, C_out, H_out, W_out). ``padding``: int, 2-tuple, 'valid' or 'same' ('same' is
+    asymmetric when the total is odd: the extra on the right, as PyTorch)."""
     from autodiff.ops.conv import conv2d as _conv2d
-    return _conv_nd("conv2d", _conv2d, input, weight, bias, stride, padding, dilation, groups, 2)
+    return _conv2d(input, weight, bias, stride, padding, dilation, groups)
 
 
 def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """input (N, C_in, H, W), weight (C_in, C_out/groups, kH, kW) -> (N, C_out, H_out, W_out)."""
     from autodiff.ops.conv import conv_transpose2d as _convt
-    return _convt(input, weight, bias, _ntuple(stride, 2, "stride"),
-                  _ntuple(padding, 2, "padding"), _ntuple(output_padding, 2, "output_padding"),
-                  groups, _ntuple(dilation, 2, "dilation"))
+    return _convt(input, weight, bias, stride, padding, output_padding, groups, dilation)
 
 
 def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -354,6 +339,8 @@ def _adaptive_avg_1d(x, dim, out_size):
     n = x.shape[dim]
     if out_size == n:
         return x
+    if out_size == 0:  # an empty output, as PyTorch
+        return x[(slice(None),) * dim + (slice(0, 0),)]
     if n % out_size == 0:
         shape = list(x.shape)
         k = n // out_size
@@ -372,11 +359,12 @@ def _adaptive_sizes(output_size, in_sizes, op):
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != n:
             raise ValueError(f"{op}: output_size must have {n} elements, got {output_size}")
-        sizes = tuple(in_sizes[i] if o is None else int(o) for i, o in enumerate(output_size))
+        sizes = tuple(in_sizes[i] if o is None else _checks.int_arg(o, "output_size", op)
+                      for i, o in enumerate(output_size))
     else:
-        sizes = (int(output_size),) * n
-    if any(s <= 0 for s in sizes):
-        raise ValueError(f"{op}: output_size must be positive, got {output_size}")
+        sizes = (_checks.int_arg(output_size, "output_size", op),) * n
+    if any(s < 0 for s in sizes):
+        raise ValueError(f"{op}: output_size must be non-negative, got {output_size}")
     return sizes
 
 

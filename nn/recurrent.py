@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 import numbers
 import warnings
+import weakref
 
 import numpy as np
 
@@ -72,6 +73,8 @@ class RNNBase(Module):
                  batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
                  device=None, dtype=None):
         super().__init__()
+        # the layers' cached activation buffers live no longer than the modules using them
+        weakref.finalize(self, R.clear_workspace)
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + str(mode))
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
@@ -331,6 +334,7 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
+        weakref.finalize(self, R.clear_workspace)  # see RNNBase
         _check_size("input_size", input_size)
         _check_size("hidden_size", hidden_size)
         if not isinstance(bias, bool):

@@ -21,6 +21,13 @@ numba's OpenMP layer spins after each parallel region and fights OpenBLAS for th
 (2-4x slower end to end on a 2-core machine).  Setting ``NUMBA_THREADING_LAYER`` in the
 environment overrides this choice.
 
+Python threads: the workqueue layer is not thread-safe (two threads launching parallel kernels
+at once abort the process: "workqueue threading layer is terminating: Concurrent access").
+Every ``parallel=True`` kernel is therefore wrapped by :func:`serialized`: one Python thread at
+a time launches a parallel kernel (an uncontended lock costs well under a microsecond against
+~100 us per parallel launch; each launch already uses every core, so serialising them loses no
+throughput). Serial kernels and the GEMMs in NumPy still run concurrently.
+
 ``NUMBA_DISABLE_JIT=1`` turns every kernel into plain Python (slow, but debuggable).
 
 Memory
@@ -34,11 +41,37 @@ heap is kept for reuse).  Set ``AUTODIFF_MALLOPT=0`` to leave malloc alone.
 """
 import os
 import sys
+import threading
 
 import numba
 
 if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
+
+
+PARALLEL_LOCK = threading.Lock()
+
+
+class serialized:
+    """Wraps a ``parallel=True`` kernel so that concurrent Python threads launch it one at a
+    time (see Threads above). Attributes (``signatures``, ``py_func``, ...) are the kernel's;
+    ``dispatcher`` is the kernel itself."""
+
+    __slots__ = ("dispatcher", "__wrapped__")
+
+    def __init__(self, dispatcher):
+        self.dispatcher = dispatcher
+        self.__wrapped__ = dispatcher
+
+    def __call__(self, *args):
+        with PARALLEL_LOCK:
+            return self.dispatcher(*args)
+
+    def __getattr__(self, name):
+        return getattr(self.dispatcher, name)
+
+    def __repr__(self):
+        return f"serialized({self.dispatcher!r})"
 
 
 def _tune_malloc():
@@ -52,6 +85,19 @@ def _tune_malloc():
         libc.mallopt(M_TRIM_THRESHOLD, 128 << 20)
     except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
         pass
+
+
+def release_memory():
+    """Hand the free heap memory back to the OS now (glibc's ``malloc_trim``; the thresholds
+    above otherwise keep up to 128 MiB of it for reuse). Returns True where supported."""
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+        return True
+    except (OSError, AttributeError):
+        return False
 
 
 _tune_malloc()

@@ -20,6 +20,8 @@ import numba
 import numpy as np
 from numba import prange, uint64
 
+from . import serialized
+
 __all__ = [
     "conv_output_size", "im2col", "col2im",
     "conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight",
@@ -82,6 +84,7 @@ def _crop_from_cnhw_kernel(xp, x, pt, pl):
                 xf[d0 + t] = pf[s0 + t]
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _im2col_kernel(xp, cols, kh, kw, sh, sw, dh, dw, Ho, Wo):
     # padded xp (C, N, Hp, Wp) -> cols (C*kh*kw, N*Ho*Wo)
@@ -110,6 +113,7 @@ def _im2col_kernel(xp, cols, kh, kw, sh, sw, dh, dw, Ho, Wo):
                     cf[d0 + t] = xf[s0 + t * usw]
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _col2im_kernel(cols, dxp, kh, kw, sh, sw, dh, dw, Ho, Wo):
     # adjoint of _im2col_kernel: cols (C*kh*kw, N*Ho*Wo) summed into padded dxp (C, N, Hp, Wp)

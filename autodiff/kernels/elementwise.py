@@ -51,8 +51,9 @@ def _sum_rows_kernel(a, out):
 
 
 def relu_forward(a):
-    """max(a, 0) elementwise (NaN stays NaN); any shape and dtype."""
-    if not (a.dtype.kind == "f" and a.size >= 64 and a.flags.c_contiguous):
+    """max(a, 0) elementwise (NaN stays NaN); any shape and dtype (the kernel serves float32
+    and float64; NumPy the rest, float16 included, which numba cannot compile)."""
+    if not (a.dtype.char in "fd" and a.size >= 64 and a.flags.c_contiguous):
         return np.maximum(a, 0)
     out = np.empty_like(a)
     _relu_fwd_kernel(a.reshape(-1), out.reshape(-1))
@@ -63,7 +64,7 @@ def relu_backward(g, out):
     """``0 if out <= 0 else g`` (PyTorch's threshold_backward) for the gradient g and ReLU
     output out of the same shape; the dtype is NumPy's promotion of the two."""
     dt = g.dtype
-    if not (dt.kind == "f" and out.dtype == dt and g.shape == out.shape and g.size >= 64
+    if not (dt.char in "fd" and out.dtype == dt and g.shape == out.shape and g.size >= 64
             and g.flags.c_contiguous and out.flags.c_contiguous):
         return relu_backward_ref(g, out)
     res = np.empty_like(g)
@@ -75,7 +76,7 @@ def _rows_fit(a, b):
     """a 2-D C-contiguous float array (>= 16 wide) and b a C-contiguous row of its width and
     dtype (NumPy may take a different loop, with other NaN signs, for narrow arrays)."""
     dt = a.dtype
-    return (dt.kind == "f" and b.dtype is dt and a.ndim == 2 and b.shape == a.shape[1:]
+    return (dt.char in "fd" and b.dtype is dt and a.ndim == 2 and b.shape == a.shape[1:]
             and a.shape[1] >= 16
             and a.flags.c_contiguous and b.flags.c_contiguous and a.size >= 64)
 
@@ -95,7 +96,7 @@ def sum_rows(a):
     a linear layer's bias gradient, ~2.5x faster on (128, 256) float32.  Only for N >= 16:
     on narrower arrays NumPy may sum down each column in another order."""
     dt = a.dtype
-    if (dt.kind == "f" and a.ndim == 2 and a.shape[1] >= 16 and a.size >= 64
+    if (dt.char in "fd" and a.ndim == 2 and a.shape[1] >= 16 and a.size >= 64
             and a.flags.c_contiguous):
         out = np.empty(a.shape[1], dt)
         _sum_rows_kernel(a, out)

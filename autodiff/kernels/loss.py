@@ -300,11 +300,11 @@ def _weight(weight, C):
     return np.ascontiguousarray(weight, dtype=np.float64)
 
 
-def check_target(target, C, ignore_index):
+def check_target(target, C, ignore_index, name="cross_entropy"):
     """Raise IndexError for class indices outside [0, C) (other than ignore_index)."""
     bad = (target != ignore_index) & ((target < 0) | (target >= C))
     if bad.any():
-        raise IndexError(f"cross_entropy: target {int(target[bad][0])} is out of bounds "
+        raise IndexError(f"{name}: target {int(target[bad][0])} is out of bounds "
                          f"for {C} classes")
 
 

@@ -25,9 +25,10 @@ _SCALARS = {}
 
 def sgd_momentum_(p, buf, g, lr, momentum):
     """In place: ``buf = buf * momentum + g``, ``p -= lr * buf``; returns False (doing nothing)
-    when the arrays are not all C-contiguous float arrays of one shape and dtype."""
+    when the arrays are not all C-contiguous float32/float64 arrays of one shape and dtype
+    (float16 is left to NumPy: numba cannot compile it)."""
     dt = p.dtype
-    if not (dt.kind == "f" and buf.dtype == dt and g.dtype == dt and p.shape == buf.shape
+    if not (dt.char in "fd" and buf.dtype == dt and g.dtype == dt and p.shape == buf.shape
             == g.shape):
         return False
     fp = p.flags

@@ -24,6 +24,8 @@ import numba
 import numpy as np
 from numba import prange, uint64
 
+from . import serialized
+
 __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
     "max_pool2d_indices", "avg_pool2d_forward", "avg_pool2d_backward",
@@ -67,6 +69,7 @@ def _geometry(shape, kernel, stride, padding, dilation, ceil_mode, name):
 # --------------------------------------------------------------------------- numba kernels
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw, ninf):
     # ninf: -inf of x's dtype (keeps the running maximum in float32 for float32 input)
@@ -125,6 +128,7 @@ def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw, ninf):
                 lf[o] = bloc
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_bwd_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw):
     # scatter-add g into dx at the stored argmax positions; offh/offw[l] = window offsets
@@ -170,6 +174,7 @@ def _max_pool2d_gather_kernel(x, loc, out, offh, offw, sh, sw, ph, pw):
                     of[o] = 0
 
 
+@serialized
 @numba.njit(cache=True, parallel=True, error_model="numpy")
 def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_pad, divisor,
                        zero):
@@ -231,6 +236,7 @@ def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_
 # (odd H or W) belong to no window.
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_2x2_fwd_kernel(x, out, loc):
     N, C, H, W = x.shape
@@ -266,6 +272,7 @@ def _max_pool2d_2x2_fwd_kernel(x, out, loc):
                 lrow[ow] = first + np.int32(m != m) * (last_nan - first)
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_2x2_bwd_kernel(g, loc, dx, zero):
     # zero one (N, C) plane while it is in L1, then put g at each window's argmax: writes
@@ -287,6 +294,7 @@ def _max_pool2d_2x2_bwd_kernel(g, loc, dx, zero):
                 d3[p, 2 * oh + (lc >> 1), 2 * ow + (lc & 1)] = grow[ow] + zero
 
 
+@serialized
 @numba.njit(cache=True, parallel=True)
 def _avg_pool2d_2x2_kernel(x, out, grad_mode, div):
     # grad_mode False: out (N,C,Ho,Wo) = window sums of x (N,C,H,W) / div
@@ -357,8 +365,13 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
         return out, loc
     _max_pool2d_fwd_kernel(np.ascontiguousarray(x), out, loc, kernel[0], kernel[1], stride[0],
                            stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                           x.dtype.type(-np.inf))
+                           _lowest(x.dtype))
     return out, loc
+
+
+def _lowest(dtype):
+    """The padding value of a max pool: -inf, or the smallest integer of an integer dtype."""
+    return dtype.type(np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf)
 
 
 def _offsets(kernel, dilation):

@@ -20,6 +20,7 @@ from ..function import Op
 from .. import engine as _engine
 from .. import function as _f
 from ..kernels import conv as K
+from . import _checks as C
 from . import shape as S
 
 __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2d",
@@ -134,22 +135,13 @@ class ConvBackwardWeight(Op):
 # --------------------------------------------------------------------------- functional forms
 
 
-def _tuple(v, n, name):
-    if isinstance(v, (int, np.integer)):
-        return (int(v),) * n
-    v = tuple(int(a) for a in v)
-    if len(v) != n:
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v}")
-    return v
-
-
-def _as_tensor(t, name):
+def _as_tensor(t, name, op):
     T = _f.Tensor
-    if isinstance(t, T):
-        return t
     if isinstance(t, np.ndarray):
-        return T._make(t)
-    raise TypeError(f"{name} must be a Tensor, got {type(t).__name__}")
+        t = T._make(t)
+    if not isinstance(t, T):
+        raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
+    return C.float_input(t, op, ints=True)
 
 
 def _padding(padding, kernel, dilation, stride, name):
@@ -168,20 +160,26 @@ def _padding(padding, kernel, dilation, stride, name):
             return tuple(pads)
         raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
                          "'valid' or 'same'")
-    ph, pw = _tuple(padding, 2, "padding")
-    if ph < 0 or pw < 0:
-        raise ValueError(f"{name}: negative padding is not supported")
+    ph, pw = C.nonnegative(C.int_tuple(padding, 2, "padding", name, True), "padding", name)
     return (ph, ph, pw, pw)
 
 
-def _check_conv(x, w, b, groups, name, dims):
+def _geometry_args(op, n, stride, dilation, groups):
+    """Checked (stride, dilation, groups) of an n-D conv."""
+    stride = C.positive(C.int_tuple(stride, n, "stride", op, True), "stride", op)
+    dilation = C.positive(C.int_tuple(dilation, n, "dilation", op, True), "dilation", op)
+    groups = C.positive((C.int_arg(groups, "groups", op),), "groups", op)[0]
+    return stride, dilation, groups
+
+
+def _check_conv(x, w, b, name, dims):
     if x.ndim != dims + 2:
         raise ValueError(f"{name}: expected a {dims + 2}-D input (batched) or {dims + 1}-D "
                          f"(unbatched), got shape {tuple(x.shape)}")
     if w.ndim != dims + 2:
         raise ValueError(f"{name}: expected a {dims + 2}-D weight, got shape {tuple(w.shape)}")
-    if groups <= 0:
-        raise ValueError(f"{name}: groups must be a positive integer")
+    if 0 in w.shape:
+        raise ValueError(f"{name}: weight of shape {tuple(w.shape)} has a zero-size dimension")
     if b is not None and (b.ndim != 1):
         raise ValueError(f"{name}: bias must be 1-D, got shape {tuple(b.shape)}")
 
@@ -192,15 +190,16 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     input (N, C, H, W) or (C, H, W); weight (O, C/groups, kh, kw); bias (O,) or None;
     padding an int, a pair, ``'same'`` or ``'valid'``.  Returns (N, O, Ho, Wo).
     """
-    x = _as_tensor(input, "input")
-    w = _as_tensor(weight, "weight")
-    b = None if bias is None else _as_tensor(bias, "bias")
+    x = _as_tensor(input, "input", "conv2d")
+    w = _as_tensor(weight, "weight", "conv2d")
+    b = None if bias is None else _as_tensor(bias, "bias", "conv2d")
+    stride, dilation, groups = _geometry_args("conv2d", 2, stride, dilation, groups)
+    if C.is_half(x, w, b):  # computed in float32
+        return C.back_to_half(conv2d(*C.to_float32(x, w, b), stride, padding, dilation, groups))
     unbatched = x.ndim == 3
     if unbatched:
         x = S.unsqueeze(x, 0)
-    _check_conv(x, w, b, groups, "conv2d", 2)
-    stride = _tuple(stride, 2, "stride")
-    dilation = _tuple(dilation, 2, "dilation")
+    _check_conv(x, w, b, "conv2d", 2)
     kernel = tuple(w.shape[2:])
     pads = _padding(padding, kernel, dilation, stride, "conv2d")
     if x.shape[1] != w.shape[1] * groups or w.shape[0] % groups:
@@ -210,9 +209,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if b is not None and b.shape[0] != w.shape[0]:
         raise ValueError(f"conv2d: bias shape {tuple(b.shape)} does not fit weight shape "
                          f"{tuple(w.shape)}")
-    if min(stride) <= 0 or min(dilation) <= 0:
-        raise ValueError("conv2d: stride and dilation must be positive")
-    geom = Geometry(stride, pads, dilation, int(groups), None)
+    geom = Geometry(stride, pads, dilation, groups, None)
     keep_cols = _engine.is_grad_enabled() and w.requires_grad
     out = Conv2d.apply(x, w, b, geom, keep_cols)
     return S.squeeze(out, 0) if unbatched else out
@@ -221,8 +218,9 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     """1-D cross-correlation, PyTorch's ``conv1d``: input (N, C, L) or (C, L),
     weight (O, C/groups, k), bias (O,) or None -> (N, O, Lo)."""
-    x = _as_tensor(input, "input")
-    w = _as_tensor(weight, "weight")
+    x = _as_tensor(input, "input", "conv1d")
+    w = _as_tensor(weight, "weight", "conv1d")
+    (stride,), (dilation,), groups = _geometry_args("conv1d", 1, stride, dilation, groups)
     unbatched = x.ndim == 2
     if unbatched:
         x = S.unsqueeze(x, 0)
@@ -232,9 +230,10 @@ def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
     if isinstance(padding, str):
         pad2 = padding
     else:
-        pad2 = (0, _tuple(padding, 1, "padding")[0])
-    out = conv2d(S.unsqueeze(x, 2), S.unsqueeze(w, 2), bias, (1, _tuple(stride, 1, "stride")[0]),
-                 pad2, (1, _tuple(dilation, 1, "dilation")[0]), groups)
+        pad2 = (0, C.nonnegative(C.int_tuple(padding, 1, "padding", "conv1d"), "padding",
+                                 "conv1d")[0])
+    out = conv2d(S.unsqueeze(x, 2), S.unsqueeze(w, 2), bias, (1, stride), pad2, (1, dilation),
+                 groups)
     out = S.squeeze(out, 2)
     return S.squeeze(out, 0) if unbatched else out
 
@@ -246,17 +245,21 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     input (N, C_in, H, W) or unbatched; weight (C_in, C_out/groups, kh, kw); bias (C_out,).
     Output size ``(H - 1)*stride - 2*padding + dilation*(k - 1) + output_padding + 1``.
     """
-    x = _as_tensor(input, "input")
-    w = _as_tensor(weight, "weight")
-    b = None if bias is None else _as_tensor(bias, "bias")
+    op = "conv_transpose2d"
+    x = _as_tensor(input, "input", op)
+    w = _as_tensor(weight, "weight", op)
+    b = None if bias is None else _as_tensor(bias, "bias", op)
+    stride, dilation, groups = _geometry_args(op, 2, stride, dilation, groups)
+    ph, pw = C.nonnegative(C.int_tuple(padding, 2, "padding", op, True), "padding", op)
+    oph, opw = C.nonnegative(C.int_tuple(output_padding, 2, "output_padding", op, True),
+                             "output_padding", op)
+    if C.is_half(x, w, b):  # computed in float32
+        return C.back_to_half(conv_transpose2d(*C.to_float32(x, w, b), stride, (ph, pw),
+                                               (oph, opw), groups, dilation))
     unbatched = x.ndim == 3
     if unbatched:
         x = S.unsqueeze(x, 0)
-    _check_conv(x, w, b, groups, "conv_transpose2d", 2)
-    stride = _tuple(stride, 2, "stride")
-    dilation = _tuple(dilation, 2, "dilation")
-    ph, pw = _tuple(padding, 2, "padding")
-    oph, opw = _tuple(output_padding, 2, "output_padding")
+    _check_conv(x, w, b, op, 2)
     if x.shape[1] != w.shape[0] or w.shape[0] % groups:
         raise ValueError(f"conv_transpose2d: input shape {tuple(x.shape)} and weight shape "
                          f"{tuple(w.shape)} do not fit with groups={groups}")
@@ -275,7 +278,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     if b is not None and b.shape[0] != C_out:
         raise ValueError(f"conv_transpose2d: bias shape {tuple(b.shape)} does not fit "
                          f"{C_out} output channels")
-    geom = Geometry(stride, (ph, ph, pw, pw), dilation, int(groups), (H, W))
+    geom = Geometry(stride, (ph, ph, pw, pw), dilation, groups, (H, W))
     out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom)
     if b is not None:
         out = out + S.reshape(b, (1, C_out, 1, 1))
@@ -285,15 +288,20 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
 def conv_transpose1d(input, weight, bias=None, stride=1, padding=0, output_padding=0, groups=1,
                      dilation=1):
     """1-D transposed convolution: input (N, C_in, L), weight (C_in, C_out/groups, k)."""
-    x = _as_tensor(input, "input")
-    w = _as_tensor(weight, "weight")
+    op = "conv_transpose1d"
+    x = _as_tensor(input, "input", op)
+    w = _as_tensor(weight, "weight", op)
+    (stride,), (dilation,), groups = _geometry_args(op, 1, stride, dilation, groups)
+    (padding,) = C.nonnegative(C.int_tuple(padding, 1, "padding", op), "padding", op)
+    (out_pad,) = C.nonnegative(C.int_tuple(output_padding, 1, "output_padding", op),
+                               "output_padding", op)
     unbatched = x.ndim == 2
     if unbatched:
         x = S.unsqueeze(x, 0)
-    one = lambda v, n: (1 if n != "output_padding" else 0, _tuple(v, 1, n)[0])  # noqa: E731
-    out = conv_transpose2d(S.unsqueeze(x, 2), S.unsqueeze(w, 2), bias, one(stride, "stride"),
-                           (0, _tuple(padding, 1, "padding")[0]),
-                           one(output_padding, "output_padding"), groups,
-                           one(dilation, "dilation"))
+    if x.ndim != 3 or w.ndim != 3:
+        raise ValueError(f"{op}: expected input (N, C_in, L) and weight (C_in, C_out/groups, k), "
+                         f"got shapes {tuple(x.shape)} and {tuple(w.shape)}")
+    out = conv_transpose2d(S.unsqueeze(x, 2), S.unsqueeze(w, 2), bias, (1, stride),
+                           (0, padding), (0, out_pad), groups, (1, dilation))
     out = S.squeeze(out, 2)
     return S.squeeze(out, 0) if unbatched else out

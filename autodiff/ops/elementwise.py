@@ -833,6 +833,7 @@ def inplace(t, fn, *args):
         out = fn(t, *args)
         np.copyto(t._data, out._data, casting="same_kind")
         t._version += 1
+        _f.note_inplace(t)
         return t
     # the node must see the value before the write: give it its own copy
     old = T._make(t._data.copy(), t._requires_grad, t.grad_fn, t._output_nr)
@@ -854,6 +855,7 @@ def inplace(t, fn, *args):
         raise RuntimeError(f"in-place op: output with shape {tuple(t._data.shape)} doesn't match "
                            f"the broadcast shape {tuple(out._data.shape)}")
     t._version += 1
+    _f.note_inplace(t)
     t.grad_fn = out.grad_fn
     t._output_nr = out._output_nr
     t._requires_grad = out._requires_grad
@@ -931,6 +933,7 @@ def inplace_fill(t, value):
         return inplace(t, Fill.apply, value)
     t._data[...] = _data(value)
     t._version += 1
+    _f.note_inplace(t)
     return t
 
 

@@ -14,6 +14,7 @@ from ..engine import _state
 from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K
+from . import _checks as CK
 from . import shape as S
 
 __all__ = ["LogSoftmax", "Softmax", "CrossEntropy", "CrossEntropyBackward", "NLLLoss",
@@ -26,6 +27,8 @@ def _along_last(fn, x, dim):
         return fn(x.reshape(1, 1)).reshape(())
     if x.dtype.kind != "f":
         x = x.astype(np.float32)
+    if x.size == 0:  # nothing to normalise (PyTorch returns the empty result)
+        return np.empty(x.shape, x.dtype)
     xm = np.moveaxis(x, dim, -1)
     out = fn(xm.reshape(-1, xm.shape[-1])).reshape(xm.shape)
     return np.moveaxis(out, -1, dim)
@@ -91,13 +94,19 @@ def _cast(x, dtype):
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(input)) along ``dim``, computed stably (finite for float32 logits of 1e4)."""
     x = _cast(_tensor(input, "log_softmax"), dtype)
-    return LogSoftmax.apply(x, _dim(dim, x.ndim, "log_softmax"))
+    dim = _dim(dim, x.ndim, "log_softmax")
+    if CK.is_half(x):  # computed in float32
+        return CK.back_to_half(LogSoftmax.apply(*CK.to_float32(x), dim))
+    return LogSoftmax.apply(x, dim)
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(input) / sum(exp(input)) along ``dim``, computed stably."""
     x = _cast(_tensor(input, "softmax"), dtype)
-    return Softmax.apply(x, _dim(dim, x.ndim, "softmax"))
+    dim = _dim(dim, x.ndim, "softmax")
+    if CK.is_half(x):  # computed in float32
+        return CK.back_to_half(Softmax.apply(*CK.to_float32(x), dim))
+    return Softmax.apply(x, dim)
 
 
 # --------------------------------------------------------------------------- cross-entropy
@@ -139,7 +148,9 @@ class CrossEntropy(Op):
             else:
                 with np.errstate(invalid="ignore", divide="ignore"):
                     out = per.sum() / denom
-        ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
+        # a copy of the targets (M int64s): an in-place write on the caller's target tensor
+        # between forward and backward must not change the gradient (PyTorch raises there)
+        ctx.args = (target.copy(), weight, ignore_index, reduction, eps, lse, denom)
         ctx.save_for_backward(x)
         return np.asarray(out, dtype=x.dtype)
 
@@ -202,12 +213,15 @@ class NLLLoss(Op):
     @staticmethod
     def forward(ctx, x, target, weight, ignore_index, reduction):
         M, C = x.shape
-        K.check_target(target, C, ignore_index)
+        K.check_target(target, C, ignore_index, "nll_loss")
         keep = target != ignore_index
         t0 = np.where(keep, target, 0)
         w = np.ones(C) if weight is None else weight
         wt = np.where(keep, w[t0], 0.0)
-        per = -wt * x[np.arange(M), t0]
+        if C == 0:  # only reachable with no rows
+            per = np.zeros(M, x.dtype)
+        else:
+            per = 0.0 - wt * x[np.arange(M), t0]  # 0 - (+-0) is +0 for ignored rows
         if reduction == "none":
             out, denom = per, 1.0
         elif reduction == "sum":
@@ -227,8 +241,11 @@ class NLLLoss(Op):
         t0, wt, denom, reduction, shape, dtype = ctx.args
         M = shape[0]
         const = np.zeros(shape, dtype=dtype)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            const[np.arange(M), t0] = -wt / denom
+        if shape[1]:
+            with np.errstate(invalid="ignore", divide="ignore"):
+                # ignored rows (weight 0) get 0 even when every row is ignored (denom 0), as
+                # PyTorch
+                const[np.arange(M), t0] = np.where(wt != 0, 0.0 - wt / denom, 0.0)
         g = S.reshape(grad_out, (M, 1)) if reduction == "none" else grad_out
         return _f.Tensor._make(const) * g, None, None, None, None
 
@@ -277,6 +294,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     (N, d1, ...), or class probabilities shaped like input.  ``weight`` (C,) rescales
     classes; ``reduction='mean'`` divides by the summed weights of the non-ignored targets.
     """
+    if ignore_index.__class__ is not int:
+        ignore_index = CK.int_arg(ignore_index, "ignore_index", "cross_entropy")
     if (weight is None and not label_smoothing and reduction == "mean" and size_average is None
             and reduce is None and target.__class__ is _f.Tensor
             and isinstance(input, _f.Tensor)):
@@ -284,19 +303,31 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         # check or reshape; the kernel checks the target bounds
         xd, td = input.data, target.data
         if (xd.__class__ is np.ndarray and xd.ndim == 2 and td.dtype == np.int64
-                and td.shape == xd.shape[:1]):
+                and td.shape == xd.shape[:1] and xd.dtype.char in "fd"):
             if input._requires_grad and _state.grad_enabled and xd.dtype.kind == "f":
                 return _cross_entropy_record(input, xd, td, int(ignore_index))
             return CrossEntropy.apply(input, td, None, int(ignore_index), "mean", 0.0)
-    x = _tensor(input, "cross_entropy")
+    x = CK.float_input(_tensor(input, "cross_entropy"), "cross_entropy")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "cross_entropy")
     eps = float(label_smoothing)
     if not 0.0 <= eps <= 1.0:
         raise ValueError(f"cross_entropy: label_smoothing must be in [0, 1], got {eps}")
+    if CK.is_half(x):  # computed in float32 (a float16 probability target too)
+        t = target
+        if isinstance(t, _f.Tensor) and CK.is_half(t):
+            (t,) = CK.to_float32(t)
+        return CK.back_to_half(cross_entropy(*CK.to_float32(x), t, weight, None, ignore_index,
+                                            None, reduction, label_smoothing))
     w = _class_weights(weight)
-    tdata = target.data if isinstance(target, _f.Tensor) else np.asarray(target)
+    tdata = target._data if isinstance(target, _f.Tensor) else np.asarray(target)
     if tdata.dtype.kind == "f":
+        if x.ndim > 0 and tuple(tdata.shape) != tuple(x.shape):
+            raise RuntimeError(
+                f"cross_entropy: expected target dtype to be Long (int64 class indices) for a "
+                f"target of shape {tuple(tdata.shape)}, got {tdata.dtype}; a floating-point "
+                f"target holds class probabilities and must have the input's shape "
+                f"{tuple(x.shape)}")
         return _cross_entropy_probs(x, target, w, reduction, eps)
     x2, t, tshape = _rows_and_targets(x, target, "cross_entropy")
     C = x2.shape[1]
@@ -367,9 +398,13 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
 
     input (N, C), (C,) or (N, C, d1, ...); target class indices (N,), () or (N, d1, ...).
     """
-    x = _tensor(input, "nll_loss")
+    x = CK.float_input(_tensor(input, "nll_loss"), "nll_loss")
+    ignore_index = CK.int_arg(ignore_index, "ignore_index", "nll_loss")
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "nll_loss")
+    if CK.is_half(x):  # computed in float32
+        return CK.back_to_half(nll_loss(*CK.to_float32(x), target, weight, None, ignore_index,
+                                       None, reduction))
     w = _class_weights(weight)
     x2, t, tshape = _rows_and_targets(x, target, "nll_loss")
     if w is not None and w.shape != (x2.shape[1],):

@@ -15,6 +15,7 @@ import numpy as np
 from ..function import Op
 from .. import function as _f
 from ..kernels import pool as K
+from . import _checks as C
 from . import shape as S
 
 __all__ = ["MaxPool2d", "MaxPoolScatter", "MaxPoolGather", "AvgPool2d", "AvgPoolBackward",
@@ -100,17 +101,6 @@ class AvgPoolBackward(Op):
 # --------------------------------------------------------------------------- functional forms
 
 
-def _tuple(v, n, name):
-    if isinstance(v, (int, np.integer)):
-        return (int(v),) * n
-    v = tuple(int(a) for a in v)
-    if len(v) == 1 and n > 1:
-        v = v * n
-    if len(v) != n:
-        raise ValueError(f"{name} must be an int or a tuple of {n} ints, got {v}")
-    return v
-
-
 def _input(x, name, dims):
     T = _f.Tensor
     if isinstance(x, np.ndarray):
@@ -120,7 +110,27 @@ def _input(x, name, dims):
     if x.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{name}: expected a {dims + 1}-D or {dims + 2}-D input, got shape "
                          f"{tuple(x.shape)}")
-    return x
+    if 0 in x.shape[-dims - 1:]:
+        raise ValueError(f"{name}: expected an input with non-zero sizes in all but the batch "
+                         f"dimension, got shape {tuple(x.shape)}")
+    return C.float_input(x, name, ints=True)
+
+
+def _window_args(name, n, kernel_size, stride, padding, dilation=1):
+    """Checked (kernel, stride, padding, dilation) tuples of an n-D pool; stride defaults to
+    the kernel size."""
+    k = C.positive(C.int_tuple(kernel_size, n, "kernel_size", name, True), "kernel_size", name)
+    if stride is None or (isinstance(stride, (tuple, list)) and len(stride) == 0):
+        s = k
+    else:
+        s = C.positive(C.int_tuple(stride, n, "stride", name, True), "stride", name)
+    p = C.nonnegative(C.int_tuple(padding, n, "padding", name, True), "padding", name)
+    d = C.positive(C.int_tuple(dilation, n, "dilation", name, True), "dilation", name)
+    for pi, ki, di in zip(p, k, d):
+        if 2 * pi > di * (ki - 1) + 1:
+            raise ValueError(f"{name}: pad should be at most half the kernel size (dilated), but "
+                             f"got padding={p}, kernel_size={k} and dilation={d}")
+    return k, s, p, d
 
 
 def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
@@ -131,14 +141,14 @@ def max_pool2d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
     ``return_indices`` also returns the int64 flat index of each maximum in its H*W plane.
     """
     x = _input(input, "max_pool2d", 2)
+    k, s, p, d = _window_args("max_pool2d", 2, kernel_size, stride, padding, dilation)
+    if C.is_half(x):  # computed in float32
+        res = max_pool2d(*C.to_float32(x), k, s, p, d, ceil_mode, return_indices)
+        return (C.back_to_half(res[0]), res[1]) if return_indices else C.back_to_half(res)
     unbatched = x.ndim == 3
     if unbatched:
         x = S.unsqueeze(x, 0)
-    k = _tuple(kernel_size, 2, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _tuple(stride, 2, "stride")
-    geom = MaxGeometry(k, s, _tuple(padding, 2, "padding"), _tuple(dilation, 2, "dilation"),
-                       bool(ceil_mode))
+    geom = MaxGeometry(k, s, p, d, bool(ceil_mode))
     box = []
     out = MaxPool2d.apply(x, geom, box)
     if unbatched:
@@ -155,14 +165,13 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
                return_indices=False):
     """1-D max pooling, PyTorch's ``max_pool1d``: input (N, C, L) or (C, L)."""
     x = _input(input, "max_pool1d", 1)
-    k = _tuple(kernel_size, 1, "kernel_size")[0]
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _tuple(stride, 1, "stride")[0]
-    res = max_pool2d(S.unsqueeze(x, -2), (1, k), (1, s), (0, _tuple(padding, 1, "padding")[0]),
-                     (1, _tuple(dilation, 1, "dilation")[0]), ceil_mode, return_indices)
+    (k,), (s,), (p,), (d,) = _window_args("max_pool1d", 1, kernel_size, stride, padding,
+                                          dilation)
+    res = max_pool2d(S.unsqueeze(x, -2), (1, k), (1, s), (0, p), (1, d), ceil_mode,
+                     return_indices)
     if return_indices:
         out, idx = res
-        return S.squeeze(out, -2), _f.Tensor._make(idx.data[..., 0, :])
+        return S.squeeze(out, -2), _f.Tensor._make(idx._data[..., 0, :])
     return S.squeeze(res, -2)
 
 
@@ -170,17 +179,18 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
     """2-D average pooling, PyTorch's ``avg_pool2d``: input (N, C, H, W) or (C, H, W)."""
     x = _input(input, "avg_pool2d", 2)
+    k, s, p, _ = _window_args("avg_pool2d", 2, kernel_size, stride, padding)
+    if divisor_override is not None:
+        divisor_override = C.int_arg(divisor_override, "divisor_override", "avg_pool2d")
+        if divisor_override == 0:
+            raise ValueError("avg_pool2d: divisor must be not zero")
+    if C.is_half(x):  # computed in float32
+        return C.back_to_half(avg_pool2d(*C.to_float32(x), k, s, p, ceil_mode,
+                                         count_include_pad, divisor_override))
     unbatched = x.ndim == 3
     if unbatched:
         x = S.unsqueeze(x, 0)
-    k = _tuple(kernel_size, 2, "kernel_size")
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _tuple(stride, 2, "stride")
-    if divisor_override is not None and int(divisor_override) == 0:
-        raise ValueError("avg_pool2d: divisor must be not zero")
-    geom = AvgGeometry(k, s, _tuple(padding, 2, "padding"), bool(ceil_mode),
-                       bool(count_include_pad),
-                       None if divisor_override is None else int(divisor_override))
+    geom = AvgGeometry(k, s, p, bool(ceil_mode), bool(count_include_pad), divisor_override)
     out = AvgPool2d.apply(x, geom)
     return S.squeeze(out, 0) if unbatched else out
 
@@ -189,9 +199,6 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True):
     """1-D average pooling, PyTorch's ``avg_pool1d``: input (N, C, L) or (C, L)."""
     x = _input(input, "avg_pool1d", 1)
-    k = _tuple(kernel_size, 1, "kernel_size")[0]
-    s = k if stride is None or (not isinstance(stride, int) and len(stride) == 0) else \
-        _tuple(stride, 1, "stride")[0]
-    out = avg_pool2d(S.unsqueeze(x, -2), (1, k), (1, s), (0, _tuple(padding, 1, "padding")[0]),
-                     ceil_mode, count_include_pad)
+    (k,), (s,), (p,), _ = _window_args("avg_pool1d", 1, kernel_size, stride, padding)
+    out = avg_pool2d(S.unsqueeze(x, -2), (1, k), (1, s), (0, p), ceil_mode, count_include_pad)
     return S.squeeze(out, -2)

@@ -34,6 +34,7 @@ import numpy as np
 from ..engine import _state
 from ..function import Op
 from ..kernels import recurrent as K
+from ..kernels import release_memory
 from . import elementwise as E
 from . import linalg as LA
 from . import reduce as R
@@ -61,9 +62,14 @@ def _fast(*arrays):
 
 
 class _Workspace:
-    """Free arrays by (shape, dtype), at most ``per_key`` each and ``max_bytes`` in all."""
+    """Free arrays by (shape, dtype), at most ``per_key`` each and ``max_bytes`` in all.
 
-    def __init__(self, per_key=4, max_bytes=256 << 20):
+    32 MiB holds every buffer of a 1-layer LSTM step of the benchmark (hidden 128, seq 50,
+    batch 32: ~13 MB) with room to spare; bigger models allocate what does not fit. The cache
+    is emptied by :func:`clear_workspace` and whenever a recurrent ``nn`` module is garbage
+    collected (was 256 MiB, kept for the life of the process)."""
+
+    def __init__(self, per_key=4, max_bytes=32 << 20):
         self.free = {}
         self.bytes = 0
         self.per_key = per_key
@@ -88,8 +94,24 @@ class _Workspace:
                     lst.append(a)
                     self.bytes += a.nbytes
 
+    def clear(self):
+        with self.lock:
+            self.free.clear()
+            self.bytes = 0
+
 
 _WS = _Workspace()
+
+
+def clear_workspace():
+    """Drop the recurrent layers' cached free buffers and return the memory to the OS (arrays
+    still saved by a live graph are not affected; they return to the cache when that graph is
+    freed). Returns the bytes released from the cache."""
+    released = _WS.bytes
+    _WS.clear()
+    if released:
+        release_memory()  # the freed buffers sit below malloc's trim threshold
+    return released
 
 
 class _Borrowed:
@@ -244,9 +266,9 @@ class LSTMLayer(Op):
             cell(hw, xp[t], b, c, gates[t], cs[t], tcs[t], out[t], scale)
             h, c = out[t], cs[t]
         _WS.give((xp,))
-        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        # out is saved like any output: an in-place write on it makes backward raise
+        ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, out)
         ctx.acts = _Borrowed(gates, cs, tcs)
-        ctx.out = out
         ctx.reverse = reverse
         ctx.fast = fast
         return out, h.copy(), c.copy()
@@ -255,9 +277,10 @@ class LSTMLayer(Op):
     def backward(ctx, g_out, g_hn, g_cn):
         if _state.grad_enabled:
             return _lstm_backward_composed(ctx, g_out, g_hn, g_cn)
-        x, h0, c0, w_ih, w_hh, _, _ = (None if t is None else t.data for t in ctx.saved_tensors)
+        x, h0, c0, w_ih, w_hh, _, _, out = (None if t is None else t._data
+                                            for t in ctx.saved_tensors)
         gates, cs, tcs = ctx.acts.arrays
-        out, reverse = ctx.out, ctx.reverse
+        reverse = ctx.reverse
         L = x.shape[0]
         cell = K.lstm_cell_backward if ctx.fast else K.lstm_cell_backward_ref
         gout, borrowed = _contiguous(g_out.data)
@@ -279,7 +302,7 @@ class LSTMLayer(Op):
 
 def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
     """The LSTMLayer gradient written with differentiable ops (for create_graph=True)."""
-    x, h0, c0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
+    x, h0, c0, w_ih, w_hh, b_ih, b_hh, _ = ctx.saved_tensors
     reverse = ctx.reverse
     L = x.shape[0]
     H = h0.shape[-1]
@@ -345,9 +368,8 @@ class GRULayer(Op):
             cell(xp[t], hp, h, gates[t], out[t])
             h = out[t]
         _WS.give((xp,))
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh)
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)  # out: version-checked
         ctx.acts = _Borrowed(gates, hpn)
-        ctx.out = out
         ctx.reverse = reverse
         ctx.fast = fast
         return out, h.copy()
@@ -356,9 +378,10 @@ class GRULayer(Op):
     def backward(ctx, g_out, g_hn):
         if _state.grad_enabled:
             return _gru_backward_composed(ctx, g_out, g_hn)
-        x, h0, w_ih, w_hh, _, _ = (None if t is None else t.data for t in ctx.saved_tensors)
+        x, h0, w_ih, w_hh, _, _, out = (None if t is None else t._data
+                                        for t in ctx.saved_tensors)
         gates, hpn = ctx.acts.arrays
-        out, reverse = ctx.out, ctx.reverse
+        reverse = ctx.reverse
         L = x.shape[0]
         cell = K.gru_cell_backward if ctx.fast else K.gru_cell_backward_ref
         gout, borrowed = _contiguous(g_out.data)
@@ -382,7 +405,7 @@ class GRULayer(Op):
 
 def _gru_backward_composed(ctx, g_out, g_hn):
     """The GRULayer gradient written with differentiable ops (for create_graph=True)."""
-    x, h0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
+    x, h0, w_ih, w_hh, b_ih, b_hh, _ = ctx.saved_tensors
     reverse = ctx.reverse
     L = x.shape[0]
     H = h0.shape[-1]
@@ -449,8 +472,7 @@ class RNNLayer(Op):
                 np.maximum(a, 0, out=a)
             h = a
         _WS.give((xp,))
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh)
-        ctx.out = out
+        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)  # out: version-checked
         ctx.reverse = reverse
         ctx.nonlinearity = nonlinearity
         return out, h.copy()
@@ -459,8 +481,9 @@ class RNNLayer(Op):
     def backward(ctx, g_out, g_hn):
         if _state.grad_enabled:
             return _rnn_backward_composed(ctx, g_out, g_hn)
-        x, h0, w_ih, w_hh, _, _ = (None if t is None else t.data for t in ctx.saved_tensors)
-        out, reverse = ctx.out, ctx.reverse
+        x, h0, w_ih, w_hh, _, _, out = (None if t is None else t._data
+                                        for t in ctx.saved_tensors)
+        reverse = ctx.reverse
         L = x.shape[0]
         gout = g_out.data
         dh = np.array(g_hn.data, dtype=out.dtype)
@@ -484,7 +507,7 @@ class RNNLayer(Op):
 
 def _rnn_backward_composed(ctx, g_out, g_hn):
     """The RNNLayer gradient written with differentiable ops (for create_graph=True)."""
-    x, h0, w_ih, w_hh, b_ih, b_hh = ctx.saved_tensors
+    x, h0, w_ih, w_hh, b_ih, b_hh, _ = ctx.saved_tensors
     reverse = ctx.reverse
     L = x.shape[0]
     xp = _project_composed(x, w_ih, b_ih, b_hh)
