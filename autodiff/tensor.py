@@ -341,6 +341,13 @@ class Tensor(TensorAPI):
 
     __str__ = __repr__
 
+    def __format__(self, spec):
+        """As PyTorch: a 0-d tensor formats its ``item()`` (``f"{loss:.4f}"``); any other
+        tensor formats as ``str(t)`` and rejects a non-empty spec with TypeError."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
+
     # ---- dtype ---------------------------------------------------------------------------------
     def to(self, *args, **kwargs):
         """``to(dtype)``; ``to(other)`` takes ``other``'s dtype. Differentiable."""

@@ -49,6 +49,30 @@ class TensorAPI:
     def is_cpu(self):
         return True
 
+    # the other device and layout predicates of PyTorch: always False here (CPU, dense, strided)
+    is_xpu = is_mps = is_meta = is_sparse = is_sparse_csr = is_quantized = is_mkldnn = \
+        is_vulkan = is_ipu = is_xla = is_hpu = is_mtia = is_maia = is_nested = is_cuda
+
+    @property
+    def layout(self):
+        """``"strided"`` (PyTorch's ``torch.strided``): every tensor is dense."""
+        return "strided"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self):
+        return self._data.dtype.kind in "fci"
+
+    def is_inference(self):
+        return False
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
     def cpu(self, memory_format=None):
         return self
 
