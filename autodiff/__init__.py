@@ -20,7 +20,8 @@ from .scalar import Scalar
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        tensor, zeros, zeros_like)
-from .random import initial_seed, manual_seed, seed
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                     seed, set_rng_state)
 from .viz import draw_graph
 from .ops.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, le,
                               log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
@@ -46,7 +47,7 @@ int64 = long = np.dtype(np.int64)
 bool = np.dtype(np.bool_)
 
 # ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
-from .device import backends, cuda, device
+from .device import device
 from .creation import bernoulli, multinomial, normal, randint_like, randperm
 from .ops.compare import all, allclose, any, equal, isclose
 from .ops.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
@@ -69,3 +70,8 @@ from . import data
 from .creation import get_default_dtype, set_default_dtype
 from .ops.scatter import index_put
 from .ops.scatter import scatter_reduce
+
+# ---- porting (issue 17): PyTorch's module layout (torch.utils.data, torch.autograd, ...) ------
+from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
+from .amp import autocast
+from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision

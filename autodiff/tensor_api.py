@@ -89,6 +89,16 @@ class TensorAPI:
     def is_pinned(self, device=None):
         return False
 
+    def share_memory_(self):
+        """Move this tensor's array into shared memory (in place; see
+        ``autodiff.multiprocessing``): child processes then see and make the same updates."""
+        from . import multiprocessing as M
+        return M.share_tensor_(self)
+
+    def is_shared(self):
+        from . import multiprocessing as M
+        return M.segment_of(self._data) is not None
+
     def _device_check(self, args, kwargs):
         """Validate the device arguments of ``to(...)``: a device (or a string naming one)
         must be the CPU; raises RuntimeError for 'cuda', 'mps', ...."""
@@ -569,7 +579,7 @@ class TensorAPI:
     # ---- random fills (no gradient; leaves that require grad need ``no_grad``) ---------------
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from . import random as R
-        draw = R.generator().standard_normal(self.shape) * std + mean
+        draw = R.resolve(generator, "normal_").standard_normal(self.shape) * std + mean
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def uniform_(self, *args, generator=None, **kwargs):
@@ -580,17 +590,17 @@ class TensorAPI:
         hi = kwargs.pop("to", 1.0) if hi is None else hi
         if kwargs:
             raise TypeError(f"uniform_: unexpected arguments {sorted(kwargs)}")
-        draw = R.generator().uniform(lo, hi, self.shape)
+        draw = R.resolve(generator, "uniform_").uniform(lo, hi, self.shape)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from . import random as R
-        draw = R.generator().random(self.shape) < E._data(p)
+        draw = R.resolve(generator, "bernoulli_").random(self.shape) < E._data(p)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         from . import random as R
-        draw = R.generator().exponential(1.0 / lambd, self.shape)
+        draw = R.resolve(generator, "exponential_").exponential(1.0 / lambd, self.shape)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def random_(self, *args, generator=None, **kwargs):
@@ -606,14 +616,30 @@ class TensorAPI:
         lo = 0 if lo is None else lo
         if hi is None:
             hi = 2 ** 24 if self.dtype.kind == "f" else np.iinfo(self.dtype).max
-        draw = R.generator().integers(lo, hi, self.shape)
+        draw = R.resolve(generator, "random_").integers(lo, hi, self.shape)
+        return E.inplace_fill(self, draw.astype(self.dtype))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        from . import random as R
+        draw = R.resolve(generator, "log_normal_").lognormal(mean, std, self.shape)
+        return E.inplace_fill(self, draw.astype(self.dtype))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        from . import random as R
+        draw = median + sigma * R.resolve(generator, "cauchy_").standard_cauchy(self.shape)
+        return E.inplace_fill(self, draw.astype(self.dtype))
+
+    def geometric_(self, p, *, generator=None):
+        """Draws the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        from . import random as R
+        draw = R.resolve(generator, "geometric_").geometric(p, self.shape)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli(self, p=None, *, generator=None):
-        return _creation().bernoulli(self, p)
+        return _creation().bernoulli(self, p, generator=generator)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
-        return _creation().multinomial(self, num_samples, replacement)
+        return _creation().multinomial(self, num_samples, replacement, generator=generator)
 
 
 # helpers with the (tensor, *args) calling convention of ``E.inplace``

@@ -423,6 +423,19 @@ class Module:
     def cpu(self):
         return self
 
+    def share_memory(self):
+        """Move every parameter's and buffer's array into shared memory, in place (the same
+        objects), so that processes started from here (``autodiff.multiprocessing``, fork or
+        spawn) update one set of weights: Hogwild training. Returns self."""
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None:
+                    p.share_memory_()
+            for b in m._buffers.values():
+                if b is not None:
+                    b.share_memory_()
+        return self
+
     def cuda(self, device=None):
         raise RuntimeError("cuda: autodiff runs on the CPU only")
 
