@@ -36,15 +36,25 @@ from .ops.index import gather, index_select, masked_fill, scatter_add, take_alon
 from .ops.linalg import bmm, dot, matmul, mm, outer
 from .gradcheck import gradcheck, gradgradcheck
 
-float16 = half = np.dtype(np.float16)
-float32 = float = np.dtype(np.float32)
-float64 = double = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-int16 = short = np.dtype(np.int16)
-int32 = int = np.dtype(np.int32)
-int64 = long = np.dtype(np.int64)
-bool = np.dtype(np.bool_)
+from .dtypes import dtype, finfo, iinfo
+from .dtypes import _BY_NAME as _DT
+
+# dtype objects print as autodiff.float32 and are NumPy dtypes to NumPy (see autodiff.dtypes)
+float16 = half = _DT["float16"]
+float32 = float = _DT["float32"]
+float64 = double = _DT["float64"]
+bfloat16 = _DT["bfloat16"]  # a name only: NumPy has no bfloat16 (using it raises TypeError)
+complex64 = cfloat = _DT["complex64"]
+complex128 = cdouble = _DT["complex128"]
+int8 = _DT["int8"]
+uint8 = _DT["uint8"]
+int16 = short = _DT["int16"]
+int32 = int = _DT["int32"]
+int64 = long = _DT["int64"]
+uint16 = _DT["uint16"]
+uint32 = _DT["uint32"]
+uint64 = _DT["uint64"]
+bool = _DT["bool"]
 
 # ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
 from .device import device

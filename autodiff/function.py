@@ -13,8 +13,11 @@ Two base classes share one ``apply``:
 
 Both receive Tensors in ``backward`` and return one gradient per forward argument.
 
-Every Function subclass gets its own node class (``Mul`` -> ``MulBackward``), so a node needs
-one slot write to be created and ``type(t.grad_fn).__name__`` reads like PyTorch's.
+Every Function subclass gets its own node class, named as PyTorch names it (the built-in
+``Mul`` -> ``MulBackward0``, ``MatMul`` -> ``MmBackward0``; a custom ``MyFn`` -> ``MyFnBackward``),
+so a node needs one slot write to be created and ``type(t.grad_fn).__name__``, ``repr`` and
+``name()`` read like PyTorch's. The op class stays reachable as ``type(node).fn`` (graph
+drawings label nodes with it).
 
 References, so that dropping the last Tensor frees the graph by reference counting alone (no
 cycles for the garbage collector): output Tensor -> node -> ``next_functions`` -> input nodes ->
@@ -153,8 +156,9 @@ class Node:
 
     @property
     def next_functions(self):
-        """One ``(node, output_nr)`` per forward argument, ``None`` where no gradient flows."""
-        return tuple([None if n is None else (n, i) for n, i in zip(self._next, self._nr)])
+        """One ``(node, output_nr)`` per forward argument, ``(None, 0)`` where no gradient
+        flows (as PyTorch)."""
+        return tuple([(None, 0) if n is None else (n, i) for n, i in zip(self._next, self._nr)])
 
     @property
     def _freed(self):
@@ -240,6 +244,21 @@ def _accumulator(t):
     return acc
 
 
+# Built-in ops whose PyTorch node name is not ``<op class name>Backward0`` (where PyTorch's
+# name depends on the arguments, the most common case is taken: ``Sum`` is ``SumBackward0``
+# although PyTorch names a sum over ``dim`` ``SumBackward1``).
+_TORCH_NODE_NAMES = {
+    "Cast": "ToCopyBackward0", "Clamp": "ClampBackward1", "ClampTensor": "ClampBackward0",
+    "CopyFrom": "CopyBackwards", "Fill": "FillBackward2", "Log1p": "Log1PBackward0",
+    "GetItem": "IndexBackward0", "MatMul": "MmBackward0", "CrossEntropy": "NllLossBackward0",
+    "NLLLoss": "NllLossBackward0", "AvgPool2d": "AvgPool2DBackward0",
+    "MaxPool2d": "MaxPool2DWithIndicesBackward0", "Conv2d": "ConvolutionBackward0",
+    "LogSumExp": "LogsumexpBackward0", "Norm": "LinalgVectorNormBackward0",
+    "ConstantPad": "ConstantPadNdBackward0", "Reshape": "ViewBackward0",
+    "Linear": "AddmmBackward0", "MedianAll": "MedianBackward0",
+}
+
+
 class Function:
     """Base of differentiable operations (PyTorch's ``torch.autograd.Function``).
 
@@ -256,7 +275,13 @@ class Function:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        cls._node_cls = type(cls.__name__ + "Backward", (Node,),
+        # PyTorch's node names: a custom Function ``F`` gets ``FBackward``; a built-in op gets
+        # the name PyTorch gives its node (``MulBackward0``, ``MmBackward0`` for MatMul, ...)
+        if cls.__dict__.get("_raw", cls._raw):
+            name = _TORCH_NODE_NAMES.get(cls.__name__, cls.__name__ + "Backward0")
+        else:
+            name = cls.__name__ + "Backward"
+        cls._node_cls = type(name, (Node,),
                              {"__slots__": (), "fn": cls, "__module__": cls.__module__})
 
     @staticmethod

@@ -18,6 +18,9 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .dtypes import bfloat16 as _bfloat16
+from .dtypes import dtype as _dtype_cls
+from .dtypes import wrap as _wrap_dtype
 from .tensor_api import TensorAPI
 from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
 
@@ -262,7 +265,9 @@ class Tensor(TensorAPI):
 
     @property
     def dtype(self):
-        return self.data.dtype
+        """The element type: an ``autodiff.dtype`` (prints as ``autodiff.float32``; equal to,
+        and usable as, the NumPy dtype)."""
+        return _wrap_dtype(self._data.dtype)
 
     @property
     def T(self):
@@ -356,6 +361,8 @@ class Tensor(TensorAPI):
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
+            elif isinstance(a, _dtype_cls):
+                dtype = a.dtype  # raises (clearly) for bfloat16
             elif a is not None and not isinstance(a, (str, bool)) and dtype is None:
                 try:
                     dtype = np.dtype(a)
@@ -370,6 +377,9 @@ class Tensor(TensorAPI):
 
     def double(self):
         return self.to(np.float64)
+
+    def bfloat16(self):
+        return self.to(_bfloat16)
 
     def long(self):
         return self.to(np.int64)
@@ -760,10 +770,12 @@ class Tensor(TensorAPI):
 
 
 class Size(tuple):
-    """A tuple of dimensions, printed like PyTorch's ``torch.Size``."""
+    """A tuple of dimensions, printed like PyTorch's ``torch.Size``: ``autodiff.Size([2, 3])``."""
 
     def __repr__(self):
-        return f"Size({list(self)})"
+        return f"autodiff.Size({list(self)})"
+
+    __str__ = __repr__
 
     def numel(self):
         n = 1
