@@ -85,3 +85,33 @@ from .ops.scatter import scatter_reduce
 from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
 from .amp import autocast
 from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
+
+# ---- PyTorch's call conventions on the functions above (issue 17): out= and NumPy's names ----
+from .compat import numpy_names as _numpy_names
+from .compat import supports_out as _supports_out
+
+# reductions and scans: axis= for dim=, keepdims= for keepdim= (as PyTorch's argument parser)
+for _name in ("amax", "amin", "aminmax", "all", "any", "argmax", "argmin", "count_nonzero",
+              "cummax", "cummin", "cumprod", "cumsum", "kthvalue", "logcumsumexp", "logsumexp",
+              "log_softmax", "max", "mean", "median", "min", "norm", "prod", "softmax", "std",
+              "sum", "var"):
+    globals()[_name] = _numpy_names(globals()[_name])
+# out=: the result is written into out and out is returned (see autodiff.compat)
+for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_divide", "ge",
+              "gt", "le", "log", "log1p", "logical_and", "logical_not", "logical_or",
+              "logical_xor", "lt", "maximum", "minimum", "mul", "ne", "neg", "pow", "remainder",
+              "sigmoid", "sin", "sqrt", "sub", "tanh", "true_divide", "where", "amax", "amin",
+              "argmax", "argmin", "cumsum", "logsumexp", "max", "mean", "min", "norm", "prod",
+              "std", "sum", "var", "cat", "concat", "concatenate", "stack", "gather",
+              "index_select", "bmm", "dot", "matmul", "mm", "outer", "cummax", "cummin",
+              "cumprod", "logcumsumexp", "acos", "acosh", "arccos", "arccosh", "arcsin",
+              "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
+              "atanh", "ceil", "cosh", "erf", "erfc", "exp2", "expm1", "fix", "floor", "frac",
+              "lerp", "log2", "log10", "nan_to_num", "reciprocal", "round", "rsqrt", "sign",
+              "sinh", "square", "tan", "trunc", "addbmm", "addmm", "addmv", "baddbmm", "diag",
+              "tril", "triu", "sort", "topk", "kthvalue", "median", "msort", "all", "any",
+              "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
+              "randint", "randperm", "normal", "bernoulli", "multinomial", "index_add",
+              "masked_select", "isfinite", "isinf", "isnan"):
+    globals()[_name] = _supports_out(globals()[_name])
+del _name

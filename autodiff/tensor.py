@@ -18,6 +18,7 @@ from .ops import index as I
 from .ops import linalg as L
 from .ops import reduce as R
 from .ops import shape as S
+from .compat import numpy_names
 from .dtypes import bfloat16 as _bfloat16
 from .dtypes import dtype as _dtype_cls
 from .dtypes import wrap as _wrap_dtype
@@ -635,45 +636,59 @@ class Tensor(TensorAPI):
         return E.ge(self, other)
 
     # ---- reductions ----------------------------------------------------------------------------
+    @numpy_names
     def sum(self, dim=None, keepdim=False, dtype=None):
         return R.sum(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def mean(self, dim=None, keepdim=False, dtype=None):
         return R.mean(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
         return R.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
+    @numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
         return R.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
+    @numpy_names
     def max(self, dim=None, keepdim=False):
         return R.max(self, dim, keepdim)
 
+    @numpy_names
     def min(self, dim=None, keepdim=False):
         return R.min(self, dim, keepdim)
 
+    @numpy_names
     def amax(self, dim=(), keepdim=False):
         return R.amax(self, dim, keepdim)
 
+    @numpy_names
     def amin(self, dim=(), keepdim=False):
         return R.amin(self, dim, keepdim)
 
+    @numpy_names
     def prod(self, dim=None, keepdim=False, dtype=None):
         return R.prod(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def logsumexp(self, dim, keepdim=False):
         return R.logsumexp(self, dim, keepdim)
 
+    @numpy_names
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return R.norm(self, p, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def cumsum(self, dim):
         return R.cumsum(self, dim)
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
         return R.argmax(self, dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
         return R.argmin(self, dim, keepdim)
 

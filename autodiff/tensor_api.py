@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import device as _device
+from .compat import numpy_names
 from .ops import compare as C
 from .ops import cumulative as CU
 from .ops import elementwise as E
@@ -345,10 +346,12 @@ class TensorAPI:
     def true_divide(self, other):
         return E.div(self, other)
 
+    @numpy_names
     def softmax(self, dim, dtype=None):
         from .ops import loss
         return loss.softmax(self, dim, dtype=dtype)
 
+    @numpy_names
     def log_softmax(self, dim, dtype=None):
         from .ops import loss
         return loss.log_softmax(self, dim, dtype=dtype)
@@ -381,9 +384,11 @@ class TensorAPI:
     def not_equal(self, other):
         return E.ne(self, other)
 
+    @numpy_names
     def all(self, dim=None, keepdim=False):
         return C.all(self, dim, keepdim)
 
+    @numpy_names
     def any(self, dim=None, keepdim=False):
         return C.any(self, dim, keepdim)
 
@@ -409,15 +414,19 @@ class TensorAPI:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return SO.topk(self, k, dim, largest, sorted)
 
+    @numpy_names
     def kthvalue(self, k, dim=-1, keepdim=False):
         return SO.kthvalue(self, k, dim, keepdim)
 
+    @numpy_names
     def median(self, dim=None, keepdim=False):
         return SO.median(self, dim, keepdim)
 
+    @numpy_names
     def aminmax(self, *, dim=None, keepdim=False):
         return SO.aminmax(self, dim=dim, keepdim=keepdim)
 
+    @numpy_names
     def count_nonzero(self, dim=None):
         return SO.count_nonzero(self, dim)
 
@@ -436,15 +445,19 @@ class TensorAPI:
                        np.zeros((int(bool(self.data)), 0), np.int64))
 
     # ---- cumulative ----------------------------------------------------------------------------
+    @numpy_names
     def cumprod(self, dim, *, dtype=None):
         return CU.cumprod(self, dim, dtype=dtype)
 
+    @numpy_names
     def cummax(self, dim):
         return CU.cummax(self, dim)
 
+    @numpy_names
     def cummin(self, dim):
         return CU.cummin(self, dim)
 
+    @numpy_names
     def logcumsumexp(self, dim):
         return CU.logcumsumexp(self, dim)
 
