@@ -85,6 +85,7 @@ from .ops.scatter import scatter_reduce
 from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
 from .amp import autocast
 from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
+from .ops.histogram import histc, histogram
 
 # ---- PyTorch's call conventions on the functions above (issue 17): out= and NumPy's names ----
 from .compat import numpy_names as _numpy_names
@@ -112,6 +113,6 @@ for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_d
               "tril", "triu", "sort", "topk", "kthvalue", "median", "msort", "all", "any",
               "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
               "randint", "randperm", "normal", "bernoulli", "multinomial", "index_add",
-              "masked_select", "isfinite", "isinf", "isnan"):
+              "masked_select", "isfinite", "isinf", "isnan", "histc", "histogram"):
     globals()[_name] = _supports_out(globals()[_name])
 del _name

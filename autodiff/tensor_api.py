@@ -430,6 +430,14 @@ class TensorAPI:
     def count_nonzero(self, dim=None):
         return SO.count_nonzero(self, dim)
 
+    def histc(self, bins=100, min=0, max=0):
+        from .ops.histogram import histc
+        return histc(self, bins, min, max)
+
+    def histogram(self, bins, *, range=None, weight=None, density=False):
+        from .ops.histogram import histogram
+        return histogram(self, bins, range=range, weight=weight, density=density)
+
     def bincount(self, weights=None, minlength=0):
         return SO.bincount(self, weights, minlength)
 
