@@ -623,8 +623,16 @@ def _resolve_saved(items, args, arrays, outs, raws):
                     saved.append((2, o, i, _ref(out) if out.grad_fn is not None else None))
                     break
             else:
-                saved.append((0, np.asarray(xd), 0, None))
+                if xd.__class__ in _PY_NUMBERS and arrays and arrays[0].dtype.kind in "fc":
+                    # a Python number is a weak scalar (PyTorch): backward computes with it in
+                    # the op's float dtype (grad * 0.1f), not in float64
+                    saved.append((0, np.asarray(xd, dtype=arrays[0].dtype), 0, None))
+                else:
+                    saved.append((0, np.asarray(xd), 0, None))
     return saved
+
+
+_PY_NUMBERS = (float, int)
 
 
 class Op(Function):

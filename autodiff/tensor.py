@@ -16,6 +16,7 @@ from .function import RemovableHandle, _accumulator
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
+from .ops import mathx as MX
 from .ops import reduce as R
 from .ops import shape as S
 from .compat import numpy_names
@@ -425,6 +426,10 @@ class Tensor(TensorAPI):
         return Div.apply(self, other)
 
     def __rtruediv__(self, other):
+        if other.__class__ in (float, int):
+            # number / tensor is reciprocal(tensor) * number, as in PyTorch (same values;
+            # the gradient is PyTorch's bit for bit)
+            return Mul.apply(MX.reciprocal(self), other)
         return Div.apply(other, self)
 
     def __pow__(self, other):
@@ -606,10 +611,10 @@ class Tensor(TensorAPI):
         return Mul.apply(self, self)
 
     def rsqrt(self):
-        return Div.apply(1.0, E.sqrt(self))
+        return MX.rsqrt(self)
 
     def reciprocal(self):
-        return Div.apply(1.0, self)
+        return MX.reciprocal(self)
 
     def floor_divide(self, other):
         return E.floor_divide(self, other)

@@ -56,6 +56,23 @@ def _promote(out, a, b):
     return out.astype(_F32)
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _zero_dim(a, b):
+    """PyTorch's promotion for a 0-d tensor against a dimensioned one (called when both are
+    arrays of different dtypes): a 0-d operand of the same or a lower category takes the other's
+    dtype (``float32_tensor * float64_scalar_tensor`` is float32, computed in float32)."""
+    if (a.ndim == 0) == (b.ndim == 0):
+        return a, b
+    if a.ndim == 0:
+        if _CATEGORY[a.dtype.kind] <= _CATEGORY[b.dtype.kind]:
+            a = a.astype(b.dtype)
+    elif _CATEGORY[b.dtype.kind] <= _CATEGORY[a.dtype.kind]:
+        b = b.astype(a.dtype)
+    return a, b
+
+
 def _float_result(out, a):
     """Unary float math on an integer or bool tensor gives float32 (PyTorch), not NumPy's
     float64 / float16."""
@@ -73,6 +90,8 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.add(a, b)
         except (ValueError, TypeError) as e:
@@ -89,6 +108,8 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.subtract(a, b)
         except (ValueError, TypeError) as e:
@@ -106,6 +127,8 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.multiply(a, b)
         except (ValueError, TypeError) as e:
@@ -120,11 +143,13 @@ class Mul(Op):
 
 
 class Div(Op):
-    """out = a / b;  da = g / b,  db = -g a / b^2"""
+    """out = a / b;  da = g / b,  db = -g ((a / b) / b)"""
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.true_divide(a, b)
         except (ValueError, TypeError) as e:
@@ -136,7 +161,7 @@ class Div(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = grad_out / b if need_a else None
-        gb = -grad_out * a / (b * b) if need_b else None
+        gb = -grad_out * (a / b / b) if need_b else None  # PyTorch's order of operations
         return ga, gb
 
 
@@ -152,14 +177,24 @@ class Neg(Op):
         return -grad_out
 
 
+# PyTorch's exact forms of a float tensor to these scalar powers (x*x, not pow(x, 2)), so
+# that x ** 2, x ** 3, x ** 0.5, x ** -1 ... and their gradients match it bit for bit
+_POW_SPECIAL = {2.0: lambda a: a * a, 3.0: lambda a: a * a * a, 0.5: np.sqrt,
+                -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 / a,
+                -2.0: lambda a: 1 / (a * a)}
+
+
 class Pow(Op):
     """out = a ** b;  da = g b a^(b-1) (0 where b == 0),
     db = g out log(a) (0 where a == 0 and b >= 0)"""
 
     @staticmethod
     def forward(ctx, a, b):
+        special = None
+        if a.__class__ is _ndarray and a.dtype.kind == "f" and np.ndim(b) == 0:
+            special = _POW_SPECIAL.get(float(b)) if np.isreal(b) else None
         try:
-            out = np.power(a, b)
+            out = special(a) if special is not None else np.power(a, b)
         except (ValueError, TypeError) as e:
             raise _binary_error("pow", a, b, e) from None
         if out.dtype is _F64:
@@ -177,7 +212,7 @@ class Pow(Op):
             if bd.ndim == 0 and bd == 0:
                 ga = grad_out * 0.0
             else:
-                ga = grad_out * b * a ** (b - 1)
+                ga = grad_out * (b * a ** (b - 1))  # PyTorch's order of operations
                 if np.any(bd == 0):
                     ga = where(_f.Tensor._make(bd == 0), 0.0, ga)
         if need_b:
