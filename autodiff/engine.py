@@ -318,6 +318,15 @@ def _freed_error(node):
         "need to access saved tensors after calling backward.")
 
 
+def run_post_accumulate_hooks(t):
+    """``Tensor.register_post_accumulate_grad_hook``: ``hook(t)`` once ``t.grad`` holds the
+    gradient this pass accumulated (a returned value is an error, as in PyTorch)."""
+    for hook in list(t._post_acc_hooks.values()):
+        if hook(t) is not None:
+            raise RuntimeError("post accumulate grad hooks must return None (they run after "
+                               "the gradient was accumulated into .grad)")
+
+
 def _run_hooks(hooks, g):
     for h in list(hooks.values()):
         r = h(g)
@@ -408,6 +417,8 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     else:
                         var._accumulate_grad(g, create_graph)
                     g = None
+                    if var._post_acc_hooks:
+                        run_post_accumulate_hooks(var)
                 continue
             if g is None:
                 _skip(node, deps, ready, retain_graph)
@@ -478,6 +489,8 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                             var.grad = gi  # referenced by ``result`` and ``gi`` only: no copy
                         else:
                             var._accumulate_grad(gi, False)
+                        if var._post_acc_hooks:
+                            run_post_accumulate_hooks(var)
                         continue
                     if nxt.n_outputs == 1:
                         prev = buffers.get(nxt)

@@ -86,6 +86,7 @@ class Tensor(TensorAPI):
                  "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
     _hooks = None
+    _post_acc_hooks = None
     _accum = None
     _retains_grad = False
     _vc = None    # the version counter: a one-item list, shared by a tensor and its views
@@ -205,6 +206,21 @@ class Tensor(TensorAPI):
         store[handle.id] = hook
         return handle
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward has accumulated this leaf's gradient into
+        ``.grad`` (e.g. to step an optimizer per parameter during backward); returns a handle
+        with ``remove()``. Leaves that require grad only, as PyTorch."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        handle = RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[handle.id] = hook
+        return handle
+
     def _grad_accumulator(self):
         if self.grad_fn is not None:
             return self.grad_fn
@@ -253,6 +269,8 @@ class Tensor(TensorAPI):
             for t, g in zip(inputs, grads):
                 if g is not None:
                     t._accumulate_grad(g, create_graph)
+                    if t._post_acc_hooks and t.grad_fn is None:
+                        engine.run_post_accumulate_hooks(t)
             return
         engine.run_backward([self], [gradient], retain_graph, create_graph)
 
