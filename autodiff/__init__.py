@@ -12,8 +12,8 @@ import numpy as np
 
 __version__ = "0.1.0"
 
-from .engine import (detect_anomaly, enable_grad, grad, is_anomaly_enabled, is_grad_enabled,
-                     name_scope, no_grad, set_grad_enabled)
+from .engine import (detect_anomaly, enable_grad, grad, inference_mode, is_anomaly_enabled,
+                     is_grad_enabled, name_scope, no_grad, set_grad_enabled)
 from .function import Function, Op
 from .tensor import Size, Tensor
 from .scalar import Scalar
@@ -86,6 +86,13 @@ from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
 from .amp import autocast
 from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
 from .ops.histogram import histc, histogram
+from .settings import (are_deterministic_algorithms_enabled, get_num_interop_threads,
+                       get_num_threads, set_num_interop_threads, set_num_threads,
+                       set_printoptions, use_deterministic_algorithms)
+
+import math as _math  # noqa: E402  (``float`` is the dtype here)
+
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 
 # ---- PyTorch's call conventions on the functions above (issue 17): out= and NumPy's names ----
 from .compat import numpy_names as _numpy_names

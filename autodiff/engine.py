@@ -120,6 +120,25 @@ class no_grad(_GradMode):
     _mode = False
 
 
+class inference_mode(_GradMode):
+    """``inference_mode(mode=True)``: as ``no_grad`` when ``mode`` is true (context manager or
+    decorator, with or without parentheses), a no-op otherwise. Deliberate difference: tensors
+    made inside are ordinary tensors (PyTorch's "inference tensors" refuse later autograd use;
+    here they simply have no graph, as under ``no_grad``)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode=True):
+        self._prev = []
+        self._mode = not bool(mode)
+
+    def clone(self):
+        return self.__class__(not self._mode)
+
+
 class enable_grad(_GradMode):
     """Enable recording (inside a ``no_grad`` block); context manager or decorator."""
     _mode = True

@@ -808,3 +808,30 @@ from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
             "upsample", "upsample_nearest", "upsample_bilinear"]
+
+
+# ---- distances and normalisation (issue 17) ------------------------------------------------
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p over dim, eps)``, as PyTorch's (differentiable)."""
+    denom = R.norm(input, p, dim, True).clamp(min=eps).expand_as(input)
+    res = input / denom
+    if out is not None:
+        from autodiff.compat import write_out
+        return write_out(res, out, "normalize")
+    return res
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together), each
+    norm clamped below at ``eps``: ``sum((x1 / ||x1||) * (x2 / ||x2||), dim)``, as PyTorch."""
+    n1 = R.norm(x1, 2, dim, True).clamp(min=eps)
+    n2 = R.norm(x2, 2, dim, True).clamp(min=eps)
+    return R.sum((x1 / n1) * (x2 / n2), dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` over the last dimension, as PyTorch."""
+    return R.norm(x1 - x2 + eps, p, -1, keepdim)
+
+
+__all__ += ["normalize", "cosine_similarity", "pairwise_distance"]
