@@ -37,6 +37,7 @@ from .ops.linalg import bmm, dot, matmul, mm, outer
 from .gradcheck import gradcheck, gradgradcheck
 
 from .dtypes import dtype, finfo, iinfo
+from .dtypes import LEGACY_TYPES as _LEGACY_TYPES
 from .dtypes import _BY_NAME as _DT
 
 # dtype objects print as autodiff.float32 and are NumPy dtypes to NumPy (see autodiff.dtypes)
@@ -55,6 +56,10 @@ uint16 = _DT["uint16"]
 uint32 = _DT["uint32"]
 uint64 = _DT["uint64"]
 bool = _DT["bool"]
+(FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+ ByteTensor, BoolTensor) = (_LEGACY_TYPES[n] for n in (
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+    "CharTensor", "ByteTensor", "BoolTensor"))
 
 # ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
 from .device import device
@@ -86,6 +91,10 @@ from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
 from .amp import autocast
 from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
 from .ops.histogram import histc, histogram
+from .ops.distance import cdist
+from .ops.elementwise import clamp_max, clamp_min
+from .ops.sort import argwhere, nonzero
+from . import linalg
 from .settings import (are_deterministic_algorithms_enabled, get_num_interop_threads,
                        get_num_threads, set_num_interop_threads, set_num_threads,
                        set_printoptions, use_deterministic_algorithms)
@@ -120,6 +129,7 @@ for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_d
               "tril", "triu", "sort", "topk", "kthvalue", "median", "msort", "all", "any",
               "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
               "randint", "randperm", "normal", "bernoulli", "multinomial", "index_add",
-              "masked_select", "isfinite", "isinf", "isnan", "histc", "histogram"):
+              "masked_select", "isfinite", "isinf", "isnan", "histc", "histogram", "clamp_min",
+              "clamp_max", "nonzero", "argwhere"):
     globals()[_name] = _supports_out(globals()[_name])
 del _name

@@ -32,6 +32,18 @@ def _shape(size, op="factory"):
     return tuple(out)
 
 
+def _size_kw(size, kw, op):
+    """PyTorch also accepts the shape as ``size=`` (``zeros(size=(2, 3))``)."""
+    if not kw:
+        return size
+    if set(kw) != {"size"}:
+        raise TypeError(f"{op}() got an unexpected keyword argument "
+                        f"{sorted(set(kw) - {'size'})[0]!r}")
+    if size:
+        raise TypeError(f"{op}(): the shape was given both positionally and as size=")
+    return (tuple(kw["size"]),)
+
+
 def _finish(arr, requires_grad, device=None):
     check_device(device)
     t = Tensor._make(arr)
@@ -81,16 +93,20 @@ def from_numpy(array):
 
 
 # ---- filled --------------------------------------------------------------------------------
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          **kw):
+    size = _size_kw(size, kw, "zeros")
     return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "ones")
     return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
+          pin_memory=False, memory_format=None, **kw):
+    size = _size_kw(size, kw, "empty")
     return _finish(np.empty(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
@@ -162,16 +178,18 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 # ---- random --------------------------------------------------------------------------------
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+         requires_grad=False, pin_memory=False, **kw):
     """Uniform on [0, 1)."""
+    size = _size_kw(size, kw, "rand")
     dt = _float_dtype(dtype)
     arr = _random.resolve(generator, "rand").random(_shape(size, "rand"), dtype=np.float64).astype(dt)
     return _finish(arr, requires_grad, device)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+          requires_grad=False, pin_memory=False, **kw):
     """Standard normal."""
+    size = _size_kw(size, kw, "randn")
     dt = _float_dtype(dtype)
     arr = _random.resolve(generator, "randn").standard_normal(_shape(size, "randn")).astype(dt)
     return _finish(arr, requires_grad, device)

@@ -126,3 +126,55 @@ def finfo(type=None):
 def iinfo(type):
     """Machine limits of an integer dtype (``max``, ``min``, ``bits``), as ``torch.iinfo``."""
     return np.iinfo(np.dtype(type))
+
+
+# ---- PyTorch's legacy tensor types: ad.FloatTensor(2, 3), ad.LongTensor([1, 2]) -------------
+_LEGACY = {"FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
+           "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16",
+           "CharTensor": "int8", "ByteTensor": "uint8", "BoolTensor": "bool"}
+_LEGACY_BY_DTYPE = {v: k for k, v in _LEGACY.items()}
+
+
+class _TensorType(type):
+    """``ad.FloatTensor`` and friends: ``FloatTensor(2, 3)`` is ``empty(2, 3)``,
+    ``FloatTensor([1, 2])`` is ``tensor([1, 2], dtype=float32)``;
+    ``isinstance(t, ad.FloatTensor)`` tests the dtype, as PyTorch."""
+
+    def __instancecheck__(cls, obj):
+        from .tensor import Tensor
+        return isinstance(obj, Tensor) and obj._data.dtype == cls.dtype._np
+
+    def __call__(cls, *args):
+        from .creation import empty, tensor
+        if not args:
+            return empty(0, dtype=cls.dtype)
+        if all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+            return empty(*args, dtype=cls.dtype)
+        if len(args) == 1:
+            return tensor(args[0], dtype=cls.dtype)
+        raise TypeError(f"{cls.__name__}(): expected sizes (ints) or one sequence of data")
+
+    def __repr__(cls):
+        return f"<class 'autodiff.{cls.__name__}'>"
+
+
+LEGACY_TYPES = {name: _TensorType(name, (), {"dtype": _BY_NAME[dt]})
+                for name, dt in _LEGACY.items()}
+
+
+def type_name(np_dtype):
+    """``"autodiff.FloatTensor"`` for float32 (``Tensor.type()``, as PyTorch's names)."""
+    name = _LEGACY_BY_DTYPE.get(np.dtype(np_dtype).name)
+    return f"autodiff.{name}" if name else f"autodiff.{np.dtype(np_dtype).name}"
+
+
+def from_type_name(name):
+    """The dtype named by ``"torch.FloatTensor"`` / ``"autodiff.LongTensor"`` / a legacy class,
+    or None."""
+    if isinstance(name, _TensorType):
+        return name.dtype
+    if isinstance(name, str):
+        short = name.rpartition(".")[2]
+        if short in _LEGACY:
+            return _BY_NAME[_LEGACY[short]]
+    return None

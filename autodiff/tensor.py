@@ -410,10 +410,15 @@ class Tensor(TensorAPI):
     def bool(self):
         return self.to(np.bool_)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False):
+        """``type()`` is the type's name (``"autodiff.FloatTensor"``, as PyTorch's
+        ``"torch.FloatTensor"``); ``type(dtype)`` converts (also given as such a name or as
+        ``ad.FloatTensor``)."""
+        from .dtypes import from_type_name, type_name
         if dtype is None:
-            return str(self.dtype)
-        return self.to(dtype)
+            return type_name(self._data.dtype)
+        legacy = from_type_name(dtype)
+        return self.to(legacy if legacy is not None else dtype)
 
     def type_as(self, other):
         return self.to(other.dtype)

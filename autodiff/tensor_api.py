@@ -444,13 +444,28 @@ class TensorAPI:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return SO.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def clamp_min(self, min):
+        return E.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return E.clamp(self, None, max)
+
+    def clamp_min_(self, min):
+        return E.inplace(self, E.clamp, min, None)
+
+    def clamp_max_(self, max):
+        return E.inplace(self, E.clamp, None, max)
+
+    def argwhere(self):
+        return self.nonzero()
+
     def nonzero(self, *, as_tuple=False):
-        nz = np.nonzero(self.data)
+        nz = np.nonzero(self._data)
         T = type(self)
         if as_tuple:
             return tuple(T._make(i.astype(np.int64)) for i in nz)
         return T._make(np.stack(nz, axis=-1).astype(np.int64) if nz else
-                       np.zeros((int(bool(self.data)), 0), np.int64))
+                       np.zeros((int(bool(self._data)), 0), np.int64))
 
     # ---- cumulative ----------------------------------------------------------------------------
     @numpy_names

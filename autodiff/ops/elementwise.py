@@ -865,3 +865,13 @@ def inplace_fill(t, value):
     t.data[...] = _data(value)
     t._version += 1
     return t
+
+
+def clamp_min(input, min):
+    """``clamp(input, min=min)``."""
+    return clamp(input, min, None)
+
+
+def clamp_max(input, max):
+    """``clamp(input, max=max)``."""
+    return clamp(input, None, max)

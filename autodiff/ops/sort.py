@@ -275,3 +275,14 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if return_counts:
         out.append(_f.Tensor._make(res[i].astype(np.int64)))
     return tuple(out)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: ``(n, ndim)`` int64, or one index tensor per dim with
+    ``as_tuple`` (not differentiable)."""
+    return input.nonzero(as_tuple=as_tuple)
+
+
+def argwhere(input):
+    """``nonzero(input)``: ``(n, ndim)`` int64 indices of the non-zero elements."""
+    return input.nonzero()

@@ -293,3 +293,79 @@ def test_process_settings_and_constants():
     finally:
         ad.set_printoptions(profile="default")
     assert repr(ad.tensor([1.23456])) == "tensor([1.2346])"
+
+
+def test_kl_div_as_torch():
+    torch = pytest.importorskip("torch")
+    import warnings
+    rng = np.random.default_rng(0)
+    logits = rng.standard_normal((4, 5))
+    target = rng.dirichlet(np.ones(5), size=4)
+    target[0, 1] = 0.0
+    for kw in (dict(reduction="batchmean"), dict(reduction="sum"), dict(reduction="none"),
+               dict(reduction="mean"), dict(reduction="batchmean", log_target=True)):
+        res = []
+        for lib, f, cls in ((ad, F.kl_div, nn.KLDivLoss),
+                            (torch, torch.nn.functional.kl_div, torch.nn.KLDivLoss)):
+            x = _t(lib, logits, True)
+            inp = lib.log_softmax(x, 1)
+            tgt = _t(lib, np.log(target + 1e-3) if kw.get("log_target") else target)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                out = f(inp, tgt, **kw)
+                out2 = cls(**kw)(inp, tgt)
+            out.sum().backward()
+            res.append((out.detach().numpy(), out2.detach().numpy(), x.grad.numpy()))
+        for a, b in zip(*res):
+            np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-14)
+
+
+def test_small_functions_as_torch():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((2, 4, 3)), rng.standard_normal((2, 5, 3))
+    v = rng.standard_normal((3, 4))
+    cases = [
+        (lambda l, x, y: l.cdist(x, y)), (lambda l, x, y: l.cdist(x, y, p=1.0)),
+        (lambda l, x, y: x.clamp_min(0.1) + l.clamp_max(x, -0.2)),
+        (lambda l, x, y: l.linalg.norm(x)), (lambda l, x, y: l.linalg.vector_norm(x, 3, dim=-1)),
+        (lambda l, x, y: l.linalg.norm(x, dim=1)),
+        (lambda l, x, y: l.linalg.matrix_norm(x)),
+    ]
+    for case in cases:
+        res = []
+        for lib in (ad, torch):
+            x, y = _t(lib, a, True), _t(lib, b, True)
+            out = case(lib, x, y)
+            out.sum().backward()
+            res.append((out.detach().numpy(), x.grad.numpy(),
+                        None if y.grad is None else y.grad.numpy()))
+        for p, q in zip(*res):
+            if p is None or q is None:
+                assert p is None and q is None
+            else:
+                np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
+    for lib in (ad, torch):
+        t = lib.tensor(v > 0)
+        assert lib.nonzero(t).numpy().tolist() == np.argwhere(v > 0).tolist()
+        assert lib.argwhere(t).numpy().tolist() == np.argwhere(v > 0).tolist()
+    assert ad.zeros(size=(2, 3)).shape == torch.zeros(size=(2, 3)).shape
+    assert ad.randn(size=(2, 3)).shape == (2, 3) and ad.ones(size=[4]).shape == (4,)
+
+
+def test_legacy_tensor_types_as_torch():
+    torch = pytest.importorskip("torch")
+    for name in ("FloatTensor", "DoubleTensor", "LongTensor", "IntTensor", "ByteTensor",
+                 "BoolTensor"):
+        ours, theirs = getattr(ad, name), getattr(torch, name)
+        a, b = ours([1, 0, 2]), theirs([1, 0, 2])
+        assert str(a.dtype) == str(b.dtype).replace("torch.", "autodiff.")
+        assert a.type() == b.type().replace("torch.", "autodiff.")
+        assert isinstance(a, ours) and not isinstance(a, ad.HalfTensor if name != "HalfTensor"
+                                                       else ad.FloatTensor)
+        assert ours(2, 3).shape == theirs(2, 3).shape
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    x = ad.tensor([1.5, 2.5])
+    assert x.type(ad.LongTensor).dtype == ad.int64
+    assert x.type("torch.DoubleTensor").dtype == ad.float64
+    assert x.type(ad.float16).dtype == ad.float16
