@@ -40,7 +40,9 @@ def write_out(result, out, name):
             raise TypeError(f"{name}(): out must be a tuple of {len(result)} Tensors")
         for r, o in zip(result, out):
             write_out(r, o, name)
-        return type(result)(out) if hasattr(result, "_fields") else tuple(out)
+        if type(result) is tuple:
+            return tuple(out)
+        return type(result)(*out)  # a named result (max, sort, histogram, ...)
     if not isinstance(out, Tensor):
         raise TypeError(f"{name}(): argument 'out' must be Tensor, not {type(out).__name__}")
     res = result._data if isinstance(result, Tensor) else np.asarray(result)
