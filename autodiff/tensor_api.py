@@ -434,7 +434,7 @@ class TensorAPI:
         from .ops.histogram import histc
         return histc(self, bins, min, max)
 
-    def histogram(self, bins, *, range=None, weight=None, density=False):
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
         from .ops.histogram import histogram
         return histogram(self, bins, range=range, weight=weight, density=density)
 

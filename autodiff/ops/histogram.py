@@ -37,7 +37,7 @@ def _linspace(lo, hi, steps, dtype):
                      for i in range(steps)], dtype=np.float64).astype(dtype)
 
 
-def histogram(input, bins, *, range=None, weight=None, density=False):
+def histogram(input, bins=100, *, range=None, weight=None, density=False):
     """``(hist, bin_edges)``: counts of ``input``'s elements in ``bins`` equal-width bins over
     ``range`` (default: the data's min and max), or in the bins between the given increasing
     ``bins`` edges (a 1-D tensor). ``weight`` weighs each element; ``density`` normalises to a

@@ -47,3 +47,13 @@ def test_histc_as_torch():
                                       torch.histc(torch.tensor(x), **kw).numpy())
     np.testing.assert_array_equal(ad.histc(ad.ones(3), 3).numpy(),
                                   torch.histc(torch.ones(3), 3).numpy())
+
+
+def test_default_bins_as_torch():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).standard_normal(1000).astype(np.float32)
+    h, e = ad.histogram(ad.tensor(x), density=True)
+    th, te = torch.histogram(torch.tensor(x), density=True)
+    assert h.shape == th.shape == (100,)
+    np.testing.assert_array_equal(e.numpy(), te.numpy())
+    np.testing.assert_allclose(h.numpy(), th.numpy(), rtol=1e-5)
