@@ -323,7 +323,9 @@ class Function:
                 else:
                     ga = nra = sa = ta = None
             else:
-                da = a
+                # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
+                # computed in float32); NumPy would promote it, so pass the Python number
+                da = a.item() if a.__class__ in _SCALARS else a
                 ga = nra = sa = ta = None
             if isinstance(b, T):
                 db = b.data
@@ -342,7 +344,7 @@ class Function:
                 else:
                     gb = nrb = sb = tb = None
             else:
-                db = b
+                db = b.item() if b.__class__ in _SCALARS else b
                 gb = nrb = sb = tb = None
             result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
                       cls.forward(ctx, da, db))
@@ -420,7 +422,7 @@ class Function:
                         meta.append((d.shape, d.dtype))
                         continue
                 else:
-                    fargs.append(a)
+                    fargs.append(a.item() if a.__class__ in _SCALARS else a)
                 nexts.append(None)
                 nrs.append(None)
                 meta.append(None)
@@ -431,7 +433,7 @@ class Function:
                     d = a.data
                     fargs.append(d if d.__class__ is _ndarray else _array_of(a))
                 else:
-                    fargs.append(a)
+                    fargs.append(a.item() if a.__class__ in _SCALARS else a)
         if cls._raw:
             result = cls.forward(ctx, *fargs, **kwargs)
         else:

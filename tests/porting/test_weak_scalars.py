@@ -19,6 +19,9 @@ EXPRS = {
     "reciprocal": lambda x, u: u.reciprocal(), "mean": lambda x, u: x.mean(),
     "mean(0)": lambda x, u: x.mean(0), "x*0.1+0.2": lambda x, u: (x * 0.1 + 0.2) * u,
     "-x**2/7": lambda x, u: -x ** 2 / 7,
+    "x*np.float64(0.1)": lambda x, u: x * np.float64(0.1),
+    "x/np.sqrt(8)": lambda x, u: x / np.sqrt(8), "np.float32(3)-x": lambda x, u: np.float32(3) - x,
+    "x+np.int64(2)": lambda x, u: x + np.int64(2),
 }
 
 
