@@ -93,7 +93,7 @@ from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_
 from .ops.histogram import histc, histogram
 from .ops.distance import cdist
 from .ops.elementwise import clamp_max, clamp_min
-from .ops.sort import argwhere, nonzero
+from .ops.sort import argwhere, bucketize, isin, nonzero, searchsorted
 from . import linalg
 from .settings import (are_deterministic_algorithms_enabled, get_num_interop_threads,
                        get_num_threads, set_num_interop_threads, set_num_threads,
@@ -130,6 +130,6 @@ for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_d
               "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
               "randint", "randperm", "normal", "bernoulli", "multinomial", "index_add",
               "masked_select", "isfinite", "isinf", "isnan", "histc", "histogram", "clamp_min",
-              "clamp_max", "nonzero", "argwhere"):
+              "clamp_max", "nonzero", "argwhere", "searchsorted", "bucketize", "isin"):
     globals()[_name] = _supports_out(globals()[_name])
 del _name

@@ -369,3 +369,25 @@ def test_legacy_tensor_types_as_torch():
     assert x.type(ad.LongTensor).dtype == ad.int64
     assert x.type("torch.DoubleTensor").dtype == ad.float64
     assert x.type(ad.float16).dtype == ad.float16
+
+
+def test_searchsorted_bucketize_isin_as_torch():
+    torch = pytest.importorskip("torch")
+    seq = np.array([1.0, 3.0, 3.0, 5.0, 7.0])
+    rows = np.array([[1.0, 2.0, 8.0], [0.0, 4.0, 4.0]])
+    vals = np.array([[3.0, 0.5, 7.0, 9.0], [4.0, 4.0, -1.0, 2.0]])
+    cases = [
+        lambda l: l.searchsorted(l.tensor(seq), l.tensor(vals)),
+        lambda l: l.searchsorted(l.tensor(seq), l.tensor(vals), right=True),
+        lambda l: l.searchsorted(l.tensor(seq), l.tensor(vals), side="right", out_int32=True),
+        lambda l: l.searchsorted(l.tensor(rows), l.tensor(vals[:, :3])),
+        lambda l: l.searchsorted(l.tensor(seq), l.tensor(3.0)),
+        lambda l: l.bucketize(l.tensor(vals), l.tensor(seq)),
+        lambda l: l.bucketize(l.tensor(vals), l.tensor(seq), right=True),
+        lambda l: l.isin(l.tensor([1, 2, 3, 4]), l.tensor([2, 4, 9])),
+        lambda l: l.isin(l.tensor([1, 2, 3, 4]), l.tensor([2, 4, 9]), invert=True),
+    ]
+    for case in cases:
+        a, b = case(ad), case(torch)
+        assert str(a.dtype) == str(b.dtype).replace("torch.", "autodiff."), case
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
