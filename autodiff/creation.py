@@ -334,8 +334,9 @@ def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=Non
 
 
 def get_default_dtype():
-    """The dtype of floating-point tensors made from Python floats: float32."""
-    return DEFAULT_DTYPE
+    """The dtype of floating-point tensors made from Python floats: ``autodiff.float32``."""
+    from .dtypes import wrap
+    return wrap(DEFAULT_DTYPE)
 
 
 def set_default_dtype(d):

@@ -1,4 +1,5 @@
-"""``autodiff.utils``: PyTorch's ``torch.utils`` spellings (``autodiff.utils.data``)."""
-from . import data
+"""``autodiff.utils``: PyTorch's ``torch.utils`` spellings (``autodiff.utils.data``,
+``autodiff.utils.checkpoint``)."""
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

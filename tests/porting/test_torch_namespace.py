@@ -179,3 +179,23 @@ def test_assert_close_as_torch():
                 ad.testing.assert_close(a, b, **kw)
     with pytest.raises(ValueError):
         ad.testing.assert_close(ad.ones(1), ad.ones(1), rtol=1e-3)
+
+
+def test_checkpoint_is_exact_and_default_dtype_prints_like_torch():
+    torch = pytest.importorskip("torch")
+    from autodiff.utils.checkpoint import checkpoint
+    import nn
+    lin = nn.Linear(3, 2)
+    x = ad.randn(4, 3, requires_grad=True)
+    y = checkpoint(lambda t: lin(t).tanh(), x, use_reentrant=False)
+    y.sum().backward()
+    g = x.grad.numpy().copy()
+    x.grad = None
+    lin(x).tanh().sum().backward()
+    np.testing.assert_array_equal(g, x.grad.numpy())
+    seq = nn.Sequential(nn.Linear(3, 3), nn.ReLU(), nn.Linear(3, 1))
+    from autodiff.utils.checkpoint import checkpoint_sequential
+    np.testing.assert_array_equal(checkpoint_sequential(seq, 2, x).detach().numpy(),
+                                  seq(x).detach().numpy())
+    assert repr(ad.get_default_dtype()) == repr(torch.get_default_dtype()).replace(
+        "torch.", "autodiff.")
