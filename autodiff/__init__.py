@@ -12,15 +12,16 @@ import numpy as np
 
 __version__ = "0.1.0"
 
-from .engine import (detect_anomaly, enable_grad, grad, is_anomaly_enabled, is_grad_enabled,
-                     name_scope, no_grad, set_grad_enabled)
+from .engine import (detect_anomaly, enable_grad, grad, inference_mode, is_anomaly_enabled,
+                     is_grad_enabled, name_scope, no_grad, set_grad_enabled)
 from .function import Function, Op
 from .tensor import Size, Tensor
 from .scalar import Scalar
 from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
                        linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
                        tensor, zeros, zeros_like)
-from .random import initial_seed, manual_seed, seed
+from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
+                     seed, set_rng_state)
 from .viz import draw_graph
 from .ops.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, le,
                               log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
@@ -35,18 +36,33 @@ from .ops.index import gather, index_select, masked_fill, scatter_add, take_alon
 from .ops.linalg import bmm, dot, matmul, mm, outer
 from .gradcheck import gradcheck, gradgradcheck
 
-float16 = half = np.dtype(np.float16)
-float32 = float = np.dtype(np.float32)
-float64 = double = np.dtype(np.float64)
-int8 = np.dtype(np.int8)
-uint8 = np.dtype(np.uint8)
-int16 = short = np.dtype(np.int16)
-int32 = int = np.dtype(np.int32)
-int64 = long = np.dtype(np.int64)
-bool = np.dtype(np.bool_)
+from .dtypes import dtype, finfo, iinfo
+from .dtypes import LEGACY_TYPES as _LEGACY_TYPES
+from .dtypes import _BY_NAME as _DT
+
+# dtype objects print as autodiff.float32 and are NumPy dtypes to NumPy (see autodiff.dtypes)
+float16 = half = _DT["float16"]
+float32 = float = _DT["float32"]
+float64 = double = _DT["float64"]
+bfloat16 = _DT["bfloat16"]  # a name only: NumPy has no bfloat16 (using it raises TypeError)
+complex64 = cfloat = _DT["complex64"]
+complex128 = cdouble = _DT["complex128"]
+int8 = _DT["int8"]
+uint8 = _DT["uint8"]
+int16 = short = _DT["int16"]
+int32 = int = _DT["int32"]
+int64 = long = _DT["int64"]
+uint16 = _DT["uint16"]
+uint32 = _DT["uint32"]
+uint64 = _DT["uint64"]
+bool = _DT["bool"]
+(FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor, CharTensor,
+ ByteTensor, BoolTensor) = (_LEGACY_TYPES[n] for n in (
+    "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+    "CharTensor", "ByteTensor", "BoolTensor"))
 
 # ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
-from .device import backends, cuda, device
+from .device import device
 from .creation import bernoulli, multinomial, normal, randint_like, randperm
 from .ops.compare import all, allclose, any, equal, isclose
 from .ops.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
@@ -69,3 +85,51 @@ from . import data
 from .creation import get_default_dtype, set_default_dtype
 from .ops.scatter import index_put
 from .ops.scatter import scatter_reduce
+
+# ---- porting (issue 17): PyTorch's module layout (torch.utils.data, torch.autograd, ...) ------
+from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
+from .amp import autocast
+from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
+from .ops.histogram import histc, histogram
+from .ops.distance import cdist
+from .ops.elementwise import clamp_max, clamp_min
+from .ops.sort import argwhere, bucketize, isin, nonzero, searchsorted
+from . import linalg
+from .settings import (are_deterministic_algorithms_enabled, get_num_interop_threads,
+                       get_num_threads, set_num_interop_threads, set_num_threads,
+                       set_printoptions, use_deterministic_algorithms)
+
+import math as _math  # noqa: E402  (``float`` is the dtype here)
+
+inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
+
+# ---- PyTorch's call conventions on the functions above (issue 17): out= and NumPy's names ----
+from .compat import numpy_names as _numpy_names
+from .compat import supports_out as _supports_out
+
+# reductions and scans: axis= for dim=, keepdims= for keepdim= (as PyTorch's argument parser)
+for _name in ("amax", "amin", "aminmax", "all", "any", "argmax", "argmin", "count_nonzero",
+              "cummax", "cummin", "cumprod", "cumsum", "kthvalue", "logcumsumexp", "logsumexp",
+              "log_softmax", "max", "mean", "median", "min", "norm", "prod", "softmax", "std",
+              "sum", "var"):
+    globals()[_name] = _numpy_names(globals()[_name])
+# out=: the result is written into out and out is returned (see autodiff.compat)
+for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_divide", "ge",
+              "gt", "le", "log", "log1p", "logical_and", "logical_not", "logical_or",
+              "logical_xor", "lt", "maximum", "minimum", "mul", "ne", "neg", "pow", "remainder",
+              "sigmoid", "sin", "sqrt", "sub", "tanh", "true_divide", "where", "amax", "amin",
+              "argmax", "argmin", "cumsum", "logsumexp", "max", "mean", "min", "norm", "prod",
+              "std", "sum", "var", "cat", "concat", "concatenate", "stack", "gather",
+              "index_select", "bmm", "dot", "matmul", "mm", "outer", "cummax", "cummin",
+              "cumprod", "logcumsumexp", "acos", "acosh", "arccos", "arccosh", "arcsin",
+              "arcsinh", "arctan", "arctan2", "arctanh", "asin", "asinh", "atan", "atan2",
+              "atanh", "ceil", "cosh", "erf", "erfc", "exp2", "expm1", "fix", "floor", "frac",
+              "lerp", "log2", "log10", "nan_to_num", "reciprocal", "round", "rsqrt", "sign",
+              "sinh", "square", "tan", "trunc", "addbmm", "addmm", "addmv", "baddbmm", "diag",
+              "tril", "triu", "sort", "topk", "kthvalue", "median", "msort", "all", "any",
+              "zeros", "ones", "empty", "full", "arange", "linspace", "eye", "rand", "randn",
+              "randint", "randperm", "normal", "bernoulli", "multinomial", "index_add",
+              "masked_select", "isfinite", "isinf", "isnan", "histc", "histogram", "clamp_min",
+              "clamp_max", "nonzero", "argwhere", "searchsorted", "bucketize", "isin"):
+    globals()[_name] = _supports_out(globals()[_name])
+del _name

@@ -4,7 +4,8 @@ rand, randn, randint, randperm, normal, bernoulli, multinomial and the *_like fo
 Every factory takes PyTorch's keywords ``dtype=``, ``device=`` and ``requires_grad=`` (``device``
 must name the CPU: see ``autodiff.device``; ``layout``, ``pin_memory`` and ``memory_format`` are
 accepted and ignored). Floats default to float32. Random draws come from the engine's generator
-(``ad.manual_seed``); they are repeatable but not the same numbers as PyTorch's.
+(``ad.manual_seed``) or from the ``ad.Generator`` given as ``generator=``; they are repeatable
+but not the same numbers as PyTorch's.
 """
 from __future__ import annotations
 
@@ -29,6 +30,18 @@ def _shape(size, op="factory"):
                                f"{list(size)}")
         out.append(int(s))
     return tuple(out)
+
+
+def _size_kw(size, kw, op):
+    """PyTorch also accepts the shape as ``size=`` (``zeros(size=(2, 3))``)."""
+    if not kw:
+        return size
+    if set(kw) != {"size"}:
+        raise TypeError(f"{op}() got an unexpected keyword argument "
+                        f"{sorted(set(kw) - {'size'})[0]!r}")
+    if size:
+        raise TypeError(f"{op}(): the shape was given both positionally and as size=")
+    return (tuple(kw["size"]),)
 
 
 def _finish(arr, requires_grad, device=None):
@@ -80,16 +93,20 @@ def from_numpy(array):
 
 
 # ---- filled --------------------------------------------------------------------------------
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
+          **kw):
+    size = _size_kw(size, kw, "zeros")
     return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+    size = _size_kw(size, kw, "ones")
     return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
 
 
 def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          pin_memory=False, memory_format=None):
+          pin_memory=False, memory_format=None, **kw):
+    size = _size_kw(size, kw, "empty")
     return _finish(np.empty(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
@@ -161,18 +178,20 @@ def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_g
 
 # ---- random --------------------------------------------------------------------------------
 def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False):
+         requires_grad=False, pin_memory=False, **kw):
     """Uniform on [0, 1)."""
+    size = _size_kw(size, kw, "rand")
     dt = _float_dtype(dtype)
-    arr = _random.generator().random(_shape(size, "rand"), dtype=np.float64).astype(dt)
+    arr = _random.resolve(generator, "rand").random(_shape(size, "rand"), dtype=np.float64).astype(dt)
     return _finish(arr, requires_grad, device)
 
 
 def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False):
+          requires_grad=False, pin_memory=False, **kw):
     """Standard normal."""
+    size = _size_kw(size, kw, "randn")
     dt = _float_dtype(dtype)
-    arr = _random.generator().standard_normal(_shape(size, "randn")).astype(dt)
+    arr = _random.resolve(generator, "randn").standard_normal(_shape(size, "randn")).astype(dt)
     return _finish(arr, requires_grad, device)
 
 
@@ -187,7 +206,8 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
         low, high = 0, low
     if high <= low:
         raise RuntimeError(f"randint: expects 'from' < 'to' (got from={low}, to={high})")
-    arr = _random.generator().integers(low, high, size=_shape(tuple(size), "randint"))
+    arr = _random.resolve(generator, "randint").integers(
+        low, high, size=_shape(tuple(size), "randint"))
     return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
@@ -196,7 +216,7 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` is given)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int (got {n!r})")
-    arr = _random.generator().permutation(int(n))
+    arr = _random.resolve(generator, "randperm").permutation(int(n))
     return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
@@ -222,7 +242,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None
         dt = _float_dtype(dtype)
     if np.any(np.asarray(s) < 0):
         raise RuntimeError("normal: expects all elements of std >= 0.0")
-    z = _random.generator().standard_normal(shape)
+    z = _random.resolve(generator, "normal").standard_normal(shape)
     return _finish((m + s * z).astype(dt), requires_grad, device)
 
 
@@ -234,7 +254,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
     prob = np.asarray(prob)
     if np.any((prob < 0) | (prob > 1)) or np.any(np.isnan(prob)):
         raise RuntimeError("bernoulli: expects 0 <= p <= 1")
-    u = _random.generator().random(x.shape)
+    u = _random.resolve(generator, "bernoulli").random(x.shape)
     return Tensor._make((u < prob).astype(x.dtype if x.dtype.kind == "f" else DEFAULT_DTYPE))
 
 
@@ -253,7 +273,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     if np.any(rows < 0) or not np.all(np.isfinite(rows)):
         raise RuntimeError("multinomial: probability tensor contains either inf, nan or "
                            "element < 0")
-    rng = _random.generator()
+    rng = _random.resolve(generator, "multinomial")
     out = np.empty((rows.shape[0], num_samples), dtype=np.int64)
     for i, r in enumerate(rows):
         total = r.sum()
@@ -293,28 +313,30 @@ def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requir
 
 
 def rand_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
-    return rand(*_like_shape(input), dtype=_like_dtype(input, dtype), device=device,
-                requires_grad=requires_grad)
+              memory_format=None, generator=None):
+    return rand(*_like_shape(input), generator=generator, dtype=_like_dtype(input, dtype),
+                device=device, requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None):
-    return randn(*_like_shape(input), dtype=_like_dtype(input, dtype), device=device,
-                 requires_grad=requires_grad)
+               memory_format=None, generator=None):
+    return randn(*_like_shape(input), generator=generator, dtype=_like_dtype(input, dtype),
+                 device=device, requires_grad=requires_grad)
 
 
 def randint_like(input, low=0, high=None, *, dtype=None, layout=None, device=None,
-                 requires_grad=False, memory_format=None):
+                 requires_grad=False, memory_format=None, generator=None):
     if high is None:
         low, high = 0, low
-    return randint(low, high, tuple(_like_shape(input)), dtype=_like_dtype(input, dtype),
+    return randint(low, high, tuple(_like_shape(input)), generator=generator,
+                   dtype=_like_dtype(input, dtype),
                    device=device, requires_grad=requires_grad)
 
 
 def get_default_dtype():
-    """The dtype of floating-point tensors made from Python floats: float32."""
-    return DEFAULT_DTYPE
+    """The dtype of floating-point tensors made from Python floats: ``autodiff.float32``."""
+    from .dtypes import wrap
+    return wrap(DEFAULT_DTYPE)
 
 
 def set_default_dtype(d):

@@ -10,8 +10,10 @@
     for x, y in loader:          # x: (64, 1, 8, 8) float32, y: (64,) int64
         ...
 
-Shuffling and ``random_split`` draw from ``autodiff.random.generator()`` unless a NumPy
-``Generator`` is passed as ``generator=``, so ``ad.manual_seed(n)`` repeats them.
+Shuffling and ``random_split`` draw from ``autodiff.random.generator()`` unless an
+``ad.Generator`` is passed as ``generator=``, so ``ad.manual_seed(n)`` repeats them.
+The same objects are importable as PyTorch spells them: ``autodiff.utils.data`` and its
+``dataset``, ``sampler`` and ``dataloader`` submodules.
 Deliberate difference from PyTorch: ``num_workers > 0`` is accepted but loading always runs in
 the calling process (no worker processes are started), so it can never hang; batches are the
 same as with ``num_workers=0``. ``pin_memory`` is accepted and ignored (CPU only).
@@ -31,10 +33,10 @@ import numpy as np
 from . import random as _random
 from .tensor import Tensor
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "Subset",
-           "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "BatchSampler", "DataLoader", "get_worker_info", "default_collate",
-           "default_convert", "load_digits", "ring_of_gaussians", "ring_centers", "read_idx"]
+__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
+           "Subset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
+           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
+           "get_worker_info", "default_collate", "default_convert", "load_digits", "ring_of_gaussians", "ring_centers", "read_idx"]
 
 
 # ---- datasets -----------------------------------------------------------------------------------
@@ -56,6 +58,22 @@ class IterableDataset(Dataset):
 
     def __add__(self, other):
         raise TypeError("IterableDataset: concatenation is not supported")
+
+
+class ChainDataset(IterableDataset):
+    """Chains several ``IterableDataset``s: iterates over each in turn."""
+
+    def __init__(self, datasets):
+        self.datasets = datasets
+
+    def __iter__(self):
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise TypeError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self):
+        return sum(len(d) for d in self.datasets)
 
 
 class TensorDataset(Dataset):
@@ -160,12 +178,7 @@ def _fetch_batch(dataset, indices):
 
 
 def _get_generator(generator):
-    if generator is None:
-        return _random.generator()
-    if not isinstance(generator, np.random.Generator):
-        raise TypeError(f"generator: expected a numpy.random.Generator or None "
-                        f"(got {type(generator).__name__})")
-    return generator
+    return _random.resolve(generator)
 
 
 def random_split(dataset, lengths, generator=None):
@@ -173,7 +186,7 @@ def random_split(dataset, lengths, generator=None):
 
     ``lengths`` are counts summing to ``len(dataset)``, or fractions summing to 1 (each
     ``floor(n * frac)``, the remainder handed out one by one from the first split on, as in
-    PyTorch). The permutation comes from ``generator`` (a NumPy Generator) or, by default,
+    PyTorch). The permutation comes from ``generator`` (an ``ad.Generator``) or, by default,
     ``autodiff.random.generator()``.
     """
     n = len(dataset)
@@ -233,7 +246,11 @@ class SequentialSampler(Sampler):
 
 class RandomSampler(Sampler):
     """A fresh random permutation on every ``iter()`` (or ``num_samples`` draws with
-    replacement). Draws from ``generator`` or ``autodiff.random.generator()``."""
+    replacement), drawn lazily as PyTorch does: permutations one at a time, draws with
+    replacement 32 at a time, so ``RandomSampler(data, replacement=True,
+    num_samples=int(1e10))`` starts at once. With ``generator=None`` each ``iter()`` takes one
+    seed from the default generator (``ad.manual_seed`` repeats it) and draws from a private
+    stream seeded with it, as PyTorch; otherwise it draws from ``generator``."""
 
     def __init__(self, data_source, replacement=False, num_samples=None, generator=None):
         self.data_source = data_source
@@ -243,7 +260,8 @@ class RandomSampler(Sampler):
         if not isinstance(replacement, bool):
             raise TypeError(f"RandomSampler: replacement should be a boolean value "
                             f"(got replacement={replacement})")
-        if not isinstance(self.num_samples, int) or self.num_samples <= 0:
+        if (isinstance(self.num_samples, bool) or not isinstance(self.num_samples, int)
+                or self.num_samples <= 0):
             raise ValueError(f"RandomSampler: num_samples should be a positive integer value "
                              f"(got num_samples={self.num_samples})")
 
@@ -252,22 +270,26 @@ class RandomSampler(Sampler):
         return len(self.data_source) if self._num_samples is None else self._num_samples
 
     def __iter__(self):
-        gen = _get_generator(self.generator)
         n = len(self.data_source)
+        if self.generator is None:
+            gen = np.random.default_rng(int(_random.generator().integers(0, 2 ** 63)))
+        else:
+            gen = _get_generator(self.generator)
         if self.replacement:
-            return iter(gen.integers(0, n, size=self.num_samples).tolist())
-        full, rest = divmod(self.num_samples, n)
-        idx = [gen.permutation(n) for _ in range(full)]
-        if rest:
-            idx.append(gen.permutation(n)[:rest])
-        return iter(np.concatenate(idx).tolist() if idx else [])
+            for _ in range(self.num_samples // 32):
+                yield from gen.integers(0, n, size=32).tolist()
+            yield from gen.integers(0, n, size=self.num_samples % 32).tolist()
+        else:
+            for _ in range(self.num_samples // n):
+                yield from gen.permutation(n).tolist()
+            yield from gen.permutation(n).tolist()[:self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
 
 
 class SubsetRandomSampler(Sampler):
-    """The given ``indices`` in a random order."""
+    """The given ``indices`` in a random order (a new one on every ``iter()``)."""
 
     def __init__(self, indices, generator=None):
         self.indices = indices
@@ -279,6 +301,39 @@ class SubsetRandomSampler(Sampler):
 
     def __len__(self):
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler):
+    """``num_samples`` indices drawn from ``[0, len(weights))`` with probabilities proportional
+    to ``weights`` (with or without replacement), as PyTorch's (one ``multinomial`` draw per
+    ``iter()``)."""
+
+    def __init__(self, weights, num_samples, replacement=True, generator=None):
+        if (isinstance(num_samples, bool) or not isinstance(num_samples, (int, np.integer))
+                or num_samples <= 0):
+            raise ValueError(f"WeightedRandomSampler: num_samples should be a positive integer "
+                             f"value, but got num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"WeightedRandomSampler: replacement should be a boolean value, "
+                             f"but got replacement={replacement}")
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
+                       dtype=np.float64)
+        if w.ndim != 1:
+            raise ValueError(f"WeightedRandomSampler: weights should be a 1d sequence but "
+                             f"given weights have shape {tuple(w.shape)}")
+        self.weights = Tensor._make(w)
+        self.num_samples = int(num_samples)
+        self.replacement = replacement
+        self.generator = generator
+
+    def __iter__(self):
+        from .creation import multinomial
+        draw = multinomial(self.weights, self.num_samples, self.replacement,
+                           generator=self.generator)
+        yield from draw._data.tolist()
+
+    def __len__(self):
+        return self.num_samples
 
 
 class BatchSampler(Sampler):
@@ -402,8 +457,8 @@ class DataLoader:
     """Iterate over ``dataset`` in batches (PyTorch's ``DataLoader`` signature).
 
     ``batch_size=None`` disables batching (samples pass through ``default_convert``).
-    ``shuffle=True`` draws a new permutation on every ``iter()`` from ``generator`` (a NumPy
-    Generator) or ``autodiff.random.generator()``, so ``ad.manual_seed`` repeats it.
+    ``shuffle=True`` draws a new permutation on every ``iter()`` from ``generator`` (an
+    ``ad.Generator``) or ``autodiff.random.generator()``, so ``ad.manual_seed`` repeats it.
     ``sampler`` / ``batch_sampler`` replace the index order, with PyTorch's exclusivity rules.
     ``len(loader)`` is the number of batches.
 

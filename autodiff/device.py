@@ -6,14 +6,14 @@ and ``ad.backends.mps.is_available()`` are False, so the usual
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-picks the CPU. Asking for any other device ("cuda", "cuda:0", "mps", ...) raises a
+picks the CPU (``autodiff.cuda`` and ``autodiff.backends`` hold those CPU-only answers). Asking for any other device ("cuda", "cuda:0", "mps", ...) raises a
 RuntimeError that says this library runs on the CPU.
 """
 from __future__ import annotations
 
 import types
 
-__all__ = ["device", "cuda", "backends", "check_device"]
+__all__ = ["device", "check_device"]
 
 _KNOWN = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
           "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
@@ -107,37 +107,6 @@ def _is_device_like(x):
     return False
 
 
-# ---- ad.cuda / ad.backends: the namespaces scripts probe ------------------------------------
-def _false():
-    return False
-
-
-def _zero():
-    return 0
-
-
-def _noop(*args, **kwargs):
-    return None
-
-
-def _no_cuda(*args, **kwargs):
-    raise _cpu_only("cuda")
-
-
-cuda = types.SimpleNamespace(
-    is_available=_false, device_count=_zero, is_initialized=_false,
-    manual_seed=_noop, manual_seed_all=_noop, seed=_noop, seed_all=_noop,
-    synchronize=_noop, empty_cache=_noop,
-    current_device=_no_cuda, get_device_name=_no_cuda, set_device=_no_cuda,
-)
-cuda.__doc__ = ("CUDA is never available: ``is_available()`` is False, ``device_count()`` is 0, "
-                "seeding, ``synchronize`` and ``empty_cache`` do nothing, and asking for a CUDA "
-                "device raises RuntimeError.")
-
-backends = types.SimpleNamespace(
-    mps=types.SimpleNamespace(is_available=_false, is_built=_false),
-    cuda=types.SimpleNamespace(is_built=_false),
-    # read and written by scripts (torch.backends.cudnn.deterministic = True); no effect here
-    cudnn=types.SimpleNamespace(enabled=False, deterministic=False, benchmark=False,
-                                is_available=_false),
-)
+# ``ad.cuda`` and ``ad.backends`` are the packages autodiff/cuda and autodiff/backends (real
+# modules, so ``import autodiff.backends.cudnn as cudnn`` and ``from autodiff.cuda.amp import
+# GradScaler`` work as PyTorch's spellings do).

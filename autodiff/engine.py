@@ -120,6 +120,25 @@ class no_grad(_GradMode):
     _mode = False
 
 
+class inference_mode(_GradMode):
+    """``inference_mode(mode=True)``: as ``no_grad`` when ``mode`` is true (context manager or
+    decorator, with or without parentheses), a no-op otherwise. Deliberate difference: tensors
+    made inside are ordinary tensors (PyTorch's "inference tensors" refuse later autograd use;
+    here they simply have no graph, as under ``no_grad``)."""
+
+    def __new__(cls, mode=True):
+        if callable(mode) and not isinstance(mode, bool):
+            return cls()(mode)
+        return object.__new__(cls)
+
+    def __init__(self, mode=True):
+        self._prev = []
+        self._mode = not bool(mode)
+
+    def clone(self):
+        return self.__class__(not self._mode)
+
+
 class enable_grad(_GradMode):
     """Enable recording (inside a ``no_grad`` block); context manager or decorator."""
     _mode = True
@@ -318,6 +337,15 @@ def _freed_error(node):
         "need to access saved tensors after calling backward.")
 
 
+def run_post_accumulate_hooks(t):
+    """``Tensor.register_post_accumulate_grad_hook``: ``hook(t)`` once ``t.grad`` holds the
+    gradient this pass accumulated (a returned value is an error, as in PyTorch)."""
+    for hook in list(t._post_acc_hooks.values()):
+        if hook(t) is not None:
+            raise RuntimeError("post accumulate grad hooks must return None (they run after "
+                               "the gradient was accumulated into .grad)")
+
+
 def _run_hooks(hooks, g):
     for h in list(hooks.values()):
         r = h(g)
@@ -425,6 +453,8 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     else:
                         var._accumulate_grad(g, create_graph)
                     g = None
+                    if var._post_acc_hooks:
+                        run_post_accumulate_hooks(var)
                 continue
             if g is None:
                 _skip(node, deps, ready, retain_graph)
@@ -495,6 +525,8 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                             var.grad = gi  # referenced by ``result`` and ``gi`` only: no copy
                         else:
                             var._accumulate_grad(gi, False)
+                        if var._post_acc_hooks:
+                            run_post_accumulate_hooks(var)
                         continue
                     if nxt.n_outputs == 1:
                         prev = buffers.get(nxt)

@@ -13,8 +13,11 @@ Two base classes share one ``apply``:
 
 Both receive Tensors in ``backward`` and return one gradient per forward argument.
 
-Every Function subclass gets its own node class (``Mul`` -> ``MulBackward``), so a node needs
-one slot write to be created and ``type(t.grad_fn).__name__`` reads like PyTorch's.
+Every Function subclass gets its own node class, named as PyTorch names it (the built-in
+``Mul`` -> ``MulBackward0``, ``MatMul`` -> ``MmBackward0``; a custom ``MyFn`` -> ``MyFnBackward``),
+so a node needs one slot write to be created and ``type(t.grad_fn).__name__``, ``repr`` and
+``name()`` read like PyTorch's. The op class stays reachable as ``type(node).fn`` (graph
+drawings label nodes with it).
 
 References, so that dropping the last Tensor frees the graph by reference counting alone (no
 cycles for the garbage collector): output Tensor -> node -> ``next_functions`` -> input nodes ->
@@ -190,8 +193,9 @@ class Node:
 
     @property
     def next_functions(self):
-        """One ``(node, output_nr)`` per forward argument, ``None`` where no gradient flows."""
-        return tuple([None if n is None else (n, i) for n, i in zip(self._next, self._nr)])
+        """One ``(node, output_nr)`` per forward argument, ``(None, 0)`` where no gradient
+        flows (as PyTorch)."""
+        return tuple([(None, 0) if n is None else (n, i) for n, i in zip(self._next, self._nr)])
 
     @property
     def _freed(self):
@@ -305,6 +309,21 @@ def _accumulator(t):
     return acc
 
 
+# Built-in ops whose PyTorch node name is not ``<op class name>Backward0`` (where PyTorch's
+# name depends on the arguments, the most common case is taken: ``Sum`` is ``SumBackward0``
+# although PyTorch names a sum over ``dim`` ``SumBackward1``).
+_TORCH_NODE_NAMES = {
+    "Cast": "ToCopyBackward0", "Clamp": "ClampBackward1", "ClampTensor": "ClampBackward0",
+    "CopyFrom": "CopyBackwards", "Fill": "FillBackward2", "Log1p": "Log1PBackward0",
+    "GetItem": "IndexBackward0", "MatMul": "MmBackward0", "CrossEntropy": "NllLossBackward0",
+    "NLLLoss": "NllLossBackward0", "AvgPool2d": "AvgPool2DBackward0",
+    "MaxPool2d": "MaxPool2DWithIndicesBackward0", "Conv2d": "ConvolutionBackward0",
+    "LogSumExp": "LogsumexpBackward0", "Norm": "LinalgVectorNormBackward0",
+    "ConstantPad": "ConstantPadNdBackward0", "Reshape": "ViewBackward0",
+    "Linear": "AddmmBackward0", "MedianAll": "MedianBackward0",
+}
+
+
 class Function:
     """Base of differentiable operations (PyTorch's ``torch.autograd.Function``).
 
@@ -326,7 +345,13 @@ class Function:
         if cls._quiet and not cls._raw and "forward" in cls.__dict__:
             # (built-in Ops go quiet in apply itself; a subclass of a quiet op stays quiet)
             cls.forward = _quiet_forward(cls.__dict__["forward"].__func__)
-        cls._node_cls = type(cls.__name__ + "Backward", (Node,),
+        # PyTorch's node names: a custom Function ``F`` gets ``FBackward``; a built-in op gets
+        # the name PyTorch gives its node (``MulBackward0``, ``MmBackward0`` for MatMul, ...)
+        if cls.__dict__.get("_raw", cls._raw):
+            name = _TORCH_NODE_NAMES.get(cls.__name__, cls.__name__ + "Backward0")
+        else:
+            name = cls.__name__ + "Backward"
+        cls._node_cls = type(name, (Node,),
                              {"__slots__": (), "fn": cls, "__module__": cls.__module__})
 
     @staticmethod
@@ -368,7 +393,9 @@ class Function:
                 else:
                     ga = nra = sa = ta = None
             else:
-                da = a
+                # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
+                # computed in float32); NumPy would promote it, so pass the Python number
+                da = a.item() if a.__class__ in _SCALARS else a
                 ga = nra = sa = ta = None
             if isinstance(b, T):
                 db = b.data
@@ -387,7 +414,7 @@ class Function:
                 else:
                     gb = nrb = sb = tb = None
             else:
-                db = b
+                db = b.item() if b.__class__ in _SCALARS else b
                 gb = nrb = sb = tb = None
             if cls._quiet:  # (NumPy FP warnings off, inline: a wrapper costs ~0.2 us more)
                 token = quiet_on(_QUIET)
@@ -480,7 +507,7 @@ class Function:
                         meta.append((d.shape, d.dtype))
                         continue
                 else:
-                    fargs.append(a)
+                    fargs.append(a.item() if a.__class__ in _SCALARS else a)
                 nexts.append(None)
                 nrs.append(None)
                 meta.append(None)
@@ -491,7 +518,7 @@ class Function:
                     d = a.data
                     fargs.append(d if d.__class__ is _ndarray else _array_of(a))
                 else:
-                    fargs.append(a)
+                    fargs.append(a.item() if a.__class__ in _SCALARS else a)
         if cls._raw:
             if cls._quiet:
                 token = quiet_on(_QUIET)
@@ -690,8 +717,16 @@ def _resolve_saved(items, args, arrays, outs, raws):
                     saved.append((2, o, i, _ref(out) if out.grad_fn is not None else None))
                     break
             else:
-                saved.append((0, np.asarray(xd), 0, None))
+                if xd.__class__ in _PY_NUMBERS and arrays and arrays[0].dtype.kind in "fc":
+                    # a Python number is a weak scalar (PyTorch): backward computes with it in
+                    # the op's float dtype (grad * 0.1f), not in float64
+                    saved.append((0, np.asarray(xd, dtype=arrays[0].dtype), 0, None))
+                else:
+                    saved.append((0, np.asarray(xd), 0, None))
     return saved
+
+
+_PY_NUMBERS = (float, int)
 
 
 class Op(Function):

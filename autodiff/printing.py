@@ -4,7 +4,7 @@ Floats follow PyTorch's choice of one format for the whole tensor: integers prin
 otherwise 4 decimals (``0.5000``), or scientific notation (``1.0000e-05``) when the values span
 more than three decades or leave [1e-4, 1e8]. Above 1000 elements the middle is elided with
 ``...`` (3 items each side, like NumPy and PyTorch) and the shape is appended. The dtype is
-shown when it is not a default one (float32, int64, bool), then ``grad_fn`` or
+shown when it is not a default one (float32, int64, bool, complex64), then ``grad_fn`` or
 ``requires_grad``.
 """
 from __future__ import annotations
@@ -15,7 +15,8 @@ THRESHOLD = 1000
 EDGEITEMS = 3
 LINEWIDTH = 80
 PRECISION = 4
-_DEFAULT_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_))
+_DEFAULT_DTYPES = (np.dtype(np.float32), np.dtype(np.int64), np.dtype(np.bool_),
+                   np.dtype(np.complex64))
 
 
 def _summary_values(a):
@@ -84,7 +85,9 @@ def format_values(a, prefix="tensor("):
 
 
 def dtype_name(dtype):
-    return np.dtype(dtype).name
+    """``autodiff.float64``: as PyTorch's repr shows ``torch.float64``."""
+    from .dtypes import wrap
+    return repr(wrap(np.dtype(dtype)))
 
 
 def tensor_repr(t):

@@ -184,6 +184,14 @@ class Scalar(Tensor):
     def __neg__(self):
         return _wrap(Tensor.__neg__(self))
 
+    # A Scalar is a value (micrograd's ``Value`` has no in-place operators): ``c += x`` rebinds
+    # ``c`` to the new node ``c + x``, leaving the old node in the graph unchanged.
+    __iadd__ = __add__
+    __isub__ = __sub__
+    __imul__ = __mul__
+    __itruediv__ = __truediv__
+    __ipow__ = __pow__
+
     def exp(self):
         return _wrap(Tensor.exp(self))
 

@@ -16,8 +16,13 @@ from .function import RemovableHandle, _accumulator
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
+from .ops import mathx as MX
 from .ops import reduce as R
 from .ops import shape as S
+from .compat import numpy_names
+from .dtypes import bfloat16 as _bfloat16
+from .dtypes import dtype as _dtype_cls
+from .dtypes import wrap as _wrap_dtype
 from .tensor_api import TensorAPI
 from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
 
@@ -81,6 +86,7 @@ class Tensor(TensorAPI):
                  "__weakref__")
     __array_priority__ = 1000  # ndarray (op) Tensor defers to the Tensor's reflected op
     _hooks = None
+    _post_acc_hooks = None
     _accum = None
     _retains_grad = False
     _vc = None    # the version counter: a one-item list, shared by a tensor and its views
@@ -229,6 +235,21 @@ class Tensor(TensorAPI):
         store[handle.id] = hook
         return handle
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """``hook(tensor)`` runs after backward has accumulated this leaf's gradient into
+        ``.grad`` (e.g. to step an optimizer per parameter during backward); returns a handle
+        with ``remove()``. Leaves that require grad only, as PyTorch."""
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
+        if self.grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if self._post_acc_hooks is None:
+            self._post_acc_hooks = {}
+        handle = RemovableHandle(self._post_acc_hooks)
+        self._post_acc_hooks[handle.id] = hook
+        return handle
+
     def _grad_accumulator(self):
         if self.grad_fn is not None:
             return self.grad_fn
@@ -277,6 +298,8 @@ class Tensor(TensorAPI):
             for t, g in zip(inputs, grads):
                 if g is not None:
                     t._accumulate_grad(g, create_graph)
+                    if t._post_acc_hooks and t.grad_fn is None:
+                        engine.run_post_accumulate_hooks(t)
             return
         engine.run_backward([self], [gradient], retain_graph, create_graph)
 
@@ -291,7 +314,9 @@ class Tensor(TensorAPI):
 
     @property
     def dtype(self):
-        return self.data.dtype
+        """The element type: an ``autodiff.dtype`` (prints as ``autodiff.float32``; equal to,
+        and usable as, the NumPy dtype)."""
+        return _wrap_dtype(self._data.dtype)
 
     @property
     def T(self):
@@ -370,6 +395,13 @@ class Tensor(TensorAPI):
 
     __str__ = __repr__
 
+    def __format__(self, spec):
+        """As PyTorch: a 0-d tensor formats its ``item()`` (``f"{loss:.4f}"``); any other
+        tensor formats as ``str(t)`` and rejects a non-empty spec with TypeError."""
+        if self._data.ndim == 0:
+            return self._data.item().__format__(spec)
+        return object.__format__(self, spec)
+
     # ---- dtype ---------------------------------------------------------------------------------
     def to(self, *args, **kwargs):
         """``to(dtype)``; ``to(other)`` takes ``other``'s dtype. Differentiable."""
@@ -378,6 +410,8 @@ class Tensor(TensorAPI):
         for a in args:
             if isinstance(a, Tensor):
                 dtype = a.dtype
+            elif isinstance(a, _dtype_cls):
+                dtype = a.dtype  # raises (clearly) for bfloat16
             elif a is not None and not isinstance(a, (str, bool)) and dtype is None:
                 try:
                     dtype = np.dtype(a)
@@ -393,6 +427,9 @@ class Tensor(TensorAPI):
     def double(self):
         return self.to(np.float64)
 
+    def bfloat16(self):
+        return self.to(_bfloat16)
+
     def long(self):
         return self.to(np.int64)
 
@@ -402,10 +439,15 @@ class Tensor(TensorAPI):
     def bool(self):
         return self.to(np.bool_)
 
-    def type(self, dtype=None):
+    def type(self, dtype=None, non_blocking=False):
+        """``type()`` is the type's name (``"autodiff.FloatTensor"``, as PyTorch's
+        ``"torch.FloatTensor"``); ``type(dtype)`` converts (also given as such a name or as
+        ``ad.FloatTensor``)."""
+        from .dtypes import from_type_name, type_name
         if dtype is None:
-            return str(self.dtype)
-        return self.to(dtype)
+            return type_name(self._data.dtype)
+        legacy = from_type_name(dtype)
+        return self.to(legacy if legacy is not None else dtype)
 
     def type_as(self, other):
         return self.to(other.dtype)
@@ -436,6 +478,10 @@ class Tensor(TensorAPI):
         return Div.apply(self, other)
 
     def __rtruediv__(self, other):
+        if other.__class__ in (float, int):
+            # number / tensor is reciprocal(tensor) * number, as in PyTorch (same values;
+            # the gradient is PyTorch's bit for bit)
+            return Mul.apply(MX.reciprocal(self), other)
         return Div.apply(other, self)
 
     def __pow__(self, other):
@@ -617,10 +663,10 @@ class Tensor(TensorAPI):
         return Mul.apply(self, self)
 
     def rsqrt(self):
-        return Div.apply(1.0, E.sqrt(self))
+        return MX.rsqrt(self)
 
     def reciprocal(self):
-        return Div.apply(1.0, self)
+        return MX.reciprocal(self)
 
     def floor_divide(self, other):
         return E.floor_divide(self, other)
@@ -647,45 +693,59 @@ class Tensor(TensorAPI):
         return E.ge(self, other)
 
     # ---- reductions ----------------------------------------------------------------------------
+    @numpy_names
     def sum(self, dim=None, keepdim=False, dtype=None):
         return R.sum(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def mean(self, dim=None, keepdim=False, dtype=None):
         return R.mean(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
         return R.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
+    @numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
         return R.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
+    @numpy_names
     def max(self, dim=None, keepdim=False):
         return R.max(self, dim, keepdim)
 
+    @numpy_names
     def min(self, dim=None, keepdim=False):
         return R.min(self, dim, keepdim)
 
+    @numpy_names
     def amax(self, dim=(), keepdim=False):
         return R.amax(self, dim, keepdim)
 
+    @numpy_names
     def amin(self, dim=(), keepdim=False):
         return R.amin(self, dim, keepdim)
 
+    @numpy_names
     def prod(self, dim=None, keepdim=False, dtype=None):
         return R.prod(self, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def logsumexp(self, dim, keepdim=False):
         return R.logsumexp(self, dim, keepdim)
 
+    @numpy_names
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
         return R.norm(self, p, dim, keepdim, dtype=dtype)
 
+    @numpy_names
     def cumsum(self, dim):
         return R.cumsum(self, dim)
 
+    @numpy_names
     def argmax(self, dim=None, keepdim=False):
         return R.argmax(self, dim, keepdim)
 
+    @numpy_names
     def argmin(self, dim=None, keepdim=False):
         return R.argmin(self, dim, keepdim)
 
@@ -782,10 +842,12 @@ class Tensor(TensorAPI):
 
 
 class Size(tuple):
-    """A tuple of dimensions, printed like PyTorch's ``torch.Size``."""
+    """A tuple of dimensions, printed like PyTorch's ``torch.Size``: ``autodiff.Size([2, 3])``."""
 
     def __repr__(self):
-        return f"Size({list(self)})"
+        return f"autodiff.Size({list(self)})"
+
+    __str__ = __repr__
 
     def numel(self):
         n = 1

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import device as _device
+from .compat import numpy_names
 from .ops import compare as C
 from .ops import cumulative as CU
 from .ops import elementwise as E
@@ -49,6 +50,30 @@ class TensorAPI:
     def is_cpu(self):
         return True
 
+    # the other device and layout predicates of PyTorch: always False here (CPU, dense, strided)
+    is_xpu = is_mps = is_meta = is_sparse = is_sparse_csr = is_quantized = is_mkldnn = \
+        is_vulkan = is_ipu = is_xla = is_hpu = is_mtia = is_maia = is_nested = is_cuda
+
+    @property
+    def layout(self):
+        """``"strided"`` (PyTorch's ``torch.strided``): every tensor is dense."""
+        return "strided"
+
+    def is_complex(self):
+        return self._data.dtype.kind == "c"
+
+    def is_signed(self):
+        return self._data.dtype.kind in "fci"
+
+    def is_inference(self):
+        return False
+
+    def is_conj(self):
+        return False
+
+    def is_neg(self):
+        return False
+
     def cpu(self, memory_format=None):
         return self
 
@@ -64,6 +89,16 @@ class TensorAPI:
 
     def is_pinned(self, device=None):
         return False
+
+    def share_memory_(self):
+        """Move this tensor's array into shared memory (in place; see
+        ``autodiff.multiprocessing``): child processes then see and make the same updates."""
+        from . import multiprocessing as M
+        return M.share_tensor_(self)
+
+    def is_shared(self):
+        from . import multiprocessing as M
+        return M.segment_of(self._data) is not None
 
     def _device_check(self, args, kwargs):
         """Validate the device arguments of ``to(...)``: a device (or a string naming one)
@@ -314,10 +349,12 @@ class TensorAPI:
     def true_divide(self, other):
         return E.div(self, other)
 
+    @numpy_names
     def softmax(self, dim, dtype=None):
         from .ops import loss
         return loss.softmax(self, dim, dtype=dtype)
 
+    @numpy_names
     def log_softmax(self, dim, dtype=None):
         from .ops import loss
         return loss.log_softmax(self, dim, dtype=dtype)
@@ -350,9 +387,11 @@ class TensorAPI:
     def not_equal(self, other):
         return E.ne(self, other)
 
+    @numpy_names
     def all(self, dim=None, keepdim=False):
         return C.all(self, dim, keepdim)
 
+    @numpy_names
     def any(self, dim=None, keepdim=False):
         return C.any(self, dim, keepdim)
 
@@ -378,17 +417,29 @@ class TensorAPI:
     def topk(self, k, dim=-1, largest=True, sorted=True):
         return SO.topk(self, k, dim, largest, sorted)
 
+    @numpy_names
     def kthvalue(self, k, dim=-1, keepdim=False):
         return SO.kthvalue(self, k, dim, keepdim)
 
+    @numpy_names
     def median(self, dim=None, keepdim=False):
         return SO.median(self, dim, keepdim)
 
+    @numpy_names
     def aminmax(self, *, dim=None, keepdim=False):
         return SO.aminmax(self, dim=dim, keepdim=keepdim)
 
+    @numpy_names
     def count_nonzero(self, dim=None):
         return SO.count_nonzero(self, dim)
+
+    def histc(self, bins=100, min=0, max=0):
+        from .ops.histogram import histc
+        return histc(self, bins, min, max)
+
+    def histogram(self, bins=100, *, range=None, weight=None, density=False):
+        from .ops.histogram import histogram
+        return histogram(self, bins, range=range, weight=weight, density=density)
 
     def bincount(self, weights=None, minlength=0):
         return SO.bincount(self, weights, minlength)
@@ -396,24 +447,43 @@ class TensorAPI:
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
         return SO.unique(self, sorted, return_inverse, return_counts, dim)
 
+    def clamp_min(self, min):
+        return E.clamp(self, min, None)
+
+    def clamp_max(self, max):
+        return E.clamp(self, None, max)
+
+    def clamp_min_(self, min):
+        return E.inplace(self, E.clamp, min, None)
+
+    def clamp_max_(self, max):
+        return E.inplace(self, E.clamp, None, max)
+
+    def argwhere(self):
+        return self.nonzero()
+
     def nonzero(self, *, as_tuple=False):
-        nz = np.nonzero(self.data)
+        nz = np.nonzero(self._data)
         T = type(self)
         if as_tuple:
             return tuple(T._make(i.astype(np.int64)) for i in nz)
         return T._make(np.stack(nz, axis=-1).astype(np.int64) if nz else
-                       np.zeros((int(bool(self.data)), 0), np.int64))
+                       np.zeros((int(bool(self._data)), 0), np.int64))
 
     # ---- cumulative ----------------------------------------------------------------------------
+    @numpy_names
     def cumprod(self, dim, *, dtype=None):
         return CU.cumprod(self, dim, dtype=dtype)
 
+    @numpy_names
     def cummax(self, dim):
         return CU.cummax(self, dim)
 
+    @numpy_names
     def cummin(self, dim):
         return CU.cummin(self, dim)
 
+    @numpy_names
     def logcumsumexp(self, dim):
         return CU.logcumsumexp(self, dim)
 
@@ -548,7 +618,7 @@ class TensorAPI:
     # ---- random fills (no gradient; leaves that require grad need ``no_grad``) ---------------
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from . import random as R
-        draw = R.generator().standard_normal(self.shape) * std + mean
+        draw = R.resolve(generator, "normal_").standard_normal(self.shape) * std + mean
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def uniform_(self, *args, generator=None, **kwargs):
@@ -559,17 +629,17 @@ class TensorAPI:
         hi = kwargs.pop("to", 1.0) if hi is None else hi
         if kwargs:
             raise TypeError(f"uniform_: unexpected arguments {sorted(kwargs)}")
-        draw = R.generator().uniform(lo, hi, self.shape)
+        draw = R.resolve(generator, "uniform_").uniform(lo, hi, self.shape)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from . import random as R
-        draw = R.generator().random(self.shape) < E._data(p)
+        draw = R.resolve(generator, "bernoulli_").random(self.shape) < E._data(p)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         from . import random as R
-        draw = R.generator().exponential(1.0 / lambd, self.shape)
+        draw = R.resolve(generator, "exponential_").exponential(1.0 / lambd, self.shape)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def random_(self, *args, generator=None, **kwargs):
@@ -585,14 +655,30 @@ class TensorAPI:
         lo = 0 if lo is None else lo
         if hi is None:
             hi = 2 ** 24 if self.dtype.kind == "f" else np.iinfo(self.dtype).max
-        draw = R.generator().integers(lo, hi, self.shape)
+        draw = R.resolve(generator, "random_").integers(lo, hi, self.shape)
+        return E.inplace_fill(self, draw.astype(self.dtype))
+
+    def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+        from . import random as R
+        draw = R.resolve(generator, "log_normal_").lognormal(mean, std, self.shape)
+        return E.inplace_fill(self, draw.astype(self.dtype))
+
+    def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+        from . import random as R
+        draw = median + sigma * R.resolve(generator, "cauchy_").standard_cauchy(self.shape)
+        return E.inplace_fill(self, draw.astype(self.dtype))
+
+    def geometric_(self, p, *, generator=None):
+        """Draws the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
+        from . import random as R
+        draw = R.resolve(generator, "geometric_").geometric(p, self.shape)
         return E.inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli(self, p=None, *, generator=None):
-        return _creation().bernoulli(self, p)
+        return _creation().bernoulli(self, p, generator=generator)
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
-        return _creation().multinomial(self, num_samples, replacement)
+        return _creation().multinomial(self, num_samples, replacement, generator=generator)
 
 
 # helpers with the (tensor, *args) calling convention of ``E.inplace``

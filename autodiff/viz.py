@@ -323,7 +323,7 @@ class _Graph:
             drawn = index[key] < limit
             meta = getattr(v, "input_meta", None) or ()
             for i, edge in enumerate(v.next_functions):
-                if edge is None:
+                if edge is None or edge[0] is None:
                     continue
                 nxt, nr = edge
                 nobj = nxt.variable if nxt.__class__ is AccumulateGrad else nxt
@@ -339,7 +339,7 @@ class _Graph:
                     edges.append((nkey, nr, key, i))
                     consumers.setdefault(nkey, []).append(key)
                     if nkey not in first_use and nobj is not nxt:
-                        first_use[nkey] = (v.name(), i)
+                        first_use[nkey] = (_op_name(v), i)
                     if i < len(meta) and meta[i] is not None:
                         out_meta.setdefault((nkey, nr), meta[i])
                 else:
@@ -592,6 +592,9 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
 
 
 def _op_name(v):
+    fn = getattr(type(v), "fn", None)  # the op class (node names are PyTorch's: MulBackward0)
+    if fn is not None:
+        return fn.__name__
     n = v.name()
     return n[:-8] if n.endswith("Backward") and len(n) > 8 else n
 
@@ -658,7 +661,6 @@ def _leaf_name(t, key, graph, names):
     use = graph.first_use.get(key)
     if use is not None:
         op, i = use
-        op = op[:-8] if op.endswith("Backward") else op
         roles = _ROLES.get(op)
         if roles and i < len(roles):
             return roles[i]

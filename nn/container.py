@@ -292,6 +292,12 @@ class ParameterList(Module):
             self.append(v)
         return self
 
+    def __iadd__(self, values):
+        return self.extend(values)
+
+    def __dir__(self):
+        return [k for k in super().__dir__() if not k.isdigit()]
+
     def extra_repr(self):
         lines = []
         for k, p in self._parameters.items():
@@ -339,6 +345,57 @@ class ParameterDict(Module):
         items = parameters.items() if hasattr(parameters, "items") else parameters
         for k, v in items:
             self[k] = v
+
+    def get(self, key, default=None):
+        return self._parameters[key] if key in self._parameters else default
+
+    def pop(self, key):
+        """Remove ``key`` and return its Parameter."""
+        v = self._parameters[key]
+        del self._parameters[key]
+        return v
+
+    def popitem(self):
+        """Remove and return the last inserted ``(key, Parameter)``."""
+        k = next(reversed(self._parameters))
+        return k, self.pop(k)
+
+    def setdefault(self, key, default=None):
+        if key not in self._parameters:
+            self[key] = default
+        return self._parameters[key]
+
+    def clear(self):
+        self._parameters.clear()
+
+    def copy(self):
+        """A new ParameterDict holding the same Parameters (not copies of them)."""
+        return ParameterDict(list(self._parameters.items()))
+
+    def fromkeys(self, keys, default=None):
+        return ParameterDict((k, default) for k in keys)
+
+    def __reversed__(self):
+        return reversed(list(self._parameters))
+
+    def __or__(self, other):
+        out = self.copy()
+        out.update(other)
+        return out
+
+    def __ror__(self, other):
+        out = ParameterDict(other)
+        out.update(self)
+        return out
+
+    def __ior__(self, other):
+        self.update(other)
+        return self
+
+    def extra_repr(self):
+        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
+                         f"{'x'.join(str(s) for s in p.shape)}]"
+                         for k, p in self._parameters.items())
 
 
 def _as_parameter(value):

@@ -796,3 +796,57 @@ from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
             "upsample", "upsample_nearest", "upsample_bilinear"]
+
+
+# ---- distances and normalisation (issue 17) ------------------------------------------------
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    """``input / max(||input||_p over dim, eps)``, as PyTorch's (differentiable)."""
+    denom = R.norm(input, p, dim, True).clamp(min=eps).expand_as(input)
+    res = input / denom
+    if out is not None:
+        from autodiff.compat import write_out
+        return write_out(res, out, "normalize")
+    return res
+
+
+def cosine_similarity(x1, x2, dim=1, eps=1e-8):
+    """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together), each
+    norm clamped below at ``eps``: ``sum((x1 / ||x1||) * (x2 / ||x2||), dim)``, as PyTorch."""
+    n1 = R.norm(x1, 2, dim, True).clamp(min=eps)
+    n2 = R.norm(x2, 2, dim, True).clamp(min=eps)
+    return R.sum((x1 / n1) * (x2 / n2), dim)
+
+
+def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
+    """``||x1 - x2 + eps||_p`` over the last dimension, as PyTorch."""
+    return R.norm(x1 - x2 + eps, p, -1, keepdim)
+
+
+__all__ += ["normalize", "cosine_similarity", "pairwise_distance"]
+
+
+def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    """KL divergence with ``input`` given as log-probabilities: ``target * (log(target) -
+    input)`` elementwise (0 where ``target`` is 0), or ``exp(target) * (target - input)`` with
+    ``log_target``; reduced by ``"mean"``, ``"sum"``, ``"none"`` or ``"batchmean"`` (the sum
+    divided by the batch size, the mathematically correct KL), as PyTorch."""
+    reduction = _legacy_reduction(size_average, reduce, reduction)
+    if reduction not in ("mean", "sum", "none", "batchmean"):
+        raise ValueError(f"kl_div: {reduction} is not a valid value for reduction")
+    if reduction == "mean":
+        warnings.warn("reduction: 'mean' divides the total loss by both the batch size and the "
+                      "support size.'batchmean' divides only by the batch size, and aligns "
+                      "with the KL div math definition.'mean' will be changed to behave the "
+                      "same as 'batchmean' in the next major release.", stacklevel=2)
+    if log_target:
+        loss = E.exp(target) * (target - input)
+    else:
+        pos = E.gt(target, 0)
+        safe = E.where(pos, target, 1.0)
+        loss = E.where(pos, target * E.log(safe), 0.0) - target * input
+    if reduction == "batchmean":
+        return R.sum(loss) / (input.shape[0] if input.ndim else 1)
+    return _reduce(loss, reduction, "kl_div")
+
+
+__all__ += ["kl_div"]

@@ -1,5 +1,6 @@
 """Weight initialisation (PyTorch's ``nn.init``): in place on ``tensor.data``, without
-recording anything, drawing from ``autodiff.random.generator()`` so ``ad.manual_seed`` makes
+recording anything, drawing from ``autodiff.random.generator()`` (or the ``ad.Generator`` given as
+``generator=``) so ``ad.manual_seed`` makes
 every draw repeatable. Gains and fans follow PyTorch's conventions exactly; the random
 streams themselves differ from PyTorch's (same distributions, different numbers).
 """
@@ -15,7 +16,7 @@ from autodiff.tensor import Tensor
 
 
 def _gen(generator=None):
-    return generator if generator is not None else _random.generator()
+    return _random.resolve(generator, "nn.init")
 
 
 def _fill(tensor, values):

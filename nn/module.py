@@ -84,6 +84,8 @@ class Module:
         d["_modules"] = OrderedDict()
         d["_forward_hooks"] = OrderedDict()
         d["_forward_pre_hooks"] = OrderedDict()
+        d["_backward_hooks"] = OrderedDict()
+        d["_backward_pre_hooks"] = OrderedDict()
         d["_scope_name"] = None
 
     # ---- forward -------------------------------------------------------------------------------
@@ -93,7 +95,8 @@ class Module:
 
     def __call__(self, *args, **kwargs):
         d = self.__dict__
-        if not (d["_forward_pre_hooks"] or d["_forward_hooks"]):
+        if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d.get("_backward_hooks")
+                or d.get("_backward_pre_hooks")):
             # no hooks: engine.name_scope written out (one module call per layer per step)
             st = engine._state
             stack = st.scope
@@ -109,12 +112,19 @@ class Module:
             res = hook(self, args)
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
+        bw = None
+        if d.get("_backward_hooks") or d.get("_backward_pre_hooks"):
+            from ._backward_hooks import BackwardHook
+            bw = BackwardHook(self)
+            args = bw.setup_input(args)
         with engine.name_scope(self._scope_name or type(self).__name__):
             out = self.forward(*args, **kwargs)
         for hook in list(self._forward_hooks.values()):
             res = hook(self, args, out)
             if res is not None:
                 out = res
+        if bw is not None:
+            out = bw.setup_output(out)
         return out
 
     def register_forward_pre_hook(self, hook):
@@ -127,6 +137,23 @@ class Module:
         """``hook(module, args, output) -> None or new output``; returns a handle."""
         handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_hook(self, hook):
+        """``hook(module, grad_input, grad_output) -> None or new grad_input`` once the
+        gradients with respect to the module's Tensor inputs are computed (tuples, ``None``
+        for inputs without a gradient), as PyTorch; returns a handle with ``remove()``."""
+        hooks = self.__dict__.setdefault("_backward_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
+        return handle
+
+    def register_full_backward_pre_hook(self, hook):
+        """``hook(module, grad_output) -> None or new grad_output`` when the gradients with
+        respect to the module's outputs arrive in backward; returns a handle."""
+        hooks = self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
+        handle = RemovableHandle(hooks)
+        hooks[handle.id] = hook
         return handle
 
     # ---- registration --------------------------------------------------------------------------
@@ -421,6 +448,19 @@ class Module:
         return self.to(np.float16)
 
     def cpu(self):
+        return self
+
+    def share_memory(self):
+        """Move every parameter's and buffer's array into shared memory, in place (the same
+        objects), so that processes started from here (``autodiff.multiprocessing``, fork or
+        spawn) update one set of weights: Hogwild training. Returns self."""
+        for m in self.modules():
+            for p in m._parameters.values():
+                if p is not None:
+                    p.share_memory_()
+            for b in m._buffers.values():
+                if b is not None:
+                    b.share_memory_()
         return self
 
     def cuda(self, device=None):

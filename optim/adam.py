@@ -29,11 +29,14 @@ class Adam(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         amsgrad (bool): use the running maximum of ``v`` (default: False).
         maximize (bool): maximize the objective (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's implementation switches, accepted
+            and ignored (one implementation here; the values are the same).
         decoupled_weight_decay (bool): decay the weights directly, as AdamW (default: False).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=0,
-                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False):
+                 amsgrad=False, *, maximize=False, decoupled_weight_decay=False, foreach=None,
+                 capturable=False, differentiable=False, fused=None):
         defaults = dict(lr=lr, betas=_pair(betas), eps=eps, weight_decay=weight_decay,
                         amsgrad=amsgrad, maximize=maximize,
                         decoupled_weight_decay=decoupled_weight_decay)

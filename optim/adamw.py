@@ -18,10 +18,13 @@ class AdamW(Adam):
         weight_decay (float): decoupled weight decay coefficient (default: 1e-2).
         amsgrad (bool): use the running maximum of the second moment (default: False).
         maximize (bool): maximize the objective (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's implementation switches, accepted
+            and ignored (one implementation here; the values are the same).
     """
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-2,
-                 amsgrad=False, *, maximize=False):
+                 amsgrad=False, *, maximize=False, foreach=None, capturable=False,
+                 differentiable=False, fused=None):
         super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
                          decoupled_weight_decay=True)
 

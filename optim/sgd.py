@@ -33,10 +33,13 @@ class SGD(Optimizer):
         weight_decay (float): L2 penalty (default: 0).
         nesterov (bool): Nesterov momentum; needs momentum > 0 and dampening == 0.
         maximize (bool): maximize the objective instead of minimizing (default: False).
+        foreach, fused, capturable, differentiable: PyTorch's implementation switches, accepted
+            and ignored (one implementation here; the values are the same).
     """
 
     def __init__(self, params, lr=1e-3, momentum=0, dampening=0, weight_decay=0,
-                 nesterov=False, *, maximize=False):
+                 nesterov=False, *, maximize=False, foreach=None, differentiable=False,
+                 fused=None):
         defaults = dict(lr=lr, momentum=momentum, dampening=dampening,
                         weight_decay=weight_decay, nesterov=nesterov, maximize=maximize)
         super().__init__(params, defaults)

@@ -57,6 +57,23 @@ def _promote(out, a, b):
     return out.astype(_F32)
 
 
+_CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
+
+
+def _zero_dim(a, b):
+    """PyTorch's promotion for a 0-d tensor against a dimensioned one (called when both are
+    arrays of different dtypes): a 0-d operand of the same or a lower category takes the other's
+    dtype (``float32_tensor * float64_scalar_tensor`` is float32, computed in float32)."""
+    if (a.ndim == 0) == (b.ndim == 0):
+        return a, b
+    if a.ndim == 0:
+        if _CATEGORY[a.dtype.kind] <= _CATEGORY[b.dtype.kind]:
+            a = a.astype(b.dtype)
+    elif _CATEGORY[b.dtype.kind] <= _CATEGORY[a.dtype.kind]:
+        b = b.astype(a.dtype)
+    return a, b
+
+
 def _float_result(out, a):
     """Unary float math on an integer or bool tensor gives float32 (PyTorch), not NumPy's
     float64 / float16."""
@@ -74,6 +91,8 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.add(a, b)
         except (ValueError, TypeError) as e:
@@ -90,6 +109,8 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.subtract(a, b)
         except (ValueError, TypeError) as e:
@@ -107,6 +128,8 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.multiply(a, b)
         except (ValueError, TypeError) as e:
@@ -121,13 +144,15 @@ class Mul(Op):
 
 
 class Div(Op):
-    """out = a / b;  da = g / b,  db = -g a / b^2"""
+    """out = a / b;  da = g / b,  db = -g ((a / b) / b)"""
 
     _quiet = True  # no NumPy floating-point warnings (function.py)
 
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
         try:
             out = np.true_divide(a, b)
         except (ValueError, TypeError) as e:
@@ -139,7 +164,7 @@ class Div(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         ga = grad_out / b if need_a else None
-        gb = -grad_out * (a / b) / b if need_b else None  # (PyTorch's order: no b*b underflow)
+        gb = -grad_out * (a / b / b) if need_b else None  # PyTorch's order of operations
         return ga, gb
 
 
@@ -155,6 +180,13 @@ class Neg(Op):
         return -grad_out
 
 
+# PyTorch's exact forms of a float tensor to these scalar powers (x*x, not pow(x, 2)), so
+# that x ** 2, x ** 3, x ** 0.5, x ** -1 ... and their gradients match it bit for bit
+_POW_SPECIAL = {2.0: lambda a: a * a, 3.0: lambda a: a * a * a, 0.5: np.sqrt,
+                -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 / a,
+                -2.0: lambda a: 1 / (a * a)}
+
+
 class Pow(Op):
     """out = a ** b;  da = g b a^(b-1) (0 where b == 0),
     db = g out log(a) (0 where a == 0 and b >= 0)"""
@@ -163,12 +195,11 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
+        special = None
+        if a.__class__ is _ndarray and a.dtype.kind == "f" and np.ndim(b) == 0:
+            special = _POW_SPECIAL.get(float(b)) if np.isreal(b) else None
         try:
-            if b.__class__ is float and (b == 0.5 or b == -0.5) and a.dtype.kind == "f":
-                # PyTorch's sqrt / rsqrt fast paths: -0 ** 0.5 is -0, -0 ** -0.5 is -inf
-                out = np.sqrt(a) if b > 0 else np.reciprocal(np.sqrt(a))
-            else:
-                out = np.power(a, b)
+            out = special(a) if special is not None else np.power(a, b)
         except (ValueError, TypeError) as e:
             raise _binary_error("pow", a, b, e) from None
         if out.dtype is _F64:
@@ -190,7 +221,7 @@ class Pow(Op):
                 # +inf and 0 there)
                 ga = grad_out * b / sqrt(a)
             else:
-                ga = grad_out * b * a ** (b - 1)
+                ga = grad_out * (b * a ** (b - 1))  # PyTorch's order of operations
                 if np.any(bd == 0):
                     ga = where(_f.Tensor._make(bd == 0), 0.0, ga)
         if need_b:
@@ -935,6 +966,16 @@ def inplace_fill(t, value):
     t._version += 1
     _f.note_inplace(t)
     return t
+
+
+def clamp_min(input, min):
+    """``clamp(input, min=min)``."""
+    return clamp(input, min, None)
+
+
+def clamp_max(input, max):
+    """``clamp(input, max=max)``."""
+    return clamp(input, None, max)
 
 
 from . import mathx as _MX  # noqa: E402  (mathx imports this module)

@@ -232,6 +232,21 @@ class Exp2(Op):
         return grad_out * out * _LN2
 
 
+class Reciprocal(Op):
+    """out = 1 / a;  da = -g (out out) (PyTorch's ReciprocalBackward, bit for bit)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.reciprocal(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors
+        return -grad_out * (out * out)
+
+
 class Expm1(Op):
     """out = exp(a) - 1;  da = g (out + 1)"""
 
@@ -653,9 +668,9 @@ def rsqrt(input):
 
 def reciprocal(input):
     x = _check_tensor(input, "reciprocal")
-    if x.data.dtype.kind in "biu":
+    if x._data.dtype.kind in "biu":
         x = E.cast(x, np.float32)
-    return E.div(1.0, x)
+    return Reciprocal.apply(x)
 
 
 def lerp(input, end, weight):

@@ -46,28 +46,30 @@ def _kept_shape(shape, axes):
 
 
 class ExpandBack(Op):
-    """out = g (a reduction's gradient) times ``scale``, broadcast back over the reduced
-    ``axes`` to ``in_shape`` (one node for reshape + expand);  dg = scale * sum of the
-    gradient over ``axes``"""
+    """out = g (a reduction's gradient) divided by ``divisor``, broadcast back over the reduced
+    ``axes`` to ``in_shape`` (one node for reshape + expand);  dg = the sum of the gradient
+    over ``axes`` / ``divisor``. Dividing (not multiplying by 1/n) gives PyTorch's
+    ``MeanBackward`` bit for bit."""
 
     @staticmethod
-    def forward(ctx, g, in_shape, axes, keepdim, scale):
-        ctx.axes_, ctx.keepdim_, ctx.scale = axes, keepdim, scale
+    def forward(ctx, g, in_shape, axes, keepdim, divisor):
+        ctx.axes_, ctx.keepdim_, ctx.divisor = axes, keepdim, divisor
         if not keepdim:
             g = g.reshape(_kept_shape(in_shape, axes))
-        if scale != 1:
-            g = g * g.dtype.type(scale)
+        if divisor != 1:
+            g = g / g.dtype.type(divisor) if divisor else g * g.dtype.type(np.nan)
         return np.broadcast_to(g, in_shape)
 
     @staticmethod
     def backward(ctx, grad_out):
         g = Sum.apply(grad_out, ctx.axes_, ctx.keepdim_, None)
-        return (g if ctx.scale == 1 else g * ctx.scale), None, None, None, None
+        d = ctx.divisor
+        return (g if d == 1 else g / d if d else g * float("nan")), None, None, None, None
 
 
-def _expand_back(g, in_shape, axes, keepdim, scale=1):
+def _expand_back(g, in_shape, axes, keepdim, divisor=1):
     """Broadcast a reduced gradient back over the reduced axes (differentiable)."""
-    return ExpandBack.apply(g, in_shape, axes, keepdim, scale)
+    return ExpandBack.apply(g, in_shape, axes, keepdim, divisor)
 
 
 def _kept(g, in_shape, axes, keepdim):
@@ -116,8 +118,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        scale = 1.0 / ctx.n if ctx.n else float("nan")
-        return ExpandBack.apply(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_, scale), None, \
+        return ExpandBack.apply(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_, ctx.n), None, \
             None, None
 
 

@@ -275,3 +275,67 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     if return_counts:
         out.append(_f.Tensor._make(res[i].astype(np.int64)))
     return tuple(out)
+
+
+def nonzero(input, *, as_tuple=False):
+    """Indices of the non-zero elements: ``(n, ndim)`` int64, or one index tensor per dim with
+    ``as_tuple`` (not differentiable)."""
+    return input.nonzero(as_tuple=as_tuple)
+
+
+def argwhere(input):
+    """``nonzero(input)``: ``(n, ndim)`` int64 indices of the non-zero elements."""
+    return input.nonzero()
+
+
+def _arr(x):
+    return x._data if isinstance(x, _f.Tensor) else np.asarray(x)
+
+
+def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
+                 sorter=None):
+    """Indices where ``input``'s values would be inserted into ``sorted_sequence`` (sorted
+    along its last dim; 1-D, or one row per leading index of ``input``) to keep it sorted:
+    the first such index, or the last with ``right=True`` / ``side="right"``. int64 (int32
+    with ``out_int32``); not differentiable."""
+    seq, vals = _arr(sorted_sequence), _arr(input)
+    if side is not None:
+        if side not in ("left", "right"):
+            raise ValueError(f"searchsorted: side must be 'left' or 'right' (got {side!r})")
+        if right and side == "left":
+            raise RuntimeError("searchsorted: side and right can't be set to opposites")
+        right = side == "right"
+    sd = "right" if right else "left"
+    srt = None if sorter is None else _arr(sorter)
+    scalar = vals.ndim == 0
+    if seq.ndim == 1:
+        out = np.searchsorted(seq, vals, side=sd, sorter=srt)
+    else:
+        if seq.shape[:-1] != vals.shape[:-1]:
+            raise RuntimeError(f"searchsorted: boundaries {tuple(seq.shape)} and input "
+                               f"{tuple(vals.shape)} must have the same leading dimensions")
+        s2, v2 = seq.reshape(-1, seq.shape[-1]), vals.reshape(-1, vals.shape[-1])
+        o2 = np.stack([np.searchsorted(s2[i], v2[i], side=sd,
+                                       sorter=None if srt is None
+                                       else srt.reshape(s2.shape)[i])
+                       for i in range(s2.shape[0])])
+        out = o2.reshape(vals.shape)
+    out = np.asarray(out, dtype=np.int32 if out_int32 else np.int64)
+    return _f.Tensor._make(out.reshape(()) if scalar else out)
+
+
+def bucketize(input, boundaries, *, out_int32=False, right=False):
+    """The bucket of each element of ``input`` among the 1-D increasing ``boundaries``
+    (``searchsorted(boundaries, input)``; ``right`` as there)."""
+    b = _arr(boundaries)
+    if b.ndim != 1:
+        raise RuntimeError(f"bucketize: boundaries must be 1-D (got shape {tuple(b.shape)})")
+    return searchsorted(b, input, out_int32=out_int32, right=right)
+
+
+def isin(elements, test_elements, *, assume_unique=False, invert=False):
+    """Whether each element of ``elements`` is in ``test_elements`` (bool, ``elements``'s
+    shape; ``invert`` negates)."""
+    res = np.isin(_arr(elements), _arr(test_elements), assume_unique=assume_unique,
+                  invert=invert)
+    return _f.Tensor._make(np.asarray(res))

@@ -98,7 +98,7 @@ def test_binary_signature_matches_general_path():
     node = (k - a).grad_fn
     assert node.needs_input_grad == (False, True)
     assert node.input_meta == (None, ((2, 3), F32))
-    assert node._nr == (None, 0) and node.next_functions[0] is None
+    assert node._nr == (None, 0) and node.next_functions[0] == (None, 0)
 
     node = (2.0 * a).grad_fn                             # a Python number and a tensor
     assert node.needs_input_grad == (False, True) and node.input_meta == (None, ((2, 3), F32))

@@ -265,7 +265,7 @@ def test_names_shapes_dtypes_and_repr_match(name, ours_fn, theirs_fn):
     assert list(sd) == list(tsd)
     for k in sd:
         assert tuple(sd[k].shape) == tuple(tsd[k].shape), k
-        assert str(sd[k].dtype) == str(tsd[k].dtype).replace("torch.", ""), k
+        assert str(sd[k].dtype) == str(tsd[k].dtype).replace("torch.", "autodiff."), k
 
 
 def test_nested_repr_matches_torch():

@@ -104,3 +104,8 @@ def grad_norms(model, norm_type=2.0):
     ``model`` that has a gradient: watch gradients vanish or explode layer by layer."""
     return {name: _norm(p.grad.data, float(norm_type))
             for name, p in model.named_parameters() if p.grad is not None}
+
+
+# ---- submodules (PyTorch's torch.nn.utils layout) --------------------------------------------
+from . import parametrizations, parametrize, rnn  # noqa: E402
+from .weight_norm import remove_weight_norm, weight_norm  # noqa: E402

@@ -1,0 +1,5 @@
+"""``autodiff.backends.cpu``."""
+
+
+def get_cpu_capability():
+    return "DEFAULT"

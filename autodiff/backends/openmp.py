@@ -1,0 +1,5 @@
+"""``autodiff.backends.openmp``."""
+
+
+def is_available():
+    return False
