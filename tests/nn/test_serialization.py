@@ -7,7 +7,7 @@ import pytest
 
 import autodiff as ad
 import nn
-from nn import serialization
+from autodiff import serialization
 
 
 def _model():
@@ -124,3 +124,66 @@ def test_saved_file_respects_umask(tmp_path):
         assert (os.stat(p).st_mode & 0o777) == 0o644
     finally:
         os.umask(old)
+
+
+# ---- load_state_dict is atomic (issue 16) -------------------------------------------------------
+def _arrays(model):
+    return {k: v._data.copy() for k, v in model.state_dict().items()}
+
+
+@pytest.mark.parametrize("bad", [
+    np.array([[1.0, 2.0]] * 2, dtype=object),  # numbers in an object array: refused, not NaN
+    np.array([["a", "b"]] * 2),                  # strings
+    [[1.0, 2.0], [3.0]],                         # ragged nested list
+    np.ones((2, 2), dtype=np.complex64),         # complex into a float tensor
+    np.ones((3, 2), dtype=np.float32),           # wrong shape
+    "0.5",                                       # not an array at all
+], ids=["object", "str", "ragged", "complex", "shape", "string"])
+@pytest.mark.parametrize("strict", [True, False])
+def test_load_state_dict_leaves_module_untouched_on_any_bad_entry(bad, strict):
+    # the last entry, a (2, 2) weight, is bad; every entry before it would be copied first
+    model = nn.Sequential(nn.Linear(3, 4), nn.BatchNorm1d(4), nn.Linear(2, 2, bias=False))
+    last_float = "2.weight"
+    assert list(model.state_dict())[-1] == last_float
+    before = _arrays(model)
+    versions = {k: v._version for k, v in model.state_dict().items()}
+    donor = {k: v._data + 1 for k, v in model.state_dict().items()}  # all good, all different
+    donor[last_float] = bad
+    with pytest.raises(RuntimeError) as info:
+        model.load_state_dict(donor, strict=strict)
+    assert last_float in str(info.value)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v._data, before[k])
+        assert v._version == versions[k]
+    # the same dict without the bad entry loads every value
+    donor[last_float] = before[last_float] + 1
+    model.load_state_dict(donor, strict=strict)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v._data, (before[k] + 1).astype(v._data.dtype))
+
+
+def test_load_state_dict_float_into_int_buffer_is_refused_atomically():
+    model = _model()
+    before = _arrays(model)
+    donor = {k: v._data * 2 + 1 for k, v in model.state_dict().items()}
+    donor["1.num_batches_tracked"] = np.array(2.5)
+    with pytest.raises(RuntimeError, match="num_batches_tracked"):
+        model.load_state_dict(donor)
+    for k, v in model.state_dict().items():
+        np.testing.assert_array_equal(v._data, before[k])
+    donor["1.num_batches_tracked"] = np.array(7, dtype=np.int32)  # ints convert
+    model.load_state_dict(donor)
+    assert model[1].num_batches_tracked._data.dtype == np.int64
+    assert int(model[1].num_batches_tracked._data) == 7
+
+
+def test_load_state_dict_assign_converts_to_the_modules_dtype():
+    model = _model()
+    donor = {k: v._data.astype(np.float64) * 3 if v._data.dtype.kind == "f" else v._data
+             for k, v in model.state_dict().items()}
+    model.load_state_dict(donor, assign=True)
+    w = model[0].weight._data
+    assert w.dtype == np.float32
+    np.testing.assert_allclose(w, donor["0.weight"], rtol=1e-6)
+    donor["0.weight"][0, 0] = 123.0  # a copy, not the donor's array
+    assert w[0, 0] != 123.0
