@@ -34,6 +34,7 @@ from .ops.shape import (cat, chunk, concat, concatenate, expand, flatten, flip, 
 from .ops.index import gather, index_select, masked_fill, scatter_add, take_along_dim
 from .ops.linalg import bmm, dot, matmul, mm, outer
 from .gradcheck import gradcheck, gradgradcheck
+from .serialization import load, save
 
 float16 = half = np.dtype(np.float16)
 float32 = float = np.dtype(np.float32)

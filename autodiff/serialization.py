@@ -282,8 +282,8 @@ def _convert_hint(name):
             "    import numpy as np, torch\n"
             f"    sd = torch.load({name!r}, weights_only=True)  # a state_dict\n"
             "    np.savez('model.npz', **{k: v.numpy() for k, v in sd.items()})\n"
-            "(or autodiff.save({k: v.numpy() for k, v in sd.items()}, 'model.npz')); then "
-            "autodiff.load('model.npz') gives a dict name -> Tensor for load_state_dict.")
+            "(or autodiff.save with the same dict), then "
+            "model.load_state_dict(autodiff.load('model.npz')).")
 
 
 def _read_exact(f, n):

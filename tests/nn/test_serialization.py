@@ -187,3 +187,70 @@ def test_load_state_dict_assign_converts_to_the_modules_dtype():
     np.testing.assert_allclose(w, donor["0.weight"], rtol=1e-6)
     donor["0.weight"][0, 0] = 123.0  # a copy, not the donor's array
     assert w[0, 0] != 123.0
+
+
+# ---- torch.save files are refused with a way out (issue 16) ------------------------------------
+class _Mkdir:
+    """Unpickling this creates a folder: proof that a loader ran the pickle."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+def _fake_torch_zip(path, payload):
+    """The layout of a ``torch.save`` file (zip: <name>/data.pkl, byteorder, data/0, version)."""
+    import zipfile
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("archive/data.pkl", payload)
+        zf.writestr("archive/byteorder", "little")
+        zf.writestr("archive/data/0", np.arange(6, dtype=np.float32).tobytes())
+        zf.writestr("archive/version", "3\n")
+
+
+def _check_torch_refusal(path, message):
+    assert "PyTorch checkpoint" in message or "pickle file" in message
+    assert str(path) in message  # names the file
+    assert "never unpickles" in message
+    assert "torch.load" in message and "v.numpy()" in message  # how to convert it
+
+
+def test_load_refuses_a_torch_zip_without_unpickling(tmp_path):
+    marker = tmp_path / "unpickled"
+    path = tmp_path / "model.pth"
+    _fake_torch_zip(path, pickle.dumps(_Mkdir(marker), protocol=2))
+    for load in (nn.load, ad.load):
+        with pytest.raises(ValueError) as info:
+            load(path)
+        _check_torch_refusal(path, str(info.value))
+    assert not marker.exists()
+    legacy = tmp_path / "legacy.pt"  # old-style torch.save / pickle.dump: a bare pickle
+    legacy.write_bytes(pickle.dumps(_Mkdir(marker), protocol=2))
+    with pytest.raises(ValueError) as info:
+        ad.load(legacy)
+    _check_torch_refusal(legacy, str(info.value))
+    assert not marker.exists()
+
+
+def test_real_torch_save_is_refused_and_the_suggested_conversion_works(tmp_path):
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    tm = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4), torch.nn.Linear(4, 2))
+    path = tmp_path / "model.pth"
+    torch.save(tm.state_dict(), path)
+    with pytest.raises(ValueError) as info:
+        ad.load(path, weights_only=True)
+    _check_torch_refusal(path, str(info.value))
+    # the conversion the message gives, then our load into the same architecture
+    sd = torch.load(path, weights_only=True)
+    np.savez(tmp_path / "model.npz", **{k: v.numpy() for k, v in sd.items()})
+    ours = _model()
+    ours.load_state_dict(ad.load(tmp_path / "model.npz"))
+    x = np.random.default_rng(0).standard_normal((5, 3)).astype(np.float32)
+    tm.eval(), ours.eval()
+    with torch.no_grad():
+        expected = tm(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(ours(ad.tensor(x)).detach().numpy(), expected, rtol=1e-5,
+                               atol=1e-6)
