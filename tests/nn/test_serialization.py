@@ -254,3 +254,75 @@ def test_real_torch_save_is_refused_and_the_suggested_conversion_works(tmp_path)
         expected = tm(torch.from_numpy(x)).numpy()
     np.testing.assert_allclose(ours(ad.tensor(x)).detach().numpy(), expected, rtol=1e-5,
                                atol=1e-6)
+
+
+# ---- saving over files, links, and after a killed save (issue 16) ------------------------------
+def test_save_over_existing_file_keeps_its_mode(tmp_path):
+    path = tmp_path / "secret.npz"
+    nn.save({"w": np.arange(3.0)}, path)
+    os.chmod(path, 0o600)
+    nn.save({"w": np.arange(4.0)}, path)
+    assert (os.stat(path).st_mode & 0o777) == 0o600
+    np.testing.assert_array_equal(nn.load(path)["w"], np.arange(4.0))
+    os.chmod(path, 0o640)
+    ad.save({"w": np.arange(5.0)}, path)
+    assert (os.stat(path).st_mode & 0o777) == 0o640
+
+
+def test_save_through_a_symlink_writes_its_target(tmp_path):
+    real_dir = tmp_path / "store"
+    real_dir.mkdir()
+    real = real_dir / "model.npz"
+    nn.save({"epoch": 1}, real)
+    link = tmp_path / "latest.npz"
+    os.symlink(os.path.relpath(real, tmp_path), link)
+    nn.save({"epoch": 2}, link)
+    assert os.path.islink(link) and os.path.realpath(link) == str(real)
+    assert nn.load(real)["epoch"] == 2 and nn.load(link)["epoch"] == 2
+    assert sorted(os.listdir(tmp_path)) == ["latest.npz", "store"]
+    assert os.listdir(real_dir) == ["model.npz"]
+
+
+_KILLED_SAVE = r"""
+import sys, time
+import numpy as np
+from autodiff import serialization
+real = serialization._write_entry
+def slow(zf, name, arr):
+    real(zf, name, arr)
+    print("writing", flush=True)
+    time.sleep(60)
+serialization._write_entry = slow
+serialization.save({"w": np.arange(1000.0), "epoch": 2}, sys.argv[1])
+"""
+
+
+def test_sigkill_mid_save_leaves_old_file_and_next_save_removes_the_temp(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    path = tmp_path / "ckpt.npz"
+    nn.save({"epoch": 1}, path)
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    child = subprocess.Popen([sys.executable, "-c", _KILLED_SAVE, str(path)], cwd=repo,
+                             stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, PYTHONPATH=repo))
+    try:
+        assert child.stdout.readline().strip() == "writing"
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait(timeout=60)
+        child.stdout.close()
+    assert child.returncode == -signal.SIGKILL
+    stale = [n for n in os.listdir(tmp_path) if n != "ckpt.npz"]
+    assert len(stale) == 1 and stale[0].startswith(".ckpt.npz.")  # the partial temp file
+    assert nn.load(path)["epoch"] == 1  # the old file is intact
+    # a temp of a live process (this one) and of another file are left alone
+    mine = serialization._tmp_prefix("ckpt.npz") + \
+        f"{serialization._host_tag()}.{os.getpid()}.abcd{serialization._TMP_SUFFIX}"
+    other = ".other.npz." + stale[0][len(".ckpt.npz."):]
+    (tmp_path / mine).write_bytes(b"partial")
+    (tmp_path / other).write_bytes(b"partial")
+    nn.save({"epoch": 3}, path)
+    assert sorted(os.listdir(tmp_path)) == sorted(["ckpt.npz", mine, other])
+    assert nn.load(path)["epoch"] == 3
