@@ -125,7 +125,10 @@ def _unflatten(desc, arrays):
     if "__ndarray__" in desc:
         return get(desc["__ndarray__"])
     if "__scalar__" in desc:
-        return get(desc["__scalar__"])[()]
+        arr = get(desc["__scalar__"])
+        if arr.ndim != 0:
+            raise _Corrupt(f"the schema's scalar {desc['__scalar__']!r} is not 0-dimensional")
+        return arr[()]
     if "__dict__" in desc:
         out = {}
         for item in desc["__dict__"]:

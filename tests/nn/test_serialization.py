@@ -326,3 +326,172 @@ def test_sigkill_mid_save_leaves_old_file_and_next_save_removes_the_temp(tmp_pat
     nn.save({"epoch": 3}, path)
     assert sorted(os.listdir(tmp_path)) == sorted(["ckpt.npz", mine, other])
     assert nn.load(path)["epoch"] == 3
+
+
+# ---- corrupt files: always a ValueError naming the file (issue 16) -----------------------------
+def _npy(header, data=b"", version=1):
+    """A .npy member with a hand-written header (padded as NumPy pads it)."""
+    import struct
+    h = header.encode("latin1")
+    pre = 8 + (2 if version == 1 else 4)
+    h += b" " * ((-(pre + len(h) + 1)) % 64) + b"\n"
+    size = struct.pack("<H", len(h)) if version == 1 else struct.pack("<I", len(h))
+    return b"\x93NUMPY" + bytes([version, 0]) + size + h + data
+
+
+def _zip(path, members, compression=None):
+    import zipfile
+    with zipfile.ZipFile(path, "w", compression=compression or zipfile.ZIP_STORED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+F8 = "{'descr': '<f8', 'fortran_order': False, 'shape': %s, }"
+
+
+@pytest.mark.parametrize("member", [
+    _npy(F8 % "(10000000000000,)", b"\0" * 16),            # 10^13 elements in a tiny file
+    _npy(F8 % "(3,)", b"\0" * 16),                           # 3 elements, 2 present
+    _npy(F8 % "(3,", b"\0" * 24),                             # numpy: tokenize.TokenError
+    _npy("{'descr': '<f8', 'fortran_order': False, }", b"\0" * 8),  # numpy: KeyError
+    _npy("{'descr': '<f8', 'fortran_order': False, 'shape': " + "(" * 5000 + ")" * 5000 + "}"),
+    _npy("[" * 3000 + "]" * 3000),                            # nested deeper than the parser
+    _npy("{'descr': '|O', 'fortran_order': False, 'shape': (2,), }", b"\0" * 16),  # objects
+    _npy("{'descr': [('a', '<f8')], 'fortran_order': False, 'shape': (1,), }", b"\0" * 8),
+    _npy("{'descr': 'zz', 'fortran_order': False, 'shape': (1,), }", b"\0" * 8),
+    _npy(F8 % "(-1,)", b"\0" * 8),
+    _npy(F8 % "(True,)", b"\0" * 8),
+    _npy(F8 % "(1,)", b"\0" * 8, version=7),
+    b"\x93NUMPY\x01\x00",                                     # header cut off
+    b"not an array",
+], ids=["huge", "short", "tokenize", "nokey", "deep-tuple", "deep-list", "object", "struct",
+        "dtype", "negative", "bool-dim", "version", "cut", "junk"])
+def test_corrupt_array_member_is_a_value_error_naming_the_file(tmp_path, member):
+    path = _zip(tmp_path / "bad.npz", {"w.npy": member})
+    with pytest.raises(ValueError) as info:
+        nn.load(path)
+    assert str(path) in str(info.value)
+
+
+def test_huge_declared_size_is_refused_before_allocation(tmp_path):
+    path = _zip(tmp_path / "bomb.npz", {"w.npy": _npy(F8 % "(10000000000000,)", b"\0" * 16)})
+    with pytest.raises(ValueError, match="declares shape"):
+        ad.load(path)
+
+
+def test_corrupt_zip_structures_are_value_errors(tmp_path):
+    import zipfile
+    good = tmp_path / "good.npz"
+    ad.save({"w": np.arange(50.0), "n": 3}, good)
+    data = bytearray(good.read_bytes())
+    cases = {}
+    flipped = bytearray(data)
+    i = bytes(data).index(np.arange(50.0)[10:12].tobytes())
+    flipped[i] ^= 0xFF  # one array byte: the CRC no longer matches
+    cases["crc"] = bytes(flipped)
+    junk_deflate = tmp_path / "z.npz"
+    with zipfile.ZipFile(junk_deflate, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("w.npy", _npy(F8 % "(4,)", b"\0" * 32))
+    raw = bytearray(junk_deflate.read_bytes())
+    start = 30 + len("w.npy")  # the local header, then the compressed stream
+    raw[start:start + 20] = b"\xff" * 20  # zlib.error when inflating
+    cases["zlib"] = bytes(raw)
+    cases["empty"] = b""
+    cases["truncated"] = bytes(data[: len(data) - 30])
+    cases["npy"] = _npy(F8 % "(1,)", b"\0" * 8)  # a bare .npy file
+    for name, blob in cases.items():
+        p = tmp_path / f"{name}.npz"
+        p.write_bytes(blob)
+        with pytest.raises(ValueError) as info:
+            ad.load(p)
+        assert str(p) in str(info.value), name
+    # an archive with a non-array member, and a bomb-like deflated member
+    foreign = _zip(tmp_path / "foreign.npz", {"readme.txt": b"hello"})
+    with pytest.raises(ValueError, match="not a .npy array"):
+        ad.load(foreign)
+    with pytest.raises(FileNotFoundError):
+        ad.load(tmp_path / "missing.npz")
+
+
+@pytest.mark.parametrize("schema", [
+    "[" * 100000 + "]" * 100000,                     # json: RecursionError
+    '{"format": "autodiff-checkpoint-1", "root": ' + '{"__list__": [' * 2000 + "1"
+    + "]}" * 2000 + "}",                             # rebuilding: RecursionError
+    '{"format": "autodiff-checkpoint-1", "root": {"__tensor__": "nope"}}',
+    '{"format": "autodiff-checkpoint-1", "root": {"__dict__": [[{"a": 1}, 2]]}}',
+    '{"format": "autodiff-checkpoint-1", "root": {"__dict__": 5}}',
+    '{"format": "autodiff-checkpoint-1", "root": {"__scalar__": "w"}}',
+    '{"format": "autodiff-checkpoint-1"}',
+    '{"format": "other", "root": 1}',
+    "\xff\xfe not json",
+])
+def test_corrupt_schema_is_a_value_error(tmp_path, schema):
+    import io
+    buf = io.BytesIO()
+    np.lib.format.write_array(buf, np.frombuffer(schema.encode("utf-8", "surrogateescape")
+                                                 if schema[0] != "\xff" else b"\xff\xfe",
+                                                 dtype=np.uint8))
+    w = io.BytesIO()
+    np.lib.format.write_array(w, np.arange(3.0))
+    path = _zip(tmp_path / "s.npz", {"__schema__.npy": buf.getvalue(), "w.npy": w.getvalue()})
+    with pytest.raises(ValueError) as info:
+        ad.load(path)
+    assert str(path) in str(info.value)
+
+
+def _valid_checkpoints(tmp_path_factory):
+    d = tmp_path_factory.mktemp("fuzz")
+    m = _model()
+    opt_state = {"state": {0: {"step": 3, "exp_avg": np.arange(4.0)}},
+                 "param_groups": [{"lr": 0.1, "betas": (0.9, 0.99), "params": [0]}]}
+    ad.save({"model": m.state_dict(), "optim": opt_state, "epoch": 2, "name": "x"}, d / "a.npz")
+    np.savez_compressed(d / "b.npz", w=np.arange(40, dtype=np.float32).reshape(5, 8),
+                        i=np.arange(7))
+    return [(d / "a.npz").read_bytes(), (d / "b.npz").read_bytes()]
+
+
+@pytest.fixture(scope="module")
+def valid_blobs(tmp_path_factory):
+    return _valid_checkpoints(tmp_path_factory)
+
+
+def test_fuzzed_checkpoint_bytes_only_ever_raise_value_error(tmp_path, valid_blobs):
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+    import io
+    for blob in valid_blobs:  # both load as they are
+        assert ad.load(io.BytesIO(blob))
+    mutation = st.one_of(
+        st.tuples(st.just("cut"), st.integers(0, 10**6)),
+        st.tuples(st.just("flip"), st.lists(st.tuples(st.integers(0, 10**6),
+                                                       st.integers(1, 255)), min_size=1,
+                                             max_size=4)),
+        st.tuples(st.just("splice"), st.tuples(st.integers(0, 10**6), st.binary(max_size=16),
+                                               st.integers(0, 16))),
+    )
+
+    @settings(max_examples=250, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow,
+                                     HealthCheck.function_scoped_fixture])
+    @given(which=st.integers(0, len(valid_blobs) - 1), mut=mutation)
+    def check(which, mut):
+        data = bytearray(valid_blobs[which])
+        kind, arg = mut
+        if kind == "cut":
+            data = data[: arg % (len(data) + 1)]
+        elif kind == "flip":
+            for pos, x in arg:
+                data[pos % len(data)] ^= x
+        else:
+            pos, ins, drop = arg
+            pos %= len(data) + 1
+            data[pos:pos + drop] = ins
+        f = io.BytesIO(bytes(data))
+        f.name = "fuzzed.npz"
+        try:
+            ad.load(f)
+        except ValueError as e:
+            assert "fuzzed.npz" in str(e)
+
+    check()
