@@ -77,6 +77,8 @@ def _flatten(obj, path, arrays, param_cls):
     if param_cls is not None and isinstance(obj, param_cls):
         return {"__parameter__": put(obj._data), "requires_grad": bool(obj.requires_grad)}
     if isinstance(obj, Tensor):
+        if obj.requires_grad:  # as torch.save: it loads as a leaf that requires grad
+            return {"__tensor__": put(obj._data), "requires_grad": True}
         return {"__tensor__": put(obj._data)}
     if isinstance(obj, np.ndarray):
         return {"__ndarray__": put(obj)}
@@ -121,7 +123,10 @@ def _unflatten(desc, arrays):
         return Parameter(get(desc["__parameter__"]),
                          requires_grad=desc.get("requires_grad") is True)
     if "__tensor__" in desc:
-        return Tensor._make(get(desc["__tensor__"]))
+        arr = get(desc["__tensor__"])
+        if desc.get("requires_grad") is True:
+            return Tensor(arr, requires_grad=True)
+        return Tensor._make(arr)
     if "__ndarray__" in desc:
         return get(desc["__ndarray__"])
     if "__scalar__" in desc:

@@ -495,3 +495,116 @@ def test_fuzzed_checkpoint_bytes_only_ever_raise_value_error(tmp_path, valid_blo
             assert "fuzzed.npz" in str(e)
 
     check()
+
+
+# ---- ad.save / ad.load: PyTorch's spellings (issue 17) -----------------------------------------
+def _assert_same(a, b, where="root"):
+    assert type(a) is type(b), (where, type(a), type(b))
+    if isinstance(a, ad.Tensor):
+        assert a.dtype == b.dtype and a.shape == b.shape, where
+        assert a.requires_grad == b.requires_grad, where
+        np.testing.assert_array_equal(a._data, b._data)
+    elif isinstance(a, np.ndarray):
+        assert a.dtype == b.dtype, where
+        np.testing.assert_array_equal(a, b)
+    elif isinstance(a, dict):
+        assert list(a) == list(b), where
+        for k in a:
+            _assert_same(a[k], b[k], f"{where}/{k}")
+    elif isinstance(a, (list, tuple)):
+        assert len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b)):
+            _assert_same(x, y, f"{where}/{i}")
+    elif isinstance(a, float) and np.isnan(a):
+        assert np.isnan(b), where
+    else:
+        assert a == b, where
+
+
+def test_ad_save_load_round_trips_nested_containers(tmp_path):
+    rng = np.random.default_rng(0)
+    obj = {
+        "tensors": [ad.tensor(rng.standard_normal((2, 3))), ad.zeros(0, 4),
+                    ad.tensor(3.5), ad.arange(6).reshape(2, 3).transpose(0, 1),
+                    ad.tensor([True, False]), ad.tensor(np.float16([1.5, -2.0])),
+                    ad.randn(3, requires_grad=True)],
+        "nested": {"a": ({"b": [1, 2.5, None, "s", True]},), 1: {2: (3,)}, 2.5: [], "": {}},
+        "numbers": [0, -1, 2**70, 1e300, float("inf"), float("nan"), False],
+        "array": np.arange(12, dtype=np.int16).reshape(3, 4)[:, ::2],
+        "none": None,
+        "text": "päth/with\\slashes and spaces",
+    }
+    path = tmp_path / "obj.pth"  # any name: written exactly there, as torch.save does
+    ad.save(obj, path)
+    assert os.listdir(tmp_path) == ["obj.pth"]
+    back = ad.load(path, weights_only=True)
+    _assert_same(obj, back)
+    assert back["tensors"][-1].is_leaf and back["tensors"][-1].grad_fn is None
+    for top in ([ad.ones(2), (1, "x")], (None,), 5, "only a string", ad.tensor([1, 2])):
+        ad.save(top, path)
+        _assert_same(top, ad.load(path))
+
+
+def test_ad_load_arguments_as_pytorch(tmp_path):
+    import io
+    sd = _model().state_dict()
+    buf = io.BytesIO()
+    ad.save(sd, buf)  # file objects, as torch.save/torch.load
+    buf.seek(0)
+    back = ad.load(buf, map_location="cpu", weights_only=True)
+    _assert_same(dict(sd), back)
+    path = tmp_path / "m.pt"
+    ad.save(sd, str(path))
+    for loc in (None, "cpu", ad.device("cpu"), {"cuda:0": "cpu"},
+                lambda storage, location: storage):
+        _assert_same(dict(sd), ad.load(path, map_location=loc))
+    _assert_same(dict(sd), ad.load(path, weights_only=False))  # never unpickles either way
+    with pytest.raises(RuntimeError, match="CPU only"):
+        ad.load(path, map_location="cuda:0")
+    with pytest.raises(TypeError, match="lambda|function"):
+        ad.save({"f": lambda: 1}, path)
+    _assert_same(dict(sd), ad.load(path))  # the failed save left the file as it was
+    with pytest.raises(IsADirectoryError):
+        ad.save(sd, tmp_path)
+
+
+@pytest.mark.parametrize("make_opt", [
+    lambda ps: __import__("optim").Adam(ps, lr=0.05, amsgrad=True),
+    lambda ps: __import__("optim").SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
+    lambda ps: __import__("optim").RMSprop(ps, lr=0.01, centered=True, momentum=0.5),
+], ids=["adam", "sgd", "rmsprop"])
+def test_training_checkpoint_round_trip_continues_identically(tmp_path, make_opt):
+    import nn.functional as F
+    import optim
+    rng = np.random.default_rng(1)
+    x = ad.tensor(rng.standard_normal((16, 3)).astype(np.float32))
+    y = ad.tensor(rng.integers(0, 2, 16))
+
+    def step(model, opt, sched):
+        opt.zero_grad()
+        F.cross_entropy(model(x), y).backward()
+        opt.step()
+        sched.step()
+
+    model = _model()
+    opt = make_opt(model.parameters())
+    sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.5)
+    for _ in range(3):
+        step(model, opt, sched)
+    path = tmp_path / "ckpt.pt"
+    ad.save({"epoch": 3, "model_state_dict": model.state_dict(),
+             "optimizer_state_dict": opt.state_dict(), "scheduler": sched.state_dict()}, path)
+    ck = ad.load(path, weights_only=True)
+    assert ck["epoch"] == 3
+    model2 = _model()
+    model2.load_state_dict(ck["model_state_dict"])
+    opt2 = make_opt(model2.parameters())
+    opt2.load_state_dict(ck["optimizer_state_dict"])
+    sched2 = optim.lr_scheduler.StepLR(opt2, step_size=2, gamma=0.5)
+    sched2.load_state_dict(ck["scheduler"])
+    _assert_same(opt.state_dict()["param_groups"], opt2.state_dict()["param_groups"])
+    for _ in range(3):
+        step(model, opt, sched)
+        step(model2, opt2, sched2)
+    for (k, a), b in zip(model.state_dict().items(), model2.state_dict().values()):
+        np.testing.assert_array_equal(a._data, b._data, err_msg=k)
