@@ -102,6 +102,9 @@ class Module:
             st.extra = True
             try:
                 return self.forward(*args, **kwargs)
+            except (ValueError, TypeError, IndexError) as e:  # free unless raised (3.11+)
+                _name_module_in_error(e, stack[-1], self)
+                raise
             finally:
                 stack.pop()
                 st.extra = bool(stack) or st.anomaly
@@ -110,7 +113,11 @@ class Module:
             if res is not None:
                 args = res if isinstance(res, tuple) else (res,)
         with engine.name_scope(self._scope_name or type(self).__name__):
-            out = self.forward(*args, **kwargs)
+            try:
+                out = self.forward(*args, **kwargs)
+            except (ValueError, TypeError, IndexError) as e:
+                _name_module_in_error(e, engine._state.scope[-1], self)
+                raise
         for hook in list(self._forward_hooks.values()):
             res = hook(self, args, out)
             if res is not None:
@@ -542,6 +549,28 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _name_module_in_error(err, scope, module):
+    """Append to ``err``'s message which module raised it, as the user knows it: the qualified
+    name from the root module's class (``MLP.net.3``, i.e. ``model.net[3]``) and the layer's
+    repr. Only the innermost module does it; called on the error path only."""
+    if getattr(err, "_autodiff_module", None) is not None:
+        return
+    where = scope.replace("/", ".")
+    text = repr(module)
+    if "\n" in text:
+        text = module._get_name()
+    note = f" [in {where}: {text}]"
+    try:
+        err._autodiff_module = where
+    except AttributeError:  # pragma: no cover - exceptions with __slots__
+        return
+    if (len(err.args) == 1 and isinstance(err.args[0], str)
+            and type(err).__str__ is BaseException.__str__):
+        err.args = (err.args[0] + note,)
+    else:
+        err.add_note(note.strip())
 
 
 def _check_device(dev):
