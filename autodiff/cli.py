@@ -400,12 +400,14 @@ def _train(name, epochs, batch_size, lr, seed, out, kind, console, resume):
     try:
         result = runner(run)
     except KeyboardInterrupt:
-        if run.saved_epoch:
-            console.note(f"interrupted: epochs 1-{run.saved_epoch} are saved in {out}; continue "
-                         f"with: autodiff train --resume {out}")
+        if run.saved_epoch and out is not None:
+            console.summary(f"interrupted: epochs 1-{run.saved_epoch} are saved in {out}; "
+                            f"continue with: autodiff train --resume {out}")
         else:
-            console.note("interrupted before the first epoch ended; nothing saved")
+            console.summary("interrupted before an epoch was saved")
         raise
+    finally:
+        console.close_bars()  # an error mid-epoch: no bar or compile notice left running
     result.files.update(run.files)
     result.seconds = time.perf_counter() - t0
     result.out = out
@@ -459,7 +461,14 @@ class _Console:
         self._log(msg)
 
     def bar(self, desc, total):
-        return _EpochBar(self, desc, total)
+        self.close_bars()
+        self.active = _EpochBar(self, desc, total)
+        return self.active
+
+    def close_bars(self):
+        active, self.active = getattr(self, "active", None), None
+        if active is not None:
+            active.close()
 
 
 class _EpochBar:
@@ -505,8 +514,10 @@ class _EpochBar:
     def close(self):
         if self.timer is not None:
             self.timer.cancel()
+            self.timer = None
         if self.bar is not None:
             self.bar.close()
+            self.bar = None
 
 
 def _accuracy(model, X, y, batch_size=512):
@@ -533,7 +544,6 @@ class _Run:
 
     def __init__(self, cfg, console, out, resume):
         self.cfg, self.console, self.out, self.resume = cfg, console, out, resume
-        self.progress = console.bars
         self.files = {}
         self._drawn = False
         self.saved_epoch = 0

@@ -251,6 +251,23 @@ def test_progress_bar_counts_batches_and_starts_after_the_first(tmp_path, capsys
     assert res.history["epoch_loss"][1] < res.history["epoch_loss"][0]
 
 
+def test_error_in_the_first_batch_leaves_no_notice_running(capsys, monkeypatch):
+    import time
+    monkeypatch.setattr(cli, "COMPILE_NOTICE_AFTER", 0.2)
+    real_build = cli.build_model
+
+    def broken(name, kind=None):
+        model = real_build(name, kind)
+        model.forward = lambda x: (_ for _ in ()).throw(ValueError("broken forward"))
+        return model
+
+    monkeypatch.setattr(cli, "build_model", broken)
+    with pytest.raises(ValueError, match="broken forward"):
+        cli.train("mlp", epochs=1, out=None)
+    time.sleep(0.5)  # the timer would have fired by now
+    assert cli.COMPILE_NOTICE not in capsys.readouterr().out
+
+
 def test_quiet_prints_only_the_summary(tmp_path, capsys, bars):
     assert cli.main(["train", "mlp", "--epochs", "2", "--batch-size", "256", "--quiet",
                      "--out", str(tmp_path)]) == 0
