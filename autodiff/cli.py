@@ -27,6 +27,7 @@ import json
 import os
 import shutil
 import sys
+import textwrap
 import threading
 import time
 from dataclasses import dataclass, field
@@ -125,21 +126,24 @@ def build_parser():
     t = sub.add_parser(
         "train", formatter_class=fmt,
         help="train a model and write checkpoint, loss curve, graph and samples",
-        description="Train a model on bundled data (no download): mlp, cnn, lstm and the "
-                    "autoencoders learn the 8x8 digits, gan a ring of 8 Gaussians.\n"
-                    "Defaults per model:\n" + "\n".join(
+        description=textwrap.fill(
+            "Train a model on bundled data (no download): mlp, cnn, lstm and the autoencoders "
+            "learn the 8x8 digits, gan a ring of 8 Gaussians.", 88)
+        + "\n\ndefaults per model:\n" + "\n".join(
                         f"  {m:12s} epochs={d['epochs']} batch-size={d['batch_size']} "
                         f"lr={d['lr']}" for m, d in DEFAULTS.items()),
         epilog=OUTPUT_HELP)
     t.add_argument("model", nargs="?", choices=MODELS,
                    help="which model to train (with --resume: taken from the checkpoint)")
-    t.add_argument("--epochs", type=_positive_int, default=None,
+    t.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                    help="passes over the training data (gan: blocks of "
                         f"{GAN_STEPS_PER_EPOCH} steps); with --resume: the total to reach")
-    t.add_argument("--batch-size", type=_positive_int, default=None, help="minibatch size")
+    t.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
+                   help="minibatch size")
     t.add_argument("--lr", type=_positive_float, default=None, help="Adam learning rate")
-    t.add_argument("--seed", type=_int, default=None, help="random seed (default 0)")
-    t.add_argument("--kind", default=None,
+    t.add_argument("--seed", type=_int, default=None, metavar="S",
+                   help="random seed (default 0)")
+    t.add_argument("--kind", default=None, metavar="KIND",
                    help="autoencoder only: denoising (default) or contractive")
     t.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default: a new runs/<model>-<YYYYmmdd-HHMMSS>)")
@@ -147,21 +151,21 @@ def build_parser():
                    help="continue the run saved in DIR (model, optimizer, scheduler, epoch, "
                         "random state) with its settings, up to --epochs in total; writes "
                         "to --out or a new folder")
-    t.add_argument("--blas-threads", type=_positive_int, default=1,
+    t.add_argument("--blas-threads", type=_positive_int, default=1, metavar="N",
                    help="BLAS threads while training (default 1: these models' matrices are "
                         "small, and extra BLAS threads mostly contend for the cores)")
     _add_output_options(t)
     d = sub.add_parser(
         "demo", formatter_class=fmt,
         help="train the CNN on the digits (= train cnn) and print where the pictures are",
-        description="Train the LeNet-style CNN on the bundled 8x8 digits (autodiff train cnn "
-                    "with its defaults), then print its test accuracy and where the loss "
-                    "curves, the computation graph and the checkpoint are. This is what "
-                    "`make demo` runs.",
+        description=textwrap.fill(
+            "Train the LeNet-style CNN on the bundled 8x8 digits (autodiff train cnn with its "
+            "defaults), then print its test accuracy and where the loss curves, the "
+            "computation graph and the checkpoint are. This is what `make demo` runs.", 88),
         epilog=OUTPUT_HELP.replace("runs/<model>-", "runs/demo-"))
     d.add_argument("--out", default=None, metavar="DIR",
                    help="output folder (default: a new runs/demo-<YYYYmmdd-HHMMSS>)")
-    d.add_argument("--epochs", type=_positive_int, default=None,
+    d.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
                    help=f"passes over the data (default {DEFAULTS['cnn']['epochs']})")
     _add_output_options(d)
     p.subparsers = {"train": t, "demo": d}

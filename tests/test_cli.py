@@ -251,6 +251,29 @@ def test_progress_bar_counts_batches_and_starts_after_the_first(tmp_path, capsys
     assert res.history["epoch_loss"][1] < res.history["epoch_loss"][0]
 
 
+def test_bars_only_where_they_display(monkeypatch):
+    import importlib.util
+    import io
+    import tqdm.auto
+    import tqdm.notebook
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    assert cli._bars_possible()
+    monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a log file
+    assert not cli._bars_possible()
+    # in Jupyter tqdm.auto is the widget bar: only with ipywidgets (else ~47 text redraws)
+    monkeypatch.setattr(tqdm.auto, "tqdm", tqdm.notebook.tqdm)
+    real_find = importlib.util.find_spec
+    for have in (False, True):
+        monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
+            (object() if have else None) if name == "ipywidgets" else real_find(name, *a)))
+        assert cli._bars_possible() is have
+
+
 def test_error_in_the_first_batch_leaves_no_notice_running(capsys, monkeypatch):
     import time
     monkeypatch.setattr(cli, "COMPILE_NOTICE_AFTER", 0.2)
