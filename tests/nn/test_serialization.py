@@ -572,7 +572,11 @@ def test_ad_load_arguments_as_pytorch(tmp_path):
     lambda ps: __import__("optim").Adam(ps, lr=0.05, amsgrad=True),
     lambda ps: __import__("optim").SGD(ps, lr=0.05, momentum=0.9, nesterov=True),
     lambda ps: __import__("optim").RMSprop(ps, lr=0.01, centered=True, momentum=0.5),
-], ids=["adam", "sgd", "rmsprop"])
+    lambda ps: __import__("optim").AdamW(ps, lr=0.05, weight_decay=0.1),
+    lambda ps: __import__("optim").Adagrad(ps, lr=0.1),
+    lambda ps: __import__("optim").Adadelta(ps),
+    lambda ps: __import__("optim").Rprop(ps, lr=0.01),
+], ids=["adam", "sgd", "rmsprop", "adamw", "adagrad", "adadelta", "rprop"])
 def test_training_checkpoint_round_trip_continues_identically(tmp_path, make_opt):
     import nn.functional as F
     import optim
