@@ -30,7 +30,7 @@ def test_round_trip_checkpoint(tmp_path):
     assert list(back["model"]) == list(m.state_dict())
     for k, v in m.state_dict().items():
         assert isinstance(back["model"][k], ad.Tensor)
-        np.testing.assert_array_equal(back["model"][k].data, v.data)
+        np.testing.assert_array_equal(back["model"][k]._data, v._data)
         assert back["model"][k].dtype == v.dtype
     st = back["optim"]["state"]
     assert set(st) == {0, 1}  # integer keys survive
@@ -45,7 +45,7 @@ def test_round_trip_checkpoint(tmp_path):
     m2.load_state_dict(back["model"])
     x = ad.randn(5, 3)
     m.eval(), m2.eval()
-    np.testing.assert_array_equal(m(x).data, m2(x).data)
+    np.testing.assert_array_equal(m(x)._data, m2(x)._data)
 
 
 def test_file_is_plain_npz_without_pickle(tmp_path):
