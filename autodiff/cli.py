@@ -244,7 +244,9 @@ def main(argv=None):
     except ValueError as e:
         sub.error(str(e))
     except OSError as e:
-        sub.error(f"--out {args.out or RUNS_DIR!r} is not writable: {e}")
+        if args.out:
+            sub.error(f"--out {args.out!r} is not writable: {e}")
+        sub.error(f"cannot create a run folder in {RUNS_DIR!r} ({e}); pass --out DIR")
     try:
         if args.command == "demo":
             from .demo import run

@@ -157,6 +157,11 @@ def test_unwritable_out_fails_before_training(tmp_path, capsys, monkeypatch):
     with pytest.raises(OSError):
         cli.train("mlp", out=str(blocker / "sub"))
     assert started == []
+    monkeypatch.setattr(cli, "RUNS_DIR", str(blocker / "runs"))  # the default folder
+    with pytest.raises(SystemExit) as e:
+        cli.main(["train", "mlp"])
+    assert e.value.code == 2
+    assert "cannot create a run folder" in capsys.readouterr().err and started == []
 
 
 def test_version_and_help(capsys):
