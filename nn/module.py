@@ -512,7 +512,7 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
                                + "\n\t".join(errors))
-        # every value is converted and checked: these copies cannot fail
+        # every value was checked (numbers, same shape, writable target): the copies cannot fail
         for target, arr in staged:
             if assign:
                 target._data = arr
