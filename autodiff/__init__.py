@@ -35,6 +35,7 @@ from .ops.shape import (cat, chunk, concat, concatenate, expand, flatten, flip, 
 from .ops.index import gather, index_select, masked_fill, scatter_add, take_along_dim
 from .ops.linalg import bmm, dot, matmul, mm, outer
 from .gradcheck import gradcheck, gradgradcheck
+from .serialization import load, save
 
 from .dtypes import dtype, finfo, iinfo
 from .dtypes import LEGACY_TYPES as _LEGACY_TYPES

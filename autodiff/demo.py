@@ -1,22 +1,29 @@
-"""``autodiff demo`` (and ``make demo``): ``autodiff train cnn --out runs/demo``, then say where
-the pictures are."""
+"""``autodiff demo`` (and ``make demo``): ``autodiff train cnn`` into a new ``runs/demo-<time>``
+folder (or ``out``), then say where the pictures are."""
 from __future__ import annotations
 
 import os
 
 
-def run(out=os.path.join("runs", "demo"), epochs=None, progress=True):
-    """Train the LeNet-style CNN on the bundled digits, write the artefacts to ``out`` and print
-    where they are. Returns the ``TrainResult``."""
-    from .cli import train
-    res = train("cnn", epochs=epochs, out=out, progress=progress)
-    print()
-    print(f"CNN test accuracy on the digits: {100 * res.metrics['test_acc']:.2f}% "
-          f"({res.seconds:.0f} s)")
-    print("pictures:")
+def run(out=None, epochs=None, progress=True, quiet=False):
+    """Train the LeNet-style CNN on the bundled digits, write the artefacts to ``out`` (default:
+    a new ``runs/demo-<YYYYmmdd-HHMMSS>`` folder) and print where they are. Returns the
+    ``TrainResult``."""
+    from .cli import _write_stdout, new_run_dir, train
+    out = out or new_run_dir("demo")
+    res = train("cnn", epochs=epochs, out=out, progress=progress, quiet=quiet)
+    say = _write_stdout
+    acc = (f"CNN test accuracy on the digits: {100 * res.metrics['test_acc']:.2f}% "
+           f"({res.seconds:.0f} s)")
+    if quiet:
+        say(acc)
+        return res
+    say("")
+    say(acc)
+    say("pictures:")
     for key, label in (("loss", "loss and accuracy curves"),
                        ("graph", "computation graph of one training step")):
         if key in res.files:
-            print(f"  {label:40s} {os.path.abspath(res.files[key])}")
-    print(f"  {'checkpoint (nn.load)':40s} {os.path.abspath(res.files['checkpoint'])}")
+            say(f"  {label:40s} {os.path.abspath(res.files[key])}")
+    say(f"  {'checkpoint (autodiff.load)':40s} {os.path.abspath(res.files['checkpoint'])}")
     return res

@@ -105,6 +105,9 @@ class Module:
             st.extra = True
             try:
                 return self.forward(*args, **kwargs)
+            except (ValueError, TypeError, IndexError) as e:  # free unless raised (3.11+)
+                _name_module_in_error(e, stack[-1], self)
+                raise
             finally:
                 stack.pop()
                 st.extra = bool(stack) or st.anomaly
@@ -118,7 +121,11 @@ class Module:
             bw = BackwardHook(self)
             args = bw.setup_input(args)
         with engine.name_scope(self._scope_name or type(self).__name__):
-            out = self.forward(*args, **kwargs)
+            try:
+                out = self.forward(*args, **kwargs)
+            except (ValueError, TypeError, IndexError) as e:
+                _name_module_in_error(e, engine._state.scope[-1], self)
+                raise
         for hook in list(self._forward_hooks.values()):
             res = hook(self, args, out)
             if res is not None:
@@ -509,11 +516,15 @@ class Module:
         return out
 
     def load_state_dict(self, state_dict, strict=True, assign=False):
-        """Copy ``state_dict`` (values: Tensors or ndarrays) into this module's parameters and
-        buffers, in place. Every missing, unexpected and wrong-shape key is reported in one
-        ``RuntimeError``; on error nothing is changed. ``strict=False`` ignores missing and
-        unexpected keys (shape mismatches still raise) and returns
-        ``(missing_keys, unexpected_keys)``."""
+        """Copy ``state_dict`` (values: Tensors, ndarrays, numbers or nested lists) into this
+        module's parameters and buffers, in place (``assign=True``: replace their arrays).
+
+        Atomic: every entry is checked first (names; shapes; a value convertible to the
+        target's dtype: numbers into float tensors, integers and bools into integer ones,
+        never strings, objects or floats into integers), and every problem is reported in one
+        ``RuntimeError``, PyTorch's type for it; the module changes only if all entries are
+        good. ``strict=False`` ignores missing and unexpected keys (other problems still raise)
+        and returns ``(missing_keys, unexpected_keys)``."""
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         entries = self._state_entries()
@@ -525,28 +536,12 @@ class Module:
         for key, (mod, kind, name) in entries.items():
             if key not in state_dict:
                 continue
-            value = state_dict[key]
-            if isinstance(value, Tensor):
-                arr = value.data
-            elif isinstance(value, (np.ndarray, np.generic, int, float, list, bool)):
-                arr = np.asarray(value)
-            elif hasattr(value, "detach") and hasattr(value, "numpy"):  # e.g. a torch.Tensor
-                arr = np.asarray(value.detach().numpy())
-            else:
-                errors.append(f'While copying the parameter named "{key}", expected Tensor or '
-                              f"ndarray, got {type(value).__name__}.")
-                continue
             target = getattr(mod, kind)[name]
-            if arr.shape != target.data.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape "
-                              f"{_fmt_shape(arr.shape)} from checkpoint, the shape in current "
-                              f"model is {_fmt_shape(target.data.shape)}.")
-                continue
-            if arr.dtype.kind in "fc" and target.data.dtype.kind not in "fc":
-                errors.append(f'While copying the parameter named "{key}": cannot copy '
-                              f"{arr.dtype} values into a {target.data.dtype} tensor.")
-                continue
-            staged.append((target, arr))
+            arr, problem = _state_value(key, state_dict[key], target._data, assign)
+            if problem:
+                errors.append(problem)
+            else:
+                staged.append((target, arr))
         if strict:
             if unexpected:
                 errors.insert(0, "Unexpected key(s) in state_dict: "
@@ -557,11 +552,12 @@ class Module:
         if errors:
             raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
                                + "\n\t".join(errors))
+        # every value was checked (numbers, same shape, writable target): the copies cannot fail
         for target, arr in staged:
             if assign:
-                target.data = np.array(arr, dtype=target.data.dtype)
+                target._data = arr
             else:
-                target.data[...] = arr
+                target._data[...] = arr
             target._version += 1
         return _IncompatibleKeys(missing, unexpected)
 
@@ -595,6 +591,28 @@ class Module:
         self.__dict__.update(state)
 
 
+def _name_module_in_error(err, scope, module):
+    """Append to ``err``'s message which module raised it, as the user knows it: the qualified
+    name from the root module's class (``MLP.net.3``, i.e. ``model.net[3]``) and the layer's
+    repr. Only the innermost module does it; called on the error path only."""
+    if getattr(err, "_autodiff_module", None) is not None:
+        return
+    where = scope.replace("/", ".")
+    text = repr(module)
+    if "\n" in text:
+        text = module._get_name()
+    note = f" [in {where}: {text}]"
+    try:
+        err._autodiff_module = where
+    except AttributeError:  # pragma: no cover - exceptions with __slots__
+        return
+    if (len(err.args) == 1 and isinstance(err.args[0], str)
+            and type(err).__str__ is BaseException.__str__):
+        err.args = (err.args[0] + note,)
+    else:
+        err.add_note(note.strip())
+
+
 def _check_device(dev):
     """Accept the CPU in any spelling; raise RuntimeError for any other device."""
     if dev is None:
@@ -606,6 +624,42 @@ def _check_device(dev):
             raise RuntimeError(f"to: autodiff runs on the CPU only (got device {dev!r})")
         return
     check_device(dev)
+
+
+def _state_value(key, value, current, assign):
+    """``(array, None)``: ``value`` as an array of ``current``'s shape that can be copied into
+    it (converted to its dtype, a new array, when ``assign``); or ``(None, message)`` saying
+    why it cannot be loaded into ``current``."""
+    where = f'While copying the parameter named "{key}"'
+    try:
+        if isinstance(value, Tensor):
+            arr = value._data
+        elif isinstance(value, (np.ndarray, np.generic, int, float, list, tuple, bool)):
+            arr = np.asarray(value)
+        elif hasattr(value, "detach") and hasattr(value, "numpy"):  # e.g. a torch.Tensor
+            arr = np.asarray(value.detach().numpy())
+        else:
+            return None, (f"{where}, expected Tensor or ndarray, got {type(value).__name__}.")
+    except Exception as e:  # a ragged list, a tensor NumPy cannot hold (torch.bfloat16) ...
+        return None, f"{where}: cannot read it as an array ({type(e).__name__}: {e})."
+    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
+        dtype = getattr(arr, "dtype", type(arr).__name__)
+        return None, (f"{where}: values of dtype {dtype} are not numbers; "
+                      f"cannot copy them into a {current.dtype} tensor.")
+    if arr.shape != current.shape:
+        return None, (f"size mismatch for {key}: copying a param with shape "
+                      f"{_fmt_shape(arr.shape)} from checkpoint, the shape in current "
+                      f"model is {_fmt_shape(current.shape)}.")
+    target_kind = current.dtype.kind
+    if (arr.dtype.kind == "c" and target_kind != "c") or (
+            arr.dtype.kind in "fc" and target_kind not in "fc"):
+        return None, (f"{where}: cannot copy {arr.dtype} values into a {current.dtype} "
+                      "tensor.")
+    if assign:
+        return np.array(arr, dtype=current.dtype, copy=True), None
+    if not current.flags.writeable:
+        return None, f"{where}: the module's array is read-only."
+    return arr, None  # numbers into a writable array of the same shape: the copy cannot fail
 
 
 def _fmt_shape(shape):

@@ -388,3 +388,38 @@ def test_batchnorm_state_without_num_batches_tracked_loads():
     del sd["running_var"]
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "running_var"'):
         bn.load_state_dict(sd)
+
+
+def test_shape_error_names_the_layer_as_the_user_knows_it():
+    import autodiff as ad
+    import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(8, 16)
+            self.fc2 = nn.Linear(32, 4)  # wrong: fc1 gives 16 features
+            self.conv = nn.Sequential(nn.Conv2d(3, 4, 3))
+
+        def forward(self, x):
+            return self.fc2(self.fc1(x))
+
+    model = Net()
+    with pytest.raises(ValueError) as info:
+        model(ad.randn(5, 8))
+    msg = str(info.value)
+    assert msg.startswith("linear: ")  # the op's own message comes first
+    assert msg.count("[in ") == 1  # named once, by the innermost module
+    assert "[in Net.fc2: Linear(in_features=32, out_features=4, bias=True)]" in msg
+    # called directly, a submodule is named from its own attribute name
+    with pytest.raises(ValueError, match=r"conv2d: .*\[in conv\.0: Conv2d\(3, 4"):
+        model.conv(ad.randn(1, 2, 6, 6))
+    # with hooks (the slower path) too; a root layer names itself by its class
+    model.fc2.register_forward_hook(lambda m, a, out: None)
+    with pytest.raises(ValueError, match=r"\[in Net\.fc2: Linear"):
+        model(ad.randn(5, 8))
+    with pytest.raises(TypeError, match=r"\[in Linear: Linear\(in_features=8"):
+        nn.Linear(8, 16)(ad.randn(2, 8), 3)
+    assert float(model.fc1(ad.ones(1, 8)).sum().item()) == pytest.approx(
+        float((model.fc1.weight.detach().numpy().sum(1) + model.fc1.bias.detach().numpy()).sum()),
+        rel=1e-5)
