@@ -1,9 +1,13 @@
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
+# against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
+# -rs lists why tests were skipped (PyTorch parity tests skip when torch is absent).
+PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -rs -n 2 tests
 
-.PHONY: demo test bench install clean
+.PHONY: demo test test-fast bench install clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,13 +19,15 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m autodiff demo
 
-# Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
-# against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
+	$(PYTEST)
+
+# Everything but the tests marked slow (model training, notebooks, the CLI's training runs).
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache build dist
