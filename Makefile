@@ -4,8 +4,8 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
 # against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
-# -rs lists why tests were skipped (PyTorch parity tests skip when torch is absent).
-PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -rs -n 2 tests
+# tests/conftest.py prints one line per skip reason (PyTorch parity tests skip without torch).
+PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
 
 .PHONY: demo test test-fast bench install clean
 
