@@ -1,11 +1,15 @@
 PYTHON ?= python3
-VENV := .venv
+VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
+# against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
+# tests/conftest.py prints one line per skip reason (PyTorch parity tests skip without torch).
+PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
 
-.PHONY: demo test bench install clean fuzz
+.PHONY: demo test test-fast bench install clean fuzz
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q -e '.[dev,viz,data]'
 	touch $(STAMP)
@@ -15,16 +19,18 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(PY) -m autodiff demo
 
-# Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
-# against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
 test: $(STAMP)
-	OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
+	$(PYTEST)
+
+# Everything but the tests marked slow (model training, notebooks, the CLI's training runs).
+test-fast: $(STAMP)
+	$(PYTEST) -m "not slow"
 
 bench: $(STAMP)
 	$(PY) -m bench
 
 clean:
-	rm -rf $(VENV) runs .pytest_cache
+	rm -rf $(VENV) runs .pytest_cache build dist
 
 # Hostile fuzzing of the op table against PyTorch (tests/fuzz); FUZZ_EXAMPLES examples per op
 # (make test runs 3). About 20 minutes with the default below on 2 cores.

@@ -12,6 +12,9 @@ import numpy as np
 
 __version__ = "0.1.0"
 
+from . import _aliases
+_aliases.install()  # a checkout's nn/ and optim/ as autodiff.nn and autodiff.optim
+
 from .engine import (detect_anomaly, enable_grad, grad, inference_mode, is_anomaly_enabled,
                      is_grad_enabled, name_scope, no_grad, set_grad_enabled)
 from .function import Function, Op
@@ -134,3 +137,38 @@ for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_d
               "clamp_max", "nonzero", "argwhere", "searchsorted", "bucketize", "isin"):
     globals()[_name] = _supports_out(globals()[_name])
 del _name
+
+# ---- packaging (issue 20): lazy autodiff.nn / autodiff.optim; the public names -------------------
+import builtins as _builtins
+import types as _types
+
+_LAZY_MODULES = ("nn", "optim")
+_PUBLIC_MODULES = {"data", "nn", "optim", "utils", "autograd", "multiprocessing", "amp",
+                   "backends", "cuda", "testing", "linalg", "accelerator"}
+
+
+def __getattr__(name):
+    """``autodiff.nn`` and ``autodiff.optim`` are imported on first use: the engine never
+    imports them itself."""
+    if name in _LAZY_MODULES:
+        import importlib
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _public_names():
+    """Every name the API offers: not private, not a module other than the public ones (no
+    ``np``, no ``engine``), not the ``annotations`` future flag."""
+    return {n for n, v in globals().items()
+            if not n.startswith("_") and n != "annotations"
+            and (not isinstance(v, _types.ModuleType) or n in _PUBLIC_MODULES)} | set(_LAZY_MODULES)
+
+
+def __dir__():
+    """What tab completion shows: the public API only."""
+    return sorted(_public_names() | {"__version__"})
+
+
+# `from autodiff import *` gives the API minus the names that would shadow Python's builtins
+# (sum, max, abs, float, int, bool, ...): those stay reachable as ad.sum, ad.float, ...
+__all__ = sorted(n for n in _public_names() if not hasattr(_builtins, n))

@@ -16,8 +16,8 @@ reads each digit image row by row (a sequence of 8 rows of 8 pixels) and classif
 learns a ring of 8 Gaussians (``autodiff.data.ring_of_gaussians``; one "epoch" is
 ``GAN_STEPS_PER_EPOCH`` generator steps on freshly drawn data).
 
-This module imports ``nn`` and ``optim`` lazily, inside the training functions: the engine
-itself never imports them.
+This module imports ``autodiff.nn`` and ``autodiff.optim`` lazily, inside the training
+functions: the engine itself never imports them.
 """
 from __future__ import annotations
 
@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import __version__
+from ._extras import missing_message
 
 MODELS = ("mlp", "cnn", "lstm", "gan", "autoencoder")
 KINDS = {"autoencoder": ("denoising", "contractive")}  # --kind per model (default: the first)
@@ -216,9 +217,24 @@ def check_kind(name, kind):
         raise ValueError(f"--kind for {name} must be one of {', '.join(kinds)} (got {kind!r})")
 
 
+def missing_dependencies(command, model="cnn"):
+    """The one-line error for a ``train`` / ``demo`` run whose optional dependencies are not
+    installed, before any work starts (None when all are there): every run plots with
+    matplotlib (the ``viz`` extra); all but the GAN read the digits through scikit-learn
+    (``data``)."""
+    extras = ("viz",) if model == "gan" else ("data", "viz")
+    what = "autodiff demo" if command == "demo" else f"autodiff {command} {model}"
+    return missing_message(what, *extras)
+
+
 def main(argv=None):
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command in ("train", "demo"):
+        problem = missing_dependencies(args.command, getattr(args, "model", None) or "cnn")
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
     if args.command is None:
         parser.print_help()
         return 0
@@ -276,7 +292,7 @@ class TrainResult:
 
 def build_model(name, kind=None):
     """The untrained model ``autodiff train <name>`` uses (for loading a checkpoint)."""
-    import nn.models as M
+    from .nn import models as M
     check_kind(name, kind)
     if name == "mlp":
         return M.MLP(64, [128, 64], 10)
@@ -625,8 +641,8 @@ class _Run:
 
 def _train_classifier(run):
     cfg = run.cfg
-    import nn.functional as F
-    import optim
+    from . import optim
+    from .nn import functional as F
     from .data import DataLoader, TensorDataset
     name = cfg["model"]
     Xtr, ytr, Xte, yte = task_data(name)
@@ -668,9 +684,9 @@ def _train_classifier(run):
 
 def _train_gan(run):
     cfg = run.cfg
-    import optim
+    from . import optim
     from .data import ring_centers, ring_of_gaussians
-    from nn.models import mode_coverage
+    from .nn.models import mode_coverage
     model = build_model("gan")
     d_opt = optim.Adam(model.discriminator.parameters(), lr=cfg["lr"], betas=(0.5, 0.999))
     g_opt = optim.Adam(model.generator.parameters(), lr=cfg["lr"], betas=(0.5, 0.999))
@@ -718,7 +734,7 @@ def _randn(*shape):
 
 def _train_autoencoder(run):
     cfg = run.cfg
-    import optim
+    from . import optim
     from .data import DataLoader, TensorDataset
     Xtr, _, Xte, yte = task_data("autoencoder")
     kind = cfg["kind"]

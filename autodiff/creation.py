@@ -14,6 +14,7 @@ import numpy as np
 from . import random as _random
 from .device import check_device
 from .tensor import DEFAULT_DTYPE, Tensor, _check_grad_dtype, _to_array
+from .types import DTypeLike, Shape, TensorLike
 
 
 def _shape(size, op="factory"):
@@ -70,13 +71,14 @@ def _like_shape(input):
 
 
 # ---- from data -----------------------------------------------------------------------------
-def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False):
+def tensor(data: TensorLike, dtype: DTypeLike = None, device=None, requires_grad: bool = False,
+           pin_memory=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (list, number, ndarray or Tensor)."""
     check_device(device)
     return _finish(_to_array(data, dtype), requires_grad)
 
 
-def as_tensor(data, dtype=None, device=None):
+def as_tensor(data: TensorLike, dtype: DTypeLike = None, device=None) -> Tensor:
     """``data`` as a tensor, sharing memory when it already is one (or an ndarray) of the
     requested dtype."""
     check_device(device)
@@ -85,7 +87,7 @@ def as_tensor(data, dtype=None, device=None):
     return _finish(_to_array(data, dtype, copy=False), False)
 
 
-def from_numpy(array):
+def from_numpy(array: np.ndarray) -> Tensor:
     """A tensor sharing memory with ``array`` (its dtype kept)."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
@@ -110,8 +112,8 @@ def empty(*size, out=None, dtype=None, layout=None, device=None, requires_grad=F
     return _finish(np.empty(_shape(size, "empty"), _float_dtype(dtype)), requires_grad, device)
 
 
-def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False):
+def full(size, fill_value, *, out=None, dtype: DTypeLike = None, layout=None, device=None,
+         requires_grad: bool = False) -> Tensor:
     """``size`` filled with ``fill_value``; the dtype follows the value (bool, int64 or the
     default float) unless given."""
     if isinstance(fill_value, Tensor):
@@ -127,8 +129,8 @@ def full(size, fill_value, *, out=None, dtype=None, layout=None, device=None,
     return _finish(np.full(shape, fill_value, dtype), requires_grad, device)
 
 
-def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, device=None,
-           requires_grad=False):
+def arange(start=0, end=None, step=1, *, out=None, dtype: DTypeLike = None, layout=None,
+           device=None, requires_grad: bool = False) -> Tensor:
     """``[start, end)`` in steps of ``step``: int64 when all three are integers."""
     if end is None:
         start, end = 0, start
@@ -149,8 +151,8 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, layout=None, devi
     return _finish(arr, requires_grad, device)
 
 
-def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False):
+def linspace(start, end, steps, *, out=None, dtype: DTypeLike = None, layout=None, device=None,
+             requires_grad: bool = False) -> Tensor:
     """``steps`` evenly spaced values from ``start`` to ``end``, computed as PyTorch does (in
     the output dtype, the first half counted up from ``start``, the rest down from ``end``)."""
     dt = _float_dtype(dtype)
@@ -172,7 +174,8 @@ def linspace(start, end, steps, *, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(dt), requires_grad, device)
 
 
-def eye(n, m=None, *, out=None, dtype=None, layout=None, device=None, requires_grad=False):
+def eye(n, m=None, *, out=None, dtype: DTypeLike = None, layout=None, device=None,
+        requires_grad: bool = False) -> Tensor:
     return _finish(np.eye(n, m, dtype=_float_dtype(dtype)), requires_grad, device)
 
 
@@ -195,8 +198,8 @@ def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _finish(arr, requires_grad, device)
 
 
-def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, layout=None,
-            device=None, requires_grad=False):
+def randint(low, high=None, size=None, *, generator: None = None, out=None, dtype: DTypeLike = None,
+            layout=None, device=None, requires_grad: bool = False) -> Tensor:
     """Integers uniform on [low, high) (``randint(high, size)`` also works, as PyTorch)."""
     if size is None:
         if high is None or not isinstance(high, (tuple, list)):
@@ -211,8 +214,8 @@ def randint(low, high=None, size=None, *, generator=None, out=None, dtype=None, 
     return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
-def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=None,
-             requires_grad=False, pin_memory=False):
+def randperm(n, *, generator: None = None, out=None, dtype: DTypeLike = None, layout=None,
+             device=None, requires_grad: bool = False, pin_memory=False) -> Tensor:
     """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` is given)."""
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 0:
         raise ValueError(f"randperm: n must be a non-negative int (got {n!r})")
@@ -220,8 +223,9 @@ def randperm(n, *, generator=None, out=None, dtype=None, layout=None, device=Non
     return _finish(arr.astype(np.int64 if dtype is None else dtype), requires_grad, device)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, layout=None,
-           device=None, requires_grad=False):
+def normal(mean=0.0, std=1.0, size=None, *, generator: None = None, out=None,
+           dtype: DTypeLike = None, layout=None, device=None,
+           requires_grad: bool = False) -> Tensor:
     """Draws from N(mean, std**2): ``mean`` and ``std`` are numbers or tensors (broadcast
     together); with two numbers ``size`` is required. Not differentiable (PyTorch's gradient
     with respect to mean and std is zero too)."""
@@ -288,26 +292,26 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 
 # ---- *_like --------------------------------------------------------------------------------
-def zeros_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None):
+def zeros_like(input: Tensor, *, dtype: DTypeLike = None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     return _finish(np.zeros(_like_shape(input), _like_dtype(input, dtype)), requires_grad,
                    device)
 
 
-def ones_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def ones_like(input: Tensor, *, dtype: DTypeLike = None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     return _finish(np.ones(_like_shape(input), _like_dtype(input, dtype)), requires_grad,
                    device)
 
 
-def empty_like(input, *, dtype=None, layout=None, device=None, requires_grad=False,
-               memory_format=None):
+def empty_like(input: Tensor, *, dtype: DTypeLike = None, layout=None, device=None,
+               requires_grad: bool = False, memory_format=None) -> Tensor:
     return _finish(np.empty(_like_shape(input), _like_dtype(input, dtype)), requires_grad,
                    device)
 
 
-def full_like(input, fill_value, *, dtype=None, layout=None, device=None, requires_grad=False,
-              memory_format=None):
+def full_like(input: Tensor, fill_value, *, dtype: DTypeLike = None, layout=None, device=None,
+              requires_grad: bool = False, memory_format=None) -> Tensor:
     return _finish(np.full(_like_shape(input), fill_value, _like_dtype(input, dtype)),
                    requires_grad, device)
 

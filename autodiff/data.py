@@ -602,7 +602,8 @@ def load_digits(test_fraction=0.2, flatten=False):
     try:
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as e:  # pragma: no cover - depends on the environment
-        raise ImportError("load_digits needs scikit-learn: pip install 'autodiff[data]'") from e
+        from ._extras import install_hint
+        raise ImportError(f"load_digits needs scikit-learn: {install_hint('data')}") from e
     d = _sk_load_digits()
     X = (d.data / 16.0).astype(np.float32)
     y = d.target.astype(np.int64)

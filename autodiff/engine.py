@@ -250,9 +250,8 @@ def creation_stack():
     innermost last; the whole stack if every frame is inside the library."""
     global _LIB_DIRS
     if _LIB_DIRS is None:
-        here = os.path.dirname(os.path.abspath(__file__))
-        root = os.path.dirname(here)
-        _LIB_DIRS = tuple(os.path.join(root, p) + os.sep for p in ("autodiff", "nn", "optim"))
+        from ._aliases import source_dirs
+        _LIB_DIRS = source_dirs()
     frames = traceback.extract_stack()[:-1]
     user = [f for f in frames if not os.path.abspath(f.filename).startswith(_LIB_DIRS)]
     return user or frames

@@ -7,6 +7,7 @@ from PyTorch, where ``.data`` is a Tensor: ``p.data -= lr * g`` works, ``p.data.
 from __future__ import annotations
 
 import weakref
+from typing import Any, Callable, Sequence
 
 import numpy as np
 
@@ -24,6 +25,7 @@ from .dtypes import bfloat16 as _bfloat16
 from .dtypes import dtype as _dtype_cls
 from .dtypes import wrap as _wrap_dtype
 from .tensor_api import TensorAPI
+from .types import Dim, DTypeLike, Number, Shape, TensorLike
 from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
 
 DEFAULT_DTYPE = np.dtype(np.float32)
@@ -117,7 +119,7 @@ class Tensor(TensorAPI):
         else:
             vc[0] = value
 
-    def __init__(self, data, requires_grad=False, dtype=None):
+    def __init__(self, data: TensorLike, requires_grad: bool = False, dtype: DTypeLike = None):
         self.data = _to_array(data, dtype)
         self._grad = None
         self.grad_fn = None
@@ -179,7 +181,7 @@ class Tensor(TensorAPI):
             _check_grad_dtype(self.data.dtype)
         self._requires_grad = bool(value)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
         self.requires_grad = requires_grad
         return self
 
@@ -187,7 +189,7 @@ class Tensor(TensorAPI):
     def is_leaf(self):
         return self.grad_fn is None
 
-    def detach(self):
+    def detach(self) -> Tensor:
         """A Tensor sharing this one's data (and version counter), cut from the graph."""
         t = Tensor._make(self.data)
         vc = self._vc
@@ -196,12 +198,12 @@ class Tensor(TensorAPI):
         t._vc = vc
         return t
 
-    def detach_(self):
+    def detach_(self) -> Tensor:
         self.grad_fn = None
         self._requires_grad = False
         return self
 
-    def retain_grad(self):
+    def retain_grad(self) -> None:
         """Keep ``.grad`` for a non-leaf tensor after backward."""
         if not self._requires_grad:
             raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
@@ -217,7 +219,7 @@ class Tensor(TensorAPI):
     def retains_grad(self):
         return self._retains_grad
 
-    def register_hook(self, hook):
+    def register_hook(self, hook: Callable[[Tensor], Tensor | None]) -> RemovableHandle:
         """``hook(grad) -> Tensor or None`` runs when this tensor's gradient is computed; a
         returned Tensor replaces the gradient. Returns a handle with ``remove()``."""
         if not self._requires_grad:
@@ -267,7 +269,9 @@ class Tensor(TensorAPI):
         else:
             self.grad = Tensor._make(np.asarray(self.grad.data + g.data))
 
-    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
+    def backward(self, gradient: TensorLike | None = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Tensor | Sequence[Tensor] | None = None
+                 ) -> None:
         """Accumulate d(self)/d(leaf) into every leaf's ``.grad``.
 
         ``gradient`` is required unless ``self`` has one element. ``retain_graph`` defaults to
@@ -305,11 +309,11 @@ class Tensor(TensorAPI):
 
     # ---- basic attributes ----------------------------------------------------------------------
     @property
-    def shape(self):
+    def shape(self) -> Size:
         return Size(self.data.shape)
 
     @property
-    def ndim(self):
+    def ndim(self) -> int:
         return self.data.ndim
 
     @property
@@ -326,13 +330,13 @@ class Tensor(TensorAPI):
     def mT(self):
         return self.transpose(-2, -1)
 
-    def size(self, dim=None):
+    def size(self, dim: int | None = None) -> Size | int:
         return Size(self.data.shape) if dim is None else self.data.shape[dim]
 
-    def dim(self):
+    def dim(self) -> int:
         return self.data.ndim
 
-    def numel(self):
+    def numel(self) -> int:
         return int(self.data.size)
 
     def nelement(self):
@@ -341,16 +345,16 @@ class Tensor(TensorAPI):
     def element_size(self):
         return self.data.itemsize
 
-    def item(self):
+    def item(self) -> Number:
         if self.data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to Python "
                              f"scalars (got shape {tuple(self.shape)})")
         return self.data.item()
 
-    def tolist(self):
+    def tolist(self) -> Any:
         return self.data.tolist()
 
-    def numpy(self, force=False):
+    def numpy(self, force: bool = False) -> np.ndarray:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
@@ -403,7 +407,7 @@ class Tensor(TensorAPI):
         return object.__format__(self, spec)
 
     # ---- dtype ---------------------------------------------------------------------------------
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Tensor:
         """``to(dtype)``; ``to(other)`` takes ``other``'s dtype. Differentiable."""
         self._device_check(args, kwargs)
         dtype = kwargs.get("dtype")
@@ -421,10 +425,10 @@ class Tensor(TensorAPI):
             return self
         return E.cast(self, np.dtype(dtype))
 
-    def float(self):
+    def float(self) -> Tensor:
         return self.to(np.float32)
 
-    def double(self):
+    def double(self) -> Tensor:
         return self.to(np.float64)
 
     def bfloat16(self):
@@ -433,10 +437,10 @@ class Tensor(TensorAPI):
     def long(self):
         return self.to(np.int64)
 
-    def int(self):
+    def int(self) -> Tensor:
         return self.to(np.int32)
 
-    def bool(self):
+    def bool(self) -> Tensor:
         return self.to(np.bool_)
 
     def type(self, dtype=None, non_blocking=False):
@@ -456,25 +460,25 @@ class Tensor(TensorAPI):
         return self.data.dtype.kind == "f"
 
     # ---- arithmetic ----------------------------------------------------------------------------
-    def __add__(self, other):
+    def __add__(self, other: TensorLike) -> Tensor:
         return Add.apply(self, other)
 
-    def __radd__(self, other):
+    def __radd__(self, other: TensorLike) -> Tensor:
         return Add.apply(other, self)
 
-    def __sub__(self, other):
+    def __sub__(self, other: TensorLike) -> Tensor:
         return Sub.apply(self, other)
 
-    def __rsub__(self, other):
+    def __rsub__(self, other: TensorLike) -> Tensor:
         return Sub.apply(other, self)
 
-    def __mul__(self, other):
+    def __mul__(self, other: TensorLike) -> Tensor:
         return Mul.apply(self, other)
 
-    def __rmul__(self, other):
+    def __rmul__(self, other: TensorLike) -> Tensor:
         return Mul.apply(other, self)
 
-    def __truediv__(self, other):
+    def __truediv__(self, other: TensorLike) -> Tensor:
         return Div.apply(self, other)
 
     def __rtruediv__(self, other):
@@ -484,19 +488,19 @@ class Tensor(TensorAPI):
             return Mul.apply(MX.reciprocal(self), other)
         return Div.apply(other, self)
 
-    def __pow__(self, other):
+    def __pow__(self, other: TensorLike) -> Tensor:
         return Pow.apply(self, other)
 
-    def __rpow__(self, other):
+    def __rpow__(self, other: TensorLike) -> Tensor:
         return Pow.apply(other, self)
 
-    def __matmul__(self, other):
+    def __matmul__(self, other: TensorLike) -> Tensor:
         return L.matmul(self, other)
 
-    def __rmatmul__(self, other):
+    def __rmatmul__(self, other: TensorLike) -> Tensor:
         return L.matmul(other, self)
 
-    def __neg__(self):
+    def __neg__(self) -> Tensor:
         return Neg.apply(self)
 
     def __pos__(self):
@@ -750,10 +754,10 @@ class Tensor(TensorAPI):
         return R.argmin(self, dim, keepdim)
 
     # ---- shape ---------------------------------------------------------------------------------
-    def reshape(self, *shape):
+    def reshape(self, *shape: Shape) -> Tensor:
         return S.reshape(self, *shape)
 
-    def view(self, *shape):
+    def view(self, *shape: Shape) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
             return self.to(shape[0])  # view(dtype) is a reinterpretation in PyTorch; see docs
         return S.view(self, *shape)

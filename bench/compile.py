@@ -18,7 +18,8 @@ import_s = time.perf_counter() - t0
 import numba
 from autodiff.kernels import (conv as KC, pool as KP, loss as KL, elementwise as KE,
                               optim as KO, recurrent as KR)
-import nn, optim
+import autodiff.nn as nn
+import autodiff.optim as optim
 compiled = [name for mod in (KC, KP, KL, KE, KO, KR) for name, obj in vars(mod).items()
             if isinstance(getattr(obj, "dispatcher", obj), numba.core.registry.CPUDispatcher)
             and obj.signatures]

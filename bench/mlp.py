@@ -40,8 +40,8 @@ def _numpy_step(ws, bs, vs, x, t, lr=0.01, mom=0.9):
 def main():
     torch = setup_threads()
     try:
-        import nn
-        import optim
+        import autodiff.nn as nn
+        import autodiff.optim as optim
         model = nn.Sequential(nn.Linear(64, 256), nn.ReLU(), nn.Linear(256, 256), nn.ReLU(),
                               nn.Linear(256, 10))
         opt = optim.SGD(model.parameters(), lr=0.01, momentum=0.9)

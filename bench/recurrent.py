@@ -36,7 +36,7 @@ L, N, I, H = 50, 32, 32, 128
 
 def make_ours(kind, seed=0):
     import autodiff as ad
-    from nn.recurrent import GRU, LSTM
+    from autodiff.nn.recurrent import GRU, LSTM
     ad.manual_seed(seed)
     m = (LSTM if kind == "lstm" else GRU)(I, H)
     x = ad.tensor(np.random.default_rng(seed).standard_normal((L, N, I)).astype(np.float32),

@@ -1,11 +1,18 @@
-"""nn: PyTorch-style neural-network layers built on autodiff (``import nn``).
+"""autodiff.nn: PyTorch-style neural-network layers built on autodiff.
 
-    import autodiff as ad, nn
-    import nn.functional as F
+    import autodiff as ad
+    import autodiff.nn as nn
+    import autodiff.nn.functional as F
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 3))
     loss = F.cross_entropy(model(x), y)
+
+In a repository checkout ``import nn`` gives this same module (autodiff/_aliases.py).
 """
 from __future__ import annotations
+
+if __name__ != "autodiff.nn":  # `import nn` in a checkout: become autodiff.nn (autodiff/_aliases)
+    import autodiff._aliases
+    autodiff._aliases.alias_toplevel(__name__)
 
 from . import functional, init, utils
 from .activation import (ELU, GELU, Hardsigmoid, Hardswish, Hardtanh, LeakyReLU, LogSigmoid,

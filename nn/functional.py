@@ -1,4 +1,4 @@
-"""Functional forms of the layers, activations and losses (``import nn.functional as F``).
+"""Functional forms of the layers, activations and losses (``import autodiff.nn.functional as F``).
 
 Signatures, defaults and semantics follow ``torch.nn.functional``. Convolution, pooling,
 softmax/log-softmax and the fused cross-entropy/NLL losses are the engine's ops

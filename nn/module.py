@@ -8,6 +8,7 @@ PyTorch's for the same model, so state exchanged as NumPy arrays loads either wa
 from __future__ import annotations
 
 from collections import OrderedDict
+from typing import Any, Callable, Iterator, Mapping
 
 import numpy as np
 
@@ -89,11 +90,11 @@ class Module:
         d["_scope_name"] = None
 
     # ---- forward -------------------------------------------------------------------------------
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
                                   '"forward" function')
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d.get("_backward_hooks")
                 or d.get("_backward_pre_hooks")):
@@ -164,7 +165,7 @@ class Module:
         return handle
 
     # ---- registration --------------------------------------------------------------------------
-    def register_parameter(self, name, param):
+    def register_parameter(self, name: str, param: Parameter | None) -> None:
         if "_parameters" not in self.__dict__:
             raise AttributeError("cannot assign parameter before Module.__init__() call")
         _check_name(name, "parameter")
@@ -178,7 +179,7 @@ class Module:
                             f"'{name}' (nn.Parameter or None required)")
         self._parameters[name] = param
 
-    def register_buffer(self, name, tensor, persistent=True):
+    def register_buffer(self, name: str, tensor: Tensor | None, persistent: bool = True) -> None:
         """Register a Tensor (or None) that is state but not trained, e.g. BatchNorm's
         running mean. Non-persistent buffers are left out of ``state_dict``."""
         if "_buffers" not in self.__dict__:
@@ -197,7 +198,7 @@ class Module:
         else:
             self._non_persistent_buffers_set.add(name)
 
-    def add_module(self, name, module):
+    def add_module(self, name: str, module: Module | None) -> None:
         if module is not None and not isinstance(module, Module):
             raise TypeError(f"{type(module).__name__} is not a Module subclass")
         if not isinstance(name, str):
@@ -301,34 +302,37 @@ class Module:
                     seen.add(id(v))
                 yield (mod_prefix + ("." if mod_prefix else "") + k, v)
 
-    def named_parameters(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+                         ) -> Iterator[tuple[str, Parameter]]:
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                    remove_duplicate)
 
-    def parameters(self, recurse=True):
+    def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
-    def named_buffers(self, prefix="", recurse=True, remove_duplicate=True):
+    def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Tensor]]:
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                    remove_duplicate)
 
-    def buffers(self, recurse=True):
+    def buffers(self, recurse: bool = True) -> Iterator[Tensor]:
         for _, b in self.named_buffers(recurse=recurse):
             yield b
 
-    def named_children(self):
+    def named_children(self) -> Iterator[tuple[str, Module]]:
         seen = set()
         for name, m in self._modules.items():
             if m is not None and id(m) not in seen:
                 seen.add(id(m))
                 yield name, m
 
-    def children(self):
+    def children(self) -> Iterator[Module]:
         for _, m in self.named_children():
             yield m
 
-    def named_modules(self, memo=None, prefix="", remove_duplicate=True):
+    def named_modules(self, memo: set | None = None, prefix: str = "", remove_duplicate: bool = True
+                      ) -> Iterator[tuple[str, Module]]:
         """Pre-order ``(dotted name, module)`` pairs, this module first (name ``prefix``)."""
         if memo is None:
             memo = set()
@@ -345,7 +349,7 @@ class Module:
                     for k, m in mod._modules.items() if m is not None]
             stack.extend(reversed(kids))
 
-    def modules(self):
+    def modules(self) -> Iterator[Module]:
         for _, m in self.named_modules():
             yield m
 
@@ -374,14 +378,14 @@ class Module:
         return mod._buffers[name]
 
     # ---- modes and bulk operations -------------------------------------------------------------
-    def apply(self, fn):
+    def apply(self, fn: Callable[[Module], None]) -> Module:
         """Call ``fn(m)`` on every sub-module (children first) and on self; returns self."""
         for m in self.children():
             m.apply(fn)
         fn(self)
         return self
 
-    def train(self, mode=True):
+    def train(self, mode: bool = True) -> Module:
         if not isinstance(mode, bool):
             raise ValueError("training mode is expected to be boolean")
         self.training = mode
@@ -389,15 +393,15 @@ class Module:
             m.train(mode)
         return self
 
-    def eval(self):
+    def eval(self) -> Module:
         return self.train(False)
 
-    def requires_grad_(self, requires_grad=True):
+    def requires_grad_(self, requires_grad: bool = True) -> Module:
         for p in self.parameters():
             p.requires_grad_(requires_grad)
         return self
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         for p in self.parameters():
             if p.grad is None:
                 continue
@@ -423,7 +427,7 @@ class Module:
                     b.data = fn(b.data)
         return self
 
-    def to(self, *args, **kwargs):
+    def to(self, *args: Any, **kwargs: Any) -> Module:
         """``to(dtype)`` casts floating-point parameters and buffers in place (the same
         Parameter objects). Devices (``"cpu"``, ``ad.device("cpu")``) are accepted; any other
         device raises (CPU only). Returns self."""
@@ -485,7 +489,8 @@ class Module:
             if b is not None and name not in self._non_persistent_buffers_set:
                 destination[prefix + name] = b if keep_vars else b.detach()
 
-    def state_dict(self, *args, destination=None, prefix="", keep_vars=False):
+    def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
+                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
         """An ordered dict ``dotted name -> Tensor`` of parameters and persistent buffers
         (detached, sharing memory with the module unless ``keep_vars``)."""
         if args:  # PyTorch's legacy positional form state_dict(destination, prefix, keep_vars)

@@ -1,8 +1,14 @@
-"""Optimizers and learning-rate schedulers with PyTorch's names, defaults and update order.
+"""autodiff.optim: optimizers and learning-rate schedulers with PyTorch's names, defaults and
+update order.
 
-``optim`` needs only the engine (``autodiff``): parameters are ``autodiff.Tensor`` leaves,
-updated in place on ``.data`` with NumPy.
+``autodiff.optim`` needs only the engine: parameters are ``autodiff.Tensor`` leaves, updated in
+place with NumPy. In a repository checkout ``import optim`` gives this same module
+(autodiff/_aliases.py).
 """
+
+if __name__ != "autodiff.optim":  # `import optim` in a checkout: become autodiff.optim
+    import autodiff._aliases
+    autodiff._aliases.alias_toplevel(__name__)
 
 from . import lr_scheduler
 from .adadelta import Adadelta

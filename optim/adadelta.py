@@ -1,8 +1,10 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
+from typing import Any
+
 import numpy as np
 
-from .optimizer import (Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
+from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
                         _step_without_grad)
 
 __all__ = ["Adadelta"]
@@ -43,7 +45,7 @@ class Adadelta(Optimizer):
         _check_non_negative("weight_decay", options["weight_decay"])
 
     @_step_without_grad
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         for group in self.param_groups:

@@ -1,8 +1,10 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
+from typing import Any
+
 import numpy as np
 
-from .optimizer import (Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
+from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
                         _step_without_grad)
 
 __all__ = ["Adagrad"]
@@ -58,7 +60,7 @@ class Adagrad(Optimizer):
         return state
 
     @_step_without_grad
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         for group in self.param_groups:

@@ -1,8 +1,10 @@
 """Adam: bias-corrected running averages of the gradient and of its square."""
 
+from typing import Any
+
 import numpy as np
 
-from .optimizer import (Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
+from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
                         _lerp_, _step_without_grad)
 
 __all__ = ["Adam"]
@@ -55,7 +57,7 @@ class Adam(Optimizer):
         _check_non_negative("weight_decay", options["weight_decay"])
 
     @_step_without_grad
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         for group in self.param_groups:

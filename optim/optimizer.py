@@ -7,14 +7,21 @@ in the docstrings (``state_dict`` returns a snapshot, per-group hyper-parameters
 validated too).
 """
 
+from __future__ import annotations
+
 import copy
 import functools
 import warnings
+from typing import Any, Callable, Iterable
 
 import numpy as np
 
 import autodiff as ad
 from autodiff.engine import _state as _engine_state
+from autodiff.tensor import Tensor
+
+#: ``step(closure)``: re-evaluates the model and returns the loss
+Closure = Callable[[], Any]
 
 __all__ = ["Optimizer", "required"]
 
@@ -161,7 +168,8 @@ class Optimizer:
     constructor's arguments; checking groups too is a deliberate difference.)
     """
 
-    def __init__(self, params, defaults):
+    def __init__(self, params: Iterable[Tensor] | Iterable[dict[str, Any]],
+                 defaults: dict[str, Any]):
         self.defaults = defaults
         if isinstance(params, ad.Tensor):
             raise TypeError(
@@ -193,11 +201,11 @@ class Optimizer:
         lines.append(")")
         return "\n".join(lines)
 
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss (None without one)."""
         raise NotImplementedError
 
-    def zero_grad(self, set_to_none=True):
+    def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors.
 
         Args:
@@ -218,7 +226,7 @@ class Optimizer:
                     else:  # e.g. a broadcast view: replace it
                         p.grad = ad.Tensor(np.zeros_like(p.grad.data))
 
-    def add_param_group(self, param_group):
+    def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a parameter group (a dict with ``"params"`` and optional options).
 
         Useful when fine tuning: frozen layers can be made trainable and added as training
@@ -298,7 +306,7 @@ class Optimizer:
 
         self.param_groups.append(param_group)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, Any]:
         """Return the optimizer state as a dict of plain values.
 
         ``{"state": {index: {name: value}}, "param_groups": [{option: value, "params":
@@ -326,7 +334,7 @@ class Optimizer:
                 packed_state[index_of[id(param)]] = {k: _plain(v) for k, v in values.items()}
         return {"state": packed_state, "param_groups": packed_groups}
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Load a state made by ``state_dict`` (possibly from another optimizer instance).
 
         Groups are matched in order and parameters by position. Arrays are copied and cast

@@ -1,8 +1,10 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 
+from typing import Any
+
 import numpy as np
 
-from .optimizer import (Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
+from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
                         _lerp_, _step_without_grad)
 
 __all__ = ["RMSprop"]
@@ -46,7 +48,7 @@ class RMSprop(Optimizer):
         _check_non_negative("alpha", options["alpha"])
 
     @_step_without_grad
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         for group in self.param_groups:

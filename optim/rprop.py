@@ -1,8 +1,10 @@
 """Rprop: resilient backpropagation, per-coordinate step sizes from gradient signs."""
 
+from typing import Any
+
 import numpy as np
 
-from .optimizer import Optimizer, _evaluate_closure, _grad_array, _step_without_grad
+from .optimizer import Closure, Optimizer, _evaluate_closure, _grad_array, _step_without_grad
 
 __all__ = ["Rprop"]
 
@@ -44,7 +46,7 @@ class Rprop(Optimizer):
             raise ValueError(f"Invalid step_sizes values: {step_size_min}, {step_size_max}")
 
     @_step_without_grad
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         for group in self.param_groups:

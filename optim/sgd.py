@@ -1,11 +1,13 @@
 """SGD: stochastic gradient descent with optional momentum, Nesterov and weight decay."""
 
+from typing import Any
+
 import numpy as np
 
 from autodiff.kernels import optim as _K
 from autodiff.tensor import Tensor
 
-from .optimizer import (Optimizer, _evaluate_closure, _grad_array, _ParamState,
+from .optimizer import (Closure, Optimizer, _evaluate_closure, _grad_array, _ParamState,
                         _step_without_grad)
 
 __all__ = ["SGD"]
@@ -55,7 +57,7 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
 
     @_step_without_grad
-    def step(self, closure=None):
+    def step(self, closure: Closure | None = None) -> Any:
         """Perform one optimization step; return the closure's loss if one is given."""
         loss = _evaluate_closure(closure)
         fused = _K.sgd_momentum_

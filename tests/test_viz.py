@@ -55,7 +55,7 @@ def test_one_node_per_op_and_leaf_with_params_names():
 
 
 def test_params_accepts_named_parameters_iterator_and_module():
-    nn = pytest.importorskip("nn")
+    import nn
     ad.manual_seed(0)
     model = nn.Linear(3, 2)
     out = model(ad.randn(4, 3)).sum()
@@ -72,7 +72,7 @@ def test_unnamed_leaves_get_their_role_or_label():
     a = ad.tensor([1.0, 2.0], requires_grad=True)
     out = (a * 3).sum()
     assert "leaf" in bold_names(draw_graph(out))
-    nn = pytest.importorskip("nn")
+    import nn
     p = nn.Parameter(ad.tensor([1.0, 2.0]))
     assert "parameter" in bold_names(draw_graph((p * a).sum()))
 
@@ -176,9 +176,7 @@ def test_scoped_ops_collapse_into_one_box_per_module():
 
 
 def test_collapse_with_nn_modules():
-    nn = pytest.importorskip("nn")
-    if not hasattr(nn, "ReLU"):
-        pytest.skip("nn.ReLU not available yet")
+    import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(),
                           nn.Linear(8, 2))
@@ -195,9 +193,7 @@ def test_collapse_with_nn_modules():
 
 
 def test_collapse_resnet_and_lstm_to_a_handful_of_boxes():
-    nn = pytest.importorskip("nn")
-    if not (hasattr(nn, "LSTM") and hasattr(nn, "BatchNorm2d")):
-        pytest.skip("nn.LSTM / nn.BatchNorm2d not available yet")
+    import nn
 
     class Block(nn.Module):
         def __init__(self, c):
@@ -280,7 +276,7 @@ def test_grad_color_marks_vanishing_and_exploding_leaves():
 
 
 def test_wrong_input_gets_a_type_error_that_says_what_to_pass():
-    nn = pytest.importorskip("nn")
+    import nn
     model = nn.Linear(2, 2)
     with pytest.raises(TypeError, match=r"Module .*model\(x\)"):
         draw_graph(model)
@@ -374,8 +370,6 @@ def cells_of(g, name):
 
 
 def test_scalar_graph_shows_value_and_grad_like_micrograd():
-    if not hasattr(ad, "Scalar"):
-        pytest.skip("ad.Scalar not available yet")
     x1, w1, b, n, o = scalar_neuron()
     g = draw_graph(o)
     assert len(node_lines(g)) == 6  # x1 w1 b, Mul Add Tanh
@@ -393,8 +387,6 @@ def test_scalar_graph_shows_value_and_grad_like_micrograd():
 
 
 def test_scalar_graph_after_backward_that_freed_it():
-    if not hasattr(ad, "Scalar"):
-        pytest.skip("ad.Scalar not available yet")
     x1, w1, b, n, o = scalar_neuron()
     o.backward()
     g = draw_graph(o)
@@ -440,6 +432,4 @@ def test_renders_svg_and_png(tmp_path):
 
 
 def test_export():
-    if not hasattr(ad, "draw_graph"):
-        pytest.skip("autodiff/__init__.py does not export draw_graph yet")
     assert ad.draw_graph is draw_graph

@@ -1,6 +1,6 @@
 """Model builders for the classic architectures, each trainable from ``autodiff train``.
 
-    import nn.models
+    import autodiff.nn as nn
     model = nn.models.MLP(64, [128, 64], 10)
 
 ``MLP``, ``LeNet`` (alias ``CNN``), ``LSTMClassifier``, ``GAN`` (with ``Generator`` and

@@ -4,9 +4,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
+import nn
 import optim
-
-nn = pytest.importorskip("nn")
 
 
 def _data():
