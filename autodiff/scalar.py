@@ -63,7 +63,25 @@ def _wrap(t, label=""):
     s.label = label
     if t.grad_fn is not None:
         s.retain_grad()
+        s.register_hook(_Record(_data_slot.__get__(s)))
     return s
+
+
+class _Record:
+    """The value and gradient of an op's Scalar result, kept by the op's node (as a tensor
+    hook, which leaves the gradient unchanged) so that ``draw_graph`` shows them on every node,
+    as micrograd does, even after the user dropped that Scalar. It holds two floats and no
+    reference to any Tensor, so it goes away with the graph."""
+
+    __slots__ = ("data", "grad")
+
+    def __init__(self, data):
+        self.data = float(data)
+        self.grad = None
+
+    def __call__(self, grad):
+        v = float(_data_slot.__get__(grad))
+        self.grad = v if self.grad is None else self.grad + v
 
 
 class Scalar(Tensor):
