@@ -971,7 +971,7 @@ def _groups(graph, names, depth):
         if isinstance(v, Node):
             s = _scope_of(v)
             if s:
-                parts = s.split("/")
+                parts = [p for p in s.split("/") if not p.endswith("()")]  # not op scopes
                 # ops of a module's own forward, above the boxes' level, stay separate ops
                 if len(parts) > depth:
                     group[key] = "/".join(parts[:depth + 1])

@@ -546,6 +546,10 @@ def test_composed_ops_are_named_as_the_user_wrote_them():
     leaky = next(s for s in node_lines(g) if s.startswith("<b>LeakyReLU</b>"))
     assert "(3, 4) float32" in leaky and "Sequential.1: LeakyReLU" in leaky
     assert "2 ops: Mul &#183; Where" in leaky
+    # collapsed, the model is one box and the loss stays one op named as written
+    g0 = draw_graph(loss, params=model, collapse=0)
+    assert g0.source.count("box3d") == 1 and "BCEWithLogits" in bold_names(g0)
+    assert len(node_lines(g0)) == 2
     # two calls of one composed function stay two boxes; the result is unchanged
     x = ad.randn(4, requires_grad=True)
     y = F.leaky_relu(ad.tanh(F.leaky_relu(x, 0.1)), 0.1)
