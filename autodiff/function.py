@@ -536,15 +536,17 @@ def _record_extra(ctx, args=()):
     st = _state
     if st.scope:
         scope = ctx.scope = st.scope[-1]
-        if not scope.endswith("()"):
+        # ``None in _next``: some argument needs no gradient (most ops: none does, and this
+        # one check is all they pay)
+        if None in ctx._next and not scope.endswith("()"):
             inputs = None
-            for i, a in enumerate(args):
+            i = 0
+            for a in args:
                 if isinstance(a, Tensor) and not a._requires_grad:
                     if inputs is None:
-                        inputs = []
+                        inputs = ctx.inputs = []
                     inputs.append((i, _ref(a)))
-            if inputs is not None:
-                ctx.inputs = inputs
+                i += 1
     if st.anomaly:
         ctx.stack = engine.creation_stack()
 
