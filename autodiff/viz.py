@@ -133,14 +133,6 @@ def _grad_norm(g):
         return float(np.sqrt(np.sum(a * a)))
 
 
-def _grad_values(g):
-    a = np.asarray(g)
-    s = _values(a)
-    if a.size > _SMALL:
-        s = f"norm {_num(_grad_norm(a))} &#183; " + s
-    return s
-
-
 # log10(gradient norm) -> colour: blue (vanishing) ... green (healthy) ... red (exploding)
 _RAMP = [(-8.0, (49, 54, 149)), (-5.0, (116, 173, 209)), (-2.5, (171, 217, 233)),
          (-1.0, (166, 217, 106)), (0.5, (254, 224, 139)), (2.0, (244, 109, 67)),
@@ -559,14 +551,17 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
         box_members.setdefault(box, []).append(key)
 
     # ---- vertices -----------------------------------------------------------------------------
-    scope_names = _ScopeNames(graph, module_types) if depth is None else None
+    scope_names = _ScopeNames(module_types) if depth is None else None
+    op_members = {}
+    for k, gid in opgroup.items():
+        op_members.setdefault(gid, []).append(k)
     for key in graph.drawn:
         if key in group or (key in opgroup and op_exit[opgroup[key]] != key):
             continue
         v = obj[key]
         is_root = key in roots_set
         if key in opgroup:  # the exit op of a composed op stands for all of it
-            members = [k for k, gid in opgroup.items() if gid == opgroup[key]]
+            members = op_members[opgroup[key]]
             is_root = any(m in roots_set for m in members)
             label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
                                     scope_names, show_saved, members)
@@ -653,7 +648,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
             body.append(f'\tmore -> {node_id(k)} [style="dashed" color="#999999"]\n')
     if grad_color:
         body.append(_legend())
-    if rankdir is None:
+    if rankdir is None and not (graph_attr and "rankdir" in graph_attr):
         dot.graph_attr["rankdir"] = _auto_rankdir(drawn_edges, len(ids))
     return dot
 
@@ -735,7 +730,7 @@ def _op_groups(graph, group):
 class _ScopeNames:
     """The module that ran an op, as a dotted path (``Net.fc1``) with its class when known."""
 
-    def __init__(self, graph, module_types):
+    def __init__(self, module_types):
         self.types = module_types
         self.cache = {}
 

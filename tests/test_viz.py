@@ -493,6 +493,7 @@ def test_layout_is_chosen_from_the_graphs_shape():
         g = draw_graph(loss, params=model)
         assert _rankdir(g) == "TB"                              # a long chain grows downward
         assert _rankdir(draw_graph(loss, params=model, rankdir="LR")) == "LR"
+        assert _rankdir(draw_graph(loss, graph_attr={"rankdir": "LR"})) == "LR"
         if HAVE_DOT:
             # the issue measured 3072 px (LeNet) and 5733 px (MLP) wide strips left to right
             w, h = _png_size(g.pipe(format="png"))
