@@ -87,7 +87,7 @@ def test_before_backward_says_no_grad_yet_never_zeros_and_after_shows_grads():
     after = draw_graph(y, params={"w": w, "b": b})
     assert "no grad yet" not in after.source
     leaf_b = next(s for s in node_lines(after) if "<b>b</b>" in s)
-    expected = ", ".join(_num(v) for v in b.grad.data)
+    expected = ", ".join(_num(v) for v in b.grad.detach().numpy())
     assert f"grad [{expected}]" in leaf_b
     # hiding grads and data
     bare = draw_graph(y, params={"w": w, "b": b}, show_grad=False, show_data=False)
