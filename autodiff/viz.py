@@ -399,6 +399,8 @@ def _known_outputs(graph):
         if retained:
             for nr, ref in retained.items():
                 t = ref()
+                if t is not None and not isinstance(t, Tensor):  # a Scalar's record
+                    t = t.ref()
                 if t is not None:
                     known[(key, nr)] = t
         for kind, o, extra, ref in _saved_entries(v):
@@ -762,12 +764,9 @@ def _grad_tracked(t):
 
 def _scalar_record(v):
     """The value/gradient record a Scalar op's node keeps (``autodiff.scalar._Record``)."""
-    hooks = v.pre_hooks
-    if hooks:
-        for h in (hooks.get(0) or {}).values():
-            if type(h).__name__ == "_Record":
-                return h
-    return None
+    retained = v.retained
+    r = retained.get(0) if retained else None
+    return r if r is not None and type(r).__name__ == "_Record" else None
 
 
 def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_names, show_saved,

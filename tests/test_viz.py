@@ -641,6 +641,15 @@ def test_every_scalar_node_shows_data_and_grad_without_user_references():
         assert f"data {_num(3.0)}" in cell and f"grad {_num(np.exp(4.0))}" in cell
         del out, cell
         assert node_ref() is None
+        # held through backward and dropped afterwards: the node still has its gradient
+        a = ad.Scalar(2.0)
+        e = a * a
+        out = e.exp()
+        out.backward()
+        assert e.grad == np.exp(4.0)
+        del e
+        cell = next(s for s in node_lines(draw_graph(out)) if "<b>&#215;</b>" in s)
+        assert f"data {_num(4.0)}" in cell and f"grad {_num(np.exp(4.0))}" in cell
     finally:
         gc.enable()
 
