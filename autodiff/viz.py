@@ -697,8 +697,8 @@ def _op_groups(graph, group):
             continue
         v = obj[key]
         if isinstance(v, Node):
-            sc = _scope_of(v)
-            if sc and sc.endswith("()"):
+            sc = _op_scope(_scope_of(v))
+            if sc:
                 scope_of[key] = sc
     if not scope_of:
         return {}, {}
@@ -727,6 +727,18 @@ def _op_groups(graph, group):
         if gid not in exits:
             exits[gid] = k
     return opgroup, exits
+
+
+def _op_scope(scope):
+    """The scope up to its outermost op scope (``Net/act/SELU()`` for ``Net/act/SELU()/X()``):
+    a composed function calling another one is drawn as the call the user wrote."""
+    if not scope or "()" not in scope:
+        return None
+    parts = scope.split("/")
+    for i, p in enumerate(parts):
+        if p.endswith("()"):
+            return "/".join(parts[:i + 1])
+    return None
 
 
 class _ScopeNames:
@@ -773,7 +785,7 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_nam
               members=None):
     name = _op_name(v)
     if members is not None:  # a composed op, drawn as the call the user wrote
-        sc = _scope_of(v) or ""
+        sc = _op_scope(_scope_of(v)) or ""
         name = sc.rsplit("/", 1)[-1][:-2] or name
     n_out = v.n_outputs
     if scalar_mode:

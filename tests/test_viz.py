@@ -551,6 +551,13 @@ def test_composed_ops_are_named_as_the_user_wrote_them():
     g0 = draw_graph(loss, params=model, collapse=0)
     assert g0.source.count("box3d") == 1 and "BCEWithLogits" in bold_names(g0)
     assert len(node_lines(g0)) == 2
+    # a composed function calling another one is drawn as the outer call
+    w = ad.randn(3, requires_grad=True)
+    with engine.op_scope("Outer"):
+        with engine.op_scope("Inner"):
+            z = (w * 2.0).exp()
+        z = z.sum()
+    assert bold_names(draw_graph(z)) == ["Outer", "leaf"]
     # two calls of one composed function stay two boxes; the result is unchanged
     x = ad.randn(4, requires_grad=True)
     y = F.leaky_relu(ad.tanh(F.leaky_relu(x, 0.1)), 0.1)
