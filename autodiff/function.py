@@ -57,7 +57,7 @@ FREED = _Freed()
 # node attributes that describe the graph (kept when a node is released; the rest of the
 # instance dict is op state such as ``ctx.mask`` and is dropped)
 _KEEP = ("n_outputs", "output_meta", "scope", "stack", "_post_hooks", "pre_hooks", "retained",
-         "materialize_grads", "inputs")
+         "materialize_grads", "_const_args")
 
 
 class Node:
@@ -530,7 +530,7 @@ def _flat_signature(key):
 def _record_extra(ctx, args=()):
     """Name scope and (in anomaly mode) creation stack of a new node. Inside a module's scope
     the node also keeps weak references to its Tensor arguments that need no gradient (the
-    batch a model was called on) so that ``draw_graph`` can draw them: ``inputs``, a list of
+    batch a model was called on) so that ``draw_graph`` can draw them: ``_const_args``, a list of
     ``(argument position, weakref)``. Inside an op scope (one composed op) they are not kept:
     there they are intermediate constants, not the user's inputs."""
     st = _state
@@ -544,7 +544,7 @@ def _record_extra(ctx, args=()):
             for a in args:
                 if isinstance(a, Tensor) and not a._requires_grad:
                     if inputs is None:
-                        inputs = ctx.inputs = []
+                        inputs = ctx._const_args = []
                     inputs.append((i, _ref(a)))
                 i += 1
     if st.anomaly:

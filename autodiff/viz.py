@@ -332,7 +332,7 @@ class _Graph:
             key = id(v)
             drawn = index[key] < limit
             meta = getattr(v, "input_meta", None) or ()
-            consts = v.__dict__.get("inputs") if v.__dict__ else None
+            consts = v.__dict__.get("_const_args") if v.__dict__ else None
             if consts and drawn:
                 for i, ref in consts:
                     t = ref()
@@ -859,7 +859,7 @@ def _input_position(v, t):
         for i, (n, r) in enumerate(zip(v._next, v._nr)):
             if n is target and r == nr:
                 return i
-    for i, ref in (v.__dict__.get("inputs") or ()) if v.__dict__ else ():
+    for i, ref in (v.__dict__.get("_const_args") or ()) if v.__dict__ else ():
         if ref() is t:
             return i
     return None
@@ -904,7 +904,7 @@ def _saved_lines(v, prefix=None):
 
 # node attributes that describe the graph, not what an op saved
 _NODE_KEYS = frozenset(("n_outputs", "output_meta", "scope", "stack", "_post_hooks",
-                        "pre_hooks", "retained", "materialize_grads", "inputs",
+                        "pre_hooks", "retained", "materialize_grads", "_const_args",
                         "non_differentiable", "needs_input_grad"))
 
 
@@ -936,6 +936,8 @@ def _leaf_name(t, key, graph, names):
         roles = _ROLES.get(op)
         if roles and i < len(roles):
             return roles[i]
+    if key in graph.inputs:
+        return "input"
     return "parameter" if _is_parameter(t) else "leaf"
 
 

@@ -678,3 +678,28 @@ def test_show_saved_lists_what_backward_will_use():
     g = draw_graph(loss, params=model, show_saved=True)
     lin = next(s for s in node_lines(g) if s.startswith("<b>Linear</b>"))
     assert "saved: freed by backward()" in lin and "saved input" not in lin
+
+
+def test_a_custom_functions_ctx_attributes_are_its_own():
+    """The engine's note of no-grad arguments (for drawing the batch) must not overwrite what a
+    user's Function keeps on ctx, inside a module scope too."""
+    class Scale(ad.Function):
+        @staticmethod
+        def forward(ctx, x, s):
+            ctx.inputs = ("mine", 3)
+            ctx.save_for_backward(s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, g):
+            assert ctx.inputs == ("mine", 3)
+            (s,) = ctx.saved_tensors
+            return g * s, None
+
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    s = ad.tensor([3.0, 5.0])
+    with engine.name_scope("Net"):
+        y = Scale.apply(x, s)
+    assert sorted(bold_names(draw_graph(y.sum()))) == ["Scale", "Sum", "input", "leaf"]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.detach().numpy(), [3.0, 5.0])
