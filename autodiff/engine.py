@@ -280,6 +280,15 @@ class name_scope:
         return False
 
 
+class op_scope(name_scope):
+    """Ops composed inside the block form one op named ``name`` (e.g. ``"LeakyReLU"``):
+    ``draw_graph`` draws them as one box, as the user wrote the call. Recorded as the scope
+    component ``name + "()"``."""
+
+    def __init__(self, name):
+        self.name = name + "()"
+
+
 # ---------------------------------------------------------------------------------------------
 # the backward pass
 

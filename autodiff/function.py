@@ -97,7 +97,7 @@ FREED = _Freed()
 # node attributes that describe the graph (kept when a node is released; the rest of the
 # instance dict is op state such as ``ctx.mask`` and is dropped)
 _KEEP = ("n_outputs", "output_meta", "scope", "stack", "_post_hooks", "pre_hooks", "retained",
-         "materialize_grads")
+         "materialize_grads", "_const_args")
 
 
 class Node:
@@ -582,7 +582,7 @@ class Function:
         ctx._next = nexts
         ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
         if _state.extra:
-            _record_extra(ctx)
+            _record_extra(ctx, args)
 
         if arrays is None:  # one output: the fast path
             if result.dtype.kind in "fc" and ctx.non_differentiable is None:
@@ -616,7 +616,7 @@ def _record_single(ctx, args, result, nexts, sig):
     ctx._next = nexts
     ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
     if _state.extra:
-        _record_extra(ctx)
+        _record_extra(ctx, args)
     out = _make(result, True, ctx, 0)
     saved = ctx._saved
     if saved is not None:
@@ -646,11 +646,26 @@ def _flat_signature(key):
     return sig
 
 
-def _record_extra(ctx):
-    """Name scope and (in anomaly mode) creation stack of a new node."""
+def _record_extra(ctx, args=()):
+    """Name scope and (in anomaly mode) creation stack of a new node. Inside a module's scope
+    the node also keeps weak references to its Tensor arguments that need no gradient (the
+    batch a model was called on) so that ``draw_graph`` can draw them: ``_const_args``, a list of
+    ``(argument position, weakref)``. Inside an op scope (one composed op) they are not kept:
+    there they are intermediate constants, not the user's inputs."""
     st = _state
     if st.scope:
-        ctx.scope = st.scope[-1]
+        scope = ctx.scope = st.scope[-1]
+        # ``None in _next``: some argument needs no gradient (most ops: none does, and this
+        # one check is all they pay)
+        if None in ctx._next and not scope.endswith("()"):
+            inputs = None
+            i = 0
+            for a in args:
+                if isinstance(a, Tensor) and not a._requires_grad:
+                    if inputs is None:
+                        inputs = ctx._const_args = []
+                    inputs.append((i, _ref(a)))
+                i += 1
     if st.anomaly:
         ctx.stack = engine.creation_stack()
 

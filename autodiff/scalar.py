@@ -21,6 +21,8 @@ the result of an operation on Scalars is re-classed as a ``Scalar``. Differences
 """
 from __future__ import annotations
 
+import weakref
+
 import numpy as np
 
 from .printing import format_number
@@ -62,8 +64,39 @@ def _wrap(t, label=""):
     s._retains_grad = False
     s.label = label
     if t.grad_fn is not None:
-        s.retain_grad()
+        # retain_grad(), with a record in place of the plain weak reference (see _Record)
+        node = t.grad_fn
+        if node.retained is None:
+            node.retained = {}
+        node.retained[t._output_nr] = _Record(s)
+        s._retains_grad = True
     return s
+
+
+class _Record:
+    """The value and gradient of an op's Scalar result, kept by the op's node so that
+    ``draw_graph`` shows them on every node, as micrograd does, even after the user dropped
+    that Scalar. It sits in the node's ``retained`` map where ``retain_grad()`` puts a weak
+    reference: called like one, it returns itself, and backward's ``_accumulate_grad`` adds the
+    gradient here and into the Scalar while it lives. It holds two floats and a weak reference,
+    so it goes away with the graph and keeps no Scalar alive."""
+
+    __slots__ = ("ref", "data", "grad")
+
+    def __init__(self, s):
+        self.ref = weakref.ref(s)
+        self.data = float(_data_slot.__get__(s))
+        self.grad = None
+
+    def __call__(self):
+        return self
+
+    def _accumulate_grad(self, g, create_graph):
+        v = float(_data_slot.__get__(g))
+        self.grad = v if self.grad is None else self.grad + v
+        s = self.ref()
+        if s is not None:
+            s._accumulate_grad(g, create_graph)
 
 
 class Scalar(Tensor):

@@ -133,14 +133,6 @@ def _grad_norm(g):
         return float(np.sqrt(np.sum(a * a)))
 
 
-def _grad_values(g):
-    a = np.asarray(g)
-    s = _values(a)
-    if a.size > _SMALL:
-        s = f"norm {_num(_grad_norm(a))} &#183; " + s
-    return s
-
-
 # log10(gradient norm) -> colour: blue (vanishing) ... green (healthy) ... red (exploding)
 _RAMP = [(-8.0, (49, 54, 149)), (-5.0, (116, 173, 209)), (-2.5, (171, 217, 233)),
          (-1.0, (166, 217, 106)), (0.5, (254, 224, 139)), (2.0, (244, 109, 67)),
@@ -193,7 +185,7 @@ def _raw_grad(t):
 
 
 def _arr(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _is_parameter(t):
@@ -208,7 +200,24 @@ def _is_scalar(t):
 _ROLES = {"Linear": ("input", "weight", "bias"), "Conv1d": ("input", "weight", "bias"),
           "Conv2d": ("input", "weight", "bias"), "ConvTranspose2d": ("input", "weight", "bias"),
           "Embedding": ("weight", "indices"), "BatchNorm": ("input", "weight", "bias"),
-          "LayerNorm": ("input", "weight", "bias")}
+          "LayerNorm": ("input", "weight", "bias"),
+          "LSTMLayer": ("input", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+          "GRULayer": ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+          "RNNLayer": ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+          "CrossEntropy": ("input", "target"), "NLLLoss": ("input", "target")}
+
+# names of the outputs of multi-output ops (PyTorch's names where it has them); others read
+# "out 0", "out 1", ...
+_OUTPUT_NAMES = {"LSTMLayer": ("output", "h_n", "c_n"), "GRULayer": ("output", "h_n"),
+                 "RNNLayer": ("output", "h_n"), "MaxResult": ("values", "indices"),
+                 "MinResult": ("values", "indices")}
+
+
+def _output_name(op, nr):
+    names = _OUTPUT_NAMES.get(op)
+    if names is not None and nr < len(names):
+        return names[nr]
+    return f"out {nr}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -301,11 +310,12 @@ class _Graph:
         frontier = self.frontier = set()  # drawn keys with an input that is not drawn
         first_use = self.first_use = {}   # leaf key -> (consumer op name, input nr)
         self.root_keys = []
+        self.inputs = set()               # keys of Tensors drawn as inputs (no grad needed)
         queue = deque()
         for r in roots:
             if r.grad_fn is not None:
                 v = r.grad_fn
-                out_meta[(id(v), r._output_nr)] = (r.data.shape, r.data.dtype)
+                out_meta[(id(v), r._output_nr)] = (r._data.shape, r._data.dtype)
             else:
                 v = r
             key = id(v)
@@ -322,6 +332,22 @@ class _Graph:
             key = id(v)
             drawn = index[key] < limit
             meta = getattr(v, "input_meta", None) or ()
+            consts = v.__dict__.get("_const_args") if v.__dict__ else None
+            if consts and drawn:
+                for i, ref in consts:
+                    t = ref()
+                    if t is None:
+                        continue  # the user let go of it: nothing to draw
+                    nkey = id(t)
+                    if nkey not in obj:
+                        obj[nkey] = t
+                        index[nkey] = len(order)
+                        order.append(nkey)
+                        self.inputs.add(nkey)
+                    if index[nkey] < limit:
+                        edges.append((nkey, 0, key, i))
+                        consumers.setdefault(nkey, []).append(key)
+                        first_use.setdefault(nkey, (v.name(), i))
             for i, edge in enumerate(v.next_functions):
                 if edge is None or edge[0] is None:
                     continue
@@ -351,21 +377,12 @@ class _Graph:
 
 def _saved_entries(v):
     """(kind, obj, version or output nr, weakref or None) for each array a node saved:
-    kind 0 a constant, 1 an input Tensor, 2 an output. Empty once backward freed the node."""
+    kind 0 a constant, 1 an input Tensor, 2 an output. Empty once backward freed the node
+    (and inside forward, before ``apply`` resolved them)."""
     saved = getattr(v, "_saved", None)
-    if not saved or isinstance(saved, tuple) and saved and not hasattr(saved[0], "kind") \
-            and not isinstance(saved[0], tuple):
+    if saved.__class__ is not list:
         return ()
-    out = []
-    try:
-        for s in saved:
-            if isinstance(s, tuple) and len(s) == 3:
-                out.append((s[0], s[1], s[2], None))
-            elif hasattr(s, "kind"):
-                out.append((s.kind, s.obj, s.version, getattr(s, "ref", None)))
-    except TypeError:  # the freed marker, or a layout this module does not know
-        return ()
-    return out
+    return [s for s in saved if isinstance(s, tuple) and len(s) == 4]
 
 
 def _known_outputs(graph):
@@ -382,6 +399,8 @@ def _known_outputs(graph):
         if retained:
             for nr, ref in retained.items():
                 t = ref()
+                if t is not None and not isinstance(t, Tensor):  # a Scalar's record
+                    t = t.ref()
                 if t is not None:
                     known[(key, nr)] = t
         for kind, o, extra, ref in _saved_entries(v):
@@ -400,18 +419,23 @@ def _tensor_lines(t, value, show_data, show_grad, grad_known):
     """Label lines for a value (Tensor or array) and, if ``grad_known``, its gradient."""
     lines = []
     if show_data and value is not None:
-        lines.append("data " + _values(value.data if isinstance(value, Tensor) else value))
+        lines.append("data " + _values(value._data if isinstance(value, Tensor) else value))
     if show_grad and grad_known:
         g = _raw_grad(t)
         if g is None:
             lines.append('<font color="#999999">grad: no grad yet</font>')
         else:
-            lines.append("grad " + _grad_values(_arr(g)))
+            a = np.asarray(_arr(g))
+            if a.size > _SMALL:  # two short lines keep boxes narrow
+                lines.append(f"grad norm {_num(_grad_norm(a))}")
+                lines.append("grad " + _values(a))
+            else:
+                lines.append("grad " + _values(a))
     return lines
 
 
-def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", max_nodes=None,
-               collapse=False, grad_color=False, title=None, graph_attr=None):
+def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, max_nodes=None,
+               collapse=False, grad_color=False, title=None, graph_attr=None, show_saved=False):
     """Draw the graph that produced ``root`` and return it as a ``graphviz.Digraph``.
 
     Args:
@@ -427,7 +451,13 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
             min / mean / max (only where the graph still holds the value).
         show_grad: show gradients of leaves (and of tensors that retain their grad);
             before ``backward()`` they read "no grad yet".
-        rankdir: Graphviz layout direction, ``"LR"`` (inputs left) or ``"TB"``.
+        rankdir: Graphviz layout direction: ``"LR"`` (inputs left), ``"TB"`` (inputs on top),
+            ``"RL"``, ``"BT"``, or ``None`` (the default) to choose from the graph's shape:
+            ``"LR"`` when the longest path has at most 6 boxes (an expression reads like an
+            equation, as in micrograd) or the graph is wider than it is long, else ``"TB"``,
+            so that a training step grows downward at the width of one layer and fits a
+            notebook cell instead of becoming a strip thousands of pixels wide. (SPEC's
+            default was ``"LR"``; ``None`` differs only for graphs deeper than 6.)
         max_nodes: draw only the first ``max_nodes`` nodes breadth first from the root; the rest
             is one "... N more nodes" box.
         collapse: ``True`` (or an int depth) draws each module (name scope recorded by
@@ -438,6 +468,18 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
             nan/inf. Adds a legend.
         title: a caption under the drawing.
         graph_attr: extra Graphviz graph attributes (e.g. ``{"size": "8,8"}``).
+        show_saved: list in each op's box what it saved for backward (as torchviz's
+            ``show_saved``): each saved input, output, array or ctx attribute with its shape and
+            dtype, and the total size; after a ``backward()`` that released them, "saved:
+            freed by backward()".
+
+    What is drawn: every op (``grad_fn``) and every leaf that requires grad; the Tensors that
+    need no gradient which a module was called on (the batch; drawn while the user still holds
+    them: the graph keeps only weak references to them); ops composed inside one function call
+    (``F.leaky_relu``, ``F.binary_cross_entropy_with_logits``, ...) as one box named as the
+    user wrote it; under each op, the module that ran it; multi-output ops with named outputs
+    (``output``, ``h_n``, ``c_n`` for an LSTM layer). Every op of a ``Scalar`` expression
+    shows its data and grad whether or not the user still holds that intermediate Scalar.
 
     Returns:
         a ``GraphDrawing`` (a ``graphviz.Digraph``): displays inline in Jupyter;
@@ -463,8 +505,8 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
     else:
         raise ValueError(f"draw_graph: collapse must be True/False or a depth >= 0 (got "
                          f"{collapse!r})")
-    if rankdir not in ("LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be 'LR', 'RL', 'TB' or 'BT' (got "
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be None, 'LR', 'RL', 'TB' or 'BT' (got "
                          f"{rankdir!r})")
     names = _param_names(params)
     module_types = _module_types(params)
@@ -476,7 +518,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
         if r.grad_fn is not None:
             known[(id(r.grad_fn), r._output_nr)] = r
 
-    attrs = {"rankdir": rankdir, "fontname": "Helvetica", "fontsize": "11",
+    attrs = {"rankdir": rankdir or "LR", "fontname": "Helvetica", "fontsize": "11",
              "nodesep": "0.25", "ranksep": "0.35"}
     if title:
         attrs.update(label=str(title), labelloc="b")
@@ -495,6 +537,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
     group = {}
     if depth is not None:
         group = _groups(graph, names, depth)
+    opgroup, op_exit = _op_groups(graph, group)
 
     ids = {}                    # key -> DOT node id
 
@@ -510,14 +553,23 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
         box_members.setdefault(box, []).append(key)
 
     # ---- vertices -----------------------------------------------------------------------------
+    scope_names = _ScopeNames(module_types) if depth is None else None
+    op_members = {}
+    for k, gid in opgroup.items():
+        op_members.setdefault(gid, []).append(k)
     for key in graph.drawn:
-        if key in group:
+        if key in group or (key in opgroup and op_exit[opgroup[key]] != key):
             continue
         v = obj[key]
         is_root = key in roots_set
-        if isinstance(v, Node):
+        if key in opgroup:  # the exit op of a composed op stands for all of it
+            members = op_members[opgroup[key]]
+            is_root = any(m in roots_set for m in members)
             label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
-                                    depth is None)
+                                    scope_names, show_saved, members)
+        elif isinstance(v, Node):
+            label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
+                                    scope_names, show_saved)
         else:
             label, fill, gnorm = _leaf_label(v, key, graph, names, show_data, show_grad,
                                              scalar_mode)
@@ -557,10 +609,18 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
                     f'style="filled" fillcolor="{fill}"{font}{extra}]\n')
 
     # ---- edges --------------------------------------------------------------------------------
+    def vertex(k):
+        if k in group:
+            return ("box", group[k])
+        if k in opgroup:
+            return op_exit[opgroup[k]]
+        return k
+
     seen = set()
+    drawn_edges = []
     for src, nr, dst, i in graph.edges:
-        a = ("box", group[src]) if src in group else src
-        b = ("box", group[dst]) if dst in group else dst
+        a = vertex(src)
+        b = vertex(dst)
         if a == b:
             continue
         multi = isinstance(obj[src], Node) and obj[src].n_outputs > 1
@@ -568,9 +628,12 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
         if ekey in seen:
             continue
         seen.add(ekey)
+        drawn_edges.append((a, b))
         attrs = []
+        if isinstance(obj[src], Node) or isinstance(a, tuple):
+            attrs.append('weight="8"')  # keep the chain of ops straight; leaves go beside it
         if multi:
-            attrs.append(f'label="[{nr}]" fontsize="9"')
+            attrs.append(f'label="{_esc(_output_name(_op_name(obj[src]), nr))}" fontsize="9"')
         c = leaf_color.get(src)
         if c is not None:
             attrs.append(f'color="{c}" penwidth="2"')
@@ -582,13 +645,124 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir="LR", 
     if hidden > 0:
         body.append(f'\tmore [label="... {hidden} more node{"s" if hidden != 1 else ""}" '
                     'shape="plaintext" style="" fontcolor="#666666"]\n')
-        targets = sorted({("box", group[k]) if k in group else k for k in graph.frontier},
-                         key=lambda k: node_id(k))
+        targets = sorted({vertex(k) for k in graph.frontier}, key=lambda k: node_id(k))
         for k in targets:
             body.append(f'\tmore -> {node_id(k)} [style="dashed" color="#999999"]\n')
     if grad_color:
         body.append(_legend())
+    if rankdir is None and not (graph_attr and "rankdir" in graph_attr):
+        dot.graph_attr["rankdir"] = _auto_rankdir(drawn_edges, len(ids))
     return dot
+
+
+def _auto_rankdir(edges, n_vertices):
+    """"LR" for short or wide graphs, "TB" for long ones (see ``draw_graph``'s rankdir)."""
+    if n_vertices <= 1:
+        return "LR"
+    preds = {}
+    indeg = {}
+    for a, b in edges:
+        preds.setdefault(b, []).append(a)
+        indeg[a] = indeg.get(a, 0) + 1
+        indeg.setdefault(b, 0)
+    # longest path, counted from the sinks (the roots), in Kahn order over the reversed edges
+    level = {k: 0 for k, d in indeg.items() if d == 0}
+    ready = list(level)
+    while ready:
+        b = ready.pop()
+        for a in preds.get(b, ()):
+            if level.get(a, -1) < level[b] + 1:
+                level[a] = level[b] + 1
+            indeg[a] -= 1
+            if indeg[a] == 0:
+                ready.append(a)
+    if not level:
+        return "LR"
+    length = max(level.values()) + 1
+    counts = {}
+    for lv in level.values():
+        counts[lv] = counts.get(lv, 0) + 1
+    width = max(counts.values())
+    return "LR" if length <= 6 or width > length else "TB"
+
+
+def _op_groups(graph, group):
+    """Composed ops (recorded inside ``engine.op_scope``, scope ending in ``()``): key -> group
+    id for their ops (connected ops of one scope form one group), and group id -> the key of
+    the op whose output leaves the group (the one that stands for it in the drawing)."""
+    obj = graph.obj
+    scope_of = {}
+    for key in graph.drawn:
+        if key in group:
+            continue
+        v = obj[key]
+        if isinstance(v, Node):
+            sc = _op_scope(_scope_of(v))
+            if sc:
+                scope_of[key] = sc
+    if not scope_of:
+        return {}, {}
+    parent = {k: k for k in scope_of}
+
+    def find(k):
+        while parent[k] != k:
+            parent[k] = parent[parent[k]]
+            k = parent[k]
+        return k
+    for src, _, dst, _ in graph.edges:
+        if src in scope_of and dst in scope_of and scope_of[src] == scope_of[dst]:
+            ra, rb = find(src), find(dst)
+            if ra != rb:
+                parent[ra] = rb
+    opgroup = {k: find(k) for k in scope_of}
+    exits = {}
+    roots = set(graph.root_keys)
+    for k, gid in opgroup.items():
+        leaves_group = k in roots or any(opgroup.get(c) != gid for c in graph.consumers.get(k, ()))
+        if leaves_group:
+            best = exits.get(gid)
+            if best is None or graph.index[k] < graph.index[best]:
+                exits[gid] = k
+    for k, gid in opgroup.items():  # (every group has an exit; this is a safety net)
+        if gid not in exits:
+            exits[gid] = k
+    return opgroup, exits
+
+
+def _op_scope(scope):
+    """The scope up to its outermost op scope (``Net/act/SELU()`` for ``Net/act/SELU()/X()``):
+    a composed function calling another one is drawn as the call the user wrote."""
+    if not scope or "()" not in scope:
+        return None
+    parts = scope.split("/")
+    for i, p in enumerate(parts):
+        if p.endswith("()"):
+            return "/".join(parts[:i + 1])
+    return None
+
+
+class _ScopeNames:
+    """The module that ran an op, as a dotted path (``Net.fc1``) with its class when known."""
+
+    def __init__(self, module_types):
+        self.types = module_types
+        self.cache = {}
+
+    def __call__(self, scope):
+        if not scope:
+            return None
+        r = self.cache.get(scope)
+        if r is None:
+            parts = [p for p in scope.split("/") if not p.endswith("()")]
+            if not parts:
+                r = ""
+            else:
+                r = ".".join(parts)
+                kind = self.types.get("/".join(parts[1:])) if self.types else None
+                if kind and kind != parts[-1]:
+                    r += f": {kind}"
+            self.cache[scope] = r
+        return r or None
 
 
 def _op_name(v):
@@ -603,8 +777,19 @@ def _grad_tracked(t):
     return isinstance(t, Tensor) and (t._retains_grad or _raw_grad(t) is not None)
 
 
-def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, show_scope):
+def _scalar_record(v):
+    """The value/gradient record a Scalar op's node keeps (``autodiff.scalar._Record``)."""
+    retained = v.retained
+    r = retained.get(0) if retained else None
+    return r if r is not None and type(r).__name__ == "_Record" else None
+
+
+def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_names, show_saved,
+              members=None):
     name = _op_name(v)
+    if members is not None:  # a composed op, drawn as the call the user wrote
+        sc = _op_scope(_scope_of(v)) or ""
+        name = sc.rsplit("/", 1)[-1][:-2] or name
     n_out = v.n_outputs
     if scalar_mode:
         t = known.get((key, 0))
@@ -612,29 +797,118 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, show_scop
         tlabel = getattr(t, "label", "") if t is not None else ""
         head = f"<b>{sym}</b>" + (f" &#8594; {_esc(tlabel)}" if tlabel else "")
         cells = [head]
-        if show_data and t is not None:
-            cells.append("data " + _values(t.data if isinstance(t, Tensor) else t))
-        if show_grad and _grad_tracked(t):
-            g = _raw_grad(t)
-            cells.append("grad " + _values(_arr(g)) if g is not None
-                         else '<font color="#999999">no grad yet</font>')
+        rec = _scalar_record(v) if t is None else None
+        if show_data:
+            if t is not None:
+                cells.append("data " + _values(t._data if isinstance(t, Tensor) else t))
+            elif rec is not None:
+                cells.append("data " + _num(rec.data))
+        if show_grad:
+            if _grad_tracked(t):
+                g = _raw_grad(t)
+            elif rec is not None:
+                g = rec.grad
+            else:
+                g = False
+            if g is not False:
+                cells.append("grad " + _values(_arr(g)) if g is not None
+                             else '<font color="#999999">no grad yet</font>')
+        if show_saved:
+            cells.extend(_saved_lines(v))
         return _scalar_table(cells, _COLORS["op"]), _COLORS["op"]
     lines = [f"<b>{_esc(name)}</b>"]
     for nr in range(n_out):
         meta = graph.out_meta.get((key, nr))
         t = known.get((key, nr))
-        prefix = f"[{nr}] " if n_out > 1 else ""
+        prefix = f"{_output_name(name, nr)} " if n_out > 1 else ""
         if meta is not None:
             lines.append(f"{prefix}{_shape(meta[0])} {_dtype(meta[1])}")
         elif t is not None:
-            a = t.data if isinstance(t, Tensor) else t
+            a = t._data if isinstance(t, Tensor) else t
             lines.append(f"{prefix}{_shape(a.shape)} {_dtype(a.dtype)}")
         if t is not None:
             lines.extend(_tensor_lines(t, t, show_data, show_grad, _grad_tracked(t)))
-    scope = v.__dict__.get("scope") if show_scope else None
-    if scope:
-        lines.append(f'<font point-size="9" color="#777777">{_esc(scope)}</font>')
+    if members is not None and len(members) > 1:
+        inner = sorted(members, key=graph.index.__getitem__, reverse=True)
+        ops = " &#183; ".join(_esc(_op_name(graph.obj[k])) for k in inner[:6])
+        more = f" +{len(inner) - 6}" if len(inner) > 6 else ""
+        lines.append(f'<font color="#777777">{len(inner)} ops: {ops}{more}</font>')
+    if show_saved:
+        for k in (sorted(members, key=graph.index.__getitem__, reverse=True)
+                  if members is not None else [key]):
+            lines.extend(_saved_lines(graph.obj[k], _op_name(graph.obj[k])
+                                      if members is not None and len(members) > 1 else None))
+    where = scope_names(_scope_of(v)) if scope_names is not None else None
+    if where:
+        lines.append(f'<font point-size="9" color="#555555"><i>{_esc(where)}</i></font>')
     return _small(lines), _COLORS["op"]
+
+
+def _nbytes(n):
+    for unit in ("B", "KB", "MB"):
+        if n < 1024 or unit == "MB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+
+
+def _input_position(v, t):
+    """Which forward argument of node ``v`` the Tensor ``t`` was (None if unknown)."""
+    target = t.grad_fn
+    nr = t._output_nr
+    if target is None:
+        acc = t._accum() if t._accum is not None else None
+        target, nr = acc, 0
+    if target is not None:
+        for i, (n, r) in enumerate(zip(v._next, v._nr)):
+            if n is target and r == nr:
+                return i
+    for i, ref in (v.__dict__.get("_const_args") or ()) if v.__dict__ else ():
+        if ref() is t:
+            return i
+    return None
+
+
+def _saved_lines(v, prefix=None):
+    """What node ``v`` saved for backward (``show_saved``), one line per item, in orange."""
+    color = "#b45f06"
+    head = f"{_esc(prefix)}: " if prefix else ""
+    if getattr(v, "_freed", False):
+        return [f'<font color="{color}">{head}saved: freed by backward()</font>']
+    items = []
+    for kind, o, extra, _ in _saved_entries(v):
+        if kind == 1:
+            i = _input_position(v, o)
+            items.append((f"input {i}" if i is not None else "input", o._data))
+        elif kind == 2:
+            items.append((f"output {extra}" if v.n_outputs > 1 else "output", o))
+        elif o is not None:
+            items.append(("array", o))
+    d = v.__dict__
+    if d:
+        for k, val in d.items():
+            if k in _NODE_KEYS:
+                continue
+            if isinstance(val, np.ndarray):
+                items.append((f"ctx.{k}", val))
+            elif isinstance(val, Tensor):
+                items.append((f"ctx.{k}", val._data))
+    if not items:
+        return [f'<font color="{color}">{head}saved nothing</font>']
+    total = 0
+    lines = []
+    for what, a in items:
+        a = np.asarray(a)
+        total += a.nbytes
+        lines.append(f'<font color="{color}">{head}saved {_esc(what)} {_shape(a.shape)} '
+                     f'{_dtype(a.dtype)}</font>')
+    lines.append(f'<font color="{color}">{head}saved total {_nbytes(total)}</font>')
+    return lines
+
+
+# node attributes that describe the graph, not what an op saved
+_NODE_KEYS = frozenset(("n_outputs", "output_meta", "scope", "stack", "_post_hooks",
+                        "pre_hooks", "retained", "materialize_grads", "_const_args",
+                        "non_differentiable", "needs_input_grad"))
 
 
 def _small(lines):
@@ -664,6 +938,8 @@ def _leaf_name(t, key, graph, names):
         roles = _ROLES.get(op)
         if roles and i < len(roles):
             return roles[i]
+    if key in graph.inputs:
+        return "input"
     return "parameter" if _is_parameter(t) else "leaf"
 
 
@@ -673,19 +949,20 @@ def _leaf_label(t, key, graph, names, show_data, show_grad, scalar_mode):
     fill = _COLORS["leaf"] if param else _COLORS["input"]
     g = _raw_grad(t)
     gnorm = _grad_norm(_arr(g)) if (g is not None and t.requires_grad) else None
+    is_input = key in graph.inputs
     if not t.requires_grad:
-        fill = _COLORS["const"]
+        fill = _COLORS["input"] if is_input else _COLORS["const"]
     if scalar_mode:
         cells = [f"<b>{_esc(name)}</b>"]
         if show_data:
-            cells.append("data " + _values(t.data))
+            cells.append("data " + _values(t._data))
         if show_grad and t.requires_grad:
             cells.append("grad " + _values(_arr(g)) if g is not None
                          else '<font color="#999999">no grad yet</font>')
         return _scalar_table(cells, fill), fill, gnorm
-    lines = [f"<b>{_esc(name)}</b>", f"{_shape(t.data.shape)} {_dtype(t.data.dtype)}"]
+    lines = [f"<b>{_esc(name)}</b>", f"{_shape(t._data.shape)} {_dtype(t._data.dtype)}"]
     lines.extend(_tensor_lines(t, t, show_data, show_grad, t.requires_grad))
-    if not t.requires_grad:
+    if not t.requires_grad and not is_input:
         lines.append('<font color="#999999">requires_grad=False: no graph</font>')
     return _small(lines), fill, gnorm
 
@@ -704,7 +981,7 @@ def _groups(graph, names, depth):
         if isinstance(v, Node):
             s = _scope_of(v)
             if s:
-                parts = s.split("/")
+                parts = [p for p in s.split("/") if not p.endswith("()")]  # not op scopes
                 # ops of a module's own forward, above the boxes' level, stay separate ops
                 if len(parts) > depth:
                     group[key] = "/".join(parts[:depth + 1])
@@ -712,7 +989,7 @@ def _groups(graph, names, depth):
         v = obj[key]
         if isinstance(v, Node) or key in group:
             continue
-        if not (_is_parameter(v) or key in names):
+        if not (_is_parameter(v) or key in names or key in graph.inputs):
             continue
         boxes = {group.get(c) for c in graph.consumers.get(key, ())}
         if len(boxes) == 1 and None not in boxes:
@@ -723,7 +1000,8 @@ def _groups(graph, names, depth):
 def _box_label(box, members, graph, names, show_grad, module_types, strip):
     obj = graph.obj
     ops = [k for k in members if isinstance(obj[k], Node)]
-    leaves = [k for k in members if not isinstance(obj[k], Node)]
+    inputs = [k for k in members if k in graph.inputs and k not in names]
+    leaves = [k for k in members if not isinstance(obj[k], Node) and k not in inputs]
     inside = set(members)
     # the scope's first component is the top-level model (its class name): drop it
     rel = box.split("/", 1)[1] if "/" in box else ""
@@ -736,8 +1014,11 @@ def _box_label(box, members, graph, names, show_grad, module_types, strip):
             lines.append(" &#183; ".join(_esc(_op_name(obj[k])) for k in reversed(ops)))
         else:
             lines.append(f"{len(ops)} ops")
+    for k in sorted(inputs, key=graph.index.__getitem__)[:3]:
+        a = obj[k]._data
+        lines.append(f"in {_shape(a.shape)} {_dtype(a.dtype)}")
     if leaves:
-        n_values = sum(int(np.size(obj[k].data)) for k in leaves)
+        n_values = sum(int(np.size(obj[k]._data)) for k in leaves)
         lines.append(f"{len(leaves)} param{'s' if len(leaves) != 1 else ''} &#183; "
                      f"{n_values:,} values")
     outs = []

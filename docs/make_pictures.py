@@ -5,6 +5,9 @@
   in ``model.named_parameters()`` with their values and gradients, the loss highlighted.
 * ``graph-collapsed.svg``: a LeNet-style CNN's step with each module collapsed into one box,
   coloured by the norm of its parameters' gradient (``collapse=True, grad_color=True``).
+* ``graph-scalar.svg``: micrograd's neuron with ``ad.Scalar``: every node shows data and grad.
+* ``graph-saved.svg``: a small MLP with LeakyReLU and BCE-with-logits, before ``backward()``,
+  with what each op saved for backward (``show_saved=True``).
 
 Needs Graphviz's ``dot``; without it the DOT sources are written instead (``*.dot``).
 """
@@ -44,12 +47,32 @@ def cnn_step():
     y = ad.randint(0, 10, (16,))
     loss = F.cross_entropy(model(x), y)
     loss.backward()
-    return ad.draw_graph(loss, params=model, collapse=True, grad_color=True, show_data=False,
-                         rankdir="TB")
+    return ad.draw_graph(loss, params=model, collapse=True, grad_color=True, show_data=False)
+
+
+def scalar_neuron():
+    x1, x2 = ad.Scalar(2.0, label="x1"), ad.Scalar(0.0, label="x2")
+    w1, w2 = ad.Scalar(-3.0, label="w1"), ad.Scalar(1.0, label="w2")
+    b = ad.Scalar(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    o.backward()
+    return ad.draw_graph(o)
+
+
+def saved_step():
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+    x = ad.randn(8, 2)
+    t = ad.ones(8, 1)
+    loss = F.binary_cross_entropy_with_logits(model(x), t)
+    return ad.draw_graph(loss, params={"x": x, **dict(model.named_parameters())},
+                         show_saved=True, show_data=False)
 
 
 def main():
-    for name, make in (("graph", mlp_step), ("graph-collapsed", cnn_step)):
+    for name, make in (("graph", mlp_step), ("graph-collapsed", cnn_step),
+                       ("graph-scalar", scalar_neuron), ("graph-saved", saved_step)):
         g = make()
         path = os.path.join(HERE, name)
         try:

@@ -261,7 +261,7 @@ def _linear_record(x, w, b):
         sig = _signature(key)
     ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
     if _state.extra:
-        _record_extra(ctx)
+        _record_extra(ctx, (x, w, b))
     ctx._saved = [(1, x, x._version, None), (1, w, w._version, None)]
     return _make(out, True, ctx, 0)
 

@@ -7,6 +7,7 @@ softmax/log-softmax and the fused cross-entropy/NLL losses are the engine's ops
 """
 from __future__ import annotations
 
+import functools
 import math
 import numbers
 import warnings
@@ -14,7 +15,7 @@ import warnings
 import numpy as np
 
 from autodiff import random as _random
-from autodiff.engine import no_grad
+from autodiff.engine import no_grad, op_scope
 from autodiff.ops import _checks
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L
@@ -115,11 +116,24 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 # activations
 
 
+def _composed(name):
+    """Record the decorated function's ops as one op ``name``: ``draw_graph`` draws one box
+    named as the user wrote the call (``LeakyReLU``, not ``Mul`` and ``Where``)."""
+    def wrap(fn):
+        @functools.wraps(fn)
+        def composed(*args, **kwargs):
+            with op_scope(name):
+                return fn(*args, **kwargs)
+        return composed
+    return wrap
+
+
 def relu(input, inplace=False):
     """max(x, 0). ``inplace`` is accepted and ignored (always out of place)."""
     return E.relu(_tensor(input, "relu"))
 
 
+@_composed("LeakyReLU")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     input = _tensor(input, "leaky_relu")
@@ -135,11 +149,13 @@ _SELU_ALPHA = 1.6732632423543772848170429916717
 _SELU_SCALE = 1.0507009873554804934193349852946
 
 
+@_composed("SELU")
 def selu(input, inplace=False):
     """scale * elu(x, alpha) with PyTorch's constants."""
     return elu(input, _SELU_ALPHA) * _SELU_SCALE
 
 
+@_composed("GELU")
 def gelu(input, approximate="none"):
     """x * Phi(x) (``approximate='none'``) or its tanh approximation (``'tanh'``)."""
     input = _tensor(input, "gelu")
@@ -651,6 +667,7 @@ def _pair(input, target, op, same_shape=False):
     return input, target
 
 
+@_composed("MSELoss")
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """(input - target)^2, reduced."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -660,6 +677,7 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce(d * d, reduction, "mse_loss")
 
 
+@_composed("L1Loss")
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     """|input - target|, reduced."""
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -668,6 +686,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     return _reduce(E.abs(input - target), reduction, "l1_loss")
 
 
+@_composed("HuberLoss")
 def huber_loss(input, target, reduction="mean", delta=1.0):
     """0.5 d^2 where |d| < delta, delta (|d| - 0.5 delta) elsewhere (d = input - target)."""
     _check_reduction(reduction, "huber_loss")
@@ -734,6 +753,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     return _reduce(loss, reduction, "binary_cross_entropy")
 
 
+@_composed("BCEWithLogits")
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction="mean", pos_weight=None):
     """BCE of sigmoid(input), computed stably from the logits:

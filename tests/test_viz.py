@@ -87,7 +87,7 @@ def test_before_backward_says_no_grad_yet_never_zeros_and_after_shows_grads():
     after = draw_graph(y, params={"w": w, "b": b})
     assert "no grad yet" not in after.source
     leaf_b = next(s for s in node_lines(after) if "<b>b</b>" in s)
-    expected = ", ".join(_num(v) for v in b.grad.data)
+    expected = ", ".join(_num(v) for v in b.grad.detach().numpy())
     assert f"grad [{expected}]" in leaf_b
     # hiding grads and data
     bare = draw_graph(y, params={"w": w, "b": b}, show_grad=False, show_data=False)
@@ -155,14 +155,14 @@ def test_scoped_ops_collapse_into_one_box_per_module():
             out = (h @ w2).tanh()
     loss = (out ** 2).mean()
     full = draw_graph(loss, params=params)
-    assert len(node_lines(full)) == 8  # MatMul Relu MatMul Tanh Pow Mean + 2 leaves
+    assert len(node_lines(full)) == 9  # MatMul Relu MatMul Tanh Pow Mean, 2 leaves, x
     g = draw_graph(loss, params=params, collapse=True)
     boxes = re.findall(r'\[label=<<b>(\w+)</b>.*shape="box3d"', g.source)
     assert sorted(boxes) == ["fc1", "fc2"]
-    assert len(node_lines(g)) == 4  # 2 boxes + Pow + Mean; the weights are inside the boxes
+    assert len(node_lines(g)) == 4  # 2 boxes + Pow + Mean; weights and x are inside the boxes
     fc1 = next(s for s in node_lines(g) if "<b>fc1</b>" in s)
     assert "MatMul &#183; Relu" in fc1 and "1 param &#183; 12 values" in fc1
-    assert "out (5, 4)" in fc1 and "no grad yet" in fc1
+    assert "out (5, 4)" in fc1 and "no grad yet" in fc1 and "in (5, 3) float32" in fc1
     loss.backward(retain_graph=True)
     fc1 = next(s for s in node_lines(draw_graph(loss, params=params, collapse=True))
                if "<b>fc1</b>" in s)
@@ -316,9 +316,9 @@ def test_multi_output_op_edges_are_numbered():
     p, q = ad.split(a, 3)
     out = (p * q).sum()
     g = draw_graph(out)
-    assert 'label="[0]"' in g.source and 'label="[1]"' in g.source
+    assert 'label="out 0"' in g.source and 'label="out 1"' in g.source
     split = next(s for s in node_lines(g) if "<b>Split" in s)
-    assert "[0] (3,) float32" in split and "[1] (3,) float32" in split
+    assert "out 0 (3,) float32" in split and "out 1 (3,) float32" in split
 
 
 def test_ten_thousand_nodes():
@@ -433,3 +433,263 @@ def test_renders_svg_and_png(tmp_path):
 
 def test_export():
     assert ad.draw_graph is draw_graph
+
+
+# ---- issue 20: layout, inputs, composed ops, module names, Scalar records, saved tensors ----
+
+
+def _png_size(data):
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+def _lenet_step():
+    import nn
+    import nn.functional as F
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                          nn.Linear(400, 120), nn.ReLU(), nn.Linear(120, 84), nn.ReLU(),
+                          nn.Linear(84, 10))
+    x = ad.randn(4, 1, 28, 28)
+    loss = F.cross_entropy(model(x), ad.randint(0, 10, (4,)))
+    loss.backward()
+    return loss, model, x
+
+
+def _mlp16_step():
+    import nn
+    import nn.functional as F
+    ad.manual_seed(0)
+    layers = []
+    for _ in range(16):
+        layers += [nn.Linear(32, 32), nn.ReLU()]
+    model = nn.Sequential(*layers, nn.Linear(32, 10))
+    x = ad.randn(4, 32)
+    loss = F.cross_entropy(model(x), ad.randint(0, 10, (4,)))
+    loss.backward()
+    return loss, model, x
+
+
+def _rankdir(g):
+    return re.search(r"rankdir=(\w+)", g.source).group(1)
+
+
+def test_layout_is_chosen_from_the_graphs_shape():
+    a, b = ad.Scalar(2.0, label="a"), ad.Scalar(-3.0, label="b")
+    assert _rankdir(draw_graph((a * b + 1.0).tanh())) == "LR"   # an expression: reads like one
+    for step in (_lenet_step, _mlp16_step):
+        loss, model, x = step()
+        g = draw_graph(loss, params=model)
+        assert _rankdir(g) == "TB"                              # a long chain grows downward
+        assert _rankdir(draw_graph(loss, params=model, rankdir="LR")) == "LR"
+        assert _rankdir(draw_graph(loss, graph_attr={"rankdir": "LR"})) == "LR"
+        if HAVE_DOT:
+            # the issue measured 3072 px (LeNet) and 5733 px (MLP) wide strips left to right
+            w, h = _png_size(g.pipe(format="png"))
+            assert w < 1500 and h > w / 2, (step.__name__, w, h)
+            wl, _ = _png_size(draw_graph(loss, params=model, rankdir="LR").pipe(format="png"))
+            assert wl > 2 * w
+    with pytest.raises(ValueError, match="rankdir"):
+        draw_graph(a * b, rankdir="XY")
+
+
+def test_the_batch_a_model_ran_on_is_drawn_and_not_kept_alive():
+    import weakref
+
+    import nn
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
+    x = ad.randn(5, 3)
+    loss = model(x).sum()
+    g = draw_graph(loss, params={"x": x, **dict(model.named_parameters())})
+    lines = node_lines(g)
+    xs = [s for s in lines if s.startswith("<b>x</b>")]
+    assert len(xs) == 1 and "(5, 3) float32" in xs[0] and "no graph" not in xs[0]
+    ids = re.findall(r"^\t(n\d+) \[label=<(.*)> .*\]$", g.source, flags=re.M)
+    xid = next(i for i, s in ids if s.startswith("<b>x</b>"))
+    lin = [i for i, s in ids if s.startswith("<b>Linear</b>")]
+    assert [d for s, d in edges(g) if s == xid] == [lin[-1]]  # into the first Linear (BFS: last)
+    # unnamed, it reads as its role
+    assert "<b>input</b>" in draw_graph(loss).source
+    # the graph holds the batch only weakly: once backward released what Linear saved and the
+    # user dropped x, it is gone and no longer drawn
+    loss.backward()
+    ref = weakref.ref(x)
+    del x, g, xs, lines
+    assert ref() is None
+    assert "<b>input</b>" not in draw_graph(loss).source
+
+
+def test_composed_ops_are_named_as_the_user_wrote_them():
+    import nn
+    import nn.functional as F
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
+    loss = F.binary_cross_entropy_with_logits(model(ad.randn(3, 2)), ad.ones(3, 1))
+    g = draw_graph(loss, params=model)
+    names = bold_names(g)
+    assert "LeakyReLU" in names and "BCEWithLogits" in names
+    for inner in ("Where", "Softplus", "Neg", "Mean", "Mul", "Add"):
+        assert inner not in names, inner
+    root = next(s for s in g.source.splitlines() if "penwidth" in s and "label=<" in s)
+    assert "<b>BCEWithLogits</b>" in root and "data " + _num(loss.item()) in root
+    leaky = next(s for s in node_lines(g) if s.startswith("<b>LeakyReLU</b>"))
+    assert "(3, 4) float32" in leaky and "Sequential.1: LeakyReLU" in leaky
+    assert "2 ops: Mul &#183; Where" in leaky
+    # collapsed, the model is one box and the loss stays one op named as written
+    g0 = draw_graph(loss, params=model, collapse=0)
+    assert g0.source.count("box3d") == 1 and "BCEWithLogits" in bold_names(g0)
+    assert len(node_lines(g0)) == 2
+    # a composed function calling another one is drawn as the outer call
+    w = ad.randn(3, requires_grad=True)
+    with engine.op_scope("Outer"):
+        with engine.op_scope("Inner"):
+            z = (w * 2.0).exp()
+        z = z.sum()
+    assert bold_names(draw_graph(z)) == ["Outer", "leaf"]
+    # two calls of one composed function stay two boxes; the result is unchanged
+    x = ad.randn(4, requires_grad=True)
+    y = F.leaky_relu(ad.tanh(F.leaky_relu(x, 0.1)), 0.1)
+    assert bold_names(draw_graph(y)).count("LeakyReLU") == 2
+    expect = np.tanh(np.where(x._data > 0, x._data, 0.1 * x._data))
+    np.testing.assert_allclose(y._data, np.where(expect > 0, expect, 0.1 * expect), rtol=1e-6)
+
+
+def test_ops_name_the_module_that_ran_them():
+    import nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc1 = nn.Linear(3, 4)
+            self.fc2 = nn.Linear(4, 2)
+
+        def forward(self, x):
+            return self.fc2(self.fc1(x).relu())
+
+    ad.manual_seed(0)
+    model = Net()
+    out = model(ad.randn(2, 3)).sum()
+    with_types = [s for s in node_lines(draw_graph(out, params=model)) if "<b>Linear</b>" in s]
+    assert sorted(re.findall(r"<i>(.*?)</i>", " ".join(with_types))) == \
+        ["Net.fc1: Linear", "Net.fc2: Linear"]
+    relu = next(s for s in node_lines(draw_graph(out, params=model)) if "<b>Relu</b>" in s)
+    assert "<i>Net: Net</i>" not in relu and "<i>Net</i>" in relu   # the model's own forward
+    plain = draw_graph(out, params=dict(model.named_parameters())).source
+    assert "<i>Net.fc1</i>" in plain and "<i>Net.fc2</i>" in plain
+
+
+def test_multi_output_nodes_name_their_outputs():
+    import nn
+    ad.manual_seed(0)
+    lstm = nn.LSTM(8, 16, batch_first=True)
+    out, (h, c) = lstm(ad.randn(4, 5, 8))
+    g = draw_graph(out.mean() + h.sum(), params=lstm)
+    node = next(s for s in node_lines(g) if s.startswith("<b>LSTMLayer</b>"))
+    assert "output (5, 4, 16) float32" in node and "h_n (4, 16) float32" in node
+    assert "[1]" not in node and 'label="[' not in g.source
+    assert sorted(re.findall(r'label="(\w+)" fontsize="9"', g.source)) == ["h_n", "output"]
+    names = bold_names(g)
+    assert "input" in names and "h0" in names and "weight_ih_l0" in names
+
+
+def _scalar_expression():
+    """micrograd's neuron; only the output is returned (the intermediates are dropped)."""
+    x1, x2 = ad.Scalar(2.0, label="x1"), ad.Scalar(0.0, label="x2")
+    w1, w2 = ad.Scalar(-3.0, label="w1"), ad.Scalar(1.0, label="w2")
+    b = ad.Scalar(6.8813735870195432, label="b")
+    o = (x1 * w1 + x2 * w2 + b).tanh()
+    o.label = "o"
+    return o
+
+
+def test_every_scalar_node_shows_data_and_grad_without_user_references():
+    import gc
+    import weakref
+    o = _scalar_expression()
+    before = node_lines(draw_graph(o))
+    ops = [s for s in before if re.search(r"<b>(&#215;|\+|tanh)", s)]
+    assert len(ops) == 5
+    assert all("data " in s and "no grad yet" in s for s in ops)
+    o.backward()
+    after = [s for s in node_lines(draw_graph(o)) if re.search(r"<b>(&#215;|\+|tanh)", s)]
+    cells = [re.findall(r"<td[^>]*>(.*?)</td>", s) for s in after]
+    got = sorted((c[0], c[1], c[2]) for c in cells)
+    # the values micrograd's lecture shows: x1*w1 = -6, x2*w2 = 0, sum -6, + b = 0.8814, tanh
+    assert got == sorted([("<b>&#215;</b>", "data -6", "grad 0.5"),
+                          ("<b>&#215;</b>", "data 0", "grad 0.5"),
+                          ("<b>+</b>", "data -6", "grad 0.5"),
+                          ("<b>+</b>", "data 0.8814", "grad 0.5"),
+                          ("<b>tanh</b> &#8594; o", "data 0.7071", "grad 1")])
+    # nothing is kept alive: an intermediate Scalar dies with its last reference, the graph
+    # with the output (by reference counting, no garbage collector needed)
+    gc.disable()
+    try:
+        a, b = ad.Scalar(1.5), ad.Scalar(2.0)
+        mid = a * b
+        mid_ref = weakref.ref(mid)
+        out = (mid + 1.0).exp()
+        node_ref = weakref.ref(mid.grad_fn)
+        del mid
+        assert mid_ref() is None
+        out.backward()
+        cell = next(s for s in node_lines(draw_graph(out)) if "<b>&#215;</b>" in s)
+        assert f"data {_num(3.0)}" in cell and f"grad {_num(np.exp(4.0))}" in cell
+        del out, cell
+        assert node_ref() is None
+        # held through backward and dropped afterwards: the node still has its gradient
+        a = ad.Scalar(2.0)
+        e = a * a
+        out = e.exp()
+        out.backward()
+        assert e.grad == np.exp(4.0)
+        del e
+        cell = next(s for s in node_lines(draw_graph(out)) if "<b>&#215;</b>" in s)
+        assert f"data {_num(4.0)}" in cell and f"grad {_num(np.exp(4.0))}" in cell
+    finally:
+        gc.enable()
+
+
+def test_show_saved_lists_what_backward_will_use():
+    import nn
+    ad.manual_seed(0)
+    model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
+    x = ad.randn(5, 3)
+    loss = model(x).sum()
+    assert "saved" not in draw_graph(loss, params=model).source
+    g = draw_graph(loss, params=model, show_saved=True)
+    lin = next(s for s in node_lines(g) if s.startswith("<b>Linear</b>"))
+    assert "saved input 0 (5, 3) float32" in lin and "saved input 1 (4, 3) float32" in lin
+    assert f"saved total {(5 * 3 + 4 * 3) * 4} B" in lin
+    tanh = next(s for s in node_lines(g) if s.startswith("<b>Tanh</b>"))
+    assert "saved output (5, 4) float32" in tanh
+    loss.backward()
+    g = draw_graph(loss, params=model, show_saved=True)
+    lin = next(s for s in node_lines(g) if s.startswith("<b>Linear</b>"))
+    assert "saved: freed by backward()" in lin and "saved input" not in lin
+
+
+def test_a_custom_functions_ctx_attributes_are_its_own():
+    """The engine's note of no-grad arguments (for drawing the batch) must not overwrite what a
+    user's Function keeps on ctx, inside a module scope too."""
+    class Scale(ad.Function):
+        @staticmethod
+        def forward(ctx, x, s):
+            ctx.inputs = ("mine", 3)
+            ctx.save_for_backward(s)
+            return x * s
+
+        @staticmethod
+        def backward(ctx, g):
+            assert ctx.inputs == ("mine", 3)
+            (s,) = ctx.saved_tensors
+            return g * s, None
+
+    x = ad.tensor([1.0, 2.0], requires_grad=True)
+    s = ad.tensor([3.0, 5.0])
+    with engine.name_scope("Net"):
+        y = Scale.apply(x, s)
+    assert sorted(bold_names(draw_graph(y.sum()))) == ["Scale", "Sum", "input", "leaf"]
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.detach().numpy(), [3.0, 5.0])
