@@ -69,3 +69,4 @@ from . import data
 from .creation import get_default_dtype, set_default_dtype
 from .ops.scatter import index_put
 from .ops.scatter import scatter_reduce
+from . import accelerator
