@@ -25,6 +25,8 @@ from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .serialization import load, save
 from .sparse import Embedding
 from .attention import MultiheadAttention
+from . import parallel
+from .parallel import DataParallel
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
