@@ -39,6 +39,17 @@ SHIM = HERE / "autodiff_as_torch"
 # name -> (script, args, loss must fall by at least this factor, min accuracy or None).
 # Each script's docstring says which everyday idioms it uses.
 CASES = {
+    "data_loading": ("data_loading.py", [], 3.0, 0.85),
+    "gpt_from_scratch": ("gpt_from_scratch.py", [], 1.5, None),
+    "lr_scheduler_loop": ("lr_scheduler_loop.py", [], 4.0, 0.8),
+    "lstm_tagger": ("lstm_tagger.py", [], 3.0, 0.85),
+    "makemore_bigram": ("makemore/bigram.py", [], 1.5, None),
+    "mnist": ("mnist.py", [], 4.0, 0.8),
+    "mnist_hogwild": ("mnist_hogwild/main.py", [], 2.0, 0.7),
+    "nanogpt_char": ("nanogpt_char.py", [], 1.4, None),
+    "polynomial_autograd": ("polynomial_autograd.py", [], 10.0, None),
+    "quickstart": ("quickstart.py", [], 3.0, 0.8),
+    "vae": ("vae.py", [], 1.4, None),
 }
 
 
