@@ -52,7 +52,7 @@ CASES = {
     "vae": ("vae.py", [], 1.4, None),
     # these use PyTorch's .data: a Tensor sharing memory, its changes unrecorded by autograd
     "cifar10_tutorial": ("cifar10_tutorial.py", [], 2.0, 0.7),
-    "dcgan": ("dcgan.py", [], 3.0, None),
+    "dcgan": ("dcgan.py", [], 2.5, None),
     "makemore_backprop": ("makemore/mlp_manual_backprop.py", [], 1.4, None),
     "regression": ("regression.py", [], 100.0, None),
     "word_lm_lstm": ("word_language_model/main.py", ["--model", "LSTM"], 1.6, None),
