@@ -53,6 +53,7 @@ CASES = {
     # these use PyTorch's .data: a Tensor sharing memory, its changes unrecorded by autograd
     "cifar10_tutorial": ("cifar10_tutorial.py", [], 2.0, 0.7),
     "dcgan": ("dcgan.py", [], 2.5, None),
+    "dqn": ("dqn.py", [], 10.0, 1.0),
     "makemore_backprop": ("makemore/mlp_manual_backprop.py", [], 1.4, None),
     "regression": ("regression.py", [], 100.0, None),
     "word_lm_lstm": ("word_language_model/main.py", ["--model", "LSTM"], 1.6, None),
