@@ -368,3 +368,27 @@ def test_activation_flags_and_module_activation():
     layer = nn.TransformerEncoderLayer(8, 2, activation=nn.GELU())
     assert layer.activation_relu_or_gelu == 2 and isinstance(layer.activation, nn.GELU)
     assert nn.TransformerEncoderLayer(8, 2, activation=F.silu).activation_relu_or_gelu == 0
+
+
+def test_mha_causal_hint_without_weights_uses_the_causal_mask_as_torch(torch):
+    """With is_causal=True, no key padding mask and need_weights=False PyTorch attends
+    causally whatever attn_mask says (the mask is only a hint's witness); with weights it
+    uses attn_mask."""
+    rng = np.random.default_rng(8)
+    theirs = torch.nn.MultiheadAttention(D, H, batch_first=True, dtype=torch.float64)
+    ours = nn.MultiheadAttention(D, H, batch_first=True, dtype=ad.float64)
+    _sync(ours, theirs, torch)
+    x = rng.normal(size=(2, S, D))
+    not_causal = np.zeros((S, S), dtype=bool)
+    not_causal[:, 1] = True                       # blocks key 1 only
+    for need_weights in (False, True):
+        a = ours(*(ad.tensor(x),) * 3, attn_mask=ad.tensor(not_causal), is_causal=True,
+                 need_weights=need_weights)[0].detach().numpy()
+        b = theirs(*(_t(torch, x),) * 3, attn_mask=_t(torch, not_causal), is_causal=True,
+                   need_weights=need_weights)[0].detach().numpy()
+        np.testing.assert_allclose(a, b, rtol=1e-10, atol=1e-12)
+    causal = ours(*(ad.tensor(x),) * 3, attn_mask=nn.Transformer.generate_square_subsequent_mask(
+        S, dtype=ad.float64), need_weights=False)[0].detach().numpy()
+    hinted = ours(*(ad.tensor(x),) * 3, attn_mask=ad.tensor(not_causal), is_causal=True,
+                  need_weights=False)[0].detach().numpy()
+    np.testing.assert_allclose(hinted, causal, rtol=1e-12)
