@@ -44,7 +44,7 @@ CASES = {
     "lr_scheduler_loop": ("lr_scheduler_loop.py", [], 4.0, 0.8),
     "lstm_tagger": ("lstm_tagger.py", [], 3.0, 0.85),
     "makemore_bigram": ("makemore/bigram.py", [], 1.5, None),
-    "mnist": ("mnist.py", [], 4.0, 0.8),
+    "mnist": ("mnist.py", [], 3.0, 0.8),
     "mnist_hogwild": ("mnist_hogwild/main.py", [], 2.0, 0.7),
     "nanogpt_char": ("nanogpt_char.py", [], 1.4, None),
     "polynomial_autograd": ("polynomial_autograd.py", [], 10.0, None),
