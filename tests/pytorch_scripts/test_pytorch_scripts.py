@@ -51,6 +51,7 @@ CASES = {
     "quickstart": ("quickstart.py", [], 3.0, 0.8),
     "vae": ("vae.py", [], 1.4, None),
     # these use PyTorch's .data: a Tensor sharing memory, its changes unrecorded by autograd
+    "char_rnn_classification": ("char_rnn_classification.py", [], 1.5, 0.8),
     "cifar10_tutorial": ("cifar10_tutorial.py", [], 2.0, 0.7),
     "dcgan": ("dcgan.py", [], 2.5, None),
     "dqn": ("dqn.py", [], 10.0, 1.0),
