@@ -85,6 +85,7 @@ from .ops.scatter import (index_add, index_copy, index_fill, masked_scatter, mas
                           scatter)
 from .ops.sort import (aminmax, argsort, bincount, count_nonzero, kthvalue, median, msort, sort,
                        topk, unique)
+from . import accelerator
 from . import data
 from .creation import get_default_dtype, set_default_dtype
 from .ops.scatter import index_put

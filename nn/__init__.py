@@ -32,5 +32,9 @@ from .recurrent import GRU, GRUCell, LSTM, LSTMCell, RNN, RNNCell
 from .serialization import load, save
 from .sparse import Embedding
 from .attention import MultiheadAttention
+from . import parallel
+from .parallel import DataParallel
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 from .upsample import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
 from . import models  # model builders (import the layers above)

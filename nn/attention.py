@@ -9,6 +9,7 @@ is *not allowed*. Float masks are added to the attention scores in both.
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 
@@ -30,13 +31,13 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward", "Mult
 
 
 def _data(x):
-    return x.data if isinstance(x, Tensor) else np.asarray(x)
+    return x._data if isinstance(x, Tensor) else np.asarray(x)
 
 
 def _safe_softmax(scores):
     """Softmax over the last dim; a row whose scores are all -inf gives zeros (PyTorch's
     ``_safe_softmax``, used by scaled_dot_product_attention) instead of NaN."""
-    dead = np.all(np.isneginf(scores.data), axis=-1, keepdims=True)
+    dead = np.all(np.isneginf(scores._data), axis=-1, keepdims=True)
     if not dead.any():
         return LS.softmax(scores, -1)
     safe = E.where(np.broadcast_to(dead, scores.shape), 0.0, scores)
@@ -156,6 +157,11 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         raise RuntimeError("Need attn_mask if specifying the is_causal hint. You may use the "
                            "Transformer module method `generate_square_subsequent_mask` to "
                            "create this mask.")
+    # As PyTorch: without a key padding mask and without weights, the hint replaces the mask
+    # (attention is causal, top-left aligned, over the keys actually attended to).
+    causal = is_causal and key_padding_mask is None and not need_weights
+    if causal:
+        attn_mask = None
     batched = query.ndim == 3
     if not batched:
         if query.ndim != 2 or key.ndim != 2 or value.ndim != 2:
@@ -211,10 +217,15 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
         mask = _pad_last(mask)
         src_len += 1
 
+    if causal:
+        mask = _float_mask(np.tril(np.ones((tgt_len, src_len), dtype=bool)), dtype, True,
+                           "attn_mask")
     scores = L.matmul(q * math.sqrt(1.0 / head_dim), S.transpose(k, -2, -1))
     if mask is not None:
         scores = scores + mask
-    weights = LS.softmax(scores, -1)
+    # PyTorch computes the weights it returns with a plain softmax (a fully masked row gives
+    # NaN) and otherwise calls scaled_dot_product_attention (that row gives 0).
+    weights = LS.softmax(scores, -1) if need_weights else _safe_softmax(scores)
     if dropout_p > 0.0 and training:
         weights = F.dropout(weights, dropout_p, training=True)
     out = L.matmul(weights, v)                                   # (N, H, L, D)
@@ -304,6 +315,10 @@ class MultiheadAttention(Module):
 
     def forward(self, query, key, value, key_padding_mask=None, need_weights=True,
                 attn_mask=None, average_attn_weights=True, is_causal=False):
+        if key_padding_mask is not None and attn_mask is not None and \
+                _data(key_padding_mask).dtype != _data(attn_mask).dtype:
+            warnings.warn("Support for mismatched key_padding_mask and attn_mask is "
+                          "deprecated. Use same type for both instead.", stacklevel=3)
         batched = query.ndim == 3
         if self.batch_first and batched:
             query, key, value = (S.transpose(t, 0, 1) for t in (query, key, value))
