@@ -6,6 +6,9 @@ single-threaded cost, which stays meaningful when other processes load the machi
 torch (ms), numpy (ms) where meaningful, and the ratio ours/torch; see bench/_timing.py for
 the protocol (2 threads each, alternating rounds with a short sleep, medians after warm-up).
 
+Every table starts with a line naming the CPU, its vector width and the BLAS kernels
+(``bench._timing.machine``): ratios move with all three.
+
 Not in the default list: ``python -m bench.breakdown`` (where a conv2d step's time goes,
 measured inside the step).
 """
@@ -13,26 +16,7 @@ import os
 import subprocess
 import sys
 
-SCRIPTS = ["overhead", "matmul", "mlp", "conv", "pool", "compile", "recurrent"]
-
-
-def machine():
-    """One line on what the ratios depend on: CPU, its vector width, the BLAS kernels."""
-    model, flags = "unknown CPU", set()
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                key, _, val = line.partition(":")
-                if key.strip() == "model name" and model == "unknown CPU":
-                    model = val.strip()
-                elif key.strip() == "flags" and not flags:
-                    flags = set(val.split())
-    except OSError:
-        pass
-    simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
-    core = os.environ.get("OPENBLAS_CORETYPE", "OpenBLAS's own choice")
-    return (f"machine: {model}, {os.cpu_count()} cores, {simd}; NumPy's OpenBLAS kernels: "
-            f"{core} (OPENBLAS_CORETYPE); torch uses its own MKL/oneDNN")
+SCRIPTS = ["overhead", "matmul", "mlp", "conv", "pool", "compile", "recurrent", "train"]
 
 
 def main(argv=None):
@@ -46,7 +30,6 @@ def main(argv=None):
         env.update(BENCH_CLOCK="cpu", BENCH_THREADS="1", OPENBLAS_NUM_THREADS="1",
                    NUMBA_NUM_THREADS="1", OMP_NUM_THREADS="1")
     env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
-    print(machine())
     failed = []
     for name in names:
         if not os.path.exists(os.path.join(here, name + ".py")):

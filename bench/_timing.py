@@ -78,11 +78,54 @@ def fmt(v, width=10, digits=3):
     return f"{v:{width}.{digits}f}"
 
 
+def machine():
+    """One line on what the ratios depend on: the CPU model, its vector width, the BLAS kernel
+    NumPy's OpenBLAS picked (threadpoolctl), and torch's CPU capability."""
+    import numpy  # noqa: F401  (loads its OpenBLAS, so threadpoolctl can see it)
+    model, fam, flags = "unknown CPU", "?", set()
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                key, _, val = line.partition(":")
+                key = key.strip()
+                if key == "model name" and model == "unknown CPU":
+                    model = val.strip()
+                elif key == "cpu family" and fam == "?":
+                    fam = val.strip()
+                elif key == "flags" and not flags:
+                    flags = set(val.split())
+    except OSError:
+        pass
+    simd = "AVX-512" if "avx512f" in flags else "AVX2" if "avx2" in flags else "no AVX2"
+    blas = "NumPy BLAS: unknown (no threadpoolctl)"
+    try:
+        from threadpoolctl import threadpool_info
+        for info in threadpool_info():
+            if info.get("user_api") == "blas" and "numpy" in info.get("filepath", ""):
+                blas = (f"NumPy BLAS: {info.get('internal_api')} {info.get('version')} "
+                        f"kernel {info.get('architecture', '?')}")
+                break
+    except ImportError:
+        pass
+    core = os.environ.get("OPENBLAS_CORETYPE")
+    if core:
+        blas += f" (OPENBLAS_CORETYPE={core})"
+    tcap = ""
+    try:
+        import torch
+        tcap = f"; torch {torch.__version__} CPU capability {torch.backends.cpu.get_cpu_capability()}"
+    except ImportError:
+        pass
+    return (f"CPU: {model} (family {fam}), {os.cpu_count()} cores, {simd}; {blas}{tcap}")
+
+
 def print_table(title, rows):
     """rows: list of (case, ours_ms, torch_ms, numpy_ms[, min ratio]); prints ratio
-    ours/torch of the medians (and of the fastest rounds when given)."""
+    ours/torch of the medians (and of the fastest rounds when given), under a line naming the
+    CPU, its vector width and the BLAS kernels (ratios move with all three)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n## {title}")
+    print(machine())
     if CLOCK is time.process_time:
         print(f"(CPU-TIME MODE: {THREADS} thread(s), process CPU time per call, medians; "
               f"load average {load:.1f})")

@@ -21,6 +21,7 @@ import numpy as np
 from numba import prange, uint64
 
 from . import serialized
+from ._launch import Sized
 
 __all__ = [
     "conv_output_size", "im2col", "col2im",
@@ -177,6 +178,11 @@ def _cnhw_to_nchw_kernel(a, out, bias):
                 of[d0 + i] = af[s0 + i]
 
 
+# small convolutions run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py)
+_im2col = Sized(_im2col_kernel)
+_col2im = Sized(_col2im_kernel)
+
+
 # --------------------------------------------------------------------------- array API
 
 
@@ -206,8 +212,8 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     xp = np.empty((C, N, Hp, Wp), dtype=x.dtype)
     _pad_to_cnhw_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2])
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
-    _im2col_kernel(xp, cols, kernel[0], kernel[1], stride[0], stride[1], dilation[0],
-                   dilation[1], Ho, Wo)
+    _im2col(cols.size, xp, cols, kernel[0], kernel[1], stride[0], stride[1], dilation[0],
+            dilation[1], Ho, Wo)
     return cols
 
 
@@ -216,8 +222,8 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None):
     N, C, H, W = x_shape
     Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation, out_hw)
     dxp = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
-    _col2im_kernel(np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
-                   stride[1], dilation[0], dilation[1], Ho, Wo)
+    _col2im(cols.size, np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
+            stride[1], dilation[0], dilation[1], Ho, Wo)
     dx = np.empty(tuple(x_shape), dtype=cols.dtype)
     _crop_from_cnhw_kernel(dxp, dx, padding[0], padding[2])
     return dx

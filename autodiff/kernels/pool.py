@@ -25,6 +25,7 @@ import numpy as np
 from numba import prange, uint64
 
 from . import serialized
+from ._launch import Sized
 
 __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
@@ -339,6 +340,15 @@ def _avg_pool2d_2x2_kernel(x, out, grad_mode, div):
                                 + r1[2 * ow + 1]) / div
 
 
+# small pools run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py)
+_max_fwd = Sized(_max_pool2d_fwd_kernel)
+_max_bwd = Sized(_max_pool2d_bwd_kernel)
+_avg = Sized(_avg_pool2d_kernel, error_model="numpy")
+_max_fwd_2x2 = Sized(_max_pool2d_2x2_fwd_kernel)
+_max_bwd_2x2 = Sized(_max_pool2d_2x2_bwd_kernel)
+_avg_2x2 = Sized(_avg_pool2d_2x2_kernel)
+
+
 # --------------------------------------------------------------------------- array API
 
 
@@ -361,11 +371,11 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     loc = np.empty((N, C, Ho, Wo), dtype=_loc_dtype(kernel))
     if _is_2x2(kernel, stride, padding, dilation, x.shape[2:], (Ho, Wo)):
-        _max_pool2d_2x2_fwd_kernel(np.ascontiguousarray(x), out, loc)
+        _max_fwd_2x2(x.size, np.ascontiguousarray(x), out, loc)
         return out, loc
-    _max_pool2d_fwd_kernel(np.ascontiguousarray(x), out, loc, kernel[0], kernel[1], stride[0],
-                           stride[1], padding[0], padding[1], dilation[0], dilation[1],
-                           _lowest(x.dtype))
+    _max_fwd(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, loc, kernel[0],
+             kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
+             _lowest(x.dtype))
     return out, loc
 
 
@@ -385,12 +395,12 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
     """Scatter g (N, C, Ho, Wo) to the argmax positions: -> (N, C, H, W) of x_shape."""
     if _is_2x2(kernel, stride, padding, dilation, x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _max_pool2d_2x2_bwd_kernel(np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
+        _max_bwd_2x2(dx.size, np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_pool2d_bwd_kernel(np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
-                           padding[0], padding[1])
+    _max_bwd(dx.size, np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
+             padding[0], padding[1])
     return dx
 
 
@@ -421,12 +431,12 @@ def avg_pool2d_forward(x, kernel, stride, padding=(0, 0), ceil_mode=False,
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     if _is_2x2(kernel, stride, padding, (1, 1), x.shape[2:], (Ho, Wo)):
-        _avg_pool2d_2x2_kernel(np.ascontiguousarray(x), out, False,
-                               x.dtype.type(divisor_override or 4))
+        _avg_2x2(x.size, np.ascontiguousarray(x), out, False,
+                 x.dtype.type(divisor_override or 4))
         return out
-    _avg_pool2d_kernel(np.ascontiguousarray(x), out, False, kernel[0], kernel[1], stride[0],
-                       stride[1], padding[0], padding[1], bool(count_include_pad),
-                       int(divisor_override or 0), x.dtype.type(0))
+    _avg(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, False, kernel[0],
+         kernel[1], stride[0], stride[1], padding[0], padding[1], bool(count_include_pad),
+         int(divisor_override or 0), x.dtype.type(0))
     return out
 
 
@@ -435,13 +445,13 @@ def avg_pool2d_backward(g, x_shape, kernel, stride, padding=(0, 0), ceil_mode=Fa
     """Adjoint of :func:`avg_pool2d_forward`: g (N, C, Ho, Wo) -> (N, C, H, W)."""
     if _is_2x2(kernel, stride, padding, (1, 1), x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _avg_pool2d_2x2_kernel(np.ascontiguousarray(g), dx, True,
-                               g.dtype.type(divisor_override or 4))
+        _avg_2x2(dx.size, np.ascontiguousarray(g), dx, True,
+                 g.dtype.type(divisor_override or 4))
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
-    _avg_pool2d_kernel(np.ascontiguousarray(g), dx, True, kernel[0], kernel[1], stride[0],
-                       stride[1], padding[0], padding[1], bool(count_include_pad),
-                       int(divisor_override or 0), g.dtype.type(0))
+    _avg(g.size * kernel[0] * kernel[1], np.ascontiguousarray(g), dx, True, kernel[0],
+         kernel[1], stride[0], stride[1], padding[0], padding[1], bool(count_include_pad),
+         int(divisor_override or 0), g.dtype.type(0))
     return dx
 
 

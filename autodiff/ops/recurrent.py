@@ -32,6 +32,7 @@ import threading
 import numpy as np
 
 from ..engine import _state
+from .. import function as _f
 from ..function import Op
 from ..kernels import recurrent as K
 from ..kernels import release_memory
@@ -336,6 +337,37 @@ def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
             db if b_hh is not None else None, None)
 
 
+def lstm_inference(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
+    """LSTMLayer's forward on arrays with nothing kept for a backward: the gates, ``c`` and
+    ``tanh(c)`` of a step live in (N, 4H) / (N, H) scratch reused by every step (the graph
+    path writes (L, N, 4H) and two (L, N, H) arrays to save them), the cell state ping-pongs
+    between two buffers.  Returns ``(out, h_n, c_n)`` arrays, equal bit for bit to the graph
+    path's."""
+    L, N, _ = x.shape
+    G4 = w_hh.shape[0]
+    H = G4 // 4
+    dt = np.result_type(x, w_ih)
+    cell = (K.lstm_cell_forward if _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+            else K.lstm_cell_forward_ref)
+    xp = _project(x, w_ih, None, None)
+    b = _bias_sum(b_ih, b_hh, G4, dt)
+    out = np.empty((L, N, H), dt)
+    gates = np.empty((N, G4), dt)
+    tc = np.empty((N, H), dt)
+    cbuf = (np.empty((N, H), dt), np.empty((N, H), dt))
+    hw = np.empty((N, G4), dt)
+    scale = K.lstm_gate_scale(H, dt)
+    wT = w_hh.T
+    h, c = h0, c0
+    for k, t in enumerate(_order(L, reverse)):
+        np.matmul(h, wT, out=hw)
+        c_new = cbuf[k & 1]
+        cell(hw, xp[t], b, c, gates, c_new, tc, out[t], scale)
+        h, c = out[t], c_new
+    _WS.give((xp,))
+    return out, h.copy(), c.copy()
+
+
 # ---------------------------------------------------------------------------------------------
 # GRU
 
@@ -542,8 +574,16 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
 
 
 def lstm_layer(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
-    """One LSTM layer: returns ``(out (L, N, H), h_n (N, H), c_n (N, H))``."""
-    return LSTMLayer.apply(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse)
+    """One LSTM layer: returns ``(out (L, N, H), h_n (N, H), c_n (N, H))``.
+
+    Without a graph to record (grad mode off, or no argument requiring grad) it runs
+    ``lstm_inference``: nothing is saved for a backward."""
+    args = (x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    if _state.grad_enabled and any(getattr(a, "requires_grad", False) for a in args):
+        return LSTMLayer.apply(*args, reverse)
+    T = _f.Tensor
+    return tuple(T._make(a) for a in lstm_inference(
+        *(a._data if isinstance(a, T) else a for a in args), reverse=reverse))
 
 
 def gru_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
