@@ -63,11 +63,11 @@ def _float_dtype(dtype, op="factory"):
 def _like_dtype(input, dtype):
     if dtype is not None:
         return np.dtype(dtype)
-    return input.data.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
+    return input._data.dtype if isinstance(input, Tensor) else np.asarray(input).dtype
 
 
 def _like_shape(input):
-    return input.data.shape if isinstance(input, Tensor) else np.shape(input)
+    return input._data.shape if isinstance(input, Tensor) else np.shape(input)
 
 
 # ---- from data -----------------------------------------------------------------------------
@@ -95,13 +95,14 @@ def from_numpy(array: np.ndarray) -> Tensor:
 
 
 # ---- filled --------------------------------------------------------------------------------
-def zeros(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False,
-          **kw):
+def zeros(*size: Shape, out=None, dtype: DTypeLike = None, layout=None, device=None,
+          requires_grad: bool = False, **kw) -> Tensor:
     size = _size_kw(size, kw, "zeros")
     return _finish(np.zeros(_shape(size, "zeros"), _float_dtype(dtype)), requires_grad, device)
 
 
-def ones(*size, out=None, dtype=None, layout=None, device=None, requires_grad=False, **kw):
+def ones(*size: Shape, out=None, dtype: DTypeLike = None, layout=None, device=None,
+         requires_grad: bool = False, **kw) -> Tensor:
     size = _size_kw(size, kw, "ones")
     return _finish(np.ones(_shape(size, "ones"), _float_dtype(dtype)), requires_grad, device)
 
@@ -180,8 +181,8 @@ def eye(n, m=None, *, out=None, dtype: DTypeLike = None, layout=None, device=Non
 
 
 # ---- random --------------------------------------------------------------------------------
-def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-         requires_grad=False, pin_memory=False, **kw):
+def rand(*size: Shape, generator=None, out=None, dtype: DTypeLike = None, layout=None,
+         device=None, requires_grad: bool = False, pin_memory=False, **kw) -> Tensor:
     """Uniform on [0, 1)."""
     size = _size_kw(size, kw, "rand")
     dt = _float_dtype(dtype)
@@ -189,8 +190,8 @@ def rand(*size, generator=None, out=None, dtype=None, layout=None, device=None,
     return _finish(arr, requires_grad, device)
 
 
-def randn(*size, generator=None, out=None, dtype=None, layout=None, device=None,
-          requires_grad=False, pin_memory=False, **kw):
+def randn(*size: Shape, generator=None, out=None, dtype: DTypeLike = None, layout=None,
+          device=None, requires_grad: bool = False, pin_memory=False, **kw) -> Tensor:
     """Standard normal."""
     size = _size_kw(size, kw, "randn")
     dt = _float_dtype(dtype)
@@ -229,9 +230,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: None = None, out=None,
     """Draws from N(mean, std**2): ``mean`` and ``std`` are numbers or tensors (broadcast
     together); with two numbers ``size`` is required. Not differentiable (PyTorch's gradient
     with respect to mean and std is zero too)."""
-    m = mean.data if isinstance(mean, Tensor) else mean
-    s = std.data if isinstance(std, Tensor) else std
-    tensors = [x.data for x in (mean, std) if isinstance(x, Tensor)]
+    m = mean._data if isinstance(mean, Tensor) else mean
+    s = std._data if isinstance(std, Tensor) else std
+    tensors = [x._data for x in (mean, std) if isinstance(x, Tensor)]
     if tensors:
         if size is not None:
             raise TypeError("normal: 'size' is only allowed when mean and std are numbers")
@@ -253,8 +254,8 @@ def normal(mean=0.0, std=1.0, size=None, *, generator: None = None, out=None,
 def bernoulli(input, p=None, *, generator=None, out=None):
     """0/1 draws: 1 with probability ``input`` (elementwise, in [0, 1]) or ``p`` when given.
     The result has ``input``'s dtype. Not differentiable."""
-    x = input.data if isinstance(input, Tensor) else np.asarray(input)
-    prob = x if p is None else (p.data if isinstance(p, Tensor) else p)
+    x = input._data if isinstance(input, Tensor) else np.asarray(input)
+    prob = x if p is None else (p._data if isinstance(p, Tensor) else p)
     prob = np.asarray(prob)
     if np.any((prob < 0) | (prob > 1)) or np.any(np.isnan(prob)):
         raise RuntimeError("bernoulli: expects 0 <= p <= 1")
@@ -265,7 +266,7 @@ def bernoulli(input, p=None, *, generator=None, out=None):
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
     """Category indices drawn from the rows of ``input`` (non-negative weights, 1-D ``(C,)``
     or 2-D ``(N, C)``); returns int64 of shape ``(num_samples,)`` or ``(N, num_samples)``."""
-    w = input.data if isinstance(input, Tensor) else np.asarray(input)
+    w = input._data if isinstance(input, Tensor) else np.asarray(input)
     if w.ndim not in (1, 2):
         raise ValueError(f"multinomial: prob_dist must be 1 or 2 dim (got shape {w.shape})")
     if w.dtype.kind != "f":

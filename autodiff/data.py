@@ -117,7 +117,7 @@ class TensorDataset(Dataset):
             if t.requires_grad:
                 out.append(t[idx])
             else:
-                out.append(Tensor._make(t.data[idx]))
+                out.append(Tensor._make(t._data[idx]))
         return out
 
 
@@ -382,7 +382,7 @@ def _stack(tensors):
     if any(t.requires_grad for t in tensors):
         from .ops.shape import stack
         return stack(tensors, 0)
-    return Tensor._make(np.stack([t.data for t in tensors]))
+    return Tensor._make(np.stack([t._data for t in tensors]))
 
 
 def default_collate(batch):

@@ -454,7 +454,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         results[i] = g
                 elif g is not None:
                     if (var.grad is None and not create_graph and _refcount(g) == 2
-                            and _owns(g.data, var)):
+                            and _owns(g._data, var)):
                         # as PyTorch's AccumulateGrad: a gradient nobody else references
                         # becomes .grad as it is (no copy)
                         var.grad = g
@@ -518,7 +518,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                     if gi.__class__ is not Tensor or check_nan:
                         gi = _conform(node, i, gi, m, Tensor, check_nan)
                     else:
-                        d = gi.data
+                        d = gi._data
                         if d.shape != m[0] or d.dtype is not m[1]:
                             gi = _conform(node, i, gi, m, Tensor, check_nan)
                     if (nxt.__class__ is AccumulateGrad and leaf_inline and deps[nxt] == 1
@@ -527,9 +527,9 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         # now (as the AccumulateGrad branch above would once popped)
                         deps[nxt] = 0
                         var = nxt.variable
-                        d = None  # (the shape check's reference to gi.data)
+                        d = None  # (the shape check's reference to gi._data)
                         if (var.grad is None and _refcount(gi) == 3
-                                and _owns(gi.data, var)):
+                                and _owns(gi._data, var)):
                             var.grad = gi  # referenced by ``result`` and ``gi`` only: no copy
                         else:
                             var._accumulate_grad(gi, False)
@@ -545,15 +545,15 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         elif nxt in owned:
                             # a sum this pass made (no one else holds it): add in place, the
                             # same rounding as prev + gi, no new Tensor
-                            d = prev.data
+                            d = prev._data
                             if d.size != 1:
-                                np.add(d, gi.data, d)  # (out positional: no keyword parsing)
+                                np.add(d, gi._data, d)  # (out positional: no keyword parsing)
                             else:
                                 # NumPy's in-place add is slow for one-element arrays (~1 us,
                                 # against ~0.45 us for a new array)
-                                prev.data = _sum_arrays(d, gi.data)
+                                prev._data = _sum_arrays(d, gi._data)
                         else:
-                            buffers[nxt] = _make(_sum_arrays(prev.data, gi.data))
+                            buffers[nxt] = _make(_sum_arrays(prev._data, gi._data))
                             owned.add(nxt)
                     else:
                         buf = buffers.get(nxt)
@@ -566,7 +566,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         elif create_graph:
                             buf[idx] = prev + gi
                         else:
-                            buf[idx] = _make(_sum_arrays(prev.data, gi.data))
+                            buf[idx] = _make(_sum_arrays(prev._data, gi._data))
                 left = deps[nxt] - 1
                 deps[nxt] = left
                 if not left:
@@ -600,8 +600,8 @@ def _owns(d, var):
     """Whether array ``d`` can become ``var.grad`` as it is: a plain, writeable, C-contiguous
     array owning its memory, of the leaf's dtype and shape, referenced by its Tensor only."""
     return (d.__class__ is np.ndarray and d.base is None and _refcount(d) == 3
-            and d.flags.c_contiguous and d.flags.writeable and d.dtype == var.data.dtype
-            and d.shape == var.data.shape)
+            and d.flags.c_contiguous and d.flags.writeable and d.dtype == var._data.dtype
+            and d.shape == var._data.shape)
 
 
 # NumPy >= 2.3: ``out=...`` makes a ufunc return a 0-d array where it would return a scalar
@@ -621,7 +621,7 @@ def _add(a, b, create_graph):
     if create_graph:
         return a + b
     from .tensor import Tensor
-    return Tensor._make(_sum_arrays(a.data, b.data))
+    return Tensor._make(_sum_arrays(a._data, b._data))
 
 
 def _check_count(node, result, nexts):
@@ -669,7 +669,7 @@ def _conform(node, i, g, meta, Tensor, check_nan):
                 "expected a Tensor or None")
         g = Tensor._make(arr)
     shape, dtype = meta
-    d = g.data
+    d = g._data
     if d.shape != shape:
         try:
             g = _sum_to(g, shape)
@@ -678,9 +678,9 @@ def _conform(node, i, g, meta, Tensor, check_nan):
                 f"function {node.name()} returned an invalid gradient at index {i} - got "
                 f"shape {tuple(d.shape)} but expected shape compatible with "
                 f"{tuple(shape)}") from None
-    if g.data.dtype != dtype:
+    if g._data.dtype != dtype:
         g = g.to(dtype)
-    if check_nan and not np.all(np.isfinite(g.data)):
+    if check_nan and not np.all(np.isfinite(g._data)):
         where = ""
         if node.stack:
             fr = node.stack[-1]
@@ -718,12 +718,12 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
         if not isinstance(o, Tensor) or not o.requires_grad:
             raise RuntimeError("grad: element of the differentiated outputs does not require grad")
         if g is None:
-            if o.data.size != 1:
+            if o._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs (got "
                                    f"shape {tuple(o.shape)}); pass grad_outputs")
-            g = Tensor._make(np.ones_like(o.data))
+            g = Tensor._make(np.ones_like(o._data))
         elif not isinstance(g, Tensor):
-            g = Tensor._make(np.asarray(g, dtype=o.data.dtype))
+            g = Tensor._make(np.asarray(g, dtype=o._data.dtype))
         if tuple(g.shape) != tuple(o.shape):
             raise RuntimeError(f"grad: grad_outputs shape {tuple(g.shape)} does not match the "
                                f"output shape {tuple(o.shape)}")
@@ -733,7 +733,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     res = run_backward(outputs, gs, retain_graph, create_graph, inputs=inputs,
                        allow_unused=allow_unused)
     if not create_graph:
-        res = [None if r is None else Tensor._make(r.data) for r in res]
+        res = [None if r is None else Tensor._make(r._data) for r in res]
     return tuple(res)
 
 

@@ -175,7 +175,7 @@ class Node:
 
     def mark_non_differentiable(self, *outputs):
         """Outputs given here get ``requires_grad=False`` (their gradient in backward is zero)."""
-        self.non_differentiable = [id(o.data if isinstance(o, Tensor) else o) for o in outputs]
+        self.non_differentiable = [id(o._data if isinstance(o, Tensor) else o) for o in outputs]
 
     def set_materialize_grads(self, value):
         """``False``: backward receives ``None`` (not zeros) for outputs that got no gradient."""
@@ -377,7 +377,7 @@ class Function:
             # dtype ``t`` (all None for one that does not)
             a, b = args
             if isinstance(a, T):
-                da = a.data
+                da = a._data
                 if da.__class__ is not _ndarray:
                     da = _array_of(a)
                 if a._requires_grad:
@@ -398,7 +398,7 @@ class Function:
                 da = a.item() if a.__class__ in _SCALARS else a
                 ga = nra = sa = ta = None
             if isinstance(b, T):
-                db = b.data
+                db = b._data
                 if db.__class__ is not _ndarray:
                     db = _array_of(b)
                 if b._requires_grad:
@@ -445,7 +445,7 @@ class Function:
             # the other hot path: a unary built-in op (exp, tanh, relu, sum, reshape, ...)
             a = args[0]
             if isinstance(a, T):
-                da = a.data
+                da = a._data
                 if da.__class__ is not _ndarray:
                     da = _array_of(a)
                 if a._requires_grad:
@@ -491,7 +491,7 @@ class Function:
             meta = []
             for a in args:
                 if isinstance(a, T):
-                    d = a.data
+                    d = a._data
                     if d.__class__ is not _ndarray:
                         d = _array_of(a)
                     fargs.append(d)
@@ -515,7 +515,7 @@ class Function:
             fargs = []
             for a in args:
                 if isinstance(a, T):
-                    d = a.data
+                    d = a._data
                     fargs.append(d if d.__class__ is _ndarray else _array_of(a))
                 else:
                     fargs.append(a.item() if a.__class__ in _SCALARS else a)
@@ -712,14 +712,14 @@ def _resolve_saved(items, args, arrays, outs, raws):
             saved.append((0, None, 0, None))
             continue
         if isinstance(x, T):
-            xd = x.data
+            xd = x._data
             if xd.__class__ is not _ndarray:
                 xd = _array_of(x)
         else:
             xd = x
         for a in args:
             if isinstance(a, T):
-                ad_ = a.data
+                ad_ = a._data
                 if ad_.__class__ is not _ndarray:
                     ad_ = _array_of(a)
                 if x is a or xd is ad_:

@@ -32,7 +32,7 @@ def _outputs(out):
     while stack:
         o = stack.pop(0)
         if isinstance(o, Tensor):
-            if o.data.dtype.kind in "fc":
+            if o._data.dtype.kind in "fc":
                 flat.append(o)
         elif isinstance(o, (tuple, list)):
             stack[0:0] = list(o)
@@ -44,21 +44,21 @@ def _numeric(fn, inputs, wrt, n_out_shapes, eps):
     jacs = []
     for i in wrt:
         t = inputs[i]
-        orig_data = t.data
+        orig_data = t._data
         if not orig_data.flags.writeable:
-            t.data = orig_data.copy()
-        x = t.data
+            t._data = orig_data.copy()
+        x = t._data
         cols = [np.zeros((x.size, int(np.prod(s))), dtype=np.float64) for s in n_out_shapes]
         for k, pos in enumerate(np.ndindex(x.shape)):
             v = x[pos]
             x[pos] = v + eps
-            plus = [np.array(o.data, dtype=np.float64) for o in _outputs(fn(*inputs))]
+            plus = [np.array(o._data, dtype=np.float64) for o in _outputs(fn(*inputs))]
             x[pos] = v - eps
-            minus = [np.array(o.data, dtype=np.float64) for o in _outputs(fn(*inputs))]
+            minus = [np.array(o._data, dtype=np.float64) for o in _outputs(fn(*inputs))]
             x[pos] = v
             for j, (p, m) in enumerate(zip(plus, minus)):
                 cols[j][k] = ((p - m) / (2 * eps)).reshape(-1)
-        t.data = orig_data
+        t._data = orig_data
         jacs.append(cols)
     return jacs
 
@@ -67,16 +67,16 @@ def _analytic(outputs, inputs, wrt):
     """Analytic Jacobians, same layout as ``_numeric``; also which outputs were not connected
     to the graph (their Jacobian is taken as zero)."""
     xs = [inputs[i] for i in wrt]
-    jacs = [[np.zeros((x.data.size, o.data.size)) for o in outputs] for x in xs]
+    jacs = [[np.zeros((x._data.size, o._data.size)) for o in outputs] for x in xs]
     detached = []
     for j, o in enumerate(outputs):
         if not o.requires_grad:
             detached.append(j)
             continue
-        for e in range(o.data.size):
-            onehot = np.zeros(o.data.size, dtype=o.data.dtype)
+        for e in range(o._data.size):
+            onehot = np.zeros(o._data.size, dtype=o._data.dtype)
             onehot[e] = 1
-            gs = engine.grad([o], xs, [Tensor._make(onehot.reshape(o.data.shape))],
+            gs = engine.grad([o], xs, [Tensor._make(onehot.reshape(o._data.shape))],
                              retain_graph=True, allow_unused=True)
             for k, g in enumerate(gs):
                 if g is not None:
@@ -84,7 +84,7 @@ def _analytic(outputs, inputs, wrt):
                         raise GradcheckError(
                             f"gradcheck: the gradient with respect to input {wrt[k]} has shape "
                             f"{tuple(g.shape)}, expected {tuple(xs[k].shape)}")
-                    jacs[k][j][:, e] = np.asarray(g.data, dtype=np.float64).reshape(-1)
+                    jacs[k][j][:, e] = np.asarray(g._data, dtype=np.float64).reshape(-1)
     return jacs, detached
 
 
@@ -123,17 +123,17 @@ def _fast(name, fn, inputs, wrt, outputs, eps, atol, rtol, what):
         u = rng.standard_normal(x.shape)
         for j, (o, v) in enumerate(zip(outputs, vs)):
             if o.requires_grad:
-                g, = engine.grad([o], [x], [Tensor._make(v.astype(o.data.dtype))],
+                g, = engine.grad([o], [x], [Tensor._make(v.astype(o._data.dtype))],
                                  retain_graph=True, allow_unused=True)
-                a = 0.0 if g is None else float(np.sum(np.asarray(g.data, np.float64) * u))
+                a = 0.0 if g is None else float(np.sum(np.asarray(g._data, np.float64) * u))
             else:
                 a = 0.0
-            orig = x.data
-            x.data = orig + eps * u
-            plus = np.asarray(_outputs(fn(*inputs))[j].data, np.float64)
-            x.data = orig - eps * u
-            minus = np.asarray(_outputs(fn(*inputs))[j].data, np.float64)
-            x.data = orig
+            orig = x._data
+            x._data = orig + eps * u
+            plus = np.asarray(_outputs(fn(*inputs))[j]._data, np.float64)
+            x._data = orig - eps * u
+            minus = np.asarray(_outputs(fn(*inputs))[j]._data, np.float64)
+            x._data = orig
             n = float(np.sum((plus - minus) / (2 * eps) * v))
             if not abs(a - n) <= atol + rtol * abs(n):
                 msg = (f"{name}: {what} mismatch for output {j} with respect to input {i} "
@@ -214,7 +214,7 @@ def gradgradcheck(fn, inputs, grad_outputs=None, eps=1e-6, atol=1e-5, rtol=1e-3,
         ys = [o for o in _outputs(fn(*xs)) if o.requires_grad]
         gs = engine.grad(ys, [xs[i] for i in wrt], list(vs), create_graph=True,
                          allow_unused=True)
-        return tuple(Tensor._make(np.zeros_like(xs[i].data)) if g is None else g
+        return tuple(Tensor._make(np.zeros_like(xs[i]._data)) if g is None else g
                      for i, g in zip(wrt, gs))
 
     return _check("gradgradcheck", first_derivative, inputs + tuple(grad_outputs), eps, atol,

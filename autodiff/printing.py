@@ -92,7 +92,7 @@ def dtype_name(dtype):
 
 def tensor_repr(t):
     """``tensor([...], dtype=..., grad_fn=<...>)`` for a Tensor ``t``."""
-    a = t.data
+    a = t._data
     a = np.asarray(a)
     prefix = "tensor("
     body = format_values(a, prefix)

@@ -50,10 +50,10 @@ def _as_number(value):
 def _wrap(t, label=""):
     """Re-class an op's result as a Scalar (a one-element float result; anything else is
     returned unchanged)."""
-    if not isinstance(t, Tensor) or t.data.size != 1 or t.data.dtype.kind != "f":
+    if not isinstance(t, Tensor) or t._data.size != 1 or t._data.dtype.kind != "f":
         return t
     s = object.__new__(Scalar)
-    _data_slot.__set__(s, t.data.reshape(()))
+    _data_slot.__set__(s, t._data.reshape(()))
     _grad_slot.__set__(s, None)
     s._requires_grad = t._requires_grad
     s.grad_fn = t.grad_fn
@@ -111,7 +111,7 @@ class Scalar(Tensor):
 
     def __init__(self, value, label="", requires_grad=True):
         if isinstance(value, Tensor):
-            if value.data.size != 1:
+            if value._data.size != 1:
                 raise ValueError(f"Scalar: expected one number (got a tensor of shape "
                                  f"{tuple(value.shape)})")
             value = float(value.item())
@@ -149,7 +149,7 @@ class Scalar(Tensor):
         _grad_slot.__set__(self, None if value is None else float(value))
 
     def _accumulate_grad(self, g, create_graph):
-        v = float(g.data)
+        v = float(g._data)
         cur = _grad_slot.__get__(self)
         _grad_slot.__set__(self, v if cur is None else cur + v)
 

@@ -1,8 +1,8 @@
 """Tensor: an ndarray plus the bookkeeping of reverse-mode autodiff.
 
 The dunders and methods call ops explicitly (``Mul.apply`` through ``ops.elementwise.mul``);
-there is no registration magic. ``.data`` is the NumPy array itself (a deliberate difference
-from PyTorch, where ``.data`` is a Tensor: ``p.data -= lr * g`` works, ``p.data.add_`` does not).
+there is no registration magic. The NumPy array lives in the ``_data`` slot (``numpy()`` gives
+it to users); ``.data`` is PyTorch's: a detached Tensor sharing the same memory.
 """
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ DEFAULT_DTYPE = np.dtype(np.float32)
 def _to_array(data, dtype=None, copy=True):
     """Convert user data to an ndarray with the library's dtype rules."""
     if isinstance(data, Tensor):
-        data = data.data
+        data = data._data
     if isinstance(data, np.ndarray):
         arr = np.array(data, copy=copy) if dtype is None else np.array(data, dtype=dtype, copy=copy)
         return arr
@@ -61,7 +61,7 @@ def _flat(x):
 
 def _untensor(x):
     if isinstance(x, Tensor):
-        return x.data
+        return x._data
     if isinstance(x, (list, tuple)):
         return [_untensor(v) for v in x]
     return x
@@ -97,11 +97,24 @@ class Tensor(TensorAPI):
 
     @property
     def data(self):
-        """The NumPy array behind this tensor (transitional alias of ``_data``)."""
-        return self._data
+        """PyTorch's ``.data``: a tensor that shares this tensor's memory, without its graph.
+
+        It never requires grad, and writes through it are not recorded by autograd (nor seen
+        by the version counter), so ``p.data.add_(p.grad, alpha=-lr)`` updates a parameter the
+        way hand-written SGD does. The NumPy array itself is ``t.numpy()`` (``t._data`` inside
+        the library)."""
+        return Tensor._make(self._data)
 
     @data.setter
     def data(self, value):
+        """``t.data = other`` makes ``t`` hold ``other``'s memory (shape and dtype may change,
+        as in PyTorch); an ndarray is accepted as well."""
+        if isinstance(value, Tensor):
+            value = value._data
+        elif not isinstance(value, np.ndarray):
+            raise TypeError(f"Tensor.data: expected a Tensor (got {type(value).__name__})")
+        if self._requires_grad:
+            _check_grad_dtype(value.dtype)
         self._data = value
 
     @property
@@ -120,19 +133,19 @@ class Tensor(TensorAPI):
             vc[0] = value
 
     def __init__(self, data: TensorLike, requires_grad: bool = False, dtype: DTypeLike = None):
-        self.data = _to_array(data, dtype)
+        self._data = _to_array(data, dtype)
         self._grad = None
         self.grad_fn = None
         self._output_nr = 0
         self._requires_grad = False
         if requires_grad:
-            _check_grad_dtype(self.data.dtype)
+            _check_grad_dtype(self._data.dtype)
             self._requires_grad = True
 
     @classmethod
     def _make(cls, array, requires_grad=False, grad_fn=None, output_nr=0):
         t = object.__new__(cls)
-        t.data = array
+        t._data = array
         t._grad = None
         t._requires_grad = requires_grad
         t.grad_fn = grad_fn
@@ -178,7 +191,7 @@ class Tensor(TensorAPI):
             raise RuntimeError("you can only change requires_grad flags of leaf variables. "
                                "Use detach() to get a tensor that does not require grad.")
         if value:
-            _check_grad_dtype(self.data.dtype)
+            _check_grad_dtype(self._data.dtype)
         self._requires_grad = bool(value)
 
     def requires_grad_(self, requires_grad: bool = True) -> Tensor:
@@ -191,7 +204,7 @@ class Tensor(TensorAPI):
 
     def detach(self) -> Tensor:
         """A Tensor sharing this one's data (and version counter), cut from the graph."""
-        t = Tensor._make(self.data)
+        t = Tensor._make(self._data)
         vc = self._vc
         if vc is None:
             vc = self._vc = [0]
@@ -263,11 +276,11 @@ class Tensor(TensorAPI):
     def _accumulate_grad(self, g, create_graph):
         if self.grad is None:
             # own copy: a gradient array may be shared with other tensors' gradients
-            self.grad = g if create_graph else Tensor._make(np.array(g.data, dtype=self.data.dtype))
+            self.grad = g if create_graph else Tensor._make(np.array(g._data, dtype=self._data.dtype))
         elif create_graph:
             self.grad = self.grad + g
         else:
-            self.grad = Tensor._make(np.asarray(self.grad.data + g.data))
+            self.grad = Tensor._make(np.asarray(self.grad._data + g._data))
 
     def backward(self, gradient: TensorLike | None = None, retain_graph: bool | None = None,
                  create_graph: bool = False, inputs: Tensor | Sequence[Tensor] | None = None
@@ -278,16 +291,16 @@ class Tensor(TensorAPI):
         ``create_graph``; without it the graph's saved arrays are freed as the pass goes.
         """
         if gradient is None:
-            if self.data.size != 1:
+            if self._data.size != 1:
                 raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
                                    f"(got a tensor of shape {tuple(self.shape)}); pass "
                                    "gradient=... to backward()")
-            gradient = Tensor._make(np.ones_like(self.data))
+            gradient = Tensor._make(np.ones_like(self._data))
         elif not isinstance(gradient, Tensor):
-            gradient = Tensor._make(np.asarray(gradient, dtype=self.data.dtype))
+            gradient = Tensor._make(np.asarray(gradient, dtype=self._data.dtype))
         # (the arrays' shapes: a Scalar's .data is a float, its .shape is ())
-        if ((gradient.data.shape if gradient.__class__ is Tensor else gradient.shape)
-                != (self.data.shape if self.__class__ is Tensor else self.shape)):
+        if ((gradient._data.shape if gradient.__class__ is Tensor else gradient.shape)
+                != (self._data.shape if self.__class__ is Tensor else self.shape)):
             raise RuntimeError(f"backward: gradient has shape {tuple(gradient.shape)} but the "
                                f"tensor has shape {tuple(self.shape)}")
         if not self._requires_grad:
@@ -310,11 +323,11 @@ class Tensor(TensorAPI):
     # ---- basic attributes ----------------------------------------------------------------------
     @property
     def shape(self) -> Size:
-        return Size(self.data.shape)
+        return Size(self._data.shape)
 
     @property
     def ndim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     @property
     def dtype(self):
@@ -331,53 +344,53 @@ class Tensor(TensorAPI):
         return self.transpose(-2, -1)
 
     def size(self, dim: int | None = None) -> Size | int:
-        return Size(self.data.shape) if dim is None else self.data.shape[dim]
+        return Size(self._data.shape) if dim is None else self._data.shape[dim]
 
     def dim(self) -> int:
-        return self.data.ndim
+        return self._data.ndim
 
     def numel(self) -> int:
-        return int(self.data.size)
+        return int(self._data.size)
 
     def nelement(self):
-        return int(self.data.size)
+        return int(self._data.size)
 
     def element_size(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     def item(self) -> Number:
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise ValueError(f"item: only one-element tensors can be converted to Python "
                              f"scalars (got shape {tuple(self.shape)})")
-        return self.data.item()
+        return self._data.item()
 
     def tolist(self) -> Any:
-        return self.data.tolist()
+        return self._data.tolist()
 
     def numpy(self, force: bool = False) -> np.ndarray:
         if self._requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use "
                                "tensor.detach().numpy() instead.")
-        return self.data
+        return self._data
 
     def __array__(self, dtype=None, copy=None):
-        return self.data if dtype is None else self.data.astype(dtype, copy=False)
+        return self._data if dtype is None else self._data.astype(dtype, copy=False)
 
     def __len__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("len() of a 0-d tensor")
-        return self.data.shape[0]
+        return self._data.shape[0]
 
     def __iter__(self):
-        if self.data.ndim == 0:
+        if self._data.ndim == 0:
             raise TypeError("iteration over a 0-d tensor")
-        return (self[i] for i in range(self.data.shape[0]))
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __bool__(self):
-        if self.data.size != 1:
+        if self._data.size != 1:
             raise RuntimeError(f"Boolean value of Tensor with more than one value is ambiguous "
                                f"(shape {tuple(self.shape)})")
-        return bool(self.data)
+        return bool(self._data)
 
     def __float__(self):
         return float(self.item())
@@ -386,9 +399,9 @@ class Tensor(TensorAPI):
         return int(self.item())
 
     def __index__(self):
-        if self.data.dtype.kind not in "iub" or self.data.size != 1:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
             raise TypeError("only integer tensors of a single element can be converted to an index")
-        return int(self.data)
+        return int(self._data)
 
     def __hash__(self):
         return id(self)
@@ -421,7 +434,7 @@ class Tensor(TensorAPI):
                     dtype = np.dtype(a)
                 except TypeError:
                     pass
-        if dtype is None or np.dtype(dtype) == self.data.dtype:
+        if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
         return E.cast(self, np.dtype(dtype))
 
@@ -457,7 +470,7 @@ class Tensor(TensorAPI):
         return self.to(other.dtype)
 
     def is_floating_point(self):
-        return self.data.dtype.kind == "f"
+        return self._data.dtype.kind == "f"
 
     # ---- arithmetic ----------------------------------------------------------------------------
     def __add__(self, other: TensorLike) -> Tensor:
@@ -698,11 +711,11 @@ class Tensor(TensorAPI):
 
     # ---- reductions ----------------------------------------------------------------------------
     @numpy_names
-    def sum(self, dim=None, keepdim=False, dtype=None):
+    def sum(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
         return R.sum(self, dim, keepdim, dtype=dtype)
 
     @numpy_names
-    def mean(self, dim=None, keepdim=False, dtype=None):
+    def mean(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
         return R.mean(self, dim, keepdim, dtype=dtype)
 
     @numpy_names

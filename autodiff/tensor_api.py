@@ -117,20 +117,20 @@ class TensorAPI:
         return LY.contiguous(self)
 
     def is_contiguous(self, memory_format=None):
-        return bool(self.data.flags.c_contiguous)
+        return bool(self._data.flags.c_contiguous)
 
     def stride(self, dim=None):
         """Strides in elements (NumPy's byte strides divided by the item size)."""
-        st = tuple(s // self.data.itemsize for s in self.data.strides)
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
         return st if dim is None else st[dim]
 
     @property
     def itemsize(self):
-        return self.data.itemsize
+        return self._data.itemsize
 
     @property
     def nbytes(self):
-        return self.data.nbytes
+        return self._data.nbytes
 
     def half(self):
         return self.to(np.float16)

@@ -33,12 +33,12 @@ def main():
 
         def numpy_fb():
             c = a @ b
-            return c, G.data @ b.T, a.T @ G.data
+            return c, G._data @ b.T, a.T @ G._data
 
         cands = {"ours": ours_fb, "numpy": numpy_fb}
         if torch is not None:
             atg, btg = torch.tensor(a, requires_grad=True), torch.tensor(b, requires_grad=True)
-            gt = torch.tensor(G.data)
+            gt = torch.tensor(G._data)
 
             def torch_fb():
                 atg.grad = btg.grad = None

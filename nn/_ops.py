@@ -70,7 +70,7 @@ class Softplus(Op):
         a, = ctx.saved_tensors
         s = E.sigmoid(a * ctx.beta)
         if ctx.threshold is not None:
-            above = Tensor._make(a.data * ctx.beta > ctx.threshold)
+            above = Tensor._make(a._data * ctx.beta > ctx.threshold)
             return E.where(above, grad_out, grad_out * s), None, None
         return grad_out * s, None, None
 
@@ -94,9 +94,9 @@ class Elu(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
-        neg = a.data <= 0
+        neg = a._data <= 0
         # exp never overflows; exp(0) = 1 with no slope at 0 (PyTorch's double backward is 0)
-        a_neg = E.where(a.data < 0, a, Tensor._make(np.zeros((), dtype=a.dtype)))
+        a_neg = E.where(a._data < 0, a, Tensor._make(np.zeros((), dtype=a.dtype)))
         return E.where(neg, grad_out * (E.exp(a_neg) * ctx.alpha), grad_out), None
 
 
@@ -154,14 +154,14 @@ class Linear(Op):
             (_, x, vx, _), (_, w, vw, _) = saved
             if x._version == vx and w._version == vw:
                 need_x, need_w, need_b = ctx.needs_input_grad
-                return _linear_backward_arrays(grad_out.data, x.data, w.data, need_x, need_w,
+                return _linear_backward_arrays(grad_out._data, x._data, w._data, need_x, need_w,
                                                need_b)
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
         if not _state.grad_enabled:
             # plain backward (no create_graph): the same products on the arrays, no graph
             # bookkeeping for the transpose, reshapes, matmuls and sum
-            return _linear_backward_arrays(grad_out.data, x.data, w.data, need_x, need_w,
+            return _linear_backward_arrays(grad_out._data, x._data, w._data, need_x, need_w,
                                            need_b)
         gx = gw = gb = None
         n_out = w.shape[0]
@@ -226,7 +226,7 @@ def _linear_record(x, w, b):
     bias Tensors that require grad; one float dtype): the same forward, node, signature,
     name scope and saved inputs as ``Function.apply`` records, without its generic argument
     loop and ``_resolve_saved`` matching (~1/3 of a small Linear's recording cost)."""
-    xd, wd, bd = x.data, w.data, b.data
+    xd, wd, bd = x._data, w._data, b._data
     dt = xd.dtype
     if not (xd.__class__ is _ndarray and wd.__class__ is _ndarray and bd.__class__ is _ndarray
             and wd.dtype is dt and bd.dtype is dt and dt.kind == "f"):

@@ -186,7 +186,7 @@ class PReLU(Module):
                                         dtype=np.dtype(dtype or np.float32)))
 
     def reset_parameters(self):
-        self.weight.data[...] = self.init
+        self.weight._data[...] = self.init
 
     def forward(self, input):
         return F.prelu(input, self.weight)

@@ -52,11 +52,11 @@ def linear(input, weight, bias=None):
     """``input @ weight.T + bias``: input (*, in_features), weight (out_features, in_features),
     bias (out_features,) -> (*, out_features)."""
     input = _tensor(input, "linear")
-    ws = weight.data.shape if isinstance(weight, Tensor) else np.shape(weight)
-    if input.data.shape[-1:] != ws[-1:]:
+    ws = weight._data.shape if isinstance(weight, Tensor) else np.shape(weight)
+    if input._data.shape[-1:] != ws[-1:]:
         raise ValueError(f"linear: input of shape {tuple(input.shape)} does not fit weight of "
                          f"shape {tuple(weight.shape)} (last dims must match)")
-    bs = None if bias is None else np.shape(bias.data if isinstance(bias, Tensor) else bias)
+    bs = None if bias is None else np.shape(bias._data if isinstance(bias, Tensor) else bias)
     if len(ws) != 2 or (bias is not None and bs != ws[:1]):
         return L.matmul(input, weight.T) if bias is None else L.matmul(input, weight.T) + bias
     return _ops.linear(input, weight, bias)
@@ -137,7 +137,7 @@ def relu(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     input = _tensor(input, "leaky_relu")
-    return E.where(input.data > 0, input, input * negative_slope)
+    return E.where(input._data > 0, input, input * negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -200,7 +200,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     input = _tensor(input, "hardtanh")
     if min_val > max_val:
         raise ValueError("hardtanh: min_val cannot be greater than max_val")
-    a = input.data
+    a = input._data
     inside = (a > min_val) & (a < max_val)
     return E.where(inside, input, _const(np.clip(a, min_val, max_val), input))
 
@@ -214,7 +214,7 @@ def threshold(input, threshold, value, inplace=False):
     """value where x <= threshold, else x (as PyTorch: a NaN stays NaN and passes its
     gradient)."""
     input = _tensor(input, "threshold")
-    return E.where(input.data <= threshold, _const(value, input), input)
+    return E.where(input._data <= threshold, _const(value, input), input)
 
 
 def prelu(input, weight):
@@ -226,7 +226,7 @@ def prelu(input, weight):
             raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} does not fit input "
                              f"of shape {tuple(input.shape)} (channels are dim 1)")
         w = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    return E.where(input.data > 0, input, input * w)
+    return E.where(input._data > 0, input, input * w)
 
 
 def softsign(input):
@@ -251,7 +251,7 @@ def hardswish(input, inplace=False):
     -3 < x < 3, 1 for x >= 3 and at a NaN x (a select, so an inf or NaN incoming gradient
     stays out of the flat part)."""
     input = _tensor(input, "hardswish")
-    a = input.data
+    a = input._data
     inside = (a > -3) & (a < 3)
     xs = E.where(inside, input, _const(0.0, input))  # no NaN/inf reaches the product
     mid = xs * (xs + 3) * (1.0 / 6)
@@ -447,7 +447,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             raise ValueError(f"batch_norm: {name} of shape {tuple(t.shape)} does not fit input "
                              f"of shape {tuple(input.shape)} (expected ({C},))")
     if training:
-        n = input.data.size // C
+        n = input._data.size // C
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {list(input.shape)}")
@@ -458,20 +458,20 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
             with no_grad():
                 m = momentum
                 if running_mean is not None:
-                    rm = running_mean.data
-                    rm[...] = (1 - m) * rm + m * mean.data.reshape(C)
+                    rm = running_mean._data
+                    rm[...] = (1 - m) * rm + m * mean._data.reshape(C)
                     running_mean._version += 1
                 if running_var is not None:
-                    rv = running_var.data
-                    rv[...] = (1 - m) * rv + m * var.data.reshape(C) * (n / (n - 1))
+                    rv = running_var._data
+                    rv[...] = (1 - m) * rv + m * var._data.reshape(C) * (n / (n - 1))
                     running_var._version += 1
         out = d * (var + eps) ** -0.5
     else:
         if running_mean is None or running_var is None:
             raise ValueError("batch_norm: running_mean and running_var are required when "
                              "training=False")
-        rm = running_mean.data.reshape(bshape)
-        inv = (1.0 / np.sqrt(running_var.data.reshape(bshape) + eps)).astype(input.dtype)
+        rm = running_mean._data.reshape(bshape)
+        inv = (1.0 / np.sqrt(running_var._data.reshape(bshape) + eps)).astype(input.dtype)
         out = (input - Tensor._make(rm.astype(input.dtype))) * Tensor._make(inv)
     if weight is not None:
         out = out * weight.reshape(bshape)
@@ -509,7 +509,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     The ``padding_idx`` row gets no gradient. ``max_norm`` renormalises, in place, the rows
     looked up whose ``norm_type``-norm exceeds it (as PyTorch).
     """
-    idx = input.data if isinstance(input, Tensor) else np.asarray(input)
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"embedding: indices must be an integer tensor, got {idx.dtype}")
     num = weight.shape[0]
@@ -522,7 +522,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         padding_idx += num
     if max_norm is not None:
         with no_grad():
-            w = weight.data
+            w = weight._data
             rows = np.unique(idx)
             norms = np.linalg.norm(w[rows], ord=norm_type, axis=1)
             big = norms > max_norm
@@ -539,7 +539,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
 
 def one_hot(tensor, num_classes=-1):
     """int64 tensor of shape (*, num_classes) with a one at each index of ``tensor``."""
-    idx = tensor.data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
     if idx.dtype.kind not in "iu":
         raise TypeError(f"one_hot is only applicable to index tensor (got dtype {idx.dtype})")
     if idx.size and idx.min() < 0:
@@ -663,7 +663,7 @@ def _pair(input, target, op, same_shape=False):
         if target.requires_grad:
             target = target.to(input.dtype)
         else:
-            target = Tensor._make(target.data.astype(input.dtype))
+            target = Tensor._make(target._data.astype(input.dtype))
     return input, target
 
 
@@ -694,7 +694,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
         raise ValueError(f"huber_loss: delta must be positive, got {delta}")
     input, target = _pair(input, target, "huber_loss")
     d = input - target
-    small = np.abs(d.data) < delta
+    small = np.abs(d._data) < delta
     loss = E.where(small, d * d * 0.5, (E.abs(d) - 0.5 * delta) * delta)
     return _reduce(loss, reduction, "huber_loss")
 
@@ -709,7 +709,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     d = input - target
     if beta == 0:
         return _reduce(E.abs(d), reduction, "smooth_l1_loss")
-    small = np.abs(d.data) < beta
+    small = np.abs(d._data) < beta
     loss = E.where(small, d * d * (0.5 / beta), E.abs(d) - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
 
@@ -744,7 +744,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy")
     input, target = _pair(input, target, "binary_cross_entropy", same_shape=True)
-    x = input.data
+    x = input._data
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
     loss = _ops.binary_cross_entropy(input, target)
@@ -782,7 +782,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p not in (1, 2):
         raise ValueError("multi_margin_loss: only p == 1 and p == 2 supported")
     input = _tensor(input, "multi_margin_loss")
-    t = target.data if isinstance(target, Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, Tensor) else np.asarray(target)
     t_shape = t.shape
     one_d = input.ndim <= 1
     x = input.reshape(1, -1) if one_d else input
@@ -799,7 +799,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
     if p == 2:
         z = z * z
     if weight is not None:
-        w = weight.data if isinstance(weight, Tensor) else np.asarray(weight)
+        w = weight._data if isinstance(weight, Tensor) else np.asarray(weight)
         z = z * Tensor._make(w[t].reshape(N, 1).astype(x.dtype))
     not_y = np.ones((N, C), dtype=x.dtype)
     not_y[rows, t] = 0

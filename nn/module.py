@@ -191,7 +191,7 @@ class Module:
             raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer "
                             f"'{name}' (Tensor or None required)")
         if isinstance(tensor, (Buffer, Parameter)):
-            tensor = Tensor._make(tensor.data)
+            tensor = Tensor._make(tensor._data)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -407,10 +407,10 @@ class Module:
                 continue
             if set_to_none:
                 p.grad = None
-            elif p.grad.grad_fn is None and p.grad.data.flags.writeable:
-                p.grad.data[...] = 0  # in place, as PyTorch's grad.zero_()
+            elif p.grad.grad_fn is None and p.grad._data.flags.writeable:
+                p.grad._data[...] = 0  # in place, as PyTorch's grad.zero_()
             else:
-                p.grad = Tensor._make(np.zeros_like(p.grad.data))
+                p.grad = Tensor._make(np.zeros_like(p.grad._data))
 
     def _apply_arrays(self, fn):
         """Replace every parameter's and buffer's array by ``fn(array)``, in place on the
@@ -419,12 +419,12 @@ class Module:
             for p in m._parameters.values():
                 if p is None:
                     continue
-                p.data = fn(p.data)
+                p._data = fn(p._data)
                 if p.grad is not None:
-                    p.grad = Tensor._make(fn(p.grad.data))
+                    p.grad = Tensor._make(fn(p.grad._data))
             for k, b in m._buffers.items():
                 if b is not None:
-                    b.data = fn(b.data)
+                    b._data = fn(b._data)
         return self
 
     def to(self, *args: Any, **kwargs: Any) -> Module:
@@ -520,7 +520,8 @@ class Module:
                     out[p + name] = (mod, "_buffers", name)
         return out
 
-    def load_state_dict(self, state_dict, strict=True, assign=False):
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> _IncompatibleKeys:
         """Copy ``state_dict`` (values: Tensors, ndarrays, numbers or nested lists) into this
         module's parameters and buffers, in place (``assign=True``: replace their arrays).
 

@@ -17,11 +17,11 @@ class Parameter(Tensor):
         if data is None:
             arr = np.empty((0,), dtype=np.float32)
         elif isinstance(data, Tensor):
-            arr = data.data
+            arr = data._data
         else:
             arr = _to_array(data, copy=False)
         super().__init__(arr, requires_grad=False)
-        self.data = arr  # share: Tensor.__init__ copies
+        self._data = arr  # share: Tensor.__init__ copies
         if requires_grad:
             self.requires_grad = True
 
@@ -31,14 +31,14 @@ class Parameter(Tensor):
     __str__ = __repr__
 
     def __reduce_ex__(self, proto):
-        return (Parameter, (self.data, self.requires_grad))
+        return (Parameter, (self._data, self.requires_grad))
 
     def __deepcopy__(self, memo):
         if id(self) in memo:
             return memo[id(self)]
-        p = Parameter(self.data.copy(), self.requires_grad)
+        p = Parameter(self._data.copy(), self.requires_grad)
         if self.grad is not None:
-            p.grad = Tensor._make(self.grad.data.copy())
+            p.grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = p
         return p
 
@@ -48,7 +48,7 @@ class Buffer(Tensor):
     ``nn.Buffer``): ``self.running_mean = nn.Buffer(zeros(3))``."""
 
     def __init__(self, data, persistent=True):
-        arr = data.data if isinstance(data, Tensor) else _to_array(data, copy=False)
+        arr = data._data if isinstance(data, Tensor) else _to_array(data, copy=False)
         super().__init__(arr)
-        self.data = arr
+        self._data = arr
         self.persistent = persistent

@@ -134,7 +134,7 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
                          f"{tuple(input.shape)})")
     # finite inputs: each dim is one matrix product with a sparse (n_out, n_in) interpolation
     # matrix (BLAS forward and backward); otherwise gathers keep an inf or nan local
-    dense = bool(np.all(np.isfinite(input.data)))
+    dense = bool(np.all(np.isfinite(input._data)))
     out = input
     for k, (n_in, n_out, sc) in enumerate(zip(in_sizes, out_sizes, scales)):
         d = 2 + k

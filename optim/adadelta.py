@@ -58,13 +58,13 @@ class Adadelta(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["square_avg"] = np.zeros_like(p.data)
-                    state["acc_delta"] = np.zeros_like(p.data)
+                    state["square_avg"] = np.zeros_like(p._data)
+                    state["acc_delta"] = np.zeros_like(p._data)
                 state["step"] += 1
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._data
                 square_avg, acc_delta = state["square_avg"], state["acc_delta"]
                 square_avg *= rho
                 square_avg += (1 - rho) * grad * grad
@@ -74,5 +74,5 @@ class Adadelta(Optimizer):
                 delta *= grad
                 acc_delta *= rho
                 acc_delta += (1 - rho) * delta * delta
-                p.data += -lr * delta
+                p._data += -lr * delta
         return loss

@@ -56,7 +56,7 @@ class Adagrad(Optimizer):
         state = self.state[p]
         if len(state) == 0:
             state["step"] = 0.0
-            state["sum"] = np.full_like(p.data, group["initial_accumulator_value"])
+            state["sum"] = np.full_like(p._data, group["initial_accumulator_value"])
         return state
 
     @_step_without_grad
@@ -76,11 +76,11 @@ class Adagrad(Optimizer):
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._data
                 clr = lr / (1 + (step - 1) * lr_decay)
                 state_sum = state["sum"]
                 state_sum += grad * grad
                 std = np.sqrt(state_sum)
                 std += eps
-                p.data += (-clr * grad) / std
+                p._data += (-clr * grad) / std
         return loss

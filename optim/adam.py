@@ -71,19 +71,19 @@ class Adam(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["exp_avg"] = np.zeros_like(p.data)
-                    state["exp_avg_sq"] = np.zeros_like(p.data)
+                    state["exp_avg"] = np.zeros_like(p._data)
+                    state["exp_avg_sq"] = np.zeros_like(p._data)
                     if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(p.data)
+                        state["max_exp_avg_sq"] = np.zeros_like(p._data)
                 state["step"] += 1
                 step = state["step"]
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
                     if group["decoupled_weight_decay"]:
-                        p.data *= 1 - lr * weight_decay
+                        p._data *= 1 - lr * weight_decay
                     else:
-                        grad = grad + weight_decay * p.data
+                        grad = grad + weight_decay * p._data
 
                 exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
                 _lerp_(exp_avg, grad, 1 - beta1)
@@ -103,7 +103,7 @@ class Adam(Optimizer):
                     denom = np.sqrt(exp_avg_sq)
                 denom /= bias_correction2_sqrt
                 denom += eps
-                p.data += (-step_size * exp_avg) / denom
+                p._data += (-step_size * exp_avg) / denom
         return loss
 
 

@@ -128,7 +128,7 @@ def _grad_array(param):
     grad = param.grad
     if grad is None:
         return None
-    return grad.data if isinstance(grad, ad.Tensor) else np.asarray(grad)
+    return grad._data if isinstance(grad, ad.Tensor) else np.asarray(grad)
 
 
 def _lerp_(start, end, weight):
@@ -221,10 +221,10 @@ class Optimizer:
                 else:
                     if getattr(p.grad, "grad_fn", None) is not None:
                         p.grad = p.grad.detach()
-                    if p.grad.data.flags.writeable:
-                        p.grad.data[...] = 0
+                    if p.grad._data.flags.writeable:
+                        p.grad._data[...] = 0
                     else:  # e.g. a broadcast view: replace it
-                        p.grad = ad.Tensor(np.zeros_like(p.grad.data))
+                        p.grad = ad.Tensor(np.zeros_like(p.grad._data))
 
     def add_param_group(self, param_group: dict[str, Any]) -> None:
         """Add a parameter group (a dict with ``"params"`` and optional options).
@@ -388,7 +388,7 @@ def _plain(value):
     if isinstance(value, np.ndarray):
         return value.copy()
     if isinstance(value, ad.Tensor):
-        return np.array(value.data, copy=True)
+        return np.array(value._data, copy=True)
     if isinstance(value, dict):
         return {k: _plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -415,19 +415,19 @@ def _as_index(key):
 
 def _cast_state_value(param, name, value, index):
     if isinstance(value, ad.Tensor):
-        value = value.data
+        value = value._data
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, np.ndarray):
         if name == "step":
             return value.item() if value.ndim == 0 else value.copy()
-        if value.shape != tuple(param.data.shape):
+        if value.shape != tuple(param._data.shape):
             raise ValueError(
                 f"state {name!r} of parameter {index} has shape {value.shape}, "
-                f"but the parameter has shape {tuple(param.data.shape)}"
+                f"but the parameter has shape {tuple(param._data.shape)}"
             )
-        if np.issubdtype(param.data.dtype, np.floating):
-            return np.array(value, dtype=param.data.dtype, copy=True)
+        if np.issubdtype(param._data.dtype, np.floating):
+            return np.array(value, dtype=param._data.dtype, copy=True)
         return value.copy()
     if isinstance(value, dict):
         return {k: _cast_state_value(param, k, v, index) for k, v in value.items()}

@@ -59,8 +59,8 @@ class Rprop(Optimizer):
                 state = self.state[p]
                 if len(state) == 0:
                     state["step"] = 0.0
-                    state["prev"] = np.zeros_like(p.data)
-                    state["step_size"] = np.full_like(p.data, group["lr"])
+                    state["prev"] = np.zeros_like(p._data)
+                    state["step_size"] = np.full_like(p._data, group["lr"])
                 state["step"] += 1
                 grad = -grad if group["maximize"] else np.array(grad, copy=True)
                 prev, step_size = state["prev"], state["step_size"]
@@ -71,6 +71,6 @@ class Rprop(Optimizer):
                 np.clip(step_size, step_size_min, step_size_max, out=step_size)
 
                 grad[sign < 0] = 0
-                p.data += (-1 * np.sign(grad)) * step_size
+                p._data += (-1 * np.sign(grad)) * step_size
                 prev[...] = grad
         return loss

@@ -71,26 +71,26 @@ class SGD(Optimizer):
                 grad = p.grad
                 if grad is None:
                     continue
-                grad = grad.data if grad.__class__ is Tensor else _grad_array(p)
+                grad = grad._data if grad.__class__ is Tensor else _grad_array(p)
                 if plain:  # the common case: buf = m buf + g; p -= lr buf in one pass
                     if entries is not None:  # self.state[p] without creating an entry
                         entry = entries.get(id(p))
                         buf = None if entry is None else entry[1].get("momentum_buffer")
                     else:
                         buf = self.state[p].get("momentum_buffer")
-                    if buf is not None and fused(p.data, buf, grad, lr, momentum):
+                    if buf is not None and fused(p._data, buf, grad, lr, momentum):
                         continue
                 if group["maximize"]:
                     grad = -grad
                 if weight_decay != 0:
-                    grad = grad + weight_decay * p.data
+                    grad = grad + weight_decay * p._data
                 if momentum != 0:
                     state = self.state[p]
                     buf = state.get("momentum_buffer")
                     if buf is None:
                         buf = state["momentum_buffer"] = np.array(grad, copy=True)
                     elif not (dampening or nesterov) and _K.sgd_momentum_(
-                            p.data, buf, grad, lr, momentum):
+                            p._data, buf, grad, lr, momentum):
                         continue  # buf = m buf + g; p -= lr buf in one pass, same roundings
                     else:
                         buf *= momentum
@@ -99,5 +99,5 @@ class SGD(Optimizer):
                         else:  # (1 - 0) * g == g exactly: skip the temporary
                             buf += grad
                     grad = grad + momentum * buf if nesterov else buf
-                p.data -= lr * grad
+                p._data -= lr * grad
         return loss

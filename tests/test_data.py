@@ -36,7 +36,7 @@ def test_tensor_dataset_items_and_len():
     ds = TensorDataset(X, y)
     assert len(ds) == 5
     x2, y2 = ds[2]
-    np.testing.assert_array_equal(x2.data, [6, 7, 8])
+    np.testing.assert_array_equal(x2._data, [6, 7, 8])
     assert int(y2.item()) == 2
 
 
@@ -119,9 +119,9 @@ def test_default_collate_recurses_tuple_dict_namedtuple():
     t = lambda v: ad.tensor(np.full((2,), v, np.float32))  # noqa: E731
     out = default_collate([(t(0), {"k": 1, "s": t(5)}), (t(1), {"k": 2, "s": t(6)})])
     assert isinstance(out, list) and len(out) == 2  # tuples give a list, as in torch
-    np.testing.assert_array_equal(out[0].data, [[0, 0], [1, 1]])
+    np.testing.assert_array_equal(out[0]._data, [[0, 0], [1, 1]])
     assert out[1]["k"].tolist() == [1, 2]
-    np.testing.assert_array_equal(out[1]["s"].data, [[5, 5], [6, 6]])
+    np.testing.assert_array_equal(out[1]["s"]._data, [[5, 5], [6, 6]])
     P = collections.namedtuple("P", "a b")
     out = default_collate([P(1, 2.0), P(3, 4.0)])
     assert isinstance(out, P) and out.a.tolist() == [1, 3] and out.b.dtype == np.float64
@@ -141,8 +141,8 @@ def test_collate_keeps_graph_of_tensors_requiring_grad():
     b = ad.tensor([3.0, 4.0], requires_grad=True)
     out = default_collate([a, b])
     (out * ad.tensor([[1.0, 1.0], [2.0, 2.0]])).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [1, 1])
-    np.testing.assert_array_equal(b.grad.data, [2, 2])
+    np.testing.assert_array_equal(a.grad._data, [1, 1])
+    np.testing.assert_array_equal(b.grad._data, [2, 2])
 
 
 # ---- DataLoader --------------------------------------------------------------------------------
@@ -153,7 +153,7 @@ def test_loader_batches_in_order_and_len():
     batches = list(dl)
     assert [b[0].shape for b in batches] == [(4, 3), (4, 3), (2, 3)]
     assert isinstance(batches[0], list)
-    np.testing.assert_array_equal(np.concatenate([b[1].data for b in batches]), np.arange(10))
+    np.testing.assert_array_equal(np.concatenate([b[1]._data for b in batches]), np.arange(10))
     assert batches[0][0].dtype == np.float32 and batches[0][1].dtype == np.int64
     dl = DataLoader(TensorDataset(X, y), batch_size=4, drop_last=True)
     assert len(dl) == 2 and len(list(dl)) == 2
@@ -166,7 +166,7 @@ def test_loader_fast_path_equals_generic_collate():
     slow = list(DataLoader(ds, batch_size=4, collate_fn=lambda b: default_collate(b)))
     for f, s in zip(fast, slow):
         for a, b in zip(f, s):
-            np.testing.assert_array_equal(a.data, b.data)
+            np.testing.assert_array_equal(a._data, b._data)
             assert a.dtype == b.dtype
 
 
@@ -250,7 +250,7 @@ def test_subset_of_tensor_dataset_through_loader():
     sub = Subset(TensorDataset(X, y), [9, 2, 4])
     (xb, yb), = list(DataLoader(sub, batch_size=3))
     assert yb.tolist() == [9, 2, 4]
-    np.testing.assert_array_equal(xb.data, X.data[[9, 2, 4]])
+    np.testing.assert_array_equal(xb._data, X._data[[9, 2, 4]])
 
 
 def test_loader_dict_samples():
@@ -266,8 +266,8 @@ def test_collate_matches_torch_structure():
     ours, theirs = default_collate(batch), tcollate(batch)
     assert type(ours) is type(theirs)
     for o, t in zip(ours[:3], theirs[:3]):
-        np.testing.assert_array_equal(o.data, t.numpy())
-        assert o.data.dtype == t.numpy().dtype
+        np.testing.assert_array_equal(o._data, t.numpy())
+        assert o._data.dtype == t.numpy().dtype
     assert ours[3]["a"].tolist() == theirs[3]["a"].tolist()
 
 
@@ -286,16 +286,16 @@ def test_load_digits_shapes_range_and_determinism():
     assert Xtr.shape == (1438, 1, 8, 8) and Xte.shape == (359, 1, 8, 8)
     assert Xtr.dtype == np.float32 and ytr.dtype == np.int64
     assert ytr.shape == (1438,) and yte.shape == (359,)
-    assert Xtr.data.min() == 0.0 and Xtr.data.max() == 1.0
-    assert set(np.unique(yte.data)) == set(range(10))
+    assert Xtr._data.min() == 0.0 and Xtr._data.max() == 1.0
+    assert set(np.unique(yte._data)) == set(range(10))
     ad.manual_seed(123)
     Xtr2, ytr2, _, _ = load_digits(flatten=True)
     assert Xtr2.shape == (1438, 64)
-    np.testing.assert_array_equal(Xtr2.data, Xtr.data.reshape(-1, 64))
-    np.testing.assert_array_equal(ytr2.data, ytr.data)
+    np.testing.assert_array_equal(Xtr2._data, Xtr._data.reshape(-1, 64))
+    np.testing.assert_array_equal(ytr2._data, ytr._data)
     # train and test are disjoint pieces of the 1797 images
     from sklearn.datasets import load_digits as sk
-    total = sk().data.shape[0]
+    total = sk()._data.shape[0]
     assert len(ytr) + len(yte) == total
     with pytest.raises(ValueError):
         load_digits(test_fraction=1.5)
@@ -371,15 +371,15 @@ def test_ring_of_gaussians():
     ad.manual_seed(0)
     x = D.ring_of_gaussians(4000, std=0.05)
     assert x.shape == (4000, 2) and x.dtype == np.float32
-    d = np.linalg.norm(x.data[:, None, :] - c[None], axis=-1)
+    d = np.linalg.norm(x._data[:, None, :] - c[None], axis=-1)
     near = d.argmin(1)
     assert np.all(d.min(1) < 0.05 * 5)
     counts = np.bincount(near, minlength=8)
     assert counts.min() > 400  # every mode drawn, roughly 500 each
-    resid = x.data - c[near]
+    resid = x._data - c[near]
     np.testing.assert_allclose(resid.std(0), 0.05, rtol=0.1)
     ad.manual_seed(0)
-    np.testing.assert_array_equal(D.ring_of_gaussians(4000, std=0.05).data, x.data)
+    np.testing.assert_array_equal(D.ring_of_gaussians(4000, std=0.05)._data, x._data)
 
 
 def test_loader_accepts_torch_worker_options():

@@ -9,8 +9,8 @@ def test_mul_add_grad():
     x = ad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     y = ad.tensor([4.0, 5.0, 6.0], requires_grad=True)
     (x * y + x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [5.0, 6.0, 7.0])
-    np.testing.assert_allclose(y.grad.data, [1.0, 2.0, 3.0])
+    np.testing.assert_allclose(x.grad._data, [5.0, 6.0, 7.0])
+    np.testing.assert_allclose(y.grad._data, [1.0, 2.0, 3.0])
 
 
 def test_diamond_and_reuse_accumulate():
@@ -27,7 +27,7 @@ def test_broadcast_grad_summed_to_shape():
     b = ad.ones(4, requires_grad=True)
     (a * b).sum().backward()
     assert b.grad.shape == (4,)
-    np.testing.assert_allclose(b.grad.data, 3.0)
+    np.testing.assert_allclose(b.grad._data, 3.0)
 
 
 def test_deep_chain_no_recursion():
@@ -45,7 +45,7 @@ def test_second_backward_raises_and_retain_graph_allows():
     y = (x * x).sum()
     y.backward(retain_graph=True)
     y.backward()
-    np.testing.assert_allclose(x.grad.data, [4.0, 8.0])
+    np.testing.assert_allclose(x.grad._data, [4.0, 8.0])
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
 
@@ -66,9 +66,9 @@ def test_no_grad_records_nothing():
 def test_double_backward_cubic():
     x = ad.tensor([1.0, 2.0], dtype=ad.float64, requires_grad=True)
     g, = ad.grad((x ** 3).sum(), x, create_graph=True)
-    np.testing.assert_allclose(g.data, [3.0, 12.0])
+    np.testing.assert_allclose(g._data, [3.0, 12.0])
     h, = ad.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data, [6.0, 12.0])
+    np.testing.assert_allclose(h._data, [6.0, 12.0])
 
 
 def test_integer_tensor_cannot_require_grad():

@@ -11,13 +11,13 @@ from . import reduce as R
 
 
 def _data(x):
-    return x.data if isinstance(x, _f.Tensor) else np.asarray(x)
+    return x._data if isinstance(x, _f.Tensor) else np.asarray(x)
 
 
 def _bool_reduce(fn, input, dim, keepdim, op):
     if not isinstance(input, _f.Tensor):
         raise TypeError(f"{op}: expected a Tensor (got {type(input).__name__})")
-    a = input.data
+    a = input._data
     if dim is None:
         out = np.asarray(fn(a))
         return _f.Tensor._make(out.reshape((1,) * a.ndim) if keepdim else out)

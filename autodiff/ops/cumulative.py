@@ -54,12 +54,12 @@ def _scan_cumprod(x, d):
     """Inclusive cumulative product along ``d`` from multiplications only (Hillis-Steele
     scan): exact and differentiable when ``x`` holds zeros."""
     x = S.movedim(x, d, -1)
-    n = x.data.shape[-1]
-    lead = x.data.shape[:-1]
+    n = x._data.shape[-1]
+    lead = x._data.shape[:-1]
     y = x
     k = 1
     while k < n:
-        ones = _f.Tensor._make(np.ones(lead + (k,), dtype=x.data.dtype))
+        ones = _f.Tensor._make(np.ones(lead + (k,), dtype=x._data.dtype))
         y = y * S.cat([ones, S.narrow(y, -1, 0, n - k)], -1)
         k *= 2
     return S.movedim(y, -1, d)
@@ -70,22 +70,22 @@ def cumprod(input, dim, *, dtype=None):
     x = _tensor(input, "cumprod")
     if dtype is not None:
         x = E.cast(x, dtype)
-    elif x.data.dtype.kind in "bi":
+    elif x._data.dtype.kind in "bi":
         x = E.cast(x, np.int64)
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return S.reshape(cumprod(S.reshape(x, (1,)), 0), ())
-    d = _dim(dim, x.data.ndim, "cumprod")
-    if x.data.dtype.kind == "f" and x._requires_grad and np.any(x.data == 0):
+    d = _dim(dim, x._data.ndim, "cumprod")
+    if x._data.dtype.kind == "f" and x._requires_grad and np.any(x._data == 0):
         return _scan_cumprod(x, d)
     return Cumprod.apply(x, d)
 
 
 def _cum_extreme(input, dim, largest, cls, op):
     x = _tensor(input, op)
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return cls(x * 1, _f.Tensor._make(np.zeros((), np.int64)))
-    d = _dim(dim, x.data.ndim, op)
-    a = np.moveaxis(x.data, d, -1)
+    d = _dim(dim, x._data.ndim, op)
+    a = np.moveaxis(x._data, d, -1)
     n = a.shape[-1]
     idx = np.empty(a.shape, dtype=np.int64)
     if n:
@@ -118,11 +118,11 @@ def cummin(input, dim):
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, shifted by the maximum for stability."""
     x = _tensor(input, "logcumsumexp")
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return x * 1
-    d = _dim(dim, x.data.ndim, "logcumsumexp")
-    m = np.max(x.data, axis=d, keepdims=True) if x.data.size else np.zeros(())
-    m = np.where(np.isfinite(m), m, 0).astype(x.data.dtype)
+    d = _dim(dim, x._data.ndim, "logcumsumexp")
+    m = np.max(x._data, axis=d, keepdims=True) if x._data.size else np.zeros(())
+    m = np.where(np.isfinite(m), m, 0).astype(x._data.dtype)
     mt = _f.Tensor._make(m)
     return E.log(R.cumsum(E.exp(x - mt), d)) + mt
 
@@ -131,19 +131,19 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The ``n``-th forward difference ``out[i] = x[i + 1] - x[i]`` along ``dim``, after
     concatenating ``prepend`` and ``append`` along it."""
     x = _tensor(input, "diff")
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         raise ValueError("diff: expects input to be at least one-dimensional")
     if n < 0:
         raise ValueError(f"diff: order must be non-negative but got {n}")
-    d = _dim(dim, x.data.ndim, "diff")
+    d = _dim(dim, x._data.ndim, "diff")
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         parts = [p if isinstance(p, _f.Tensor) else _f.Tensor._make(np.asarray(p)) for p in parts]
         x = S.cat(parts, d)
     for _ in range(n):
-        L = x.data.shape[d]
+        L = x._data.shape[d]
         if L == 0:
             break
         hi, lo = S.narrow(x, d, 1, L - 1), S.narrow(x, d, 0, L - 1)
-        x = E.logical_xor(hi, lo) if x.data.dtype == np.bool_ else hi - lo
+        x = E.logical_xor(hi, lo) if x._data.dtype == np.bool_ else hi - lo
     return x

@@ -16,7 +16,7 @@ from ..kernels import elementwise as _KE
 
 
 def _data(x):
-    return x.data if isinstance(x, _f.Tensor) else x
+    return x._data if isinstance(x, _f.Tensor) else x
 
 
 _F64 = np.dtype(np.float64)
@@ -213,7 +213,7 @@ class Pow(Op):
         need_a, need_b = ctx.needs_input_grad
         ga = gb = None
         if need_a:
-            bd = b.data
+            bd = b._data
             if bd.ndim == 0 and bd == 0:
                 ga = grad_out * 0.0
             elif bd.ndim == 0 and bd == 0.5:
@@ -225,7 +225,7 @@ class Pow(Op):
                 if np.any(bd == 0):
                     ga = where(_f.Tensor._make(bd == 0), 0.0, ga)
         if need_b:
-            mask = (a.data == 0) & (b.data >= 0)
+            mask = (a._data == 0) & (b._data >= 0)
             safe_a = where(_f.Tensor._make(mask), 1.0, a) if mask.any() else a
             gb = grad_out * out * log(safe_a)
             if mask.any():
@@ -462,16 +462,16 @@ class Relu(Op):
             # Tensor rebuilt); the select in one kernel pass
             kind, out, _, ref = saved[0]
             t = ref() if ref is not None else None
-            g = grad_out.data
+            g = grad_out._data
             if kind == 2 and (t is None or t._version == 0) and g.shape == out.shape:
                 return _f.Tensor._make(_KE.relu_backward(g, out))
         out, = ctx.saved_tensors
-        if not _state.grad_enabled and grad_out.data.shape == out.data.shape:
+        if not _state.grad_enabled and grad_out._data.shape == out._data.shape:
             # plain backward: the select in one kernel pass (no mask array, no Where node)
-            return _f.Tensor._make(_KE.relu_backward(grad_out.data, out.data))
+            return _f.Tensor._make(_KE.relu_backward(grad_out._data, out._data))
         # differentiable: its own backward is the same select of the incoming gradient
-        dt = np.result_type(grad_out.data, out.data)
-        return where(out.data <= 0, _f.Tensor._make(np.zeros((), dt)), grad_out)
+        dt = np.result_type(grad_out._data, out._data)
+        return where(out._data <= 0, _f.Tensor._make(np.zeros((), dt)), grad_out)
 
 
 class Abs(Op):
@@ -485,7 +485,7 @@ class Abs(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
-        sign = np.sign(a.data)
+        sign = np.sign(a._data)
         sign = np.where(sign == sign, sign, 0).astype(sign.dtype, copy=False)
         return grad_out * _f.Tensor._make(sign)
 
@@ -515,10 +515,10 @@ class Clamp(Op):
         a, = ctx.saved_tensors
         mask = np.ones(a.shape, dtype=bool)
         if ctx.lo is not None:
-            mask &= a.data >= ctx.lo
+            mask &= a._data >= ctx.lo
         if ctx.hi is not None:
-            mask &= a.data <= ctx.hi
-        return where(mask, grad_out, grad_out.data.dtype.type(0)), None, None
+            mask &= a._data <= ctx.hi
+        return where(mask, grad_out, grad_out._data.dtype.type(0)), None, None
 
 
 class ClampTensor(Op):
@@ -543,7 +543,7 @@ class ClampTensor(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, lo, hi = (None if t is None else t.data for t in ctx.saved_tensors)
+        a, lo, hi = (None if t is None else t._data for t in ctx.saved_tensors)
         with np.errstate(invalid="ignore"):
             if lo is None:
                 masks = (a <= hi, None, a > hi)
@@ -551,7 +551,7 @@ class ClampTensor(Op):
                 masks = (a >= lo, a < lo, None)
             else:
                 masks = ((a >= lo) & (a <= hi), (a < lo) & (lo < hi), (a > hi) | (hi < lo))
-        zero = grad_out.data.dtype.type(0)
+        zero = grad_out._data.dtype.type(0)
         return tuple(None if m is None or not need else where(m, grad_out, zero)
                      for m, need in zip(masks, ctx.needs_input_grad))
 
@@ -561,9 +561,9 @@ def _minmax_grads(ctx, grad_out, a_loses, b_loses):
     (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN g.  A NaN on either
     side is neither a tie nor a loss, so both inputs get g there."""
     a, b = ctx.saved_tensors
-    ad, bd = a.data, b.data
+    ad, bd = a._data, b._data
     need_a, need_b = ctx.needs_input_grad
-    zero = grad_out.data.dtype.type(0)
+    zero = grad_out._data.dtype.type(0)
     tie = ad == bd
     g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
     return (where(a_loses(ad, bd), zero, g) if need_a else None,
@@ -625,7 +625,7 @@ class Where(Op):
     def backward(ctx, grad_out):
         c = _f.Tensor._make(np.asarray(ctx.cond, dtype=bool))
         _, need_a, need_b = ctx.needs_input_grad
-        zero = grad_out.data.dtype.type(0)
+        zero = grad_out._data.dtype.type(0)
         ga = where(c, grad_out, zero) if need_a else None
         gb = where(c, zero, grad_out) if need_b else None
         return None, ga, gb

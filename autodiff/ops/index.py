@@ -20,7 +20,7 @@ def _norm_index(index):
 
 def _norm_one(i, T):
     if isinstance(i, T):
-        return i.data
+        return i._data
     if isinstance(i, list):
         if not i:
             return np.empty(0, dtype=np.intp)  # x[[]]: no rows (NumPy would make it float)
@@ -101,10 +101,10 @@ def getitem(input, index):
 
 
 def index_put(input, index, value):
-    vshape = np.shape(value.data if isinstance(value, _f.Tensor) else value)
+    vshape = np.shape(value._data if isinstance(value, _f.Tensor) else value)
     if len(vshape) and vshape[0] == 1:
         # PyTorch drops a value's leading size-1 dims that the target does not have
-        target = np.empty(input.data.shape, dtype=np.bool_)[index].shape
+        target = np.empty(input._data.shape, dtype=np.bool_)[index].shape
         k = 0
         while len(vshape) - k > len(target) and vshape[k] == 1:
             k += 1
@@ -181,7 +181,7 @@ class Gather(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        zeros = _f.Tensor._make(np.zeros(ctx.in_shape, dtype=grad_out.data.dtype))
+        zeros = _f.Tensor._make(np.zeros(ctx.in_shape, dtype=grad_out._data.dtype))
         return ScatterAdd.apply(zeros, ctx.dim, ctx.index, grad_out), None, None
 
 
@@ -224,16 +224,16 @@ def gather(input, dim, index):
     """``out[i][j][k] = input[i][index[i][j][k]][k]`` for ``dim == 1`` (PyTorch's gather);
     ``index`` has input's number of dims and is no larger outside ``dim``."""
     idx = np.asarray(_data_of(index))
-    d = _dim(dim, input.data.ndim, "gather")
-    _check_gather("gather", input.data.shape, d, idx)
+    d = _dim(dim, input._data.ndim, "gather")
+    _check_gather("gather", input._data.shape, d, idx)
     return Gather.apply(input, d, idx)
 
 
 def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
     idx = np.asarray(_data_of(index))
-    d = _dim(dim, input.data.ndim, "scatter_add")
-    _check_gather("scatter_add", input.data.shape, d, idx)
+    d = _dim(dim, input._data.ndim, "scatter_add")
+    _check_gather("scatter_add", input._data.shape, d, idx)
     sshape = np.shape(_data_of(src))
     if len(sshape) != idx.ndim or any(i > s for i, s in zip(idx.shape, sshape)):
         raise ValueError(f"scatter_add: index shape {idx.shape} must not be larger than src "
@@ -248,21 +248,21 @@ def take_along_dim(input, indices, dim=None):
     idx = np.asarray(_data_of(indices))
     if dim is None:
         return Gather.apply(S.reshape(input, (-1,)), 0, _check_flat(idx.reshape(-1), input))
-    n = input.data.ndim
+    n = input._data.ndim
     d = _dim(dim, n, "take_along_dim")
     if idx.ndim != n:
         raise ValueError(f"take_along_dim: input {tuple(input.shape)} and indices {idx.shape} "
                          f"should have the same number of dimensions")
-    a_shape, i_shape = list(input.data.shape), list(idx.shape)
+    a_shape, i_shape = list(input._data.shape), list(idx.shape)
     a_shape[d] = i_shape[d] = 1
     try:
         b = np.broadcast_shapes(tuple(a_shape), tuple(i_shape))
     except ValueError:
         raise ValueError(f"take_along_dim: shapes {tuple(input.shape)} and {idx.shape} cannot "
                          f"be broadcast outside dim {dim}") from None
-    ta = b[:d] + (input.data.shape[d],) + b[d + 1:]
+    ta = b[:d] + (input._data.shape[d],) + b[d + 1:]
     ti = b[:d] + (idx.shape[d],) + b[d + 1:]
-    x = S.expand(input, ta) if ta != input.data.shape else input
+    x = S.expand(input, ta) if ta != input._data.shape else input
     idx = np.broadcast_to(idx, ti)
     _check_gather("take_along_dim", ta, d, idx, negative=True)  # (PyTorch counts from the end)
     return Gather.apply(x, d, idx)
@@ -276,7 +276,7 @@ def _check_flat(idx, input):
 
 
 def _data_of(x):
-    return x.data if isinstance(x, _f.Tensor) else x
+    return x._data if isinstance(x, _f.Tensor) else x
 
 
 def index_select(input, dim, index):
@@ -296,5 +296,5 @@ def masked_fill(input, mask, value):
     m = np.asarray(_data_of(mask))
     if m.dtype != np.bool_:
         raise TypeError(f"masked_fill: mask must be a bool tensor (got {m.dtype})")
-    v = value if isinstance(value, _f.Tensor) else np.asarray(value, dtype=input.data.dtype)
+    v = value if isinstance(value, _f.Tensor) else np.asarray(value, dtype=input._data.dtype)
     return E.where(_f.Tensor._make(m), v, input)

@@ -38,16 +38,16 @@ def clone(input, *, memory_format=None):
 def contiguous(input, memory_format=None):
     """``input`` itself when its array is C-contiguous, else a contiguous copy (in the graph)."""
     x = _tensor(input, "contiguous")
-    return x if x.data.flags.c_contiguous else Clone.apply(x)
+    return x if x._data.flags.c_contiguous else Clone.apply(x)
 
 
 def t(input):
     """Transpose of a tensor of at most 2 dims (0-D and 1-D are returned as they are)."""
     x = _tensor(input, "t")
-    if x.data.ndim > 2:
+    if x._data.ndim > 2:
         raise ValueError(f"t: expects a tensor with <= 2 dimensions, but self is "
-                         f"{x.data.ndim}D (shape {tuple(x.shape)})")
-    return S.transpose(x, 0, 1) if x.data.ndim == 2 else x
+                         f"{x._data.ndim}D (shape {tuple(x.shape)})")
+    return S.transpose(x, 0, 1) if x._data.ndim == 2 else x
 
 
 def roll(input, shifts, dims=None):
@@ -60,7 +60,7 @@ def roll(input, shifts, dims=None):
                 raise ValueError(f"roll: without dims, shifts must be one number (got "
                                  f"{shifts})")
             shifts = shifts[0]
-        return S.reshape(roll(S.reshape(x, (-1,)), shifts, 0), x.data.shape)
+        return S.reshape(roll(S.reshape(x, (-1,)), shifts, 0), x._data.shape)
     shifts = tuple(shifts) if isinstance(shifts, (tuple, list)) else (shifts,)
     dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
     if len(shifts) != len(dims):
@@ -68,8 +68,8 @@ def roll(input, shifts, dims=None):
                          "same length")
     out = x
     for s, d in zip(shifts, dims):
-        d = S._norm_dim(d, x.data.ndim, "roll")
-        n = x.data.shape[d]
+        d = S._norm_dim(d, x._data.ndim, "roll")
+        n = x._data.shape[d]
         if n == 0 or int(s) % n == 0:
             continue
         perm = (np.arange(n) - int(s)) % n
@@ -82,23 +82,23 @@ def tile(input, dims):
     ones on the left (unlike ``repeat``)."""
     x = _tensor(input, "tile")
     dims = tuple(dims) if isinstance(dims, (tuple, list)) else (dims,)
-    if len(dims) < x.data.ndim:
-        dims = (1,) * (x.data.ndim - len(dims)) + dims
+    if len(dims) < x._data.ndim:
+        dims = (1,) * (x._data.ndim - len(dims)) + dims
     return S.repeat(x, dims)
 
 
 def unflatten(input, dim, sizes):
     """Dim ``dim`` split into ``sizes`` (one entry may be -1)."""
     x = _tensor(input, "unflatten")
-    d = S._norm_dim(dim, x.data.ndim, "unflatten")
+    d = S._norm_dim(dim, x._data.ndim, "unflatten")
     sizes = tuple(int(s) for s in sizes)
-    n = x.data.shape[d]
+    n = x._data.shape[d]
     known = int(np.prod([s for s in sizes if s != -1])) if sizes else 1
     if sizes.count(-1) > 1 or (sizes.count(-1) == 0 and known != n) or (
             sizes.count(-1) == 1 and (known == 0 or n % known)):
         raise ValueError(f"unflatten: provided sizes {list(sizes)} don't multiply up to the "
                          f"size of dim {dim} ({n}) in the input tensor (shape {tuple(x.shape)})")
-    return S.reshape(x, x.data.shape[:d] + sizes + x.data.shape[d + 1:])
+    return S.reshape(x, x._data.shape[:d] + sizes + x._data.shape[d + 1:])
 
 
 def meshgrid(*tensors, indexing=None):
@@ -113,14 +113,14 @@ def meshgrid(*tensors, indexing=None):
         raise ValueError(f"meshgrid: indexing must be 'ij' or 'xy' (got {indexing!r})")
     ts = [_tensor(t, "meshgrid") for t in tensors]
     for t_ in ts:
-        if t_.data.ndim > 1:
+        if t_._data.ndim > 1:
             raise ValueError(f"meshgrid: expects 0-D or 1-D tensors (got shape "
                              f"{tuple(t_.shape)})")
     ts = [S.reshape(t_, (-1,)) for t_ in ts]
     swap = indexing == "xy" and len(ts) >= 2
     if swap:
         ts[0], ts[1] = ts[1], ts[0]
-    shape = tuple(t_.data.shape[0] for t_ in ts)
+    shape = tuple(t_._data.shape[0] for t_ in ts)
     out = []
     for i, t_ in enumerate(ts):
         view = [1] * len(ts)
@@ -133,19 +133,19 @@ def meshgrid(*tensors, indexing=None):
 
 def atleast_1d(input):
     x = _tensor(input, "atleast_1d")
-    return S.reshape(x, (1,)) if x.data.ndim == 0 else x
+    return S.reshape(x, (1,)) if x._data.ndim == 0 else x
 
 
 def atleast_2d(input):
     x = _tensor(input, "atleast_2d")
-    if x.data.ndim >= 2:
+    if x._data.ndim >= 2:
         return x
-    return S.reshape(x, (1, -1) if x.data.ndim == 1 else (1, 1))
+    return S.reshape(x, (1, -1) if x._data.ndim == 1 else (1, 1))
 
 
 def atleast_3d(input):
     x = _tensor(input, "atleast_3d")
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd >= 3:
         return x
     if nd == 2:
@@ -157,7 +157,7 @@ def repeat_interleave(input, repeats, dim=None, *, output_size=None):
     """Each element (each slice along ``dim``; None: of the flattened input) repeated
     ``repeats`` times in a row; ``repeats`` is an int or a 1-D tensor of counts."""
     x = _tensor(input, "repeat_interleave")
-    reps = repeats.data if isinstance(repeats, _f.Tensor) else np.asarray(repeats)
+    reps = repeats._data if isinstance(repeats, _f.Tensor) else np.asarray(repeats)
     if reps.dtype.kind not in "iu":
         raise TypeError(f"repeat_interleave: repeats must be integers (got {reps.dtype})")
     if np.any(reps < 0):
@@ -165,13 +165,13 @@ def repeat_interleave(input, repeats, dim=None, *, output_size=None):
     if dim is None:
         x, d = S.reshape(x, (-1,)), 0
     else:
-        d = S._norm_dim(dim, x.data.ndim, "repeat_interleave")
-    n = x.data.shape[d] if x.data.ndim else 1
+        d = S._norm_dim(dim, x._data.ndim, "repeat_interleave")
+    n = x._data.shape[d] if x._data.ndim else 1
     if reps.ndim and reps.size not in (1, n):
         raise ValueError(f"repeat_interleave: repeats must have the same size as input along "
                          f"dim {dim} ({reps.size} != {n})")
     idx = np.repeat(np.arange(n), reps.reshape(-1) if reps.ndim else int(reps))
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         x = S.reshape(x, (1,))
     return I.getitem(x, (slice(None),) * d + (idx,))
 
@@ -186,7 +186,7 @@ def moveaxis(input, source, destination):
 
 def numel(input):
     """The number of elements of ``input``."""
-    return int(_tensor(input, "numel").data.size)
+    return int(_tensor(input, "numel")._data.size)
 
 
 def is_tensor(obj):
@@ -194,4 +194,4 @@ def is_tensor(obj):
 
 
 def is_floating_point(input):
-    return _tensor(input, "is_floating_point").data.dtype.kind == "f"
+    return _tensor(input, "is_floating_point")._data.dtype.kind == "f"

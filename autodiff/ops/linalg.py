@@ -43,7 +43,7 @@ def matmul(input, other):
     T = _f.Tensor
     a = input if isinstance(input, T) else T._make(_operand(input))
     b = other if isinstance(other, T) else T._make(_operand(other))
-    ad, bd = a.data, b.data
+    ad, bd = a._data, b._data
     if ad.ndim == 0 or bd.ndim == 0:
         raise ValueError(f"matmul: both arguments need at least 1 dimension (got shapes "
                          f"{ad.shape} and {bd.shape})")

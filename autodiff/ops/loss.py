@@ -115,7 +115,7 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 def _class_weights(weight, M_unused=None):
     if weight is None:
         return None
-    w = weight.data if isinstance(weight, _f.Tensor) else np.asarray(weight)
+    w = weight._data if isinstance(weight, _f.Tensor) else np.asarray(weight)
     return np.ascontiguousarray(w, dtype=np.float64)
 
 
@@ -158,7 +158,7 @@ class CrossEntropy(Op):
     def backward(ctx, grad_out):
         x, = ctx.saved_tensors
         if not _state.grad_enabled:  # plain backward: the kernel, no CrossEntropyBackward node
-            return (_f.Tensor._make(CrossEntropyBackward.forward(None, x.data, grad_out.data,
+            return (_f.Tensor._make(CrossEntropyBackward.forward(None, x._data, grad_out._data,
                                                                  *ctx.args)),
                     None, None, None, None, None)
         return (CrossEntropyBackward.apply(x, grad_out, *ctx.args),
@@ -262,7 +262,7 @@ def _legacy_reduction(size_average, reduce, reduction):
 
 def _rows_and_targets(x, target, name):
     """(M, C) rows of logits and (M,) int64 targets for PyTorch's (N, C, d1, ...) layout."""
-    t = target.data if isinstance(target, _f.Tensor) else np.asarray(target)
+    t = target._data if isinstance(target, _f.Tensor) else np.asarray(target)
     if x.ndim == 0:
         raise ValueError(f"{name}: input must have at least 1 dimension")
     C = x.shape[0] if x.ndim == 1 else x.shape[1]
@@ -301,7 +301,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             and isinstance(input, _f.Tensor)):
         # the common case (logits (N, C), int64 class targets (N,), plain mean): nothing to
         # check or reshape; the kernel checks the target bounds
-        xd, td = input.data, target.data
+        xd, td = input._data, target._data
         if (xd.__class__ is np.ndarray and xd.ndim == 2 and td.dtype == np.int64
                 and td.shape == xd.shape[:1] and xd.dtype.char in "fd"):
             if input._requires_grad and _state.grad_enabled and xd.dtype.kind == "f":
@@ -388,7 +388,7 @@ def _cross_entropy_probs(x, target, w, reduction, eps):
         return per
     if reduction == "sum":
         return per.sum()
-    n = 1 if x.ndim == 1 else per.data.size
+    n = 1 if x.ndim == 1 else per._data.size
     return per.sum() / n
 
 

@@ -235,6 +235,8 @@ class Exp2(Op):
 class Reciprocal(Op):
     """out = 1 / a;  da = -g (out out) (PyTorch's ReciprocalBackward, bit for bit)"""
 
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
     @staticmethod
     def forward(ctx, a):
         out = np.reciprocal(a)
@@ -686,20 +688,20 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 
 def isnan(input):
-    return _f.Tensor._make(np.isnan(_check_tensor(input, "isnan").data))
+    return _f.Tensor._make(np.isnan(_check_tensor(input, "isnan")._data))
 
 
 def isinf(input):
-    return _f.Tensor._make(np.isinf(_check_tensor(input, "isinf").data))
+    return _f.Tensor._make(np.isinf(_check_tensor(input, "isinf")._data))
 
 
 def isposinf(input):
-    return _f.Tensor._make(np.isposinf(_check_tensor(input, "isposinf").data))
+    return _f.Tensor._make(np.isposinf(_check_tensor(input, "isposinf")._data))
 
 
 def isneginf(input):
-    return _f.Tensor._make(np.isneginf(_check_tensor(input, "isneginf").data))
+    return _f.Tensor._make(np.isneginf(_check_tensor(input, "isneginf")._data))
 
 
 def isfinite(input):
-    return _f.Tensor._make(np.isfinite(_check_tensor(input, "isfinite").data))
+    return _f.Tensor._make(np.isfinite(_check_tensor(input, "isfinite")._data))

@@ -109,7 +109,7 @@ class Einsum(Op):
             if not ctx.needs_input_grad[k + 2]:
                 grads.append(None)
                 continue
-            shape = ops[k].data.shape
+            shape = ops[k]._data.shape
             spare = iter(c for c in string.ascii_letters if c not in used)
             terms, args = [rhs], [grad_out]
             for j, o in enumerate(ops):
@@ -117,7 +117,7 @@ class Einsum(Op):
                     terms.append(ins[j])
                     args.append(o)
             target, seen = [], {}
-            dt = grad_out.data.dtype
+            dt = grad_out._data.dtype
             for c, n in zip(sub, shape):
                 if c in seen:
                     f = next(spare)
@@ -146,10 +146,10 @@ def einsum(equation, *operands):
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     ts = [_tensor(o, "einsum") for o in operands]
-    ins, rhs = _parse(equation, [t.data.shape for t in ts])
+    ins, rhs = _parse(equation, [t._data.shape for t in ts])
     sizes = {}
     for sub, t in zip(ins, ts):
-        for c, n in zip(sub, t.data.shape):
+        for c, n in zip(sub, t._data.shape):
             if c in sizes and n != sizes[c] and 1 not in (n, sizes[c]):
                 raise ValueError(f"einsum: subscript {c!r} has size {n} for an operand of shape "
                                  f"{tuple(t.shape)} which does not broadcast with size "
@@ -164,8 +164,8 @@ def _scaled_sum(input, prod, beta, alpha):
     if alpha != 1:
         prod = prod * alpha
     if beta == 0:  # PyTorch ignores input (nan and inf included) when beta is 0
-        shape = np.broadcast_shapes(prod.data.shape, np.shape(E._data(input)))
-        return prod if shape == prod.data.shape else S.expand(prod, shape)
+        shape = np.broadcast_shapes(prod._data.shape, np.shape(E._data(input)))
+        return prod if shape == prod._data.shape else S.expand(prod, shape)
     return (input if beta == 1 else input * beta) + prod
 
 
@@ -196,14 +196,14 @@ def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
 # ---- triangles and diagonals ---------------------------------------------------------------
 def _tri(input, diagonal, lower, op):
     x = _tensor(input, op)
-    if x.data.ndim < 2:
+    if x._data.ndim < 2:
         raise ValueError(f"{op}: input tensor must have at least 2 dimensions (got shape "
                          f"{tuple(x.shape)})")
-    n, m = x.data.shape[-2:]
+    n, m = x._data.shape[-2:]
     keep = np.tri(n, m, diagonal, dtype=bool)
     if not lower:
         keep = ~np.tri(n, m, diagonal - 1, dtype=bool)
-    return E.where(keep, x, x.data.dtype.type(0))
+    return E.where(keep, x, x._data.dtype.type(0))
 
 
 def tril(input, diagonal=0):
@@ -227,7 +227,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the 2-D slices spanned by ``dim1`` and ``dim2``, appended
     as the last dim (a copy, not a view)."""
     x = _tensor(input, "diagonal")
-    nd = x.data.ndim
+    nd = x._data.ndim
     if nd < 2:
         raise ValueError(f"diagonal: expected at least 2 dimensions (got shape "
                          f"{tuple(x.shape)})")
@@ -235,7 +235,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     if d1 == d2:
         raise ValueError(f"diagonal: dim1 and dim2 cannot be the same dim ({dim1})")
     x = S.movedim(x, (d1, d2), (-2, -1))
-    rows, cols = _diag_index(*x.data.shape[-2:], offset)
+    rows, cols = _diag_index(*x._data.shape[-2:], offset)
     return I.getitem(x, (Ellipsis, rows, cols))
 
 
@@ -243,12 +243,12 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices (in dims ``dim1``, ``dim2``) whose diagonal ``offset`` holds the last dim of
     ``input``."""
     x = _tensor(input, "diag_embed")
-    k = x.data.shape[-1] if x.data.ndim else 1
+    k = x._data.shape[-1] if x._data.ndim else 1
     n = k + abs(offset)
     rows, cols = _diag_index(n, n, offset)
-    out = _f.Tensor._make(np.zeros(x.data.shape[:-1] + (n, n), dtype=x.data.dtype))
+    out = _f.Tensor._make(np.zeros(x._data.shape[:-1] + (n, n), dtype=x._data.dtype))
     out = I.index_put(out, (Ellipsis, rows, cols), x)
-    nd = out.data.ndim
+    nd = out._data.ndim
     d1, d2 = S._norm_dim(dim1, nd, "diag_embed"), S._norm_dim(dim2, nd, "diag_embed")
     if (d1, d2) != (nd - 2, nd - 1):
         out = S.movedim(out, (nd - 2, nd - 1), (d1, d2))
@@ -259,9 +259,9 @@ def diag(input, diagonal=0):
     """1-D input: the square matrix with ``input`` on diagonal ``diagonal``. 2-D input: that
     diagonal, as 1-D."""
     x = _tensor(input, "diag")
-    if x.data.ndim == 1:
+    if x._data.ndim == 1:
         return diag_embed(x, diagonal)
-    if x.data.ndim == 2:
+    if x._data.ndim == 2:
         return diagonal_(x, diagonal)
     raise ValueError(f"diag: expected a 1-D or 2-D tensor (got shape {tuple(x.shape)})")
 
@@ -272,6 +272,6 @@ diagonal_ = diagonal
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor."""
     x = _tensor(input, "trace")
-    if x.data.ndim != 2:
+    if x._data.ndim != 2:
         raise ValueError(f"trace: expected a matrix (got shape {tuple(x.shape)})")
     return R.sum(diagonal(x))

@@ -284,9 +284,9 @@ class LSTMLayer(Op):
         reverse = ctx.reverse
         L = x.shape[0]
         cell = K.lstm_cell_backward if ctx.fast else K.lstm_cell_backward_ref
-        gout, borrowed = _contiguous(g_out.data)
-        dh = np.array(g_hn.data, dtype=gates.dtype)
-        dc = np.array(g_cn.data, dtype=gates.dtype)
+        gout, borrowed = _contiguous(g_out._data)
+        dh = np.array(g_hn._data, dtype=gates.dtype)
+        dc = np.array(g_cn._data, dtype=gates.dtype)
         dcc = np.empty_like(dc)
         dA = _WS.take(gates.shape, gates.dtype)
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
@@ -416,8 +416,8 @@ class GRULayer(Op):
         reverse = ctx.reverse
         L = x.shape[0]
         cell = K.gru_cell_backward if ctx.fast else K.gru_cell_backward_ref
-        gout, borrowed = _contiguous(g_out.data)
-        dh = np.array(g_hn.data, dtype=gates.dtype)
+        gout, borrowed = _contiguous(g_out._data)
+        dh = np.array(g_hn._data, dtype=gates.dtype)
         direct = np.empty_like(dh)
         dxp = _WS.take(gates.shape, gates.dtype)
         dhp = _WS.take(gates.shape, gates.dtype)
@@ -517,8 +517,8 @@ class RNNLayer(Op):
                                         for t in ctx.saved_tensors)
         reverse = ctx.reverse
         L = x.shape[0]
-        gout = g_out.data
-        dh = np.array(g_hn.data, dtype=out.dtype)
+        gout = g_out._data
+        dh = np.array(g_hn._data, dtype=out.dtype)
         dA = _WS.take(out.shape, out.dtype)
         for t in reversed(_order(L, reverse)):
             d = dh + gout[t]
@@ -559,7 +559,7 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
         if ctx.nonlinearity == "tanh":
             da = d * (1 - h_new * h_new)
         else:
-            da = E.where(h_new.data <= 0, d.data.dtype.type(0), d)
+            da = E.where(h_new._data <= 0, d._data.dtype.type(0), d)
         dA[t] = da
         step_dw = LA.matmul(S.transpose(da, 0, 1), h_prev)
         dw_hh = step_dw if dw_hh is None else dw_hh + step_dw

@@ -165,15 +165,15 @@ def _reduce(op, a, dim, keepdim, dtype=None):
 
 
 def sum(input, dim=None, keepdim=False, dtype=None):
-    if input.data.dtype.kind in "bi" and dtype is None:
+    if input._data.dtype.kind in "bi" and dtype is None:
         dtype = np.int64  # like PyTorch: integer and bool sums are int64
     return _reduce(Sum, input, dim, keepdim, dtype)
 
 
 def mean(input, dim=None, keepdim=False, dtype=None):
-    if input.data.dtype.kind not in "fc" and dtype is None:
+    if input._data.dtype.kind not in "fc" and dtype is None:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
-                           f"floating point or complex dtype. Got: {input.data.dtype}")
+                           f"floating point or complex dtype. Got: {input._data.dtype}")
     return _reduce(Mean, input, dim, keepdim, dtype)
 
 
@@ -278,8 +278,8 @@ def _dof(shape, axes, correction):
 def _var_args(input, dim, unbiased, correction):
     if correction is None:
         correction = 0 if unbiased is False else 1
-    if input.data.dtype.kind not in "fc":
-        raise RuntimeError(f"var/std: expected a floating point tensor (got {input.data.dtype})")
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"var/std: expected a floating point tensor (got {input._data.dtype})")
     return _axes(dim, input._data.ndim, "var/std"), correction
 
 
@@ -321,7 +321,7 @@ class Extreme(Op):
     @staticmethod
     def backward(ctx, grad_out):
         a, = ctx.saved_tensors
-        ad, kept = a.data, ctx.kept
+        ad, kept = a._data, ctx.kept
         mask = (ad == kept) | (np.isnan(ad) & np.isnan(kept)) if ctx.nan_mask else ad == kept
         count = np.sum(mask, axis=ctx.axes_, keepdims=True) if ad.ndim else (
             1 if ctx.nan_mask else mask)
@@ -374,18 +374,18 @@ def _extreme(input, dim, keepdim, largest, other):
     if not isinstance(input, T):
         raise TypeError(f"{name}: expected a Tensor (got {type(input).__name__})")
     if dim is None:
-        return Extreme.apply(input, tuple(range(input.data.ndim)), False, largest)
+        return Extreme.apply(input, tuple(range(input._data.ndim)), False, largest)
     if isinstance(dim, (tuple, list)):
         raise TypeError(f"{name}: dim must be an int (use amax/amin to reduce several dims)")
-    nd = input.data.ndim
+    nd = input._data.ndim
     axes = _axes(dim, nd)  # validates dim (0 and -1 are allowed for a 0-d tensor)
     d = axes[0] if nd else 0
     x = input if nd else S.reshape(input, (1,))
-    if x.data.shape[d] == 0:
+    if x._data.shape[d] == 0:
         raise ValueError(f"{name}: cannot reduce over dim {dim} of size 0 (shape "
                          f"{tuple(input.shape)})")
     arg = np.argmax if largest else np.argmin
-    idx = arg(x.data, axis=d, keepdims=True)
+    idx = arg(x._data, axis=d, keepdims=True)
     values = I.gather(x, d, idx)
     if not nd:
         values, idx = S.reshape(values, ()), idx.reshape(())
@@ -468,13 +468,13 @@ class Prod(Op):
 def _prod_of_others(a, axes):
     """For every element, the product of the other elements in its reduction group, with
     differentiable ops only (no division)."""
-    nd = a.data.ndim
+    nd = a._data.ndim
     if not nd or not axes:
-        return _f.Tensor._make(np.ones_like(a.data))
+        return _f.Tensor._make(np.ones_like(a._data))
     rest = tuple(i for i in range(nd) if i not in axes)
     perm = rest + tuple(axes)
     x = S.permute(a, perm)
-    pshape = x.data.shape
+    pshape = x._data.shape
     lead = pshape[:len(rest)]
     n = int(np.prod(pshape[len(rest):]))
     x = S.reshape(x, lead + (n,))
@@ -494,9 +494,9 @@ def _exclusive_cumprod(x):
         if d.shape[-1] > 1:
             np.cumprod(d[..., :-1], axis=-1, out=out[..., 1:])
         return _f.Tensor._make(out)
-    n = x.data.shape[-1]
-    lead = x.data.shape[:-1]
-    ones = lambda k: _f.Tensor._make(np.ones(lead + (k,), dtype=x.data.dtype))  # noqa: E731
+    n = x._data.shape[-1]
+    lead = x._data.shape[:-1]
+    ones = lambda k: _f.Tensor._make(np.ones(lead + (k,), dtype=x._data.dtype))  # noqa: E731
     y = S.cat([ones(1), x[..., :n - 1]], -1) if n > 1 else ones(1)
     k = 1
     while k < n:
@@ -509,7 +509,7 @@ def prod(input, dim=None, keepdim=False, dtype=None):
     """Product over ``dim`` (int, tuple or None: all elements)."""
     if dtype is not None:
         input = input.to(dtype)
-    if input.data.dtype.kind in "bi" and dtype is None:
+    if input._data.dtype.kind in "bi" and dtype is None:
         input = input.to(np.int64)
     return Prod.apply(input, _axes(dim, input._data.ndim, "prod"), keepdim)
 
@@ -546,7 +546,7 @@ class LogSumExp(Op):
 def logsumexp(input, dim=None, keepdim=False):
     """log(sum(exp(input))) over ``dim`` (int or tuple; None: all dims, an extension), stable
     for large magnitudes."""
-    if input.data.dtype.kind not in "fc":
+    if input._data.dtype.kind not in "fc":
         input = input.to(np.float32)
     return LogSumExp.apply(input, _axes(dim, input._data.ndim, "logsumexp"), keepdim)
 
@@ -588,7 +588,7 @@ class Norm(Op):
         T = _f.Tensor
         g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
         nrm = _kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        ad, nd = a.data, nrm.data
+        ad, nd = a._data, nrm._data
         dt = ad.dtype
         if p == 0:
             return g * T._make(np.zeros_like(ad)), None, None, None
@@ -635,8 +635,8 @@ def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
         p = 2.0
     elif isinstance(p, str):
         raise ValueError(f"norm: p={p!r} is not supported (use a number, inf or 'fro')")
-    if input.data.dtype.kind not in "fc":
-        raise RuntimeError(f"norm: expected a floating point tensor (got {input.data.dtype})")
+    if input._data.dtype.kind not in "fc":
+        raise RuntimeError(f"norm: expected a floating point tensor (got {input._data.dtype})")
     axes = _axes(dim, input._data.ndim, "norm")
     p = float(p)
     a = input._data
@@ -693,7 +693,7 @@ class Cumsum(Op):
 
 def cumsum(input, dim):
     """Cumulative sum along ``dim``."""
-    nd = input.data.ndim
+    nd = input._data.ndim
     if nd == 0:
         return Cumsum.apply(S.reshape(input, (1,)), 0).reshape(())
     d, = _axes(dim, nd, "cumsum")

@@ -14,7 +14,7 @@ from . import shape as S
 
 
 def _data(x):
-    return x.data if isinstance(x, _f.Tensor) else x
+    return x._data if isinstance(x, _f.Tensor) else x
 
 
 def _tensor(x, op):
@@ -55,22 +55,22 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
     if src is None:
         raise TypeError("scatter: give src (a Tensor) or value (a number)")
     idx = np.asarray(_data(index))
-    d = I._dim(dim, x.data.ndim, "scatter")
-    I._check_gather("scatter", x.data.shape, d, idx)
+    d = I._dim(dim, x._data.ndim, "scatter")
+    I._check_gather("scatter", x._data.shape, d, idx)
     if reduce is not None:
         if reduce == "add":
             if not isinstance(src, _f.Tensor):
-                src = _f.Tensor._make(np.full(idx.shape, src, dtype=x.data.dtype))
+                src = _f.Tensor._make(np.full(idx.shape, src, dtype=x._data.dtype))
             return I.scatter_add(x, dim, idx, src)
         raise ValueError(f"scatter: reduce={reduce!r} is not supported (only 'add')")
     if isinstance(src, _f.Tensor):
-        sshape = src.data.shape
+        sshape = src._data.shape
         if len(sshape) != idx.ndim or any(i > s for i, s in zip(idx.shape, sshape)):
             raise ValueError(f"scatter: index shape {idx.shape} must not be larger than src "
                              f"shape {sshape}")
-        if src.data.dtype != x.data.dtype:
+        if src._data.dtype != x._data.dtype:
             raise RuntimeError(f"scatter: expected self.dtype to be equal to src.dtype (got "
-                               f"{x.data.dtype} and {src.data.dtype})")
+                               f"{x._data.dtype} and {src._data.dtype})")
     elif isinstance(src, np.ndarray) and src.ndim:
         raise TypeError("scatter: src must be a Tensor or a number")
     return Scatter.apply(x, d, idx, src)
@@ -97,17 +97,17 @@ def index_add(input, dim, index, source, *, alpha=1):
     accumulate); ``source`` has ``input``'s shape with ``len(index)`` along ``dim``."""
     x = _tensor(input, "index_add")
     idx = _index_1d(index, "index_add")
-    d = I._dim(dim, x.data.ndim, "index_add")
+    d = I._dim(dim, x._data.ndim, "index_add")
     I.check_range("index_add", idx, x._data.shape[d] if x._data.ndim else 1, d)
     src = source if isinstance(source, _f.Tensor) else _f.Tensor._make(np.asarray(source))
-    s_shape, x_shape = src.data.shape, x.data.shape
-    want = x_shape[:d] + (idx.size,) + x_shape[d + 1:] if x.data.ndim else (idx.size,)
-    if x.data.ndim and s_shape != want:
+    s_shape, x_shape = src._data.shape, x._data.shape
+    want = x_shape[:d] + (idx.size,) + x_shape[d + 1:] if x._data.ndim else (idx.size,)
+    if x._data.ndim and s_shape != want:
         raise ValueError(f"index_add: source shape {s_shape} does not fit input shape "
                          f"{x_shape} with {idx.size} indices along dim {dim}")
     if alpha != 1:
         src = src * alpha
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return S.reshape(I.scatter_add(S.reshape(x, (1,)), 0, idx, S.reshape(src, (-1,))), ())
     return I.scatter_add(x, d, _along(idx, d, s_shape), src)
 
@@ -116,13 +116,13 @@ def index_copy(input, dim, index, source):
     """``input`` with the slices at ``index`` along ``dim`` replaced by ``source``."""
     x = _tensor(input, "index_copy")
     idx = _index_1d(index, "index_copy")
-    d = I._dim(dim, x.data.ndim, "index_copy")
+    d = I._dim(dim, x._data.ndim, "index_copy")
     I.check_range("index_copy", idx, x._data.shape[d] if x._data.ndim else 1, d)
     src = _tensor(source, "index_copy")
-    want = x.data.shape[:d] + (idx.size,) + x.data.shape[d + 1:]
-    if src.data.shape != want:
-        raise ValueError(f"index_copy: source shape {src.data.shape} does not fit input shape "
-                         f"{x.data.shape} with {idx.size} indices along dim {dim}")
+    want = x._data.shape[:d] + (idx.size,) + x._data.shape[d + 1:]
+    if src._data.shape != want:
+        raise ValueError(f"index_copy: source shape {src._data.shape} does not fit input shape "
+                         f"{x._data.shape} with {idx.size} indices along dim {dim}")
     return Scatter.apply(x, d, _along(idx, d, want), src)
 
 
@@ -130,14 +130,14 @@ def index_fill(input, dim, index, value):
     """``input`` with ``value`` (a number or 0-D tensor) at ``index`` along ``dim``."""
     x = _tensor(input, "index_fill")
     idx = _index_1d(index, "index_fill")
-    d = I._dim(dim, x.data.ndim, "index_fill")
+    d = I._dim(dim, x._data.ndim, "index_fill")
     I.check_range("index_fill", idx, x._data.shape[d] if x._data.ndim else 1, d, negative=True)
     if isinstance(value, _f.Tensor):
-        if value.data.ndim:
+        if value._data.ndim:
             raise ValueError(f"index_fill: value must be a 0-D tensor (got shape "
                              f"{tuple(value.shape)})")
         value = value.item()
-    shape = x.data.shape[:d] + (idx.size,) + x.data.shape[d + 1:]
+    shape = x._data.shape[:d] + (idx.size,) + x._data.shape[d + 1:]
     return Scatter.apply(x, d, _along(idx, d, shape), value)
 
 
@@ -148,11 +148,11 @@ def masked_select(input, mask):
     if m.dtype != np.bool_:
         raise TypeError(f"masked_select: mask must be a bool tensor (got {m.dtype})")
     try:
-        shape = np.broadcast_shapes(x.data.shape, m.shape)
+        shape = np.broadcast_shapes(x._data.shape, m.shape)
     except ValueError:
         raise ValueError(f"masked_select: shapes {tuple(x.shape)} and {m.shape} cannot be "
                          "broadcast together") from None
-    if shape != x.data.shape:
+    if shape != x._data.shape:
         x = S.expand(x, shape)
     return I.getitem(x, np.broadcast_to(m, shape))
 
@@ -161,11 +161,11 @@ def masked_scatter(input, mask, source):
     """``input`` with the true places of ``mask`` filled, in order, by ``source``'s first
     elements."""
     x = _tensor(input, "masked_scatter")
-    m = np.broadcast_to(np.asarray(_data(mask)), x.data.shape)
+    m = np.broadcast_to(np.asarray(_data(mask)), x._data.shape)
     n = int(m.sum())
     src = S.reshape(_tensor(source, "masked_scatter"), (-1,))
-    if src.data.size < n:
-        raise ValueError(f"masked_scatter: source has {src.data.size} elements but the mask "
+    if src._data.size < n:
+        raise ValueError(f"masked_scatter: source has {src._data.size} elements but the mask "
                          f"selects {n}")
     return I.index_put(x, m, I.getitem(src, slice(0, n)))
 
@@ -178,17 +178,17 @@ def index_put(input, indices, values, accumulate=False):
         raise TypeError("index_put: indices must be a tuple of index tensors")
     idx = I._norm_index(tuple(indices))
     v = values if isinstance(values, _f.Tensor) else _f.Tensor._make(
-        np.asarray(values, dtype=x.data.dtype))
+        np.asarray(values, dtype=x._data.dtype))
     if not accumulate:
         return I.index_put(x, idx, v)
-    target = x.data[idx].shape
-    if v.data.shape != target:
+    target = x._data[idx].shape
+    if v._data.shape != target:
         try:
             v = S.expand(v, target)
         except ValueError:
             raise ValueError(f"index_put: values of shape {tuple(v.shape)} cannot be broadcast "
                              f"to the indexed shape {target}") from None
-    return x + I.IndexBackward.apply(v, x.data.shape, idx)
+    return x + I.IndexBackward.apply(v, x._data.shape, idx)
 
 
 class ScatterReduce(Op):
@@ -262,10 +262,10 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
         raise ValueError(f"scatter_reduce: reduce={reduce!r} is not supported (use 'sum', "
                          "'mean', 'amax' or 'amin')")
     idx = np.asarray(_data(index))
-    d = I._dim(dim, x.data.ndim, "scatter_reduce")
-    I._check_gather("scatter_reduce", x.data.shape, d, idx)
+    d = I._dim(dim, x._data.ndim, "scatter_reduce")
+    I._check_gather("scatter_reduce", x._data.shape, d, idx)
     s = _tensor(src, "scatter_reduce")
-    if s.data.ndim != idx.ndim or any(i > n for i, n in zip(idx.shape, s.data.shape)):
+    if s._data.ndim != idx.ndim or any(i > n for i, n in zip(idx.shape, s._data.shape)):
         raise ValueError(f"scatter_reduce: index shape {idx.shape} must not be larger than src "
-                         f"shape {s.data.shape}")
+                         f"shape {s._data.shape}")
     return ScatterReduce.apply(x, d, idx, s, reduce, bool(include_self))

@@ -175,7 +175,7 @@ def view(input, *shape):
 
 
 def flatten(input, start_dim=0, end_dim=-1):
-    shp = input.data.shape
+    shp = input._data.shape
     if not shp:
         return reshape(input, (1,))
     s = _norm_dim(start_dim, len(shp), "flatten")
@@ -187,7 +187,7 @@ def flatten(input, start_dim=0, end_dim=-1):
 
 
 def squeeze(input, dim=None):
-    shp = input.data.shape
+    shp = input._data.shape
     if dim is None:
         new = tuple(s for s in shp if s != 1)
     else:
@@ -198,7 +198,7 @@ def squeeze(input, dim=None):
 
 
 def unsqueeze(input, dim):
-    shp = input.data.shape
+    shp = input._data.shape
     d = _norm_dim(dim, len(shp) + 1, "unsqueeze")
     new = shp[:d] + (1,) + shp[d:]
     return _view(Reshape.apply(input, new), input, Reshape, (new,))
@@ -206,7 +206,7 @@ def unsqueeze(input, dim):
 
 def permute(input, *dims):
     dims = _shape_arg(dims)
-    n = input.data.ndim
+    n = input._data.ndim
     if len(dims) != n:
         raise ValueError(f"permute: number of dims {len(dims)} doesn't match the input's "
                          f"{n} dims (shape {tuple(input.shape)})")
@@ -217,7 +217,7 @@ def permute(input, *dims):
 
 
 def transpose(input, dim0, dim1):
-    n = input.data.ndim
+    n = input._data.ndim
     if n < 2 and dim0 in (0, -1) and dim1 in (0, -1):
         return input
     d0, d1 = _norm_dim(dim0, n, "transpose"), _norm_dim(dim1, n, "transpose")
@@ -232,7 +232,7 @@ swapaxes = transpose
 
 def expand(input, *sizes):
     sizes = _shape_arg(sizes)
-    shp = input.data.shape
+    shp = input._data.shape
     if len(sizes) < len(shp):
         raise ValueError(f"expand: the number of sizes provided ({len(sizes)}) must be greater "
                          f"or equal to the number of dimensions in the tensor ({len(shp)})")
@@ -262,13 +262,13 @@ def _as_tensors(tensors, op):
 
 def cat(tensors, dim=0):
     ts = _as_tensors(tensors, "cat")
-    ref = ts[0].data
-    if any(t.data.ndim == 0 for t in ts):
+    ref = ts[0]._data
+    if any(t._data.ndim == 0 for t in ts):
         raise ValueError(f"cat: zero-dimensional tensor (at position "
-                         f"{[t.data.ndim for t in ts].index(0)}) cannot be concatenated")
+                         f"{[t._data.ndim for t in ts].index(0)}) cannot be concatenated")
     d = _norm_dim(dim, ref.ndim, "cat")
     for t in ts[1:]:
-        s = t.data.shape
+        s = t._data.shape
         if len(s) != ref.ndim or any(a != b for i, (a, b) in enumerate(zip(s, ref.shape))
                                      if i != d):
             raise ValueError(f"cat: sizes of tensors must match except in dimension {d}: got "
@@ -282,19 +282,19 @@ concat = cat
 
 def stack(tensors, dim=0):
     ts = _as_tensors(tensors, "stack")
-    shp = ts[0].data.shape
+    shp = ts[0]._data.shape
     for t in ts[1:]:
-        if t.data.shape != shp:
+        if t._data.shape != shp:
             raise ValueError(f"stack: expects each tensor to be equal size, but got {shp} and "
-                             f"{t.data.shape}")
+                             f"{t._data.shape}")
     d = _norm_dim(dim, len(shp) + 1, "stack")
     return cat([unsqueeze(t, d) for t in ts], d)
 
 
 def split(input, split_size_or_sections, dim=0):
-    n = input.data.ndim
+    n = input._data.ndim
     d = _norm_dim(dim, n, "split")
-    length = input.data.shape[d]
+    length = input._data.shape[d]
     if isinstance(split_size_or_sections, (int, np.integer)):
         step = int(split_size_or_sections)
         if step <= 0:
@@ -318,7 +318,7 @@ def split(input, split_size_or_sections, dim=0):
 def chunk(input, chunks, dim=0):
     if chunks <= 0:
         raise ValueError(f"chunk: chunks must be positive (got {chunks})")
-    length = input.data.shape[_norm_dim(dim, input.data.ndim, "chunk")]
+    length = input._data.shape[_norm_dim(dim, input._data.ndim, "chunk")]
     if not length:  # an empty dim gives ``chunks`` empty pieces (as PyTorch)
         return split(input, [0] * int(chunks), dim)
     step = -(-length // chunks)
@@ -338,9 +338,9 @@ class Repeat(Op):
     def backward(ctx, grad_out):
         reps = None
         in_shape = ctx.in_shape
-        lead = grad_out.data.ndim - len(in_shape)
+        lead = grad_out._data.ndim - len(in_shape)
         full_in = (1,) * lead + tuple(in_shape)
-        out_shape = grad_out.data.shape
+        out_shape = grad_out._data.shape
         reps = tuple(o // i if i else 0 for o, i in zip(out_shape, full_in))
         split_shape = []
         for r, s in zip(reps, full_in):
@@ -353,7 +353,7 @@ class Repeat(Op):
 def repeat(input, *sizes):
     """Tile ``input``: ``sizes`` (at least ``input.ndim`` of them) counts copies per dim."""
     reps = _shape_arg(sizes)
-    if len(reps) < input.data.ndim:
+    if len(reps) < input._data.ndim:
         raise ValueError(f"repeat: number of repeat dims ({len(reps)}) can not be smaller than "
                          f"the number of dimensions of the tensor (shape {tuple(input.shape)})")
     if any(r < 0 for r in reps):
@@ -378,7 +378,7 @@ def flip(input, dims):
     """Reverse the order of elements along ``dims`` (int or tuple)."""
     if isinstance(dims, (int, np.integer)):
         dims = (int(dims),)
-    n = input.data.ndim
+    n = input._data.ndim
     axes = [_norm_dim(int(d), n, "flip") for d in dims]
     if len(set(axes)) != len(axes):
         raise ValueError(f"flip: a dim appears multiple times in the list of dims {tuple(dims)}")
@@ -409,7 +409,7 @@ class ConstantPad(Op):
 
 
 def _pad_widths(input, pad, op="pad"):
-    n = input.data.ndim
+    n = input._data.ndim
     pad = tuple(int(p) for p in pad)
     if len(pad) % 2 or len(pad) // 2 > n:
         raise ValueError(f"{op}: padding length must be even and at most twice the number of "
@@ -438,7 +438,7 @@ def pad(input, pad, mode="constant", value=None):
     'replicate', 'circular' (these pad any dims given, a superset of PyTorch's 1-3 trailing
     spatial dims)."""
     widths = _pad_widths(input, pad)
-    shp = input.data.shape
+    shp = input._data.shape
     if mode == "constant":
         for (b, e), s in zip(widths, shp):
             if s + b + e < 0 or (b < 0 and -b > s) or (e < 0 and -e > s):
@@ -478,16 +478,16 @@ def pad(input, pad, mode="constant", value=None):
 
 def unbind(input, dim=0):
     """The slices of ``input`` along ``dim``, as a tuple."""
-    d = _norm_dim(dim, input.data.ndim, "unbind")
-    n = input.data.shape[d]
+    d = _norm_dim(dim, input._data.ndim, "unbind")
+    n = input._data.shape[d]
     if n == 0:
         return ()
     return tuple(squeeze(p, d) for p in split(input, 1, d))
 
 
 def narrow(input, dim, start, length):
-    d = _norm_dim(dim, input.data.ndim, "narrow")
-    size = input.data.shape[d]
+    d = _norm_dim(dim, input._data.ndim, "narrow")
+    size = input._data.shape[d]
     start = start + size if start < 0 else start
     if not (0 <= start and length >= 0 and start + length <= size):
         raise ValueError(f"narrow: start {start} + length {length} exceeds dim {dim} of size "
@@ -496,7 +496,7 @@ def narrow(input, dim, start, length):
 
 
 def movedim(input, source, destination):
-    n = input.data.ndim
+    n = input._data.ndim
     src = [source] if isinstance(source, int) else list(source)
     dst = [destination] if isinstance(destination, int) else list(destination)
     src = [_norm_dim(s, n, "movedim") for s in src]

@@ -79,7 +79,7 @@ def _take(input, dim, idx):
 
 
 def _as_1d(input):
-    return S.reshape(input, (1,)) if input.data.ndim == 0 else input
+    return S.reshape(input, (1,)) if input._data.ndim == 0 else input
 
 
 # ---- sort / argsort / topk / kthvalue ------------------------------------------------------
@@ -87,10 +87,10 @@ def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` of ``input`` sorted along ``dim``. Always stable here (PyTorch's
     default sort may order ties differently)."""
     x = _as_1d(_tensor(input, "sort"))
-    d = _dim(dim, input.data.ndim, "sort")
-    idx = _argsort(x.data, d, descending)
+    d = _dim(dim, input._data.ndim, "sort")
+    idx = _argsort(x._data, d, descending)
     values = _take(x, d, idx)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return SortResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     return SortResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
@@ -98,10 +98,10 @@ def sort(input, dim=-1, descending=False, stable=False):
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (int64, no gradient)."""
     x = _tensor(input, "argsort")
-    if x.data.ndim == 0:
+    if x._data.ndim == 0:
         return _f.Tensor._make(np.zeros((), np.int64))
-    d = _dim(dim, x.data.ndim, "argsort")
-    return _f.Tensor._make(_argsort(x.data, d, descending).astype(np.int64, copy=False))
+    d = _dim(dim, x._data.ndim, "argsort")
+    return _f.Tensor._make(_argsort(x._data, d, descending).astype(np.int64, copy=False))
 
 
 def msort(input):
@@ -112,14 +112,14 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` as
     ``(values, indices)``; the gradient goes to the selected elements."""
     x = _as_1d(_tensor(input, "topk"))
-    d = _dim(dim, input.data.ndim, "topk")
-    n = x.data.shape[d]
+    d = _dim(dim, input._data.ndim, "topk")
+    n = x._data.shape[d]
     if not 0 <= k <= n:
         raise ValueError(f"topk: k ({k}) is out of range for dim {dim} of size {n} (shape "
                          f"{tuple(input.shape)})")
-    idx = _topk_indices(x.data, k, d, largest)
+    idx = _topk_indices(x._data, k, d, largest)
     values = _take(x, d, idx)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return TopkResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     return TopkResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
@@ -144,12 +144,12 @@ def _topk_indices(a, k, d, largest):
 def _select_kth(input, pos_fn, dim, keepdim, op, cls):
     """Values and indices at sorted position ``pos_fn(row)`` along ``dim``."""
     x = _as_1d(input)
-    d = _dim(dim, input.data.ndim, op)
-    order = _argsort(x.data, d, False)
-    pos = pos_fn(x.data, d)  # shape of x with dim d of size 1
+    d = _dim(dim, input._data.ndim, op)
+    order = _argsort(x._data, d, False)
+    pos = pos_fn(x._data, d)  # shape of x with dim d of size 1
     idx = np.take_along_axis(order, pos, axis=d)
     values = _take(x, d, idx)
-    if input.data.ndim == 0:
+    if input._data.ndim == 0:
         return cls(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     if not keepdim:
         values, idx = S.squeeze(values, d), idx.squeeze(d)
@@ -159,7 +159,7 @@ def _select_kth(input, pos_fn, dim, keepdim, op, cls):
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest element (1-based) along ``dim`` as ``(values, indices)``."""
     x = _tensor(input, "kthvalue")
-    n = _as_1d(x).data.shape[_dim(dim, x.data.ndim, "kthvalue")]
+    n = _as_1d(x)._data.shape[_dim(dim, x._data.ndim, "kthvalue")]
     if not 1 <= k <= n:
         raise ValueError(f"kthvalue: k ({k}) out of range for dim {dim} of size {n} (shape "
                          f"{tuple(x.shape)})")
@@ -202,7 +202,7 @@ def median(input, dim=None, keepdim=False):
     keepdim=False)``: ``(values, indices)`` of the lower median along ``dim``."""
     x = _tensor(input, "median")
     if dim is None:
-        flat = x.data.reshape(-1)
+        flat = x._data.reshape(-1)
         if flat.size == 0:
             raise ValueError("median: expected a non-empty tensor (got shape "
                              f"{tuple(x.shape)})")
@@ -222,7 +222,7 @@ def nanmedian(input, dim=None, keepdim=False):
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (None: all elements); ties share the gradient evenly."""
     x = _tensor(input, "aminmax")
-    if x.data.size == 0:
+    if x._data.size == 0:
         raise ValueError(f"aminmax: expected a non-empty tensor (got shape {tuple(x.shape)})")
     d = () if dim is None else dim
     return AminmaxResult(R.amin(x, d, keepdim), R.amax(x, d, keepdim))
@@ -232,15 +232,15 @@ def aminmax(input, *, dim=None, keepdim=False):
 def count_nonzero(input, dim=None):
     x = _tensor(input, "count_nonzero")
     if dim is None:
-        return _f.Tensor._make(np.asarray(np.count_nonzero(x.data), dtype=np.int64))
+        return _f.Tensor._make(np.asarray(np.count_nonzero(x._data), dtype=np.int64))
     axes = R._axes(dim, x._data.ndim, "count_nonzero")
-    return _f.Tensor._make(np.asarray(np.count_nonzero(x.data, axis=axes), dtype=np.int64))
+    return _f.Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
 
 
 def bincount(input, weights=None, minlength=0):
     """Counts of each value of the 1-D non-negative integer ``input`` (weighted sums with
     ``weights``; the result then has the weights' dtype)."""
-    x = _tensor(input, "bincount").data
+    x = _tensor(input, "bincount")._data
     if x.ndim != 1 or x.dtype.kind not in "iub":
         raise ValueError(f"bincount: only 1-d non-negative integral inputs are supported (got "
                          f"shape {x.shape}, dtype {x.dtype})")
@@ -250,7 +250,7 @@ def bincount(input, weights=None, minlength=0):
         raise ValueError(f"bincount: minlength should be >= 0 (got {minlength})")
     if weights is None:
         return _f.Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
-    w = weights.data if isinstance(weights, _f.Tensor) else np.asarray(weights)
+    w = weights._data if isinstance(weights, _f.Tensor) else np.asarray(weights)
     if w.shape != x.shape:
         raise ValueError(f"bincount: weights {w.shape} and input {x.shape} should have the "
                          "same length")
@@ -260,7 +260,7 @@ def bincount(input, weights=None, minlength=0):
 
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), optionally with the inverse indices and the counts."""
-    x = _tensor(input, "unique").data
+    x = _tensor(input, "unique")._data
     res = np.unique(x, return_inverse=return_inverse, return_counts=return_counts, axis=dim)
     if not (return_inverse or return_counts):
         return _f.Tensor._make(res)

@@ -51,7 +51,7 @@ class DenoisingAutoencoder(_Autoencoder):
     def corrupt(self, x):
         """The corrupted copy of ``x`` (no graph), drawn from ``autodiff.random``."""
         gen = ad.random.generator()
-        a = x.data
+        a = x._data
         if self.noise_std is not None:
             noisy = a + gen.normal(0.0, self.noise_std, a.shape).astype(a.dtype)
         else:
@@ -79,7 +79,7 @@ def jacobian_frobenius_sq(encoder, x, create_graph=True):
     n, d = x.shape
     h0 = encoder(x[:1])
     m = h0.shape[1]
-    xs = ad.Tensor(np.broadcast_to(x.data, (m, n, d)).reshape(m * n, d), requires_grad=True)
+    xs = ad.Tensor(np.broadcast_to(x._data, (m, n, d)).reshape(m * n, d), requires_grad=True)
     h = encoder(xs).reshape(m, n, m)
     pick = ad.Tensor(np.eye(m, dtype=h.dtype)[:, None, :])
     (g,) = ad.grad((h * pick).sum(), xs, create_graph=create_graph)

@@ -17,7 +17,7 @@ def _params(parameters):
 
 
 def _scale_grad_(p, factor):
-    g = p.grad.data
+    g = p.grad._data
     if g.flags.writeable:
         np.multiply(g, factor, out=g, casting="unsafe")
     else:
@@ -47,8 +47,8 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     norm_type = float(norm_type)
     if not params:
         return Tensor._make(np.array(0.0, dtype=np.float32))
-    dtype = params[0].grad.data.dtype
-    norms = [_norm(p.grad.data, norm_type) for p in params]
+    dtype = params[0].grad._data.dtype
+    norms = [_norm(p.grad._data, norm_type) for p in params]
     total = _norm(np.array(norms), norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from "
@@ -70,7 +70,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
     for p in _params(parameters):
         if p.grad is None:
             continue
-        g = p.grad.data
+        g = p.grad._data
         if g.flags.writeable:
             np.clip(g, -clip_value, clip_value, out=g)
         else:
@@ -94,7 +94,7 @@ def vector_to_parameters(vec, parameters):
     pointer = 0
     for p in params:
         n = p.numel()
-        p.data[...] = vec.data[pointer:pointer + n].reshape(p.shape)
+        p._data[...] = vec._data[pointer:pointer + n].reshape(p.shape)
         p._version += 1
         pointer += n
 
@@ -102,7 +102,7 @@ def vector_to_parameters(vec, parameters):
 def grad_norms(model, norm_type=2.0):
     """``{name: norm of that parameter's gradient}`` (a Python float) for every parameter of
     ``model`` that has a gradient: watch gradients vanish or explode layer by layer."""
-    return {name: _norm(p.grad.data, float(norm_type))
+    return {name: _norm(p.grad._data, float(norm_type))
             for name, p in model.named_parameters() if p.grad is not None}
 
 

@@ -56,7 +56,7 @@ def chain(n=100_000):
     gc.collect()
     print(f"{n} chained adds: graph {fwd / 1e6:.1f} MB ({fwd / n:.0f} B/op), traced peak "
           f"{(peak - base) / 1e6:.1f} MB, RSS growth {r1 - r0:.0f} MB "
-          f"({t1 - t0:.1f} s under tracemalloc); x.grad[0] = {x.grad.data[0]}")
+          f"({t1 - t0:.1f} s under tracemalloc); x.grad[0] = {x.grad._data[0]}")
 
 
 if __name__ == "__main__":

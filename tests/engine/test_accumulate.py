@@ -15,9 +15,9 @@ def _leaf(*shape, seed=0):
 def test_shared_gradient_is_copied_for_each_leaf():
     a, b = _leaf(3), _leaf(3, seed=1)
     (a + b).sum().backward()            # Add passes the same gradient to both leaves
-    assert not np.shares_memory(a.grad.data, b.grad.data)
-    a.grad.data[0] = 42.0
-    np.testing.assert_array_equal(b.grad.data, np.ones(3))
+    assert not np.shares_memory(a.grad._data, b.grad._data)
+    a.grad._data[0] = 42.0
+    np.testing.assert_array_equal(b.grad._data, np.ones(3))
 
 
 def test_gradient_kept_by_a_hook_is_copied():
@@ -25,18 +25,18 @@ def test_gradient_kept_by_a_hook_is_copied():
     seen = []
     a.register_hook(lambda g: seen.append(g))
     (a * 2.0).sum().backward()
-    assert not np.shares_memory(seen[0].data, a.grad.data)
-    a.grad.data[...] = 0.0
-    np.testing.assert_array_equal(seen[0].data, np.full((2, 3), 2.0))
+    assert not np.shares_memory(seen[0]._data, a.grad._data)
+    a.grad._data[...] = 0.0
+    np.testing.assert_array_equal(seen[0]._data, np.full((2, 3), 2.0))
 
 
 def test_user_gradient_is_not_taken_over():
     a = _leaf(4)
     g = ad.tensor(np.arange(4.0))
     a.backward(g)                       # the root is the leaf itself
-    assert not np.shares_memory(a.grad.data, g.data)
-    a.grad.data[...] = -1.0
-    np.testing.assert_array_equal(g.data, np.arange(4.0))
+    assert not np.shares_memory(a.grad._data, g._data)
+    a.grad._data[...] = -1.0
+    np.testing.assert_array_equal(g._data, np.arange(4.0))
 
 
 def test_retained_intermediate_and_leaf_do_not_alias():
@@ -44,17 +44,17 @@ def test_retained_intermediate_and_leaf_do_not_alias():
     y = a * 1.0
     y.retain_grad()
     y.sum().backward()
-    assert not np.shares_memory(y.grad.data, a.grad.data)
-    np.testing.assert_array_equal(a.grad.data, np.ones(3))
+    assert not np.shares_memory(y.grad._data, a.grad._data)
+    np.testing.assert_array_equal(a.grad._data, np.ones(3))
 
 
 def test_second_backward_accumulates_into_a_taken_gradient():
     lin = nn.Linear(4, 3, dtype=np.float64)
     x = ad.tensor(np.random.default_rng(2).standard_normal((5, 4)))
     lin(x).sum().backward()
-    first = lin.weight.grad.data.copy()
+    first = lin.weight.grad._data.copy()
     lin(x).sum().backward()
-    np.testing.assert_allclose(lin.weight.grad.data, 2 * first)
+    np.testing.assert_allclose(lin.weight.grad._data, 2 * first)
 
 
 def test_fresh_linear_gradients_are_taken_without_copy(monkeypatch):
@@ -72,4 +72,4 @@ def test_fresh_linear_gradients_are_taken_without_copy(monkeypatch):
     nn.functional.cross_entropy(model(x), t).backward()
     assert copies == []
     for p in model.parameters():
-        assert p.grad.data.dtype == np.float32 and p.grad.data.flags.writeable
+        assert p.grad._data.dtype == np.float32 and p.grad._data.flags.writeable

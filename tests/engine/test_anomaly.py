@@ -27,7 +27,7 @@ def test_without_anomaly_mode_nan_passes_silently_and_no_stack_recorded():
     assert y.grad_fn.stack is None
     with np.errstate(divide="ignore"):
         y.sum().backward()
-    assert np.isinf(x.grad.data[0])
+    assert np.isinf(x.grad._data[0])
 
 
 def test_stack_recorded_only_in_anomaly_mode():
@@ -45,7 +45,7 @@ def test_finite_backward_passes_in_anomaly_mode():
     x = ad.tensor(np.array([4.0]), requires_grad=True)
     with ad.detect_anomaly():
         (x.sqrt() * 3).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [0.75])
+    np.testing.assert_allclose(x.grad._data, [0.75])
 
 
 def test_anomaly_in_custom_function():

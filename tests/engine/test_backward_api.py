@@ -13,7 +13,7 @@ def test_backward_with_explicit_gradient():
     x = t64([1.0, 2.0, 3.0])
     y = x * x
     y.backward(gradient=t64([1.0, 0.1, 0.01], rg=False))
-    np.testing.assert_allclose(x.grad.data, [2.0, 0.4, 0.06])
+    np.testing.assert_allclose(x.grad._data, [2.0, 0.4, 0.06])
 
 
 def test_backward_gradient_as_array_and_shape_check():
@@ -22,7 +22,7 @@ def test_backward_gradient_as_array_and_shape_check():
     with pytest.raises(RuntimeError, match="shape"):
         y.backward(np.ones(3))
     y.backward(np.array([1.0, 2.0]))
-    np.testing.assert_allclose(x.grad.data, [3.0, 6.0])
+    np.testing.assert_allclose(x.grad._data, [3.0, 6.0])
 
 
 def test_nonscalar_without_gradient_raises():
@@ -40,19 +40,19 @@ def test_grad_accumulates_across_backward_calls():
     x = t64([1.0, -2.0])
     for k in range(3):
         (x * x).sum().backward()
-        np.testing.assert_allclose(x.grad.data, (k + 1) * 2 * np.array([1.0, -2.0]))
+        np.testing.assert_allclose(x.grad._data, (k + 1) * 2 * np.array([1.0, -2.0]))
     x.grad = None
     (x * 5).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [5.0, 5.0])
+    np.testing.assert_allclose(x.grad._data, [5.0, 5.0])
 
 
 def test_retain_graph_allows_second_pass_and_freed_graph_raises():
     x = t64([2.0])
     y = (x.exp() * x).sum()
     y.backward(retain_graph=True)
-    g1 = x.grad.data.copy()
+    g1 = x.grad._data.copy()
     y.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * g1)
+    np.testing.assert_allclose(x.grad._data, 2 * g1)
     with pytest.raises(RuntimeError, match="second time"):
         y.backward()
 
@@ -65,7 +65,7 @@ def test_create_graph_gives_differentiable_grad():
     g = x.grad
     x.grad = None
     g.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [6 * 1.5])
+    np.testing.assert_allclose(x.grad._data, [6 * 1.5])
 
 
 def test_graph_without_saved_state_can_be_rerun_like_pytorch():
@@ -73,7 +73,7 @@ def test_graph_without_saved_state_can_be_rerun_like_pytorch():
     y = x + 1
     y.backward(t64([1.0, 1.0], rg=False))
     y.backward(t64([1.0, 1.0], rg=False))
-    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(x.grad._data, [2.0, 2.0])
 
 
 def test_retain_grad_on_non_leaf():
@@ -83,8 +83,8 @@ def test_retain_grad_on_non_leaf():
     assert h.retains_grad
     out = (h * h).sum()
     out.backward()
-    np.testing.assert_allclose(h.grad.data, 2 * 3 * np.array([1.0, 2.0]))
-    np.testing.assert_allclose(x.grad.data, 18 * np.array([1.0, 2.0]))
+    np.testing.assert_allclose(h.grad._data, 2 * 3 * np.array([1.0, 2.0]))
+    np.testing.assert_allclose(x.grad._data, 18 * np.array([1.0, 2.0]))
     u = x * 2
     (u * 1).sum().backward()
     assert u.grad is None  # not retained
@@ -93,14 +93,14 @@ def test_retain_grad_on_non_leaf():
 def test_register_hook_replaces_gradient_and_remove():
     x = t64([1.0, 2.0])
     calls = []
-    h = x.register_hook(lambda g: calls.append(g.data.copy()) or g * 10)
+    h = x.register_hook(lambda g: calls.append(g._data.copy()) or g * 10)
     (x * 2).sum().backward()
     np.testing.assert_allclose(calls[0], [2.0, 2.0])
-    np.testing.assert_allclose(x.grad.data, [20.0, 20.0])
+    np.testing.assert_allclose(x.grad._data, [20.0, 20.0])
     h.remove()
     x.grad = None
     (x * 2).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(x.grad._data, [2.0, 2.0])
     assert len(calls) == 1
 
 
@@ -108,13 +108,13 @@ def test_hook_on_non_leaf_changes_what_flows_down():
     x = t64([1.0, 2.0])
     h = x * 3
     seen = []
-    h.register_hook(lambda g: seen.append(g.data.copy()))   # observe only
+    h.register_hook(lambda g: seen.append(g._data.copy()))   # observe only
     h.register_hook(lambda g: g * 0.5)                        # then halve
     h.retain_grad()
     (h * 2).sum().backward()
     np.testing.assert_allclose(seen[0], [2.0, 2.0])
-    np.testing.assert_allclose(h.grad.data, [1.0, 1.0])       # retained grad sees the hook
-    np.testing.assert_allclose(x.grad.data, [3.0, 3.0])
+    np.testing.assert_allclose(h.grad._data, [1.0, 1.0])       # retained grad sees the hook
+    np.testing.assert_allclose(x.grad._data, [3.0, 3.0])
 
 
 def test_hook_on_tensor_not_requiring_grad_raises():
@@ -127,17 +127,17 @@ def test_detach_cuts_the_graph_and_shares_data():
     y = x * 2
     d = y.detach()
     assert d.grad_fn is None and not d.requires_grad and d.is_leaf
-    assert np.shares_memory(d.data, y.data)
+    assert np.shares_memory(d.data, y._data)
     z = (y * d).sum()
     z.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * d.data)   # d is a constant
+    np.testing.assert_allclose(x.grad._data, 2 * d.data)   # d is a constant
 
 
 def test_requires_grad_():
     x = t64([1.0, 2.0], rg=False)
     assert x.requires_grad_() is x and x.requires_grad
     (x * x).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [2.0, 4.0])
+    np.testing.assert_allclose(x.grad._data, [2.0, 4.0])
     y = x * 2
     with pytest.raises(RuntimeError, match="leaf"):
         y.requires_grad_(False)
@@ -152,14 +152,14 @@ def test_grad_of_shared_subgraph_in_diamond_uses_each_path_once():
     c = a * 3
     out = (b + c + a).sum()
     out.backward()
-    np.testing.assert_allclose(x.grad.data, 6 * np.exp([0.3]), rtol=1e-15)
+    np.testing.assert_allclose(x.grad._data, 6 * np.exp([0.3]), rtol=1e-15)
 
 
 def test_ad_grad_does_not_touch_dot_grad():
     x = t64([1.0, 2.0])
     y = (x ** 2).sum()
     g, = ad.grad(y, x)
-    np.testing.assert_allclose(g.data, [2.0, 4.0])
+    np.testing.assert_allclose(g._data, [2.0, 4.0])
     assert x.grad is None and g.grad_fn is None
 
 
@@ -182,7 +182,7 @@ def test_node_post_hook():
     x = t64([1.0, 2.0])
     y = x * 3
     seen = []
-    y.grad_fn.register_hook(lambda gin, gout: seen.append((gin[0].data.copy(), gout[0].data.copy())))
+    y.grad_fn.register_hook(lambda gin, gout: seen.append((gin[0]._data.copy(), gout[0]._data.copy())))
     y.sum().backward()
     np.testing.assert_allclose(seen[0][0], [3.0, 3.0])
     np.testing.assert_allclose(seen[0][1], [1.0, 1.0])
@@ -209,8 +209,8 @@ def test_hooks_and_retain_grad_survive_a_rerun_of_a_graph_without_saved_state():
     for _ in range(2):
         y.backward(t64([1.0, 1.0], rg=False))
     assert len(calls) == 2
-    np.testing.assert_allclose(y.grad.data, [2.0, 2.0])
-    np.testing.assert_allclose(x.grad.data, [2.0, 2.0])
+    np.testing.assert_allclose(y.grad._data, [2.0, 2.0])
+    np.testing.assert_allclose(x.grad._data, [2.0, 2.0])
 
 
 def test_scalar_is_exported():
@@ -222,6 +222,6 @@ def test_zero_d_leaf_grad_stays_float64_array_after_accumulation():
     w = ad.tensor(np.float64(2.0), requires_grad=True)
     for _ in range(2):
         (w * w).backward()
-    assert isinstance(w.grad.data, np.ndarray)
+    assert isinstance(w.grad._data, np.ndarray)
     assert (w.grad * 1.0).dtype == np.float64
     assert w.grad.item() == 8.0

@@ -28,10 +28,10 @@ class MyReLU(ad.Function):
 def test_pytorch_style_relu_works_unchanged():
     x = t64([-1.0, 0.5, 2.0, -3.0])
     y = MyReLU.apply(x)
-    np.testing.assert_array_equal(y.data, [0.0, 0.5, 2.0, 0.0])
+    np.testing.assert_array_equal(y._data, [0.0, 0.5, 2.0, 0.0])
     assert type(y.grad_fn).__name__ == "MyReLUBackward"
     (y * t64([1.0, 2.0, 3.0, 4.0], rg=False)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [0.0, 2.0, 3.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 2.0, 3.0, 0.0])
 
 
 def test_pytorch_style_relu_matches_torch():
@@ -46,7 +46,7 @@ def test_pytorch_style_relu_matches_torch():
     (MyReLU.apply(x) ** 2).sum().backward()
     tx = torch.tensor(v, requires_grad=True)
     (TReLU.apply(tx) ** 2).sum().backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=0, atol=1e-15)
+    np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=0, atol=1e-15)
 
 
 class MulAdd(ad.Function):
@@ -70,13 +70,13 @@ class MulAdd(ad.Function):
 def test_multiple_inputs_outputs_and_non_tensor_argument():
     a, b = t64([1.0, 2.0]), t64([3.0, -1.0])
     o1, o2 = MulAdd.apply(a, b, 5.0)
-    np.testing.assert_array_equal(o1.data, [8.0, 3.0])
-    np.testing.assert_array_equal(o2.data, [-2.0, 3.0])
+    np.testing.assert_array_equal(o1._data, [8.0, 3.0])
+    np.testing.assert_array_equal(o2._data, [-2.0, 3.0])
     assert o1.grad_fn is o2.grad_fn and o2._output_nr == 1
     (o1.sum() * 2 + (o2 * o2).sum()).backward()
     # d/da = 2 b + 2 (a - b); d/db = 2 a - 2 (a - b)
-    np.testing.assert_allclose(a.grad.data, 2 * np.array([3.0, -1.0]) + 2 * np.array([-2.0, 3.0]))
-    np.testing.assert_allclose(b.grad.data, 2 * np.array([1.0, 2.0]) - 2 * np.array([-2.0, 3.0]))
+    np.testing.assert_allclose(a.grad._data, 2 * np.array([3.0, -1.0]) + 2 * np.array([-2.0, 3.0]))
+    np.testing.assert_allclose(b.grad._data, 2 * np.array([1.0, 2.0]) - 2 * np.array([-2.0, 3.0]))
 
 
 def test_needs_input_grad_visible_in_forward_and_backward():
@@ -104,8 +104,8 @@ def test_unused_output_gets_zero_gradient_materialized():
     x = t64([1.0, 1.0])
     y1, _ = Two.apply(x)
     y1.sum().backward()
-    np.testing.assert_array_equal(seen["g2"].data, [0.0, 0.0])
-    np.testing.assert_array_equal(x.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(seen["g2"]._data, [0.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [2.0, 2.0])
 
 
 def test_set_materialize_grads_false_passes_none():
@@ -133,8 +133,8 @@ def test_mark_non_differentiable():
     class SortWithIndex(ad.Function):
         @staticmethod
         def forward(ctx, x):
-            idx = np.argsort(x.data)
-            out = ad.Tensor(x.data[idx])
+            idx = np.argsort(x._data)
+            out = ad.Tensor(x._data[idx])
             ind = ad.Tensor(idx.astype(np.float64))
             ctx.mark_non_differentiable(ind)
             ctx.idx = idx
@@ -142,16 +142,16 @@ def test_mark_non_differentiable():
 
         @staticmethod
         def backward(ctx, g, g_ind):
-            assert np.all(g_ind.data == 0)
-            res = np.zeros_like(g.data)
-            res[ctx.idx] = g.data
+            assert np.all(g_ind._data == 0)
+            res = np.zeros_like(g._data)
+            res[ctx.idx] = g._data
             return ad.Tensor(res)
 
     x = t64([3.0, 1.0, 2.0])
     out, ind = SortWithIndex.apply(x)
     assert out.requires_grad and not ind.requires_grad and ind.grad_fn is None
     (out * t64([1.0, 10.0, 100.0], rg=False)).sum().backward()
-    np.testing.assert_array_equal(x.grad.data, [100.0, 1.0, 10.0])
+    np.testing.assert_array_equal(x.grad._data, [100.0, 1.0, 10.0])
 
 
 def test_none_gradient_for_a_tensor_input():
@@ -175,7 +175,7 @@ def test_forward_runs_with_grad_disabled_and_returns_arrays_ok():
         def forward(ctx, x):
             assert not ad.is_grad_enabled()
             ctx.save_for_backward(x)
-            return x.data ** 2          # a plain ndarray is accepted
+            return x._data ** 2          # a plain ndarray is accepted
 
         @staticmethod
         def backward(ctx, g):
@@ -206,7 +206,7 @@ def test_saved_output_is_graph_connected_for_double_backward():
     y = Exp.apply(x).sum()
     g, = ad.grad(y, x, create_graph=True)
     g2, = ad.grad(g.sum(), x)
-    np.testing.assert_allclose(g2.data, np.exp([0.5, -1.0]), rtol=1e-15)
+    np.testing.assert_allclose(g2._data, np.exp([0.5, -1.0]), rtol=1e-15)
 
 
 def test_wrong_number_of_gradients_names_the_function():
@@ -253,7 +253,7 @@ def test_broadcastable_gradient_is_summed_like_pytorch():
 
     a = t64([1.0, 2.0, 3.0])
     Wide.apply(a).sum().backward()
-    np.testing.assert_array_equal(a.grad.data, [2.0, 2.0, 2.0])
+    np.testing.assert_array_equal(a.grad._data, [2.0, 2.0, 2.0])
 
 
 def test_extra_trailing_none_gradients_are_allowed():
@@ -328,4 +328,4 @@ def test_gradcheck_of_custom_function():
     y.backward(t64(np.ones(4), rg=False))
     eps = 1e-6
     num = ((v + eps) ** 3 - (v - eps) ** 3) / (2 * eps)
-    np.testing.assert_allclose(x.grad.data, num, rtol=1e-8)
+    np.testing.assert_allclose(x.grad._data, num, rtol=1e-8)

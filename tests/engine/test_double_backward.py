@@ -16,7 +16,7 @@ def _mlp_loss(w1, w2, x):
 def _flat_grad(w1v, w2v, xv):
     w1, w2 = t64(w1v, True), t64(w2v, True)
     g1, g2 = ad.grad(_mlp_loss(w1, w2, t64(xv)), [w1, w2])
-    return np.concatenate([g1.data.ravel(), g2.data.ravel()])
+    return np.concatenate([g1._data.ravel(), g2._data.ravel()])
 
 
 def test_hessian_vector_product_of_mlp_matches_finite_differences():
@@ -30,7 +30,7 @@ def test_hessian_vector_product_of_mlp_matches_finite_differences():
     assert g1.requires_grad and g2.requires_grad
     gv = (g1 * t64(v1)).sum() + (g2 * t64(v2)).sum()
     h1, h2 = ad.grad(gv, [w1, w2])
-    hvp = np.concatenate([h1.data.ravel(), h2.data.ravel()])
+    hvp = np.concatenate([h1._data.ravel(), h2._data.ravel()])
     eps = 1e-5
     fd = (_flat_grad(w1v + eps * v1, w2v + eps * v2, xv)
           - _flat_grad(w1v - eps * v1, w2v - eps * v2, xv)) / (2 * eps)
@@ -51,8 +51,8 @@ def test_hvp_matches_torch():
     tl = torch.tanh(torch.tanh(torch.tensor(xv) @ tw1) @ tw2).sum()
     tg1, tg2 = torch.autograd.grad(tl, [tw1, tw2], create_graph=True)
     ((tg1 * torch.tensor(v1)).sum() + (tg2 * torch.tensor(v2)).sum()).backward()
-    np.testing.assert_allclose(w1.grad.data, tw1.grad.numpy(), rtol=1e-10, atol=1e-12)
-    np.testing.assert_allclose(w2.grad.data, tw2.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w1.grad._data, tw1.grad.numpy(), rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(w2.grad._data, tw2.grad.numpy(), rtol=1e-10, atol=1e-12)
 
 
 def _penalty(w1v, w2v, xv):
@@ -78,7 +78,7 @@ def test_gradient_penalty_backpropagates_into_weights():
             args_p = (w1v + d, w2v, xv) if name == "w1" else (w1v, w2v + d, xv)
             args_m = (w1v - d, w2v, xv) if name == "w1" else (w1v, w2v - d, xv)
             num[idx] = (_penalty(*args_p)[0].item() - _penalty(*args_m)[0].item()) / (2 * eps)
-        np.testing.assert_allclose(w.grad.data, num, rtol=1e-5, atol=1e-8)
+        np.testing.assert_allclose(w.grad._data, num, rtol=1e-5, atol=1e-8)
         assert np.abs(num).max() > 1e-3
 
 
@@ -88,11 +88,11 @@ def test_second_derivative_through_scalar_ops():
     g, = ad.grad(y, x, create_graph=True)
     g2, = ad.grad(g.sum(), x)
     v = 0.7
-    np.testing.assert_allclose(g2.data, [2 * np.exp(v) * np.cos(v)], rtol=1e-12)
+    np.testing.assert_allclose(g2._data, [2 * np.exp(v) * np.cos(v)], rtol=1e-12)
 
 
 def test_zero_d_tensor_double_backward_through_saved_output():
     x = ad.tensor(np.float64(2.0), requires_grad=True)
     g, = ad.grad(x.exp(), x, create_graph=True)
     g2, = ad.grad(g, x)
-    np.testing.assert_allclose(g2.data, np.exp(2.0), rtol=1e-15)
+    np.testing.assert_allclose(g2._data, np.exp(2.0), rtol=1e-15)

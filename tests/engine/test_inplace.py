@@ -24,12 +24,12 @@ def t64(x, rg=True):
 def test_inplace_bumps_version_and_returns_self(name, apply, expect):
     t = t64([1.0, 2.0], rg=False)
     v0 = t._version
-    data = t.data
+    data = t._data
     r = apply(t)
     assert r is t or r is None
     assert t._version == v0 + 1
-    assert t.data is data               # really in place
-    np.testing.assert_array_equal(t.data, expect)
+    assert t._data is data               # really in place
+    np.testing.assert_array_equal(t._data, expect)
 
 
 @pytest.mark.parametrize("name,apply,grad", [
@@ -47,7 +47,7 @@ def test_gradient_flows_through_inplace_on_non_leaf(name, apply, grad):
     y = x * 3          # MulBackward saves x (a leaf, unchanged) only
     apply(y)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, grad)
+    np.testing.assert_allclose(x.grad._data, grad)
 
 
 def test_inplace_with_tensor_operand_gets_its_gradient():
@@ -56,8 +56,8 @@ def test_inplace_with_tensor_operand_gets_its_gradient():
     y = x * 1
     y += w * w
     y.sum().backward()
-    np.testing.assert_allclose(w.grad.data, [10.0, 14.0])
-    np.testing.assert_allclose(x.grad.data, [1.0, 1.0])
+    np.testing.assert_allclose(w.grad._data, [10.0, 14.0])
+    np.testing.assert_allclose(x.grad._data, [1.0, 1.0])
 
 
 def test_modified_saved_input_raises_naming_op():
@@ -94,7 +94,7 @@ def test_modification_not_saved_is_fine():
     h2 = z * 1
     h2.add_(5.0)
     (h2 + y).sum().backward()
-    np.testing.assert_allclose(x.grad.data, [4.0, 4.0])
+    np.testing.assert_allclose(x.grad._data, [4.0, 4.0])
 
 
 @pytest.mark.parametrize("apply", [
@@ -105,7 +105,7 @@ def test_inplace_on_leaf_requiring_grad_raises(apply):
     x = t64([1.0, 2.0])
     with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
         apply(x)
-    np.testing.assert_array_equal(x.data, [1.0, 2.0])   # nothing changed
+    np.testing.assert_array_equal(x._data, [1.0, 2.0])   # nothing changed
 
 
 def test_inplace_on_leaf_allowed_under_no_grad():
@@ -113,7 +113,7 @@ def test_inplace_on_leaf_allowed_under_no_grad():
     with ad.no_grad():
         x.sub_(0.5)
         x[1] = 0.0
-    np.testing.assert_array_equal(x.data, [0.5, 0.0])
+    np.testing.assert_array_equal(x._data, [0.5, 0.0])
     assert x.is_leaf and x.requires_grad and x.grad_fn is None
 
 
@@ -125,7 +125,7 @@ def test_sgd_style_update_after_backward_then_next_step_is_correct():
         loss.backward()
         with ad.no_grad():
             w -= 0.25 * w.grad
-    np.testing.assert_allclose(w.data, np.array([1.0, -1.0]) * 0.5 ** 3)
+    np.testing.assert_allclose(w._data, np.array([1.0, -1.0]) * 0.5 ** 3)
 
 
 def test_inplace_through_a_view_of_a_saved_tensor_raises():

@@ -39,7 +39,7 @@ def test_backward_releases_100mb_intermediate_while_loss_alive(traced):
     after = _mb() - base
     assert loss.grad_fn is not None     # the loss (and its graph structure) is still alive
     assert after < 1.0, f"{after:.1f} MB still held after backward"
-    np.testing.assert_allclose(w.grad.data, [2 * 1.5 * N_BIG])
+    np.testing.assert_allclose(w.grad._data, [2 * 1.5 * N_BIG])
 
 
 def test_retain_graph_keeps_saved_arrays(traced):
@@ -51,7 +51,7 @@ def test_retain_graph_keeps_saved_arrays(traced):
     assert _mb() - base > 15    # 2 x 10 MB still saved
     loss.backward()
     assert _mb() - base < 1.0
-    np.testing.assert_allclose(w.grad.data, [2 * 2 * 1.5 * n])
+    np.testing.assert_allclose(w.grad._data, [2 * 2 * 1.5 * n])
 
 
 def test_no_grad_saves_nothing(traced):

@@ -38,19 +38,19 @@ def test_owned_sums_of_one_element_gradients(monkeypatch, out_array, shape, dtyp
     c = ad.tensor(c0, requires_grad=True)
     seen = []
     y = x * 3.0
-    y.register_hook(lambda g: seen.append((g, g.data.copy())))
+    y.register_hook(lambda g: seen.append((g, g._data.copy())))
     z = y
     for k in range(7):
         z = z + c * float(k + 1) + y
     (z * c).sum().backward()
     for t in (x, c):
-        g = t.grad.data
+        g = t.grad._data
         assert g.__class__ is np.ndarray and g.shape == shape and g.dtype == dtype
     g, snapshot = seen[0]
-    assert np.array_equal(g.data, snapshot)
+    assert np.array_equal(g._data, snapshot)
     # z = 8 y + 28 c with y = 3 x, loss = sum(z * c): d/dx = 24 c, d/dc = 24 x + 56 c
-    np.testing.assert_allclose(x.grad.data, 24 * c0, rtol=1e-6)
-    np.testing.assert_allclose(c.grad.data, 24 * x0.astype(np.float64) + 56 * c0, rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, 24 * c0, rtol=1e-6)
+    np.testing.assert_allclose(c.grad._data, 24 * x0.astype(np.float64) + 56 * c0, rtol=1e-6)
     torch = pytest.importorskip("torch")
     xt = torch.tensor(x0, requires_grad=True)
     ct = torch.tensor(c0, requires_grad=True)
@@ -60,7 +60,7 @@ def test_owned_sums_of_one_element_gradients(monkeypatch, out_array, shape, dtyp
         zt = zt + ct * float(k + 1) + yt
     (zt * ct).sum().backward()
     for ours, theirs in ((x, xt), (c, ct)):
-        np.testing.assert_allclose(ours.grad.data, theirs.grad.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours.grad._data, theirs.grad.numpy(), rtol=1e-6)
 
 
 @pytest.mark.parametrize("shape", [(), (1,), (4,)])
@@ -71,11 +71,11 @@ def test_chained_adds_gradients(shape):
     y = x
     for _ in range(1000):
         y = y + c
-    np.testing.assert_array_equal(y.data, np.full(shape, 501.0, np.float32))
+    np.testing.assert_array_equal(y._data, np.full(shape, 501.0, np.float32))
     y.sum().backward()
     for t, expect in ((x, 1.0), (c, 1000.0)):
-        assert t.grad.data.__class__ is np.ndarray and t.grad.data.dtype == np.float32
-        np.testing.assert_array_equal(t.grad.data, np.full(shape, expect, np.float32))
+        assert t.grad._data.__class__ is np.ndarray and t.grad._data.dtype == np.float32
+        np.testing.assert_array_equal(t.grad._data, np.full(shape, expect, np.float32))
 
 
 def _interned(node, nrs, meta):
@@ -132,16 +132,16 @@ def test_binary_signature_keeps_output_numbers():
     assert out.grad_fn._nr == (0, 1)
     assert out.grad_fn.next_functions[1] == (second.grad_fn, 1)
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, [1.5, 1.5])  # d(c * 3x)/dx = 3 c
-    np.testing.assert_allclose(c.grad.data, [3.0, 6.0])
+    np.testing.assert_allclose(x.grad._data, [1.5, 1.5])  # d(c * 3x)/dx = 3 c
+    np.testing.assert_allclose(c.grad._data, [3.0, 6.0])
 
 
 def test_flat_signatures_survive_a_cache_reset(monkeypatch):
     monkeypatch.setattr(F, "_FLAT_SIGNATURES", {})
     a = ad.tensor(np.ones(2), requires_grad=True)
     for n in range(1, 4200):                             # more keys than the cache keeps
-        F._flat_signature((0, 0, (n,), a.data.dtype, (n,), a.data.dtype))
+        F._flat_signature((0, 0, (n,), a._data.dtype, (n,), a._data.dtype))
     assert len(F._FLAT_SIGNATURES) <= 4097
     node = (a + a).grad_fn
     assert node.needs_input_grad == (True, True)
-    assert node.input_meta == (((2,), a.data.dtype), ((2,), a.data.dtype))
+    assert node.input_meta == (((2,), a._data.dtype), ((2,), a._data.dtype))

@@ -11,14 +11,14 @@ import autodiff as ad
 def _numeric(f, tensors, eps):
     nums = []
     for t in tensors:
-        num = np.zeros(t.data.shape)
-        for i in np.ndindex(t.data.shape):
-            old = t.data[i]
-            t.data[i] = old + eps
+        num = np.zeros(t._data.shape)
+        for i in np.ndindex(t._data.shape):
+            old = t._data[i]
+            t._data[i] = old + eps
             fp = f()
-            t.data[i] = old - eps
+            t._data[i] = old - eps
             fm = f()
-            t.data[i] = old
+            t._data[i] = old
             num[i] = (fp - fm) / (2 * eps)
         nums.append(num)
     return nums
@@ -29,9 +29,9 @@ def check_grad(fn, inputs, eps=1e-6, rtol=1e-5, atol=1e-7, seed=0):
     out = fn(*inputs)
     v = np.random.default_rng(seed).standard_normal(out.shape)
     analytic = ad.grad(out, list(inputs), ad.tensor(v))
-    numeric = _numeric(lambda: float(np.vdot(fn(*inputs).data, v)), inputs, eps)
+    numeric = _numeric(lambda: float(np.vdot(fn(*inputs)._data, v)), inputs, eps)
     for k, (a, n) in enumerate(zip(analytic, numeric)):
-        np.testing.assert_allclose(a.data, n, rtol=rtol, atol=atol,
+        np.testing.assert_allclose(a._data, n, rtol=rtol, atol=atol,
                                    err_msg=f"first derivative w.r.t. input {k}")
 
 
@@ -52,8 +52,8 @@ def check_gradgrad(fn, inputs, eps=1e-6, rtol=1e-4, atol=1e-6, seed=1):
         return total
 
     analytic = ad.grad(h(), list(inputs) + [v], allow_unused=True)
-    numeric = _numeric(lambda: float(h().data), list(inputs) + [v], eps)
+    numeric = _numeric(lambda: float(h()._data), list(inputs) + [v], eps)
     for k, (a, n) in enumerate(zip(analytic, numeric)):
-        a = np.zeros_like(n) if a is None else a.data
+        a = np.zeros_like(n) if a is None else a._data
         np.testing.assert_allclose(a, n, rtol=rtol, atol=atol,
                                    err_msg=f"second derivative w.r.t. input {k}")

@@ -46,7 +46,7 @@ def test_sgd_steps_equal_the_numpy_sequence(transposed_grad):
             buf *= 0.9
             buf += g
         ref -= 0.05 * buf
-        np.testing.assert_array_equal(w.data, ref)
+        np.testing.assert_array_equal(w._data, ref)
 
 
 def test_sgd_momentum_scalar_cache_follows_lr():

@@ -39,11 +39,11 @@ def test_lstm_classifier_uses_last_hidden_state():
     out = m(x)
     assert out.shape == (4, 5)
     _, (h, _) = m.lstm(x)
-    np.testing.assert_allclose(out.data, m.fc(h[-1]).data, rtol=1e-6)
+    np.testing.assert_allclose(out._data, m.fc(h[-1])._data, rtol=1e-6)
     # the prediction depends on the first time step too (it is carried through the sequence)
-    x2 = ad.Tensor(x.data.copy())
-    x2.data[:, 0] += 1.0
-    assert not np.allclose(m(x2).data, out.data)
+    x2 = ad.Tensor(x._data.copy())
+    x2._data[:, 0] += 1.0
+    assert not np.allclose(m(x2)._data, out._data)
 
 
 class CountingAdam(optim.Adam):
@@ -57,7 +57,7 @@ class CountingAdam(optim.Adam):
 
 
 def _snapshot(module):
-    return {k: v.data.copy() for k, v in module.named_parameters()}
+    return {k: v._data.copy() for k, v in module.named_parameters()}
 
 
 def test_gan_train_step_k_discriminator_steps_then_one_generator_step():
@@ -84,7 +84,7 @@ class SnapshotAdam(optim.Adam):
 
     def step(self, closure=None):
         out = super().step(closure)
-        self.after = [p.data.copy() for g in self.param_groups for p in g["params"]]
+        self.after = [p._data.copy() for g in self.param_groups for p in g["params"]]
         return out
 
 
@@ -95,7 +95,7 @@ def test_gan_generator_step_leaves_discriminator_alone():
     g_opt = optim.Adam(gan.generator.parameters(), lr=1e-2)
     gan.train_step(ad.randn(16, 2), d_opt, g_opt)
     for p, snap in zip(gan.discriminator.parameters(), d_opt.after):
-        np.testing.assert_array_equal(p.data, snap)
+        np.testing.assert_array_equal(p._data, snap)
         assert p.grad is not None  # D's grads are from its own step, untouched by G's step
 
 
@@ -112,8 +112,8 @@ def test_nonsaturating_loss_keeps_gradient_where_saturating_loss_vanishes():
     gan.discriminator = Identity()
     (ns,) = ad.grad(gan.generator_loss(logit), [logit])
     (sat,) = ad.grad(ad.log(1 - logit.sigmoid()).mean(), [logit])
-    np.testing.assert_allclose(ns.data, -(1 - 1 / (1 + np.exp(8.0))) / 4, rtol=1e-6)
-    assert np.abs(sat.data).max() < 1e-3
+    np.testing.assert_allclose(ns._data, -(1 - 1 / (1 + np.exp(8.0))) / 4, rtol=1e-6)
+    assert np.abs(sat._data).max() < 1e-3
 
 
 def test_mode_coverage():
@@ -134,9 +134,9 @@ def test_contractive_penalty_matches_sigmoid_closed_form():
     ad.manual_seed(0)
     cae = M.ContractiveAutoencoder(in_features=6, hidden=4).double()
     x = ad.Tensor(np.random.default_rng(0).random((5, 6)))
-    W, b = cae.encoder[1].weight.data, cae.encoder[1].bias.data
+    W, b = cae.encoder[1].weight._data, cae.encoder[1].bias._data
     pen = cae.penalty(x)
-    np.testing.assert_allclose(pen.item(), _closed_form_penalty(W, b, x.data), rtol=1e-10)
+    np.testing.assert_allclose(pen.item(), _closed_form_penalty(W, b, x._data), rtol=1e-10)
 
 
 def test_jacobian_penalty_matches_per_unit_gradients():
@@ -146,11 +146,11 @@ def test_jacobian_penalty_matches_per_unit_gradients():
     x = ad.Tensor(np.random.default_rng(1).normal(size=(4, 5)))
     total = 0.0
     for n in range(4):
-        xn = ad.Tensor(x.data[n:n + 1], requires_grad=True)
+        xn = ad.Tensor(x._data[n:n + 1], requires_grad=True)
         h = enc(xn)
         for j in range(3):
             (g,) = ad.grad(h[0, j], [xn], retain_graph=True)
-            total += float((g.data ** 2).sum())
+            total += float((g._data ** 2).sum())
     np.testing.assert_allclose(M.jacobian_frobenius_sq(enc, x).item(), total / 4, rtol=1e-10)
 
 
@@ -167,11 +167,11 @@ def test_contractive_penalty_gradient_by_double_backward():
     assert ad.gradcheck(pen, (W, b))
     gW, gb = ad.grad(pen(W, b), [W, b])
     eps = 1e-6
-    Wp, Wm = W.data.copy(), W.data.copy()
+    Wp, Wm = W._data.copy(), W._data.copy()
     Wp[1, 2] += eps
     Wm[1, 2] -= eps
-    num = (_closed_form_penalty(Wp, b.data, x.data) - _closed_form_penalty(Wm, b.data, x.data))
-    np.testing.assert_allclose(gW.data[1, 2], num / (2 * eps), rtol=1e-6)
+    num = (_closed_form_penalty(Wp, b._data, x._data) - _closed_form_penalty(Wm, b._data, x._data))
+    np.testing.assert_allclose(gW._data[1, 2], num / (2 * eps), rtol=1e-6)
 
 
 def test_contractive_loss_parts_and_backward_reaches_encoder_through_penalty():
@@ -185,8 +185,8 @@ def test_contractive_loss_parts_and_backward_reaches_encoder_through_penalty():
     # the penalty alone moves the encoder but not the decoder
     cae.zero_grad()
     cae.penalty(x).backward()
-    assert np.abs(cae.encoder[1].weight.grad.data).sum() > 0
-    assert all(p.grad is None or np.all(p.grad.data == 0) for p in cae.decoder.parameters())
+    assert np.abs(cae.encoder[1].weight.grad._data).sum() > 0
+    assert all(p.grad is None or np.all(p.grad._data == 0) for p in cae.decoder.parameters())
 
 
 def test_denoising_corruption_and_loss():
@@ -194,10 +194,10 @@ def test_denoising_corruption_and_loss():
     dae = M.DenoisingAutoencoder(64, 16, corruption=0.25)
     x = ad.ones(200, 64)
     noisy = dae.corrupt(x)
-    frac = (noisy.data == 0).mean()
-    assert abs(frac - 0.25) < 0.02 and set(np.unique(noisy.data)) == {0.0, 1.0}
+    frac = (noisy._data == 0).mean()
+    assert abs(frac - 0.25) < 0.02 and set(np.unique(noisy._data)) == {0.0, 1.0}
     gauss = M.DenoisingAutoencoder(64, 16, noise_std=0.1).corrupt(ad.zeros(100, 64))
-    np.testing.assert_allclose(gauss.data.std(), 0.1, rtol=0.05)
+    np.testing.assert_allclose(gauss._data.std(), 0.1, rtol=0.05)
     loss, parts = dae.loss(ad.rand(8, 64))
     assert loss.shape == () and parts["recon"] > 0
     assert dae(ad.rand(3, 1, 8, 8)).shape == (3, 64)

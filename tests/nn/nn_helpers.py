@@ -19,16 +19,16 @@ def central_diff_check(fn, inputs, eps=1e-6, rtol=1e-5, atol=1e-7, seed=0):
         if not (isinstance(t, ad.Tensor) and t.requires_grad):
             continue
         assert t.dtype == np.float64
-        analytic = np.zeros_like(t.data) if t.grad is None else t.grad.data
-        num = np.zeros_like(t.data)
-        flat = t.data.reshape(-1)
+        analytic = np.zeros_like(t._data) if t.grad is None else t.grad._data
+        num = np.zeros_like(t._data)
+        flat = t._data.reshape(-1)
         for i in range(flat.size):
             old = flat[i]
             with ad.no_grad():
                 flat[i] = old + eps
-                fp = float(np.sum(fn(*inputs).data * v))
+                fp = float(np.sum(fn(*inputs)._data * v))
                 flat[i] = old - eps
-                fm = float(np.sum(fn(*inputs).data * v))
+                fm = float(np.sum(fn(*inputs)._data * v))
             flat[i] = old
             num.reshape(-1)[i] = (fp - fm) / (2 * eps)
         np.testing.assert_allclose(analytic, num, rtol=rtol, atol=atol)

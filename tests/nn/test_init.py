@@ -30,7 +30,7 @@ def test_fans():
 
 
 def _stats(t):
-    a = t.data.astype(np.float64)
+    a = t._data.astype(np.float64)
     return a.min(), a.max(), a.mean(), a.std()
 
 
@@ -71,36 +71,36 @@ def test_normal_family_std(fn, kw, mean, std):
 def test_trunc_normal_orthogonal_constants():
     w = ad.empty(200, 300)
     init.trunc_normal_(w, mean=0.5, std=1.0, a=-1.0, b=2.0)
-    assert w.data.min() >= -1.0 and w.data.max() <= 2.0
+    assert w._data.min() >= -1.0 and w._data.max() <= 2.0
     # mean of N(0.5, 1) truncated to [-1.5, 1.5] standard units is 0.5 (symmetric)
-    assert w.data.mean() == pytest.approx(0.5, abs=0.02)
+    assert w._data.mean() == pytest.approx(0.5, abs=0.02)
     q = ad.empty(4, 6, dtype=ad.float64)
     init.orthogonal_(q, gain=2.0)
-    np.testing.assert_allclose(q.data @ q.data.T, 4 * np.eye(4), atol=1e-10)
+    np.testing.assert_allclose(q._data @ q._data.T, 4 * np.eye(4), atol=1e-10)
     init.constant_(q, 0.25)
-    assert np.all(q.data == 0.25)
+    assert np.all(q._data == 0.25)
     init.zeros_(q)
-    assert np.all(q.data == 0)
+    assert np.all(q._data == 0)
     init.ones_(q)
-    assert np.all(q.data == 1)
+    assert np.all(q._data == 1)
     e = ad.empty(3, 3)
     init.eye_(e)
-    np.testing.assert_array_equal(e.data, np.eye(3))
+    np.testing.assert_array_equal(e._data, np.eye(3))
 
 
 def test_in_place_on_parameter_without_graph_and_seeded():
     p = nn.Parameter(ad.zeros(50, 40))
-    arr = p.data
+    arr = p._data
     ad.manual_seed(7)
     init.kaiming_uniform_(p)
-    assert p.data is arr and p.is_leaf and p.grad_fn is None
-    first = p.data.copy()
+    assert p._data is arr and p.is_leaf and p.grad_fn is None
+    first = p._data.copy()
     ad.manual_seed(7)
     init.kaiming_uniform_(p)
-    np.testing.assert_array_equal(p.data, first)
+    np.testing.assert_array_equal(p._data, first)
     ad.manual_seed(8)
     init.kaiming_uniform_(p)
-    assert not np.array_equal(p.data, first)
+    assert not np.array_equal(p._data, first)
 
 
 @pytest.mark.parametrize("make,fan_in", [
@@ -118,23 +118,23 @@ def test_default_init_of_fresh_layers(make, fan_in):
     mn, mx, mean, sd = _stats(layer.weight)
     assert -bound <= mn and mx <= bound and mx > 0.97 * bound and mn < -0.97 * bound
     assert sd == pytest.approx(bound / math.sqrt(3), rel=0.03)
-    b = layer.bias.data
+    b = layer.bias._data
     assert np.all(np.abs(b) <= bound) and np.abs(b).max() > 0.8 * bound
     assert layer.weight.dtype == np.float32
 
 
 def test_default_init_norm_and_embedding():
     bn = nn.BatchNorm2d(5)
-    np.testing.assert_array_equal(bn.weight.data, 1)
-    np.testing.assert_array_equal(bn.bias.data, 0)
-    np.testing.assert_array_equal(bn.running_mean.data, 0)
-    np.testing.assert_array_equal(bn.running_var.data, 1)
-    assert bn.num_batches_tracked.data == 0 and bn.num_batches_tracked.dtype == np.int64
+    np.testing.assert_array_equal(bn.weight._data, 1)
+    np.testing.assert_array_equal(bn.bias._data, 0)
+    np.testing.assert_array_equal(bn.running_mean._data, 0)
+    np.testing.assert_array_equal(bn.running_var._data, 1)
+    assert bn.num_batches_tracked._data == 0 and bn.num_batches_tracked.dtype == np.int64
     ln = nn.LayerNorm((2, 3))
-    np.testing.assert_array_equal(ln.weight.data, np.ones((2, 3)))
+    np.testing.assert_array_equal(ln.weight._data, np.ones((2, 3)))
     emb = nn.Embedding(1000, 50, padding_idx=3)
-    assert emb.weight.data.std() == pytest.approx(1.0, rel=0.02)
-    np.testing.assert_array_equal(emb.weight.data[3], 0)
+    assert emb.weight._data.std() == pytest.approx(1.0, rel=0.02)
+    np.testing.assert_array_equal(emb.weight._data[3], 0)
 
 
 def test_layers_repeatable_under_manual_seed():
@@ -143,4 +143,4 @@ def test_layers_repeatable_under_manual_seed():
     ad.manual_seed(3)
     b = nn.Sequential(nn.Linear(4, 5), nn.Conv1d(2, 3, 3), nn.Embedding(4, 2))
     for (k, v), (_, w) in zip(a.state_dict().items(), b.state_dict().items()):
-        np.testing.assert_array_equal(v.data, w.data, err_msg=k)
+        np.testing.assert_array_equal(v._data, w._data, err_msg=k)

@@ -85,7 +85,7 @@ def test_linear_value_and_grads():
     lin = nn.Linear(4, 3)
     x = _t(RNG.standard_normal((2, 5, 4)))
     _check_module(lin, x)
-    np.testing.assert_allclose(lin(x).data, x.data @ lin.weight.data.T + lin.bias.data,
+    np.testing.assert_allclose(lin(x)._data, x._data @ lin.weight._data.T + lin.bias._data,
                                rtol=1e-12)
 
 
@@ -94,10 +94,10 @@ def test_linear_value_and_grads():
 def test_conv2d_value_and_grads(kw):
     conv = nn.Conv2d(2, 4, (3, 2) if kw.get("padding") != "same" else 3, **kw).double()
     x = _t(RNG.standard_normal((2, 2, 6, 5)))
-    w, b = conv.weight.data, None if conv.bias is None else conv.bias.data
+    w, b = conv.weight._data, None if conv.bias is None else conv.bias._data
     pad = (1, 1) if kw.get("padding") == "same" else conv.padding
-    ref = conv2d_ref(x.data, w, b, conv.stride, pad, conv.dilation, conv.groups)
-    np.testing.assert_allclose(conv(x).data, ref, rtol=1e-10, atol=1e-12)
+    ref = conv2d_ref(x._data, w, b, conv.stride, pad, conv.dilation, conv.groups)
+    np.testing.assert_allclose(conv(x)._data, ref, rtol=1e-10, atol=1e-12)
     x_small = _t(RNG.standard_normal((1, 2, 5, 4)))
     _check_module(conv, x_small)
 
@@ -105,9 +105,9 @@ def test_conv2d_value_and_grads(kw):
 def test_conv1d_value_and_grads():
     conv = nn.Conv1d(2, 3, 3, stride=2, padding=1).double()
     x = _t(RNG.standard_normal((2, 2, 7)))
-    ref = conv2d_ref(x.data[:, :, None], conv.weight.data[:, :, None], conv.bias.data,
+    ref = conv2d_ref(x._data[:, :, None], conv.weight._data[:, :, None], conv.bias._data,
                      (1, 2), (0, 1), (1, 1), 1)[:, :, 0]
-    np.testing.assert_allclose(conv(x).data, ref, rtol=1e-10)
+    np.testing.assert_allclose(conv(x)._data, ref, rtol=1e-10)
     _check_module(conv, x)
 
 
@@ -116,58 +116,58 @@ def test_conv1d_value_and_grads():
 def test_conv_padding_modes(mode, np_mode):
     conv = nn.Conv2d(1, 2, 3, padding=(1, 2), padding_mode=mode).double()
     x = _t(RNG.standard_normal((1, 1, 4, 5)))
-    xp = np.pad(x.data, ((0, 0), (0, 0), (1, 1), (2, 2)), mode=np_mode)
-    ref = conv2d_ref(xp, conv.weight.data, conv.bias.data, (1, 1), (0, 0), (1, 1), 1)
-    np.testing.assert_allclose(conv(x).data, ref, rtol=1e-10)
+    xp = np.pad(x._data, ((0, 0), (0, 0), (1, 1), (2, 2)), mode=np_mode)
+    ref = conv2d_ref(xp, conv.weight._data, conv.bias._data, (1, 1), (0, 0), (1, 1), 1)
+    np.testing.assert_allclose(conv(x)._data, ref, rtol=1e-10)
     _check_module(conv, x)
 
 
 def test_conv_transpose2d_value_and_grads():
     conv = nn.ConvTranspose2d(2, 3, 3, stride=2, padding=1, output_padding=1).double()
     x = _t(RNG.standard_normal((1, 2, 3, 3)))
-    ref = conv_transpose2d_ref(x.data, conv.weight.data, conv.bias.data, (2, 2), (1, 1),
+    ref = conv_transpose2d_ref(x._data, conv.weight._data, conv.bias._data, (2, 2), (1, 1),
                                (1, 1), (1, 1))
     out = conv(x)
     assert out.shape == (1, 3, 6, 6)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-10)
     _check_module(conv, x)
 
 
 def test_pools_values_and_grads():
     x = _t(RNG.standard_normal((2, 2, 6, 6)))
-    np.testing.assert_allclose(nn.MaxPool2d(3, 2, 1)(x).data,
-                               pool2d_ref(x.data, 3, 2, 1, np.max, -np.inf), rtol=1e-12)
-    np.testing.assert_allclose(nn.AvgPool2d(2)(x).data,
-                               pool2d_ref(x.data, 2, 2, 0, np.mean, 0), rtol=1e-12)
-    np.testing.assert_allclose(nn.AvgPool2d(3, 2, 1)(x).data,
-                               pool2d_ref(x.data, 3, 2, 1, np.sum, 0) / 9, rtol=1e-12)
+    np.testing.assert_allclose(nn.MaxPool2d(3, 2, 1)(x)._data,
+                               pool2d_ref(x._data, 3, 2, 1, np.max, -np.inf), rtol=1e-12)
+    np.testing.assert_allclose(nn.AvgPool2d(2)(x)._data,
+                               pool2d_ref(x._data, 2, 2, 0, np.mean, 0), rtol=1e-12)
+    np.testing.assert_allclose(nn.AvgPool2d(3, 2, 1)(x)._data,
+                               pool2d_ref(x._data, 3, 2, 1, np.sum, 0) / 9, rtol=1e-12)
     x1 = _t(RNG.standard_normal((2, 3, 8)))
-    np.testing.assert_allclose(nn.MaxPool1d(2)(x1).data, x1.data.reshape(2, 3, 4, 2).max(-1))
+    np.testing.assert_allclose(nn.MaxPool1d(2)(x1)._data, x1._data.reshape(2, 3, 4, 2).max(-1))
     for m, inp in ((nn.MaxPool2d(2), x), (nn.AvgPool2d(3, 2, 1), x), (nn.MaxPool1d(3, 2), x1)):
         assert ad.gradcheck(m, (inp,), atol=1e-7, rtol=1e-5)
 
 
 def test_batchnorm_training_eval_and_running_stats():
     bn = nn.BatchNorm2d(3, momentum=0.2).double()
-    bn.weight.data[:] = [1.0, 2.0, 0.5]
-    bn.bias.data[:] = [0.0, -1.0, 3.0]
+    bn.weight._data[:] = [1.0, 2.0, 0.5]
+    bn.bias._data[:] = [0.0, -1.0, 3.0]
     x = _t(RNG.standard_normal((4, 3, 2, 2)) * 2 + 1)
     out = bn(x)
-    mean = x.data.mean(axis=(0, 2, 3))
-    var = x.data.var(axis=(0, 2, 3))
+    mean = x._data.mean(axis=(0, 2, 3))
+    var = x._data.var(axis=(0, 2, 3))
     shape = (1, 3, 1, 1)
-    ref = (x.data - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + 1e-5) \
-        * bn.weight.data.reshape(shape) + bn.bias.data.reshape(shape)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10)
-    np.testing.assert_allclose(bn.running_mean.data, 0.2 * mean, rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, 0.8 + 0.2 * var * 16 / 15, rtol=1e-12)
-    assert int(bn.num_batches_tracked.data) == 1
+    ref = (x._data - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + 1e-5) \
+        * bn.weight._data.reshape(shape) + bn.bias._data.reshape(shape)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-10)
+    np.testing.assert_allclose(bn.running_mean._data, 0.2 * mean, rtol=1e-12)
+    np.testing.assert_allclose(bn.running_var._data, 0.8 + 0.2 * var * 16 / 15, rtol=1e-12)
+    assert int(bn.num_batches_tracked._data) == 1
     bn.eval()
-    ref_eval = (x.data - bn.running_mean.data.reshape(shape)) / np.sqrt(
-        bn.running_var.data.reshape(shape) + 1e-5) * bn.weight.data.reshape(shape) \
-        + bn.bias.data.reshape(shape)
-    np.testing.assert_allclose(bn(x).data, ref_eval, rtol=1e-10)
-    assert int(bn.num_batches_tracked.data) == 1
+    ref_eval = (x._data - bn.running_mean._data.reshape(shape)) / np.sqrt(
+        bn.running_var._data.reshape(shape) + 1e-5) * bn.weight._data.reshape(shape) \
+        + bn.bias._data.reshape(shape)
+    np.testing.assert_allclose(bn(x)._data, ref_eval, rtol=1e-10)
+    assert int(bn.num_batches_tracked._data) == 1
     # gradients in both modes (training mode: the statistics depend on x)
     assert ad.gradcheck(lambda a, w, b: bn(a), (x, bn.weight, bn.bias), atol=1e-7, rtol=1e-5)
     bn.train()
@@ -180,15 +180,15 @@ def test_batchnorm_cumulative_momentum_and_no_tracking():
     xs = [RNG.standard_normal((5, 2)) for _ in range(3)]
     for a in xs:
         bn(ad.tensor(a))
-    np.testing.assert_allclose(bn.running_mean.data, np.mean([a.mean(0) for a in xs], 0),
+    np.testing.assert_allclose(bn.running_mean._data, np.mean([a.mean(0) for a in xs], 0),
                                rtol=1e-12)
-    np.testing.assert_allclose(bn.running_var.data, np.mean([a.var(0, ddof=1) for a in xs], 0),
+    np.testing.assert_allclose(bn.running_var._data, np.mean([a.var(0, ddof=1) for a in xs], 0),
                                rtol=1e-12)
     free = nn.BatchNorm1d(2, track_running_stats=False)
     assert free.running_mean is None and list(free.state_dict()) == ["weight", "bias"]
     free.eval()  # without buffers eval still uses batch statistics (as PyTorch)
     out = free(ad.tensor(xs[0]))
-    np.testing.assert_allclose(out.data.mean(0), 0, atol=1e-6)
+    np.testing.assert_allclose(out._data.mean(0), 0, atol=1e-6)
     with pytest.raises(ValueError, match="more than 1 value per channel"):
         nn.BatchNorm1d(2)(ad.randn(1, 2))
     with pytest.raises(ValueError, match="expected 4D input"):
@@ -197,14 +197,14 @@ def test_batchnorm_cumulative_momentum_and_no_tracking():
 
 def test_layernorm_value_and_grads():
     ln = nn.LayerNorm((2, 3)).double()
-    ln.weight.data[:] = RNG.standard_normal((2, 3))
-    ln.bias.data[:] = RNG.standard_normal((2, 3))
+    ln.weight._data[:] = RNG.standard_normal((2, 3))
+    ln.bias._data[:] = RNG.standard_normal((2, 3))
     x = _t(RNG.standard_normal((3, 2, 3)))
-    a = x.data
+    a = x._data
     mu = a.mean(axis=(1, 2), keepdims=True)
     var = a.var(axis=(1, 2), keepdims=True)
-    ref = (a - mu) / np.sqrt(var + 1e-5) * ln.weight.data + ln.bias.data
-    np.testing.assert_allclose(ln(x).data, ref, rtol=1e-10)
+    ref = (a - mu) / np.sqrt(var + 1e-5) * ln.weight._data + ln.bias._data
+    np.testing.assert_allclose(ln(x)._data, ref, rtol=1e-10)
     _check_module(ln, x)
     with pytest.raises(ValueError):
         ln(ad.randn(3, 3, 2))
@@ -212,26 +212,26 @@ def test_layernorm_value_and_grads():
 
 def test_embedding_lookup_padding_grad_and_max_norm():
     emb = nn.Embedding(5, 3, padding_idx=1).double()
-    emb.weight.data[1] = 7.0  # a non-zero padding row is returned as is
+    emb.weight._data[1] = 7.0  # a non-zero padding row is returned as is
     idx = ad.tensor([[0, 1, 4], [4, 1, 2]])
     out = emb(idx)
-    np.testing.assert_array_equal(out.data, emb.weight.data[idx.data])
+    np.testing.assert_array_equal(out._data, emb.weight._data[idx._data])
     out.sum().backward()
     expected = np.zeros((5, 3))
-    np.add.at(expected, idx.data.ravel(), 1.0)
+    np.add.at(expected, idx._data.ravel(), 1.0)
     expected[1] = 0
-    np.testing.assert_array_equal(emb.weight.grad.data, expected)
+    np.testing.assert_array_equal(emb.weight.grad._data, expected)
     capped = nn.Embedding(4, 2, max_norm=1.0).double()
-    capped.weight.data[:] = [[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [1.0, 0.0]]
+    capped.weight._data[:] = [[3.0, 4.0], [0.3, 0.4], [6.0, 8.0], [1.0, 0.0]]
     capped(ad.tensor([0, 1]))
-    np.testing.assert_allclose(np.linalg.norm(capped.weight.data[:2], axis=1), [1.0, 0.5],
+    np.testing.assert_allclose(np.linalg.norm(capped.weight._data[:2], axis=1), [1.0, 0.5],
                                rtol=1e-6)
-    np.testing.assert_array_equal(capped.weight.data[2], [6.0, 8.0])  # not looked up
+    np.testing.assert_array_equal(capped.weight._data[2], [6.0, 8.0])  # not looked up
     with pytest.raises(IndexError):
         emb(ad.tensor([5]))
     pre = nn.Embedding.from_pretrained(ad.tensor([[1.0, 2.0], [3.0, 4.0]]))
     assert not pre.weight.requires_grad
-    np.testing.assert_array_equal(pre(ad.tensor([1])).data, [[3.0, 4.0]])
+    np.testing.assert_array_equal(pre(ad.tensor([1]))._data, [[3.0, 4.0]])
 
 
 def test_flatten_unflatten_identity():
@@ -285,7 +285,7 @@ def test_activation_value_grad_gradgrad(name, module, ref):
     if name in ("hardtanh", "relu6", "threshold", "hardsigmoid", "hardswish"):
         x = _t(np.array([[-7.0, -3.5, -0.7, 0.3], [0.9, 2.5, 4.0, 7.5]]))  # both sides of kinks
     module.double()
-    np.testing.assert_allclose(module(x).data, ref(x.data), rtol=1e-10, atol=1e-14)
+    np.testing.assert_allclose(module(x)._data, ref(x._data), rtol=1e-10, atol=1e-14)
     assert ad.gradcheck(module, (x,), atol=1e-7, rtol=1e-5)
     if name in ("hardswish", "selu", "gelu", "gelu_tanh", "sigmoid", "tanh", "softplus", "silu",
                 "logsigmoid", "softmax", "softmin", "logsoftmax", "mish", "softsign", "elu"):
@@ -299,28 +299,28 @@ def test_activation_derivatives_at_kinks_match_pytorch_convention():
                          (lambda a: F.hardtanh(a, 0.0, 1.0), 0.0), (F.softsign, 1.0)):
         x.grad = None
         fn(x).sum().backward()
-        np.testing.assert_allclose(x.grad.data, expected, err_msg=str(fn))
+        np.testing.assert_allclose(x.grad._data, expected, err_msg=str(fn))
 
 
 def test_hardswish_gradient_at_plus_minus_3_and_nan_as_pytorch():
     # torch 2.13: grad 0 for x <= -3, (2x + 3)/6 inside, 1 for x >= 3 and at NaN (a select)
     x = _t([-3.0, 3.0, -4.0, 4.0, 0.0, 1.5, np.nan])
     y = F.hardswish(x)
-    np.testing.assert_allclose(y.data, [0.0, 3.0, 0.0, 4.0, 0.0, 1.125, np.nan])
+    np.testing.assert_allclose(y._data, [0.0, 3.0, 0.0, 4.0, 0.0, 1.125, np.nan])
     y.backward(ad.tensor(np.array([1.0, 1, 1, 1, 1, 2, 1])))
-    np.testing.assert_array_equal(x.grad.data, [0.0, 1.0, 0.0, 1.0, 0.5, 2.0, 1.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 1.0, 0.0, 1.0, 0.5, 2.0, 1.0])
     x = _t([-3.0, -5.0, -np.inf])
     y = F.hardswish(x)  # x * relu6(x + 3) / 6 below -3: -0.0, and NaN at -inf
-    np.testing.assert_array_equal(np.signbit(y.data[:2]), [True, True])
-    assert np.isnan(y.data[2])
+    np.testing.assert_array_equal(np.signbit(y._data[:2]), [True, True])
+    assert np.isnan(y._data[2])
     y.backward(ad.tensor(np.array([np.inf, np.nan, 1.0])))
-    np.testing.assert_array_equal(x.grad.data, [0.0, 0.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [0.0, 0.0, 0.0])
 
 
 def test_abs_gradient_at_nan_is_zero_as_pytorch():
     x = _t([-2.0, 0.0, 3.0, np.nan])
     ad.abs(x).backward(ad.tensor(np.array([1.0, 1, 5, 1])))
-    np.testing.assert_array_equal(x.grad.data, [-1.0, 0.0, 5.0, 0.0])
+    np.testing.assert_array_equal(x.grad._data, [-1.0, 0.0, 5.0, 0.0])
 
 
 def test_float32_in_float32_out():
@@ -340,17 +340,17 @@ def test_dropout_inverted_seeded_eval_identity():
     ad.manual_seed(5)
     d = nn.Dropout(0.3)
     y = d(x)
-    kept = y.data != 0
+    kept = y._data != 0
     assert kept.mean() == pytest.approx(0.7, abs=0.01)
-    np.testing.assert_allclose(y.data[kept], 1 / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(y._data[kept], 1 / 0.7, rtol=1e-6)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, kept / 0.7, rtol=1e-6)
+    np.testing.assert_allclose(x.grad._data, kept / 0.7, rtol=1e-6)
     ad.manual_seed(5)
-    np.testing.assert_array_equal(d(x).data, y.data)
+    np.testing.assert_array_equal(d(x)._data, y._data)
     d.eval()
     assert d(x) is x
     assert F.dropout(x, 0.5, training=False) is x
-    assert np.all(F.dropout(x, 1.0).data == 0)
+    assert np.all(F.dropout(x, 1.0)._data == 0)
     assert F.dropout(x, 0.0) is x
     for bad in (-0.1, 1.5):
         with pytest.raises(ValueError):
@@ -363,14 +363,14 @@ def test_channel_dropout_zeroes_whole_channels():
     x = ad.ones(50, 40, 3, 3, requires_grad=True)
     ad.manual_seed(1)
     y = nn.Dropout2d(0.25)(x)
-    per_channel = y.data.reshape(50, 40, 9)
+    per_channel = y._data.reshape(50, 40, 9)
     assert np.all((per_channel == 0).all(-1) | np.isclose(per_channel, 1 / 0.75).all(-1))
     assert (per_channel[..., 0] == 0).mean() == pytest.approx(0.25, abs=0.03)
     y.sum().backward()
-    np.testing.assert_allclose(x.grad.data, y.data, rtol=1e-6)
-    z = nn.Dropout1d(0.5)(ad.ones(30, 4, 5)).data
+    np.testing.assert_allclose(x.grad._data, y._data, rtol=1e-6)
+    z = nn.Dropout1d(0.5)(ad.ones(30, 4, 5))._data
     assert np.all((z == 0).all(-1) | (z == 2).all(-1))
-    u = F.dropout1d(ad.ones(40, 6), 0.5).data  # unbatched (C, L)
+    u = F.dropout1d(ad.ones(40, 6), 0.5)._data  # unbatched (C, L)
     assert np.all((u == 0).all(-1) | (u == 2).all(-1))
     d = nn.Dropout2d(0.5).eval()
     assert d(x) is x
@@ -381,21 +381,21 @@ def test_channel_dropout_zeroes_whole_channels():
 def test_adaptive_avg_pool_and_group_norm_reference():
     x = _t(RNG.standard_normal((2, 4, 7, 5)))
     out = F.adaptive_avg_pool2d(x, (3, 2))
-    a = x.data
+    a = x._data
     ref = np.zeros((2, 4, 3, 2))
     for i in range(3):
         for j in range(2):
             h0, h1 = (i * 7) // 3, -(-(i + 1) * 7 // 3)
             w0, w1 = (j * 5) // 2, -(-(j + 1) * 5 // 2)
             ref[:, :, i, j] = a[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
-    np.testing.assert_allclose(out.data, ref, rtol=1e-12)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-12)
     assert ad.gradcheck(lambda v: F.adaptive_avg_pool2d(v, (3, 2)), (x,))
     gn = nn.GroupNorm(2, 4).double()
-    gn.weight.data[:] = [1.0, 2.0, 3.0, 4.0]
+    gn.weight._data[:] = [1.0, 2.0, 3.0, 4.0]
     g = a.reshape(2, 2, -1)
     ref = ((g - g.mean(-1, keepdims=True)) / np.sqrt(g.var(-1, keepdims=True) + 1e-5)).reshape(
-        a.shape) * gn.weight.data[None, :, None, None]
-    np.testing.assert_allclose(gn(x).data, ref, rtol=1e-10)
+        a.shape) * gn.weight._data[None, :, None, None]
+    np.testing.assert_allclose(gn(x)._data, ref, rtol=1e-10)
     _check_module(gn, _t(RNG.standard_normal((2, 4, 2, 1))))
 
 
@@ -405,7 +405,7 @@ def test_adaptive_avg_pool_and_group_norm_reference():
 def test_one_hot_and_pad():
     oh = F.one_hot(ad.tensor([0, 2, 1]), 4)
     assert oh.dtype == np.int64
-    np.testing.assert_array_equal(oh.data, np.eye(4, dtype=np.int64)[[0, 2, 1]])
+    np.testing.assert_array_equal(oh._data, np.eye(4, dtype=np.int64)[[0, 2, 1]])
     assert F.one_hot(ad.tensor([[1], [3]])).shape == (2, 1, 4)
     with pytest.raises(ValueError):
         F.one_hot(ad.tensor([0, 5]), 3)
@@ -415,12 +415,12 @@ def test_one_hot_and_pad():
     for mode, np_mode in (("constant", "constant"), ("reflect", "reflect"),
                           ("replicate", "edge"), ("circular", "wrap")):
         out = F.pad(x, (1, 2, 2, 1), mode=mode)
-        np.testing.assert_array_equal(out.data, np.pad(x.data, ((0, 0), (2, 1), (1, 2)),
+        np.testing.assert_array_equal(out._data, np.pad(x._data, ((0, 0), (2, 1), (1, 2)),
                                                        mode=np_mode))
         assert ad.gradcheck(lambda a: F.pad(a, (1, 2, 2, 1), mode=mode), (x,))
-    np.testing.assert_array_equal(F.pad(x, (1, 1), value=3.5).data[..., 0], 3.5)
-    np.testing.assert_array_equal(F.pad(x, (-1, 1)).data,
-                                  np.pad(x.data[..., 1:], ((0, 0), (0, 0), (0, 1))))
+    np.testing.assert_array_equal(F.pad(x, (1, 1), value=3.5)._data[..., 0], 3.5)
+    np.testing.assert_array_equal(F.pad(x, (-1, 1))._data,
+                                  np.pad(x._data[..., 1:], ((0, 0), (0, 0), (0, 1))))
     with pytest.raises(ValueError):
         F.pad(x, (1, 2, 3))
 
@@ -447,8 +447,8 @@ def test_functional_linear_grads_and_double_backward(shape, bias):
     w = _t(RNG.standard_normal((3, 4)))
     b = _t(RNG.standard_normal(3)) if bias else None
     x = _t(RNG.standard_normal(shape))
-    np.testing.assert_allclose(F.linear(x, w, b).data,
-                               x.data @ w.data.T + (b.data if bias else 0), rtol=1e-12)
+    np.testing.assert_allclose(F.linear(x, w, b)._data,
+                               x._data @ w._data.T + (b._data if bias else 0), rtol=1e-12)
     args = (x, w, b) if bias else (x, w)
     assert ad.gradcheck(lambda *a: F.linear(*a), args)
     assert ad.gradgradcheck(lambda *a: F.linear(*a), args)
@@ -458,18 +458,18 @@ def test_elu_expm1_forward_exp_backward_as_pytorch():
     # value alpha*expm1(x): exact near 0, where exp(x) - 1 loses every digit
     x = _t([-1e-10, -50.0, 0.0, 2.0, np.nan])
     y = F.elu(x, alpha=1.3)
-    np.testing.assert_allclose(y.data[:4], [1.3 * np.expm1(-1e-10), 1.3 * np.expm1(-50.0), 0.0,
+    np.testing.assert_allclose(y._data[:4], [1.3 * np.expm1(-1e-10), 1.3 * np.expm1(-50.0), 0.0,
                                             2.0], rtol=1e-15)
-    assert np.isnan(y.data[4])
+    assert np.isnan(y._data[4])
     # slope alpha*exp(x) (not out + alpha, which is 0 at -50 in float32); NaN passes g
     g, = ad.grad(y, x, ad.tensor(np.array([1.0, 1.0, 1.0, 1.0, 3.0])), create_graph=True)
-    np.testing.assert_allclose(g.data, [1.3 * np.exp(-1e-10), 1.3 * np.exp(-50.0), 1.3, 1.0, 3.0],
+    np.testing.assert_allclose(g._data, [1.3 * np.exp(-1e-10), 1.3 * np.exp(-50.0), 1.3, 1.0, 3.0],
                                rtol=1e-15)
     x32 = ad.tensor(np.array([-50.0], np.float32), requires_grad=True)
     F.elu(x32).backward(ad.ones(1))
-    assert x32.grad.dtype == np.float32 and x32.grad.data[0] > 0
-    np.testing.assert_allclose(x32.grad.data, [np.exp(np.float32(-50))], rtol=1e-6)
+    assert x32.grad.dtype == np.float32 and x32.grad._data[0] > 0
+    np.testing.assert_allclose(x32.grad._data, [np.exp(np.float32(-50))], rtol=1e-6)
     # second derivative alpha*exp(x) below 0, and 0 at 0 and above (PyTorch's double backward)
     h, = ad.grad(g.sum(), x)
-    np.testing.assert_allclose(h.data[:4], [1.3 * np.exp(-1e-10), 1.3 * np.exp(-50.0), 0, 0],
+    np.testing.assert_allclose(h._data[:4], [1.3 * np.exp(-1e-10), 1.3 * np.exp(-50.0), 0, 0],
                                rtol=1e-15)

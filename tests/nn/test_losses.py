@@ -49,7 +49,7 @@ def test_regression_losses(name, reduction):
     for options in ({}, kw):
         x, y = _t(X), _t(Y)
         out = getattr(F, name)(x, y, reduction=reduction, **options)
-        np.testing.assert_allclose(out.data, _reduce(ref(X, Y, **options), reduction),
+        np.testing.assert_allclose(out._data, _reduce(ref(X, Y, **options), reduction),
                                    rtol=1e-12)
         assert ad.gradcheck(lambda a, b: getattr(F, name)(a, b, reduction=reduction, **options),
                             (x, y), atol=1e-7, rtol=1e-5)
@@ -63,10 +63,10 @@ def test_bce(weight, reduction):
     p, t = _t(P), _t(T01)
     wt = None if weight is None else ad.tensor(weight)
     out = F.binary_cross_entropy(p, t, weight=wt, reduction=reduction)
-    np.testing.assert_allclose(out.data, _reduce(ref, reduction), rtol=1e-12)
+    np.testing.assert_allclose(out._data, _reduce(ref, reduction), rtol=1e-12)
     assert ad.gradcheck(lambda a, b: F.binary_cross_entropy(a, b, wt, reduction=reduction),
                         (p, t), atol=1e-7, rtol=1e-5)
-    np.testing.assert_allclose(nn.BCELoss(wt, reduction=reduction)(p, t).data, out.data)
+    np.testing.assert_allclose(nn.BCELoss(wt, reduction=reduction)(p, t)._data, out._data)
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
@@ -84,7 +84,7 @@ def test_bce_with_logits(weight, pos_weight, reduction):
     def f(a, b):
         return F.binary_cross_entropy_with_logits(a, b, wt, reduction=reduction,
                                                   pos_weight=pwt)
-    np.testing.assert_allclose(f(x, t).data, _reduce(ref, reduction), rtol=1e-10)
+    np.testing.assert_allclose(f(x, t)._data, _reduce(ref, reduction), rtol=1e-10)
     assert ad.gradcheck(f, (x, t), atol=1e-7, rtol=1e-5)
     assert ad.gradgradcheck(f, (x, t), atol=1e-6, rtol=1e-4)
 
@@ -107,7 +107,7 @@ def test_cross_entropy_and_nll(weight, ignore_index, smoothing, reduction):
     wt = None if weight is None else ad.tensor(weight)
     out = F.cross_entropy(x, ad.tensor(CLS), weight=wt, ignore_index=ignore_index,
                           reduction=reduction, label_smoothing=smoothing)
-    np.testing.assert_allclose(out.data, ref, rtol=1e-10)
+    np.testing.assert_allclose(out._data, ref, rtol=1e-10)
     assert ad.gradcheck(lambda a: F.cross_entropy(a, ad.tensor(CLS), weight=wt,
                                                   ignore_index=ignore_index,
                                                   reduction=reduction,
@@ -116,9 +116,9 @@ def test_cross_entropy_and_nll(weight, ignore_index, smoothing, reduction):
     if smoothing == 0.0:
         out = F.nll_loss(F.log_softmax(x, 1), ad.tensor(CLS), weight=wt,
                          ignore_index=ignore_index, reduction=reduction)
-        np.testing.assert_allclose(out.data, ref, rtol=1e-10)
+        np.testing.assert_allclose(out._data, ref, rtol=1e-10)
         mod = nn.NLLLoss(wt, ignore_index=ignore_index, reduction=reduction)
-        np.testing.assert_allclose(mod(F.log_softmax(x, 1), ad.tensor(CLS)).data, ref,
+        np.testing.assert_allclose(mod(F.log_softmax(x, 1), ad.tensor(CLS))._data, ref,
                                    rtol=1e-10)
 
 
@@ -137,10 +137,10 @@ def test_multi_margin(p, margin, weight, reduction):
     def f(a):
         return F.multi_margin_loss(a, ad.tensor(CLS), p=p, margin=margin, weight=wt,
                                    reduction=reduction)
-    np.testing.assert_allclose(f(x).data, ref, rtol=1e-12)
+    np.testing.assert_allclose(f(x)._data, ref, rtol=1e-12)
     assert ad.gradcheck(f, (x,), atol=1e-7, rtol=1e-5)
     mod = nn.MultiMarginLoss(p=p, margin=margin, weight=wt, reduction=reduction)
-    np.testing.assert_allclose(mod(x, ad.tensor(CLS)).data, ref, rtol=1e-12)
+    np.testing.assert_allclose(mod(x, ad.tensor(CLS))._data, ref, rtol=1e-12)
 
 
 def test_loss_argument_errors():
@@ -161,10 +161,10 @@ def test_loss_argument_errors():
         F.mse_loss(x, ad.randn(3, 1))
     # legacy size_average/reduce map to reduction as PyTorch
     a, b = _t(X), _t(Y)
-    np.testing.assert_allclose(F.mse_loss(a, b, size_average=False).data, ((X - Y) ** 2).sum())
+    np.testing.assert_allclose(F.mse_loss(a, b, size_average=False)._data, ((X - Y) ** 2).sum())
     assert F.l1_loss(a, b, reduce=False).shape == (4, 3)
 
 
 def test_smooth_l1_beta_zero_is_l1():
     a, b = _t(X), _t(Y)
-    np.testing.assert_allclose(F.smooth_l1_loss(a, b, beta=0.0).data, np.abs(X - Y).mean())
+    np.testing.assert_allclose(F.smooth_l1_loss(a, b, beta=0.0)._data, np.abs(X - Y).mean())

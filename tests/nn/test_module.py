@@ -65,7 +65,7 @@ def test_state_dict_keys_values_and_non_persistent():
     assert all(isinstance(v, ad.Tensor) and not v.requires_grad for v in sd.values())
     assert sd["block.bn.num_batches_tracked"].dtype == np.int64
     # detached but sharing memory (as PyTorch)
-    assert np.shares_memory(sd["block.fc.weight"].data, net.block.fc.weight.data)
+    assert np.shares_memory(sd["block.fc.weight"]._data, net.block.fc.weight._data)
     kv = net.state_dict(keep_vars=True)
     assert kv["block.fc.weight"] is net.block.fc.weight
     assert list(net.state_dict(prefix="m.")) == ["m." + k for k in sd]
@@ -81,24 +81,24 @@ def test_shared_parameter_counted_once():
 def test_load_state_dict_round_trip_numpy_and_tensors():
     ad.manual_seed(1)
     a, b = Net(), Net()
-    a.block.bn.running_mean.data[:] = [1, 2, 3, 4]
+    a.block.bn.running_mean._data[:] = [1, 2, 3, 4]
     sd = {k: v.numpy().copy() for k, v in a.state_dict().items()}
     w_obj = b.block.fc.weight
     res = b.load_state_dict(sd)
     assert res.missing_keys == [] and res.unexpected_keys == []
     assert b.block.fc.weight is w_obj  # copied in place: optimizers keep working
     for k, v in b.state_dict().items():
-        np.testing.assert_array_equal(v.data, sd[k])
+        np.testing.assert_array_equal(v._data, sd[k])
     c = Net()
     c.load_state_dict(a.state_dict())
     x = ad.randn(5, 3)
     a.eval(), c.eval()
-    np.testing.assert_array_equal(a(x).data, c(x).data)
+    np.testing.assert_array_equal(a(x)._data, c(x)._data)
 
 
 def test_load_state_dict_reports_every_problem_and_changes_nothing():
     net = Net()
-    before = {k: v.data.copy() for k, v in net.state_dict().items()}
+    before = {k: v._data.copy() for k, v in net.state_dict().items()}
     sd = {k: v.numpy().copy() + 1 for k, v in Net().state_dict().items()}
     del sd["block.alpha"], sd["head.1.bias"]
     sd["extra.weight"] = np.zeros(3)
@@ -114,19 +114,19 @@ def test_load_state_dict_reports_every_problem_and_changes_nothing():
         assert f'{key}' in msg, key
     assert "Missing key(s)" in msg and "Unexpected key(s)" in msg and "size mismatch" in msg
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v._data, before[k])
     # strict=False: shape errors still raise, nothing changed
     with pytest.raises(RuntimeError, match="size mismatch for block.fc.weight"):
         net.load_state_dict(sd, strict=False)
     for k, v in net.state_dict().items():
-        np.testing.assert_array_equal(v.data, before[k])
+        np.testing.assert_array_equal(v._data, before[k])
     sd["block.fc.weight"] = np.zeros((4, 3))
     sd["head.1.weight"] = np.zeros((2, 4))
     missing, unexpected = net.load_state_dict(sd, strict=False)
     assert missing == ["block.alpha", "head.1.bias"]
     assert unexpected == ["extra.weight", "bogus"]
-    np.testing.assert_array_equal(net.block.fc.weight.data, 0)
-    np.testing.assert_array_equal(net.block.alpha.data, before["block.alpha"])
+    np.testing.assert_array_equal(net.block.fc.weight._data, 0)
+    np.testing.assert_array_equal(net.block.alpha._data, before["block.alpha"])
 
 
 def test_train_eval_zero_grad_requires_grad():
@@ -139,7 +139,7 @@ def test_train_eval_zero_grad_requires_grad():
     net(ad.randn(4, 3)).sum().backward()
     assert all(p.grad is not None for p in net.parameters())
     net.zero_grad(set_to_none=False)
-    assert all(np.all(p.grad.data == 0) for p in net.parameters())
+    assert all(np.all(p.grad._data == 0) for p in net.parameters())
     net.zero_grad()
     assert all(p.grad is None for p in net.parameters())
     net.requires_grad_(False)
@@ -188,7 +188,7 @@ def test_setattr_rules():
     assert m.w is None and list(m.parameters()) == []
     m.register_buffer("b", ad.zeros(1))
     m.b = ad.ones(1)
-    assert m._buffers["b"].data[0] == 1
+    assert m._buffers["b"]._data[0] == 1
     with pytest.raises(TypeError):
         m.register_buffer("c", np.zeros(1))
     with pytest.raises(KeyError):
@@ -211,12 +211,12 @@ def test_parameter_basics():
     assert p.requires_grad and p.is_leaf and isinstance(p, ad.Tensor)
     assert repr(p).startswith("Parameter containing:\ntensor([1., 2.]")
     t = ad.tensor([3.0])
-    assert np.shares_memory(nn.Parameter(t).data, t.data)
+    assert np.shares_memory(nn.Parameter(t)._data, t._data)
     assert not nn.Parameter(t, requires_grad=False).requires_grad
     y = (p * 2).sum()
     assert type(p * 2) is ad.Tensor
     y.backward()
-    np.testing.assert_array_equal(p.grad.data, [2.0, 2.0])
+    np.testing.assert_array_equal(p.grad._data, [2.0, 2.0])
 
 
 def test_hooks_and_handles():
@@ -226,10 +226,10 @@ def test_hooks_and_handles():
     h2 = lin.register_forward_hook(lambda m, args, out: calls.append(out.shape) or out * 2)
     x = ad.ones(3, 2)
     out = lin(x)
-    np.testing.assert_allclose(out.data, np.broadcast_to(lin.bias.data * 2, (3, 2)))
+    np.testing.assert_allclose(out._data, np.broadcast_to(lin.bias._data * 2, (3, 2)))
     assert calls == [ad.Size([3, 2])]
     h1.remove(), h2.remove()
-    np.testing.assert_allclose(lin(x).data, x.data @ lin.weight.data.T + lin.bias.data,
+    np.testing.assert_allclose(lin(x)._data, x._data @ lin.weight._data.T + lin.bias._data,
                                rtol=1e-6)
     assert len(calls) == 1
 
@@ -275,7 +275,7 @@ def test_sequential_container_api():
     assert [n for n, _ in named.named_children()] == ["fc", "act"]
     assert named.fc is a
     x = ad.randn(4, 2)
-    np.testing.assert_allclose(seq(x).data, c(b(a(x))).data)
+    np.testing.assert_allclose(seq(x)._data, c(b(a(x)))._data)
     with pytest.raises(IndexError):
         seq[5]
 
@@ -319,12 +319,12 @@ def test_deepcopy_is_independent():
     m(ad.randn(4, 2)).sum().backward()
     c = copy.deepcopy(m)
     assert isinstance(c[0].weight, nn.Parameter) and c[0].weight is not m[0].weight
-    assert not np.shares_memory(c[0].weight.data, m[0].weight.data)
-    c[1].running_mean.data[:] = 5
-    assert not np.any(m[1].running_mean.data == 5)
+    assert not np.shares_memory(c[0].weight._data, m[0].weight._data)
+    c[1].running_mean._data[:] = 5
+    assert not np.any(m[1].running_mean._data == 5)
     for (k, v), (_, w) in zip(m.state_dict().items(), c.state_dict().items()):
         if k != "1.running_mean":
-            np.testing.assert_array_equal(v.data, w.data, err_msg=k)
+            np.testing.assert_array_equal(v._data, w._data, err_msg=k)
 
 
 def test_double_backward_through_model_gradient_penalty():
@@ -341,10 +341,10 @@ def test_double_backward_through_model_gradient_penalty():
 
     p = penalty(None)
     p.backward()
-    analytic = net[0].weight.grad.data.copy()
+    analytic = net[0].weight.grad._data.copy()
     eps = 1e-6
     num = np.zeros_like(analytic)
-    w = net[0].weight.data
+    w = net[0].weight._data
     for i in np.ndindex(w.shape):
         old = w[i]
         w[i] = old + eps
@@ -374,7 +374,7 @@ def test_zero_grad_in_place_keeps_grad_object():
     lin(ad.ones(1, 2)).sum().backward()
     g = lin.weight.grad
     lin.zero_grad(set_to_none=False)
-    assert lin.weight.grad is g and np.all(g.data == 0)
+    assert lin.weight.grad is g and np.all(g._data == 0)
 
 
 def test_batchnorm_state_without_num_batches_tracked_loads():
@@ -384,7 +384,7 @@ def test_batchnorm_state_without_num_batches_tracked_loads():
     sd = {k: v.numpy().copy() for k, v in nn.BatchNorm1d(3).state_dict().items()
           if k != "num_batches_tracked"}
     res = bn.load_state_dict(sd)
-    assert res.missing_keys == [] and int(bn.num_batches_tracked.data) == 1
+    assert res.missing_keys == [] and int(bn.num_batches_tracked._data) == 1
     del sd["running_var"]
     with pytest.raises(RuntimeError, match='Missing key\\(s\\) in state_dict: "running_var"'):
         bn.load_state_dict(sd)

@@ -9,11 +9,11 @@ def test_linear_forward_backward_matches_numpy():
     lin = nn.Linear(3, 2).double()
     x = ad.randn(4, 3, dtype=ad.float64)
     y = lin(x)
-    W, b = lin.weight.data, lin.bias.data
-    np.testing.assert_allclose(y.data, x.data @ W.T + b, rtol=1e-12)
+    W, b = lin.weight._data, lin.bias._data
+    np.testing.assert_allclose(y._data, x._data @ W.T + b, rtol=1e-12)
     y.sum().backward()
-    np.testing.assert_allclose(lin.weight.grad.data, np.ones((4, 2)).T @ x.data, rtol=1e-12)
-    np.testing.assert_allclose(lin.bias.grad.data, np.full(2, 4.0))
+    np.testing.assert_allclose(lin.weight.grad._data, np.ones((4, 2)).T @ x._data, rtol=1e-12)
+    np.testing.assert_allclose(lin.bias.grad._data, np.full(2, 4.0))
 
 
 def test_sequential_names_and_state_dict():

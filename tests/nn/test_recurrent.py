@@ -53,8 +53,8 @@ def _ref_layers(mode, m, x, h0, c0):
         outs = []
         for d in range(D):
             sfx = "_reverse" if d else ""
-            w = [getattr(m, f"{s}_l{layer}{sfx}").data for s in ("weight_ih", "weight_hh")]
-            b = [getattr(m, f"{s}_l{layer}{sfx}").data for s in ("bias_ih", "bias_hh")]
+            w = [getattr(m, f"{s}_l{layer}{sfx}")._data for s in ("weight_ih", "weight_hh")]
+            b = [getattr(m, f"{s}_l{layer}{sfx}")._data for s in ("bias_ih", "bias_hh")]
             h, c = h0[layer * D + d], c0[layer * D + d]
             out = np.empty(inp.shape[:2] + (m.hidden_size,))
             steps = range(inp.shape[0] - 1, -1, -1) if d else range(inp.shape[0])
@@ -80,11 +80,11 @@ def test_layer_values_match_numpy_reference(mode):
     ref_out, ref_h, ref_c = _ref_layers(mode, m, x, h0, c0)
     if cls is LSTM:
         out, (h, c) = m(_t(x), (_t(h0), _t(c0)))
-        np.testing.assert_allclose(c.data, ref_c, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(c._data, ref_c, rtol=1e-12, atol=1e-12)
     else:
         out, h = m(_t(x), _t(h0))
-    np.testing.assert_allclose(out.data, ref_out, rtol=1e-12, atol=1e-12)
-    np.testing.assert_allclose(h.data, ref_h, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(out._data, ref_out, rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(h._data, ref_h, rtol=1e-12, atol=1e-12)
 
 
 @pytest.mark.parametrize("mode", ["tanh", "lstm", "gru"])
@@ -97,7 +97,7 @@ def test_float32_layer_matches_float64_reference(mode):
     ref_out, _, _ = _ref_layers(mode, m, x.astype(np.float64), z, z)
     out = m(_t(x, np.float32))[0]
     assert out.dtype == np.float32
-    np.testing.assert_allclose(out.data, ref_out, rtol=1e-4, atol=2e-6)
+    np.testing.assert_allclose(out._data, ref_out, rtol=1e-4, atol=2e-6)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,8 +192,8 @@ def test_lstm_hessian_vector_product_matches_finite_differences():
     x, g = first(x0, True)
     hv, = ad.grad((g * ad.tensor(v)).sum(), [x])
     eps = 1e-6
-    num = (first(x0 + eps * v, False)[1].data - first(x0 - eps * v, False)[1].data) / (2 * eps)
-    np.testing.assert_allclose(hv.data, num, rtol=1e-5, atol=1e-7)
+    num = (first(x0 + eps * v, False)[1]._data - first(x0 - eps * v, False)[1]._data) / (2 * eps)
+    np.testing.assert_allclose(hv._data, num, rtol=1e-5, atol=1e-7)
 
 
 def test_create_graph_gradients_equal_fast_gradients():
@@ -206,7 +206,7 @@ def test_create_graph_gradients_equal_fast_gradients():
         loss = (out ** 2).sum() + h.sum()
         grads.append(ad.grad(loss, [x] + list(m.parameters()), create_graph=create_graph))
     for a, b in zip(*grads):
-        np.testing.assert_allclose(a.data, b.data, rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(a._data, b._data, rtol=1e-12, atol=1e-12)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -327,9 +327,9 @@ def test_backward_twice_needs_retain_graph():
     out, _ = m(x)
     loss = out.sum()
     loss.backward(retain_graph=True)
-    g1 = x.grad.data.copy()
+    g1 = x.grad._data.copy()
     loss.backward()
-    np.testing.assert_allclose(x.grad.data, 2 * g1)
+    np.testing.assert_allclose(x.grad._data, 2 * g1)
     with pytest.raises(RuntimeError):
         loss.backward()
 
@@ -351,7 +351,7 @@ def test_only_needed_gradients_and_frozen_parameters():
     out, _ = m(x)
     out.sum().backward()
     assert m.weight_hh_l0.grad is None
-    assert m.weight_ih_l0.grad is not None and np.abs(m.weight_ih_l0.grad.data).sum() > 0
+    assert m.weight_ih_l0.grad is not None and np.abs(m.weight_ih_l0.grad._data).sum() > 0
 
 
 # ---------------------------------------------------------------------------------------------
@@ -369,13 +369,13 @@ def test_init_draws_uniform_in_parameter_order():
     assert len(names) == 16
     for name, p in m.named_parameters():
         expect = rng.uniform(-k, k, p.shape).astype(np.float32)
-        np.testing.assert_array_equal(p.data, expect, err_msg=name)
+        np.testing.assert_array_equal(p._data, expect, err_msg=name)
         assert p.dtype == np.float32 and p.requires_grad
     ad.manual_seed(5)
     cell = GRUCell(3, 4)
     rng = np.random.default_rng(5)
     for name, p in cell.named_parameters():
-        np.testing.assert_array_equal(p.data, rng.uniform(-0.5, 0.5, p.shape).astype(np.float32))
+        np.testing.assert_array_equal(p._data, rng.uniform(-0.5, 0.5, p.shape).astype(np.float32))
 
 
 def test_parameter_shapes():
@@ -399,21 +399,21 @@ def test_output_shapes_and_layouts(cls):
     assert tuple(out.shape) == (6, 2, 8) and tuple(h.shape) == (6, 2, 4)
     # forward direction's last output is h_n of the last layer's forward direction; the
     # reverse direction's h_n is its output at time 0
-    np.testing.assert_allclose(out.data[-1, :, :4], h.data[4])
-    np.testing.assert_allclose(out.data[0, :, 4:], h.data[5])
+    np.testing.assert_allclose(out._data[-1, :, :4], h._data[4])
+    np.testing.assert_allclose(out._data[0, :, 4:], h._data[5])
     # batch_first gives the transposed output, the same states
     mb = cls(3, 4, num_layers=3, bidirectional=True, batch_first=True)
     mb.load_state_dict(m.state_dict())
     outb, hnb = mb(x.transpose(0, 1))
-    np.testing.assert_allclose(outb.data, out.data.transpose(1, 0, 2), rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(outb._data, out._data.transpose(1, 0, 2), rtol=1e-6, atol=1e-7)
     hb = hnb[0] if cls is LSTM else hnb
-    np.testing.assert_allclose(hb.data, h.data, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(hb._data, h._data, rtol=1e-6, atol=1e-7)
     # unbatched equals batch of one
     out1, hn1 = m(x[:, 0])
     h1 = hn1[0] if cls is LSTM else hn1
     assert tuple(out1.shape) == (6, 8) and tuple(h1.shape) == (6, 4)
-    np.testing.assert_allclose(out1.data, out.data[:, 0], rtol=1e-6, atol=1e-7)
-    np.testing.assert_allclose(h1.data, h.data[:, 0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(out1._data, out._data[:, 0], rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(h1._data, h._data[:, 0], rtol=1e-6, atol=1e-7)
 
 
 def test_cell_unbatched_and_default_state():
@@ -422,9 +422,9 @@ def test_cell_unbatched_and_default_state():
     h, c = m(x)
     assert tuple(h.shape) == (4,) and tuple(c.shape) == (4,)
     z = np.zeros((1, 4))
-    ref_h, ref_c = _ref_step("lstm", x.data[None], z, z, *(p.data for p in m.parameters()))
-    np.testing.assert_allclose(h.data, ref_h[0], rtol=1e-12)
-    np.testing.assert_allclose(c.data, ref_c[0], rtol=1e-12)
+    ref_h, ref_c = _ref_step("lstm", x._data[None], z, z, *(p._data for p in m.parameters()))
+    np.testing.assert_allclose(h._data, ref_h[0], rtol=1e-12)
+    np.testing.assert_allclose(c._data, ref_c[0], rtol=1e-12)
 
 
 def test_cell_loop_equals_layer():
@@ -437,8 +437,8 @@ def test_cell_loop_equals_layer():
     h = c = None
     for t in range(6):
         h, c = cell(x[t], None if h is None else (h, c))
-        np.testing.assert_allclose(h.data, out.data[t], rtol=1e-12, atol=1e-14)
-    np.testing.assert_allclose(c.data, cn.data[0], rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(h._data, out._data[t], rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(c._data, cn._data[0], rtol=1e-12, atol=1e-14)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -452,12 +452,12 @@ def test_dropout_between_layers_only_in_training():
     ref.load_state_dict(m.state_dict())
     x = _t(np.random.default_rng(15).standard_normal((4, 2, 3)), grad=False)
     m.eval()
-    np.testing.assert_allclose(m(x)[0].data, ref(x)[0].data)
+    np.testing.assert_allclose(m(x)[0]._data, ref(x)[0]._data)
     m.train()
-    a, b = m(x)[0].data, m(x)[0].data
-    assert not np.allclose(a, ref(x)[0].data) and not np.allclose(a, b)
+    a, b = m(x)[0]._data, m(x)[0]._data
+    assert not np.allclose(a, ref(x)[0]._data) and not np.allclose(a, b)
     # the first layer is untouched: its final states equal the reference's
-    np.testing.assert_allclose(m(x)[1][0].data[0], ref(x)[1][0].data[0])
+    np.testing.assert_allclose(m(x)[1][0]._data[0], ref(x)[1][0]._data[0])
     assert "dropout=0.5" in repr(m)
 
 
@@ -531,9 +531,9 @@ def test_functional_layer_ops_are_usable_directly():
     assert tuple(out.shape) == (3, 2, 5)
     ref_h, ref_c = np.zeros((2, 5)), np.zeros((2, 5))
     for t in range(3):
-        ref_h, ref_c = _ref_step("lstm", x.data[t], ref_h, ref_c, w_ih.data, w_hh.data, 0, 0)
-    np.testing.assert_allclose(h.data, ref_h, rtol=1e-12)
-    np.testing.assert_allclose(c.data, ref_c, rtol=1e-12)
+        ref_h, ref_c = _ref_step("lstm", x._data[t], ref_h, ref_c, w_ih._data, w_hh._data, 0, 0)
+    np.testing.assert_allclose(h._data, ref_h, rtol=1e-12)
+    np.testing.assert_allclose(c._data, ref_c, rtol=1e-12)
 
 
 def test_interleaved_graphs_keep_their_own_activations():
@@ -551,7 +551,7 @@ def test_interleaved_graphs_keep_their_own_activations():
     for xarr in (xa, xb):
         x, loss = grads(xarr)
         loss.backward()
-        expect.append(x.grad.data.copy())
+        expect.append(x.grad._data.copy())
     x1, l1 = grads(xa)
     with ad.no_grad():
         m(_t(xb, np.float32, grad=False))  # borrows and returns the same shapes
@@ -559,5 +559,5 @@ def test_interleaved_graphs_keep_their_own_activations():
     l2.backward(retain_graph=True)
     l1.backward()
     l2.backward()
-    np.testing.assert_array_equal(x1.grad.data, expect[0])
-    np.testing.assert_allclose(x2.grad.data, 2 * expect[1], rtol=1e-6)
+    np.testing.assert_array_equal(x1.grad._data, expect[0])
+    np.testing.assert_allclose(x2.grad._data, 2 * expect[1], rtol=1e-6)

@@ -42,7 +42,7 @@ def _both(arr, dt):
 
 
 def _close(ours, theirs, dt, what):
-    np.testing.assert_allclose(np.asarray(ours.data), theirs.detach().numpy(), **TOL[dt],
+    np.testing.assert_allclose(np.asarray(ours._data), theirs.detach().numpy(), **TOL[dt],
                                err_msg=what)
 
 
@@ -180,11 +180,11 @@ def test_long_lstm_float32_with_trained_like_weights():
     tx, x = _both(rng.standard_normal((50, 4, 8)) * 2, np.float32)
     tout, _ = tm(tx)
     out, _ = m(x)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-4, atol=1e-5)
     tout.sum().backward()
     out.sum().backward()
-    np.testing.assert_allclose(x.grad.data, tx.grad.numpy(), rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(x.grad._data, tx.grad.numpy(), rtol=1e-3, atol=1e-4)
     ours = dict(m.named_parameters())
     for k, p in tm.named_parameters():
-        np.testing.assert_allclose(ours[k].grad.data, p.grad.numpy(), rtol=1e-3, atol=1e-4,
+        np.testing.assert_allclose(ours[k].grad._data, p.grad.numpy(), rtol=1e-3, atol=1e-4,
                                    err_msg=k)

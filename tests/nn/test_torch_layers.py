@@ -166,19 +166,19 @@ def test_layer_parity(name, ours_fn, theirs_fn, shape, train, dtype, tdtype, rto
     for step in range(2):  # twice: BatchNorm running stats evolve (and momentum=None averages)
         out = ours(x)
         out_t = theirs(xt)
-        np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=rtol, atol=atol)
+        np.testing.assert_allclose(out._data, out_t.detach().numpy(), rtol=rtol, atol=atol)
         assert out.dtype == dtype
     g = rng.standard_normal(out.shape).astype(dtype)
     out.backward(ad.tensor(g))
     out_t.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(x.grad.data, xt.grad.numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(x.grad._data, xt.grad.numpy(), rtol=rtol, atol=atol)
     tparams = dict(theirs.named_parameters())
     for n, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[n].grad.numpy(), rtol=rtol,
+        np.testing.assert_allclose(p.grad._data, tparams[n].grad.numpy(), rtol=rtol,
                                    atol=atol * 10, err_msg=n)
     tstate = theirs.state_dict()
     for k, v in ours.state_dict().items():
-        np.testing.assert_allclose(v.data, tstate[k].numpy(), rtol=rtol, atol=atol, err_msg=k)
+        np.testing.assert_allclose(v._data, tstate[k].numpy(), rtol=rtol, atol=atol, err_msg=k)
 
 
 @pytest.mark.parametrize("dtype,tdtype,rtol,atol", DTYPES, ids=["f64", "f32"])
@@ -192,13 +192,13 @@ def test_embedding_parity(padding_idx, max_norm, dtype, tdtype, rtol, atol):
     idx = np.array([[0, 2, 5, 2], [1, 5, 3, 4]])
     out = ours(ad.tensor(idx))
     out_t = theirs(torch.from_numpy(idx))
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=rtol, atol=atol)
+    np.testing.assert_allclose(out._data, out_t.detach().numpy(), rtol=rtol, atol=atol)
     g = np.random.default_rng(0).standard_normal(out.shape).astype(dtype)
     out.backward(ad.tensor(g))
     out_t.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(ours.weight.grad.data, theirs.weight.grad.numpy(), rtol=rtol,
+    np.testing.assert_allclose(ours.weight.grad._data, theirs.weight.grad.numpy(), rtol=rtol,
                                atol=atol)
-    np.testing.assert_allclose(ours.weight.data, theirs.weight.detach().numpy(), rtol=rtol,
+    np.testing.assert_allclose(ours.weight._data, theirs.weight.detach().numpy(), rtol=rtol,
                                atol=atol)
 
 
@@ -210,7 +210,7 @@ def test_conv_transpose_output_size_parity():
     out = ours(ad.tensor(x), output_size=(8, 8))
     out_t = theirs(torch.from_numpy(x), output_size=(8, 8))
     assert tuple(out.shape) == tuple(out_t.shape) == (1, 3, 8, 8)
-    np.testing.assert_allclose(out.data, out_t.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(out._data, out_t.detach().numpy(), rtol=1e-10)
     with pytest.raises(ValueError):
         ours(ad.tensor(x), output_size=(10, 10))
 
@@ -224,9 +224,9 @@ def test_batchnorm_eval_after_training_parity():
         ours(ad.tensor(x)), theirs(torch.from_numpy(x))
     ours.eval(), theirs.eval()
     x = rng.standard_normal((2, 3, 2, 2))
-    np.testing.assert_allclose(ours(ad.tensor(x)).data,
+    np.testing.assert_allclose(ours(ad.tensor(x))._data,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-10)
-    assert int(ours.num_batches_tracked.data) == 3
+    assert int(ours.num_batches_tracked._data) == 3
 
 
 @pytest.mark.parametrize("name,ours_fn,theirs_fn", [
@@ -291,9 +291,9 @@ def test_state_dict_loads_from_torch_model():
     again = nn.Sequential(nn.Linear(3, 5), nn.BatchNorm1d(5), nn.ReLU(), nn.Linear(5, 2)).eval()
     again.load_state_dict(theirs.state_dict())  # torch Tensors directly (converted to NumPy)
     for k, v in again.state_dict().items():
-        np.testing.assert_array_equal(v.data, theirs.state_dict()[k].numpy())
+        np.testing.assert_array_equal(v._data, theirs.state_dict()[k].numpy())
     x = np.random.default_rng(0).standard_normal((4, 3)).astype(np.float32)
-    np.testing.assert_allclose(ours(ad.tensor(x)).data,
+    np.testing.assert_allclose(ours(ad.tensor(x))._data,
                                theirs(torch.from_numpy(x)).detach().numpy(), rtol=1e-5,
                                atol=1e-6)
 
@@ -310,25 +310,25 @@ def test_functional_pad_parity(pad, mode, value):
     b = torch.tensor(x, requires_grad=True)
     kw = {} if value is None else {"value": value}
     out, out_t = F.pad(a, pad, mode=mode, **kw), torch.nn.functional.pad(b, pad, mode=mode, **kw)
-    np.testing.assert_array_equal(out.data, out_t.detach().numpy())
+    np.testing.assert_array_equal(out._data, out_t.detach().numpy())
     g = np.random.default_rng(1).standard_normal(out.shape)
     out.backward(ad.tensor(g))
     out_t.backward(torch.from_numpy(g))
-    np.testing.assert_allclose(a.grad.data, b.grad.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(a.grad._data, b.grad.numpy(), rtol=1e-12)
 
 
 def test_functional_one_hot_embedding_parity():
     import nn.functional as F
     idx = np.array([[0, 3], [2, 2]])
-    np.testing.assert_array_equal(F.one_hot(ad.tensor(idx), 5).data,
+    np.testing.assert_array_equal(F.one_hot(ad.tensor(idx), 5)._data,
                                   torch.nn.functional.one_hot(torch.from_numpy(idx), 5).numpy())
-    np.testing.assert_array_equal(F.one_hot(ad.tensor(idx)).data,
+    np.testing.assert_array_equal(F.one_hot(ad.tensor(idx))._data,
                                   torch.nn.functional.one_hot(torch.from_numpy(idx)).numpy())
     w = np.random.default_rng(0).standard_normal((4, 3))
     a, b = ad.tensor(w, requires_grad=True), torch.tensor(w, requires_grad=True)
     out = F.embedding(ad.tensor(idx), a, padding_idx=2)
     out_t = torch.nn.functional.embedding(torch.from_numpy(idx), b, padding_idx=2)
-    np.testing.assert_array_equal(out.data, out_t.detach().numpy())
+    np.testing.assert_array_equal(out._data, out_t.detach().numpy())
     out.sum().backward()
     out_t.sum().backward()
-    np.testing.assert_array_equal(a.grad.data, b.grad.numpy())
+    np.testing.assert_array_equal(a.grad._data, b.grad.numpy())

@@ -34,25 +34,25 @@ def test_clip_grad_norm_matches_formula(norm_type, max_norm):
     assert float(out) == pytest.approx(total, rel=1e-12)
     coef = min(max_norm / (total + 1e-6), 1.0)
     for p, g in zip(ps, GRADS):
-        np.testing.assert_allclose(p.grad.data, g * coef, rtol=1e-12)
+        np.testing.assert_allclose(p.grad._data, g * coef, rtol=1e-12)
 
 
 def test_clip_grad_norm_nonfinite_and_empty():
     ps = _params_with_grads([np.array([1.0, np.inf])])
     with pytest.raises(RuntimeError, match="non-finite"):
         utils.clip_grad_norm_(ps, 1.0, error_if_nonfinite=True)
-    np.testing.assert_array_equal(ps[0].grad.data, [1.0, np.inf])  # untouched on error
+    np.testing.assert_array_equal(ps[0].grad._data, [1.0, np.inf])  # untouched on error
     assert float(utils.clip_grad_norm_([nn.Parameter(ad.zeros(2))], 1.0)) == 0.0
     single = _params_with_grads([np.array([3.0, 4.0])])[0]
     assert float(utils.clip_grad_norm_(single, 1.0)) == pytest.approx(5.0)
-    np.testing.assert_allclose(single.grad.data, [0.6, 0.8], rtol=1e-5)
+    np.testing.assert_allclose(single.grad._data, [0.6, 0.8], rtol=1e-5)
 
 
 def test_clip_grad_value():
     ps = _params_with_grads(GRADS)
     utils.clip_grad_value_(ps, 1.5)
     for p, g in zip(ps, GRADS):
-        np.testing.assert_array_equal(p.grad.data, np.clip(g, -1.5, 1.5))
+        np.testing.assert_array_equal(p.grad._data, np.clip(g, -1.5, 1.5))
 
 
 def test_clip_grad_norm_torch_parity():
@@ -66,24 +66,24 @@ def test_clip_grad_norm_torch_parity():
         theirs = torch.nn.utils.clip_grad_norm_(tps, 2.0, norm_type=norm_type)
         assert float(ours) == pytest.approx(float(theirs), rel=1e-12)
         for p, tp in zip(ps, tps):
-            np.testing.assert_allclose(p.grad.data, tp.grad.numpy(), rtol=1e-12)
+            np.testing.assert_allclose(p.grad._data, tp.grad.numpy(), rtol=1e-12)
 
 
 def test_parameters_to_vector_and_back():
     m = nn.Sequential(nn.Linear(3, 2), nn.Linear(2, 1))
     v = utils.parameters_to_vector(m.parameters())
     assert v.shape == (3 * 2 + 2 + 2 + 1,)
-    np.testing.assert_array_equal(v.data[:6], m[0].weight.data.ravel())
+    np.testing.assert_array_equal(v._data[:6], m[0].weight._data.ravel())
     w = m[0].weight
     utils.vector_to_parameters(ad.arange(11, dtype=ad.float32), m.parameters())
     assert m[0].weight is w
-    np.testing.assert_array_equal(m[0].weight.data.ravel(), np.arange(6))
-    np.testing.assert_array_equal(m[1].bias.data, [10])
+    np.testing.assert_array_equal(m[0].weight._data.ravel(), np.arange(6))
+    np.testing.assert_array_equal(m[1].bias._data, [10])
     with pytest.raises(ValueError):
         utils.vector_to_parameters(ad.zeros(5), m.parameters())
     # differentiable
     (utils.parameters_to_vector(m.parameters()) ** 2).sum().backward()
-    np.testing.assert_allclose(m[1].bias.grad.data, [20.0])
+    np.testing.assert_allclose(m[1].bias.grad._data, [20.0])
 
 
 def test_grad_norms_by_name():
@@ -92,7 +92,7 @@ def test_grad_norms_by_name():
     norms = utils.grad_norms(m)
     assert list(norms) == ["0.weight", "0.bias", "1.weight", "1.bias"]
     for name, p in m.named_parameters():
-        assert norms[name] == pytest.approx(float(np.linalg.norm(p.grad.data)), rel=1e-6)
+        assert norms[name] == pytest.approx(float(np.linalg.norm(p.grad._data)), rel=1e-6)
     assert norms["1.bias"] == pytest.approx(4.0)
     m.zero_grad()
     assert utils.grad_norms(m) == {}

@@ -21,12 +21,12 @@ def test_known_values_and_bias():
     w = _t(np.ones((2, 1, 2, 2)))
     b = _t([0.5, -1.0])
     out = conv2d(x, w, b, stride=2)
-    np.testing.assert_array_equal(out.data[0, 0], [[10.5, 18.5], [42.5, 50.5]])
-    np.testing.assert_array_equal(out.data[0, 1], [[9, 17], [41, 49]])
+    np.testing.assert_array_equal(out._data[0, 0], [[10.5, 18.5], [42.5, 50.5]])
+    np.testing.assert_array_equal(out._data[0, 1], [[9, 17], [41, 49]])
     out.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.full((1, 1, 4, 4), 2.0))
-    np.testing.assert_array_equal(b.grad.data, [4.0, 4.0])
-    np.testing.assert_array_equal(w.grad.data[0, 0], [[0 + 2 + 8 + 10, 1 + 3 + 9 + 11],
+    np.testing.assert_array_equal(x.grad._data, np.full((1, 1, 4, 4), 2.0))
+    np.testing.assert_array_equal(b.grad._data, [4.0, 4.0])
+    np.testing.assert_array_equal(w.grad._data[0, 0], [[0 + 2 + 8 + 10, 1 + 3 + 9 + 11],
                                                       [4 + 6 + 12 + 14, 5 + 7 + 13 + 15]])
 
 
@@ -104,7 +104,7 @@ def test_float32_end_to_end():
     out.sum().backward()
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == np.float32
     ref = conv2d(x.detach().double(), w.detach().double(), padding=1)
-    np.testing.assert_allclose(out.data, ref.data, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(out._data, ref._data, rtol=1e-5, atol=1e-5)
 
 
 # --------------------------------------------------------------------------- torch parity
@@ -150,19 +150,19 @@ def _parity(ours_fn, torch_fn, x, w, b, torch):
     xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
     bt = None if b is None else torch.tensor(b, requires_grad=True)
     out, ot = ours_fn(X, Wt, B), torch_fn(xt, wt, bt)
-    np.testing.assert_allclose(out.data, ot.detach().numpy(), rtol=1e-6, atol=1e-9)
+    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-9)
     go = np.random.default_rng(0).standard_normal(ot.shape)
     ins = [X, Wt] + ([] if b is None else [B])
     tins = [xt, wt] + ([] if b is None else [bt])
     gs = ad.grad(out, ins, ad.tensor(go), create_graph=True)
     tgs = torch.autograd.grad(ot, tins, torch.tensor(go), create_graph=True)
     for g, tg in zip(gs, tgs):
-        np.testing.assert_allclose(g.data, tg.detach().numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(g._data, tg.detach().numpy(), rtol=1e-6, atol=1e-9)
     # double backward: d/d(x, w) of |dx|^2 + |dw|^2
     s = (gs[0] * gs[0]).sum() + (gs[1] * gs[1]).sum()
     ts = (tgs[0] * tgs[0]).sum() + (tgs[1] * tgs[1]).sum()
     for g, tg in zip(ad.grad(s, [X, Wt]), torch.autograd.grad(ts, [xt, wt])):
-        np.testing.assert_allclose(g.data, tg.numpy(), rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(g._data, tg.numpy(), rtol=1e-6, atol=1e-9)
 
 
 @pytest.mark.filterwarnings("ignore:Using padding='same'")

@@ -19,21 +19,21 @@ def _t(a, grad=True):
 
 def test_known_values():
     x = _t([[0.0, np.log(3.0)], [1.0, 1.0]])
-    np.testing.assert_allclose(softmax(x, 1).data, [[0.25, 0.75], [0.5, 0.5]])
-    np.testing.assert_allclose(log_softmax(x, -1).data, np.log([[0.25, 0.75], [0.5, 0.5]]))
+    np.testing.assert_allclose(softmax(x, 1)._data, [[0.25, 0.75], [0.5, 0.5]])
+    np.testing.assert_allclose(log_softmax(x, -1)._data, np.log([[0.25, 0.75], [0.5, 0.5]]))
     t = ad.tensor(np.array([1, 0]))
-    np.testing.assert_allclose(cross_entropy(x, t).data, -(np.log(0.75) + np.log(0.5)) / 2)
-    np.testing.assert_allclose(cross_entropy(x, t, reduction="none").data,
+    np.testing.assert_allclose(cross_entropy(x, t)._data, -(np.log(0.75) + np.log(0.5)) / 2)
+    np.testing.assert_allclose(cross_entropy(x, t, reduction="none")._data,
                                [-np.log(0.75), -np.log(0.5)])
     w = ad.tensor([1.0, 3.0])
     # weighted mean divides by the summed weights of the targets: (3*l0 + 1*l1) / 4
-    np.testing.assert_allclose(cross_entropy(x, t, weight=w).data,
+    np.testing.assert_allclose(cross_entropy(x, t, weight=w)._data,
                                -(3 * np.log(0.75) + np.log(0.5)) / 4)
-    np.testing.assert_allclose(nll_loss(log_softmax(x, 1), t, weight=w).data,
+    np.testing.assert_allclose(nll_loss(log_softmax(x, 1), t, weight=w)._data,
                                -(3 * np.log(0.75) + np.log(0.5)) / 4)
     l = cross_entropy(x, t)
     l.backward()
-    np.testing.assert_allclose(x.grad.data, [[0.125, -0.125], [-0.25, 0.25]])
+    np.testing.assert_allclose(x.grad._data, [[0.125, -0.125], [-0.25, 0.25]])
 
 
 def test_shapes_ignore_index_and_errors():
@@ -46,9 +46,9 @@ def test_shapes_ignore_index_and_errors():
     xi = _t(np.random.default_rng(0).standard_normal((3, 4)))
     l = cross_entropy(xi, ad.tensor(np.array([1, -100, 2])))
     l.backward()
-    assert np.all(xi.grad.data[1] == 0)
-    assert np.isnan(cross_entropy(xi, ad.tensor(np.array([-100, -100, -100]))).data)
-    assert cross_entropy(xi, ad.tensor(np.array([5, 0, 0])), ignore_index=5).data > 0
+    assert np.all(xi.grad._data[1] == 0)
+    assert np.isnan(cross_entropy(xi, ad.tensor(np.array([-100, -100, -100])))._data)
+    assert cross_entropy(xi, ad.tensor(np.array([5, 0, 0])), ignore_index=5)._data > 0
     with pytest.raises(IndexError, match="out of bounds"):
         cross_entropy(xi, ad.tensor(np.array([4, 0, 0])))
     with pytest.raises(IndexError, match="out of bounds"):
@@ -64,14 +64,14 @@ def test_stable_for_1e4_logits_float32():
                   requires_grad=True)
     t = ad.tensor(np.array([0, 2]))
     l = cross_entropy(x, t, reduction="none")
-    np.testing.assert_allclose(l.data, [0.0, np.log(3.0)], atol=1e-6)
+    np.testing.assert_allclose(l._data, [0.0, np.log(3.0)], atol=1e-6)
     l.sum().backward()
-    assert np.all(np.isfinite(x.grad.data))
-    np.testing.assert_allclose(x.grad.data, [[0, 0, 0], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6)
+    assert np.all(np.isfinite(x.grad._data))
+    np.testing.assert_allclose(x.grad._data, [[0, 0, 0], [1 / 3, 1 / 3, -2 / 3]], atol=1e-6)
     ls = log_softmax(x, 1)
-    assert ls.dtype == np.float32 and np.all(np.isfinite(ls.data))
-    np.testing.assert_allclose(ls.data[0], [0.0, -2e4, -1e4])
-    assert np.all(np.isfinite(softmax(x * 1.0, 1).data))
+    assert ls.dtype == np.float32 and np.all(np.isfinite(ls._data))
+    np.testing.assert_allclose(ls._data[0], [0.0, -2e4, -1e4])
+    assert np.all(np.isfinite(softmax(x * 1.0, 1)._data))
 
 
 @pytest.mark.parametrize("kw", [
@@ -136,17 +136,17 @@ def test_cross_entropy_and_nll_match_torch(setup):
                                 (nll_loss, F.nll_loss, dict(reduction=kw["reduction"]))):
         out = ours(X, ad.tensor(t), weight=W, **extra)
         ot = theirs(xt, torch.tensor(t), weight=tW, **extra)
-        np.testing.assert_allclose(out.data, ot.detach().numpy(), rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-10)
         go = np.random.default_rng(0).standard_normal(ot.shape)
         G, gt = _t(go), torch.tensor(go, requires_grad=True)
         gx, = ad.grad(out, [X], G, create_graph=True)
         tgx, = torch.autograd.grad(ot, [xt], gt, create_graph=True)
-        np.testing.assert_allclose(gx.data, tgx.detach().numpy(), rtol=1e-6, atol=1e-10)
+        np.testing.assert_allclose(gx._data, tgx.detach().numpy(), rtol=1e-6, atol=1e-10)
         u = np.random.default_rng(1).standard_normal(x.shape)
         s, ts = (gx * ad.tensor(u)).sum(), (tgx * torch.tensor(u)).sum()
         if ours is cross_entropy:
             for a, b in zip(ad.grad(s, [X, G]), torch.autograd.grad(ts, [xt, gt])):
-                np.testing.assert_allclose(a.data, b.numpy(), rtol=1e-6, atol=1e-10)
+                np.testing.assert_allclose(a._data, b.numpy(), rtol=1e-6, atol=1e-10)
 
 
 def test_softmax_family_and_probability_targets_match_torch():
@@ -158,11 +158,11 @@ def test_softmax_family_and_probability_targets_match_torch():
         for ours, theirs in ((softmax, F.softmax), (log_softmax, F.log_softmax)):
             X, xt = _t(x), torch.tensor(x, requires_grad=True)
             out, ot = ours(X, dim), theirs(xt, dim)
-            np.testing.assert_allclose(out.data, ot.detach().numpy(), rtol=1e-6, atol=1e-12)
+            np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-12)
             go = rng.standard_normal(x.shape)
             gx, = ad.grad(out, [X], ad.tensor(go))
             tgx, = torch.autograd.grad(ot, [xt], torch.tensor(go))
-            np.testing.assert_allclose(gx.data, tgx.numpy(), rtol=1e-6, atol=1e-12)
+            np.testing.assert_allclose(gx._data, tgx.numpy(), rtol=1e-6, atol=1e-12)
     q = rng.random((3, 4, 5))
     q /= q.sum(1, keepdims=True)
     w = rng.random(4) + 0.5
@@ -171,15 +171,15 @@ def test_softmax_family_and_probability_targets_match_torch():
                             label_smoothing=0.1)
         ot = F.cross_entropy(torch.tensor(x), torch.tensor(q), weight=torch.tensor(w),
                              reduction=red, label_smoothing=0.1)
-        np.testing.assert_allclose(out.data, ot.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(out._data, ot.numpy(), rtol=1e-6)
     x32 = (rng.standard_normal((6, 7)) * 1e4).astype(np.float32)
     t = rng.integers(0, 7, 6)
     X, xt = ad.tensor(x32, requires_grad=True), torch.tensor(x32, requires_grad=True)
     l, lt = cross_entropy(X, ad.tensor(t)), F.cross_entropy(xt, torch.tensor(t))
     l.backward()
     lt.backward()
-    np.testing.assert_allclose(l.data, lt.item(), rtol=1e-6)
-    np.testing.assert_allclose(X.grad.data, xt.grad.numpy(), atol=1e-6)
+    np.testing.assert_allclose(l._data, lt.item(), rtol=1e-6)
+    np.testing.assert_allclose(X.grad._data, xt.grad.numpy(), atol=1e-6)
 
 
 def test_cross_entropy_fast_path_matches_general_path():
@@ -196,7 +196,7 @@ def test_cross_entropy_fast_path_matches_general_path():
         xt = _ad.tensor(x, requires_grad=True)
         loss = _ce(xt, _ad.tensor(tt))
         loss.backward()
-        res.append((loss.data, xt.grad.data))
+        res.append((loss._data, xt.grad._data))
     assert np.array_equal(res[0][0], res[1][0]) and np.array_equal(res[0][1], res[1][1])
     with pytest.raises(IndexError):
         _ce(_ad.tensor(x), _ad.tensor(np.array([0, 1, 2, 3, 4, 0])))

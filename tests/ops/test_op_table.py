@@ -71,11 +71,11 @@ def test_gradcheck_noncontiguous(spec):
     def run(data):
         arrays, params = draw_case(data, spec)
         ts = make_inputs(spec, arrays, noncontig=True)
-        expected = [o.data.copy() for o in _outputs(ad_fn(spec, params)(
+        expected = [o._data.copy() for o in _outputs(ad_fn(spec, params)(
             *make_inputs(spec, arrays)))]
         got = _outputs(ad_fn(spec, params)(*ts))
         for e, g in zip(expected, got):
-            np.testing.assert_allclose(g.data, e, rtol=1e-12, atol=1e-12)
+            np.testing.assert_allclose(g._data, e, rtol=1e-12, atol=1e-12)
         assert ad.gradcheck(ad_fn(spec, params), ts)
     run()
 
@@ -91,7 +91,7 @@ def test_float32_forward_stays_float32(spec):
         for o32, o64 in zip(out32, out64):
             want = np.float32 if spec.keeps_float32 else np.float64
             assert o32.dtype == want, f"{spec.name} gave {o32.dtype} for float32 inputs"
-            np.testing.assert_allclose(o32.data, o64.data, rtol=2e-5, atol=2e-5)
+            np.testing.assert_allclose(o32._data, o64._data, rtol=2e-5, atol=2e-5)
         # the float32 graph differentiates to float32 gradients
         ts = make_inputs(spec, arrays, np.float32)
         outs = [o for o in _outputs(ad_fn(spec, params)(*ts)) if o.requires_grad]
@@ -138,7 +138,7 @@ def test_torch_parity(spec):
         loss, tloss = 0, 0
         for o, to in zip(outs, touts):
             assert tuple(o.shape) == tuple(to.shape), f"{spec.name}: shape {o.shape} vs {to.shape}"
-            np.testing.assert_allclose(o.data, to.detach().numpy(), rtol=1e-6, atol=1e-12)
+            np.testing.assert_allclose(o._data, to.detach().numpy(), rtol=1e-6, atol=1e-12)
             w = rng.standard_normal(o.shape)
             loss = loss + (o * ad.tensor(w)).sum()
             tloss = tloss + (to * torch.from_numpy(w)).sum()
@@ -146,8 +146,8 @@ def test_torch_parity(spec):
         tloss.backward()
         for i, (t, tt) in enumerate(zip(ts, tts)):
             if tt.grad is None:
-                assert t.grad is None or not np.any(t.grad.data)
+                assert t.grad is None or not np.any(t.grad._data)
                 continue
-            np.testing.assert_allclose(t.grad.data, tt.grad.numpy(), rtol=1e-6, atol=1e-12,
+            np.testing.assert_allclose(t.grad._data, tt.grad.numpy(), rtol=1e-6, atol=1e-12,
                                        err_msg=f"{spec.name}: gradient of input {i}")
     run()

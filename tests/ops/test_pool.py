@@ -20,15 +20,15 @@ def _t(a, grad=True):
 def test_known_values_ties_and_gradient():
     x = _t([[[[1, 5, 5, 0], [2, 2, 3, 3], [0, 0, 1, 1], [7, 0, 1, 7]]]])
     out, idx = max_pool2d(x, 2, return_indices=True)
-    np.testing.assert_array_equal(out.data[0, 0], [[5, 5], [7, 7]])
-    np.testing.assert_array_equal(idx.data[0, 0], [[1, 2], [12, 15]])  # first max wins
+    np.testing.assert_array_equal(out._data[0, 0], [[5, 5], [7, 7]])
+    np.testing.assert_array_equal(idx._data[0, 0], [[1, 2], [12, 15]])  # first max wins
     assert idx.dtype == np.int64
     out.sum().backward()
     expected = np.zeros((4, 4))
     expected[0, 1] = expected[0, 2] = expected[3, 0] = expected[3, 3] = 1
-    np.testing.assert_array_equal(x.grad.data[0, 0], expected)
+    np.testing.assert_array_equal(x.grad._data[0, 0], expected)
     a = avg_pool2d(_t(np.arange(16.0).reshape(1, 1, 4, 4)), 2)
-    np.testing.assert_array_equal(a.data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
+    np.testing.assert_array_equal(a._data[0, 0], [[2.5, 4.5], [10.5, 12.5]])
 
 
 def test_shapes_defaults_and_errors():
@@ -109,16 +109,16 @@ def pool_setups(draw, avg=False):
 def _parity(ours, theirs, x, torch):
     X, xt = _t(x), torch.tensor(x, requires_grad=True)
     out, ot = ours(X), theirs(xt)
-    np.testing.assert_allclose(out.data, ot.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-12)
     go = np.random.default_rng(0).standard_normal(ot.shape)
     G, gt = _t(go), torch.tensor(go, requires_grad=True)
     gx, = ad.grad(out, [X], G, create_graph=True)
     tgx, = torch.autograd.grad(ot, [xt], gt, create_graph=True)
-    np.testing.assert_allclose(gx.data, tgx.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(gx._data, tgx.detach().numpy(), rtol=1e-6, atol=1e-12)
     u = np.random.default_rng(1).standard_normal(x.shape)
     gg, = ad.grad((gx * ad.tensor(u)).sum(), [G])
     tgg, = torch.autograd.grad((tgx * torch.tensor(u)).sum(), [gt])
-    np.testing.assert_allclose(gg.data, tgg.numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(gg._data, tgg.numpy(), rtol=1e-6, atol=1e-12)
 
 
 @SETTINGS
@@ -130,7 +130,7 @@ def test_max_pool2d_matches_torch(setup):
             x, torch)
     _, idx = max_pool2d(_t(x), **kw, return_indices=True)
     _, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), **kw, return_indices=True)
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    np.testing.assert_array_equal(idx._data, tidx.numpy())
 
 
 @SETTINGS
@@ -152,9 +152,9 @@ def test_1d_and_nan_match_torch():
             lambda X: F.avg_pool1d(X, 3, 2, 1, True, False), x, torch)
     _, idx = max_pool1d(_t(x), 3, 2, 1, 2, True, return_indices=True)
     _, tidx = F.max_pool1d(torch.tensor(x), 3, 2, 1, 2, True, return_indices=True)
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    np.testing.assert_array_equal(idx._data, tidx.numpy())
     xn = np.array([[[[np.nan, 1.0], [np.nan, 2.0]]]])
     out, idx = max_pool2d(_t(xn), 2, return_indices=True)
     tout, tidx = F.max_pool2d(torch.tensor(xn), 2, return_indices=True)
-    assert np.isnan(out.data).all() and np.isnan(tout.numpy()).all()
-    np.testing.assert_array_equal(idx.data, tidx.numpy())
+    assert np.isnan(out._data).all() and np.isnan(tout.numpy()).all()
+    np.testing.assert_array_equal(idx._data, tidx.numpy())

@@ -55,7 +55,7 @@ def _run(fn, x, g, create_graph):
     a = ad.tensor(x, requires_grad=True)
     out = fn(a)
     ga, = ad.grad(out, a, ad.tensor(g), create_graph=create_graph)
-    return out.data, ga.data
+    return out._data, ga._data
 
 
 def _inputs(dtype, reps):
@@ -82,12 +82,12 @@ def test_maximum_minimum_other_side_and_ties():
         a = ad.tensor(x, requires_grad=True)
         b = ad.zeros(8, dtype=ad.float64, requires_grad=True)
         fn(a, b).backward(ad.tensor(g))
-        _same(b.grad.data, want)
+        _same(b.grad._data, want)
     a = ad.tensor([1.0, 2.0, 3.0], requires_grad=True)
     b = ad.tensor([1.0, 1.0, 4.0], requires_grad=True)
     ad.maximum(a, b).backward(ad.tensor([2.0, 4.0, INF]))
-    _same(a.grad.data, [1, 4, 0])
-    _same(b.grad.data, [1, 0, INF])
+    _same(a.grad._data, [1, 4, 0])
+    _same(b.grad._data, [1, 0, INF])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -97,10 +97,10 @@ def test_relu_double_backward_is_a_select(dtype):
     x = ad.tensor(np.array(X, dtype), requires_grad=True)
     g = ad.tensor(np.array(G, dtype), requires_grad=True)
     gx, = ad.grad(x.relu(), x, g, create_graph=True)
-    _same(gx.data, [1, 0, 0, 0, 5, 0, 3, INF])
+    _same(gx._data, [1, 0, 0, 0, 5, 0, 3, INF])
     w = np.array([1.0, 2.0, INF, 3.0, 4.0, NAN, 5.0, 6.0], dtype)
     dg, = ad.grad(gx, g, ad.tensor(w))
-    _same(dg.data, [1, 0, 0, 0, 4, 0, 5, 6])
+    _same(dg._data, [1, 0, 0, 0, 4, 0, 5, 6])
 
 
 def test_relu_gradients_still_pass_gradcheck():
@@ -126,9 +126,9 @@ def _rnn_ad(arrays, create_graph, gout=None):
     out, _ = rnn_layer(x, *(ad.tensor(arrays[k]) for k in ("h0", "wi", "wh", "bi", "bh")),
                        False, "relu")
     if gout is None:
-        return out.data
+        return out._data
     gx, = ad.grad(out, x, ad.tensor(gout), create_graph=create_graph)
-    return gx.data
+    return gx._data
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
@@ -191,8 +191,8 @@ def test_relu_double_backward_matches_torch(dtype):
     tg = torch.tensor(np.array(G, dtype), requires_grad=True)
     tgx, = torch.autograd.grad(torch.relu(tx), tx, tg, create_graph=True)
     tdg, = torch.autograd.grad(tgx, tg, torch.from_numpy(w))
-    _same(gx.data, tgx.detach().numpy())
-    _same(dg.data, tdg.numpy())
+    _same(gx._data, tgx.detach().numpy())
+    _same(dg._data, tdg.numpy())
 
 
 @pytest.mark.parametrize("create_graph", [False, True])
@@ -235,18 +235,18 @@ def _clamp_tensor_case(lib_tensor, clamp, x, lo, hi, dtype):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_clamp_tensor_bounds_values_and_masks(dtype):
     y, (gx, glo, ghi) = _clamp_tensor_case(ad.tensor, ad.clamp, CX, CLO, CHI, dtype)
-    np.testing.assert_array_equal(y.data, [1, 0, NAN, 1, 0, 0.5, NAN, NAN, 1, 1, 0.5, 0, NAN])
+    np.testing.assert_array_equal(y._data, [1, 0, NAN, 1, 0, 0.5, NAN, NAN, 1, 1, 0.5, 0, NAN])
     assert y.dtype == dtype
     g = np.arange(1.0, 14)
-    np.testing.assert_array_equal(gx.data, np.where([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0], g, 0))
-    np.testing.assert_array_equal(glo.data, np.where([0, 0, 0, 0, 1] + [0] * 8, g, 0))
-    np.testing.assert_array_equal(ghi.data,
+    np.testing.assert_array_equal(gx._data, np.where([0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 1, 0], g, 0))
+    np.testing.assert_array_equal(glo._data, np.where([0, 0, 0, 0, 1] + [0] * 8, g, 0))
+    np.testing.assert_array_equal(ghi._data,
                                   np.where([1, 1, 0, 1, 0, 0, 0, 0, 1, 0, 1, 0, 1], g, 0))
     # one bound: x where x >= lo (x <= hi), the bound where it wins strictly
     y, (gx, glo, _) = _clamp_tensor_case(ad.tensor, lambda x, lo, hi: ad.clamp(x, min=lo),
                                          CX, CLO, None, dtype)
-    np.testing.assert_array_equal(gx.data, np.where(np.array(CX) >= np.array(CLO), g, 0))
-    np.testing.assert_array_equal(glo.data, np.where(np.array(CX) < np.array(CLO), g, 0))
+    np.testing.assert_array_equal(gx._data, np.where(np.array(CX) >= np.array(CLO), g, 0))
+    np.testing.assert_array_equal(glo._data, np.where(np.array(CX) < np.array(CLO), g, 0))
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -263,7 +263,7 @@ def test_clamp_tensor_bounds_match_torch(dtype):
             ours = _clamp_tensor_case(ad.tensor, ad.clamp, x, lo_k, hi_k, dtype)
             theirs = _clamp_tensor_case(lambda a, requires_grad=False: torch.tensor(
                 a, requires_grad=requires_grad), torch.clamp, x, lo_k, hi_k, dtype)
-            np.testing.assert_array_equal(ours[0].data, theirs[0].detach().numpy())
+            np.testing.assert_array_equal(ours[0]._data, theirs[0].detach().numpy())
             for a, b in zip(ours[1], theirs[1]):
                 if a is not None:
-                    np.testing.assert_array_equal(a.data, b.numpy())
+                    np.testing.assert_array_equal(a._data, b.numpy())

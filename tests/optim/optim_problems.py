@@ -38,7 +38,7 @@ def make_params(w0, b0):
 
 def set_grads(X, Y, w, b):
     """Set ``.grad`` of autodiff tensors w, b from the formula; return the loss."""
-    loss, gw, gb = loss_and_grads(X, Y, w.data, b.data)
+    loss, gw, gb = loss_and_grads(X, Y, w._data, b._data)
     w.grad = ad.Tensor(gw)
     b.grad = ad.Tensor(gb)
     return loss

@@ -221,7 +221,7 @@ def test_custom_optimizer_step_is_tracked_and_deepcopy_is_independent():
         def step(self, closure=None):
             for group in self.param_groups:
                 for p in group["params"]:
-                    p.data *= 0.5
+                    p._data *= 0.5
 
     p = ad.Tensor(np.ones(2), requires_grad=True)
     opt = Halver([p])
@@ -239,4 +239,4 @@ def test_custom_optimizer_step_is_tracked_and_deepcopy_is_independent():
     q_clone = clone.param_groups[0]["params"][0]
     q_clone.grad = ad.Tensor(np.ones(2))
     clone.step()
-    assert np.all(q_clone.data == 0.5) and np.all(q.data == 1.0)
+    assert np.all(q_clone._data == 0.5) and np.all(q._data == 1.0)

@@ -31,7 +31,7 @@ def _autodiff_run(name, options, steps):
         loss = logistic_loss(ad, Xt, yt, w, b)
         loss.backward()
         opt.step()
-        yield loss.item(), w.data.copy(), b.data.copy()
+        yield loss.item(), w._data.copy(), b._data.copy()
 
 
 @pytest.mark.torch
@@ -76,8 +76,8 @@ def test_backward_gradients_give_the_same_steps_as_the_formula():
         opt.step()
         set_grads(X, Y, w_ref, b_ref)
         opt_ref.step()
-    np.testing.assert_allclose(w.data, w_ref.data, rtol=1e-12)
-    np.testing.assert_allclose(b.data, b_ref.data, rtol=1e-12)
+    np.testing.assert_allclose(w._data, w_ref._data, rtol=1e-12)
+    np.testing.assert_allclose(b._data, b_ref._data, rtol=1e-12)
 
 
 def test_step_records_no_graph_and_closure_backward_works():

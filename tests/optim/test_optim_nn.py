@@ -57,7 +57,7 @@ def test_module_training_matches_torch():
     ref = torch.nn.Sequential(torch.nn.Linear(4, 8), torch.nn.Linear(8, 2))
     with torch.no_grad():
         for p, q in zip(model.parameters(), ref.parameters()):
-            q.copy_(torch.from_numpy(p.data.copy()))
+            q.copy_(torch.from_numpy(p._data.copy()))
     opt = optim.Adam(model.parameters(), lr=0.01, weight_decay=0.01)
     ref_opt = torch.optim.Adam(ref.parameters(), lr=0.01, weight_decay=0.01, foreach=False)
     Xa, Ya, Xt, Yt = ad.Tensor(X), ad.Tensor(Y), torch.from_numpy(X), torch.from_numpy(Y)
@@ -69,4 +69,4 @@ def test_module_training_matches_torch():
         ((ref(Xt) - Yt) ** 2).mean().backward()
         ref_opt.step()
     for p, q in zip(model.parameters(), ref.parameters()):
-        np.testing.assert_allclose(p.data, q.detach().numpy(), rtol=1e-4, atol=1e-5)
+        np.testing.assert_allclose(p._data, q.detach().numpy(), rtol=1e-4, atol=1e-5)

@@ -22,7 +22,7 @@ def run(opt_class, **options):
     for g in GRADS:
         p.grad = ad.Tensor(g.copy())
         opt.step()
-        out.append(p.data.copy())
+        out.append(p._data.copy())
     return out
 
 
@@ -196,18 +196,18 @@ def test_converges_on_quadratic(opt_class, options, steps):
     opt = opt_class([x], **options)
     for _ in range(steps):
         opt.zero_grad()
-        x.grad = ad.Tensor(QUADRATIC_A @ (x.data - QUADRATIC_TARGET))
+        x.grad = ad.Tensor(QUADRATIC_A @ (x._data - QUADRATIC_TARGET))
         opt.step()
-    np.testing.assert_allclose(x.data, QUADRATIC_TARGET, atol=2e-2)
+    np.testing.assert_allclose(x._data, QUADRATIC_TARGET, atol=2e-2)
 
 
 def test_float32_parameters_stay_float32():
     for opt_class in (optim.SGD, optim.Adagrad, optim.Adadelta, optim.RMSprop, optim.Adam,
                       optim.AdamW, optim.Rprop):
         p = ad.Tensor(P0.astype(np.float32), requires_grad=True)
-        data = p.data
+        data = p._data
         opt = opt_class([p], lr=0.1)
         p.grad = ad.Tensor(GRADS[0].astype(np.float32))
         opt.step()
-        assert p.data is data and p.data.dtype == np.float32, opt_class.__name__
-        assert not np.array_equal(p.data, P0.astype(np.float32)), opt_class.__name__
+        assert p._data is data and p._data.dtype == np.float32, opt_class.__name__
+        assert not np.array_equal(p._data, P0.astype(np.float32)), opt_class.__name__

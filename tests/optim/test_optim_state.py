@@ -55,17 +55,17 @@ def test_state_dict_round_trip_resumes_bit_for_bit(opt_class, options):
     assert sorted(saved["state"]) == [0, 1]
     assert saved["param_groups"][0]["params"] == [0, 1]
 
-    w2, b2 = make_params(w.data, b.data)
+    w2, b2 = make_params(w._data, b._data)
     resumed = opt_class([w2, b2], lr=123.0)  # the loaded groups replace these options
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["lr"] == options.get("lr", opt.defaults["lr"])
 
     _train(opt, X, Y, w, b, 5)
     _train(resumed, X, Y, w2, b2, 5)
-    assert np.array_equal(w.data, w2.data) and np.array_equal(b.data, b2.data)
+    assert np.array_equal(w._data, w2._data) and np.array_equal(b._data, b2._data)
     for key, value in opt.state[w].items():
         assert np.array_equal(value, resumed.state[w2][key]), key
-    assert not np.array_equal(w.data, w0)
+    assert not np.array_equal(w._data, w0)
 
 
 @pytest.mark.parametrize("opt_class,options", ALL, ids=IDS)
@@ -90,7 +90,7 @@ def test_load_state_dict_accepts_string_keys_and_list_betas():
     saved = opt.state_dict()
     assert saved["param_groups"][0]["betas"] == [0.8, 0.95]
     saved["state"] = {str(k): v for k, v in saved["state"].items()}
-    w2, b2 = make_params(w.data, b.data)
+    w2, b2 = make_params(w._data, b._data)
     resumed = optim.Adam([w2, b2])
     resumed.load_state_dict(saved)
     assert resumed.param_groups[0]["betas"] == (0.8, 0.95)
@@ -104,8 +104,8 @@ def test_load_state_dict_casts_to_parameter_dtype_and_copies():
     opt = optim.Adam([w, b], lr=0.1)
     _train(opt, X, Y, w, b, 2)
     saved = opt.state_dict()
-    w32 = ad.Tensor(w.data.astype(np.float32), requires_grad=True)
-    b32 = ad.Tensor(b.data.astype(np.float32), requires_grad=True)
+    w32 = ad.Tensor(w._data.astype(np.float32), requires_grad=True)
+    b32 = ad.Tensor(b._data.astype(np.float32), requires_grad=True)
     resumed = optim.Adam([w32, b32])
     resumed.load_state_dict(saved)
     assert resumed.state[w32]["exp_avg"].dtype == np.float32
@@ -152,10 +152,10 @@ def test_param_groups_take_defaults_and_own_options():
     assert [g["momentum"] for g in opt.param_groups] == [0.9, 0.9]
     assert opt.param_groups[1]["params"][0] is b
     set_grads(X, Y, w, b)
-    gw, gb = w.grad.data.copy(), b.grad.data.copy()
+    gw, gb = w.grad._data.copy(), b.grad._data.copy()
     opt.step()
-    np.testing.assert_allclose(w.data, w0 - 0.1 * gw, rtol=1e-14)
-    np.testing.assert_allclose(b.data, b0 - 0.5 * gb, rtol=1e-14)
+    np.testing.assert_allclose(w._data, w0 - 0.1 * gw, rtol=1e-14)
+    np.testing.assert_allclose(b._data, b0 - 0.5 * gb, rtol=1e-14)
     sd = opt.state_dict()
     assert [g["params"] for g in sd["param_groups"]] == [[0], [1]]
 
@@ -169,7 +169,7 @@ def test_add_param_group_fills_defaults_and_is_stepped():
     assert group["lr"] == 0.2 and group["lr_decay"] == 0.5 and group["eps"] == 1e-10
     set_grads(X, Y, w, b)
     opt.step()
-    assert opt.state[b]["step"] == 1.0 and not np.array_equal(b.data, b0)
+    assert opt.state[b]["step"] == 1.0 and not np.array_equal(b._data, b0)
 
 
 def test_named_parameters_are_accepted():
@@ -194,7 +194,7 @@ def test_parameters_without_grad_are_skipped():
     set_grads(X, Y, w, b)
     b.grad = None
     opt.step()
-    assert np.array_equal(b.data, b0) and not np.array_equal(w.data, w0)
+    assert np.array_equal(b._data, b0) and not np.array_equal(w._data, w0)
     assert b not in opt.state and w in opt.state
 
 
@@ -205,7 +205,7 @@ def test_zero_grad():
     set_grads(X, Y, w, b)
     grad_w = w.grad
     opt.zero_grad(set_to_none=False)
-    assert w.grad is grad_w and np.all(w.grad.data == 0) and np.all(b.grad.data == 0)
+    assert w.grad is grad_w and np.all(w.grad._data == 0) and np.all(b.grad._data == 0)
     opt.zero_grad()
     assert w.grad is None and b.grad is None
     opt.zero_grad()  # no gradients: nothing to do
@@ -343,7 +343,7 @@ def test_round_trip_through_file_like_values(opt_class, options):
     w, b = make_params(w0, b0)
     opt = opt_class([w, b], **options)
     _train(opt, X, Y, w, b, 3)
-    w2, b2 = make_params(w.data, b.data)
+    w2, b2 = make_params(w._data, b._data)
     resumed = opt_class([w2, b2])
     resumed.load_state_dict(_as_if_from_npz(opt.state_dict()))
     group = resumed.param_groups[0]
@@ -352,7 +352,7 @@ def test_round_trip_through_file_like_values(opt_class, options):
             assert group[key] == value and type(group[key]) is type(value), key
     _train(opt, X, Y, w, b, 3)
     _train(resumed, X, Y, w2, b2, 3)
-    assert np.array_equal(w.data, w2.data) and np.array_equal(b.data, b2.data)
+    assert np.array_equal(w._data, w2._data) and np.array_equal(b._data, b2._data)
 
 
 def test_deepcopy_of_optimizer_keeps_state_with_copied_parameters():
@@ -367,4 +367,4 @@ def test_deepcopy_of_optimizer_keeps_state_with_copied_parameters():
     np.testing.assert_array_equal(clone.state[w2]["exp_avg"], opt.state[w]["exp_avg"])
     _train(opt, X, Y, w, b, 2)
     _train(clone, X, Y, w2, b2, 2)
-    assert np.array_equal(w.data, w2.data)
+    assert np.array_equal(w._data, w2._data)

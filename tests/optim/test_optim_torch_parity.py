@@ -87,8 +87,8 @@ def _run_pair(name, options, groups=None, steps=STEPS, schedulers=None):
             our_sched.step()
             their_sched.step()
             assert our_sched.get_last_lr() == their_sched.get_last_lr()
-        _assert_close(w.data, tw.detach().numpy(), f"{name} {options} w, step {step}")
-        _assert_close(b.data, tb.detach().numpy(), f"{name} {options} b, step {step}")
+        _assert_close(w._data, tw.detach().numpy(), f"{name} {options} w, step {step}")
+        _assert_close(b._data, tb.detach().numpy(), f"{name} {options} b, step {step}")
     # the optimizer state also matches, key for key
     our_state = ours.state_dict()["state"]
     their_state = theirs.state_dict()["state"]
@@ -106,7 +106,7 @@ def _run_pair(name, options, groups=None, steps=STEPS, schedulers=None):
                          ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
 def test_trajectory_matches_torch(name, options):
     w, b, _, _ = _run_pair(name, options)
-    assert not np.allclose(w.data, make_problem()[2])  # the parameters did move
+    assert not np.allclose(w._data, make_problem()[2])  # the parameters did move
 
 
 @pytest.mark.parametrize("name,options,groups", [
@@ -144,7 +144,7 @@ def test_closure_steps_match_torch():
             return loss_and_grads(X, Y, tw.detach().numpy(), tb.detach().numpy())[0]
 
         assert our_loss == pytest.approx(theirs.step(closure), rel=1e-12)
-    _assert_close(w.data, tw.detach().numpy(), "closure")
+    _assert_close(w._data, tw.detach().numpy(), "closure")
 
 
 @pytest.mark.parametrize("name,options", CASES,
@@ -161,10 +161,10 @@ def test_float32_trajectory_close_to_torch(name, options):
         _torch_set_grads(X, Y, tw, tb)
         ours.step()
         theirs.step()
-    assert w.data.dtype == np.float32 and b.data.dtype == np.float32
+    assert w._data.dtype == np.float32 and b._data.dtype == np.float32
     for state in ours.state.values():
         for key, value in state.items():
             if isinstance(value, np.ndarray):
                 assert value.dtype == np.float32, key
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-4, atol=2e-5)
-    np.testing.assert_allclose(b.data, tb.detach().numpy(), rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(w._data, tw.detach().numpy(), rtol=1e-4, atol=2e-5)
+    np.testing.assert_allclose(b._data, tb.detach().numpy(), rtol=1e-4, atol=2e-5)

@@ -88,22 +88,22 @@ def test_multihead_attention_matches_torch(cfg):
                is_causal=cfg.get("is_causal", False))
     out, w = ours(*xs, **{k: ad.tensor(v) for k, v in masks.items()}, **fkw)
     tout, tw = theirs(*ts, **{k: torch.tensor(v) for k, v in masks.items()}, **fkw)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
     if tw is None:
         assert w is None
     else:
         assert w.shape == tuple(tw.shape)
-        np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(w._data, tw.detach().numpy(), rtol=1e-6, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(out.shape)
     loss = (out * ad.tensor(g)).sum() + (w.sum() if w is not None else 0)
     tloss = (tout * torch.tensor(g)).sum() + (tw.sum() if tw is not None else 0)
     loss.backward()
     tloss.backward()
     for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
     tparams = dict(theirs.named_parameters())
     for name, p in ours.named_parameters():
-        np.testing.assert_allclose(p.grad.data, tparams[name].grad.numpy(), rtol=1e-6,
+        np.testing.assert_allclose(p.grad._data, tparams[name].grad.numpy(), rtol=1e-6,
                                    atol=1e-12, err_msg=name)
 
 
@@ -111,9 +111,9 @@ def test_multihead_attention_gradcheck_and_init():
     ad.manual_seed(0)
     m = nn.MultiheadAttention(4, 2, dtype=ad.float64, batch_first=True)
     assert m.in_proj_weight.shape == (12, 4) and m.out_proj.weight.shape == (4, 4)
-    assert np.all(m.in_proj_bias.data == 0) and np.all(m.out_proj.bias.data == 0)
+    assert np.all(m.in_proj_bias._data == 0) and np.all(m.out_proj.bias._data == 0)
     bound = np.sqrt(6.0 / (12 + 4))  # xavier_uniform_ on (3E, E)
-    assert np.abs(m.in_proj_weight.data).max() <= bound
+    assert np.abs(m.in_proj_weight._data).max() <= bound
     rng = np.random.default_rng(0)
     q = ad.tensor(rng.standard_normal((2, 3, 4)), requires_grad=True)
     kv = ad.tensor(rng.standard_normal((2, 2, 4)), requires_grad=True)
@@ -130,10 +130,10 @@ def test_multihead_attention_dropout_and_errors():
     b = m(x, x, x)[0]
     ad.manual_seed(1)
     c = m(x, x, x)[0]
-    np.testing.assert_array_equal(a.data, b.data)
-    assert not np.allclose(a.data, c.data)
+    np.testing.assert_array_equal(a._data, b._data)
+    assert not np.allclose(a._data, c._data)
     m.eval()
-    np.testing.assert_array_equal(m(x, x, x)[0].data, m(x, x, x)[0].data)
+    np.testing.assert_array_equal(m(x, x, x)[0]._data, m(x, x, x)[0]._data)
     with pytest.raises(ValueError, match="divisible"):
         nn.MultiheadAttention(5, 2)
     with pytest.raises(RuntimeError, match="attn_mask"):
@@ -185,12 +185,12 @@ def test_sdpa_matches_torch(cfg):
                                          **kw)
     tout = torch.nn.functional.scaled_dot_product_attention(
         *ts, attn_mask=None if mask is None else torch.tensor(mask), **kw)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
     g = rng.standard_normal(out.shape)
     (out * ad.tensor(g)).sum().backward()
     (tout * torch.tensor(g)).sum().backward()
     for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
 
 
 def test_sdpa_gradcheck_dropout_and_errors():
@@ -203,7 +203,7 @@ def test_sdpa_gradcheck_dropout_and_errors():
                             atol=1e-5, rtol=1e-4)
     ad.manual_seed(0)
     d = F.scaled_dot_product_attention(q, k, v, dropout_p=0.5)
-    assert not np.allclose(d.data, F.scaled_dot_product_attention(q, k, v).data)
+    assert not np.allclose(d.data, F.scaled_dot_product_attention(q, k, v)._data)
     with pytest.raises(ValueError, match="do not fit"):
         F.scaled_dot_product_attention(q, k, q)
     with pytest.raises(ValueError, match="not both"):
@@ -220,7 +220,7 @@ def test_functional_mha_positional_signature_matches_torch():
     out, w = F.multi_head_attention_forward(*args(ad, ours, ad.tensor(x)), training=False)
     tout, tw = torch.nn.functional.multi_head_attention_forward(
         *args(torch, theirs, torch.tensor(x)), training=False)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
-    np.testing.assert_allclose(w.data, tw.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(w._data, tw.detach().numpy(), rtol=1e-6, atol=1e-12)
     with pytest.raises(ValueError, match="embedding dimension"):
         F.multi_head_attention_forward(*args(ad, ours, ad.tensor(x[..., :4])))

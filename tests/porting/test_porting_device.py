@@ -57,7 +57,7 @@ def test_tensor_device_methods():
     z = x.to("cpu", ad.float64, non_blocking=True)
     assert z.dtype == np.float64 and z.requires_grad
     z.sum().backward()
-    np.testing.assert_array_equal(x.grad.data, np.ones((2, 3), np.float32))
+    np.testing.assert_array_equal(x.grad._data, np.ones((2, 3), np.float32))
     assert x.to(device="cpu", dtype=ad.float32) is x
     assert x.to(ad.zeros(1, dtype=ad.float64)).dtype == np.float64
 
@@ -114,7 +114,7 @@ def test_factories_match_torch_values():
                  (ad.full((2,), True), torch.full((2,), True)),
                  (ad.eye(2, 3), torch.eye(2, 3))]:
         assert str(a.dtype) == str(b.dtype).replace("torch.", "autodiff.")
-        np.testing.assert_array_equal(a.data, b.numpy())
+        np.testing.assert_array_equal(a._data, b.numpy())
 
 
 def test_random_factories_are_seeded_and_valid():
@@ -124,19 +124,19 @@ def test_random_factories_are_seeded_and_valid():
     assert ad.equal(p, ad.randperm(10))
     assert sorted(p.tolist()) == list(range(10))
     b = ad.bernoulli(ad.full((2000,), 0.25, dtype=ad.float64))
-    assert b.dtype == np.float64 and set(np.unique(b.data)) <= {0.0, 1.0}
-    assert abs(b.data.mean() - 0.25) < 0.04
+    assert b.dtype == np.float64 and set(np.unique(b._data)) <= {0.0, 1.0}
+    assert abs(b._data.mean() - 0.25) < 0.04
     w = ad.tensor([[0.0, 1.0, 3.0], [1.0, 0.0, 0.0]])
     m = ad.multinomial(w, 2000, replacement=True)
     assert m.shape == (2, 2000) and m.dtype == np.int64
-    assert not np.any(m.data[0] == 0) and np.all(m.data[1] == 0)
-    assert abs((m.data[0] == 2).mean() - 0.75) < 0.04
+    assert not np.any(m._data[0] == 0) and np.all(m._data[1] == 0)
+    assert abs((m._data[0] == 2).mean() - 0.75) < 0.04
     m2 = w[0].multinomial(2)
     assert sorted(m2.tolist()) == [1, 2]
     with pytest.raises(RuntimeError, match="not enough"):
         ad.multinomial(w[0], 3)
     n = ad.normal(ad.full((4000,), 2.0, dtype=ad.float64), 0.5)
-    assert n.dtype == np.float64 and abs(n.data.mean() - 2) < 0.05 and abs(n.data.std() - 0.5) < 0.05
+    assert n.dtype == np.float64 and abs(n._data.mean() - 2) < 0.05 and abs(n._data.std() - 0.5) < 0.05
 
 
 def test_default_dtype_is_float32_only():

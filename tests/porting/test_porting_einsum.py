@@ -50,17 +50,17 @@ def test_einsum_random_equations(eq):
     arrays = _operands(eq, 1)
     xs = [ad.tensor(a, requires_grad=True) for a in arrays]
     assert ad.gradcheck(lambda *t: ad.einsum(eq, *t), xs)
-    np.testing.assert_allclose(ad.einsum(eq, *xs).data, np.einsum(eq, *arrays), rtol=1e-12,
+    np.testing.assert_allclose(ad.einsum(eq, *xs)._data, np.einsum(eq, *arrays), rtol=1e-12,
                                atol=1e-12)
     torch = pytest.importorskip("torch")
     ts = [torch.tensor(a, requires_grad=True) for a in arrays]
     out, tout = ad.einsum(eq, *xs), torch.einsum(eq, *ts)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
     w = np.random.default_rng(2).standard_normal(out.shape)
     (out * ad.tensor(w)).sum().backward()
     (tout * torch.tensor(w)).sum().backward()
     for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
 
 
 def test_einsum_second_derivatives_and_errors():

@@ -16,7 +16,7 @@ def _same(a, b):
     b = b.numpy() if hasattr(b, "numpy") else np.asarray(b)
     assert a.shape == b.shape, (a.shape, b.shape)
     assert a.dtype == b.dtype, (a.dtype, b.dtype)
-    np.testing.assert_array_equal(a.data, b)
+    np.testing.assert_array_equal(a._data, b)
 
 
 TIES = np.array([[3.0, 1.0, 3.0, 2.0, 1.0], [0.0, np.nan, -1.0, 0.0, 5.0]])
@@ -35,7 +35,7 @@ def test_sort_family_indices_match_torch():
     assert r.values is r[0] and r.indices is r[1]
     k = x.topk(3)
     _same(k.values, tx.topk(3).values)  # tie order is unspecified in PyTorch: check values
-    np.testing.assert_array_equal(np.take_along_axis(TIES, k.indices.data, 1), k.values.data)
+    np.testing.assert_array_equal(np.take_along_axis(TIES, k.indices._data, 1), k.values._data)
     _same(x.kthvalue(2).values, tx.kthvalue(2).values)
     m = x.median(1)
     tm = tx.median(1)
@@ -57,7 +57,7 @@ def test_median_tie_gradient_is_shared_like_torch():
     t = torch.tensor(a, requires_grad=True)
     x.median().backward()
     t.median().backward()
-    np.testing.assert_array_equal(x.grad.data, t.grad.numpy())
+    np.testing.assert_array_equal(x.grad._data, t.grad.numpy())
 
 
 def test_counting_and_unique_match_torch():
@@ -113,12 +113,12 @@ def test_rounding_matches_torch_on_halves():
 def test_erf_matches_reference_and_torch():
     from autodiff.ops.mathx import erf_array_ref, erfc_array_ref
     a = np.linspace(-6, 6, 101)
-    np.testing.assert_allclose(ad.erf(ad.tensor(a)).data, erf_array_ref(a), rtol=0, atol=0)
-    np.testing.assert_allclose(ad.erfc(ad.tensor(a)).data, erfc_array_ref(a), rtol=0, atol=0)
+    np.testing.assert_allclose(ad.erf(ad.tensor(a))._data, erf_array_ref(a), rtol=0, atol=0)
+    np.testing.assert_allclose(ad.erfc(ad.tensor(a))._data, erfc_array_ref(a), rtol=0, atol=0)
     f = ad.erf(ad.tensor(a.astype(np.float32)))
     assert f.dtype == np.float32
     torch = pytest.importorskip("torch")
-    np.testing.assert_allclose(ad.erf(ad.tensor(a)).data, torch.erf(_t(torch, a)).numpy(),
+    np.testing.assert_allclose(ad.erf(ad.tensor(a))._data, torch.erf(_t(torch, a)).numpy(),
                                rtol=1e-15, atol=1e-16)
 
 
@@ -129,8 +129,8 @@ def test_new_factories_follow_self():
         assert t.dtype == np.float64 and not t.requires_grad
     assert x.new_zeros(2, dtype=ad.int64).dtype == np.int64
     assert x.new_ones(2, requires_grad=True).requires_grad
-    np.testing.assert_array_equal(x.new_full((2,), 5.0).data, [5.0, 5.0])
-    np.testing.assert_array_equal(x.new_tensor([1, 2]).data, [1.0, 2.0])
+    np.testing.assert_array_equal(x.new_full((2,), 5.0)._data, [5.0, 5.0])
+    np.testing.assert_array_equal(x.new_tensor([1, 2])._data, [1.0, 2.0])
 
 
 def test_contiguity_and_strides_match_torch():
@@ -141,28 +141,28 @@ def test_contiguity_and_strides_match_torch():
     assert x.t().contiguous().is_contiguous()
     assert x.contiguous() is x
     assert x.stride() == tx.stride() and x.t().stride() == tx.t().stride()
-    assert x.clone().data is not x.data
+    assert x.clone()._data is not x._data
 
 
 def test_random_fills_in_place():
     ad.manual_seed(1)
     w = ad.empty(3000, dtype=ad.float64)
     assert w.normal_(2.0, 0.5) is w
-    assert abs(w.data.mean() - 2.0) < 0.05 and abs(w.data.std() - 0.5) < 0.05
+    assert abs(w._data.mean() - 2.0) < 0.05 and abs(w._data.std() - 0.5) < 0.05
     w.uniform_(-1, 3)
-    assert w.data.min() >= -1 and w.data.max() < 3 and abs(w.data.mean() - 1) < 0.1
+    assert w._data.min() >= -1 and w._data.max() < 3 and abs(w._data.mean() - 1) < 0.1
     w.uniform_(**{"from": 5, "to": 6})
-    assert w.data.min() >= 5
+    assert w._data.min() >= 5
     w.bernoulli_(0.2)
-    assert set(np.unique(w.data)) <= {0.0, 1.0} and abs(w.data.mean() - 0.2) < 0.04
+    assert set(np.unique(w._data)) <= {0.0, 1.0} and abs(w._data.mean() - 0.2) < 0.04
     w.exponential_(2.0)
-    assert w.data.min() >= 0 and abs(w.data.mean() - 0.5) < 0.05
+    assert w._data.min() >= 0 and abs(w._data.mean() - 0.5) < 0.05
     p = ad.zeros(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="leaf"):
         p.normal_()
     with ad.no_grad():
         p.uniform_(0, 1)
-    assert p.requires_grad and p.data.max() > 0
+    assert p.requires_grad and p._data.max() > 0
     ad.manual_seed(5)
     a = ad.empty(4).normal_()
     ad.manual_seed(5)
@@ -201,11 +201,11 @@ def test_inplace_value_gradient_and_version(name, inplace, outplace):
     out = inplace(y)
     assert y._version > v0
     ref = outplace(leaf2 * 1.0)
-    np.testing.assert_allclose(out.data.reshape(-1), ref.data.reshape(-1))
+    np.testing.assert_allclose(out._data.reshape(-1), ref._data.reshape(-1))
     w = np.arange(1.0, 5.0).reshape(out.shape)
     (out * ad.tensor(w)).sum().backward()
     (ref * ad.tensor(w)).sum().backward()
-    np.testing.assert_allclose(leaf1.grad.data, leaf2.grad.data)
+    np.testing.assert_allclose(leaf1.grad._data, leaf2.grad._data)
 
 
 def test_inplace_scatter_family_and_saved_tensor_check():
@@ -219,9 +219,9 @@ def test_inplace_scatter_family_and_saved_tensor_check():
     expect[[0, 1, 0], [0, 1, 3]] = 2.0
     expect[:, 3] += 1.0
     expect[2] = 9.0
-    np.testing.assert_array_equal(x.data, expect)
+    np.testing.assert_array_equal(x._data, expect)
     x.scatter_(1, ad.tensor([[0], [0], [0]]), 3.0, reduce="add")
-    assert x.data[0, 0] == 5.0
+    assert x._data[0, 0] == 5.0
     # a tensor saved for backward and then modified in place makes backward raise
     a = ad.tensor([1.0, 2.0], requires_grad=True)
     b = a * 2
@@ -240,9 +240,9 @@ def test_inplace_scatter_family_and_saved_tensor_check():
     m = ad.tensor(np.arange(1.0, 10.0).reshape(3, 3), requires_grad=True)
     u = m * 1
     assert u.triu_(1) is u and u._version == 1
-    np.testing.assert_array_equal(u.data, np.triu(m.data, 1))
+    np.testing.assert_array_equal(u._data, np.triu(m._data, 1))
     u.sum().backward()
-    np.testing.assert_array_equal(m.grad.data, np.triu(np.ones((3, 3)), 1))
+    np.testing.assert_array_equal(m.grad._data, np.triu(np.ones((3, 3)), 1))
 
 
 def test_fill_diagonal_matches_torch():
@@ -252,7 +252,7 @@ def test_fill_diagonal_matches_torch():
         t = torch.zeros(*shape)
         x.fill_diagonal_(4.0, wrap=wrap)
         t.fill_diagonal_(4.0, wrap=wrap)
-        np.testing.assert_array_equal(x.data, t.numpy())
+        np.testing.assert_array_equal(x._data, t.numpy())
 
 
 UNARY = ["exp2", "expm1", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan",
@@ -271,7 +271,7 @@ def test_unary_dtypes_follow_torch(name):
         ours = getattr(ad, name)(ad.tensor(a))
         theirs = getattr(torch, name)(torch.tensor(a))
         assert str(ours.dtype) == str(theirs.dtype).replace("torch.", "autodiff."), (name, a.dtype)
-        np.testing.assert_allclose(ours.data, theirs.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(ours._data, theirs.numpy(), rtol=1e-6)
 
 
 def test_tensor_to_cuda_string_raises():
@@ -290,11 +290,11 @@ def test_scatter_reduce_ties_and_ints_match_torch():
             ta, tb = torch.tensor(x, requires_grad=True), torch.tensor(s, requires_grad=True)
             out = a.scatter_reduce(1, ad.tensor(idx), b, reduce, include_self=inc)
             tout = ta.scatter_reduce(1, torch.tensor(idx), tb, reduce, include_self=inc)
-            np.testing.assert_allclose(out.data, tout.detach().numpy())
+            np.testing.assert_allclose(out._data, tout.detach().numpy())
             (out * ad.tensor(x + 1)).sum().backward()
             (tout * torch.tensor(x + 1)).sum().backward()
-            np.testing.assert_allclose(a.grad.data, ta.grad.numpy(), err_msg=f"{reduce} {inc}")
-            np.testing.assert_allclose(b.grad.data, tb.grad.numpy(), err_msg=f"{reduce} {inc}")
+            np.testing.assert_allclose(a.grad._data, ta.grad.numpy(), err_msg=f"{reduce} {inc}")
+            np.testing.assert_allclose(b.grad._data, tb.grad.numpy(), err_msg=f"{reduce} {inc}")
     xi, si = np.array([[1, 2, 3]]), np.array([[2, 4]])
     _same(ad.tensor(xi).scatter_reduce(1, ad.tensor([[0, 0]]), ad.tensor(si), "mean"),
           torch.tensor(xi).scatter_reduce(1, torch.tensor([[0, 0]]), torch.tensor(si), "mean"))

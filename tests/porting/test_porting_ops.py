@@ -36,11 +36,11 @@ def test_matches_torch(case):
     tout = case.fn(torch, *ts)
     assert out.shape == tuple(tout.shape), case.name
     assert out.dtype == np.dtype(str(tout.dtype).replace("torch.", ""))
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
     w = np.random.default_rng(3).standard_normal(out.shape)
     (out * ad.tensor(w, dtype=out.dtype)).sum().backward()
     (tout * torch.tensor(w, dtype=tout.dtype)).sum().backward()
     for x, t in zip(xs, ts):
         expect = t.grad.numpy() if t.grad is not None else np.zeros(x.shape)
-        got = x.grad.data if x.grad is not None else np.zeros(x.shape)
+        got = x.grad._data if x.grad is not None else np.zeros(x.shape)
         np.testing.assert_allclose(got, expect, rtol=1e-6, atol=1e-12)

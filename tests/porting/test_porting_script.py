@@ -25,7 +25,7 @@ def test_pytorch_style_script_trains_on_digits(tmp_path):
     model.eval()
     data, target = next(iter(test_loader))
     with ad.no_grad():
-        np.testing.assert_array_equal(fresh(data).data, model(data).data)
+        np.testing.assert_array_equal(fresh(data)._data, model(data)._data)
     # the run is repeatable under the same seed
     _, losses2, history2, _ = script.main(epochs=1, seed=7)
     _, losses3, history3, _ = script.main(epochs=1, seed=7)

@@ -40,11 +40,11 @@ def test_interpolate_matches_torch(name, shape, kw):
     out = F.interpolate(x, **kw)
     tout = torch.nn.functional.interpolate(t, **kw)
     assert out.shape == tuple(tout.shape)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
     g = np.random.default_rng(1).standard_normal(out.shape)
     (out * ad.tensor(g)).sum().backward()
     (tout * torch.tensor(g)).sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
 
 
 def test_interpolate_float32_close_to_torch():
@@ -55,7 +55,7 @@ def test_interpolate_float32_close_to_torch():
         out = F.interpolate(ad.tensor(a), **kw)
         tout = torch.nn.functional.interpolate(torch.tensor(a), **kw)
         assert out.dtype == np.float32
-        np.testing.assert_allclose(out.data, tout.numpy(), rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(out._data, tout.numpy(), rtol=1e-5, atol=1e-6)
 
 
 def test_upsample_module_gradcheck_and_repr():
@@ -66,9 +66,9 @@ def test_upsample_module_gradcheck_and_repr():
     assert ad.gradcheck(up, (x,))
     assert ad.gradgradcheck(lambda t: up(t) * up(t), (x,))
     assert nn.UpsamplingNearest2d(scale_factor=2)(x).shape == (1, 2, 6, 6)
-    np.testing.assert_allclose(nn.UpsamplingBilinear2d(size=(5, 5))(x).data,
+    np.testing.assert_allclose(nn.UpsamplingBilinear2d(size=(5, 5))(x)._data,
                                F.interpolate(x, size=(5, 5), mode="bilinear",
-                                             align_corners=True).data)
+                                             align_corners=True)._data)
 
 
 def test_interpolate_errors():
@@ -97,8 +97,8 @@ def test_interpolate_keeps_non_finite_pixels_local(mode):
     t = torch.tensor(a, requires_grad=True)
     out = F.interpolate(x, size=(7, 9), mode=mode)
     tout = torch.nn.functional.interpolate(t, size=(7, 9), mode=mode)
-    np.testing.assert_allclose(out.data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
-    assert np.isfinite(out.data).sum() == np.isfinite(tout.detach().numpy()).sum() > 20
+    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
+    assert np.isfinite(out._data).sum() == np.isfinite(tout.detach().numpy()).sum() > 20
     out.sum().backward()
     tout.sum().backward()
-    np.testing.assert_allclose(x.grad.data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
