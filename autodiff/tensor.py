@@ -95,6 +95,16 @@ class Tensor(TensorAPI):
     _base = None  # for a view (reshape, permute, basic indexing...): the tensor it views
     _view_chain = None  # for a view: the steps that remake it from _base (ops.shape._view)
 
+    def __getstate__(self):
+        """Pickle state without the weak references a view's version counter keeps to its
+        views (they only serve in-place writes within this process)."""
+        state = object.__getstate__(self)
+        d, slots = state if isinstance(state, tuple) else (state, None)
+        if d and isinstance(d.get("_vc"), list) and len(d["_vc"]) > 1:
+            d = dict(d)
+            d["_vc"] = [d["_vc"][0]]
+        return (d, slots) if slots is not None else d
+
     @property
     def data(self):
         """PyTorch's ``.data``: a tensor that shares this tensor's memory, without its graph.

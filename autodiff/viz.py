@@ -802,7 +802,7 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_nam
             if t is not None:
                 cells.append("data " + _values(t._data if isinstance(t, Tensor) else t))
             elif rec is not None:
-                cells.append("data " + _num(rec._data))
+                cells.append("data " + _num(rec.data))
         if show_grad:
             if _grad_tracked(t):
                 g = _raw_grad(t)

@@ -295,7 +295,7 @@ def test_load_digits_shapes_range_and_determinism():
     np.testing.assert_array_equal(ytr2._data, ytr._data)
     # train and test are disjoint pieces of the 1797 images
     from sklearn.datasets import load_digits as sk
-    total = sk()._data.shape[0]
+    total = sk().data.shape[0]
     assert len(ytr) + len(yte) == total
     with pytest.raises(ValueError):
         load_digits(test_fraction=1.5)

@@ -20,7 +20,11 @@ SCRIPT = textwrap.dedent("""
     from autodiff.kernels import (conv as C, elementwise as E, loss as L, optim as O,
                                   pool as P, recurrent as KR)
     import autodiff as ad
+    from autodiff.kernels import _launch
     from autodiff.ops import recurrent as R
+    # small shapes would take the serial twins (kernels/_launch.py, the same source compiled
+    # without parallel=True): run the parallel dispatchers, whose prange loops are the riskier
+    _launch.PARALLEL_MIN = 0
 
     @numba.njit
     def probe(a, i):
