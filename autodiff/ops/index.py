@@ -19,8 +19,14 @@ def _norm_index(index):
 
 
 def _norm_one(i, T):
+    # Index arrays are copied: backward scatters at the indices the forward used, even if the
+    # user writes into the index tensor in between (PyTorch raises there; a silently different
+    # gradient is the one outcome we never allow). A copy of the indices is small next to the
+    # data they pick.
     if isinstance(i, T):
-        return i._data
+        return i._data.copy() if i._data.ndim else i._data
+    if isinstance(i, np.ndarray) and i.ndim:
+        return i.copy()
     if isinstance(i, list):
         if not i:
             return np.empty(0, dtype=np.intp)  # x[[]]: no rows (NumPy would make it float)
@@ -223,7 +229,7 @@ def _dim(dim, ndim, op):
 def gather(input, dim, index):
     """``out[i][j][k] = input[i][index[i][j][k]][k]`` for ``dim == 1`` (PyTorch's gather);
     ``index`` has input's number of dims and is no larger outside ``dim``."""
-    idx = np.asarray(_data_of(index))
+    idx = np.array(_data_of(index))  # a copy (see _norm_one)
     d = _dim(dim, input._data.ndim, "gather")
     _check_gather("gather", input._data.shape, d, idx)
     return Gather.apply(input, d, idx)
@@ -231,7 +237,7 @@ def gather(input, dim, index):
 
 def scatter_add(input, dim, index, src):
     """``input`` with ``src`` added at ``index`` along ``dim`` (repeats accumulate)."""
-    idx = np.asarray(_data_of(index))
+    idx = np.array(_data_of(index))  # a copy (see _norm_one)
     d = _dim(dim, input._data.ndim, "scatter_add")
     _check_gather("scatter_add", input._data.shape, d, idx)
     sshape = np.shape(_data_of(src))
@@ -245,7 +251,7 @@ def take_along_dim(input, indices, dim=None):
     """Values of ``input`` at ``indices`` along ``dim`` (shapes broadcast outside ``dim``);
     ``dim=None`` indexes the flattened input."""
     from . import shape as S
-    idx = np.asarray(_data_of(indices))
+    idx = np.array(_data_of(indices))  # a copy (see _norm_one)
     if dim is None:
         return Gather.apply(S.reshape(input, (-1,)), 0, _check_flat(idx.reshape(-1), input))
     n = input._data.ndim
@@ -281,7 +287,7 @@ def _data_of(x):
 
 def index_select(input, dim, index):
     """The slices of ``input`` along ``dim`` at the 1-D integer ``index``."""
-    idx = np.asarray(_data_of(index))
+    idx = np.array(_data_of(index))  # a copy (see _norm_one)
     if idx.ndim > 1:
         raise ValueError(f"index_select: index must be 0-D or 1-D (got shape {idx.shape})")
     if idx.dtype.kind not in "iu":

@@ -54,7 +54,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
         src = value
     if src is None:
         raise TypeError("scatter: give src (a Tensor) or value (a number)")
-    idx = np.asarray(_data(index))
+    idx = np.array(_data(index))  # a copy (see ops.index._norm_one)
     d = I._dim(dim, x._data.ndim, "scatter")
     I._check_gather("scatter", x._data.shape, d, idx)
     if reduce is not None:
@@ -77,7 +77,7 @@ def scatter(input, dim, index, src=None, value=None, *, reduce=None):
 
 
 def _index_1d(index, op):
-    idx = np.asarray(_data(index))
+    idx = np.array(_data(index))  # a copy (see ops.index._norm_one)
     if idx.ndim > 1:
         raise ValueError(f"{op}: index must be 0-D or 1-D (got shape {idx.shape})")
     if idx.dtype.kind not in "iu":
@@ -261,7 +261,7 @@ def scatter_reduce(input, dim, index, src, reduce, *, include_self=True):
     if reduce not in ("sum", "mean", "amax", "amin"):
         raise ValueError(f"scatter_reduce: reduce={reduce!r} is not supported (use 'sum', "
                          "'mean', 'amax' or 'amin')")
-    idx = np.asarray(_data(index))
+    idx = np.array(_data(index))  # a copy (see ops.index._norm_one)
     d = I._dim(dim, x._data.ndim, "scatter_reduce")
     I._check_gather("scatter_reduce", x._data.shape, d, idx)
     s = _tensor(src, "scatter_reduce")
