@@ -19,6 +19,7 @@ from autodiff.engine import no_grad, op_scope
 from autodiff.ops import _checks
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L
+from autodiff.ops import loss as LO
 from autodiff.ops import reduce as R
 from autodiff.ops import shape as S
 from autodiff.tensor import Tensor
@@ -133,11 +134,13 @@ def relu(input, inplace=False):
     return E.relu(_tensor(input, "relu"))
 
 
-@_composed("LeakyReLU")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     input = _tensor(input, "leaky_relu")
-    return E.where(input._data > 0, input, input * negative_slope)
+    if input.dtype.kind != "f":
+        with op_scope("LeakyReLU"):
+            return E.where(input._data > 0, input, input * negative_slope)
+    return E.leaky_relu(input, negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -761,6 +764,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits", same_shape=True)
+    if weight is None and pos_weight is None and input.dtype.kind == "f":
+        return LO.binary_cross_entropy_with_logits(input, target, reduction)  # one node
     sp = _ops.softplus(-input, 1.0, None)
     if pos_weight is not None:
         pos_weight = _tensor(pos_weight, "binary_cross_entropy_with_logits")

@@ -474,6 +474,22 @@ class Relu(Op):
         return where(out._data <= 0, _f.Tensor._make(np.zeros((), dt)), grad_out)
 
 
+class LeakyReLU(Op):
+    """out = a if a > 0 else slope a;  da = g if a > 0 else slope g (PyTorch's
+    leaky_relu_backward; the local slope is a constant array, so the backward is one Mul and
+    differentiable)"""
+
+    @staticmethod
+    def forward(ctx, a, slope):
+        pos = a > 0
+        ctx.scale = np.where(pos, a.dtype.type(1), a.dtype.type(slope))
+        return np.where(pos, a, a * a.dtype.type(slope))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out * _f.Tensor._make(ctx.scale), None
+
+
 class Abs(Op):
     """out = |a|;  da = g sign(a) (0 at 0, and 0 at a NaN a, as PyTorch's sgn)"""
 
@@ -708,6 +724,10 @@ def sigmoid(a):
 
 def relu(a):
     return Relu.apply(a)
+
+
+def leaky_relu(a, negative_slope=0.01):
+    return LeakyReLU.apply(a, negative_slope)
 
 
 def abs(a):

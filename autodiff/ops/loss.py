@@ -15,6 +15,7 @@ from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K
 from . import _checks as CK
+from . import elementwise as E
 from . import shape as S
 
 __all__ = ["LogSoftmax", "Softmax", "CrossEntropy", "CrossEntropyBackward", "NLLLoss",
@@ -414,3 +415,39 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "none":
         loss = S.reshape(loss, tshape)
     return loss
+
+
+class BCEWithLogits(Op):
+    """out = reduce((1 - t) x + softplus(-x)), softplus(-x) = max(-x, 0) + log1p(exp(-|x|));
+    dx = g (sigmoid(x) - t) (/ n for 'mean'),  dt = -g x (/ n)
+
+    One node for ``binary_cross_entropy_with_logits`` without weights (composed it is six
+    nodes: neg, softplus, rsub, mul, add, mean). The backward is written with differentiable
+    ops, so double backward works."""
+
+    @staticmethod
+    def forward(ctx, x, t, reduction):
+        ctx.save_for_backward(x, t)
+        ctx.reduction = reduction
+        loss = (1 - t) * x + (np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
+        if reduction == "mean":
+            ctx.scale = 1 / max(loss.size, 1)
+            loss = np.mean(loss) if loss.size else np.array(np.nan)
+        elif reduction == "sum":
+            loss = np.sum(loss)
+        return np.asarray(loss, x.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad[:2]
+        if ctx.reduction == "mean":
+            grad_out = grad_out * ctx.scale
+        gx = grad_out * (E.sigmoid(x) - t) if need_x else None
+        gt = -(grad_out * x) if need_t else None
+        return gx, gt, None
+
+
+def binary_cross_entropy_with_logits(x, t, reduction="mean"):
+    """x, t Tensors of one shape and float dtype; reduction 'mean', 'sum' or 'none'."""
+    return BCEWithLogits.apply(x, t, reduction)
