@@ -27,6 +27,7 @@ import weakref
 
 import numpy as np
 
+from autodiff.kernels import recurrent_arrays as RA
 from autodiff.ops import recurrent as R
 from autodiff.ops.shape import joins
 from autodiff.ops.shape import views
@@ -75,7 +76,7 @@ class RNNBase(Module):
                  device=None, dtype=None):
         super().__init__()
         # the layers' cached activation buffers live no longer than the modules using them
-        weakref.finalize(self, R.clear_workspace)
+        weakref.finalize(self, RA.clear_workspace)
         if mode not in _GATES:
             raise ValueError("Unrecognized RNN mode: " + str(mode))
         if (not isinstance(dropout, numbers.Number) or isinstance(dropout, bool)
@@ -335,7 +336,7 @@ class RNNCellBase(Module):
 
     def __init__(self, input_size, hidden_size, bias, num_chunks, device=None, dtype=None):
         super().__init__()
-        weakref.finalize(self, R.clear_workspace)  # see RNNBase
+        weakref.finalize(self, RA.clear_workspace)  # see RNNBase
         _check_size("input_size", input_size)
         _check_size("hidden_size", hidden_size)
         if not isinstance(bias, bool):

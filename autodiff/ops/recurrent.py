@@ -10,15 +10,16 @@ sequence ``x`` of shape ``(L, N, I)``:
   weight gradients ``dW_hh = sum_t dgates_t^T h_{t-1}``, ``dW_ih = dgates^T x`` and the input
   gradient ``dx = dgates @ W_ih`` as a few big GEMMs.
 
-The fast backward works on arrays, so it is not itself differentiable. When the backward pass is
-recorded (``create_graph=True``, i.e. grad mode is on inside ``backward``) the ops switch to a
-composed fallback: the forward is recomputed from the saved inputs with primitive
-differentiable ops and the same backward recurrence is written with differentiable ops, so
-gradients of gradients are exact (slower, and only then).
+The fast backward (``backward_arrays``) works on arrays, so it is not itself differentiable.
+When the backward pass is recorded (``create_graph=True``, i.e. grad mode is on inside ``backward``) the ops recompute the
+layer from the saved inputs with the cell written once in primitive differentiable ops
+(``_lstm_step``, ``_gru_step``, ``_rnn_step``) and let autodiff differentiate that graph, so
+gradients of gradients are exact with no second hand-written backward (slower, and only then).
 
-The big per-sequence activation arrays are borrowed from a small workspace and given back when
-the node's saved state is released (after backward, or when the graph is dropped): fresh
-multi-megabyte arrays each call cost a page fault per 4 KiB, measured at ~100 us per step.
+The big per-sequence activation arrays are borrowed from a small workspace
+(``autodiff.kernels.recurrent_arrays``, with the big GEMMs) and given back when the node's
+saved state is released (after backward, or when the graph is dropped): fresh multi-megabyte
+arrays each call cost a page fault per 4 KiB, measured at ~100 us per step.
 
 Layouts and conventions are PyTorch's: gates stacked along the last dim in the order
 i, f, g, o (LSTM) and r, z, n (GRU, whose ``b_hn`` sits inside the reset product:
@@ -27,22 +28,16 @@ the last step to the first; the outputs stay in time order.
 """
 from __future__ import annotations
 
-import threading
-
 import numpy as np
 
-from ..engine import _state
+from ..engine import _state, grad
 from .. import function as _f
 from ..function import Op
 from ..kernels import recurrent as K
-from ..kernels import release_memory
-from .elementwise import activation
-from .shape import joins
+from ..kernels import recurrent_arrays as RA
+from .elementwise import activation, trig
 from .linalg import products
-from .elementwise import select
-from .reduce import sums
-from .elementwise import trig
-from .shape import views
+from .shape import joins, views
 
 _F32 = np.dtype(np.float32)
 
@@ -62,184 +57,91 @@ def _fast(*arrays):
 
 
 # ---------------------------------------------------------------------------------------------
-# workspace
+# the cells in primitive ops: the create_graph=True path, differentiated by autodiff
 
 
-class _Workspace:
-    """Free arrays by (shape, dtype), at most ``per_key`` each and ``max_bytes`` in all.
-
-    32 MiB holds every buffer of a 1-layer LSTM step of the benchmark (hidden 128, seq 50,
-    batch 32: ~13 MB) with room to spare; bigger models allocate what does not fit. The cache
-    is emptied by :func:`clear_workspace` and whenever a recurrent ``nn`` module is garbage
-    collected (was 256 MiB, kept for the life of the process)."""
-
-    def __init__(self, per_key=4, max_bytes=32 << 20):
-        self.free = {}
-        self.bytes = 0
-        self.per_key = per_key
-        self.max_bytes = max_bytes
-        self.lock = threading.Lock()
-
-    def take(self, shape, dtype):
-        key = (shape, np.dtype(dtype))
-        with self.lock:
-            lst = self.free.get(key)
-            if lst:
-                a = lst.pop()
-                self.bytes -= a.nbytes
-                return a
-        return np.empty(shape, dtype)
-
-    def give(self, arrays):
-        with self.lock:
-            for a in arrays:
-                lst = self.free.setdefault((a.shape, a.dtype), [])
-                if len(lst) < self.per_key and self.bytes + a.nbytes <= self.max_bytes:
-                    lst.append(a)
-                    self.bytes += a.nbytes
-
-    def clear(self):
-        with self.lock:
-            self.free.clear()
-            self.bytes = 0
+def _lstm_step(xp_t, w_hh, h, c):
+    """(h', c') from the input projection ``xp_t`` (biases included) and (h, c)."""
+    H = h.shape[-1]
+    a = xp_t + products.matmul(h, views.transpose(w_hh, 0, 1))
+    i, f, o = (activation.sigmoid(a[:, k * H:(k + 1) * H]) for k in (0, 1, 3))
+    c = f * c + i * trig.tanh(a[:, 2 * H:3 * H])
+    return o * trig.tanh(c), c
 
 
-_WS = _Workspace()
+def _gru_step(xp_t, w_hh, b_hh, h):
+    """(h',) from ``xp_t = x_t W_ih^T + b_ih`` and h."""
+    H = h.shape[-1]
+    hp = products.matmul(h, views.transpose(w_hh, 0, 1))
+    if b_hh is not None:
+        hp = hp + b_hh
+    r = activation.sigmoid(xp_t[:, :H] + hp[:, :H])
+    z = activation.sigmoid(xp_t[:, H:2 * H] + hp[:, H:2 * H])
+    n = trig.tanh(xp_t[:, 2 * H:] + r * hp[:, 2 * H:])
+    return ((1 - z) * n + z * h,)
 
 
-def clear_workspace():
-    """Drop the recurrent layers' cached free buffers and return the memory to the OS (arrays
-    still saved by a live graph are not affected; they return to the cache when that graph is
-    freed). Returns the bytes released from the cache."""
-    released = _WS.bytes
-    _WS.clear()
-    if released:
-        release_memory()  # the freed buffers sit below malloc's trim threshold
-    return released
+def _rnn_step(xp_t, w_hh, nonlinearity, h):
+    """(h',) from ``xp_t`` (biases included) and h."""
+    a = xp_t + products.matmul(h, views.transpose(w_hh, 0, 1))
+    return (trig.tanh(a) if nonlinearity == "tanh" else activation.relu(a),)
 
 
-class _Borrowed:
-    """Holds workspace arrays saved for backward; gives them back when it dies (the node
-    drops it on release; a graph dropped without backward drops it too)."""
-
-    __slots__ = ("arrays",)
-
-    def __init__(self, *arrays):
-        self.arrays = arrays
-
-    def __del__(self):
-        try:
-            _WS.give(self.arrays)
-        except Exception:  # interpreter shutdown
-            pass
-
-
-# ---------------------------------------------------------------------------------------------
-# shared pieces
-
-
-def _project(x, w_ih, b1, b2):
-    """x (L, N, I) @ w_ih^T + b1 + b2 -> (L, N, G), in a workspace array (the biases are summed
-    first: one pass over the big array instead of two)."""
-    L, N, I = x.shape
-    G = w_ih.shape[0]
-    xp = _WS.take((L, N, G), np.result_type(x, w_ih))
-    np.matmul(np.reshape(x, (L * N, I)), w_ih.T, out=xp.reshape(L * N, G))
-    if b1 is not None or b2 is not None:
-        xp += _bias_sum(b1, b2, G, xp.dtype)
-    return xp
-
-
-def _bias_sum(b1, b2, G, dtype):
-    """b1 + b2 as a (G,) array of ``dtype``, either may be None (zeros when both are)."""
-    if b1 is None and b2 is None:
-        return np.zeros(G, dtype)
-    if b1 is None or b2 is None:
-        return np.asarray(b1 if b2 is None else b2, dtype)
-    return np.add(b1, b2, dtype=dtype)
-
-
-def _contiguous(a):
-    """(array, borrowed): ``a`` itself when C-contiguous, else a copy in a workspace array
-    (e.g. the broadcast gradient of ``out.sum()``; the kernels vectorise unit strides only)."""
-    if a.flags.c_contiguous:
-        return a, False
-    buf = _WS.take(a.shape, a.dtype)
-    np.copyto(buf, a)
-    return buf, True
-
-
-def _hidden_weight_grad(dA, out, h0, reverse):
-    """sum_t dA[t]^T h_prev(t) with h_prev the hidden state fed into step t: one big GEMM over
-    the steps whose previous state is an output, plus one for the step that read ``h0``."""
-    L, N, G = dA.shape
-    H = out.shape[2]
-    if reverse:
-        first = dA[L - 1].T @ h0
-        return first + dA[:-1].reshape(-1, G).T @ out[1:].reshape(-1, H) if L > 1 else first
-    first = dA[0].T @ h0
-    return first + dA[1:].reshape(-1, G).T @ out[:-1].reshape(-1, H) if L > 1 else first
-
-
-def _layer_grads(dA, out, h0, x, w_ih, reverse, need):
-    """(dx, dW_ih, dW_hh, db) of a layer whose input and hidden projections share the
-    gradient ``dA`` (LSTM, RNN). When both weight gradients are needed they and the bias
-    gradient come from one GEMM ``dA^T [h_prev | x | 1]`` (a K=32 GEMM on its own runs at half
-    the speed of a wider one; the ones column costs ~15 us against ~60 us for ``dA.sum(0)``)."""
-    nx, nwi, nwh = need
-    if not (nwi and nwh):
-        dw_hh = _hidden_weight_grad(dA, out, h0, reverse) if nwh else None
-        dx, dw_ih, db = _input_grads(dA, x, w_ih, nx, nwi)
-        return dx, dw_ih, dw_hh, db
-    L, N, G = dA.shape
-    H, I = out.shape[2], x.shape[2]
-    z = _WS.take((L, N, H + I + 1), dA.dtype)
-    if reverse:
-        z[:-1, :, :H] = out[1:]
-        z[L - 1, :, :H] = h0
-    else:
-        z[1:, :, :H] = out[:-1]
-        z[0, :, :H] = h0
-    z[:, :, H:H + I] = x
-    z[:, :, H + I] = 1
-    dw = dA.reshape(L * N, G).T @ z.reshape(L * N, H + I + 1)
-    _WS.give((z,))
-    dx, _, _ = _input_grads(dA, x, w_ih, nx, False, False)
-    return dx, dw[:, H:H + I], dw[:, :H], dw[:, H + I]
-
-
-def _input_grads(dxp, x, w_ih, need_x, need_w, need_b=True):
-    """dx = dxp @ W_ih, dW_ih = dxp^T x, db = sum dxp over (L, N), for dxp (L, N, G)."""
-    L, N, G = dxp.shape
-    I = x.shape[2]
-    d2 = dxp.reshape(L * N, G)
-    dx = (d2 @ w_ih).reshape(L, N, I) if need_x else None
-    dw = d2.T @ np.reshape(x, (L * N, I)) if need_w else None
-    db = d2.sum(0) if need_b else None
-    return dx, dw, db
-
-
-def _input_grads_composed(dxp, x, w_ih):
-    """The same with differentiable ops."""
-    L, N, G = dxp.shape
-    I = x.shape[2]
-    d2 = views.reshape(dxp, L * N, G)
-    dx = views.reshape(products.matmul(d2, w_ih), L, N, I)
-    dw = products.matmul(views.transpose(d2, 0, 1), views.reshape(x, L * N, I))
-    return dx, dw, sums.sum(d2, 0)
-
-
-def _project_composed(x, w_ih, b1, b2):
+def _graph_grads(ctx, step, states, biases, grads):
+    """The gradients of the op's inputs, recorded: the layer is recomputed from the saved inputs
+    ``x, *states, w_ih, ...`` with ``step(xp_t, *states) -> states`` (primitive ops) and
+    autodiff differentiates it (``create_graph=True``), so double backward is exact."""
+    saved = ctx.saved_tensors[:-1]  # the last one is ``out``
+    x, w_ih = saved[0], saved[1 + len(states)]
     xp = products.matmul(x, views.transpose(w_ih, 0, 1))
-    if b1 is not None:
-        xp = xp + b1
-    if b2 is not None:
-        xp = xp + b2
-    return xp
+    for b in biases:
+        if b is not None:
+            xp = xp + b
+    L = x.shape[0]
+    outs = [None] * L
+    for t in _order(L, ctx.reverse):
+        states = step(xp[t], *states)
+        outs[t] = states[0]
+    need = ctx.needs_input_grad[:len(saved)]
+    wrt = [a for a, n in zip(saved, need) if n]
+    got = iter(grad((joins.stack(outs, 0), *states), wrt, grads, create_graph=True,
+                    allow_unused=True) if wrt else ())
+    return tuple(next(got) if n else None for n in need)
 
 
 # ---------------------------------------------------------------------------------------------
 # LSTM
+
+
+def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
+    """The LSTM forward on arrays: ``(out, h_n, c_n, (gates, cs, tcs))``. With ``keep`` the
+    activations of every step are saved in (L, ...) workspace arrays for the backward;
+    without, a step's gates, ``c`` and ``tanh(c)`` live in scratch reused by every step (the
+    cell state ping-pongs between two buffers) and nothing is kept."""
+    L, N, _ = x.shape
+    G4 = w_hh.shape[0]
+    H = G4 // 4
+    dt = np.result_type(x, w_ih)
+    fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    cell = K.lstm_cell_forward if fast else K.lstm_cell_forward_ref
+    xp = RA.project(x, w_ih, None, None)
+    b = RA.bias_sum(b_ih, b_hh, G4, dt)  # added inside the cell kernel
+    out = np.empty((L, N, H), dt)
+    take = RA.WS.take if keep else np.empty
+    gates = take((L if keep else 1, N, G4), dt)
+    cs = take((L if keep else 2, N, H), dt)
+    tcs = take((L if keep else 1, N, H), dt)
+    hw = np.empty((N, G4), dt)  # h @ W_hh^T of the current step
+    scale = K.lstm_gate_scale(H, dt)
+    wT = w_hh.T
+    h, c = h0, c0
+    for k, t in enumerate(_order(L, reverse)):
+        s, sc = (t, t) if keep else (0, k & 1)
+        np.matmul(h, wT, out=hw)
+        cell(hw, xp[t], b, c, gates[s], cs[sc], tcs[s], out[t], scale)
+        h, c = out[t], cs[sc]
+    RA.WS.give((xp,))
+    return out, h.copy(), c.copy(), (gates, cs, tcs)
 
 
 class LSTMLayer(Op):
@@ -249,126 +151,53 @@ class LSTMLayer(Op):
 
     @staticmethod
     def forward(ctx, x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse=False):
-        L, N, _ = x.shape
-        G4 = w_hh.shape[0]
-        H = G4 // 4
-        dt = np.result_type(x, w_ih)
-        fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-        cell = K.lstm_cell_forward if fast else K.lstm_cell_forward_ref
-        xp = _project(x, w_ih, None, None)
-        b = _bias_sum(b_ih, b_hh, G4, dt)  # added inside the cell kernel
-        out = np.empty((L, N, H), dt)
-        gates = _WS.take((L, N, G4), dt)
-        cs = _WS.take((L, N, H), dt)
-        tcs = _WS.take((L, N, H), dt)
-        hw = np.empty((N, G4), dt)  # h @ W_hh^T of the current step
-        scale = K.lstm_gate_scale(H, dt)
-        wT = w_hh.T
-        h, c = h0, c0
-        for t in _order(L, reverse):
-            np.matmul(h, wT, out=hw)
-            cell(hw, xp[t], b, c, gates[t], cs[t], tcs[t], out[t], scale)
-            h, c = out[t], cs[t]
-        _WS.give((xp,))
+        out, h, c, acts = _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, True)
         # out is saved like any output: an in-place write on it makes backward raise
         ctx.save_for_backward(x, h0, c0, w_ih, w_hh, b_ih, b_hh, out)
-        ctx.acts = _Borrowed(gates, cs, tcs)
+        ctx.acts = RA.Borrowed(*acts)
         ctx.reverse = reverse
-        ctx.fast = fast
-        return out, h.copy(), c.copy()
+        ctx.fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+        return out, h, c
 
     @staticmethod
     def backward(ctx, g_out, g_hn, g_cn):
-        if _state.grad_enabled:
-            return _lstm_backward_composed(ctx, g_out, g_hn, g_cn)
+        if not _state.grad_enabled:  # until the engine picks backward_arrays itself
+            return LSTMLayer.backward_arrays(ctx, g_out._data, g_hn._data, g_cn._data)
+        w_hh, b_ih, b_hh = ctx.saved_tensors[4:7]
+        step = lambda xp_t, h, c: _lstm_step(xp_t, w_hh, h, c)  # noqa: E731
+        return _graph_grads(ctx, step, ctx.saved_tensors[1:3], (b_ih, b_hh),
+                            (g_out, g_hn, g_cn)) + (None,)
+
+    @staticmethod
+    def backward_arrays(ctx, g_out, g_hn, g_cn):
         x, h0, c0, w_ih, w_hh, _, _, out = (None if t is None else t._data
                                             for t in ctx.saved_tensors)
         gates, cs, tcs = ctx.acts.arrays
         reverse = ctx.reverse
         L = x.shape[0]
         cell = K.lstm_cell_backward if ctx.fast else K.lstm_cell_backward_ref
-        gout, borrowed = _contiguous(g_out._data)
-        dh = np.array(g_hn._data, dtype=gates.dtype)
-        dc = np.array(g_cn._data, dtype=gates.dtype)
+        gout, borrowed = RA.contiguous(g_out)
+        dh = np.array(g_hn, dtype=gates.dtype)
+        dc = np.array(g_cn, dtype=gates.dtype)
         dcc = np.empty_like(dc)
-        dA = _WS.take(gates.shape, gates.dtype)
+        dA = RA.WS.take(gates.shape, gates.dtype)
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
         for t in reversed(_order(L, reverse)):
             p = _prev(t, L, reverse)
             cell(dh, gout[t], dc, gates[t], c0 if p is None else cs[p], tcs[t], dA[t], dcc)
             if p is not None or nh:  # the last product only feeds the gradient of h0
                 np.matmul(dA[t], w_hh, out=dh)
-        dx, dw_ih, dw_hh, db = _layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
-        _WS.give((dA, gout) if borrowed else (dA,))
+        dx, dw_ih, dw_hh, db = RA.layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
+        RA.WS.give((dA, gout) if borrowed else (dA,))
         return (dx, dh if nh else None, dc if nc else None, dw_ih, dw_hh,
                 db if nbi else None, db if nbh else None, None)
 
 
-def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
-    """The LSTMLayer gradient written with differentiable ops (for create_graph=True)."""
-    x, h0, c0, w_ih, w_hh, b_ih, b_hh, _ = ctx.saved_tensors
-    reverse = ctx.reverse
-    L = x.shape[0]
-    H = h0.shape[-1]
-    xp = _project_composed(x, w_ih, b_ih, b_hh)
-    wT = views.transpose(w_hh, 0, 1)
-    steps = {}
-    h, c = h0, c0
-    for t in _order(L, reverse):
-        a = xp[t] + products.matmul(h, wT)
-        i, f, g, o = (activation.sigmoid(a[:, :H]), activation.sigmoid(a[:, H:2 * H]),
-                      trig.tanh(a[:, 2 * H:3 * H]), activation.sigmoid(a[:, 3 * H:]))
-        c_new = f * c + i * g
-        tc = trig.tanh(c_new)
-        steps[t] = (i, f, g, o, c, tc, h)
-        h, c = o * tc, c_new
-    dh, dc, dw_hh = g_hn, g_cn, None
-    dA = [None] * L
-    for t in reversed(_order(L, reverse)):
-        i, f, g, o, c_prev, tc, h_prev = steps[t]
-        d = dh + g_out[t]
-        dcc = dc + d * o * (1 - tc * tc)
-        da = joins.cat([dcc * g * i * (1 - i), dcc * c_prev * f * (1 - f), dcc * i * (1 - g * g),
-                    d * tc * o * (1 - o)], 1)
-        dA[t] = da
-        step_dw = products.matmul(views.transpose(da, 0, 1), h_prev)
-        dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
-        dh = products.matmul(da, w_hh)
-        dc = dcc * f
-    dx, dw_ih, db = _input_grads_composed(joins.stack(dA, 0), x, w_ih)
-    return (dx, dh, dc, dw_ih, dw_hh, db if b_ih is not None else None,
-            db if b_hh is not None else None, None)
-
-
 def lstm_inference(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
-    """LSTMLayer's forward on arrays with nothing kept for a backward: the gates, ``c`` and
-    ``tanh(c)`` of a step live in (N, 4H) / (N, H) scratch reused by every step (the graph
-    path writes (L, N, 4H) and two (L, N, H) arrays to save them), the cell state ping-pongs
-    between two buffers.  Returns ``(out, h_n, c_n)`` arrays, equal bit for bit to the graph
-    path's."""
-    L, N, _ = x.shape
-    G4 = w_hh.shape[0]
-    H = G4 // 4
-    dt = np.result_type(x, w_ih)
-    cell = (K.lstm_cell_forward if _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-            else K.lstm_cell_forward_ref)
-    xp = _project(x, w_ih, None, None)
-    b = _bias_sum(b_ih, b_hh, G4, dt)
-    out = np.empty((L, N, H), dt)
-    gates = np.empty((N, G4), dt)
-    tc = np.empty((N, H), dt)
-    cbuf = (np.empty((N, H), dt), np.empty((N, H), dt))
-    hw = np.empty((N, G4), dt)
-    scale = K.lstm_gate_scale(H, dt)
-    wT = w_hh.T
-    h, c = h0, c0
-    for k, t in enumerate(_order(L, reverse)):
-        np.matmul(h, wT, out=hw)
-        c_new = cbuf[k & 1]
-        cell(hw, xp[t], b, c, gates, c_new, tc, out[t], scale)
-        h, c = out[t], c_new
-    _WS.give((xp,))
-    return out, h.copy(), c.copy()
+    """LSTMLayer's forward on arrays with nothing kept for a backward (per-step scratch instead
+    of the (L, N, 4H) and two (L, N, H) saved arrays). Returns ``(out, h_n, c_n)`` arrays,
+    equal bit for bit to the graph path's."""
+    return _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, False)[:3]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -388,10 +217,10 @@ class GRULayer(Op):
         dt = np.result_type(x, w_ih)
         fast = _fast(x, h0, w_ih, w_hh, b_ih, b_hh)
         cell = K.gru_cell_forward if fast else K.gru_cell_forward_ref
-        xp = _project(x, w_ih, b_ih, None)
+        xp = RA.project(x, w_ih, b_ih, None)
         out = np.empty((L, N, H), dt)
-        gates = _WS.take((L, N, G3), dt)
-        hpn = _WS.take((L, N, H), dt)
+        gates = RA.WS.take((L, N, G3), dt)
+        hpn = RA.WS.take((L, N, H), dt)
         hp = np.empty((N, G3), dt)
         wT = w_hh.T
         h = h0
@@ -402,28 +231,34 @@ class GRULayer(Op):
             hpn[t] = hp[:, 2 * H:]
             cell(xp[t], hp, h, gates[t], out[t])
             h = out[t]
-        _WS.give((xp,))
+        RA.WS.give((xp,))
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)  # out: version-checked
-        ctx.acts = _Borrowed(gates, hpn)
+        ctx.acts = RA.Borrowed(gates, hpn)
         ctx.reverse = reverse
         ctx.fast = fast
         return out, h.copy()
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
-        if _state.grad_enabled:
-            return _gru_backward_composed(ctx, g_out, g_hn)
+        if not _state.grad_enabled:  # until the engine picks backward_arrays itself
+            return GRULayer.backward_arrays(ctx, g_out._data, g_hn._data)
+        w_hh, b_ih, b_hh = ctx.saved_tensors[3:6]
+        step = lambda xp_t, h: _gru_step(xp_t, w_hh, b_hh, h)  # noqa: E731
+        return _graph_grads(ctx, step, ctx.saved_tensors[1:2], (b_ih,), (g_out, g_hn)) + (None,)
+
+    @staticmethod
+    def backward_arrays(ctx, g_out, g_hn):
         x, h0, w_ih, w_hh, _, _, out = (None if t is None else t._data
                                         for t in ctx.saved_tensors)
         gates, hpn = ctx.acts.arrays
         reverse = ctx.reverse
         L = x.shape[0]
         cell = K.gru_cell_backward if ctx.fast else K.gru_cell_backward_ref
-        gout, borrowed = _contiguous(g_out._data)
-        dh = np.array(g_hn._data, dtype=gates.dtype)
+        gout, borrowed = RA.contiguous(g_out)
+        dh = np.array(g_hn, dtype=gates.dtype)
         direct = np.empty_like(dh)
-        dxp = _WS.take(gates.shape, gates.dtype)
-        dhp = _WS.take(gates.shape, gates.dtype)
+        dxp = RA.WS.take(gates.shape, gates.dtype)
+        dhp = RA.WS.take(gates.shape, gates.dtype)
         for t in reversed(_order(L, reverse)):
             p = _prev(t, L, reverse)
             cell(dh, gout[t], gates[t], hpn[t], h0 if p is None else out[p], dxp[t], dhp[t],
@@ -431,52 +266,11 @@ class GRULayer(Op):
             np.matmul(dhp[t], w_hh, out=dh)
             dh += direct
         nx, nh, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:6]
-        dw_hh = _hidden_weight_grad(dhp, out, h0, reverse) if nwh else None
+        dw_hh = RA.hidden_weight_grad(dhp, out, h0, reverse) if nwh else None
         db_hh = dhp.sum((0, 1)) if nbh else None
-        dx, dw_ih, db_ih = _input_grads(dxp, x, w_ih, nx, nwi)
-        _WS.give((dxp, dhp, gout) if borrowed else (dxp, dhp))
+        dx, dw_ih, db_ih = RA.input_grads(dxp, x, w_ih, nx, nwi)
+        RA.WS.give((dxp, dhp, gout) if borrowed else (dxp, dhp))
         return dx, dh, dw_ih, dw_hh, (db_ih if nbi else None), db_hh, None
-
-
-def _gru_backward_composed(ctx, g_out, g_hn):
-    """The GRULayer gradient written with differentiable ops (for create_graph=True)."""
-    x, h0, w_ih, w_hh, b_ih, b_hh, _ = ctx.saved_tensors
-    reverse = ctx.reverse
-    L = x.shape[0]
-    H = h0.shape[-1]
-    xp = _project_composed(x, w_ih, b_ih, None)
-    wT = views.transpose(w_hh, 0, 1)
-    steps = {}
-    h = h0
-    for t in _order(L, reverse):
-        hp = products.matmul(h, wT)
-        if b_hh is not None:
-            hp = hp + b_hh
-        x_t = xp[t]
-        r = activation.sigmoid(x_t[:, :H] + hp[:, :H])
-        z = activation.sigmoid(x_t[:, H:2 * H] + hp[:, H:2 * H])
-        hp_n = hp[:, 2 * H:]
-        n = trig.tanh(x_t[:, 2 * H:] + r * hp_n)
-        steps[t] = (r, z, n, hp_n, h)
-        h = (1 - z) * n + z * h
-    dh, dw_hh, db_hh = g_hn, None, None
-    dxp = [None] * L
-    for t in reversed(_order(L, reverse)):
-        r, z, n, hp_n, h_prev = steps[t]
-        d = dh + g_out[t]
-        dan = d * (1 - z) * (1 - n * n)
-        daz = d * (h_prev - n) * z * (1 - z)
-        dar = dan * hp_n * r * (1 - r)
-        dxp[t] = joins.cat([dar, daz, dan], 1)
-        dhp = joins.cat([dar, daz, dan * r], 1)
-        step_dw = products.matmul(views.transpose(dhp, 0, 1), h_prev)
-        dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
-        step_db = sums.sum(dhp, 0)
-        db_hh = step_db if db_hh is None else db_hh + step_db
-        dh = d * z + products.matmul(dhp, w_hh)
-    dx, dw_ih, db_ih = _input_grads_composed(joins.stack(dxp, 0), x, w_ih)
-    return (dx, dh, dw_ih, dw_hh, db_ih if b_ih is not None else None,
-            db_hh if b_hh is not None else None, None)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -492,7 +286,7 @@ class RNNLayer(Op):
         L, N, _ = x.shape
         H = w_hh.shape[0]
         dt = np.result_type(x, w_ih)
-        xp = _project(x, w_ih, b_ih, b_hh)
+        xp = RA.project(x, w_ih, b_ih, b_hh)
         out = np.empty((L, N, H), dt)
         tanh = K.tanh32 if _fast(x, h0, w_ih, w_hh, b_ih, b_hh) else K.tanh32_ref
         wT = w_hh.T
@@ -506,7 +300,7 @@ class RNNLayer(Op):
             else:
                 np.maximum(a, 0, out=a)
             h = a
-        _WS.give((xp,))
+        RA.WS.give((xp,))
         ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)  # out: version-checked
         ctx.reverse = reverse
         ctx.nonlinearity = nonlinearity
@@ -514,15 +308,23 @@ class RNNLayer(Op):
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
-        if _state.grad_enabled:
-            return _rnn_backward_composed(ctx, g_out, g_hn)
+        if not _state.grad_enabled:  # until the engine picks backward_arrays itself
+            return RNNLayer.backward_arrays(ctx, g_out._data, g_hn._data)
+        w_hh, b_ih, b_hh = ctx.saved_tensors[3:6]
+        act = ctx.nonlinearity
+        step = lambda xp_t, h: _rnn_step(xp_t, w_hh, act, h)  # noqa: E731
+        return _graph_grads(ctx, step, ctx.saved_tensors[1:2], (b_ih, b_hh),
+                            (g_out, g_hn)) + (None, None)
+
+    @staticmethod
+    def backward_arrays(ctx, g_out, g_hn):
         x, h0, w_ih, w_hh, _, _, out = (None if t is None else t._data
                                         for t in ctx.saved_tensors)
         reverse = ctx.reverse
         L = x.shape[0]
-        gout = g_out._data
-        dh = np.array(g_hn._data, dtype=out.dtype)
-        dA = _WS.take(out.shape, out.dtype)
+        gout = g_out
+        dh = np.array(g_hn, dtype=out.dtype)
+        dA = RA.WS.take(out.shape, out.dtype)
         for t in reversed(_order(L, reverse)):
             d = dh + gout[t]
             h = out[t]
@@ -535,41 +337,9 @@ class RNNLayer(Op):
                 np.copyto(dA[t], 0, where=h <= 0)
             np.matmul(dA[t], w_hh, out=dh)
         nx, nh, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:6]
-        dx, dw_ih, dw_hh, db = _layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
-        _WS.give((dA,))
+        dx, dw_ih, dw_hh, db = RA.layer_grads(dA, out, h0, x, w_ih, reverse, (nx, nwi, nwh))
+        RA.WS.give((dA,))
         return dx, dh, dw_ih, dw_hh, (db if nbi else None), (db if nbh else None), None, None
-
-
-def _rnn_backward_composed(ctx, g_out, g_hn):
-    """The RNNLayer gradient written with differentiable ops (for create_graph=True)."""
-    x, h0, w_ih, w_hh, b_ih, b_hh, _ = ctx.saved_tensors
-    reverse = ctx.reverse
-    L = x.shape[0]
-    xp = _project_composed(x, w_ih, b_ih, b_hh)
-    wT = views.transpose(w_hh, 0, 1)
-    steps = {}
-    h = h0
-    for t in _order(L, reverse):
-        a = xp[t] + products.matmul(h, wT)
-        h_new = trig.tanh(a) if ctx.nonlinearity == "tanh" else activation.relu(a)
-        steps[t] = (a, h_new, h)
-        h = h_new
-    dh, dw_hh = g_hn, None
-    dA = [None] * L
-    for t in reversed(_order(L, reverse)):
-        a, h_new, h_prev = steps[t]
-        d = dh + g_out[t]
-        if ctx.nonlinearity == "tanh":
-            da = d * (1 - h_new * h_new)
-        else:
-            da = select.where(h_new._data <= 0, d._data.dtype.type(0), d)
-        dA[t] = da
-        step_dw = products.matmul(views.transpose(da, 0, 1), h_prev)
-        dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
-        dh = products.matmul(da, w_hh)
-    dx, dw_ih, db = _input_grads_composed(joins.stack(dA, 0), x, w_ih)
-    return (dx, dh, dw_ih, dw_hh, db if b_ih is not None else None,
-            db if b_hh is not None else None, None, None)
 
 
 # ---------------------------------------------------------------------------------------------

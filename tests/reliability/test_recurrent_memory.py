@@ -9,7 +9,7 @@ import textwrap
 
 import autodiff as ad
 import nn
-from autodiff.ops import recurrent as R
+from autodiff.kernels import recurrent_arrays as RA
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
@@ -18,23 +18,23 @@ def test_cache_is_bounded_and_cleared():
     m = nn.LSTM(16, 64)
     y, _ = m(ad.randn(20, 8, 16))
     y.sum().backward()
-    assert 0 < R._WS.bytes <= R._WS.max_bytes <= 32 << 20
-    released = R.clear_workspace()
-    assert released > 0 and R._WS.bytes == 0
+    assert 0 < RA.WS.bytes <= RA.WS.max_bytes <= 32 << 20
+    released = RA.clear_workspace()
+    assert released > 0 and RA.WS.bytes == 0
     # the cache still works after a clear: the next step refills it
     y, _ = m(ad.randn(20, 8, 16))
     y.sum().backward()
-    assert R._WS.bytes > 0
+    assert RA.WS.bytes > 0
     del m, y
     gc.collect()
-    assert R._WS.bytes == 0  # the module's death empties it
+    assert RA.WS.bytes == 0  # the module's death empties it
 
 
 def test_memory_is_released_after_deleting_the_model():
     script = textwrap.dedent("""
         import gc
         import autodiff as ad, nn
-        from autodiff.ops import recurrent as R
+        from autodiff.kernels import recurrent_arrays as RA
 
         def rss():
             with open("/proc/self/status") as f:
@@ -55,7 +55,7 @@ def test_memory_is_released_after_deleting_the_model():
         peak = rss()
         del m, x, y
         gc.collect()
-        print(base, peak, rss(), R._WS.bytes)
+        print(base, peak, rss(), RA.WS.bytes)
     """)
     env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     res = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True,
