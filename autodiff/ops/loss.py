@@ -460,7 +460,7 @@ class BCEWithLogits(Op):
         loss = (1 - t) * x + (np.maximum(-x, 0) + np.log1p(np.exp(-np.abs(x))))
         if reduction == "mean":
             ctx.scale = 1 / max(loss.size, 1)
-            loss = np.mean(loss) if loss.size else np.array(np.nan)
+            loss = np.sum(loss) / loss.size if loss.size else np.array(np.nan)  # = np.mean
         elif reduction == "sum":
             loss = np.sum(loss)
         return np.asarray(loss, x.dtype)

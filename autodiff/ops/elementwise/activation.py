@@ -121,9 +121,9 @@ class LeakyReLU(Op):
 
     @staticmethod
     def forward(ctx, a, slope):
-        pos = a > 0
-        ctx.scale = np.where(pos, a.dtype.type(1), a.dtype.type(slope))
-        return np.where(pos, a, a * a.dtype.type(slope))
+        # a * scale is exactly where(a > 0, a, slope a), NaN, inf and -0.0 included
+        ctx.scale = np.where(a > 0, a.dtype.type(1), a.dtype.type(slope))
+        return a * ctx.scale
 
     @staticmethod
     def backward(ctx, grad_out):
