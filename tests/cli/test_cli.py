@@ -15,7 +15,7 @@ from autodiff import cli
 HAVE_DOT = shutil.which("dot") is not None
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(autouse=True)
