@@ -11,7 +11,7 @@ import pytest
 import autodiff as ad
 import autodiff.multiprocessing as mp
 import nn
-from tests.porting import hogwild_worker
+from tests.multiprocessing import hogwild_worker
 
 
 def test_is_the_standard_library_module():
