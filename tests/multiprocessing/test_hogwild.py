@@ -10,7 +10,7 @@ import pytest
 
 import autodiff as ad
 import autodiff.multiprocessing as mp
-import nn
+from autodiff import nn
 from tests.multiprocessing import hogwild_worker
 
 
