@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn.functional as F
+import autodiff.nn.functional as F
 
 
 def test_nll_loss_errors_name_nll_loss():

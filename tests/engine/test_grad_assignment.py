@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import optim
+from autodiff import optim
 
 
 def _x():

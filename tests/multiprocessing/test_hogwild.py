@@ -10,8 +10,8 @@ import pytest
 
 import autodiff as ad
 import autodiff.multiprocessing as mp
-import nn
-from tests.porting import hogwild_worker
+from autodiff import nn
+from tests.multiprocessing import hogwild_worker
 
 
 def test_is_the_standard_library_module():

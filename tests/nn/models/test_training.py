@@ -44,9 +44,9 @@ def test_contractive_autoencoder_reconstructs_and_contracts():
     # the penalty is what keeps the Jacobian small: the same autoencoder trained without it
     # (a denoising autoencoder with no corruption) ends with a larger one
     import autodiff as ad
-    import nn.models as M
+    import autodiff.nn.models as M
     from autodiff.data import DataLoader, TensorDataset
-    import optim
+    from autodiff import optim
     ad.manual_seed(0)
     Xtr, _, Xte, _ = cli.task_data("autoencoder")
     plain = M.DenoisingAutoencoder(64, 32, corruption=0.0)

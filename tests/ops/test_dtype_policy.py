@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-import nn.functional as F
+from autodiff import nn
+import autodiff.nn.functional as F
 
 F16 = np.float16
 
@@ -121,7 +121,7 @@ def test_unsupported_dtypes_are_a_type_error_naming_the_op(call, op):
 def test_float16_relu_and_sgd_momentum():
     """The elementwise and optimiser kernels serve float32/float64; float16 goes to NumPy
     (numba raised NotImplementedError: float16)."""
-    import optim
+    from autodiff import optim
     rng = np.random.default_rng(0)
     a = rng.standard_normal((4, 40)).astype(F16)
     out = F.relu(ad.tensor(a))

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
+from autodiff import nn
 
 X = np.arange(6.0).reshape(2, 3) - 2.5
 E = np.zeros((2, 0))

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn.functional as adF
+import autodiff.nn.functional as adF
 
 
 def _exercise(torch, F, seed=0):

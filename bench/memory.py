@@ -1,6 +1,8 @@
-"""Memory numbers for the engine (not a test):
+"""Memory numbers for the engine (not a timing table, not in ``python -m bench``'s list):
 
-    .venv/bin/python tests/engine/measure_memory.py
+    python -m bench.memory
+
+tests/engine/test_memory.py asserts the release of the first case; this prints the numbers.
 
 1. RSS before / with / after backward of a graph holding a 100 MB intermediate (loss alive).
 2. Peak traced memory and RSS growth of a 100,000-op chain of tiny adds, forward + backward.

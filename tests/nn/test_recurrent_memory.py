@@ -8,7 +8,7 @@ import sys
 import textwrap
 
 import autodiff as ad
-import nn
+from autodiff import nn
 from autodiff.ops import recurrent as R
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

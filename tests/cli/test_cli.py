@@ -15,7 +15,7 @@ from autodiff import cli
 HAVE_DOT = shutil.which("dot") is not None
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 @pytest.fixture(autouse=True)
@@ -412,7 +412,7 @@ def test_resume_argument_errors(tmp_path, capsys):
                      "--out", str(run)]) == 0
     legacy = tmp_path / "legacy"
     legacy.mkdir()
-    import nn
+    from autodiff import nn
     nn.save(cli.build_model("mlp").state_dict(), legacy / "checkpoint.npz")
     (legacy / "config.json").write_text(json.dumps({"model": "mlp"}))
     model, cfg = cli.load_checkpoint(str(legacy))  # old runs still load for inference

@@ -184,7 +184,7 @@ def test_assert_close_as_torch():
 def test_checkpoint_is_exact_and_default_dtype_prints_like_torch():
     torch = pytest.importorskip("torch")
     from autodiff.utils.checkpoint import checkpoint
-    import nn
+    from autodiff import nn
     lin = nn.Linear(3, 2)
     x = ad.randn(4, 3, requires_grad=True)
     y = checkpoint(lambda t: lin(t).tanh(), x, use_reentrant=False)

@@ -55,7 +55,7 @@ def test_one_node_per_op_and_leaf_with_params_names():
 
 
 def test_params_accepts_named_parameters_iterator_and_module():
-    import nn
+    from autodiff import nn
     ad.manual_seed(0)
     model = nn.Linear(3, 2)
     out = model(ad.randn(4, 3)).sum()
@@ -72,7 +72,7 @@ def test_unnamed_leaves_get_their_role_or_label():
     a = ad.tensor([1.0, 2.0], requires_grad=True)
     out = (a * 3).sum()
     assert "leaf" in bold_names(draw_graph(out))
-    import nn
+    from autodiff import nn
     p = nn.Parameter(ad.tensor([1.0, 2.0]))
     assert "parameter" in bold_names(draw_graph((p * a).sum()))
 
@@ -176,7 +176,7 @@ def test_scoped_ops_collapse_into_one_box_per_module():
 
 
 def test_collapse_with_nn_modules():
-    import nn
+    from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 8), nn.ReLU(),
                           nn.Linear(8, 2))
@@ -193,7 +193,7 @@ def test_collapse_with_nn_modules():
 
 
 def test_collapse_resnet_and_lstm_to_a_handful_of_boxes():
-    import nn
+    from autodiff import nn
 
     class Block(nn.Module):
         def __init__(self, c):
@@ -276,7 +276,7 @@ def test_grad_color_marks_vanishing_and_exploding_leaves():
 
 
 def test_wrong_input_gets_a_type_error_that_says_what_to_pass():
-    import nn
+    from autodiff import nn
     model = nn.Linear(2, 2)
     with pytest.raises(TypeError, match=r"Module .*model\(x\)"):
         draw_graph(model)
@@ -444,8 +444,8 @@ def _png_size(data):
 
 
 def _lenet_step():
-    import nn
-    import nn.functional as F
+    from autodiff import nn
+    import autodiff.nn.functional as F
     ad.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
@@ -458,8 +458,8 @@ def _lenet_step():
 
 
 def _mlp16_step():
-    import nn
-    import nn.functional as F
+    from autodiff import nn
+    import autodiff.nn.functional as F
     ad.manual_seed(0)
     layers = []
     for _ in range(16):
@@ -497,7 +497,7 @@ def test_layout_is_chosen_from_the_graphs_shape():
 def test_the_batch_a_model_ran_on_is_drawn_and_not_kept_alive():
     import weakref
 
-    import nn
+    from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh(), nn.Linear(4, 2))
     x = ad.randn(5, 3)
@@ -522,8 +522,8 @@ def test_the_batch_a_model_ran_on_is_drawn_and_not_kept_alive():
 
 
 def test_composed_ops_are_named_as_the_user_wrote_them():
-    import nn
-    import nn.functional as F
+    from autodiff import nn
+    import autodiff.nn.functional as F
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
     loss = F.binary_cross_entropy_with_logits(model(ad.randn(3, 2)), ad.ones(3, 1))
@@ -557,7 +557,7 @@ def test_composed_ops_are_named_as_the_user_wrote_them():
 
 
 def test_ops_name_the_module_that_ran_them():
-    import nn
+    from autodiff import nn
 
     class Net(nn.Module):
         def __init__(self):
@@ -581,7 +581,7 @@ def test_ops_name_the_module_that_ran_them():
 
 
 def test_multi_output_nodes_name_their_outputs():
-    import nn
+    from autodiff import nn
     ad.manual_seed(0)
     lstm = nn.LSTM(8, 16)
     x = ad.randn(5, 4, 8)  # the batch, held by the user (the graph keeps only weak references)
@@ -653,7 +653,7 @@ def test_every_scalar_node_shows_data_and_grad_without_user_references():
 
 
 def test_show_saved_lists_what_backward_will_use():
-    import nn
+    from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(3, 4), nn.Tanh())
     x = ad.randn(5, 3)

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-import nn.functional as F
+from autodiff import nn
+import autodiff.nn.functional as F
 
 
 def _t(lib, a, rg=False):
@@ -162,7 +162,7 @@ def test_weight_norm_parametrization_as_torch():
     torch = pytest.importorskip("torch")
     from torch.nn.utils import parametrizations as TP
 
-    from nn.utils import parametrizations as P
+    from autodiff.nn.utils import parametrizations as P
     res = []
     for lib, tnn, wn in ((ad, nn, P.weight_norm), (torch, torch.nn, TP.weight_norm)):
         m = tnn.Linear(3, 2).double()
@@ -189,7 +189,7 @@ def test_weight_norm_parametrization_as_torch():
     fresh.load_state_dict({k: ad.tensor(v) for k, v in zip(a[0], a[1])})
     np.testing.assert_allclose(fresh.weight.detach().numpy(), a[6], rtol=1e-12)
     # assigning the weight goes through right_inverse; removing leaves a plain Parameter
-    from nn.utils import parametrize
+    from autodiff.nn.utils import parametrize
     fresh.weight = ad.tensor([[3.0, 0.0, 4.0], [0.0, 1.0, 0.0]], dtype=ad.float64)
     np.testing.assert_allclose(fresh.parametrizations.weight.original0.detach().numpy(),
                                [[5.0], [1.0]])

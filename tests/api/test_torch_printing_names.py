@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
+from autodiff import nn
 
 
 def test_size_prints_like_torch_size():
@@ -100,7 +100,7 @@ def test_grad_fn_names_as_torch():
         assert ours[k].grad_fn.name() == expected, k
         assert repr(ours[k].grad_fn).startswith(f"<{expected} object at 0x"), k
         assert f"grad_fn=<{expected}>" in repr(ours[k]), k
-    import nn.functional as F
+    import autodiff.nn.functional as F
     x = ad.tensor([[1.0, 2.0]], requires_grad=True)
     lin = nn.Linear(2, 3)
     assert type(lin(x).grad_fn).__name__ == "AddmmBackward0"

@@ -3,9 +3,9 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-import nn.models as M
-import optim
+from autodiff import nn
+import autodiff.nn.models as M
+from autodiff import optim
 
 
 def test_mlp_shapes_and_layers():

@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import autodiff as torch
-import nn
-import optim
+from autodiff import nn
+from autodiff import optim
 
 
 def train(rank, model, steps, queue):
