@@ -85,7 +85,7 @@ def ours_epoch(name):
 
 
 def _gan_real(rng, bs):
-    from autodiff.cli import GAN_STD
+    from autodiff.cli.tasks import GAN_STD
     from autodiff.data import ring_of_gaussians
     gen = np.random.default_rng(1)
     return [ring_of_gaussians(bs, std=GAN_STD, generator=gen)._data for _ in range(GAN_STEPS)]
