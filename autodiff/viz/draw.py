@@ -1,0 +1,329 @@
+"""``draw_graph``: checks its arguments, walks the graph and writes the DOT text."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from ..function import Node
+from ..tensor import Tensor
+from .drawing import GraphDrawing
+from .graph import _Graph, _groups, _known_outputs, _op_groups, _op_name, _ScopeNames
+from .labels import _box_label, _leaf_label, _op_label, _output_name
+from .text import _COLORS, _esc, _font_for, _grad_color, _is_scalar, _legend
+
+
+def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, max_nodes=None,
+               collapse=False, grad_color=False, title=None, graph_attr=None, show_saved=False):
+    """Draw the graph that produced ``root`` and return it as a ``graphviz.Digraph``.
+
+    Args:
+        root: a ``Tensor`` or ``Scalar`` (or a list/tuple of them, drawn as one graph with
+            several highlighted roots). Drawing works before and after ``backward()``; after a
+            backward that freed the graph, values are shown only for what still holds them
+            (the leaves, the root, tensors that retain their grad, such as every Scalar).
+        params: names for leaves: a dict ``{name: tensor}`` such as
+            ``dict(model.named_parameters())``, an iterable of ``(name, tensor)`` pairs or a
+            Module. Unnamed leaves show their ``label`` (Scalars) or their role (``weight``,
+            ``bias``, ``input``, ``parameter``, ``leaf``).
+        show_data: summarise values: tensors of up to 6 elements in full, larger ones as
+            min / mean / max (only where the graph still holds the value).
+        show_grad: show gradients of leaves (and of tensors that retain their grad);
+            before ``backward()`` they read "no grad yet".
+        rankdir: Graphviz layout direction: ``"LR"`` (inputs left), ``"TB"`` (inputs on top),
+            ``"RL"``, ``"BT"``, or ``None`` (the default) to choose from the graph's shape:
+            ``"LR"`` when the longest path has at most 6 boxes (an expression reads like an
+            equation, as in micrograd) or the graph is wider than it is long, else ``"TB"``,
+            so that a training step grows downward at the width of one layer and fits a
+            notebook cell instead of becoming a strip thousands of pixels wide. (SPEC's
+            default was ``"LR"``; ``None`` differs only for graphs deeper than 6.)
+        max_nodes: draw only the first ``max_nodes`` nodes breadth first from the root; the rest
+            is one "... N more nodes" box.
+        collapse: ``True`` (or an int depth) draws each module (name scope recorded by
+            ``nn.Module.__call__``) as one box: depth 1 (``True``) gives the children of the
+            top-level model, 0 the top-level model itself, 2 the grandchildren.
+        grad_color: colour leaves (and edges they feed) by the norm of their gradient on a log
+            scale: blue = vanishing, green = healthy, red = exploding, grey = zero, magenta =
+            nan/inf. Adds a legend.
+        title: a caption under the drawing.
+        graph_attr: extra Graphviz graph attributes (e.g. ``{"size": "8,8"}``).
+        show_saved: list in each op's box what it saved for backward (as torchviz's
+            ``show_saved``): each saved input, output, array or ctx attribute with its shape and
+            dtype, and the total size; after a ``backward()`` that released them, "saved:
+            freed by backward()".
+
+    What is drawn: every op (``grad_fn``) and every leaf that requires grad; the Tensors that
+    need no gradient which a module was called on (the batch; drawn while the user still holds
+    them: the graph keeps only weak references to them); ops composed inside one function call
+    (``F.leaky_relu``, ``F.binary_cross_entropy_with_logits``, ...) as one box named as the
+    user wrote it; under each op, the module that ran it; multi-output ops with named outputs
+    (``output``, ``h_n``, ``c_n`` for an LSTM layer). Every op of a ``Scalar`` expression
+    shows its data and grad whether or not the user still holds that intermediate Scalar.
+
+    Returns:
+        a ``GraphDrawing`` (a ``graphviz.Digraph``): displays inline in Jupyter;
+        ``.render("name", format="svg")`` / ``"png"`` / ``"pdf"`` write a file, ``.source`` is
+        the DOT text (available even when Graphviz's ``dot`` program is not installed).
+
+    Raises:
+        TypeError: ``root`` is not a Tensor/Scalar (a Module, a method, a number...).
+    """
+    roots, _ = _roots_of(root)
+    if max_nodes is not None:
+        if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)):
+            raise TypeError(f"draw_graph: max_nodes must be an int or None (got "
+                            f"{type(max_nodes).__name__})")
+        if max_nodes < 1:
+            raise ValueError(f"draw_graph: max_nodes must be at least 1 (got {max_nodes})")
+    if collapse is True:
+        depth = 1
+    elif collapse is False or collapse is None:
+        depth = None
+    elif isinstance(collapse, (int, np.integer)) and collapse >= 0:
+        depth = int(collapse)
+    else:
+        raise ValueError(f"draw_graph: collapse must be True/False or a depth >= 0 (got "
+                         f"{collapse!r})")
+    if rankdir not in (None, "LR", "RL", "TB", "BT"):
+        raise ValueError(f"draw_graph: rankdir must be None, 'LR', 'RL', 'TB' or 'BT' (got "
+                         f"{rankdir!r})")
+    names = _param_names(params)
+    module_types = _module_types(params)
+    scalar_mode = all(_is_scalar(r) for r in roots)
+
+    graph = _Graph(roots, max_nodes)
+    known = _known_outputs(graph)
+    for r in roots:
+        if r.grad_fn is not None:
+            known[(id(r.grad_fn), r._output_nr)] = r
+
+    attrs = {"rankdir": rankdir or "LR", "fontname": "Helvetica", "fontsize": "11",
+             "nodesep": "0.25", "ranksep": "0.35"}
+    if title:
+        attrs.update(label=str(title), labelloc="b")
+    if graph_attr:
+        attrs.update({k: str(v) for k, v in graph_attr.items()})
+    dot = GraphDrawing(name="autodiff", graph_attr=attrs,
+                       node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box",
+                                  "style": "rounded,filled", "fillcolor": _COLORS["op"],
+                                  "margin": "0.08,0.04", "height": "0.3"},
+                       edge_attr={"color": "#555555", "arrowsize": "0.6"})
+    body = dot.body
+    roots_set = set(graph.root_keys)
+    obj = graph.obj
+
+    # ---- grouping by module (collapse) ----------------------------------------------------------
+    group = {}
+    if depth is not None:
+        group = _groups(graph, names, depth)
+    opgroup, op_exit = _op_groups(graph, group)
+
+    ids = {}                    # key -> DOT node id
+
+    def node_id(key):
+        nid = ids.get(key)
+        if nid is None:
+            nid = ids[key] = f"n{len(ids)}"
+        return nid
+
+    leaf_color = {}             # key -> fill colour by grad norm (grad_color)
+    box_members = {}
+    for key, box in group.items():
+        box_members.setdefault(box, []).append(key)
+
+    # ---- vertices -----------------------------------------------------------------------------
+    scope_names = _ScopeNames(module_types) if depth is None else None
+    op_members = {}
+    for k, gid in opgroup.items():
+        op_members.setdefault(gid, []).append(k)
+    for key in graph.drawn:
+        if key in group or (key in opgroup and op_exit[opgroup[key]] != key):
+            continue
+        v = obj[key]
+        is_root = key in roots_set
+        if key in opgroup:  # the exit op of a composed op stands for all of it
+            members = op_members[opgroup[key]]
+            is_root = any(m in roots_set for m in members)
+            label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
+                                    scope_names, show_saved, members)
+        elif isinstance(v, Node):
+            label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
+                                    scope_names, show_saved)
+        else:
+            label, fill, gnorm = _leaf_label(v, key, graph, names, show_data, show_grad,
+                                             scalar_mode)
+            if grad_color:
+                c = _grad_color(gnorm)
+                if c is not None:
+                    fill = c
+                    leaf_color[key] = c
+        extra = ""
+        if is_root:
+            if not isinstance(v, Node) or fill == _COLORS["op"]:
+                fill = _COLORS["root"] if not leaf_color.get(key) else fill
+            extra = ' penwidth="2.5" color="#b45f06"'
+        shape = ""
+        if scalar_mode:  # the table carries the colour
+            shape = ' shape="plain"'
+            label = re.sub(r'bgcolor="#\w+"', f'bgcolor="{fill}"', label, count=1)
+        font = ""
+        if fill.startswith("#") and _font_for(fill) == "white":
+            font = ' fontcolor="white"'
+        body.append(f'\t{node_id(key)} [label=<{label}> fillcolor="{fill}"{shape}{font}{extra}]\n')
+
+    # boxes are named without the leading scope they all share (the top-level model's class)
+    firsts = {b.split("/", 1)[0] for b in box_members}
+    strip = len(firsts) == 1
+    for box, members in box_members.items():
+        label, gnorm, has_params = _box_label(box, members, graph, names, show_grad,
+                                              module_types, strip)
+        fill = _COLORS["box"] if has_params else _COLORS["op"]
+        if grad_color and gnorm is not None:
+            fill = _grad_color(gnorm)
+        font = ' fontcolor="white"' if _font_for(fill) == "white" else ""
+        extra = ""
+        if any(m in roots_set for m in members):
+            extra = ' penwidth="2.5" color="#b45f06"'
+        body.append(f'\t{node_id(("box", box))} [label=<{label}> shape="box3d" '
+                    f'style="filled" fillcolor="{fill}"{font}{extra}]\n')
+
+    # ---- edges --------------------------------------------------------------------------------
+    def vertex(k):
+        if k in group:
+            return ("box", group[k])
+        if k in opgroup:
+            return op_exit[opgroup[k]]
+        return k
+
+    seen = set()
+    drawn_edges = []
+    for src, nr, dst, i in graph.edges:
+        a = vertex(src)
+        b = vertex(dst)
+        if a == b:
+            continue
+        multi = isinstance(obj[src], Node) and obj[src].n_outputs > 1
+        ekey = (a, b, nr if multi else 0)
+        if ekey in seen:
+            continue
+        seen.add(ekey)
+        drawn_edges.append((a, b))
+        attrs = []
+        if isinstance(obj[src], Node) or isinstance(a, tuple):
+            attrs.append('weight="8"')  # keep the chain of ops straight; leaves go beside it
+        if multi:
+            attrs.append(f'label="{_esc(_output_name(_op_name(obj[src]), nr))}" fontsize="9"')
+        c = leaf_color.get(src)
+        if c is not None:
+            attrs.append(f'color="{c}" penwidth="2"')
+        body.append(f'\t{node_id(a)} -> {node_id(b)}'
+                    + (f' [{" ".join(attrs)}]' if attrs else "") + "\n")
+
+    # ---- truncation marker and legend ----------------------------------------------------------
+    hidden = graph.total - graph.n_drawn
+    if hidden > 0:
+        body.append(f'\tmore [label="... {hidden} more node{"s" if hidden != 1 else ""}" '
+                    'shape="plaintext" style="" fontcolor="#666666"]\n')
+        targets = sorted({vertex(k) for k in graph.frontier}, key=lambda k: node_id(k))
+        for k in targets:
+            body.append(f'\tmore -> {node_id(k)} [style="dashed" color="#999999"]\n')
+    if grad_color:
+        body.append(_legend())
+    if rankdir is None and not (graph_attr and "rankdir" in graph_attr):
+        dot.graph_attr["rankdir"] = _auto_rankdir(drawn_edges, len(ids))
+    return dot
+
+
+def _roots_of(root):
+    what = ("draw_graph(root): pass the Tensor (or Scalar) whose graph you want to see, e.g. "
+            "draw_graph(loss) or draw_graph(model(x), params=dict(model.named_parameters()))")
+    if isinstance(root, Tensor):
+        return [root], False
+    if isinstance(root, (list, tuple)):
+        if not root:
+            raise ValueError("draw_graph: got an empty " + type(root).__name__ + "; " + what)
+        bad = [type(r).__name__ for r in root if not isinstance(r, Tensor)]
+        if bad:
+            raise TypeError(f"draw_graph: every root in a {type(root).__name__} must be a Tensor "
+                            f"or Scalar (got {', '.join(bad)}); {what}")
+        return list(root), True
+    if hasattr(root, "named_parameters") and hasattr(root, "forward"):
+        raise TypeError(f"draw_graph: got a Module ({type(root).__name__}), but a graph belongs "
+                        "to a result, not to a model: run the model and pass its output, e.g. "
+                        "out = model(x); draw_graph(out, params=dict(model.named_parameters()))")
+    if callable(root):
+        name = getattr(root, "__qualname__", None) or getattr(root, "__name__", "")
+        raise TypeError(f"draw_graph: got the callable {name or type(root).__name__!s}, not its "
+                        "result: call it first (e.g. draw_graph(loss), not "
+                        "draw_graph(loss.backward) or draw_graph(model.forward))")
+    if isinstance(root, (int, float, complex, np.number, np.ndarray, bool)):
+        raise TypeError(f"draw_graph: got a plain {type(root).__name__}, which has no graph; "
+                        "compute it from Tensors that require grad, e.g. "
+                        "x = ad.tensor(2.0, requires_grad=True); draw_graph(x * x)")
+    raise TypeError(f"draw_graph: expected a Tensor, a Scalar or a list/tuple of them, got "
+                    f"{type(root).__name__}; {what}")
+
+
+def _module_types(params):
+    """'child/grandchild' -> class name, when ``params`` is a Module (for collapsed boxes)."""
+    if params is None or isinstance(params, dict) or not hasattr(params, "named_modules"):
+        return {}
+    try:
+        return {name.replace(".", "/"): type(m).__name__ for name, m in params.named_modules()}
+    except Exception:  # a look-alike without the Module walker: boxes just go without types
+        return {}
+
+
+def _param_names(params):
+    if params is None:
+        return {}
+    if hasattr(params, "named_parameters") and not isinstance(params, dict):
+        params = params.named_parameters()
+    items = params.items() if isinstance(params, dict) else params
+    names = {}
+    try:
+        for item in items:
+            name, t = item
+            if not isinstance(t, Tensor):
+                raise TypeError(f"draw_graph: params[{name!r}] is a {type(t).__name__}, not a "
+                                "Tensor")
+            names.setdefault(id(t), str(name))
+    except (TypeError, ValueError) as e:
+        if str(e).startswith("draw_graph"):
+            raise
+        raise TypeError("draw_graph: params must map names to Tensors, e.g. "
+                        "dict(model.named_parameters()) or model.named_parameters() (got "
+                        f"{type(params).__name__})") from None
+    return names
+
+
+def _auto_rankdir(edges, n_vertices):
+    """"LR" for short or wide graphs, "TB" for long ones (see ``draw_graph``'s rankdir)."""
+    if n_vertices <= 1:
+        return "LR"
+    preds = {}
+    indeg = {}
+    for a, b in edges:
+        preds.setdefault(b, []).append(a)
+        indeg[a] = indeg.get(a, 0) + 1
+        indeg.setdefault(b, 0)
+    # longest path, counted from the sinks (the roots), in Kahn order over the reversed edges
+    level = {k: 0 for k, d in indeg.items() if d == 0}
+    ready = list(level)
+    while ready:
+        b = ready.pop()
+        for a in preds.get(b, ()):
+            if level.get(a, -1) < level[b] + 1:
+                level[a] = level[b] + 1
+            indeg[a] -= 1
+            if indeg[a] == 0:
+                ready.append(a)
+    if not level:
+        return "LR"
+    length = max(level.values()) + 1
+    counts = {}
+    for lv in level.values():
+        counts[lv] = counts.get(lv, 0) + 1
+    width = max(counts.values())
+    return "LR" if length <= 6 or width > length else "TB"
