@@ -23,15 +23,49 @@ import numpy as np
 
 from . import random as _random
 from .tensor import Tensor
-from .utils.data import (BatchSampler, ChainDataset, ConcatDataset, DataLoader, Dataset,
-                         IterableDataset, RandomSampler, Sampler, SequentialSampler, Subset,
-                         SubsetRandomSampler, TensorDataset, WeightedRandomSampler,
-                         default_collate, default_convert, get_worker_info, random_split)
+from .utils.data import (
+    BatchSampler,
+    ChainDataset,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    Sampler,
+    SequentialSampler,
+    Subset,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+    default_collate,
+    default_convert,
+    get_worker_info,
+    random_split,
+)
 
-__all__ = ["Dataset", "IterableDataset", "TensorDataset", "ConcatDataset", "ChainDataset",
-           "Subset", "random_split", "Sampler", "SequentialSampler", "RandomSampler",
-           "SubsetRandomSampler", "WeightedRandomSampler", "BatchSampler", "DataLoader",
-           "get_worker_info", "default_collate", "default_convert", "load_digits", "ring_of_gaussians", "ring_centers", "read_idx"]
+__all__ = [
+    "Dataset",
+    "IterableDataset",
+    "TensorDataset",
+    "ConcatDataset",
+    "ChainDataset",
+    "Subset",
+    "random_split",
+    "Sampler",
+    "SequentialSampler",
+    "RandomSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+    "BatchSampler",
+    "DataLoader",
+    "get_worker_info",
+    "default_collate",
+    "default_convert",
+    "load_digits",
+    "ring_of_gaussians",
+    "ring_centers",
+    "read_idx",
+]
 
 
 def load_digits(test_fraction=0.2, flatten=False):
@@ -52,6 +86,7 @@ def load_digits(test_fraction=0.2, flatten=False):
         from sklearn.datasets import load_digits as _sk_load_digits
     except ImportError as e:  # pragma: no cover - depends on the environment
         from ._extras import install_hint
+
         raise ImportError(f"load_digits needs scikit-learn: {install_hint('data')}") from e
     d = _sk_load_digits()
     X = (d.data / 16.0).astype(np.float32)
@@ -61,8 +96,12 @@ def load_digits(test_fraction=0.2, flatten=False):
     n_test = int(round(len(y) * test_fraction))
     n_train = len(y) - n_test
     X = X if flatten else X.reshape(-1, 1, 8, 8)
-    return (Tensor._make(np.ascontiguousarray(X[:n_train])), Tensor._make(y[:n_train].copy()),
-            Tensor._make(np.ascontiguousarray(X[n_train:])), Tensor._make(y[n_train:].copy()))
+    return (
+        Tensor._make(np.ascontiguousarray(X[:n_train])),
+        Tensor._make(y[:n_train].copy()),
+        Tensor._make(np.ascontiguousarray(X[n_train:])),
+        Tensor._make(y[n_train:].copy()),
+    )
 
 
 def ring_centers(modes=8, radius=2.0):
@@ -83,8 +122,14 @@ def ring_of_gaussians(n, modes=8, radius=2.0, std=0.05, generator=None):
     return Tensor._make(pts.astype(np.float32))
 
 
-_IDX_DTYPES = {0x08: np.dtype(np.uint8), 0x09: np.dtype(np.int8), 0x0B: np.dtype(">i2"),
-               0x0C: np.dtype(">i4"), 0x0D: np.dtype(">f4"), 0x0E: np.dtype(">f8")}
+_IDX_DTYPES = {
+    0x08: np.dtype(np.uint8),
+    0x09: np.dtype(np.int8),
+    0x0B: np.dtype(">i2"),
+    0x0C: np.dtype(">i4"),
+    0x0D: np.dtype(">f4"),
+    0x0E: np.dtype(">f8"),
+}
 
 
 def read_idx(path):
@@ -107,26 +152,35 @@ def read_idx(path):
         except (OSError, EOFError, gzip.BadGzipFile) as e:
             raise ValueError(f"read_idx: {path!r} is not a valid gzip file ({e})") from None
     if len(raw) < 4:
-        raise ValueError(f"read_idx: {path!r} is truncated: {len(raw)} bytes, the IDX header "
-                         f"needs at least 4")
+        raise ValueError(
+            f"read_idx: {path!r} is truncated: {len(raw)} bytes, the IDX header needs at least 4"
+        )
     if raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
-        raise ValueError(f"read_idx: {path!r} has a bad magic number 0x{raw[:4].hex()} (an IDX "
-                         f"file starts with 0x0000, a type code in "
-                         f"{{08,09,0b,0c,0d,0e}} and the number of dimensions)")
+        raise ValueError(
+            f"read_idx: {path!r} has a bad magic number 0x{raw[:4].hex()} (an IDX "
+            f"file starts with 0x0000, a type code in "
+            f"{{08,09,0b,0c,0d,0e}} and the number of dimensions)"
+        )
     dtype = _IDX_DTYPES[raw[2]]
     ndim = raw[3]
     header = 4 + 4 * ndim
     if len(raw) < header:
-        raise ValueError(f"read_idx: {path!r} is truncated: header of {ndim} dimensions needs "
-                         f"{header} bytes, file has {len(raw)}")
+        raise ValueError(
+            f"read_idx: {path!r} is truncated: header of {ndim} dimensions needs "
+            f"{header} bytes, file has {len(raw)}"
+        )
     shape = tuple(int(s) for s in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     count = int(np.prod(shape, dtype=np.int64))
     need = header + count * dtype.itemsize
     if len(raw) < need:
-        raise ValueError(f"read_idx: {path!r} is truncated: shape {shape} of {dtype.name} needs "
-                         f"{need} bytes, file has {len(raw)}")
+        raise ValueError(
+            f"read_idx: {path!r} is truncated: shape {shape} of {dtype.name} needs "
+            f"{need} bytes, file has {len(raw)}"
+        )
     if len(raw) > need:
-        raise ValueError(f"read_idx: {path!r} has {len(raw) - need} trailing bytes after the "
-                         f"data of shape {shape}")
+        raise ValueError(
+            f"read_idx: {path!r} has {len(raw) - need} trailing bytes after the "
+            f"data of shape {shape}"
+        )
     data = np.frombuffer(raw, dtype=dtype, count=count, offset=header)
     return data.astype(dtype.newbyteorder("="), copy=True).reshape(shape)

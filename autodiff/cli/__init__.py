@@ -36,5 +36,12 @@ from .run import TrainResult
 from .tasks import build_model, task_data
 from .training import train
 
-__all__ = ["TrainResult", "build_model", "build_parser", "load_checkpoint", "main", "task_data",
-           "train"]
+__all__ = [
+    "TrainResult",
+    "build_model",
+    "build_parser",
+    "load_checkpoint",
+    "main",
+    "task_data",
+    "train",
+]

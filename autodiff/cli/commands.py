@@ -60,67 +60,121 @@ def _int(s):
 
 
 def _add_output_options(p):
-    p.add_argument("--no-progress", action="store_true",
-                   help="no progress bars (per-epoch lines still print); bars are off anyway "
-                        "when stderr is not a terminal")
-    p.add_argument("-q", "--quiet", action="store_true",
-                   help="print only the final summary (no bars, no per-epoch lines, no notes)")
+    p.add_argument(
+        "--no-progress",
+        action="store_true",
+        help="no progress bars (per-epoch lines still print); bars are off anyway "
+        "when stderr is not a terminal",
+    )
+    p.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="print only the final summary (no bars, no per-epoch lines, no notes)",
+    )
 
 
 def build_parser():
     fmt = argparse.RawDescriptionHelpFormatter
     p = argparse.ArgumentParser(
-        prog="autodiff", formatter_class=fmt,
+        prog="autodiff",
+        formatter_class=fmt,
         description="autodiff: reverse-mode automatic differentiation; train the classic "
-                    "models on bundled data.",
+        "models on bundled data.",
         epilog="commands:\n  autodiff train MODEL   train one model (autodiff train -h)\n"
-               "  autodiff demo          train the CNN on the digits (autodiff demo -h)")
+        "  autodiff demo          train the CNN on the digits (autodiff demo -h)",
+    )
     p.add_argument("--version", action="version", version=f"autodiff {__version__}")
     sub = p.add_subparsers(dest="command", metavar="{train,demo}")
     t = sub.add_parser(
-        "train", formatter_class=fmt,
+        "train",
+        formatter_class=fmt,
         help="train a model and write checkpoint, loss curve, graph and samples",
         description=textwrap.fill(
             "Train a model on bundled data (no download): mlp, cnn, lstm and the autoencoders "
-            "learn the 8x8 digits, gan a ring of 8 Gaussians.", 88)
-        + "\n\ndefaults per model:\n" + "\n".join(
-                        f"  {m:12s} epochs={d['epochs']} batch-size={d['batch_size']} "
-                        f"lr={d['lr']}" for m, d in DEFAULTS.items()),
-        epilog=OUTPUT_HELP)
-    t.add_argument("model", nargs="?", choices=MODELS,
-                   help="which model to train (with --resume: taken from the checkpoint)")
-    t.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                   help="passes over the training data (gan: blocks of "
-                        f"{GAN_STEPS_PER_EPOCH} steps); with --resume: the total to reach")
-    t.add_argument("--batch-size", type=_positive_int, default=None, metavar="B",
-                   help="minibatch size")
+            "learn the 8x8 digits, gan a ring of 8 Gaussians.",
+            88,
+        )
+        + "\n\ndefaults per model:\n"
+        + "\n".join(
+            f"  {m:12s} epochs={d['epochs']} batch-size={d['batch_size']} lr={d['lr']}"
+            for m, d in DEFAULTS.items()
+        ),
+        epilog=OUTPUT_HELP,
+    )
+    t.add_argument(
+        "model",
+        nargs="?",
+        choices=MODELS,
+        help="which model to train (with --resume: taken from the checkpoint)",
+    )
+    t.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help="passes over the training data (gan: blocks of "
+        f"{GAN_STEPS_PER_EPOCH} steps); with --resume: the total to reach",
+    )
+    t.add_argument(
+        "--batch-size", type=_positive_int, default=None, metavar="B", help="minibatch size"
+    )
     t.add_argument("--lr", type=_positive_float, default=None, help="Adam learning rate")
-    t.add_argument("--seed", type=_int, default=None, metavar="S",
-                   help="random seed (default 0)")
-    t.add_argument("--kind", default=None, metavar="KIND",
-                   help="autoencoder only: denoising (default) or contractive")
-    t.add_argument("--out", default=None, metavar="DIR",
-                   help="output folder (default: a new runs/<model>-<YYYYmmdd-HHMMSS>)")
-    t.add_argument("--resume", default=None, metavar="DIR",
-                   help="continue the run saved in DIR (model, optimizer, scheduler, epoch, "
-                        "random state) with its settings, up to --epochs in total; writes "
-                        "to --out or a new folder")
-    t.add_argument("--blas-threads", type=_positive_int, default=1, metavar="N",
-                   help="BLAS threads while training (default 1: these models' matrices are "
-                        "small, and extra BLAS threads mostly contend for the cores)")
+    t.add_argument("--seed", type=_int, default=None, metavar="S", help="random seed (default 0)")
+    t.add_argument(
+        "--kind",
+        default=None,
+        metavar="KIND",
+        help="autoencoder only: denoising (default) or contractive",
+    )
+    t.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder (default: a new runs/<model>-<YYYYmmdd-HHMMSS>)",
+    )
+    t.add_argument(
+        "--resume",
+        default=None,
+        metavar="DIR",
+        help="continue the run saved in DIR (model, optimizer, scheduler, epoch, "
+        "random state) with its settings, up to --epochs in total; writes "
+        "to --out or a new folder",
+    )
+    t.add_argument(
+        "--blas-threads",
+        type=_positive_int,
+        default=1,
+        metavar="N",
+        help="BLAS threads while training (default 1: these models' matrices are "
+        "small, and extra BLAS threads mostly contend for the cores)",
+    )
     _add_output_options(t)
     d = sub.add_parser(
-        "demo", formatter_class=fmt,
+        "demo",
+        formatter_class=fmt,
         help="train the CNN on the digits (= train cnn) and print where the pictures are",
         description=textwrap.fill(
             "Train the LeNet-style CNN on the bundled 8x8 digits (autodiff train cnn with its "
             "defaults), then print its test accuracy and where the loss curves, the "
-            "computation graph and the checkpoint are. This is what `make demo` runs.", 88),
-        epilog=OUTPUT_HELP.replace("runs/<model>-", "runs/demo-"))
-    d.add_argument("--out", default=None, metavar="DIR",
-                   help="output folder (default: a new runs/demo-<YYYYmmdd-HHMMSS>)")
-    d.add_argument("--epochs", type=_positive_int, default=None, metavar="N",
-                   help=f"passes over the data (default {DEFAULTS['cnn']['epochs']})")
+            "computation graph and the checkpoint are. This is what `make demo` runs.",
+            88,
+        ),
+        epilog=OUTPUT_HELP.replace("runs/<model>-", "runs/demo-"),
+    )
+    d.add_argument(
+        "--out",
+        default=None,
+        metavar="DIR",
+        help="output folder (default: a new runs/demo-<YYYYmmdd-HHMMSS>)",
+    )
+    d.add_argument(
+        "--epochs",
+        type=_positive_int,
+        default=None,
+        metavar="N",
+        help=f"passes over the data (default {DEFAULTS['cnn']['epochs']})",
+    )
     _add_output_options(d)
     p.subparsers = {"train": t, "demo": d}
     return p
@@ -154,8 +208,12 @@ def main(argv=None):
         if args.command == "train":
             resume = None
             if args.resume is not None:
-                resume = resume_state(args.resume, args.model, args.epochs, dict(
-                    batch_size=args.batch_size, lr=args.lr, seed=args.seed, kind=args.kind))
+                resume = resume_state(
+                    args.resume,
+                    args.model,
+                    args.epochs,
+                    dict(batch_size=args.batch_size, lr=args.lr, seed=args.seed, kind=args.kind),
+                )
                 name = resume["config"]["model"]
             elif args.model is None:
                 sub.error("the following arguments are required: model (or --resume DIR)")
@@ -176,9 +234,19 @@ def main(argv=None):
         if args.command == "demo":
             demo.run(out=out, epochs=args.epochs, progress=progress, quiet=quiet)
         else:
-            train(name, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
-                  seed=args.seed, out=out, kind=args.kind, progress=progress, quiet=quiet,
-                  blas_threads=args.blas_threads, resume=resume)
+            train(
+                name,
+                epochs=args.epochs,
+                batch_size=args.batch_size,
+                lr=args.lr,
+                seed=args.seed,
+                out=out,
+                kind=args.kind,
+                progress=progress,
+                quiet=quiet,
+                blas_threads=args.blas_threads,
+                resume=resume,
+            )
     except KeyboardInterrupt:
         return 130  # the message was printed by train
     return 0

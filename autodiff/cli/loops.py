@@ -20,8 +20,8 @@ def _accuracy(model, X, y, batch_size=512):
     correct = 0
     with no_grad():
         for i in range(0, len(y), batch_size):
-            logits = model(X[i:i + batch_size])
-            correct += int((logits._data.argmax(1) == y._data[i:i + batch_size]).sum())
+            logits = model(X[i : i + batch_size])
+            correct += int((logits._data.argmax(1) == y._data[i : i + batch_size]).sum())
     model.train()
     return correct / len(y)
 
@@ -53,12 +53,15 @@ def _train_classifier(run):
         hist["epoch_loss"].append(total / count)
         hist["train_acc"].append(_accuracy(model, Xtr, ytr))
         hist["test_acc"].append(_accuracy(model, Xte, yte))
-        run.log(f"epoch {epoch:3d}/{cfg['epochs']}  loss {total / count:.4f}  train acc "
-                f"{100 * hist['train_acc'][-1]:6.2f}%  test acc {100 * hist['test_acc'][-1]:6.2f}%  "
-                f"({time.perf_counter() - t0:.1f} s)")
+        train_acc, test_acc = 100 * hist["train_acc"][-1], 100 * hist["test_acc"][-1]
+        run.log(
+            f"epoch {epoch:3d}/{cfg['epochs']}  loss {total / count:.4f}  train acc "
+            f"{train_acc:6.2f}%  test acc {test_acc:6.2f}%  ({time.perf_counter() - t0:.1f} s)"
+        )
         run.end_epoch(epoch, model, opts, sched, hist)
-    metrics = dict(loss=hist["epoch_loss"][-1], train_acc=hist["train_acc"][-1],
-                   test_acc=hist["test_acc"][-1])
+    metrics = dict(
+        loss=hist["epoch_loss"][-1], train_acc=hist["train_acc"][-1], test_acc=hist["test_acc"][-1]
+    )
     return TrainResult(model, cfg, hist, metrics)
 
 
@@ -86,21 +89,28 @@ def _train_gan(run):
             dl, gl = model.train_step(real, d_opt, g_opt)
             hist["d_loss"].append(dl)
             hist["g_loss"].append(gl)
-            bar.step(d_loss=f"{np.mean(hist['d_loss'][-50:]):.3f}",
-                     g_loss=f"{np.mean(hist['g_loss'][-50:]):.3f}")
+            bar.step(
+                d_loss=f"{np.mean(hist['d_loss'][-50:]):.3f}",
+                g_loss=f"{np.mean(hist['g_loss'][-50:]):.3f}",
+            )
         bar.close()
         covered, quality, _ = mode_coverage(model.sample(2000)._data, centers, GAN_STD)
         hist["modes"].append(covered)
         hist["quality"].append(quality)
         n = GAN_STEPS_PER_EPOCH
-        run.log(f"epoch {epoch:3d}/{cfg['epochs']}  d_loss {np.mean(hist['d_loss'][-n:]):.4f}"
-                f"  g_loss {np.mean(hist['g_loss'][-n:]):.4f}  modes covered "
-                f"{covered}/8  high-quality samples {100 * quality:.1f}%  "
-                f"({time.perf_counter() - t0:.1f} s)")
+        run.log(
+            f"epoch {epoch:3d}/{cfg['epochs']}  d_loss {np.mean(hist['d_loss'][-n:]):.4f}"
+            f"  g_loss {np.mean(hist['g_loss'][-n:]):.4f}  modes covered "
+            f"{covered}/8  high-quality samples {100 * quality:.1f}%  "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
         run.end_epoch(epoch, model, opts, None, hist)
-    metrics = dict(d_loss=float(np.mean(hist["d_loss"][-50:])),
-                   g_loss=float(np.mean(hist["g_loss"][-50:])),
-                   modes_covered=hist["modes"][-1], high_quality=hist["quality"][-1])
+    metrics = dict(
+        d_loss=float(np.mean(hist["d_loss"][-50:])),
+        g_loss=float(np.mean(hist["g_loss"][-50:])),
+        modes_covered=hist["modes"][-1],
+        high_quality=hist["quality"][-1],
+    )
     return TrainResult(model, cfg, hist, metrics)
 
 
@@ -138,15 +148,20 @@ def _train_autoencoder(run):
         if "penalty" in parts_sum:
             hist["penalty"].append(parts_sum["penalty"] / count)
         hist["test_recon"].append(_test_recon(model, Xte))
-        msg = (f"epoch {epoch:3d}/{cfg['epochs']}  loss {total / count:.4f}  recon "
-               f"{hist['recon'][-1]:.4f}")
+        msg = (
+            f"epoch {epoch:3d}/{cfg['epochs']}  loss {total / count:.4f}  recon "
+            f"{hist['recon'][-1]:.4f}"
+        )
         if hist["penalty"]:
             msg += f"  penalty {hist['penalty'][-1]:.4f}"
-        run.log(msg + f"  test recon {hist['test_recon'][-1]:.4f} (initial {initial:.4f})  "
-                      f"({time.perf_counter() - t0:.1f} s)")
+        run.log(
+            msg + f"  test recon {hist['test_recon'][-1]:.4f} (initial {initial:.4f})  "
+            f"({time.perf_counter() - t0:.1f} s)"
+        )
         run.end_epoch(epoch, model, opts, None, hist)
-    metrics = dict(loss=hist["epoch_loss"][-1], test_recon=hist["test_recon"][-1],
-                   initial_test_recon=initial)
+    metrics = dict(
+        loss=hist["epoch_loss"][-1], test_recon=hist["test_recon"][-1], initial_test_recon=initial
+    )
     if contractive:
         metrics["test_penalty"] = float(model.penalty(Xte).item())
         metrics["initial_test_penalty"] = run.extra["initial_test_penalty"]

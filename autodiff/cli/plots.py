@@ -35,8 +35,9 @@ def write_graph(root, model, out, log=print, fmt="svg", title=None):
     """Draw the graph of ``root`` (leaves named from ``model``'s parameters, showing values and
     gradients) to ``out/graph.svg`` (``fmt``), or ``out/graph.dot`` with a one-line notice when
     Graphviz's ``dot`` program is missing. Returns the path written."""
-    g = draw_graph(root, params=model, show_data=True, show_grad=True,
-                   max_nodes=GRAPH_MAX_NODES, title=title)
+    g = draw_graph(
+        root, params=model, show_data=True, show_grad=True, max_nodes=GRAPH_MAX_NODES, title=title
+    )
     if shutil.which("dot") is not None:
         try:
             path = os.path.join(out, f"graph.{fmt}")
@@ -47,8 +48,10 @@ def write_graph(root, model, out, log=print, fmt="svg", title=None):
         except Exception as e:  # graphviz.ExecutableNotFound or a failing dot: fall back
             log(f"note: rendering with Graphviz failed ({type(e).__name__}); writing DOT source")
     else:
-        log("note: Graphviz 'dot' program not found; wrote graph.dot instead of graph.svg "
-            "(install Graphviz to render it)")
+        log(
+            "note: Graphviz 'dot' program not found; wrote graph.dot instead of graph.svg "
+            "(install Graphviz to render it)"
+        )
     path = os.path.join(out, "graph.dot")
     with open(path, "w") as f:
         f.write(g.source)
@@ -57,9 +60,11 @@ def write_graph(root, model, out, log=print, fmt="svg", title=None):
 
 def _figure(*args, **kwargs):
     import matplotlib
+
     if "matplotlib.pyplot" not in sys.modules:
         matplotlib.use("Agg")  # files only: never needs a display
     import matplotlib.pyplot as plt
+
     return plt, plt.figure(*args, **kwargs)
 
 
@@ -92,8 +97,9 @@ def _plot_history(res, path):
         ax2.set_xlabel("generator step")
         ax2.set_ylabel("modes covered")
         ax3 = ax2.twinx()
-        ax3.plot(ep, 100 * np.asarray(h["quality"]), "s--", color="C1",
-                 label="high-quality samples (%)")
+        ax3.plot(
+            ep, 100 * np.asarray(h["quality"]), "s--", color="C1", label="high-quality samples (%)"
+        )
         ax3.set_ylim(0, 105)
         ax3.set_ylabel("% samples within 3 std of a mode")
         ax2.set_title("sample quality")
@@ -102,10 +108,15 @@ def _plot_history(res, path):
     else:
         ax = fig.add_subplot(1, 2, 1)
         steps_per_epoch = max(1, len(h["step_loss"]) // max(1, len(h["epoch_loss"])))
-        ax.plot(np.arange(1, len(h["step_loss"]) + 1) / steps_per_epoch, h["step_loss"],
-                alpha=0.25, label="per step")
-        ax.plot(np.arange(1, len(h["epoch_loss"]) + 1) - 0.5, h["epoch_loss"], "o-",
-                label="epoch mean")
+        ax.plot(
+            np.arange(1, len(h["step_loss"]) + 1) / steps_per_epoch,
+            h["step_loss"],
+            alpha=0.25,
+            label="per step",
+        )
+        ax.plot(
+            np.arange(1, len(h["epoch_loss"]) + 1) - 0.5, h["epoch_loss"], "o-", label="epoch mean"
+        )
         ax.set_xlabel("epoch")
         if name != "autoencoder":
             ax.set_ylabel("cross-entropy")
@@ -126,17 +137,28 @@ def _plot_history(res, path):
             if h["penalty"]:
                 ax3 = ax2.twinx()
                 ax3.plot(ep, h["penalty"], "^--", color="C2", label="contractive penalty (train)")
-                ax3.axhline(res.metrics["initial_test_penalty"], color="C2", ls=":",
-                            label="penalty at initialisation (test)")
+                ax3.axhline(
+                    res.metrics["initial_test_penalty"],
+                    color="C2",
+                    ls=":",
+                    label="penalty at initialisation (test)",
+                )
                 ax3.set_ylabel("||dh/dx||_F^2 per image")
                 ax3.set_ylim(0, None)
                 lines = ax2.get_lines() + ax3.get_lines()
-                ax2.legend(lines, [l.get_label() for l in lines], loc="upper center",
-                           bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8)
+                ax2.legend(
+                    lines,
+                    [l.get_label() for l in lines],
+                    loc="upper center",
+                    bbox_to_anchor=(0.5, -0.16),
+                    ncol=2,
+                    fontsize=8,
+                )
             else:
                 ax2.legend()
-            ax2.set_title(f"reconstruction (test at initialisation: "
-                          f"{res.metrics['initial_test_recon']:.1f})")
+            ax2.set_title(
+                f"reconstruction (test at initialisation: {res.metrics['initial_test_recon']:.1f})"
+            )
         else:
             ax2.plot(ep, 100 * np.asarray(h["train_acc"]), "o-", label="train")
             ax2.plot(ep, 100 * np.asarray(h["test_acc"]), "s-", label="test")
@@ -145,6 +167,7 @@ def _plot_history(res, path):
             ax2.legend()
         ax2.set_xlabel("epoch")
         from matplotlib.ticker import MaxNLocator
+
         ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
     for a in fig.axes:
         a.grid(alpha=0.3)
@@ -169,8 +192,15 @@ def _plot_gan_samples(res, path):
     with no_grad():
         logits = res.model.discriminator(Tensor(np.stack([gx.ravel(), gy.ravel()], 1)))._data
     prob = 1 / (1 + np.exp(-np.clip(logits, -50, 50)))
-    im = ax.imshow(prob.reshape(gx.shape), extent=(-lim, lim, -lim, lim), origin="lower",
-                   cmap="Blues", vmin=0, vmax=1, alpha=0.45)
+    im = ax.imshow(
+        prob.reshape(gx.shape),
+        extent=(-lim, lim, -lim, lim),
+        origin="lower",
+        cmap="Blues",
+        vmin=0,
+        vmax=1,
+        alpha=0.45,
+    )
     fig.colorbar(im, ax=ax, fraction=0.046, pad=0.04, label="discriminator D(x)")
     ax.scatter(real[:, 0], real[:, 1], s=3, c="0.35", alpha=0.5)
     ax.scatter(fake[:, 0], fake[:, 1], s=3, c="C3", alpha=0.5)
@@ -180,12 +210,17 @@ def _plot_gan_samples(res, path):
     ax.set_xlim(-lim, lim)
     ax.set_ylim(-lim, lim)
     m = res.metrics
-    ax.set_title(f"GAN samples: {m['modes_covered']}/8 modes covered, "
-                 f"{100 * m['high_quality']:.0f}% within 3 std")
-    handles = [Line2D([], [], ls="", marker="o", ms=5, color="0.35", label="real data"),
-               Line2D([], [], ls="", marker="o", ms=5, color="C3", label="generated (2000)"),
-               Line2D([], [], ls="", marker="o", ms=9, mfc="none", color="k",
-                      label="3 std around each mode")]
+    ax.set_title(
+        f"GAN samples: {m['modes_covered']}/8 modes covered, "
+        f"{100 * m['high_quality']:.0f}% within 3 std"
+    )
+    handles = [
+        Line2D([], [], ls="", marker="o", ms=5, color="0.35", label="real data"),
+        Line2D([], [], ls="", marker="o", ms=5, color="C3", label="generated (2000)"),
+        Line2D(
+            [], [], ls="", marker="o", ms=9, mfc="none", color="k", label="3 std around each mode"
+        ),
+    ]
     ax.legend(handles=handles, loc="upper right", fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
@@ -206,8 +241,7 @@ def _plot_reconstructions(res, path):
     for r, (label, imgs) in enumerate(rows):
         for c in range(len(x)):
             ax = fig.add_subplot(len(rows), len(x), r * len(x) + c + 1)
-            ax.imshow(imgs[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1,
-                      interpolation="nearest")
+            ax.imshow(imgs[c].reshape(8, 8), cmap="gray_r", vmin=0, vmax=1, interpolation="nearest")
             ax.set_xticks([])
             ax.set_yticks([])
             if c == 0:

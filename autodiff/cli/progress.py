@@ -16,6 +16,7 @@ COMPILE_NOTICE = "compiling kernels (first run only, cached after) ..."
 def write_stdout(msg):
     """print() that does not tear a progress bar (tqdm clears and redraws it)."""
     from tqdm.auto import tqdm
+
     tqdm.write(msg, file=sys.stdout)
 
 
@@ -28,6 +29,7 @@ def bars_possible():
         return False
     if any(c.__module__ == "tqdm.notebook" for c in tqdm.__mro__):
         import importlib.util
+
         return importlib.util.find_spec("ipywidgets") is not None
     isatty = getattr(sys.stderr, "isatty", None)
     return bool(isatty and isatty())
@@ -87,8 +89,16 @@ class EpochBar:
     def _open(self, done):
         if self.console.bars:
             from tqdm.auto import tqdm
-            self.bar = tqdm(desc=self.desc, total=self.total, initial=done, leave=False,
-                            unit="batch", dynamic_ncols=True, file=sys.stderr)
+
+            self.bar = tqdm(
+                desc=self.desc,
+                total=self.total,
+                initial=done,
+                leave=False,
+                unit="batch",
+                dynamic_ncols=True,
+                file=sys.stderr,
+            )
 
     def step(self, **postfix):
         if self.first:

@@ -15,6 +15,7 @@ from .plots import write_graph
 class TrainResult:
     """What ``train`` returns: the trained model, per-step/epoch history, final metrics, the
     paths of the files written and the output folder (None when nothing was written)."""
+
     model: object
     config: dict
     history: dict
@@ -26,8 +27,7 @@ class TrainResult:
 
 def _plain(history):
     """History lists as Python numbers (stored in the checkpoint's schema, not as arrays)."""
-    return {k: [v if isinstance(v, int) else float(v) for v in vals]
-            for k, vals in history.items()}
+    return {k: [v if isinstance(v, int) else float(v) for v in vals] for k, vals in history.items()}
 
 
 class Run:
@@ -104,11 +104,16 @@ class Run:
         opt_state = {k: o.state_dict() for k, o in optimizers.items()}
         if len(opt_state) == 1:
             opt_state = next(iter(opt_state.values()))
-        ck = {"config": self.cfg, "epoch": epoch, "model_state_dict": model.state_dict(),
-              "optimizer_state_dict": opt_state,
-              "scheduler_state_dict": None if scheduler is None else scheduler.state_dict(),
-              "history": _plain(history), "rng_state": _random.get_rng_state(),
-              "extra": self.extra}
+        ck = {
+            "config": self.cfg,
+            "epoch": epoch,
+            "model_state_dict": model.state_dict(),
+            "optimizer_state_dict": opt_state,
+            "scheduler_state_dict": None if scheduler is None else scheduler.state_dict(),
+            "history": _plain(history),
+            "rng_state": _random.get_rng_state(),
+            "extra": self.extra,
+        }
         path = os.path.join(self.out, "checkpoint.npz")
         save(ck, path)
         self.files["checkpoint"] = path

@@ -26,8 +26,20 @@ def limit_blas_threads(n):
     return threadpool_limits(limits=n, user_api="blas")
 
 
-def train(name=None, epochs=None, batch_size=None, lr=None, seed=None, out=None, kind=None,
-          progress=True, log=None, blas_threads=1, resume=None, quiet=False):
+def train(
+    name=None,
+    epochs=None,
+    batch_size=None,
+    lr=None,
+    seed=None,
+    out=None,
+    kind=None,
+    progress=True,
+    log=None,
+    blas_threads=1,
+    resume=None,
+    quiet=False,
+):
     """Train model ``name`` and write its artefacts to ``out`` (nothing is written when ``out``
     is None; an existing ``out`` is cleared of an earlier run's ``ARTEFACTS`` first). Returns
     a ``TrainResult``. ``epochs``/``batch_size``/``lr`` default to ``DEFAULTS[name]``, ``seed``
@@ -38,8 +50,9 @@ def train(name=None, epochs=None, batch_size=None, lr=None, seed=None, out=None,
     keeps only the final summary; ``progress=False`` hides the bars.
     """
     if resume is not None:
-        resume = resume_state(resume, name, epochs, dict(batch_size=batch_size, lr=lr,
-                                                          seed=seed, kind=kind))
+        resume = resume_state(
+            resume, name, epochs, dict(batch_size=batch_size, lr=lr, seed=seed, kind=kind)
+        )
         name = resume["config"]["model"]
     elif name not in MODELS:
         raise ValueError(f"train: unknown model {name!r} (choose from {MODELS})")
@@ -57,21 +70,32 @@ def train(name=None, epochs=None, batch_size=None, lr=None, seed=None, out=None,
 
 def _train(name, epochs, batch_size, lr, seed, out, kind, console, resume):
     if resume is not None:
-        cfg = dict(resume["config"], epochs=epochs or resume["config"]["epochs"],
-                   resumed_from=resume["resumed_from"], resumed_at_epoch=resume["epoch"])
+        cfg = dict(
+            resume["config"],
+            epochs=epochs or resume["config"]["epochs"],
+            resumed_from=resume["resumed_from"],
+            resumed_at_epoch=resume["epoch"],
+        )
     else:
         d = DEFAULTS[name]
-        cfg = dict(model=name, epochs=epochs or d["epochs"],
-                   batch_size=batch_size or d["batch_size"], lr=lr or d["lr"],
-                   seed=0 if seed is None else seed)
+        cfg = dict(
+            model=name,
+            epochs=epochs or d["epochs"],
+            batch_size=batch_size or d["batch_size"],
+            lr=lr or d["lr"],
+            seed=0 if seed is None else seed,
+        )
         if name in KINDS:
             cfg["kind"] = kind or KINDS[name][0]
     cfg["autodiff_version"] = __version__
     _random.manual_seed(cfg["seed"])
     t0 = time.perf_counter()
     shown = {k: v for k, v in cfg.items() if k not in ("model", "autodiff_version")}
-    console.info(f"autodiff train {name}: " + ", ".join(f"{k}={v}" for k, v in shown.items())
-                 + (f" -> {out}" if out is not None else ""))
+    console.info(
+        f"autodiff train {name}: "
+        + ", ".join(f"{k}={v}" for k, v in shown.items())
+        + (f" -> {out}" if out is not None else "")
+    )
     if out is not None:
         write_config(cfg, out)
     from .loops import runner  # imports nn and optim: here, so that `autodiff -h` stays fast
@@ -81,8 +105,10 @@ def _train(name, epochs, batch_size, lr, seed, out, kind, console, resume):
         result = runner(name)(run)
     except KeyboardInterrupt:
         if run.saved_epoch and out is not None:
-            console.summary(f"interrupted: epochs 1-{run.saved_epoch} are saved in {out}; "
-                            f"continue with: autodiff train --resume {out}")
+            console.summary(
+                f"interrupted: epochs 1-{run.saved_epoch} are saved in {out}; "
+                f"continue with: autodiff train --resume {out}"
+            )
         else:
             console.summary("interrupted before an epoch was saved")
         raise
@@ -95,11 +121,15 @@ def _train(name, epochs, batch_size, lr, seed, out, kind, console, resume):
         if "checkpoint" not in result.files:  # no epoch ran (cannot happen from the CLI)
             result.files["checkpoint"] = save_checkpoint(result.model, cfg, out)
         result.files.update(write_plots(result, out))
-    console.summary(f"done in {result.seconds:.1f} s: " + ", ".join(
-        f"{k} {_fmt_metric(k, v)}" for k, v in result.metrics.items()))
+    console.summary(
+        f"done in {result.seconds:.1f} s: "
+        + ", ".join(f"{k} {_fmt_metric(k, v)}" for k, v in result.metrics.items())
+    )
     if out is not None:
-        console.summary(f"wrote {out}{os.sep}: " + ", ".join(
-            os.path.basename(result.files[k]) for k in sorted(result.files)))
+        console.summary(
+            f"wrote {out}{os.sep}: "
+            + ", ".join(os.path.basename(result.files[k]) for k in sorted(result.files))
+        )
     return result
 
 

@@ -14,8 +14,19 @@ from .labels import _box_label, _leaf_label, _op_label, _output_name
 from .text import _COLORS, _esc, _font_for, _grad_color, _is_scalar, _legend
 
 
-def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, max_nodes=None,
-               collapse=False, grad_color=False, title=None, graph_attr=None, show_saved=False):
+def draw_graph(
+    root,
+    params=None,
+    show_data=True,
+    show_grad=True,
+    rankdir=None,
+    max_nodes=None,
+    collapse=False,
+    grad_color=False,
+    title=None,
+    graph_attr=None,
+    show_saved=False,
+):
     """Draw the graph that produced ``root`` and return it as a ``graphviz.Digraph``.
 
     Args:
@@ -72,8 +83,9 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
     roots, _ = _roots_of(root)
     if max_nodes is not None:
         if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)):
-            raise TypeError(f"draw_graph: max_nodes must be an int or None (got "
-                            f"{type(max_nodes).__name__})")
+            raise TypeError(
+                f"draw_graph: max_nodes must be an int or None (got {type(max_nodes).__name__})"
+            )
         if max_nodes < 1:
             raise ValueError(f"draw_graph: max_nodes must be at least 1 (got {max_nodes})")
     if collapse is True:
@@ -83,11 +95,13 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
     elif isinstance(collapse, (int, np.integer)) and collapse >= 0:
         depth = int(collapse)
     else:
-        raise ValueError(f"draw_graph: collapse must be True/False or a depth >= 0 (got "
-                         f"{collapse!r})")
+        raise ValueError(
+            f"draw_graph: collapse must be True/False or a depth >= 0 (got {collapse!r})"
+        )
     if rankdir not in (None, "LR", "RL", "TB", "BT"):
-        raise ValueError(f"draw_graph: rankdir must be None, 'LR', 'RL', 'TB' or 'BT' (got "
-                         f"{rankdir!r})")
+        raise ValueError(
+            f"draw_graph: rankdir must be None, 'LR', 'RL', 'TB' or 'BT' (got {rankdir!r})"
+        )
     names = _param_names(params)
     module_types = _module_types(params)
     scalar_mode = all(_is_scalar(r) for r in roots)
@@ -98,17 +112,31 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
         if r.grad_fn is not None:
             known[(id(r.grad_fn), r._output_nr)] = r
 
-    attrs = {"rankdir": rankdir or "LR", "fontname": "Helvetica", "fontsize": "11",
-             "nodesep": "0.25", "ranksep": "0.35"}
+    attrs = {
+        "rankdir": rankdir or "LR",
+        "fontname": "Helvetica",
+        "fontsize": "11",
+        "nodesep": "0.25",
+        "ranksep": "0.35",
+    }
     if title:
         attrs.update(label=str(title), labelloc="b")
     if graph_attr:
         attrs.update({k: str(v) for k, v in graph_attr.items()})
-    dot = GraphDrawing(name="autodiff", graph_attr=attrs,
-                       node_attr={"fontname": "Helvetica", "fontsize": "11", "shape": "box",
-                                  "style": "rounded,filled", "fillcolor": _COLORS["op"],
-                                  "margin": "0.08,0.04", "height": "0.3"},
-                       edge_attr={"color": "#555555", "arrowsize": "0.6"})
+    dot = GraphDrawing(
+        name="autodiff",
+        graph_attr=attrs,
+        node_attr={
+            "fontname": "Helvetica",
+            "fontsize": "11",
+            "shape": "box",
+            "style": "rounded,filled",
+            "fillcolor": _COLORS["op"],
+            "margin": "0.08,0.04",
+            "height": "0.3",
+        },
+        edge_attr={"color": "#555555", "arrowsize": "0.6"},
+    )
     body = dot.body
     roots_set = set(graph.root_keys)
     obj = graph.obj
@@ -119,7 +147,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
         group = _groups(graph, names, depth)
     opgroup, op_exit = _op_groups(graph, group)
 
-    ids = {}                    # key -> DOT node id
+    ids = {}  # key -> DOT node id
 
     def node_id(key):
         nid = ids.get(key)
@@ -127,7 +155,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
             nid = ids[key] = f"n{len(ids)}"
         return nid
 
-    leaf_color = {}             # key -> fill colour by grad norm (grad_color)
+    leaf_color = {}  # key -> fill colour by grad norm (grad_color)
     box_members = {}
     for key, box in group.items():
         box_members.setdefault(box, []).append(key)
@@ -145,14 +173,26 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
         if key in opgroup:  # the exit op of a composed op stands for all of it
             members = op_members[opgroup[key]]
             is_root = any(m in roots_set for m in members)
-            label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
-                                    scope_names, show_saved, members)
+            label, fill = _op_label(
+                v,
+                key,
+                graph,
+                known,
+                show_data,
+                show_grad,
+                scalar_mode,
+                scope_names,
+                show_saved,
+                members,
+            )
         elif isinstance(v, Node):
-            label, fill = _op_label(v, key, graph, known, show_data, show_grad, scalar_mode,
-                                    scope_names, show_saved)
+            label, fill = _op_label(
+                v, key, graph, known, show_data, show_grad, scalar_mode, scope_names, show_saved
+            )
         else:
-            label, fill, gnorm = _leaf_label(v, key, graph, names, show_data, show_grad,
-                                             scalar_mode)
+            label, fill, gnorm = _leaf_label(
+                v, key, graph, names, show_data, show_grad, scalar_mode
+            )
             if grad_color:
                 c = _grad_color(gnorm)
                 if c is not None:
@@ -176,8 +216,9 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
     firsts = {b.split("/", 1)[0] for b in box_members}
     strip = len(firsts) == 1
     for box, members in box_members.items():
-        label, gnorm, has_params = _box_label(box, members, graph, names, show_grad,
-                                              module_types, strip)
+        label, gnorm, has_params = _box_label(
+            box, members, graph, names, show_grad, module_types, strip
+        )
         fill = _COLORS["box"] if has_params else _COLORS["op"]
         if grad_color and gnorm is not None:
             fill = _grad_color(gnorm)
@@ -185,8 +226,10 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
         extra = ""
         if any(m in roots_set for m in members):
             extra = ' penwidth="2.5" color="#b45f06"'
-        body.append(f'\t{node_id(("box", box))} [label=<{label}> shape="box3d" '
-                    f'style="filled" fillcolor="{fill}"{font}{extra}]\n')
+        body.append(
+            f'\t{node_id(("box", box))} [label=<{label}> shape="box3d" '
+            f'style="filled" fillcolor="{fill}"{font}{extra}]\n'
+        )
 
     # ---- edges --------------------------------------------------------------------------------
     def vertex(k):
@@ -198,7 +241,7 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
 
     seen = set()
     drawn_edges = []
-    for src, nr, dst, i in graph.edges:
+    for src, nr, dst, _ in graph.edges:
         a = vertex(src)
         b = vertex(dst)
         if a == b:
@@ -217,14 +260,17 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
         c = leaf_color.get(src)
         if c is not None:
             attrs.append(f'color="{c}" penwidth="2"')
-        body.append(f'\t{node_id(a)} -> {node_id(b)}'
-                    + (f' [{" ".join(attrs)}]' if attrs else "") + "\n")
+        body.append(
+            f"\t{node_id(a)} -> {node_id(b)}" + (f" [{' '.join(attrs)}]" if attrs else "") + "\n"
+        )
 
     # ---- truncation marker and legend ----------------------------------------------------------
     hidden = graph.total - graph.n_drawn
     if hidden > 0:
-        body.append(f'\tmore [label="... {hidden} more node{"s" if hidden != 1 else ""}" '
-                    'shape="plaintext" style="" fontcolor="#666666"]\n')
+        body.append(
+            f'\tmore [label="... {hidden} more node{"s" if hidden != 1 else ""}" '
+            'shape="plaintext" style="" fontcolor="#666666"]\n'
+        )
         targets = sorted({vertex(k) for k in graph.frontier}, key=lambda k: node_id(k))
         for k in targets:
             body.append(f'\tmore -> {node_id(k)} [style="dashed" color="#999999"]\n')
@@ -236,8 +282,10 @@ def draw_graph(root, params=None, show_data=True, show_grad=True, rankdir=None, 
 
 
 def _roots_of(root):
-    what = ("draw_graph(root): pass the Tensor (or Scalar) whose graph you want to see, e.g. "
-            "draw_graph(loss) or draw_graph(model(x), params=dict(model.named_parameters()))")
+    what = (
+        "draw_graph(root): pass the Tensor (or Scalar) whose graph you want to see, e.g. "
+        "draw_graph(loss) or draw_graph(model(x), params=dict(model.named_parameters()))"
+    )
     if isinstance(root, Tensor):
         return [root], False
     if isinstance(root, (list, tuple)):
@@ -245,24 +293,34 @@ def _roots_of(root):
             raise ValueError("draw_graph: got an empty " + type(root).__name__ + "; " + what)
         bad = [type(r).__name__ for r in root if not isinstance(r, Tensor)]
         if bad:
-            raise TypeError(f"draw_graph: every root in a {type(root).__name__} must be a Tensor "
-                            f"or Scalar (got {', '.join(bad)}); {what}")
+            raise TypeError(
+                f"draw_graph: every root in a {type(root).__name__} must be a Tensor "
+                f"or Scalar (got {', '.join(bad)}); {what}"
+            )
         return list(root), True
     if hasattr(root, "named_parameters") and hasattr(root, "forward"):
-        raise TypeError(f"draw_graph: got a Module ({type(root).__name__}), but a graph belongs "
-                        "to a result, not to a model: run the model and pass its output, e.g. "
-                        "out = model(x); draw_graph(out, params=dict(model.named_parameters()))")
+        raise TypeError(
+            f"draw_graph: got a Module ({type(root).__name__}), but a graph belongs "
+            "to a result, not to a model: run the model and pass its output, e.g. "
+            "out = model(x); draw_graph(out, params=dict(model.named_parameters()))"
+        )
     if callable(root):
         name = getattr(root, "__qualname__", None) or getattr(root, "__name__", "")
-        raise TypeError(f"draw_graph: got the callable {name or type(root).__name__!s}, not its "
-                        "result: call it first (e.g. draw_graph(loss), not "
-                        "draw_graph(loss.backward) or draw_graph(model.forward))")
+        raise TypeError(
+            f"draw_graph: got the callable {name or type(root).__name__!s}, not its "
+            "result: call it first (e.g. draw_graph(loss), not "
+            "draw_graph(loss.backward) or draw_graph(model.forward))"
+        )
     if isinstance(root, (int, float, complex, np.number, np.ndarray, bool)):
-        raise TypeError(f"draw_graph: got a plain {type(root).__name__}, which has no graph; "
-                        "compute it from Tensors that require grad, e.g. "
-                        "x = ad.tensor(2.0, requires_grad=True); draw_graph(x * x)")
-    raise TypeError(f"draw_graph: expected a Tensor, a Scalar or a list/tuple of them, got "
-                    f"{type(root).__name__}; {what}")
+        raise TypeError(
+            f"draw_graph: got a plain {type(root).__name__}, which has no graph; "
+            "compute it from Tensors that require grad, e.g. "
+            "x = ad.tensor(2.0, requires_grad=True); draw_graph(x * x)"
+        )
+    raise TypeError(
+        f"draw_graph: expected a Tensor, a Scalar or a list/tuple of them, got "
+        f"{type(root).__name__}; {what}"
+    )
 
 
 def _module_types(params):
@@ -286,20 +344,23 @@ def _param_names(params):
         for item in items:
             name, t = item
             if not isinstance(t, Tensor):
-                raise TypeError(f"draw_graph: params[{name!r}] is a {type(t).__name__}, not a "
-                                "Tensor")
+                raise TypeError(
+                    f"draw_graph: params[{name!r}] is a {type(t).__name__}, not a Tensor"
+                )
             names.setdefault(id(t), str(name))
     except (TypeError, ValueError) as e:
         if str(e).startswith("draw_graph"):
             raise
-        raise TypeError("draw_graph: params must map names to Tensors, e.g. "
-                        "dict(model.named_parameters()) or model.named_parameters() (got "
-                        f"{type(params).__name__})") from None
+        raise TypeError(
+            "draw_graph: params must map names to Tensors, e.g. "
+            "dict(model.named_parameters()) or model.named_parameters() (got "
+            f"{type(params).__name__})"
+        ) from None
     return names
 
 
 def _auto_rankdir(edges, n_vertices):
-    """"LR" for short or wide graphs, "TB" for long ones (see ``draw_graph``'s rankdir)."""
+    """ "LR" for short or wide graphs, "TB" for long ones (see ``draw_graph``'s rankdir)."""
     if n_vertices <= 1:
         return "LR"
     preds = {}

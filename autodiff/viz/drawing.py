@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import graphviz
 
-
 INSTALL_HINT = (
     "Rendering needs the Graphviz 'dot' program, which was not found on PATH. Install it with "
     "`apt-get install graphviz` (Debian/Ubuntu), `brew install graphviz` (macOS), "
     "`conda install -c conda-forge graphviz` or from https://graphviz.org/download/ . "
-    "Without it the graph is still available as DOT text: `.source` or `.save('g.dot')`.")
+    "Without it the graph is still available as DOT text: `.source` or `.save('g.dot')`."
+)
 
 
 class GraphvizNotFoundError(graphviz.ExecutableNotFound):

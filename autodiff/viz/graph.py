@@ -21,16 +21,16 @@ class _Graph:
 
     def __init__(self, roots, max_nodes):
         limit = max_nodes if max_nodes is not None else math.inf
-        obj = self.obj = {}            # key -> Node or leaf Tensor
-        index = self.index = {}        # key -> BFS position
-        order = self.order = []        # keys in BFS order
-        edges = self.edges = []        # (src key, src output nr, dst key, dst input nr)
+        obj = self.obj = {}  # key -> Node or leaf Tensor
+        index = self.index = {}  # key -> BFS position
+        order = self.order = []  # keys in BFS order
+        edges = self.edges = []  # (src key, src output nr, dst key, dst input nr)
         out_meta = self.out_meta = {}  # (key, output nr) -> (shape, dtype)
         consumers = self.consumers = {}  # key -> list of consumer keys (drawn edges)
         frontier = self.frontier = set()  # drawn keys with an input that is not drawn
-        first_use = self.first_use = {}   # leaf key -> (consumer op name, input nr)
+        first_use = self.first_use = {}  # leaf key -> (consumer op name, input nr)
         self.root_keys = []
-        self.inputs = set()               # keys of Tensors drawn as inputs (no grad needed)
+        self.inputs = set()  # keys of Tensors drawn as inputs (no grad needed)
         queue = deque()
         for r in roots:
             if r.grad_fn is not None:
@@ -92,7 +92,7 @@ class _Graph:
                     frontier.add(key)
         self.total = len(order)
         self.n_drawn = min(self.total, limit)
-        self.drawn = order[:self.n_drawn]
+        self.drawn = order[: self.n_drawn]
 
 
 def _saved_entries(v):
@@ -151,7 +151,7 @@ def _op_scope(scope):
     parts = scope.split("/")
     for i, p in enumerate(parts):
         if p.endswith("()"):
-            return "/".join(parts[:i + 1])
+            return "/".join(parts[: i + 1])
     return None
 
 
@@ -183,6 +183,7 @@ def _op_groups(graph, group):
             parent[k] = parent[parent[k]]
             k = parent[k]
         return k
+
     for src, _, dst, _ in graph.edges:
         if src in scope_of and dst in scope_of and scope_of[src] == scope_of[dst]:
             ra, rb = find(src), find(dst)
@@ -239,7 +240,7 @@ def _groups(graph, names, depth):
                 parts = [p for p in s.split("/") if not p.endswith("()")]  # not op scopes
                 # ops of a module's own forward, above the boxes' level, stay separate ops
                 if len(parts) > depth:
-                    group[key] = "/".join(parts[:depth + 1])
+                    group[key] = "/".join(parts[: depth + 1])
     for key in graph.drawn:
         v = obj[key]
         if isinstance(v, Node) or key in group:

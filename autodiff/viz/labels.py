@@ -10,27 +10,50 @@ import numpy as np
 from ..function import Node
 from ..tensor import Tensor
 from .graph import _op_name, _op_scope, _saved_entries, _scope_of
-from .text import (_COLORS, _SCALAR_SYMBOL, _SMALL, _arr, _dtype, _esc, _grad_norm,
-                   _is_parameter, _nbytes, _num, _raw_grad, _scalar_table, _shape, _small,
-                   _values)
-
+from .text import (
+    _COLORS,
+    _SCALAR_SYMBOL,
+    _SMALL,
+    _arr,
+    _dtype,
+    _esc,
+    _grad_norm,
+    _is_parameter,
+    _nbytes,
+    _num,
+    _raw_grad,
+    _scalar_table,
+    _shape,
+    _small,
+    _values,
+)
 
 # roles of the inputs of ops whose argument order says what they are
-_ROLES = {"Linear": ("input", "weight", "bias"), "Conv1d": ("input", "weight", "bias"),
-          "Conv2d": ("input", "weight", "bias"), "ConvTranspose2d": ("input", "weight", "bias"),
-          "Embedding": ("weight", "indices"), "BatchNorm": ("input", "weight", "bias"),
-          "LayerNorm": ("input", "weight", "bias"),
-          "LSTMLayer": ("input", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
-          "GRULayer": ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
-          "RNNLayer": ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
-          "CrossEntropy": ("input", "target"), "NLLLoss": ("input", "target")}
+_ROLES = {
+    "Linear": ("input", "weight", "bias"),
+    "Conv1d": ("input", "weight", "bias"),
+    "Conv2d": ("input", "weight", "bias"),
+    "ConvTranspose2d": ("input", "weight", "bias"),
+    "Embedding": ("weight", "indices"),
+    "BatchNorm": ("input", "weight", "bias"),
+    "LayerNorm": ("input", "weight", "bias"),
+    "LSTMLayer": ("input", "h0", "c0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+    "GRULayer": ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+    "RNNLayer": ("input", "h0", "weight_ih", "weight_hh", "bias_ih", "bias_hh"),
+    "CrossEntropy": ("input", "target"),
+    "NLLLoss": ("input", "target"),
+}
 
 
 # names of the outputs of multi-output ops (PyTorch's names where it has them); others read
 # "out 0", "out 1", ...
-_OUTPUT_NAMES = {"LSTMLayer": ("output", "h_n", "c_n"), "GRULayer": ("output", "h_n"),
-                 "RNNLayer": ("output", "h_n"), "MaxResult": ("values", "indices"),
-                 "MinResult": ("values", "indices")}
+_OUTPUT_NAMES = {
+    "LSTMLayer": ("output", "h_n", "c_n"),
+    "GRULayer": ("output", "h_n"),
+    "RNNLayer": ("output", "h_n"),
+    "MaxResult": ("values", "indices"),
+    "MinResult": ("values", "indices"),
+}
 
 
 def _output_name(op, nr):
@@ -70,8 +93,9 @@ def _scalar_record(v):
     return r if r is not None and type(r).__name__ == "_Record" else None
 
 
-def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_names, show_saved,
-              members=None):
+def _op_label(
+    v, key, graph, known, show_data, show_grad, scalar_mode, scope_names, show_saved, members=None
+):
     name = _op_name(v)
     if members is not None:  # a composed op, drawn as the call the user wrote
         sc = _op_scope(_scope_of(v)) or ""
@@ -97,8 +121,11 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_nam
             else:
                 g = False
             if g is not False:
-                cells.append("grad " + _values(_arr(g)) if g is not None
-                             else '<font color="#999999">no grad yet</font>')
+                cells.append(
+                    "grad " + _values(_arr(g))
+                    if g is not None
+                    else '<font color="#999999">no grad yet</font>'
+                )
         if show_saved:
             cells.extend(_saved_lines(v))
         return _scalar_table(cells, _COLORS["op"]), _COLORS["op"]
@@ -120,10 +147,17 @@ def _op_label(v, key, graph, known, show_data, show_grad, scalar_mode, scope_nam
         more = f" +{len(inner) - 6}" if len(inner) > 6 else ""
         lines.append(f'<font color="#777777">{len(inner)} ops: {ops}{more}</font>')
     if show_saved:
-        for k in (sorted(members, key=graph.index.__getitem__, reverse=True)
-                  if members is not None else [key]):
-            lines.extend(_saved_lines(graph.obj[k], _op_name(graph.obj[k])
-                                      if members is not None and len(members) > 1 else None))
+        for k in (
+            sorted(members, key=graph.index.__getitem__, reverse=True)
+            if members is not None
+            else [key]
+        ):
+            lines.extend(
+                _saved_lines(
+                    graph.obj[k],
+                    _op_name(graph.obj[k]) if members is not None and len(members) > 1 else None,
+                )
+            )
     where = scope_names(_scope_of(v)) if scope_names is not None else None
     if where:
         lines.append(f'<font point-size="9" color="#555555"><i>{_esc(where)}</i></font>')
@@ -148,9 +182,21 @@ def _input_position(v, t):
 
 
 # node attributes that describe the graph, not what an op saved
-_NODE_KEYS = frozenset(("n_outputs", "output_meta", "scope", "stack", "_post_hooks",
-                        "pre_hooks", "retained", "materialize_grads", "_const_args",
-                        "non_differentiable", "needs_input_grad"))
+_NODE_KEYS = frozenset(
+    (
+        "n_outputs",
+        "output_meta",
+        "scope",
+        "stack",
+        "_post_hooks",
+        "pre_hooks",
+        "retained",
+        "materialize_grads",
+        "_const_args",
+        "non_differentiable",
+        "needs_input_grad",
+    )
+)
 
 
 def _saved_lines(v, prefix=None):
@@ -184,8 +230,10 @@ def _saved_lines(v, prefix=None):
     for what, a in items:
         a = np.asarray(a)
         total += a.nbytes
-        lines.append(f'<font color="{color}">{head}saved {_esc(what)} {_shape(a.shape)} '
-                     f'{_dtype(a.dtype)}</font>')
+        lines.append(
+            f'<font color="{color}">{head}saved {_esc(what)} {_shape(a.shape)} '
+            f"{_dtype(a.dtype)}</font>"
+        )
     lines.append(f'<font color="{color}">{head}saved total {_nbytes(total)}</font>')
     return lines
 
@@ -222,8 +270,11 @@ def _leaf_label(t, key, graph, names, show_data, show_grad, scalar_mode):
         if show_data:
             cells.append("data " + _values(t._data))
         if show_grad and t.requires_grad:
-            cells.append("grad " + _values(_arr(g)) if g is not None
-                         else '<font color="#999999">no grad yet</font>')
+            cells.append(
+                "grad " + _values(_arr(g))
+                if g is not None
+                else '<font color="#999999">no grad yet</font>'
+            )
         return _scalar_table(cells, fill), fill, gnorm
     lines = [f"<b>{_esc(name)}</b>", f"{_shape(t._data.shape)} {_dtype(t._data.dtype)}"]
     lines.extend(_tensor_lines(t, t, show_data, show_grad, t.requires_grad))
@@ -254,8 +305,9 @@ def _box_label(box, members, graph, names, show_grad, module_types, strip):
         lines.append(f"in {_shape(a.shape)} {_dtype(a.dtype)}")
     if leaves:
         n_values = sum(int(np.size(obj[k]._data)) for k in leaves)
-        lines.append(f"{len(leaves)} param{'s' if len(leaves) != 1 else ''} &#183; "
-                     f"{n_values:,} values")
+        lines.append(
+            f"{len(leaves)} param{'s' if len(leaves) != 1 else ''} &#183; {n_values:,} values"
+        )
     outs = []
     for src, nr, dst, _ in graph.edges:
         if src in inside and dst not in inside:
@@ -264,7 +316,7 @@ def _box_label(box, members, graph, names, show_grad, module_types, strip):
                 outs.append(_shape(meta[0]))
     for k in graph.root_keys:
         if k in inside:
-            for (kk, nr), meta in graph.out_meta.items():
+            for (kk, _), meta in graph.out_meta.items():
                 if kk == k and _shape(meta[0]) not in outs:
                     outs.append(_shape(meta[0]))
     if outs:
@@ -274,6 +326,9 @@ def _box_label(box, members, graph, names, show_grad, module_types, strip):
     if any(g is not None for g in grads):
         gnorm = math.sqrt(sum(_grad_norm(_arr(g)) ** 2 for g in grads if g is not None))
     if leaves and show_grad:
-        lines.append(f"grad norm {_num(gnorm)}" if gnorm is not None
-                     else '<font color="#777777">grad: no grad yet</font>')
+        lines.append(
+            f"grad norm {_num(gnorm)}"
+            if gnorm is not None
+            else '<font color="#777777">grad: no grad yet</font>'
+        )
     return _small(lines), gnorm, bool(leaves)

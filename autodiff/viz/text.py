@@ -10,19 +10,30 @@ import numpy as np
 
 from ..tensor import Tensor
 
-
 _ESC = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;"})
 
 
-_SMALL = 6            # tensors with at most this many elements are shown in full
+_SMALL = 6  # tensors with at most this many elements are shown in full
 
 
-_SCALAR_SYMBOL = {"Add": "+", "Sub": "&#8722;", "Mul": "&#215;", "Div": "/", "Neg": "&#8722;",
-                  "Pow": "**"}
+_SCALAR_SYMBOL = {
+    "Add": "+",
+    "Sub": "&#8722;",
+    "Mul": "&#215;",
+    "Div": "/",
+    "Neg": "&#8722;",
+    "Pow": "**",
+}
 
 
-_COLORS = {"op": "#f2f2f2", "leaf": "#cfe2f3", "input": "#d9ead3", "root": "#ffd966",
-           "box": "#e4dcf4", "const": "#ffffff"}
+_COLORS = {
+    "op": "#f2f2f2",
+    "leaf": "#cfe2f3",
+    "input": "#d9ead3",
+    "root": "#ffd966",
+    "box": "#e4dcf4",
+    "const": "#ffffff",
+}
 
 
 def _esc(s):
@@ -73,9 +84,15 @@ def _grad_norm(g):
 
 
 # log10(gradient norm) -> colour: blue (vanishing) ... green (healthy) ... red (exploding)
-_RAMP = [(-8.0, (49, 54, 149)), (-5.0, (116, 173, 209)), (-2.5, (171, 217, 233)),
-         (-1.0, (166, 217, 106)), (0.5, (254, 224, 139)), (2.0, (244, 109, 67)),
-         (4.0, (165, 0, 38))]
+_RAMP = [
+    (-8.0, (49, 54, 149)),
+    (-5.0, (116, 173, 209)),
+    (-2.5, (171, 217, 233)),
+    (-1.0, (166, 217, 106)),
+    (0.5, (254, 224, 139)),
+    (2.0, (244, 109, 67)),
+    (4.0, (165, 0, 38)),
+]
 
 
 def _grad_color(norm):
@@ -96,10 +113,10 @@ def _grad_color(norm):
                 t = (x - x0) / (x1 - x0)
                 rgb = tuple(round(a + t * (b - a)) for a, b in zip(c0, c1))
                 break
-    return "#%02x%02x%02x" % rgb
+    return "#{:02x}{:02x}{:02x}".format(*rgb)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _dtype(dtype):
     return str(dtype)  # numpy's dtype.__str__ is slow enough to matter on 10,000 nodes
 
@@ -107,7 +124,7 @@ def _dtype(dtype):
 @functools.lru_cache(maxsize=256)
 def _font_for(fill):
     """White text on dark fills."""
-    r, g, b = (int(fill[i:i + 2], 16) for i in (1, 3, 5))
+    r, g, b = (int(fill[i : i + 2], 16) for i in (1, 3, 5))
     return "white" if 0.299 * r + 0.587 * g + 0.114 * b < 110 else "black"
 
 
@@ -121,8 +138,9 @@ def _small(lines):
 
 def _scalar_table(cells, fill):
     tds = "".join(f'<td cellpadding="4">{c}</td>' for c in cells)
-    return (f'<table border="0" cellborder="1" cellspacing="0" bgcolor="{fill}">'
-            f"<tr>{tds}</tr></table>")
+    return (
+        f'<table border="0" cellborder="1" cellspacing="0" bgcolor="{fill}"><tr>{tds}</tr></table>'
+    )
 
 
 def _nbytes(n):
@@ -158,15 +176,24 @@ def _is_scalar(t):
 
 def _legend():
     cells = []
-    for x, label in ((-8, "1e-8"), (-6, "1e-6"), (-4, "1e-4"), (-2, "0.01"), (0, "1"),
-                     (2, "100"), (4, "1e4")):
-        c = _grad_color(10.0 ** x)
+    for x, label in (
+        (-8, "1e-8"),
+        (-6, "1e-6"),
+        (-4, "1e-4"),
+        (-2, "0.01"),
+        (0, "1"),
+        (2, "100"),
+        (4, "1e4"),
+    ):
+        c = _grad_color(10.0**x)
         fc = _font_for(c)
         cells.append(f'<td bgcolor="{c}"><font color="{fc}" point-size="9">{label}</font></td>')
     cells.append('<td bgcolor="#bdbdbd"><font point-size="9">0</font></td>')
     cells.append('<td bgcolor="#ff00ff"><font point-size="9">nan/inf</font></td>')
-    table = ('<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
-             '<tr><td colspan="9"><font point-size="9">gradient norm (log scale): '
-             'blue = vanishing, red = exploding</font></td></tr>'
-             f'<tr>{"".join(cells)}</tr></table>')
+    table = (
+        '<table border="0" cellborder="1" cellspacing="0" cellpadding="3">'
+        '<tr><td colspan="9"><font point-size="9">gradient norm (log scale): '
+        "blue = vanishing, red = exploding</font></td></tr>"
+        f"<tr>{''.join(cells)}</tr></table>"
+    )
     return f'	legend [label=<{table}> shape="plain" style=""]\n'

@@ -13,16 +13,19 @@ from ...tensor import Tensor
 __all__ = ["default_collate", "default_convert"]
 
 
-_COLLATE_ERR = ("default_collate: batch must contain tensors, numpy arrays, numbers, dicts or "
-                "lists; found {}")
+_COLLATE_ERR = (
+    "default_collate: batch must contain tensors, numpy arrays, numbers, dicts or lists; found {}"
+)
 
 
 def _stack(tensors):
     shp = tensors[0].shape
     for t in tensors[1:]:
         if t.shape != shp:
-            raise ValueError(f"default_collate: stack expects each tensor to be equal size, but "
-                             f"got {tuple(shp)} and {tuple(t.shape)}")
+            raise ValueError(
+                f"default_collate: stack expects each tensor to be equal size, but "
+                f"got {tuple(shp)} and {tuple(t.shape)}"
+            )
     if any(t.requires_grad for t in tensors):
         return stack(tensors, 0)
     return Tensor._make(np.stack([t._data for t in tensors]))
@@ -39,8 +42,11 @@ def default_collate(batch):
     elem = batch[0]
     if isinstance(elem, Tensor):
         return _stack(batch)
-    if isinstance(elem, np.ndarray) or isinstance(elem, np.generic) and not isinstance(
-            elem, (np.str_, np.bytes_)):
+    if (
+        isinstance(elem, np.ndarray)
+        or isinstance(elem, np.generic)
+        and not isinstance(elem, (np.str_, np.bytes_))
+    ):
         if elem.dtype.kind in "SaUO":
             raise TypeError(_COLLATE_ERR.format(elem.dtype))
         if elem.ndim == 0:
@@ -65,8 +71,9 @@ def default_collate(batch):
     if isinstance(elem, cabc.Sequence):
         size = len(elem)
         if any(len(e) != size for e in batch):
-            raise RuntimeError("default_collate: each element in list of batch should be of "
-                               "equal size")
+            raise RuntimeError(
+                "default_collate: each element in list of batch should be of equal size"
+            )
         transposed = [default_collate(list(s)) for s in zip(*batch)]
         if isinstance(elem, tuple):
             return transposed

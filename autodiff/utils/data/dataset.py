@@ -14,8 +14,15 @@ from ... import random as _random
 from ...tensor import Tensor
 from ._collate import default_collate
 
-__all__ = ["ChainDataset", "ConcatDataset", "Dataset", "IterableDataset", "Subset",
-           "TensorDataset", "random_split"]
+__all__ = [
+    "ChainDataset",
+    "ConcatDataset",
+    "Dataset",
+    "IterableDataset",
+    "Subset",
+    "TensorDataset",
+    "random_split",
+]
 
 
 class Dataset:
@@ -68,17 +75,20 @@ class TensorDataset(Dataset):
             if isinstance(t, np.ndarray):
                 t = Tensor._make(t)
             elif not isinstance(t, Tensor):
-                raise TypeError(f"TensorDataset: expected Tensors or ndarrays "
-                                f"(got {type(t).__name__})")
+                raise TypeError(
+                    f"TensorDataset: expected Tensors or ndarrays (got {type(t).__name__})"
+                )
             if t.ndim == 0:
                 raise ValueError("TensorDataset: tensors must have at least one dimension")
             ts.append(t)
         n = ts[0].shape[0]
         for t in ts[1:]:
             if t.shape[0] != n:
-                raise ValueError(f"TensorDataset: size mismatch between tensors: first dimension "
-                                 f"{n} (shape {tuple(ts[0].shape)}) vs {t.shape[0]} "
-                                 f"(shape {tuple(t.shape)})")
+                raise ValueError(
+                    f"TensorDataset: size mismatch between tensors: first dimension "
+                    f"{n} (shape {tuple(ts[0].shape)}) vs {t.shape[0]} "
+                    f"(shape {tuple(t.shape)})"
+                )
         self.tensors = tuple(ts)
 
     def __getitem__(self, index):
@@ -118,8 +128,10 @@ class ConcatDataset(Dataset):
         n = len(self)
         if idx < 0:
             if -idx > n:
-                raise ValueError(f"ConcatDataset: absolute value of index {idx} should not "
-                                 f"exceed dataset length {n}")
+                raise ValueError(
+                    f"ConcatDataset: absolute value of index {idx} should not "
+                    f"exceed dataset length {n}"
+                )
             idx = n + idx
         if idx >= n:
             raise IndexError(f"ConcatDataset: index {idx} out of range for length {n}")
@@ -149,8 +161,9 @@ class Subset(Dataset):
 
 def _fetch_batch(dataset, indices):
     """A default-collated batch: the fast path when the dataset offers one."""
-    if hasattr(dataset, "_batch") and (not isinstance(dataset, Subset)
-                                       or hasattr(dataset.dataset, "_batch")):
+    if hasattr(dataset, "_batch") and (
+        not isinstance(dataset, Subset) or hasattr(dataset.dataset, "_batch")
+    ):
         return dataset._batch(indices)
     return default_collate([dataset[i] for i in indices])
 
@@ -175,20 +188,27 @@ def random_split(dataset, lengths, generator=None):
             counts[i % len(counts)] += 1
         for i, c in enumerate(counts):
             if c == 0:
-                warnings.warn(f"random_split: length of split at index {i} is 0. This might "
-                              f"result in an empty dataset.", stacklevel=2)
+                warnings.warn(
+                    f"random_split: length of split at index {i} is 0. This might "
+                    f"result in an empty dataset.",
+                    stacklevel=2,
+                )
         lengths = counts
     for length in lengths:
         if int(length) != length or length < 0:
-            raise ValueError(f"random_split: lengths must be non-negative integers or fractions "
-                             f"summing to 1 (got {lengths})")
+            raise ValueError(
+                f"random_split: lengths must be non-negative integers or fractions "
+                f"summing to 1 (got {lengths})"
+            )
     lengths = [int(x) for x in lengths]
     if sum(lengths) != n:
-        raise ValueError(f"random_split: sum of input lengths {sum(lengths)} does not equal the "
-                         f"length of the input dataset ({n})")
+        raise ValueError(
+            f"random_split: sum of input lengths {sum(lengths)} does not equal the "
+            f"length of the input dataset ({n})"
+        )
     perm = _random.resolve(generator).permutation(n).tolist()
     out, offset = [], 0
     for length in lengths:
-        out.append(Subset(dataset, perm[offset:offset + length]))
+        out.append(Subset(dataset, perm[offset : offset + length]))
         offset += length
     return out

@@ -9,8 +9,14 @@ from ... import random as _random
 from ...creation import multinomial
 from ...tensor import Tensor
 
-__all__ = ["BatchSampler", "RandomSampler", "Sampler", "SequentialSampler",
-           "SubsetRandomSampler", "WeightedRandomSampler"]
+__all__ = [
+    "BatchSampler",
+    "RandomSampler",
+    "Sampler",
+    "SequentialSampler",
+    "SubsetRandomSampler",
+    "WeightedRandomSampler",
+]
 
 
 class Sampler:
@@ -50,12 +56,19 @@ class RandomSampler(Sampler):
         self._num_samples = num_samples
         self.generator = generator
         if not isinstance(replacement, bool):
-            raise TypeError(f"RandomSampler: replacement should be a boolean value "
-                            f"(got replacement={replacement})")
-        if (isinstance(self.num_samples, bool) or not isinstance(self.num_samples, int)
-                or self.num_samples <= 0):
-            raise ValueError(f"RandomSampler: num_samples should be a positive integer value "
-                             f"(got num_samples={self.num_samples})")
+            raise TypeError(
+                f"RandomSampler: replacement should be a boolean value "
+                f"(got replacement={replacement})"
+            )
+        if (
+            isinstance(self.num_samples, bool)
+            or not isinstance(self.num_samples, int)
+            or self.num_samples <= 0
+        ):
+            raise ValueError(
+                f"RandomSampler: num_samples should be a positive integer value "
+                f"(got num_samples={self.num_samples})"
+            )
 
     @property
     def num_samples(self):
@@ -64,7 +77,7 @@ class RandomSampler(Sampler):
     def __iter__(self):
         n = len(self.data_source)
         if self.generator is None:
-            gen = np.random.default_rng(int(_random.generator().integers(0, 2 ** 63)))
+            gen = np.random.default_rng(int(_random.generator().integers(0, 2**63)))
         else:
             gen = _random.resolve(self.generator)
         if self.replacement:
@@ -74,7 +87,7 @@ class RandomSampler(Sampler):
         else:
             for _ in range(self.num_samples // n):
                 yield from gen.permutation(n).tolist()
-            yield from gen.permutation(n).tolist()[:self.num_samples % n]
+            yield from gen.permutation(n).tolist()[: self.num_samples % n]
 
     def __len__(self):
         return self.num_samples
@@ -102,19 +115,21 @@ class WeightedRandomSampler(Sampler):
 
     def __init__(self, weights, num_samples, replacement=True, generator=None):
         _check_args("WeightedRandomSampler", num_samples=num_samples, replacement=replacement)
-        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights,
-                       dtype=np.float64)
+        w = np.asarray(weights._data if isinstance(weights, Tensor) else weights, dtype=np.float64)
         if w.ndim != 1:
-            raise ValueError(f"WeightedRandomSampler: weights should be a 1d sequence but "
-                             f"given weights have shape {tuple(w.shape)}")
+            raise ValueError(
+                f"WeightedRandomSampler: weights should be a 1d sequence but "
+                f"given weights have shape {tuple(w.shape)}"
+            )
         self.weights = Tensor._make(w)
         self.num_samples = int(num_samples)
         self.replacement = replacement
         self.generator = generator
 
     def __iter__(self):
-        draw = multinomial(self.weights, self.num_samples, self.replacement,
-                           generator=self.generator)
+        draw = multinomial(
+            self.weights, self.num_samples, self.replacement, generator=self.generator
+        )
         yield from draw._data.tolist()
 
     def __len__(self):
@@ -152,8 +167,11 @@ def _check_args(owner, **args):
     second a bool (``num_samples, replacement`` or ``batch_size, drop_last``)."""
     (count_name, count), (flag_name, flag) = args.items()
     if isinstance(count, bool) or not isinstance(count, (int, np.integer)) or count <= 0:
-        raise ValueError(f"{owner}: {count_name} should be a positive integer value, but got "
-                         f"{count_name}={count}")
+        raise ValueError(
+            f"{owner}: {count_name} should be a positive integer value, but got "
+            f"{count_name}={count}"
+        )
     if not isinstance(flag, bool):
-        raise ValueError(f"{owner}: {flag_name} should be a boolean value, but got "
-                         f"{flag_name}={flag}")
+        raise ValueError(
+            f"{owner}: {flag_name} should be a boolean value, but got {flag_name}={flag}"
+        )
