@@ -11,15 +11,28 @@ import sys
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 # modules only the CLI, nn or optim may bring in (prefixes of sys.modules keys)
-NOT_AT_IMPORT = ("autodiff.cli", "autodiff.nn", "autodiff.optim", "nn", "optim", "matplotlib",
-                 "sklearn", "tqdm")
+NOT_AT_IMPORT = (
+    "autodiff.cli",
+    "autodiff.nn",
+    "autodiff.optim",
+    "nn",
+    "optim",
+    "matplotlib",
+    "sklearn",
+    "tqdm",
+)
 
 
 def _loaded_after(code):
     env = dict(os.environ, PYTHONPATH=REPO)
-    r = subprocess.run([sys.executable, "-c", code + "\nimport json, sys\n"
-                        "print(json.dumps(sorted(sys.modules)))"],
-                       capture_output=True, text=True, cwd=REPO, env=env, timeout=300)
+    r = subprocess.run(
+        [sys.executable, "-c", code + "\nimport json, sys\nprint(json.dumps(sorted(sys.modules)))"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=300,
+    )
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout.splitlines()[-1])
 
@@ -64,7 +77,7 @@ def _imported_names(path):
                 yield id(node) in top, alias.name
         elif isinstance(node, ast.ImportFrom):
             base = package.split(".")
-            base = base[:len(base) - node.level + 1] if node.level else []
+            base = base[: len(base) - node.level + 1] if node.level else []
             mod = ".".join(base + ([node.module] if node.module else []))
             for alias in node.names:  # `from . import optim` imports autodiff.optim
                 yield id(node) in top, mod if node.module else f"{mod}.{alias.name}"
@@ -79,7 +92,9 @@ def test_no_engine_module_imports_the_cli_or_nn_at_import_time():
             rel = os.path.relpath(path, REPO)
             if name == "autodiff.cli" or name.startswith("autodiff.cli."):
                 bad.append((rel, name))
-            elif at_top and any(name == p or name.startswith(p + ".") for p in (
-                    "autodiff.nn", "autodiff.optim", "nn", "optim")):
+            elif at_top and any(
+                name == p or name.startswith(p + ".")
+                for p in ("autodiff.nn", "autodiff.optim", "nn", "optim")
+            ):
                 bad.append((rel, name))
     assert bad == []
