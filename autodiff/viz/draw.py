@@ -81,6 +81,45 @@ def draw_graph(
         TypeError: ``root`` is not a Tensor/Scalar (a Module, a method, a number...).
     """
     roots, _ = _roots_of(root)
+    depth = _check_options(max_nodes, collapse, rankdir)
+    names = _param_names(params)
+    module_types = _module_types(params)
+    scalar_mode = all(_is_scalar(r) for r in roots)
+    graph = _Graph(roots, max_nodes)
+    known = _known_outputs(graph)
+    for r in roots:
+        if r.grad_fn is not None:
+            known[(id(r.grad_fn), r._output_nr)] = r
+    scope_names = _ScopeNames(module_types) if depth is None else None
+
+    def label(key, members):
+        """``(label, fill, gradient norm or None)`` of op or leaf ``key``; ``members``: the ops
+        of the composed op that ``key`` stands for (None for a single op)."""
+        v = graph.obj[key]
+        if isinstance(v, Node):
+            opts = (show_data, show_grad, scalar_mode, scope_names, show_saved, members)
+            return (*_op_label(v, key, graph, known, *opts), None)
+        return _leaf_label(v, key, graph, names, show_data, show_grad, scalar_mode)
+
+    def box_label(box, members, strip):
+        return _box_label(box, members, graph, names, show_grad, module_types, strip)
+
+    dot = _new_drawing(rankdir, title, graph_attr)
+    group = _groups(graph, names, depth) if depth is not None else {}
+    writer = _DotWriter(dot.body, graph, group, grad_color)
+    writer.ops_and_leaves(label, scalar_mode)
+    writer.module_boxes(box_label)
+    edges = writer.edges()
+    writer.truncation_marker()
+    if grad_color:
+        dot.body.append(_legend())
+    if rankdir is None and not (graph_attr and "rankdir" in graph_attr):
+        dot.graph_attr["rankdir"] = _auto_rankdir(edges, len(writer.ids))
+    return dot
+
+
+def _check_options(max_nodes, collapse, rankdir):
+    """Check ``draw_graph``'s options; return the module depth to collapse (None: none)."""
     if max_nodes is not None:
         if isinstance(max_nodes, bool) or not isinstance(max_nodes, (int, np.integer)):
             raise TypeError(
@@ -102,16 +141,11 @@ def draw_graph(
         raise ValueError(
             f"draw_graph: rankdir must be None, 'LR', 'RL', 'TB' or 'BT' (got {rankdir!r})"
         )
-    names = _param_names(params)
-    module_types = _module_types(params)
-    scalar_mode = all(_is_scalar(r) for r in roots)
+    return depth
 
-    graph = _Graph(roots, max_nodes)
-    known = _known_outputs(graph)
-    for r in roots:
-        if r.grad_fn is not None:
-            known[(id(r.grad_fn), r._output_nr)] = r
 
+def _new_drawing(rankdir, title, graph_attr):
+    """An empty ``GraphDrawing`` with the drawing's fonts, colours and spacing."""
     attrs = {
         "rankdir": rankdir or "LR",
         "fontname": "Helvetica",
@@ -123,7 +157,7 @@ def draw_graph(
         attrs.update(label=str(title), labelloc="b")
     if graph_attr:
         attrs.update({k: str(v) for k, v in graph_attr.items()})
-    dot = GraphDrawing(
+    return GraphDrawing(
         name="autodiff",
         graph_attr=attrs,
         node_attr={
@@ -137,148 +171,131 @@ def draw_graph(
         },
         edge_attr={"color": "#555555", "arrowsize": "0.6"},
     )
-    body = dot.body
-    roots_set = set(graph.root_keys)
-    obj = graph.obj
 
-    # ---- grouping by module (collapse) ----------------------------------------------------------
-    group = {}
-    if depth is not None:
-        group = _groups(graph, names, depth)
-    opgroup, op_exit = _op_groups(graph, group)
 
-    ids = {}  # key -> DOT node id
+_ROOT_PEN = ' penwidth="2.5" color="#b45f06"'
 
-    def node_id(key):
-        nid = ids.get(key)
+
+class _DotWriter:
+    """Writes the DOT statements of one drawing into ``body``: one node per op and leaf (a
+    composed op as its exit op, the members of a collapsed module as its box), the module boxes,
+    the edges between what is drawn, and the "... N more nodes" marker. ``ids`` numbers the
+    vertices in the order they are first written."""
+
+    def __init__(self, body, graph, group, grad_color):
+        self.body, self.graph, self.group, self.grad_color = body, graph, group, grad_color
+        self.opgroup, self.op_exit = _op_groups(graph, group)
+        self.roots = set(graph.root_keys)
+        self.ids = {}  # vertex -> DOT node id
+        self.leaf_color = {}  # leaf key -> fill colour by gradient norm (grad_color)
+
+    def node_id(self, vertex):
+        nid = self.ids.get(vertex)
         if nid is None:
-            nid = ids[key] = f"n{len(ids)}"
+            nid = self.ids[vertex] = f"n{len(self.ids)}"
         return nid
 
-    leaf_color = {}  # key -> fill colour by grad norm (grad_color)
-    box_members = {}
-    for key, box in group.items():
-        box_members.setdefault(box, []).append(key)
+    def vertex(self, key):
+        """What stands for ``key`` in the drawing: its module box, its composed op's exit op,
+        or itself."""
+        if key in self.group:
+            return ("box", self.group[key])
+        if key in self.opgroup:
+            return self.op_exit[self.opgroup[key]]
+        return key
 
-    # ---- vertices -----------------------------------------------------------------------------
-    scope_names = _ScopeNames(module_types) if depth is None else None
-    op_members = {}
-    for k, gid in opgroup.items():
-        op_members.setdefault(gid, []).append(k)
-    for key in graph.drawn:
-        if key in group or (key in opgroup and op_exit[opgroup[key]] != key):
-            continue
-        v = obj[key]
-        is_root = key in roots_set
-        if key in opgroup:  # the exit op of a composed op stands for all of it
-            members = op_members[opgroup[key]]
-            is_root = any(m in roots_set for m in members)
-            label, fill = _op_label(
-                v,
-                key,
-                graph,
-                known,
-                show_data,
-                show_grad,
-                scalar_mode,
-                scope_names,
-                show_saved,
-                members,
-            )
-        elif isinstance(v, Node):
-            label, fill = _op_label(
-                v, key, graph, known, show_data, show_grad, scalar_mode, scope_names, show_saved
-            )
-        else:
-            label, fill, gnorm = _leaf_label(
-                v, key, graph, names, show_data, show_grad, scalar_mode
-            )
-            if grad_color:
+    def ops_and_leaves(self, label, scalar_mode):
+        op_members = {}
+        for k, gid in self.opgroup.items():
+            op_members.setdefault(gid, []).append(k)
+        for key in self.graph.drawn:
+            if self.vertex(key) != key:
+                continue
+            v = self.graph.obj[key]
+            members = op_members[self.opgroup[key]] if key in self.opgroup else None
+            text, fill, gnorm = label(key, members)
+            is_root = any(m in self.roots for m in members or (key,))
+            if self.grad_color and not isinstance(v, Node):
                 c = _grad_color(gnorm)
                 if c is not None:
-                    fill = c
-                    leaf_color[key] = c
-        extra = ""
-        if is_root:
-            if not isinstance(v, Node) or fill == _COLORS["op"]:
-                fill = _COLORS["root"] if not leaf_color.get(key) else fill
-            extra = ' penwidth="2.5" color="#b45f06"'
-        shape = ""
-        if scalar_mode:  # the table carries the colour
-            shape = ' shape="plain"'
-            label = re.sub(r'bgcolor="#\w+"', f'bgcolor="{fill}"', label, count=1)
-        font = ""
-        if fill.startswith("#") and _font_for(fill) == "white":
-            font = ' fontcolor="white"'
-        body.append(f'\t{node_id(key)} [label=<{label}> fillcolor="{fill}"{shape}{font}{extra}]\n')
+                    fill = self.leaf_color[key] = c
+            extra = ""
+            if is_root:
+                if not isinstance(v, Node) or fill == _COLORS["op"]:
+                    fill = _COLORS["root"] if not self.leaf_color.get(key) else fill
+                extra = _ROOT_PEN
+            shape = ""
+            if scalar_mode:  # the table carries the colour
+                shape = ' shape="plain"'
+                text = re.sub(r'bgcolor="#\w+"', f'bgcolor="{fill}"', text, count=1)
+            font = ""
+            if fill.startswith("#") and _font_for(fill) == "white":
+                font = ' fontcolor="white"'
+            self.body.append(
+                f'\t{self.node_id(key)} [label=<{text}> fillcolor="{fill}"{shape}{font}{extra}]\n'
+            )
 
-    # boxes are named without the leading scope they all share (the top-level model's class)
-    firsts = {b.split("/", 1)[0] for b in box_members}
-    strip = len(firsts) == 1
-    for box, members in box_members.items():
-        label, gnorm, has_params = _box_label(
-            box, members, graph, names, show_grad, module_types, strip
-        )
-        fill = _COLORS["box"] if has_params else _COLORS["op"]
-        if grad_color and gnorm is not None:
-            fill = _grad_color(gnorm)
-        font = ' fontcolor="white"' if _font_for(fill) == "white" else ""
-        extra = ""
-        if any(m in roots_set for m in members):
-            extra = ' penwidth="2.5" color="#b45f06"'
-        body.append(
-            f'\t{node_id(("box", box))} [label=<{label}> shape="box3d" '
-            f'style="filled" fillcolor="{fill}"{font}{extra}]\n'
-        )
+    def module_boxes(self, box_label):
+        box_members = {}
+        for key, box in self.group.items():
+            box_members.setdefault(box, []).append(key)
+        # boxes are named without the leading scope they all share (the top-level model's class)
+        strip = len({b.split("/", 1)[0] for b in box_members}) == 1
+        for box, members in box_members.items():
+            text, gnorm, has_params = box_label(box, members, strip)
+            fill = _COLORS["box"] if has_params else _COLORS["op"]
+            if self.grad_color and gnorm is not None:
+                fill = _grad_color(gnorm)
+            font = ' fontcolor="white"' if _font_for(fill) == "white" else ""
+            extra = _ROOT_PEN if any(m in self.roots for m in members) else ""
+            self.body.append(
+                f'\t{self.node_id(("box", box))} [label=<{text}> shape="box3d" '
+                f'style="filled" fillcolor="{fill}"{font}{extra}]\n'
+            )
 
-    # ---- edges --------------------------------------------------------------------------------
-    def vertex(k):
-        if k in group:
-            return ("box", group[k])
-        if k in opgroup:
-            return op_exit[opgroup[k]]
-        return k
+    def edges(self):
+        """Write the edges between drawn vertices (one per pair, per output of a multi-output
+        op); return them as ``(from, to)`` pairs."""
+        obj = self.graph.obj
+        seen = set()
+        drawn = []
+        for src, nr, dst, _ in self.graph.edges:
+            a, b = self.vertex(src), self.vertex(dst)
+            if a == b:
+                continue
+            multi = isinstance(obj[src], Node) and obj[src].n_outputs > 1
+            ekey = (a, b, nr if multi else 0)
+            if ekey in seen:
+                continue
+            seen.add(ekey)
+            drawn.append((a, b))
+            attrs = []
+            if isinstance(obj[src], Node) or isinstance(a, tuple):
+                attrs.append('weight="8"')  # keep the chain of ops straight; leaves go beside it
+            if multi:
+                attrs.append(f'label="{_esc(_output_name(_op_name(obj[src]), nr))}" fontsize="9"')
+            c = self.leaf_color.get(src)
+            if c is not None:
+                attrs.append(f'color="{c}" penwidth="2"')
+            self.body.append(
+                f"\t{self.node_id(a)} -> {self.node_id(b)}"
+                + (f" [{' '.join(attrs)}]" if attrs else "")
+                + "\n"
+            )
+        return drawn
 
-    seen = set()
-    drawn_edges = []
-    for src, nr, dst, _ in graph.edges:
-        a = vertex(src)
-        b = vertex(dst)
-        if a == b:
-            continue
-        multi = isinstance(obj[src], Node) and obj[src].n_outputs > 1
-        ekey = (a, b, nr if multi else 0)
-        if ekey in seen:
-            continue
-        seen.add(ekey)
-        drawn_edges.append((a, b))
-        attrs = []
-        if isinstance(obj[src], Node) or isinstance(a, tuple):
-            attrs.append('weight="8"')  # keep the chain of ops straight; leaves go beside it
-        if multi:
-            attrs.append(f'label="{_esc(_output_name(_op_name(obj[src]), nr))}" fontsize="9"')
-        c = leaf_color.get(src)
-        if c is not None:
-            attrs.append(f'color="{c}" penwidth="2"')
-        body.append(
-            f"\t{node_id(a)} -> {node_id(b)}" + (f" [{' '.join(attrs)}]" if attrs else "") + "\n"
-        )
-
-    # ---- truncation marker and legend ----------------------------------------------------------
-    hidden = graph.total - graph.n_drawn
-    if hidden > 0:
-        body.append(
+    def truncation_marker(self):
+        """The "... N more nodes" box, with a dashed edge to each vertex it continues."""
+        hidden = self.graph.total - self.graph.n_drawn
+        if hidden <= 0:
+            return
+        self.body.append(
             f'\tmore [label="... {hidden} more node{"s" if hidden != 1 else ""}" '
             'shape="plaintext" style="" fontcolor="#666666"]\n'
         )
-        targets = sorted({vertex(k) for k in graph.frontier}, key=lambda k: node_id(k))
+        targets = sorted({self.vertex(k) for k in self.graph.frontier}, key=self.node_id)
         for k in targets:
-            body.append(f'\tmore -> {node_id(k)} [style="dashed" color="#999999"]\n')
-    if grad_color:
-        body.append(_legend())
-    if rankdir is None and not (graph_attr and "rankdir" in graph_attr):
-        dot.graph_attr["rankdir"] = _auto_rankdir(drawn_edges, len(ids))
-    return dot
+            self.body.append(f'\tmore -> {self.node_id(k)} [style="dashed" color="#999999"]\n')
 
 
 def _roots_of(root):
