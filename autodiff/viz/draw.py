@@ -47,8 +47,8 @@ def draw_graph(
             ``"LR"`` when the longest path has at most 6 boxes (an expression reads like an
             equation, as in micrograd) or the graph is wider than it is long, else ``"TB"``,
             so that a training step grows downward at the width of one layer and fits a
-            notebook cell instead of becoming a strip thousands of pixels wide. (SPEC's
-            default was ``"LR"``; ``None`` differs only for graphs deeper than 6.)
+            notebook cell instead of becoming a strip thousands of pixels wide. (``None``
+            differs from a fixed ``"LR"`` only for graphs deeper than 6.)
         max_nodes: draw only the first ``max_nodes`` nodes breadth first from the root; the rest
             is one "... N more nodes" box.
         collapse: ``True`` (or an int depth) draws each module (name scope recorded by
