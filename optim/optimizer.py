@@ -147,6 +147,14 @@ def _lerp_(start, end, weight):
     return start
 
 
+def _decay_square_(avg, grad, decay):
+    """In place ``avg = decay * avg + (1 - decay) * grad * grad``, the running average of
+    squared gradients (rounded as ``avg.mul_(decay).addcmul_(grad, grad, 1 - decay)``)."""
+    avg *= decay
+    avg += (1 - decay) * grad * grad
+    return avg
+
+
 def _check_non_negative(name, value, label=None):
     if not 0.0 <= value:
         raise ValueError(f"Invalid {label or name} value: {value}")
@@ -201,9 +209,57 @@ class Optimizer:
         lines.append(")")
         return "\n".join(lines)
 
+    @_step_without_grad
     def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss (None without one)."""
+        """Perform one optimization step; return the closure's loss (None without one).
+
+        The built-in algorithms implement ``_update(group)``, called for each parameter
+        group; a custom optimizer may override ``step`` itself, as in PyTorch.
+        """
+        loss = _evaluate_closure(closure)
+        for group in self.param_groups:
+            self._update(group)
+        return loss
+
+    def _update(self, group):
+        """Apply the update rule to the parameters of ``group``. Overridden per algorithm."""
         raise NotImplementedError
+
+    def _init_state(self, data, group):
+        """The state entries a parameter whose array is ``data`` starts with, besides
+        ``"step"``: a dict of arrays shaped like ``data``. Overridden per algorithm."""
+        return {}
+
+    def _state_of(self, param, group):
+        """``self.state[param]``, set up on first use: ``"step"`` 0, then ``_init_state``."""
+        state = self.state[param]
+        if len(state) == 0:
+            state["step"] = 0.0
+            state.update(self._init_state(param._data, group))
+        return state
+
+    def _gradients(self, group):
+        """Yield ``(param, grad, state)`` for each parameter of ``group`` with a gradient,
+        prepared as every update rule here starts (``torch.optim``'s order).
+
+        ``grad`` is an ndarray, negated when ``maximize``, plus ``weight_decay * param``
+        when the group has an L2 ``weight_decay`` (not when it decays the weights directly,
+        ``decoupled_weight_decay``, as AdamW). It may be the ``.grad`` array itself: do not
+        write into it. ``state`` is the parameter's state with its ``"step"`` incremented.
+        """
+        maximize = group.get("maximize", False)
+        weight_decay = 0 if group.get("decoupled_weight_decay") else group.get("weight_decay", 0)
+        for p in group["params"]:
+            grad = _grad_array(p)
+            if grad is None:
+                continue
+            state = self._state_of(p, group)
+            state["step"] += 1
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * p._data
+            yield p, grad, state
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors.
