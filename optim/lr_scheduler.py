@@ -32,6 +32,22 @@ def _group_values(optimizer, key):
     return [group[key] for group in optimizer.param_groups]
 
 
+def _checked_optimizer(optimizer):
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
+    return optimizer
+
+
+def _per_group(value, groups):
+    """``value`` as a list with one entry per group (a list or tuple is taken as it is)."""
+    return list(value) if isinstance(value, (list, tuple)) else [value] * len(groups)
+
+
+def _cosine(base_lr, eta_min, t, period):
+    """The cosine-annealed lr at ``t`` of ``period``: from ``base_lr`` (t=0) to ``eta_min``."""
+    return eta_min + (base_lr - eta_min) * (1 + math.cos(math.pi * t / period)) / 2
+
+
 def _step_is_tracked(optimizer):
     step = optimizer.step
     return getattr(step, "_sets_opt_called", False) or getattr(step, "_wrapped_by_lr_sched",
@@ -81,9 +97,7 @@ class LRScheduler:
     _is_initial = False
 
     def __init__(self, optimizer, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
+        self.optimizer = _checked_optimizer(optimizer)
 
         if last_epoch == -1:
             for group in optimizer.param_groups:
@@ -147,25 +161,32 @@ class LRScheduler:
                     stacklevel=2,
                 )
         self._step_count += 1
+        if epoch is None:
+            self.last_epoch += 1
+            self._set_lrs(self.get_lr)
+        else:
+            warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
+            self.last_epoch = epoch
+            self._set_lrs(getattr(self, "_get_closed_form_lr", self.get_lr))
 
+    def _set_lrs(self, compute):
+        """Set each group's lr to the values ``compute()`` (``get_lr`` or the closed form)
+        returns, called as from inside ``step`` (no warning), and keep them as the last."""
         self._get_lr_called_within_step = True
         try:
-            if epoch is None:
-                self.last_epoch += 1
-                values = self.get_lr()
-            else:
-                warnings.warn(EPOCH_DEPRECATION_WARNING, UserWarning, stacklevel=2)
-                self.last_epoch = epoch
-                if hasattr(self, "_get_closed_form_lr"):
-                    values = self._get_closed_form_lr()
-                else:
-                    values = self.get_lr()
+            values = compute()
         finally:
             self._get_lr_called_within_step = False
-
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = _group_values(self.optimizer, "lr")
+
+    def _current_lrs(self):
+        return _group_values(self.optimizer, "lr")
+
+    def _lrs_times(self, factor):
+        """Each group's current lr times ``factor``."""
+        return [group["lr"] * factor for group in self.optimizer.param_groups]
 
     def _warn_if_called_outside_step(self):
         if not self._get_lr_called_within_step:
@@ -244,8 +265,8 @@ class StepLR(LRScheduler):
     def get_lr(self):
         self._warn_if_called_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return self._lrs_times(self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
@@ -268,8 +289,8 @@ class ExponentialLR(LRScheduler):
     def get_lr(self):
         self._warn_if_called_outside_step()
         if self._is_initial:
-            return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return self._lrs_times(self.gamma)
 
     def _get_closed_form_lr(self):
         return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
@@ -299,13 +320,9 @@ class CosineAnnealingLR(LRScheduler):
         self._warn_if_called_outside_step()
         groups = self.optimizer.param_groups
         if self._is_initial:
-            return _group_values(self.optimizer, "lr")
+            return self._current_lrs()
         if self._step_count == 1 and self.last_epoch > 0:
-            return [
-                self.eta_min + (base_lr - self.eta_min)
-                * (1 + math.cos(self.last_epoch * math.pi / self.T_max)) / 2
-                for base_lr in self.base_lrs
-            ]
+            return self._get_closed_form_lr()
         if (self.last_epoch - 1 - self.T_max) % (2 * self.T_max) == 0:
             return [
                 group["lr"] + (base_lr - self.eta_min) * (1 - math.cos(math.pi / self.T_max)) / 2
@@ -320,11 +337,8 @@ class CosineAnnealingLR(LRScheduler):
         ]
 
     def _get_closed_form_lr(self):
-        return [
-            self.eta_min + (base_lr - self.eta_min)
-            * (1 + math.cos(math.pi * self.last_epoch / self.T_max)) / 2
-            for base_lr in self.base_lrs
-        ]
+        return [_cosine(base_lr, self.eta_min, self.last_epoch, self.T_max)
+                for base_lr in self.base_lrs]
 
 
 class ReduceLROnPlateau(LRScheduler):
@@ -353,9 +367,7 @@ class ReduceLROnPlateau(LRScheduler):
         if factor >= 1.0:
             raise ValueError("Factor should be < 1.0.")
         self.factor = factor
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
+        self.optimizer = _checked_optimizer(optimizer)
 
         if isinstance(min_lr, (list, tuple)):
             if len(min_lr) != len(optimizer.param_groups):
@@ -464,9 +476,8 @@ class MultiStepLR(LRScheduler):
     def get_lr(self):
         self._warn_if_called_outside_step()
         if self.last_epoch not in self.milestones:
-            return _group_values(self.optimizer, "lr")
-        return [group["lr"] * self.gamma ** self.milestones[self.last_epoch]
-                for group in self.optimizer.param_groups]
+            return self._current_lrs()
+        return self._lrs_times(self.gamma ** self.milestones[self.last_epoch])
 
     def _get_closed_form_lr(self):
         ms = sorted(self.milestones.elements())
@@ -486,12 +497,11 @@ class ConstantLR(LRScheduler):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        groups = self.optimizer.param_groups
         if self.last_epoch == 0:
-            return [group["lr"] * self.factor for group in groups]
+            return self._lrs_times(self.factor)
         if self.last_epoch != self.total_iters:
-            return [group["lr"] for group in groups]
-        return [group["lr"] * (1.0 / self.factor) for group in groups]
+            return self._current_lrs()
+        return self._lrs_times(1.0 / self.factor)
 
     def _get_closed_form_lr(self):
         return [base_lr * (self.factor + (self.last_epoch >= self.total_iters)
@@ -516,15 +526,13 @@ class LinearLR(LRScheduler):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        groups = self.optimizer.param_groups
         if self.last_epoch == 0:
-            return [group["lr"] * self.start_factor for group in groups]
+            return self._lrs_times(self.start_factor)
         if self.last_epoch > self.total_iters:
-            return [group["lr"] for group in groups]
-        return [group["lr"] * (1.0 + (self.end_factor - self.start_factor)
+            return self._current_lrs()
+        return self._lrs_times(1.0 + (self.end_factor - self.start_factor)
                                / (self.total_iters * self.start_factor + (self.last_epoch - 1)
                                   * (self.end_factor - self.start_factor)))
-                for group in groups]
 
     def _get_closed_form_lr(self):
         return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
@@ -550,9 +558,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
 
     def get_lr(self):
         self._warn_if_called_outside_step()
-        return [self.eta_min + (base_lr - self.eta_min)
-                * (1 + math.cos(math.pi * self.T_cur / self.T_i)) / 2
-                for base_lr in self.base_lrs]
+        return [_cosine(base_lr, self.eta_min, self.T_cur, self.T_i) for base_lr in self.base_lrs]
 
     def step(self, epoch=None):
         if epoch is None and self.last_epoch < 0:
@@ -578,14 +584,7 @@ class CosineAnnealingWarmRestarts(LRScheduler):
                 self.T_cur = epoch
         self.last_epoch = math.floor(epoch)
         self._step_count = getattr(self, "_step_count", 0) + 1
-        self._get_lr_called_within_step = True
-        try:
-            values = self.get_lr()
-        finally:
-            self._get_lr_called_within_step = False
-        for group, lr in zip(self.optimizer.param_groups, values):
-            group["lr"] = lr
-        self._last_lr = _group_values(self.optimizer, "lr")
+        self._set_lrs(self.get_lr)
 
 
 class OneCycleLR(LRScheduler):
@@ -599,9 +598,7 @@ class OneCycleLR(LRScheduler):
                  pct_start=0.3, anneal_strategy="cos", cycle_momentum=True,
                  base_momentum=0.85, max_momentum=0.95, div_factor=25.0,
                  final_div_factor=1e4, three_phase=False, last_epoch=-1):
-        if not isinstance(optimizer, Optimizer):
-            raise TypeError(f"{type(optimizer).__name__} is not an Optimizer")
-        self.optimizer = optimizer
+        self.optimizer = _checked_optimizer(optimizer)
         if total_steps is not None:
             if total_steps <= 0 or not isinstance(total_steps, int):
                 raise ValueError(f"Expected positive integer total_steps, but got "
@@ -639,7 +636,7 @@ class OneCycleLR(LRScheduler):
                              f"{anneal_strategy}")
         self._anneal_func_type = anneal_strategy
         groups = optimizer.param_groups
-        max_lrs = list(max_lr) if isinstance(max_lr, (list, tuple)) else [max_lr] * len(groups)
+        max_lrs = _per_group(max_lr, groups)
         if last_epoch == -1:
             for lr, group in zip(max_lrs, groups):
                 group["initial_lr"] = lr / div_factor
@@ -651,12 +648,10 @@ class OneCycleLR(LRScheduler):
                 raise ValueError("optimizer must support momentum or beta1 with "
                                  "`cycle_momentum` option enabled")
             self.use_beta1 = "betas" in optimizer.defaults
-            bms = (list(base_momentum) if isinstance(base_momentum, (list, tuple))
-                   else [base_momentum] * len(groups))
-            mms = (list(max_momentum) if isinstance(max_momentum, (list, tuple))
-                   else [max_momentum] * len(groups))
             if last_epoch == -1:
-                for m_momentum, b_momentum, group in zip(mms, bms, groups):
+                for m_momentum, b_momentum, group in zip(_per_group(max_momentum, groups),
+                                                         _per_group(base_momentum, groups),
+                                                         groups):
                     if self.use_beta1:
                         group["betas"] = (m_momentum, *group["betas"][1:])
                     else:
