@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``,
+``ParameterDict``."""
 from __future__ import annotations
 
 import operator
@@ -197,59 +198,73 @@ class ModuleList(Module):
         raise NotImplementedError("ModuleList is a container: it has no forward()")
 
 
-class ModuleDict(Module):
+class _DictContainer(Module):
+    """The dict interface of ModuleDict and ParameterDict: a view of one of the module's own
+    registries (``_registry``: ``"_modules"`` or ``"_parameters"``). Subclasses define
+    ``__setitem__``, which registers the value."""
+
+    _registry = ""
+
+    @property
+    def _entries(self):
+        return self.__dict__[self._registry]
+
+    def __getitem__(self, key):
+        return self._entries[key]
+
+    def __delitem__(self, key):
+        del self._entries[key]
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def clear(self):
+        self._entries.clear()
+
+    def pop(self, key):
+        """Remove ``key`` and return its value."""
+        value = self._entries[key]
+        del self._entries[key]
+        return value
+
+    def keys(self):
+        return self._entries.keys()
+
+    def items(self):
+        return self._entries.items()
+
+    def values(self):
+        return self._entries.values()
+
+    def update(self, values):
+        """Add the ``(key, value)`` pairs of a mapping or of an iterable of pairs."""
+        if hasattr(values, "items"):
+            values = values.items()
+        for j, kv in enumerate(values):
+            if len(kv) != 2:
+                raise ValueError(f"{type(self).__name__} update sequence element #{j} has "
+                                 f"length {len(kv)}; 2 is required")
+            self[kv[0]] = kv[1]
+
+
+class ModuleDict(_DictContainer):
     """An ordered dict of sub-modules, registered under their keys."""
+
+    _registry = "_modules"
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def clear(self):
-        self._modules.clear()
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def update(self, modules):
-        if hasattr(modules, "items"):
-            for k, m in modules.items():
-                self[k] = m
-        else:
-            for j, kv in enumerate(modules):
-                if len(kv) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} has length "
-                                     f"{len(kv)}; 2 is required")
-                self[kv[0]] = kv[1]
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict is a container: it has no forward()")
@@ -299,61 +314,24 @@ class ParameterList(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def extra_repr(self):
-        lines = []
-        for k, p in self._parameters.items():
-            lines.append(f"({k}): Parameter containing: [{p.dtype} of size "
-                         f"{'x'.join(str(s) for s in p.shape)}]")
-        return "\n".join(lines)
+        return _parameter_lines(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """An ordered dict of Parameters registered under their keys."""
+
+    _registry = "_parameters"
 
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
     def __setitem__(self, key, value):
         self.register_parameter(key, _as_parameter(value))
 
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
-
     def get(self, key, default=None):
         return self._parameters[key] if key in self._parameters else default
-
-    def pop(self, key):
-        """Remove ``key`` and return its Parameter."""
-        v = self._parameters[key]
-        del self._parameters[key]
-        return v
 
     def popitem(self):
         """Remove and return the last inserted ``(key, Parameter)``."""
@@ -364,9 +342,6 @@ class ParameterDict(Module):
         if key not in self._parameters:
             self[key] = default
         return self._parameters[key]
-
-    def clear(self):
-        self._parameters.clear()
 
     def copy(self):
         """A new ParameterDict holding the same Parameters (not copies of them)."""
@@ -393,9 +368,13 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
-                         f"{'x'.join(str(s) for s in p.shape)}]"
-                         for k, p in self._parameters.items())
+        return _parameter_lines(self._parameters)
+
+
+def _parameter_lines(parameters):
+    """``(key): Parameter containing: [dtype of size AxB]``, a line per parameter."""
+    return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
+                     f"{'x'.join(str(s) for s in p.shape)}]" for k, p in parameters.items())
 
 
 def _as_parameter(value):
