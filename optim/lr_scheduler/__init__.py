@@ -3,7 +3,9 @@
 A scheduler changes ``group["lr"]`` of its optimizer's parameter groups. Call
 ``optimizer.step()`` first, then ``scheduler.step()`` (once per epoch, or per batch for
 per-iteration schedules). Constructing a scheduler sets ``group["initial_lr"]`` (if not
-set yet) and applies the schedule's value for epoch 0.
+set yet) and applies the schedule's value for epoch 0. Every scheduler takes the
+``optimizer`` first and, except ``ReduceLROnPlateau``, ``last_epoch`` last (see
+``LRScheduler``).
 """
 
 from .annealing import CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR

@@ -15,10 +15,8 @@ class CosineAnnealingLR(LRScheduler):
     ``T_max`` the lr rises again (a period of ``2 * T_max``).
 
     Args:
-        optimizer (Optimizer): wrapped optimizer.
         T_max (int): number of epochs of a half period.
         eta_min (float): minimum learning rate (default: 0).
-        last_epoch (int): index of the last epoch (default: -1).
     """
 
     def __init__(self, optimizer, T_max, eta_min=0.0, last_epoch=-1):

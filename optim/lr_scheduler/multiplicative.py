@@ -13,10 +13,8 @@ class LambdaLR(LRScheduler):
     """Set each group's lr to ``initial_lr * lr_lambda(epoch)``.
 
     Args:
-        optimizer (Optimizer): wrapped optimizer.
         lr_lambda (callable or list of callables): epoch -> factor, one per group or one
             for all.
-        last_epoch (int): index of the last epoch (default: -1).
 
     ``state_dict`` stores, for each lambda that is a callable object (not a plain
     function), a copy of its ``__dict__``; plain functions are stored as None.
@@ -62,10 +60,8 @@ class StepLR(LRScheduler):
     """Multiply each group's lr by ``gamma`` every ``step_size`` epochs.
 
     Args:
-        optimizer (Optimizer): wrapped optimizer.
         step_size (int): period of the decay, in epochs.
         gamma (float): multiplicative factor (default: 0.1).
-        last_epoch (int): index of the last epoch (default: -1).
     """
 
     def __init__(self, optimizer, step_size, gamma=0.1, last_epoch=-1):
@@ -80,8 +76,7 @@ class StepLR(LRScheduler):
         return self._lrs_times(self.gamma)
 
     def _get_closed_form_lr(self):
-        return [base_lr * self.gamma ** (self.last_epoch // self.step_size)
-                for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.gamma ** (self.last_epoch // self.step_size))
 
 
 class MultiStepLR(LRScheduler):
@@ -100,17 +95,14 @@ class MultiStepLR(LRScheduler):
 
     def _get_closed_form_lr(self):
         ms = sorted(self.milestones.elements())
-        return [base_lr * self.gamma ** bisect.bisect_right(ms, self.last_epoch)
-                for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.gamma ** bisect.bisect_right(ms, self.last_epoch))
 
 
 class ExponentialLR(LRScheduler):
     """Multiply each group's lr by ``gamma`` every epoch.
 
     Args:
-        optimizer (Optimizer): wrapped optimizer.
         gamma (float): multiplicative factor.
-        last_epoch (int): index of the last epoch (default: -1).
     """
 
     def __init__(self, optimizer, gamma, last_epoch=-1):
@@ -124,7 +116,7 @@ class ExponentialLR(LRScheduler):
         return self._lrs_times(self.gamma)
 
     def _get_closed_form_lr(self):
-        return [base_lr * self.gamma**self.last_epoch for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.gamma**self.last_epoch)
 
 
 class ConstantLR(LRScheduler):
@@ -146,8 +138,8 @@ class ConstantLR(LRScheduler):
         return self._lrs_times(1.0 / self.factor)
 
     def _get_closed_form_lr(self):
-        return [base_lr * (self.factor + (self.last_epoch >= self.total_iters)
-                           * (1 - self.factor)) for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.factor + (self.last_epoch >= self.total_iters)
+                                    * (1 - self.factor))
 
 
 class LinearLR(LRScheduler):
@@ -177,6 +169,5 @@ class LinearLR(LRScheduler):
                                   * (self.end_factor - self.start_factor)))
 
     def _get_closed_form_lr(self):
-        return [base_lr * (self.start_factor + (self.end_factor - self.start_factor)
-                           * min(self.total_iters, self.last_epoch) / self.total_iters)
-                for base_lr in self.base_lrs]
+        return self._base_lrs_times(self.start_factor + (self.end_factor - self.start_factor)
+                                    * min(self.total_iters, self.last_epoch) / self.total_iters)

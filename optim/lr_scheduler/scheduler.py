@@ -180,6 +180,10 @@ class LRScheduler:
         """Each group's current lr times ``factor``."""
         return [group["lr"] * factor for group in self.optimizer.param_groups]
 
+    def _base_lrs_times(self, factor):
+        """Each group's ``initial_lr`` times ``factor`` (for the closed forms)."""
+        return [base_lr * factor for base_lr in self.base_lrs]
+
     def _warn_if_called_outside_step(self):
         if not self._get_lr_called_within_step:
             warnings.warn(
