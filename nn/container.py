@@ -9,7 +9,44 @@ from itertools import islice
 from .module import Module, _addindent
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What ``Sequential`` and ``ModuleList`` share: sub-modules kept in order, named
+    ``"0"``, ``"1"``, ... (renumbered after a deletion, as PyTorch). Subclasses define
+    ``_key_at(idx)``, the name of the module at position ``idx``."""
+
+    def __delitem__(self, idx):
+        if isinstance(idx, slice):
+            for key in list(self._modules.keys())[idx]:
+                delattr(self, key)
+        else:
+            delattr(self, self._key_at(idx))
+        str_indices = [str(i) for i in range(len(self._modules))]
+        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def _shift_in(self, index, module):
+        """Put ``module`` at ``index`` (0 <= index <= len), moving the later ones up."""
+        for i in range(len(self._modules), index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+        module.__dict__["_scope_name"] = str(index)
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Modules called in order, the output of one the input of the next.
 
     ``Sequential(m1, m2, ...)`` names the children ``"0"``, ``"1"``, ...;
@@ -38,26 +75,11 @@ class Sequential(Module):
             return self.__class__(OrderedDict(list(self._modules.items())[idx]))
         return self._get_item_by_idx(iter(self._modules.values()), idx)
 
+    def _key_at(self, idx):
+        return self._get_item_by_idx(iter(self._modules.keys()), idx)
+
     def __setitem__(self, idx, module):
-        key = self._get_item_by_idx(iter(self._modules.keys()), idx)
-        setattr(self, key, module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for key in list(self._modules.keys())[idx]:
-                delattr(self, key)
-        else:
-            key = self._get_item_by_idx(iter(self._modules.keys()), idx)
-            delattr(self, key)
-        # renumber to keep the numeric names contiguous (PyTorch does the same)
-        str_indices = [str(i) for i in range(len(self._modules))]
-        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        setattr(self, self._key_at(idx), module)
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -69,10 +91,6 @@ class Sequential(Module):
         for layer in other:
             ret.append(layer)
         return ret
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, sequential):
         for layer in sequential:
@@ -87,16 +105,8 @@ class Sequential(Module):
             raise IndexError(f"Index out of range: {index}")
         if index < 0:
             index += n
-        for i in range(n, index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-        module.__dict__["_scope_name"] = str(index)
+        self._shift_in(index, module)
         return self
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
     def forward(self, input):
         for module in self:
@@ -104,7 +114,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of sub-modules, registered (so their parameters are found) and indexable."""
 
     def __init__(self, modules=None):
@@ -112,7 +122,7 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _get_abs_string_index(self, idx):
+    def _key_at(self, idx):
         idx = operator.index(idx)
         if not (-len(self) <= idx < len(self)):
             raise IndexError(f"index {idx} is out of range")
@@ -123,25 +133,10 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[self._get_abs_string_index(idx)]
+        return self._modules[self._key_at(idx)]
 
     def __setitem__(self, idx, module):
-        setattr(self, self._get_abs_string_index(idx), module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for k in range(len(self._modules))[idx]:
-                delattr(self, str(k))
-        else:
-            delattr(self, self._get_abs_string_index(idx))
-        str_indices = [str(i) for i in range(len(self._modules))]
-        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        setattr(self, self._key_at(idx), module)
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -152,10 +147,6 @@ class ModuleList(Module):
             combined.add_module(str(i), m)
         return combined
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules):
         offset = len(self)
         for i, module in enumerate(modules):
@@ -163,15 +154,7 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
-        for i in range(len(self._modules), index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-        module.__dict__["_scope_name"] = str(index)
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
+        self._shift_in(index, module)
 
     def __repr__(self):
         """Repeated identical entries are compressed (``(0-2): 3 x Linear(...)``), as PyTorch."""
@@ -322,13 +305,13 @@ class ParameterDict(_DictContainer):
 
     _registry = "_parameters"
 
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value))
+
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
-
-    def __setitem__(self, key, value):
-        self.register_parameter(key, _as_parameter(value))
 
     def get(self, key, default=None):
         return self._parameters[key] if key in self._parameters else default
