@@ -5,10 +5,8 @@ ordered dicts; one walker (``_named_members``) serves ``parameters``, ``buffers`
 ``named_`` forms. ``state_dict`` keys are dotted paths (``"encoder.0.weight"``), identical to
 PyTorch's for the same model, so state exchanged as NumPy arrays loads either way.
 
-``Module`` inherits two groups of methods kept in their own files: ``state_dict`` and
-``load_state_dict`` (``nn/_state_dict.py``), and the dtype and device methods ``to``,
-``float``, ``double``, ``half``, ``type``, ``cpu``, ``cuda``, ``share_memory``
-(``nn/_dtype_device.py``).
+``Module`` inherits ``state_dict``/``load_state_dict`` from ``nn/_state_dict.py`` and the
+dtype and device methods (``to``, ``float``, ``cpu``, ...) from ``nn/_dtype_device.py``.
 """
 from __future__ import annotations
 
@@ -123,32 +121,22 @@ class Module(StateDictMixin, DtypeDeviceMixin):
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args) -> None or new args``; returns a handle with ``remove()``."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output) -> None or new output``; returns a handle."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._forward_hooks, hook)
 
     def register_full_backward_hook(self, hook):
         """``hook(module, grad_input, grad_output) -> None or new grad_input`` once the
         gradients with respect to the module's Tensor inputs are computed (tuples, ``None``
         for inputs without a gradient), as PyTorch; returns a handle with ``remove()``."""
-        hooks = self.__dict__.setdefault("_backward_hooks", OrderedDict())
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return _add_hook(self.__dict__.setdefault("_backward_hooks", OrderedDict()), hook)
 
     def register_full_backward_pre_hook(self, hook):
         """``hook(module, grad_output) -> None or new grad_output`` when the gradients with
         respect to the module's outputs arrive in backward; returns a handle."""
-        hooks = self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return _add_hook(self.__dict__.setdefault("_backward_pre_hooks", OrderedDict()), hook)
 
     # ---- registration --------------------------------------------------------------------------
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -290,15 +278,20 @@ class Module(StateDictMixin, DtypeDeviceMixin):
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
                          ) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, Parameter)`` of this module's parameters and, when ``recurse``,
+        its descendants' (each parameter once unless ``remove_duplicate=False``)."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                    remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The Parameters of ``named_parameters``, e.g. for an optimizer."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
                       ) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, Tensor)`` of the registered buffers (running statistics and
+        the like), as ``named_parameters``."""
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                    remove_duplicate)
 
@@ -350,18 +343,20 @@ class Module(StateDictMixin, DtypeDeviceMixin):
         return mod
 
     def get_parameter(self, target):
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{mod._get_name()} has no parameter `{name}`")
-        return mod._parameters[name]
+        """The Parameter at the dotted path ``target``; AttributeError if there is none."""
+        return self._get_member(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
+        """The buffer at the dotted path ``target``; AttributeError if there is none."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target, registry, what):
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{mod._get_name()} has no buffer `{name}`")
-        return mod._buffers[name]
+        members = mod.__dict__[registry]
+        if name not in members:
+            raise AttributeError(f"{mod._get_name()} has no {what} `{name}`")
+        return members[name]
 
     # ---- modes and bulk operations -------------------------------------------------------------
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -426,6 +421,13 @@ class Module(StateDictMixin, DtypeDeviceMixin):
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _add_hook(hooks, hook):
+    """Add ``hook`` to the ordered dict ``hooks``; return the handle that removes it."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
 
 
 def _name_module_in_error(err, scope, module):
