@@ -55,15 +55,19 @@ class DtypeDeviceMixin:
         return self._apply_arrays(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
 
     def double(self):
+        """Cast the floating-point parameters and buffers to float64; returns self."""
         return self.to(np.float64)
 
     def float(self):
+        """Cast them to float32."""
         return self.to(np.float32)
 
     def half(self):
+        """Cast them to float16."""
         return self.to(np.float16)
 
     def cpu(self):
+        """Returns self: everything is on the CPU."""
         return self
 
     def share_memory(self):
