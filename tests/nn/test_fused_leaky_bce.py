@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn.functional as F
+from autodiff.nn import functional as F
 
 RNG = np.random.default_rng(7)
 
