@@ -29,8 +29,7 @@ import numpy as np
 
 from autodiff.kernels import recurrent_arrays as RA
 from autodiff.ops import recurrent as R
-from autodiff.ops.shape import joins
-from autodiff.ops.shape import views
+from autodiff.ops.shape import joins, views
 from autodiff.tensor import Tensor
 
 from . import functional as F

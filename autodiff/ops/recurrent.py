@@ -11,10 +11,11 @@ sequence ``x`` of shape ``(L, N, I)``:
   gradient ``dx = dgates @ W_ih`` as a few big GEMMs.
 
 The fast backward (``backward_arrays``) works on arrays, so it is not itself differentiable.
-When the backward pass is recorded (``create_graph=True``, i.e. grad mode is on inside ``backward``) the ops recompute the
-layer from the saved inputs with the cell written once in primitive differentiable ops
-(``_lstm_step``, ``_gru_step``, ``_rnn_step``) and let autodiff differentiate that graph, so
-gradients of gradients are exact with no second hand-written backward (slower, and only then).
+When the backward pass is recorded (``create_graph=True``, i.e. grad mode is on inside
+``backward``) the ops recompute the layer from the saved inputs with the cell written once in
+primitive differentiable ops (``_lstm_step``, ``_gru_step``, ``_rnn_step``) and let autodiff
+differentiate that graph, so gradients of gradients are exact with no second hand-written
+backward (slower, and only then).
 
 The big per-sequence activation arrays are borrowed from a small workspace
 (``autodiff.kernels.recurrent_arrays``, with the big GEMMs) and given back when the node's
@@ -30,8 +31,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import _state, grad
 from .. import function as _f
+from ..engine import _state, grad
 from ..function import Op
 from ..kernels import recurrent as K
 from ..kernels import recurrent_arrays as RA
