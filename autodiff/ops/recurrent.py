@@ -132,14 +132,13 @@ def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
     gates = take((L if keep else 1, N, G4), dt)
     cs = take((L if keep else 2, N, H), dt)
     tcs = take((L if keep else 1, N, H), dt)
-    hw = np.empty((N, G4), dt)  # h @ W_hh^T of the current step
     scale = K.lstm_gate_scale(H, dt)
     wT = w_hh.T
     h, c = h0, c0
     for k, t in enumerate(_order(L, reverse)):
         s, sc = (t, t) if keep else (0, k & 1)
-        np.matmul(h, wT, out=hw)
-        cell(hw, xp[t], b, c, gates[s], cs[sc], tcs[s], out[t], scale)
+        np.matmul(h, wT, out=gates[s])  # the cell activates the gates in place
+        cell(gates[s], xp[t], b, c, cs[sc], tcs[s], out[t], scale)
         h, c = out[t], cs[sc]
     RA.WS.give((xp,))
     return out, h.copy(), c.copy(), (gates, cs, tcs)

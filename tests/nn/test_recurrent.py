@@ -245,10 +245,9 @@ def test_lstm_forward_kernel_matches_twin():
     c_prev = rng.standard_normal((N, H)).astype(np.float32)
     res = []
     for fn, dt in ((K.lstm_cell_forward, np.float32), (K.lstm_cell_forward_ref, np.float64)):
-        A = np.empty((N, 4 * H), dt)
+        A = G.astype(dt)  # h_prev @ W_hh.T in, the activated gates out
         c, tc, h = (np.empty((N, H), dt) for _ in range(3))
-        fn(G.astype(dt), xp.astype(dt), b.astype(dt), c_prev.astype(dt), A, c, tc, h,
-           K.lstm_gate_scale(H, dt))
+        fn(A, xp.astype(dt), b.astype(dt), c_prev.astype(dt), c, tc, h, K.lstm_gate_scale(H, dt))
         res.append((A, c, tc, h))
     for a, b in zip(*res):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
