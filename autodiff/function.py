@@ -31,8 +31,8 @@ import weakref
 
 import numpy as np
 
-from . import engine
-from .engine import _state
+from . import grad_mode
+from .grad_mode import _state
 
 Tensor = None  # set by autodiff.tensor (avoids an import cycle)
 _make = None   # Tensor._make, bound once (set with it)
@@ -667,7 +667,7 @@ def _record_extra(ctx, args=()):
                     inputs.append((i, _ref(a)))
                 i += 1
     if st.anomaly:
-        ctx.stack = engine.creation_stack()
+        ctx.stack = grad_mode.creation_stack()
 
 
 def _signature(key):

@@ -12,7 +12,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import engine, function
-from .engine import _state
+from .grad_mode import _state
 from .function import RemovableHandle, _accumulator
 from .ops import elementwise as E
 from .ops import index as I

@@ -687,7 +687,7 @@ def _auto_rankdir(edges, n_vertices):
 
 
 def _op_groups(graph, group):
-    """Composed ops (recorded inside ``engine.op_scope``, scope ending in ``()``): key -> group
+    """Composed ops (recorded inside ``grad_mode.op_scope``, scope ending in ``()``): key -> group
     id for their ops (connected ops of one scope form one group), and group id -> the key of
     the op whose output leaves the group (the one that stands for it in the drawing)."""
     obj = graph.obj

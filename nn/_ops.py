@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from autodiff.engine import _state
+from autodiff.grad_mode import _state
 from autodiff.function import _SIGNATURES, Op, _accumulator, _record_extra, _signature
 from autodiff.kernels import elementwise as _KE
 from autodiff.ops import elementwise as E

@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from autodiff import random as _random
-from autodiff.engine import no_grad, op_scope
+from autodiff.grad_mode import no_grad, op_scope
 from autodiff.ops import _checks
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L

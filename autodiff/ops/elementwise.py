@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import _state
-from ..engine import no_grad as _no_grad
+from ..grad_mode import _state
+from ..grad_mode import no_grad as _no_grad
 from ..function import Op
 from .. import function as _f
 from ..kernels import elementwise as _KE

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import _state
+from ..grad_mode import _state
 from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K

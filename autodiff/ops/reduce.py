@@ -457,7 +457,7 @@ class Prod(Op):
         if not zeros:
             return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a), None, None
         full = len(ctx.axes_) == len(ctx.in_shape)
-        if zeros > 1 and full and not _f.engine._state.grad_enabled:
+        if zeros > 1 and full and not _f.grad_mode._state.grad_enabled:
             # a plain backward of the product of all elements with two zeros: every gradient
             # is 0 (PyTorch's prod_backward, also where an inf would make the products of the
             # others NaN); with create_graph the products of the others keep it differentiable
@@ -488,7 +488,7 @@ def _exclusive_cumprod(x):
     """[1, x0, x0 x1, ...] along the last dim: a Hillis-Steele scan of multiplications
     (differentiable); in a plain backward (grad mode off) NumPy's sequential cumprod, whose
     order of products is PyTorch's (it matters where an inf meets a 0)."""
-    if not _f.engine._state.grad_enabled:
+    if not _f.grad_mode._state.grad_enabled:
         d = x._data
         out = np.ones_like(d)
         if d.shape[-1] > 1:

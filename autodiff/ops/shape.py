@@ -9,7 +9,7 @@ import numpy as np
 
 import weakref
 
-from ..engine import _state
+from ..grad_mode import _state
 from ..function import Op
 from .. import function as _f
 
