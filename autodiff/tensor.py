@@ -14,6 +14,7 @@ import numpy as np
 from . import engine, function
 from .grad_mode import _state
 from .function import RemovableHandle, _accumulator
+from .inplace import inplace, inplace_fill
 from .ops import elementwise as E
 from .ops import index as I
 from .ops import linalg as L
@@ -575,47 +576,47 @@ class Tensor(TensorAPI):
     def __invert__(self):
         return E.logical_not(self) if self.dtype == np.bool_ else E.bitwise_not(self)
 
-    # ---- in-place (version counter; see ops.elementwise.inplace) --------------------------------
+    # ---- in-place (version counter; see autodiff.inplace) --------------------------------
     def __iadd__(self, other):
-        return E.inplace(self, E.add, other)
+        return inplace(self, E.add, other)
 
     def __isub__(self, other):
-        return E.inplace(self, E.sub, other)
+        return inplace(self, E.sub, other)
 
     def __imul__(self, other):
-        return E.inplace(self, E.mul, other)
+        return inplace(self, E.mul, other)
 
     def __itruediv__(self, other):
-        return E.inplace(self, E.div, other)
+        return inplace(self, E.div, other)
 
     def add_(self, other, alpha=1):
-        return E.inplace(self, E.add, other if alpha == 1 else E.mul(other, alpha))
+        return inplace(self, E.add, other if alpha == 1 else E.mul(other, alpha))
 
     def sub_(self, other, alpha=1):
-        return E.inplace(self, E.sub, other if alpha == 1 else E.mul(other, alpha))
+        return inplace(self, E.sub, other if alpha == 1 else E.mul(other, alpha))
 
     def mul_(self, other):
-        return E.inplace(self, E.mul, other)
+        return inplace(self, E.mul, other)
 
     def div_(self, other):
-        return E.inplace(self, E.div, other)
+        return inplace(self, E.div, other)
 
     def pow_(self, other):
-        return E.inplace(self, E.pow, other)
+        return inplace(self, E.pow, other)
 
     def clamp_(self, min=None, max=None):
-        return E.inplace(self, E.clamp, min, max)
+        return inplace(self, E.clamp, min, max)
 
     clip_ = clamp_
 
     def zero_(self):
-        return E.inplace_fill(self, 0)
+        return inplace_fill(self, 0)
 
     def fill_(self, value):
-        return E.inplace_fill(self, value)
+        return inplace_fill(self, value)
 
     def copy_(self, src):
-        return E.inplace(self, E.copy_from, src)
+        return inplace(self, E.copy_from, src)
 
     def __setitem__(self, index, value):
         I.setitem(self, index, value)

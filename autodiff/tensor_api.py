@@ -5,7 +5,7 @@ index writes, triangles and diagonals, cumulative ops, boolean tests, random fil
 in-place variants. Each method calls the op of the same name in ``autodiff.ops.*`` (or
 ``autodiff.creation``); a method that ``Tensor`` itself defines takes precedence over this
 mixin. In-place methods (trailing ``_``) write into the tensor's own array and bump its
-version counter (``ops.elementwise.inplace``): a tensor saved for backward and then modified
+version counter (``autodiff.inplace``): a tensor saved for backward and then modified
 makes backward raise, as in PyTorch.
 """
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 from . import device as _device
 from .compat import numpy_names
+from .inplace import inplace, inplace_fill
 from .ops import compare as C
 from .ops import cumulative as CU
 from .ops import elementwise as E
@@ -208,10 +209,10 @@ class TensorAPI:
         return MT.triu(self, diagonal)
 
     def tril_(self, diagonal=0):
-        return E.inplace(self, MT.tril, diagonal)
+        return inplace(self, MT.tril, diagonal)
 
     def triu_(self, diagonal=0):
-        return E.inplace(self, MT.triu, diagonal)
+        return inplace(self, MT.triu, diagonal)
 
     def diag(self, diagonal=0):
         return MT.diag(self, diagonal)
@@ -242,7 +243,7 @@ class TensorAPI:
             idx = (rows, cols)
         else:
             idx = (np.arange(n),) * self.ndim
-        return E.inplace(self, I.index_put, idx, fill_value)
+        return inplace(self, I.index_put, idx, fill_value)
 
     # ---- math ----------------------------------------------------------------------------------
     def sign(self):
@@ -454,10 +455,10 @@ class TensorAPI:
         return E.clamp(self, None, max)
 
     def clamp_min_(self, min):
-        return E.inplace(self, E.clamp, min, None)
+        return inplace(self, E.clamp, min, None)
 
     def clamp_max_(self, max):
-        return E.inplace(self, E.clamp, None, max)
+        return inplace(self, E.clamp, None, max)
 
     def argwhere(self):
         return self.nonzero()
@@ -495,43 +496,43 @@ class TensorAPI:
         return SC.scatter(self, dim, index, src, value, reduce=reduce)
 
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
-        return E.inplace(self, _scatter, dim, index, src, value, reduce)
+        return inplace(self, _scatter, dim, index, src, value, reduce)
 
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
         return SC.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
 
     def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-        return E.inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
+        return inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
 
     def scatter_add_(self, dim, index, src):
-        return E.inplace(self, I.scatter_add, dim, index, src)
+        return inplace(self, I.scatter_add, dim, index, src)
 
     def index_add(self, dim, index, source, *, alpha=1):
         return SC.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(self, dim, index, source, *, alpha=1):
-        return E.inplace(self, _index_add, dim, index, source, alpha)
+        return inplace(self, _index_add, dim, index, source, alpha)
 
     def index_copy(self, dim, index, source):
         return SC.index_copy(self, dim, index, source)
 
     def index_copy_(self, dim, index, source):
-        return E.inplace(self, SC.index_copy, dim, index, source)
+        return inplace(self, SC.index_copy, dim, index, source)
 
     def index_fill(self, dim, index, value):
         return SC.index_fill(self, dim, index, value)
 
     def index_fill_(self, dim, index, value):
-        return E.inplace(self, SC.index_fill, dim, index, value)
+        return inplace(self, SC.index_fill, dim, index, value)
 
     def index_put(self, indices, values, accumulate=False):
         return SC.index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices, values, accumulate=False):
-        return E.inplace(self, SC.index_put, indices, values, accumulate)
+        return inplace(self, SC.index_put, indices, values, accumulate)
 
     def masked_fill_(self, mask, value):
-        return E.inplace(self, I.masked_fill, mask, value)
+        return inplace(self, I.masked_fill, mask, value)
 
     def masked_select(self, mask):
         return SC.masked_select(self, mask)
@@ -540,86 +541,86 @@ class TensorAPI:
         return SC.masked_scatter(self, mask, source)
 
     def masked_scatter_(self, mask, source):
-        return E.inplace(self, SC.masked_scatter, mask, source)
+        return inplace(self, SC.masked_scatter, mask, source)
 
     # ---- in-place math (version counter) -----------------------------------------------------
     def exp_(self):
-        return E.inplace(self, E.exp)
+        return inplace(self, E.exp)
 
     def log_(self):
-        return E.inplace(self, E.log)
+        return inplace(self, E.log)
 
     def log1p_(self):
-        return E.inplace(self, E.log1p)
+        return inplace(self, E.log1p)
 
     def expm1_(self):
-        return E.inplace(self, MX.expm1)
+        return inplace(self, MX.expm1)
 
     def sqrt_(self):
-        return E.inplace(self, E.sqrt)
+        return inplace(self, E.sqrt)
 
     def rsqrt_(self):
-        return E.inplace(self, MX.rsqrt)
+        return inplace(self, MX.rsqrt)
 
     def square_(self):
-        return E.inplace(self, MX.square)
+        return inplace(self, MX.square)
 
     def abs_(self):
-        return E.inplace(self, E.abs)
+        return inplace(self, E.abs)
 
     def neg_(self):
-        return E.inplace(self, E.neg)
+        return inplace(self, E.neg)
 
     def reciprocal_(self):
-        return E.inplace(self, MX.reciprocal)
+        return inplace(self, MX.reciprocal)
 
     def sin_(self):
-        return E.inplace(self, E.sin)
+        return inplace(self, E.sin)
 
     def cos_(self):
-        return E.inplace(self, E.cos)
+        return inplace(self, E.cos)
 
     def tanh_(self):
-        return E.inplace(self, E.tanh)
+        return inplace(self, E.tanh)
 
     def sigmoid_(self):
-        return E.inplace(self, E.sigmoid)
+        return inplace(self, E.sigmoid)
 
     def relu_(self):
-        return E.inplace(self, E.relu)
+        return inplace(self, E.relu)
 
     def sign_(self):
-        return E.inplace(self, MX.sign)
+        return inplace(self, MX.sign)
 
     def floor_(self):
-        return E.inplace(self, MX.floor)
+        return inplace(self, MX.floor)
 
     def ceil_(self):
-        return E.inplace(self, MX.ceil)
+        return inplace(self, MX.ceil)
 
     def round_(self, *, decimals=0):
-        return E.inplace(self, _round, decimals)
+        return inplace(self, _round, decimals)
 
     def trunc_(self):
-        return E.inplace(self, MX.trunc)
+        return inplace(self, MX.trunc)
 
     def frac_(self):
-        return E.inplace(self, MX.frac)
+        return inplace(self, MX.frac)
 
     def lerp_(self, end, weight):
-        return E.inplace(self, MX.lerp, end, weight)
+        return inplace(self, MX.lerp, end, weight)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return E.inplace(self, MX.nan_to_num, nan, posinf, neginf)
+        return inplace(self, MX.nan_to_num, nan, posinf, neginf)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-        return E.inplace(self, _addmm, mat1, mat2, beta, alpha)
+        return inplace(self, _addmm, mat1, mat2, beta, alpha)
 
     # ---- random fills (no gradient; leaves that require grad need ``no_grad``) ---------------
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "normal_").standard_normal(self.shape) * std + mean
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def uniform_(self, *args, generator=None, **kwargs):
         """``uniform_(from=0, to=1)``: draws from U[from, to)."""
@@ -630,17 +631,17 @@ class TensorAPI:
         if kwargs:
             raise TypeError(f"uniform_: unexpected arguments {sorted(kwargs)}")
         draw = R.resolve(generator, "uniform_").uniform(lo, hi, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "bernoulli_").random(self.shape) < E._data(p)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "exponential_").exponential(1.0 / lambd, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def random_(self, *args, generator=None, **kwargs):
         """``random_(to)`` or ``random_(from, to)``: integers uniform on [from, to)."""
@@ -656,23 +657,23 @@ class TensorAPI:
         if hi is None:
             hi = 2 ** 24 if self.dtype.kind == "f" else np.iinfo(self.dtype).max
         draw = R.resolve(generator, "random_").integers(lo, hi, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "log_normal_").lognormal(mean, std, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         from . import random as R
         draw = median + sigma * R.resolve(generator, "cauchy_").standard_cauchy(self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def geometric_(self, p, *, generator=None):
         """Draws the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
         from . import random as R
         draw = R.resolve(generator, "geometric_").geometric(p, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli(self, p=None, *, generator=None):
         return _creation().bernoulli(self, p, generator=generator)
@@ -681,7 +682,7 @@ class TensorAPI:
         return _creation().multinomial(self, num_samples, replacement, generator=generator)
 
 
-# helpers with the (tensor, *args) calling convention of ``E.inplace``
+# helpers with the (tensor, *args) calling convention of ``inplace``
 def _round(t, decimals):
     return MX.round(t, decimals=decimals)
 

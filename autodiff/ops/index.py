@@ -8,6 +8,7 @@ from ..function import Op
 from .. import function as _f
 from . import elementwise as E
 from . import shape as S
+from ..inplace import inplace
 
 
 def _norm_index(index):
@@ -123,7 +124,7 @@ def index_put(input, index, value):
 
 def setitem(input, index, value):
     """``input[index] = value`` in place (version counter; recorded when grad is on)."""
-    E.inplace(input, index_put, _norm_index(index), value)
+    inplace(input, index_put, _norm_index(index), value)
 
 
 # ---------------------------------------------------------------------------------------------
