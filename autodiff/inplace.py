@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .function import note_inplace
+from .saved import note_inplace
 from .grad_mode import _state
 from .grad_mode import no_grad as _no_grad
 from .ops import elementwise as E

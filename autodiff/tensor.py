@@ -12,8 +12,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import engine, function
-from .grad_mode import _state
-from .function import RemovableHandle, _accumulator
+from .hooks import RemovableHandle, run_post_accumulate_hooks
+from .node import _accumulator
 from .inplace import inplace, inplace_fill
 from .ops import elementwise as E
 from .ops import index as I
@@ -327,7 +327,7 @@ class Tensor(TensorAPI):
                 if g is not None:
                     t._accumulate_grad(g, create_graph)
                     if t._post_acc_hooks and t.grad_fn is None:
-                        engine.run_post_accumulate_hooks(t)
+                        run_post_accumulate_hooks(t)
             return
         engine.run_backward([self], [gradient], retain_graph, create_graph)
 
@@ -884,5 +884,4 @@ class Size(tuple):
         return n
 
 
-function.Tensor = Tensor
-function._make = Tensor._make
+function.bind_tensor(Tensor)

@@ -24,7 +24,7 @@ from collections import deque
 import graphviz
 import numpy as np
 
-from .function import AccumulateGrad, Node
+from .node import AccumulateGrad, Node
 from .tensor import Tensor
 
 __all__ = ["draw_graph", "GraphDrawing", "GraphvizNotFoundError"]

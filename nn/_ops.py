@@ -11,8 +11,7 @@ import math
 
 import numpy as np
 
-from autodiff.grad_mode import _state
-from autodiff.function import _SIGNATURES, Op, _accumulator, _record_extra, _signature
+from autodiff.function import Op
 from autodiff.kernels import elementwise as _KE
 from autodiff.ops import elementwise as E
 from autodiff.ops import linalg as L
@@ -148,21 +147,8 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        saved = ctx._saved
-        if not _state.grad_enabled and saved.__class__ is list:
-            # plain backward, saved inputs unmodified (saved_tensors' check) -> the arrays
-            (_, x, vx, _), (_, w, vw, _) = saved
-            if x._version == vx and w._version == vw:
-                need_x, need_w, need_b = ctx.needs_input_grad
-                return _linear_backward_arrays(grad_out._data, x._data, w._data, need_x, need_w,
-                                               need_b)
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        if not _state.grad_enabled:
-            # plain backward (no create_graph): the same products on the arrays, no graph
-            # bookkeeping for the transpose, reshapes, matmuls and sum
-            return _linear_backward_arrays(grad_out._data, x._data, w._data, need_x, need_w,
-                                           need_b)
         gx = gw = gb = None
         n_out = w.shape[0]
         if need_x:
@@ -175,6 +161,24 @@ class Linear(Op):
                 gb = R.sum(g2, 0)
         return gx, gw, gb
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        """The same BLAS products and float sums on the arrays: ``g @ W``, ``g2^T x2``,
+        ``sum g2`` (no graph bookkeeping for the transpose, reshapes, matmuls and sum)."""
+        x, w = ctx.saved(arrays=True)
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            gx = _matmul_result(np.matmul(g, w), g, w)
+        if need_w or need_b:
+            g2 = g.reshape(_rows(g.shape), w.shape[0])
+            if need_w:
+                x2 = x.reshape(_rows(x.shape), w.shape[1])
+                gw = _matmul_result(np.matmul(g2.T, x2), g2, x2)
+            if need_b:
+                gb = _KE.sum_rows(g2)  # np.sum(g2, 0), bit-identical
+        return gx, gw, gb
+
 
 def _rows(shape):
     """The number of rows of ``shape`` viewed as (rows, last dim); unlike ``reshape(-1, n)``
@@ -185,23 +189,6 @@ def _rows(shape):
     return n
 
 
-def _linear_backward_arrays(g, x, w, need_x, need_w, need_b):
-    """Linear's gradients as Tensors computed on arrays: ``g @ W``, ``g2^T x2``, ``sum g2``
-    (the same BLAS products and float sums as the differentiable path)."""
-    make = Tensor._make
-    gx = gw = gb = None
-    if need_x:
-        gx = make(_matmul_result(np.matmul(g, w), g, w))
-    if need_w or need_b:
-        g2 = g.reshape(_rows(g.shape), w.shape[0])
-        if need_w:
-            x2 = x.reshape(_rows(x.shape), w.shape[1])
-            gw = make(_matmul_result(np.matmul(g2.T, x2), g2, x2))
-        if need_b:
-            gb = make(_KE.sum_rows(g2))  # np.sum(g2, 0), bit-identical
-    return gx, gw, gb
-
-
 def _matmul_result(out, a, b):
     # as MatMul.forward: NumPy promotes float32 @ int to float64, autodiff keeps float32
     if out.dtype is _F64 and not (a.dtype is _F64 or b.dtype is _F64):
@@ -210,60 +197,4 @@ def _matmul_result(out, a, b):
 
 
 def linear(x, w, b=None):
-    if (x.__class__ is Tensor and isinstance(w, Tensor) and isinstance(b, Tensor)
-            and w._requires_grad and b._requires_grad and _state.grad_enabled):
-        return _linear_record(x, w, b)
     return Linear.apply(x, w, b)
-
-
-_ndarray = np.ndarray
-_new = object.__new__
-_make = Tensor._make
-
-
-def _linear_record(x, w, b):
-    """``Linear.apply(x, w, b)`` for the common training case (plain Tensor input; weight and
-    bias Tensors that require grad; one float dtype): the same forward, node, signature,
-    name scope and saved inputs as ``Function.apply`` records, without its generic argument
-    loop and ``_resolve_saved`` matching (~1/3 of a small Linear's recording cost)."""
-    xd, wd, bd = x._data, w._data, b._data
-    dt = xd.dtype
-    if not (xd.__class__ is _ndarray and wd.__class__ is _ndarray and bd.__class__ is _ndarray
-            and wd.dtype is dt and bd.dtype is dt and dt.kind == "f"):
-        return Linear.apply(x, w, b)
-    ctx = _new(_LinearNode)
-    out = np.matmul(xd, wd.T)
-    _KE.add_rows_(out, bd)
-    gw = w.grad_fn
-    if gw is None:
-        gw, nrw = _accumulator(w), 0
-    else:
-        nrw = w._output_nr
-    gb = b.grad_fn
-    if gb is None:
-        gb, nrb = _accumulator(b), 0
-    else:
-        nrb = b._output_nr
-    mw, mb = (wd.shape, dt), (bd.shape, dt)
-    if x._requires_grad:
-        gx = x.grad_fn
-        if gx is None:
-            gx, nrx = _accumulator(x), 0
-        else:
-            nrx = x._output_nr
-        key = ((nrx, nrw, nrb), ((xd.shape, dt), mw, mb))
-    else:
-        gx = None
-        key = ((None, nrw, nrb), (None, mw, mb))
-    ctx._next = (gx, gw, gb)
-    sig = _SIGNATURES.get(key)
-    if sig is None:
-        sig = _signature(key)
-    ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
-    if _state.extra:
-        _record_extra(ctx, (x, w, b))
-    ctx._saved = [(1, x, x._version, None), (1, w, w._version, None)]
-    return _make(out, True, ctx, 0)
-
-
-_LinearNode = Linear._node_cls

@@ -13,7 +13,7 @@ from typing import Any, Callable, Iterator, Mapping
 import numpy as np
 
 from autodiff import grad_mode
-from autodiff.function import RemovableHandle
+from autodiff.hooks import RemovableHandle
 from autodiff.tensor import Tensor
 
 from .parameter import Buffer, Parameter

@@ -13,7 +13,7 @@ import pytest
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 PKG = os.path.join(ROOT, "autodiff")
 
-CORE = ["grad_mode", "saved", "function", "inplace", "backward", "engine", "tensor"]
+CORE = ["grad_mode", "saved", "hooks", "node", "function", "inplace", "engine", "tensor"]
 
 
 def _module_name(path):
