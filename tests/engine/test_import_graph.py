@@ -112,3 +112,34 @@ def test_each_core_module_imports_first(name):
     code = f"import importlib; importlib.import_module('autodiff.{name}')"
     r = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+ENGINE = {"autodiff.engine", "autodiff.function", "autodiff.grad_mode", "autodiff.node",
+          "autodiff.hooks", "autodiff.saved"}
+
+
+def test_nn_and_optim_use_only_public_engine_names():
+    """No ``from autodiff.function import _x`` and no ``grad_mode._state``-style access."""
+    bad = []
+    for pkg in ("nn", "optim"):
+        for d, _, files in os.walk(os.path.join(ROOT, pkg)):
+            for f in files:
+                if not f.endswith(".py"):
+                    continue
+                path = os.path.join(d, f)
+                tree = ast.parse(open(path, encoding="utf-8").read())
+                aliases = set()  # local names bound to engine modules
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ImportFrom) and node.module in ENGINE:
+                        bad += [f"{path}: {a.name}" for a in node.names if a.name.startswith("_")]
+                    elif isinstance(node, ast.ImportFrom) and node.module == "autodiff":
+                        aliases.update(a.asname or a.name for a in node.names
+                                       if f"autodiff.{a.name}" in ENGINE)
+                    elif isinstance(node, ast.Import):
+                        aliases.update(a.asname for a in node.names
+                                       if a.name in ENGINE and a.asname)
+                for node in ast.walk(tree):
+                    if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                            and isinstance(node.value, ast.Name) and node.value.id in aliases):
+                        bad.append(f"{path}: {node.value.id}.{node.attr}")
+    assert bad == []
