@@ -11,11 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .saved import note_inplace
+from . import function as _f
 from .grad_mode import _state
 from .grad_mode import no_grad as _no_grad
-from .ops import elementwise as E
-from . import function as _f
+from .ops._common import _data
+from .ops.elementwise import arithmetic
+from .saved import note_inplace
 
 
 def _check_leaf_inplace(t):
@@ -60,7 +61,7 @@ def inplace(t, fn, *args):
     out = fn(old, *[old if a is t else a for a in args])  # (y.mul_(y) reads the old y)
     if out._data.dtype != t._data.dtype:
         if np.can_cast(out._data.dtype, t._data.dtype, "same_kind"):
-            out = E.cast(out, t._data.dtype)
+            out = arithmetic.cast(out, t._data.dtype)
         else:
             raise RuntimeError(f"result type {out._data.dtype} can't be cast to the desired "
                                f"output type {t._data.dtype}")
@@ -85,7 +86,7 @@ def inplace(t, fn, *args):
 
 
 def _replay(t, chain):
-    """Apply a view's steps (``shape._view``) to ``t``."""
+    """Apply a view's steps (``ops.shape.views._view``) to ``t``."""
     for op, args, nr in chain:
         t = op.apply(t, *args)
         if nr is not None and isinstance(t, tuple):
@@ -113,8 +114,6 @@ def _write_view(t, out):
     root's new value is the old one with the view's elements replaced (a scatter into the
     flattened root at the positions the view's steps select), recorded; then all views of the
     root, ``t`` included, are refreshed."""
-    from .ops import index as _I  # (index imports this module)
-    from .ops import shape as _S
     root = t._base
     chain = t._view_chain
     if chain is None:
@@ -132,6 +131,8 @@ def _write_view(t, out):
             f"unsupported operation: more than one element of the written-to tensor (shape "
             f"{tuple(t._data.shape)}, an expanded view) refers to a single memory location. "
             "Please clone() the tensor before performing the operation.")
+    from .ops.index import subscript as _I  # (subscript imports this module)
+    from .ops.shape import views as _S
     base = T._make(rd, root._requires_grad, root.grad_fn, root._output_nr)
     value = out if out._data.shape == t._data.shape else _S.expand(out, t._data.shape)
     flat = _S.Reshape.apply(base, (rd.size,))
@@ -150,8 +151,8 @@ def inplace_fill(t, value):
     _check_leaf_inplace(t)
     if _state.grad_enabled and (t.grad_fn is not None or (
             isinstance(value, _f.Tensor) and value._requires_grad)):
-        return inplace(t, E.Fill.apply, value)
-    t._data[...] = E._data(value)
+        return inplace(t, arithmetic.Fill.apply, value)
+    t._data[...] = _data(value)
     t._version += 1
     note_inplace(t)
     return t

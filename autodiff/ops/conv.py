@@ -21,7 +21,7 @@ from .. import grad_mode as _grad_mode
 from .. import function as _f
 from ..kernels import conv as K
 from . import _checks as C
-from . import shape as S
+from .shape import views as S
 
 __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d"]
