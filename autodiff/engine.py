@@ -21,8 +21,8 @@ import numpy as np
 from . import function as _function
 from . import hooks
 from .function import _QUIET, quiet_off, quiet_on
-from .node import FREED, AccumulateGrad
 from .grad_mode import _state, is_anomaly_check_nan_enabled
+from .node import FREED, AccumulateGrad
 
 
 def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
@@ -67,9 +67,10 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
                         continue
                     gi = grads[i]
                     if gi is not None:
-                        if (gi.__class__ is not Tensor or check_nan
-                                or gi._data.shape != meta[i][0] or gi._data.dtype is not meta[i][1]):
-                            gi = _conform(node, i, gi, meta[i], check_nan)
+                        m = meta[i]  # (shape, dtype) of the input
+                        if (gi.__class__ is not Tensor or check_nan or gi._data.shape != m[0]
+                                or gi._data.dtype is not m[1]):
+                            gi = _conform(node, i, gi, m, check_nan)
                         if (adopt and nxt.__class__ is AccumulateGrad and deps[nxt] == 1
                                 and not nxt.variable._hooks and nxt not in pending):
                             deps[nxt] = 0  # its last gradient: accumulate now, maybe uncopied

@@ -17,6 +17,7 @@ import traceback
 
 import numpy as np
 
+
 class _State(threading.local):
     """Per-thread engine state. ``extra`` is true when a name scope or anomaly mode is active,
     so ``Function.apply`` checks one flag instead of two on its hot path."""
