@@ -158,7 +158,7 @@ class Function:
         ctx = _new(cls._node_cls)
         ctx._saved = None
         n = len(args)
-        if n > 2 or not cls._raw or not _state.grad_enabled:
+        if not 0 < n < 3 or not cls._raw or not _state.grad_enabled:
             return _apply_general(cls, ctx, args, kwargs)
         T = Tensor
         a = args[0]
