@@ -32,8 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from .. import function as _f
-from ..engine import _state, grad
+from ..engine import grad
 from ..function import Op
+from ..grad_mode import _state
 from ..kernels import recurrent as K
 from ..kernels import recurrent_arrays as RA
 from .elementwise import activation, trig
@@ -161,8 +162,6 @@ class LSTMLayer(Op):
 
     @staticmethod
     def backward(ctx, g_out, g_hn, g_cn):
-        if not _state.grad_enabled:  # until the engine picks backward_arrays itself
-            return LSTMLayer.backward_arrays(ctx, g_out._data, g_hn._data, g_cn._data)
         w_hh, b_ih, b_hh = ctx.saved_tensors[4:7]
         step = lambda xp_t, h, c: _lstm_step(xp_t, w_hh, h, c)  # noqa: E731
         return _graph_grads(ctx, step, ctx.saved_tensors[1:3], (b_ih, b_hh),
@@ -240,8 +239,6 @@ class GRULayer(Op):
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
-        if not _state.grad_enabled:  # until the engine picks backward_arrays itself
-            return GRULayer.backward_arrays(ctx, g_out._data, g_hn._data)
         w_hh, b_ih, b_hh = ctx.saved_tensors[3:6]
         step = lambda xp_t, h: _gru_step(xp_t, w_hh, b_hh, h)  # noqa: E731
         return _graph_grads(ctx, step, ctx.saved_tensors[1:2], (b_ih,), (g_out, g_hn)) + (None,)
@@ -308,8 +305,6 @@ class RNNLayer(Op):
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
-        if not _state.grad_enabled:  # until the engine picks backward_arrays itself
-            return RNNLayer.backward_arrays(ctx, g_out._data, g_hn._data)
         w_hh, b_ih, b_hh = ctx.saved_tensors[3:6]
         act = ctx.nonlinearity
         step = lambda xp_t, h: _rnn_step(xp_t, w_hh, act, h)  # noqa: E731
