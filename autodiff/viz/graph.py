@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from ..function import AccumulateGrad, Node
+from ..node import AccumulateGrad, Node
+from ..saved import CONST, INPUT, OUTPUT, Saved
 from ..tensor import Tensor
 from .text import _is_parameter
 
@@ -102,7 +103,12 @@ def _saved_entries(v):
     saved = getattr(v, "_saved", None)
     if saved.__class__ is not list:
         return ()
-    return [s for s in saved if isinstance(s, tuple) and len(s) == 4]
+    kinds = {CONST: 0, INPUT: 1, OUTPUT: 2}
+    return [
+        (kinds[s.kind], s.value, s.nr if s.kind is OUTPUT else s.version, s.ref)
+        for s in saved
+        if isinstance(s, Saved)
+    ]
 
 
 def _known_outputs(graph):
@@ -161,7 +167,7 @@ def _scope_of(v):
 
 
 def _op_groups(graph, group):
-    """Composed ops (recorded inside ``engine.op_scope``, scope ending in ``()``): key -> group
+    """Composed ops (recorded inside ``grad_mode.op_scope``, scope ending in ``()``): key -> group
     id for their ops (connected ops of one scope form one group), and group id -> the key of
     the op whose output leaves the group (the one that stands for it in the drawing)."""
     obj = graph.obj
