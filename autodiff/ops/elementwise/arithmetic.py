@@ -9,7 +9,8 @@ from ...function import Op
 from . import rounding
 from . import select
 from . import unary
-from .._common import _F64, _binary_error, _data, _ndarray, _promote, _tensor, _zero_dim
+from .._common import (_F64, _binary_error, _data, _ndarray, _promote, _tensor, binary,
+                      unary_op)
 
 
 class Add(Op):
@@ -17,13 +18,7 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.add(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("add", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.add, "add", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -35,13 +30,7 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.subtract(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("sub", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.subtract, "sub", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -54,13 +43,7 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.multiply(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("mul", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.multiply, "mul", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -77,13 +60,7 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.true_divide(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("div", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.true_divide, "div", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -159,37 +136,13 @@ class Pow(Op):
         return ga, gb
 
 
-class Reciprocal(Op):
-    """out = 1 / a;  da = -g (out out) (PyTorch's ReciprocalBackward, bit for bit)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        out = np.reciprocal(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        return -grad_out * (out * out)
+# (class, functional form) = unary_op(name, forward, backward); as PyTorch's ReciprocalBackward
+Reciprocal = unary_op("Reciprocal", np.reciprocal, lambda g, out: -g * (out * out), "out",
+                      module=__name__)[0]
 
 
 # ---------------------------------------------------------------------------------------------
 # remainder, fmod, floor division
-
-
-def _divmod_forward(fn, name, a, b):
-    try:
-        out = fn(a, b)  # (the ops are quiet: no NumPy warning for b == 0)
-    except (ValueError, TypeError) as e:
-        raise _binary_error(name, a, b, e) from None
-    if out.__class__ is not np.ndarray:
-        out = np.asarray(out)
-    if out.dtype == np.float64:
-        out = _promote(out, a, b)
-    return out
 
 
 def _not_implemented(ctx, name):
@@ -209,7 +162,7 @@ class Remainder(Op):
     def forward(ctx, a, b, scalar_dividend):
         ctx.save_for_backward(a, b)
         ctx.scalar_dividend = scalar_dividend
-        return _divmod_forward(np.remainder, "remainder", a, b)
+        return binary(np.remainder, "remainder", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -229,7 +182,7 @@ class Fmod(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _divmod_forward(np.fmod, "fmod", a, b)
+        return binary(np.fmod, "fmod", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -247,7 +200,7 @@ class FloorDivide(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return _divmod_forward(np.floor_divide, "floor_divide", a, b)
+        return binary(np.floor_divide, "floor_divide", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -263,7 +216,7 @@ class DivRounded(Op):
     @staticmethod
     def forward(ctx, a, b, mode):
         fn = np.floor_divide if mode == "floor" else (lambda x, y: np.trunc(np.true_divide(x, y)))
-        return _divmod_forward(fn, "div", a, b)
+        return binary(fn, "div", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):

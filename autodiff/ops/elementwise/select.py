@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from .._common import _F32, _F64, _binary_error, _data, _ndarray, _promote, _shape_of, _tensor
+from .._common import _F64, _binary_error, _data, _promote, _shape_of, _tensor, binary
 
 
 class Clamp(Op):
@@ -55,10 +55,7 @@ class ClampTensor(Op):
         except (ValueError, TypeError) as e:
             bound = lo if hi is None else hi
             raise _binary_error("clamp", a, bound, e) from None
-        if out.dtype is _F64 and not any(v.__class__ is _ndarray and v.dtype is _F64
-                                         for v in (a, lo, hi)):
-            out = out.astype(_F32)  # as _promote: float64 only from a float64 array
-        return out
+        return _promote(out, a, lo, hi) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -96,11 +93,7 @@ class Maximum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try:
-            out = np.maximum(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("maximum", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.maximum, "maximum", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -114,11 +107,7 @@ class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        try:
-            out = np.minimum(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("minimum", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.minimum, "minimum", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
