@@ -264,30 +264,29 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x) / sum(exp(x)) along ``dim`` (stable: the max is subtracted first)."""
-    from autodiff.ops.loss import softmax as _softmax
-    input = _tensor(input, "softmax")
+def _softmax_args(input, dim, dtype, name, stacklevel):
+    """``input`` as a Tensor of ``dtype`` and ``dim``: when None, PyTorch's implicit choice,
+    with its deprecation warning (``stacklevel`` counted from the caller)."""
+    input = _tensor(input, name)
     if dim is None:
-        warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the "
-                      "call to include dim=X as an argument.", stacklevel=_stacklevel)
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", stacklevel=stacklevel + 1)
         dim = _softmax_dim(input.ndim)
     if dtype is not None:
         input = input.to(dtype)
-    return _softmax(input, dim)
+    return input, dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (stable: the max is subtracted first)."""
+    from autodiff.ops.loss import softmax as _softmax
+    return _softmax(*_softmax_args(input, dim, dtype, "softmax", _stacklevel))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along ``dim``."""
     from autodiff.ops.loss import log_softmax as _log_softmax
-    input = _tensor(input, "log_softmax")
-    if dim is None:
-        warnings.warn("Implicit dimension choice for log_softmax has been deprecated. Change "
-                      "the call to include dim=X as an argument.", stacklevel=_stacklevel)
-        dim = _softmax_dim(input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
-    return _log_softmax(input, dim)
+    return _log_softmax(*_softmax_args(input, dim, dtype, "log_softmax", _stacklevel))
 
 
 # ---------------------------------------------------------------------------------------------
