@@ -106,7 +106,7 @@ print(type(model).__module__, optim.USERS, ad.optim.SGD.__module__)
 def test_dir_shows_the_api_only():
     names = set(dir(ad))
     for internal in ("np", "annotations", "engine", "function", "ops", "kernels", "creation",
-                     "printing", "tensor_api", "cli", "demo", "viz", "types", "scalar"):
+                     "printing", "tensor_methods", "cli", "demo", "viz", "types", "scalar"):
         assert internal not in names, internal
     for public in ("Tensor", "tensor", "zeros", "nn", "optim", "data", "no_grad", "grad",
                    "draw_graph", "float32", "manual_seed", "Function", "gradcheck", "sum"):
