@@ -136,15 +136,9 @@ class ArithmeticMethods:
     def sub(self, other, alpha=1):
         return arithmetic.sub(self, other if alpha == 1 else arithmetic.mul(other, alpha))
 
-    def mul(self, other):
-        return arithmetic.mul(self, other)
-
-    def div(self, other):
-        return arithmetic.div(self, other)
-
-    def pow(self, exponent):
-        return arithmetic.pow(self, exponent)
-
+    mul = arithmetic.mul
+    div = true_divide = arithmetic.div
+    pow = arithmetic.pow
     neg = arithmetic.neg
 
     def square(self):
@@ -161,9 +155,6 @@ class ArithmeticMethods:
     ge = compare.ge
     fmod = arithmetic.fmod
     lerp = arithmetic.lerp
-
-    def true_divide(self, other):
-        return arithmetic.div(self, other)
 
     logical_and = compare.logical_and
     logical_or = compare.logical_or

@@ -28,11 +28,8 @@ class ElementwiseMethods:
     clamp = select.clamp
     clip = clamp
 
-    def maximum(self, other):
-        return select.maximum(self, other)
-
-    def minimum(self, other):
-        return select.minimum(self, other)
+    maximum = select.maximum
+    minimum = select.minimum
 
     def where(self, condition, other):
         return select.where(condition, self, other)

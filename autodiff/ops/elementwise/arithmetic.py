@@ -270,35 +270,35 @@ class Fill(Op):
 # functional forms
 
 
-def add(a, b):
-    return Add.apply(a, b)
+def add(input, other):
+    return Add.apply(input, other)
 
 
-def sub(a, b):
-    return Sub.apply(a, b)
+def sub(input, other):
+    return Sub.apply(input, other)
 
 
-def mul(a, b):
-    return Mul.apply(a, b)
+def mul(input, other):
+    return Mul.apply(input, other)
 
 
-def div(a, b, rounding_mode=None):
+def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
-        return Div.apply(a, b)
+        return Div.apply(input, other)
     if rounding_mode in ("floor", "trunc"):
-        return DivRounded.apply(a, b, rounding_mode)  # zero gradient, as PyTorch
+        return DivRounded.apply(input, other, rounding_mode)  # zero gradient, as PyTorch
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc' (got {rounding_mode!r})")
 
 
 true_divide = div
 
 
-def neg(a):
-    return Neg.apply(a)
+def neg(input):
+    return Neg.apply(input)
 
 
-def pow(a, b):
-    return Pow.apply(a, b)
+def pow(input, exponent):
+    return Pow.apply(input, exponent)
 
 
 def square(input):

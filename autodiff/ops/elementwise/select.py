@@ -182,12 +182,12 @@ def clamp_max(input, max):
     return clamp(input, None, max)
 
 
-def maximum(a, b):
-    return Maximum.apply(a, b)
+def maximum(input, other):
+    return Maximum.apply(input, other)
 
 
-def minimum(a, b):
-    return Minimum.apply(a, b)
+def minimum(input, other):
+    return Minimum.apply(input, other)
 
 
 def where(condition, input=None, other=None):
