@@ -340,6 +340,18 @@ class UnaryOp(Op):
         return cls.grad(grad_out, saved)
 
 
+class BinaryOp(Op):
+    """An elementwise op ``out = f(a, b)`` (``f`` a NumPy ufunc, see ``binary``) that saves
+    both inputs for its backward; subclasses set ``f`` and ``name`` and write ``backward``."""
+
+    f = name = None
+
+    @classmethod
+    def forward(cls, ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return binary(cls.f, cls.name, a, b)
+
+
 def unary_op(name, f, grad, saves="a", quiet=True, module=None):
     """``(Op class, functional form)`` of ``out = f(a)`` with ``da = grad(g, a or out)``.
 

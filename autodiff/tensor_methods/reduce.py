@@ -59,14 +59,8 @@ class ReduceMethods:
     aminmax = numpy_names(extremes.aminmax)
     count_nonzero = numpy_names(counting.count_nonzero)
 
-    def histc(self, bins=100, min=0, max=0):
-        from ..ops.reduce.counting import histc
-        return histc(self, bins, min, max)
-
-    def histogram(self, bins=100, *, range=None, weight=None, density=False):
-        from ..ops.reduce.counting import histogram
-        return histogram(self, bins, range=range, weight=weight, density=density)
-
+    histc = counting.histc
+    histogram = counting.histogram
     bincount = counting.bincount
     unique = sorting.unique
     cumprod = numpy_names(cumulative.cumprod)

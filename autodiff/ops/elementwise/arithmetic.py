@@ -9,7 +9,7 @@ from ...function import Op
 from . import rounding
 from . import select
 from . import unary
-from .._common import (_F64, _binary_error, _data, _ndarray, _promote, _tensor, binary,
+from .._common import (_F64, BinaryOp, _binary_error, _data, _ndarray, _promote, _tensor, binary,
                       unary_op)
 
 
@@ -37,13 +37,10 @@ class Sub(Op):
         return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Op):
+class Mul(BinaryOp):
     """out = a * b"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return binary(np.multiply, "mul", a, b)
+    f, name = np.multiply, "mul"
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -52,15 +49,11 @@ class Mul(Op):
         return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
 
 
-class Div(Op):
+class Div(BinaryOp):
     """out = a / b;  da = g / b,  db = -g ((a / b) / b)"""
 
+    f, name = np.true_divide, "div"
     _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return binary(np.true_divide, "div", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -174,15 +167,11 @@ class Remainder(Op):
         return (grad_out if need_a else None), gb, None
 
 
-class Fmod(Op):
+class Fmod(BinaryOp):
     """out = a - trunc(a / b) b (the sign of a, C's fmod);  da = g,  db = -g trunc(a / b)"""
 
+    f, name = np.fmod, "fmod"
     _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return binary(np.fmod, "fmod", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):

@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from .._common import _F64, _binary_error, _data, _promote, _shape_of, _tensor, binary
+from .._common import _F64, BinaryOp, _binary_error, _data, _promote, _shape_of, _tensor
 
 
 class Clamp(Op):
@@ -86,28 +86,22 @@ def _minmax_grads(ctx, grad_out, a_loses, b_loses):
             where(b_loses(ad, bd), zero, g) if need_b else None)
 
 
-class Maximum(Op):
+class Maximum(BinaryOp):
     """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (PyTorch's convention, a NaN
     passes g to both); db likewise"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return binary(np.maximum, "maximum", a, b)
+    f, name = np.maximum, "maximum"
 
     @staticmethod
     def backward(ctx, grad_out):
         return _minmax_grads(ctx, grad_out, np.less, np.greater)
 
 
-class Minimum(Op):
+class Minimum(BinaryOp):
     """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (PyTorch's convention, a NaN
     passes g to both); db likewise"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return binary(np.minimum, "minimum", a, b)
+    f, name = np.minimum, "minimum"
 
     @staticmethod
     def backward(ctx, grad_out):

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...function import Op
 from . import select
 from . import unary
-from .._common import binary, unary_op
+from .._common import BinaryOp, unary_op
 
 _M = __name__
 
@@ -35,14 +34,11 @@ arcsin, arccos, arctan = asin, acos, atan
 arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
 
-class Atan2(Op):
+class Atan2(BinaryOp):
     """out = atan2(a, b) (angle of the point (b, a));  da = g b / (a^2 + b^2),
     db = -g a / (a^2 + b^2)"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return binary(np.arctan2, "atan2", a, b)
+    f, name = np.arctan2, "atan2"
 
     @staticmethod
     def backward(ctx, grad_out):
