@@ -17,7 +17,8 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import engine, function
-from .function import RemovableHandle, _accumulator
+from .hooks import RemovableHandle, run_post_accumulate_hooks
+from .node import _accumulator
 from .dtypes import wrap as _wrap_dtype
 from .tensor_methods.arithmetic import ArithmeticMethods
 from .tensor_methods.elementwise import ElementwiseMethods
@@ -327,7 +328,7 @@ class Tensor(ArithmeticMethods, ElementwiseMethods, ReduceMethods, ShapeMethods,
                 if g is not None:
                     t._accumulate_grad(g, create_graph)
                     if t._post_acc_hooks and t.grad_fn is None:
-                        engine.run_post_accumulate_hooks(t)
+                        run_post_accumulate_hooks(t)
             return
         engine.run_backward([self], [gradient], retain_graph, create_graph)
 
@@ -447,8 +448,7 @@ class Size(tuple):
         return n
 
 
-function.Tensor = Tensor
+function.bind_tensor(Tensor)
 # the mixins' annotations name Tensor: typing.get_type_hints resolves them in their modules
 for _mixin in Tensor.__mro__[1:-1]:
     sys.modules[_mixin.__module__].Tensor = Tensor
-function._make = Tensor._make

@@ -16,11 +16,10 @@ import warnings
 import numpy as np
 
 from autodiff import random as _random
-from autodiff.engine import no_grad, op_scope
+from autodiff.grad_mode import no_grad, op_scope
 from autodiff.ops import _common
 from autodiff.ops._common import _legacy_reduction, _tensor
 from autodiff.ops import loss as loss_ops
-from . import _ops
 from autodiff.ops.elementwise import activation
 from autodiff.ops.elementwise import compare
 from autodiff.ops.shape import joins
@@ -59,7 +58,7 @@ def linear(input, weight, bias=None):
     if len(ws) != 2 or (bias is not None and bs != ws[:1]):
         out = products.matmul(input, weight.T)
         return out if bias is None else out + bias
-    return _ops.linear(input, weight, bias)
+    return products.Linear.apply(input, weight, bias)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):

@@ -1,13 +1,14 @@
 """Tensor methods of arithmetic and comparison: the operators (``+``, ``*``, ``==``, ``&``...),
 ``add``, ``mul``, ``eq``..., and the in-place forms (``+=``, ``add_``: the result is written
-into the tensor's own array and its version counter goes up, see ``ops.elementwise.inplace``)."""
+into the tensor's own array and its version counter goes up, see ``autodiff.inplace``)."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..ops.elementwise import arithmetic, compare, inplace, unary
+from .. import inplace
+from ..ops.elementwise import arithmetic, compare, unary
 from ..ops.elementwise.arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from ..types import TensorLike
 

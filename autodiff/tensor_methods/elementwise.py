@@ -2,8 +2,9 @@
 (and their in-place forms, trailing ``_``)."""
 from __future__ import annotations
 
+from .. import inplace
 from ..compat import numpy_names
-from ..ops.elementwise import activation, compare, inplace, rounding, select, trig, unary
+from ..ops.elementwise import activation, compare, rounding, select, trig, unary
 
 
 class ElementwiseMethods:

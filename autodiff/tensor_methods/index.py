@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..ops.elementwise import inplace
+from .. import inplace
 from ..ops.index import gather_scatter, masked, subscript
 
 

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..ops.elementwise import inplace
+from .. import inplace
 from ..ops.index import subscript
 from ..ops.linalg import diagonals, products
 from ..types import TensorLike

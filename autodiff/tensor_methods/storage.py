@@ -6,12 +6,13 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .. import inplace
 from .. import device as _device
 from .. import function as _f
 from ..dtypes import bfloat16 as _bfloat16
 from ..dtypes import dtype as _dtype_cls
 from ..ops import _common
-from ..ops.elementwise import arithmetic, inplace
+from ..ops.elementwise import arithmetic
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
