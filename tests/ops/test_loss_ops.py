@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 import autodiff as ad
 from autodiff.ops.loss import cross_entropy, log_softmax, nll_loss, softmax
-from tests.ops.central_diff import check_grad, check_gradgrad, torch_parity
+from tests.ops.central_diff import check_grad, check_gradgrad
+from tests.torch_parity import double_backward
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -133,7 +134,7 @@ def test_cross_entropy_and_nll_match_torch(setup):
     tW = None if weight is None else torch.tensor(weight)
     for ours, theirs, extra in ((cross_entropy, F.cross_entropy, kw),
                                 (nll_loss, F.nll_loss, dict(reduction=kw["reduction"]))):
-        torch_parity(
+        double_backward(
             lambda X: ours(X, ad.tensor(t), weight=W, **extra),
             lambda X: theirs(X, torch.tensor(t), weight=tW, **extra), x, torch,
             second=("x", "grad_out") if ours is cross_entropy else (), atol=1e-10)

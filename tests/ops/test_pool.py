@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 import autodiff as ad
 from autodiff.kernels.pool import pool_output_size
 from autodiff.ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from tests.ops.central_diff import check_grad, check_gradgrad, torch_parity
+from tests.ops.central_diff import check_grad, check_gradgrad
+from tests.torch_parity import double_backward
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -111,8 +112,8 @@ def pool_setups(draw, avg=False):
 def test_max_pool2d_matches_torch(setup):
     torch = pytest.importorskip("torch")
     x, kw = setup
-    torch_parity(lambda X: max_pool2d(X, **kw), lambda X: torch.nn.functional.max_pool2d(X, **kw),
-                 x, torch)
+    double_backward(lambda X: max_pool2d(X, **kw),
+                    lambda X: torch.nn.functional.max_pool2d(X, **kw), x, torch)
     _, idx = max_pool2d(_t(x), **kw, return_indices=True)
     _, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), **kw, return_indices=True)
     np.testing.assert_array_equal(idx._data, tidx.numpy())
@@ -123,18 +124,18 @@ def test_max_pool2d_matches_torch(setup):
 def test_avg_pool2d_matches_torch(setup):
     torch = pytest.importorskip("torch")
     x, kw = setup
-    torch_parity(lambda X: avg_pool2d(X, **kw), lambda X: torch.nn.functional.avg_pool2d(X, **kw),
-                 x, torch)
+    double_backward(lambda X: avg_pool2d(X, **kw),
+                    lambda X: torch.nn.functional.avg_pool2d(X, **kw), x, torch)
 
 
 def test_1d_and_nan_match_torch():
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     x = np.round(np.random.default_rng(3).standard_normal((2, 3, 11)), 1)
-    torch_parity(lambda X: max_pool1d(X, 3, 2, 1, 2, True),
-                 lambda X: F.max_pool1d(X, 3, 2, 1, 2, True), x, torch)
-    torch_parity(lambda X: avg_pool1d(X, 3, 2, 1, True, False),
-                 lambda X: F.avg_pool1d(X, 3, 2, 1, True, False), x, torch)
+    double_backward(lambda X: max_pool1d(X, 3, 2, 1, 2, True),
+                    lambda X: F.max_pool1d(X, 3, 2, 1, 2, True), x, torch)
+    double_backward(lambda X: avg_pool1d(X, 3, 2, 1, True, False),
+                    lambda X: F.avg_pool1d(X, 3, 2, 1, True, False), x, torch)
     _, idx = max_pool1d(_t(x), 3, 2, 1, 2, True, return_indices=True)
     _, tidx = F.max_pool1d(torch.tensor(x), 3, 2, 1, 2, True, return_indices=True)
     np.testing.assert_array_equal(idx._data, tidx.numpy())
