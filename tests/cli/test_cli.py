@@ -11,6 +11,7 @@ import pytest
 
 import autodiff as ad
 from autodiff import cli
+from autodiff.cli import checkpoint, commands, demo, loops, progress, run, tasks, training
 
 HAVE_DOT = shutil.which("dot") is not None
 
@@ -20,12 +21,12 @@ REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 @pytest.fixture(autouse=True)
 def _small_gan_epochs(monkeypatch):
-    monkeypatch.setattr(cli, "GAN_STEPS_PER_EPOCH", 20)
+    monkeypatch.setattr(loops, "GAN_STEPS_PER_EPOCH", 20)
 
 
 @pytest.fixture
 def captured(monkeypatch):
-    """Run through cli.main but keep the TrainResult that cli.train returned."""
+    """Run through cli.main but keep the TrainResult that train returned."""
     results = []
     real = cli.train
 
@@ -34,7 +35,8 @@ def captured(monkeypatch):
         results.append(res)
         return res
 
-    monkeypatch.setattr(cli, "train", spy)
+    monkeypatch.setattr(commands, "train", spy)
+    monkeypatch.setattr(demo, "train", spy)
     return results
 
 
@@ -50,7 +52,7 @@ def _check_png(path):
 def _model_input(name, model):
     if name == "gan":
         return ad.randn(7, model.latent_dim)
-    Xtr, _, _, _ = cli.task_data(name)
+    Xtr, _, _, _ = tasks.task_data(name)
     return Xtr[:7]
 
 
@@ -113,7 +115,7 @@ def test_train_end_to_end_writes_valid_artefacts(tmp_path, capsys, captured, nam
 
 
 def test_graph_dot_when_graphviz_missing(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli.shutil, "which", lambda name: None)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
     cli.train("mlp", epochs=1, batch_size=256, out=str(tmp_path), progress=False)
     out = capsys.readouterr().out
     assert "graph.dot" in out and "not found" in out
@@ -147,7 +149,7 @@ def test_unwritable_out_fails_before_training(tmp_path, capsys, monkeypatch):
     blocker = tmp_path / "a_file"
     blocker.write_text("x")
     started = []
-    monkeypatch.setattr(cli, "_train", lambda *a, **k: started.append(1))
+    monkeypatch.setattr(training, "_train", lambda *a, **k: started.append(1))
     with pytest.raises(SystemExit) as e:
         cli.main(["train", "mlp", "--out", str(blocker / "sub")])
     assert e.value.code == 2
@@ -157,7 +159,7 @@ def test_unwritable_out_fails_before_training(tmp_path, capsys, monkeypatch):
     with pytest.raises(OSError):
         cli.train("mlp", out=str(blocker / "sub"))
     assert started == []
-    monkeypatch.setattr(cli, "RUNS_DIR", str(blocker / "runs"))  # the default folder
+    monkeypatch.setattr(checkpoint, "RUNS_DIR", str(blocker / "runs"))  # the default folder
     with pytest.raises(SystemExit) as e:
         cli.main(["train", "mlp"])
     assert e.value.code == 2
@@ -227,17 +229,17 @@ def bars(monkeypatch):
             return super().write(s, *a, **k)
 
     monkeypatch.setattr(tqdm.auto, "tqdm", Spy)
-    monkeypatch.setattr(cli, "_bars_possible", lambda: True)
+    monkeypatch.setattr(progress, "bars_possible", lambda: True)
     return record
 
 
 def test_progress_bar_counts_batches_and_starts_after_the_first(tmp_path, capsys, bars,
                                                                  monkeypatch):
-    monkeypatch.setattr(cli, "COMPILE_NOTICE_AFTER", 0)  # say "compiling" whatever the speed
-    monkeypatch.setattr(cli.shutil, "which", lambda name: None)  # a notice mid-epoch
+    monkeypatch.setattr(progress, "COMPILE_NOTICE_AFTER", 0)  # say "compiling" whatever the speed
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # a notice mid-epoch
     res = cli.train("mlp", epochs=2, batch_size=256, out=str(tmp_path))
     out, err = capsys.readouterr()
-    n_batches = -(-len(cli.task_data("mlp")[1]) // 256)
+    n_batches = -(-len(tasks.task_data("mlp")[1]) // 256)
     assert len(bars["bars"]) == 2  # one bar per epoch
     first, second = bars["bars"]
     assert first.initial_n == 1 and second.initial_n == 0  # the first batch ran before its bar
@@ -248,11 +250,11 @@ def test_progress_bar_counts_batches_and_starts_after_the_first(tmp_path, capsys
     # every line of the run went through tqdm.write (printed above the bars, never into one)
     notice = "note: Graphviz 'dot' program not found"
     assert [w for w in bars["writes"] if w.startswith(notice)] != []
-    assert bars["writes"].count(cli.COMPILE_NOTICE) == 1
+    assert bars["writes"].count(progress.COMPILE_NOTICE) == 1
     lines = out.splitlines()
-    assert lines.index(cli.COMPILE_NOTICE) < lines.index(next(
+    assert lines.index(progress.COMPILE_NOTICE) < lines.index(next(
         l for l in lines if l.startswith("epoch   1/2")))
-    assert notice not in err and cli.COMPILE_NOTICE not in err
+    assert notice not in err and progress.COMPILE_NOTICE not in err
     assert res.history["epoch_loss"][1] < res.history["epoch_loss"][0]
 
 
@@ -267,33 +269,33 @@ def test_bars_only_where_they_display(monkeypatch):
             return True
 
     monkeypatch.setattr(sys, "stderr", Terminal())
-    assert cli._bars_possible()
+    assert progress.bars_possible()
     monkeypatch.setattr(sys, "stderr", io.StringIO())  # a pipe or a log file
-    assert not cli._bars_possible()
+    assert not progress.bars_possible()
     # in Jupyter tqdm.auto is the widget bar: only with ipywidgets (else ~47 text redraws)
     monkeypatch.setattr(tqdm.auto, "tqdm", tqdm.notebook.tqdm)
     real_find = importlib.util.find_spec
     for have in (False, True):
         monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: (
             (object() if have else None) if name == "ipywidgets" else real_find(name, *a)))
-        assert cli._bars_possible() is have
+        assert progress.bars_possible() is have
 
 
 def test_error_in_the_first_batch_leaves_no_notice_running(capsys, monkeypatch):
     import time
-    monkeypatch.setattr(cli, "COMPILE_NOTICE_AFTER", 0.2)
-    real_build = cli.build_model
+    monkeypatch.setattr(progress, "COMPILE_NOTICE_AFTER", 0.2)
+    real_build = tasks.build_model
 
     def broken(name, kind=None):
         model = real_build(name, kind)
         model.forward = lambda x: (_ for _ in ()).throw(ValueError("broken forward"))
         return model
 
-    monkeypatch.setattr(cli, "build_model", broken)
+    monkeypatch.setattr(loops, "build_model", broken)
     with pytest.raises(ValueError, match="broken forward"):
         cli.train("mlp", epochs=1, out=None)
     time.sleep(0.5)  # the timer would have fired by now
-    assert cli.COMPILE_NOTICE not in capsys.readouterr().out
+    assert progress.COMPILE_NOTICE not in capsys.readouterr().out
 
 
 def test_quiet_prints_only_the_summary(tmp_path, capsys, bars):
@@ -325,14 +327,14 @@ def test_log_without_a_terminal_is_one_line_per_epoch():
     assert "\r" not in log and "\x1b" not in log
     lines = log.splitlines()
     assert sum(l.startswith("epoch ") for l in lines) == 2
-    assert lines.count(cli.COMPILE_NOTICE) <= 1
+    assert lines.count(progress.COMPILE_NOTICE) <= 1
     # with the demo's default epochs: one more line per epoch, still under 40 lines
-    assert len(lines) - 2 + cli.DEFAULTS["cnn"]["epochs"] < 40, log
+    assert len(lines) - 2 + tasks.DEFAULTS["cnn"]["epochs"] < 40, log
 
 
 # ---- output folders (issue 20) ------------------------------------------------------------------
 def test_each_run_gets_a_fresh_folder(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(cli, "RUNS_DIR", str(tmp_path / "runs"))
+    monkeypatch.setattr(checkpoint, "RUNS_DIR", str(tmp_path / "runs"))
     for _ in range(2):
         assert cli.main(["train", "mlp", "--epochs", "1", "--batch-size", "512",
                          "--no-progress"]) == 0
@@ -349,7 +351,7 @@ def test_explicit_out_is_cleared_of_earlier_artefacts_only(tmp_path, monkeypatch
     for stale in ("graph.svg", "samples.png", "loss.png"):
         (out / stale).write_text("from an earlier run")
     (out / "notes.txt").write_text("mine")
-    monkeypatch.setattr(cli.shutil, "which", lambda name: None)  # this run draws graph.dot
+    monkeypatch.setattr(shutil, "which", lambda name: None)  # this run draws graph.dot
     assert cli.main(["train", "mlp", "--epochs", "1", "--batch-size", "512", "--no-progress",
                      "--out", str(out)]) == 0
     assert sorted(os.listdir(out)) == ["checkpoint.npz", "config.json", "graph.dot",
@@ -367,18 +369,18 @@ def test_interrupted_run_resumes_to_the_same_result(tmp_path, capsys, monkeypatc
             "--no-progress", *extra]
     assert cli.main(base + ["--out", str(tmp_path / "whole")]) == 0
     whole = captured[-1]
-    real_end = cli._Run.end_epoch
+    real_end = run.Run.end_epoch
 
     def stop_after_first(self, epoch, *a):
         real_end(self, epoch, *a)
         if epoch == 1:
             raise KeyboardInterrupt
 
-    monkeypatch.setattr(cli._Run, "end_epoch", stop_after_first)
+    monkeypatch.setattr(run.Run, "end_epoch", stop_after_first)
     assert cli.main(base + ["--out", str(tmp_path / "cut")]) == 130
     assert f"continue with: autodiff train --resume {tmp_path / 'cut'}" in capsys.readouterr().out
     assert ad.load(tmp_path / "cut" / "checkpoint.npz")["epoch"] == 1
-    monkeypatch.setattr(cli._Run, "end_epoch", real_end)
+    monkeypatch.setattr(run.Run, "end_epoch", real_end)
     assert cli.main(["train", "--resume", str(tmp_path / "cut"), "--no-progress",
                      "--out", str(tmp_path / "resumed")]) == 0
     resumed = captured[-1]

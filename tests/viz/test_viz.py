@@ -10,7 +10,8 @@ import pytest
 
 import autodiff as ad
 from autodiff import engine
-from autodiff.viz import GraphvizNotFoundError, _num, draw_graph
+from autodiff.viz import GraphvizNotFoundError, draw_graph
+from autodiff.viz.text import _num
 
 HAVE_DOT = shutil.which("dot") is not None
 
