@@ -2,10 +2,9 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from kernel_cases import SETTINGS, conv_cases, tol
 
 from autodiff.kernels import conv as K
-
-from kernel_cases import SETTINGS, conv_cases, tol
 
 
 def _geom(c):
@@ -96,6 +95,7 @@ def test_forward_with_bias():
 
 def test_results_do_not_depend_on_thread_count():
     import numba
+
     from autodiff.kernels import pool as P
     rng = np.random.default_rng(5)
     x, w = rng.standard_normal((3, 4, 9, 9)), rng.standard_normal((5, 4, 3, 3))

@@ -3,12 +3,12 @@ outputs, attention weights, gradients of inputs and parameters) and against cent
 differences."""
 from __future__ import annotations
 
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 from tests.torch_parity import values_and_grads
 
 MHA_CONFIGS = [

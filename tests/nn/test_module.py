@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import engine
-from autodiff import nn
+from autodiff import engine, nn
 
 
 class Block(nn.Module):

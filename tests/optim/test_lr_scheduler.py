@@ -4,11 +4,16 @@ import math
 
 import numpy as np
 import pytest
+from autodiff.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 
 import autodiff as ad
 from autodiff import optim
-from autodiff.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR,
-                                ReduceLROnPlateau, StepLR)
 
 EPOCHS = 30
 
