@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import engine, nn
+from autodiff import grad_mode, nn
 
 
 class Block(nn.Module):
@@ -238,7 +238,7 @@ def test_call_records_name_scope():
     seen = []
 
     def spy(m, args, out):
-        seen.append(list(engine._state.scope))
+        seen.append(list(grad_mode._state.scope))
     net.block.fc.register_forward_hook(spy)
     out = net(ad.randn(4, 3))
     assert seen == [["Net", "Net/block"]]  # forward hooks run after the module's scope closed
