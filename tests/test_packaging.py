@@ -38,12 +38,13 @@ def _copies_by_file():
 
 
 def test_every_spelling_is_the_same_module():
-    import autodiff as torch
     import autodiff.nn as nn_c
     import autodiff.nn.functional as F1
     import autodiff.optim as optim_c
     from autodiff.nn import functional as F2
     from autodiff.optim import lr_scheduler
+
+    import autodiff as torch
     import nn
     import nn.functional as F3
     import nn.linear
