@@ -7,7 +7,7 @@ import collections.abc as cabc
 
 import numpy as np
 
-from ...ops.shape import stack
+from ...ops.shape.joins import stack
 from ...tensor import Tensor
 
 __all__ = ["default_collate", "default_convert"]
