@@ -8,7 +8,7 @@ Three ops close over each other under differentiation, so gradients of any order
 
 All three are bilinear and share one identity, <gy, conv(x, w)> = <bwd_input(gy, w), x> =
 <bwd_weight(x, gy), w>, from which each backward below is read off.  The numerical work is
-in ``autodiff.kernels.conv`` (im2col + NumPy GEMMs).
+in ``autodiff.kernels.conv_algo``, which picks im2col or Winograd per shape.
 """
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ import numpy as np
 from ..function import Op
 from .. import engine as _engine
 from .. import function as _f
-from ..kernels import conv as K
+from ..kernels import conv_algo as A
 from . import _checks as C
 from . import shape as S
 
@@ -32,19 +32,20 @@ Geometry = namedtuple("Geometry", "stride padding dilation groups out_hw")
 
 
 class _GradLayout:
-    """Shares g's (O, N*Ho*Wo) layout between the two backward ops of one conv node."""
+    """Shares g's layout (``conv_algo.grad_layout``) between the two backward ops of one
+    conv node: called as ``layout(g, algo)``."""
 
-    __slots__ = ("src", "cnhw")
+    __slots__ = ("key", "value")
 
     def __init__(self):
-        self.src = None
-        self.cnhw = None
+        self.key = None
+        self.value = None
 
-    def get(self, g):
-        if self.src is not g:
-            self.src = g
-            self.cnhw = K.nchw_to_cnhw(g)
-        return self.cnhw
+    def __call__(self, g, algo):
+        if self.key is None or self.key[0] is not g or self.key[1] != algo:
+            self.key = (g, algo)
+            self.value = A.grad_layout(g, algo)
+        return self.value
 
 
 def _same_dtype(*arrays):
@@ -57,15 +58,12 @@ class Conv2d(Op):
     dx = ConvBackwardInput(g, w), dw = ConvBackwardWeight(x, g), db = sum of g over N, H, W"""
 
     @staticmethod
-    def forward(ctx, x, w, b, geom, keep_cols=False):
+    def forward(ctx, x, w, b, geom, keep=False):
         x, w = _same_dtype(x, w)
-        s, p, d, groups, out_hw = geom
-        kh, kw = w.shape[2:]
-        cols = K.im2col(x, (kh, kw), s, p, d, out_hw)
-        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols, bias=b)
+        out, saved = A.forward(x, w, geom, bias=b, keep=keep)
         ctx.geom = geom
-        if keep_cols:
-            ctx.cols = cols  # reused by the weight gradient (saves one im2col)
+        if keep:
+            ctx.kept = saved  # reused by the weight gradient (columns or transformed input)
         ctx.save_for_backward(x, w)
         return out
 
@@ -79,7 +77,7 @@ class Conv2d(Op):
             gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, layout)
         if needs[1]:
             gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, layout,
-                                          ctx.__dict__.get("cols"))
+                                          ctx.__dict__.get("kept"))
         if len(needs) > 2 and needs[2]:
             gb = grad_out.sum((0, 2, 3))
         return gx, gw, gb, None, None
@@ -92,11 +90,9 @@ class ConvBackwardInput(Op):
     @staticmethod
     def forward(ctx, g, w, x_shape, geom, layout=None):
         g, w = _same_dtype(g, w)
-        s, p, d, groups, _ = geom
-        gc = layout.get(g) if layout is not None else None
         ctx.geom = geom
         ctx.save_for_backward(g, w)
-        return K.conv2d_backward_input(g, w, tuple(x_shape), s, p, d, groups, g_cnhw=gc)
+        return A.backward_input(g, w, tuple(x_shape), geom, layout)
 
     @staticmethod
     def backward(ctx, gg):
@@ -113,14 +109,11 @@ class ConvBackwardWeight(Op):
     d/dx = ConvBackwardInput(g, gg), d/dg = Conv2d(x, gg)"""
 
     @staticmethod
-    def forward(ctx, x, g, w_shape, geom, layout=None, cols=None):
+    def forward(ctx, x, g, w_shape, geom, layout=None, kept=None):
         x, g = _same_dtype(x, g)
-        s, p, d, groups, _ = geom
-        gc = layout.get(g) if layout is not None else None
         ctx.geom = geom
         ctx.save_for_backward(x, g)
-        return K.conv2d_backward_weight(x, g, tuple(w_shape), s, p, d, groups, g_cnhw=gc,
-                                        cols=cols)
+        return A.backward_weight(x, g, tuple(w_shape), geom, layout, kept)
 
     @staticmethod
     def backward(ctx, gg):
@@ -210,8 +203,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: bias shape {tuple(b.shape)} does not fit weight shape "
                          f"{tuple(w.shape)}")
     geom = Geometry(stride, pads, dilation, groups, None)
-    keep_cols = _engine.is_grad_enabled() and w.requires_grad
-    out = Conv2d.apply(x, w, b, geom, keep_cols)
+    keep = _engine.is_grad_enabled() and w.requires_grad
+    out = Conv2d.apply(x, w, b, geom, keep)
     return S.squeeze(out, 0) if unbatched else out
 
 

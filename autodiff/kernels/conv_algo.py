@@ -1,0 +1,101 @@
+"""Which algorithm computes a 2-D convolution (and its two gradients), chosen per shape.
+
+Two algorithms compute the same three bilinear maps (forward, input gradient, weight
+gradient; conv1d and conv_transpose2d run through them too):
+
+* ``im2col`` (``kernels/conv.py``): any geometry; three GEMMs of C*kh*kw-long dot products
+  on a column matrix.
+* ``winograd`` (``kernels/winograd.py``): 3x3 kernels at stride 1, dilation 1 (groups too);
+  F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
+
+Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
+
+    3x3, stride 1, dilation 1, and N*th*tw >= WINOGRAD_MIN_TILES
+        and C/groups >= WINOGRAD_MIN_CG                          -> winograd
+    everything else                                              -> im2col
+
+Accuracy in float32 against a float64 reference (max |error| / sum of |terms| of each
+output, measured in ``tests/kernels/test_conv_algo.py``): im2col ~1e-7 (one dot product per
+output, as PyTorch's own GEMM-based paths), winograd ~4e-7 (the transforms add and subtract
+up to 9 terms before and after the GEMM); both far inside PyTorch's float32 tolerance for
+convolutions (rtol 1.3e-6 plus atol 1e-5 of ``torch.testing``'s defaults).
+
+Set ``FORCE`` to ``"im2col"`` or ``"winograd"`` to run one algorithm wherever it applies (the
+tests do, to cover both on small shapes).
+"""
+from __future__ import annotations
+
+from . import conv as K
+from . import winograd as Wn
+
+IM2COL, WINOGRAD = "im2col", "winograd"
+FORCE = None
+
+# Crossovers (AMD EPYC Zen 3, AVX2, 1 thread, process CPU time; see the module docstring's
+# table and the report of issue 19): below these Winograd's transforms and launches cost more
+# than its GEMMs save.
+WINOGRAD_MIN_TILES = 256
+WINOGRAD_MIN_CG = 8
+
+
+def _out_hw(x_shape, w_shape, stride, padding, dilation):
+    H, W = x_shape[2:]
+    kh, kw = w_shape[2:]
+    return (K.conv_output_size(H, kh, stride[0], padding[0], padding[1], dilation[0]),
+            K.conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1]))
+
+
+def choose(x_shape, w_shape, geom):
+    """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
+    stride, padding, dilation, groups, out_hw = geom
+    if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
+        return IM2COL
+    hw = _out_hw(x_shape, w_shape, stride, padding, dilation)
+    if out_hw is not None and tuple(out_hw) != hw or min(hw) <= 0:
+        return IM2COL
+    if FORCE == WINOGRAD:
+        return WINOGRAD
+    th, tw = Wn.tiles(*hw)
+    if x_shape[0] * th * tw >= WINOGRAD_MIN_TILES and w_shape[1] >= WINOGRAD_MIN_CG:
+        return WINOGRAD
+    return IM2COL
+
+
+def forward(x, w, geom, bias=None, keep=False):
+    """-> (out (N, O, Ho, Wo), saved): ``saved`` is what :func:`backward_weight` can reuse
+    (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
+    s, p, d, groups, out_hw = geom
+    if choose(x.shape, w.shape, geom) == WINOGRAD:
+        Ho, Wo = _out_hw(x.shape, w.shape, s, p, d)
+        V = Wn.input_transform(x, p, (Ho, Wo))
+        return Wn.forward(x, w, p, groups, bias, V=V), (V if keep else None)
+    cols = K.im2col(x, w.shape[2:], s, p, d, out_hw)
+    out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols, bias=bias)
+    return out, (cols if keep else None)
+
+
+def grad_layout(g, algo):
+    """g (N, O, Ho, Wo) as both gradients of ``algo`` read it (computed once per node)."""
+    return Wn.grad_transform(g) if algo == WINOGRAD else K.nchw_to_cnhw(g)
+
+
+def backward_input(g, w, x_shape, geom, layout=None):
+    """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape.
+    ``layout`` may be a callable giving ``grad_layout(g, algo)``."""
+    s, p, d, groups, _ = geom
+    algo = choose(x_shape, w.shape, geom)
+    gl = layout(g, algo) if layout is not None else None
+    if algo == WINOGRAD:
+        return Wn.backward_input(g, w, x_shape, p, groups, dM=gl)
+    return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl)
+
+
+def backward_weight(x, g, w_shape, geom, layout=None, saved=None):
+    """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
+    :func:`forward` when kept."""
+    s, p, d, groups, _ = geom
+    algo = choose(x.shape, w_shape, geom)
+    gl = layout(g, algo) if layout is not None else None
+    if algo == WINOGRAD:
+        return Wn.backward_weight(x, g, w_shape, p, groups, V=saved, dM=gl)
+    return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, g_cnhw=gl, cols=saved)
