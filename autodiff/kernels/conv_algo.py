@@ -10,8 +10,9 @@ gradient; conv1d and conv_transpose2d run through them too):
 
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
-    3x3, stride 1, dilation 1, and N*th*tw >= WINOGRAD_MIN_TILES
-        and C/groups >= WINOGRAD_MIN_CG                          -> winograd
+    3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
+        C/groups >= 16, N*th*tw >= 512, N*tw >= 48,
+        and (2 th)(2 tw) <= 1.15 Ho Wo                           -> winograd
     everything else                                              -> im2col
 
 Accuracy in float32 against a float64 reference (max |error| / sum of |terms| of each
@@ -31,11 +32,16 @@ from . import winograd as Wn
 IM2COL, WINOGRAD = "im2col", "winograd"
 FORCE = None
 
-# Crossovers (AMD EPYC Zen 3, AVX2, 1 thread, process CPU time; see the module docstring's
-# table and the report of issue 19): below these Winograd's transforms and launches cost more
-# than its GEMMs save.
-WINOGRAD_MIN_TILES = 256
-WINOGRAD_MIN_CG = 8
+# Crossovers measured by ``python -m bench --cpu conv_algos`` (AMD EPYC Zen 3, AVX2, 1 thread,
+# process CPU time, 2026-12-06; fwd+bwd time winograd / im2col):
+#   N64 C32 O64 14x14 0.90, N16 0.96, N4 C64 O64 28x28 0.92, groups 4 with C/groups 16 0.85,
+#   groups 2 with C/groups 16 1.03;  losses: N64 7x7 1.09 (odd size: 8x8 computed for 7x7),
+#   groups 4 with C/groups 8 1.24 (GEMMs of 8-long dot products), N8 C16 8x8 1.57 (128 tiles),
+#   N1 C64 14x14 2.08 (runs of 7 tiles: the transforms do not vectorise).
+WINOGRAD_MIN_CG = 16  # input channels per group: the GEMMs' dot-product length
+WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
+WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
+WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
 
 
 def _out_hw(x_shape, w_shape, stride, padding, dilation):
@@ -56,7 +62,10 @@ def choose(x_shape, w_shape, geom):
     if FORCE == WINOGRAD:
         return WINOGRAD
     th, tw = Wn.tiles(*hw)
-    if x_shape[0] * th * tw >= WINOGRAD_MIN_TILES and w_shape[1] >= WINOGRAD_MIN_CG:
+    N = x_shape[0]
+    if (w_shape[1] >= WINOGRAD_MIN_CG and N * th * tw >= WINOGRAD_MIN_TILES
+            and N * tw >= WINOGRAD_MIN_RUN
+            and 4 * th * tw <= WINOGRAD_MAX_WASTE * hw[0] * hw[1]):
         return WINOGRAD
     return IM2COL
 

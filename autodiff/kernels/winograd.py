@@ -108,103 +108,102 @@ def _comb(src, base, offs, nz, dst, od, n, acc):
             dst[d + t] = (a0 * src[o0 + t] + a1 * src[o1 + t]) + a2 * src[o2 + t]
 
 
+@numba.njit(cache=True)
+def _load_plane(img, p, buf, Wq, pt, pl):
+    # buf (Hq, 2, Wq/2, N) flat = zero-padded plane p of img (N, P, H, W), its element
+    # (n, p, h, w) at row h + pt, column w + pl, columns split by parity, images innermost
+    N, P, H, W = img.shape
+    f = img.ravel()
+    buf[:] = 0
+    for n in range(N):
+        for h in range(H):
+            s0 = uint64(((n * P + p) * H + h) * W)
+            d0 = uint64((h + pt) * Wq * N + n)
+            for w in range(W):
+                q = w + pl
+                buf[d0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)] = f[s0 + w]
+
+
+@numba.njit(cache=True)
+def _store_plane(buf, img, p, Wq, pt, pl, bias):
+    # adjoint of _load_plane: plane p of img (N, P, H, W) = buf's element at row h + pt,
+    # column w + pl (+ bias[p] when bias has P entries)
+    N, P, H, W = img.shape
+    f = img.ravel()
+    b = bias[p] if bias.shape[0] == P else img.dtype.type(0)
+    for n in range(N):
+        for h in range(H):
+            d0 = uint64(((n * P + p) * H + h) * W)
+            s0 = uint64((h + pt) * Wq * N + n)
+            for w in range(W):
+                q = w + pl
+                f[d0 + w] = buf[s0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)] + b
+
+
 @numba.njit(cache=True, parallel=True)
-def _transform_kernel(src, dst, Lnz, Rnz, kx, P, th, tw, N, Hq, Wq, to_tiles, acc):
-    # Y = L X R^T for every plane p < P and tile (i, j) of the flat arrays src -> dst, X and Y
-    # small matrices of N-vectors (images innermost), stored on
-    #   the "image" side (P, Hq, 2, Wq/2, N), columns split by parity (column w at
-    #       (w % 2, w // 2)): X[r, q] of tile (i, j) at row 2 i + r, column 2 j + q;
-    #   the "tile" side (16, P, th, tw, N): X[r, q] of tile (i, j) in plane 4 r + q.
-    # Either way the tiles j = 0 .. tw-1 of one row i are a contiguous run of tw*N elements
-    # at a fixed offset per (r, q): every loop below is unit-stride over that run.
-    # to_tiles: src is the image side, else dst is.  Rows first (tmp = L X), then columns.
+def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, bias):
+    # Y = L X R^T for every plane p and tile (i, j), X and Y small matrices of N-vectors
+    # (images innermost) between img (N, P, H, W) and tl (16, P, th*tw*N), the "tile" side:
+    # X[r, q] of tile (i, j) in plane 4 r + q of tl.  to_tiles: img -> tl, else tl -> img
+    # (img then gets the sum of overlapping tiles, plus bias[p]).  Each plane of img goes
+    # through a buffer (Hq, 2, Wq/2, N), columns split by parity (_load_plane): there the
+    # tiles j = 0 .. tw-1 of a tile row i are one contiguous run of tw*N elements at a
+    # fixed offset per (r, q), as on the tile side, so every loop below is unit-stride over
+    # that run.  Rows first (tmp = L X), then columns.
+    N, P = img.shape[0], img.shape[1]
     T = th * tw * N
+    tf = tl.ravel()
     rows, cols = Lnz.shape[0], Rnz.shape[0]
     run = tw * N
-    img = np.empty((4, 4), np.int64)  # offset of element (r, q) from a tile row's start
-    til = np.empty((4, 4), np.int64)
+    im = np.empty((4, 4), np.int64)  # offset of element (r, q) from a tile row's start
+    ti = np.empty((4, 4), np.int64)
     for r in range(4):
         for q in range(4):
-            img[r, q] = (r * Wq + (q % 2) * (Wq // 2) + q // 2) * N
-            til[r, q] = (4 * r + q) * P * T
+            im[r, q] = (r * Wq + (q % 2) * (Wq // 2) + q // 2) * N
+            ti[r, q] = (4 * r + q) * P * T
     for p in prange(P):
-        tmp = np.empty((rows * kx + 1) * run, dst.dtype)
-        toff = np.empty(kx, np.int64)
+        buf = np.empty(Hq * Wq * N, tl.dtype)
+        tmp = np.empty((rows * kx + 1) * run, tl.dtype)
+        toff = np.arange(kx) * run
+        if to_tiles:
+            _load_plane(img, p, buf, Wq, pt, pl)
+        else:
+            buf[:] = 0
         for i in range(th):
-            ib = (p * Hq + 2 * i) * Wq * N
+            ib = 2 * i * Wq * N
             tb = p * T + i * run
-            sb, db = (ib, tb) if to_tiles else (tb, ib)
-            so, do = (img, til) if to_tiles else (til, img)
             for q in range(kx):  # tmp[r, q] = sum_k L[r, k] X[k, q]
                 for r in range(rows):
-                    _comb(src, sb, so[:, q], Lnz[r], tmp, (r * kx + q) * run, run, False)
-            for k in range(kx):
-                toff[k] = k * run
+                    if to_tiles:
+                        _comb(buf, ib, im[:, q], Lnz[r], tmp, (r * kx + q) * run, run, False)
+                    else:
+                        _comb(tf, tb, ti[:, q], Lnz[r], tmp, (r * kx + q) * run, run, False)
             for r in range(rows):  # Y[r, s] = sum_k R[s, k] tmp[r, k]
                 for s in range(cols):
-                    _comb(tmp, r * kx * run, toff, Rnz[s], dst, db + do[r, s], run, acc)
-
-
-@numba.njit(cache=True, parallel=True)
-def _to_hwn_kernel(x, out, pt, pl):
-    # x (N, C, H, W) -> out (C, Hq, 2, Wq/2, N): x[n, c, h, w] at row h + pt, column w + pl
-    # (columns split by parity as in _transform_kernel), zeros around it
-    N, C, H, W = x.shape
-    Hq, Wq = out.shape[1], out.shape[2] * out.shape[3]
-    xf = x.ravel()
-    of = out.ravel()
-    chw, half = uint64(C * H * W), Wq // 2
-    for c in prange(C):
-        base = uint64(c * Hq * Wq * N)
-        for i in range(uint64(Hq * Wq * N)):
-            of[base + i] = 0
-        for n0 in range(0, N, 16):  # blocks of 16 images: 16 read streams, one line written
-            nb = uint64(min(16, N - n0))
-            for h in range(H):
-                for w in range(W):
-                    q = w + pl
-                    d0 = base + uint64(((h + pt) * Wq + (q % 2) * half + q // 2) * N + n0)
-                    s0 = uint64(((n0 * C + c) * H + h) * W + w)
-                    for n in range(nb):
-                        of[d0 + n] = xf[s0 + n * chw]
-
-
-@numba.njit(cache=True, parallel=True)
-def _from_hwn_kernel(a, out, pt, pl, bias):
-    # adjoint of _to_hwn_kernel: a (C, Hq, 2, Wq/2, N) -> out (N, C, H, W), the element of
-    # row h + pt, column w + pl (+ bias[c] when bias has C entries)
-    N, C, H, W = out.shape
-    Hq, Wq = a.shape[1], a.shape[2] * a.shape[3]
-    af = a.ravel()
-    of = out.ravel()
-    half = Wq // 2
-    add = bias.shape[0] == C
-    for c in prange(C):
-        b = bias[c] if add else out.dtype.type(0)
-        for n in range(N):  # unit-stride writes, reads N apart (from a plane in cache)
-            for h in range(H):
-                s0 = uint64((c * Hq + h + pt) * Wq * N + n)
-                d0 = uint64(((n * C + c) * H + h) * W)
-                for w in range(W):
-                    q = w + pl
-                    of[d0 + w] = af[s0 + uint64(((q % 2) * half + q // 2) * N)] + b
+                    if to_tiles:
+                        _comb(tmp, r * kx * run, toff, Rnz[s], tf, tb + ti[r, s], run, False)
+                    else:
+                        _comb(tmp, r * kx * run, toff, Rnz[s], buf, ib + im[r, s], run, True)
+        if not to_tiles:
+            _store_plane(buf, img, p, Wq, pt, pl, bias)
 
 
 _transform = Sized(serialized(_transform_kernel))
-_to_hwn = Sized(serialized(_to_hwn_kernel))
-_from_hwn = Sized(serialized(_from_hwn_kernel))
 _B = BT.T
 _NZ = {name: _nonzeros(m) for name, m in (("BT", BT), ("B", _B), ("AT", AT), ("A", AT.T))}
 
 
-def _apply(src, dst, left, right, P, th, tw, to_tiles, acc=False):
-    """Y = left X right^T of every tile (see _transform_kernel), left/right named in _NZ."""
-    side = src if to_tiles else dst
-    N, Hq, Wq = side.shape[-1], side.shape[1], side.shape[2] * side.shape[3]
+def _apply(img, tl, left, to_tiles, th, tw, padding=(0, 0), bias=None):
+    """Y = left X left^T of every tile between img (N, P, H, W) and tl (16, P, th*tw*N) (see
+    _transform_kernel); left named in _NZ: BT/B on the input side (padded to 2 th + 2 by
+    2 tw + 2, img at ``padding`` (top, left)), AT/A on the output side (2 th by 2 tw)."""
+    inp = left in ("BT", "B")
     kx = 2 if left == "A" else 4  # columns of the left matrix: rows of each X
-    _transform(max(src.size, dst.size), src.reshape(-1), dst.reshape(-1), _NZ[left],
-               _NZ[right], kx, P, th, tw, N, Hq, Wq, to_tiles, acc)
-    return dst
+    Hq, Wq = (2 * th + 2, 2 * tw + 2) if inp else (2 * th, 2 * tw)
+    b = np.zeros(0, tl.dtype) if bias is None else np.ascontiguousarray(bias, dtype=tl.dtype)
+    _transform(tl.size, img, tl, _NZ[left], _NZ[left], kx, th, tw, Hq, Wq, padding[0],
+               padding[1], to_tiles, b)
+    return tl if to_tiles else img
 
 
 # --------------------------------------------------------------------------- array API
@@ -215,24 +214,20 @@ def input_transform(x, padding, out_hw):
     (i, j, n) order (images innermost)."""
     N, C = x.shape[:2]
     th, tw = tiles(*out_hw)
-    xp = np.empty((C, 2 * th + 2, 2, tw + 1, N), x.dtype)
-    _to_hwn(xp.size, np.ascontiguousarray(x), xp, padding[0], padding[2])
     V = np.empty((16, C, th * tw * N), x.dtype)
-    return _apply(xp, V, "BT", "BT", C, th, tw, True)
+    return _apply(np.ascontiguousarray(x), V, "BT", True, th, tw, (padding[0], padding[2]))
 
 
 def weight_transform(w):
     """U (16, O, C/groups): G g G^T of every 3x3 filter of w (O, C/groups, 3, 3)."""
-    Gm = G.astype(w.dtype)
-    u = Gm @ w @ Gm.T  # (O, Cg, 4, 4)
-    return np.ascontiguousarray(u.transpose(2, 3, 0, 1)).reshape(16, w.shape[0], w.shape[1])
+    GG = np.kron(G, G).astype(w.dtype)  # (16, 9): vec(G g G^T) = (G kron G) vec(g)
+    return np.ascontiguousarray((w.reshape(-1, 9) @ GG.T).T).reshape(16, *w.shape[:2])
 
 
 def weight_adjoint(dU, w_shape):
     """G^T dU G: dU (16, O, C/groups) -> the weight gradient (O, C/groups, 3, 3)."""
-    Gm = G.astype(dU.dtype)
-    d = dU.reshape(4, 4, w_shape[0], w_shape[1]).transpose(2, 3, 0, 1)
-    return np.ascontiguousarray(Gm.T @ d @ Gm)
+    GG = np.kron(G, G).astype(dU.dtype)
+    return np.ascontiguousarray((GG.T @ dU.reshape(16, -1)).T).reshape(w_shape)
 
 
 def grad_transform(g):
@@ -240,10 +235,8 @@ def grad_transform(g):
     even sizes), tiles in (i, j, n) order."""
     N, O, Ho, Wo = g.shape
     th, tw = tiles(Ho, Wo)
-    gT = np.empty((O, 2 * th, 2, tw, N), g.dtype)
-    _to_hwn(gT.size, np.ascontiguousarray(g), gT, 0, 0)
     dM = np.empty((16, O, th * tw * N), g.dtype)
-    return _apply(gT, dM, "A", "A", O, th, tw, True)
+    return _apply(np.ascontiguousarray(g), dM, "A", True, th, tw)
 
 
 def _gemm(a, b, groups, transpose_a=False, transpose_b=False):
@@ -267,11 +260,7 @@ def forward(x, w, padding, groups=1, bias=None, V=None):
     if V is None:
         V = input_transform(x, padding, (Ho, Wo))
     M = _gemm(weight_transform(w), V, groups)  # (16, O, T)
-    yT = _apply(M, np.empty((O, 2 * th, 2, tw, N), x.dtype), "AT", "AT", O, th, tw, False)
-    out = np.empty((N, O, Ho, Wo), x.dtype)
-    b = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
-    _from_hwn(out.size, yT, out, 0, 0, b)
-    return out
+    return _apply(np.empty((N, O, Ho, Wo), x.dtype), M, "AT", False, th, tw, bias=bias)
 
 
 def backward_input(g, w, x_shape, padding, groups=1, dM=None):
@@ -282,11 +271,8 @@ def backward_input(g, w, x_shape, padding, groups=1, dM=None):
     if dM is None:
         dM = grad_transform(g)
     dV = _gemm(weight_transform(w), dM, groups, transpose_a=True)  # (16, C, T)
-    dxp = np.zeros((C, 2 * th + 2, 2, tw + 1, N), g.dtype)
-    _apply(dV, dxp, "B", "B", C, th, tw, False, acc=True)
-    dx = np.empty(tuple(x_shape), g.dtype)
-    _from_hwn(dx.size, dxp, dx, padding[0], padding[2], np.zeros(0, g.dtype))
-    return dx
+    return _apply(np.empty(tuple(x_shape), g.dtype), dV, "B", False, th, tw,
+                  (padding[0], padding[2]))
 
 
 def backward_weight(x, g, w_shape, padding, groups=1, V=None, dM=None):

@@ -132,9 +132,13 @@ def test_dispatch_table():
     from autodiff.ops.conv import Geometry
     geom = Geometry((1, 1), (1, 1, 1, 1), (1, 1), 1, None)
     assert A.choose((64, 32, 14, 14), (64, 32, 3, 3), geom) == A.WINOGRAD
-    assert A.choose((64, 32, 14, 14), (64, 8, 3, 3), geom._replace(groups=4)) == A.WINOGRAD
+    assert A.choose((64, 64, 14, 14), (64, 16, 3, 3), geom._replace(groups=4)) == A.WINOGRAD
+    assert A.choose((64, 32, 14, 14), (64, 8, 3, 3), geom._replace(groups=4)) == A.IM2COL
+    assert A.choose((4, 64, 28, 28), (64, 64, 3, 3), geom) == A.WINOGRAD
+    assert A.choose((64, 32, 7, 7), (64, 32, 3, 3), geom) == A.IM2COL  # 8x8 for 7x7
+    assert A.choose((1, 64, 64, 64), (64, 64, 3, 3), geom) == A.IM2COL  # runs of 32
     assert A.choose((1, 32, 4, 4), (64, 32, 3, 3), geom) == A.IM2COL  # too few tiles
-    assert A.choose((64, 2, 14, 14), (8, 2, 3, 3), geom) == A.IM2COL  # too few channels
+    assert A.choose((64, 8, 14, 14), (8, 8, 3, 3), geom) == A.IM2COL  # too few channels
     assert A.choose((64, 32, 14, 14), (64, 32, 3, 3), geom._replace(stride=(2, 2))) == A.IM2COL
     assert A.choose((64, 32, 14, 14), (64, 32, 5, 5), geom) == A.IM2COL
     assert A.choose((64, 32, 14, 14), (64, 32, 3, 3), geom._replace(out_hw=(15, 14))) == A.IM2COL
