@@ -70,41 +70,56 @@ def choose(x_shape, w_shape, geom):
     return IM2COL
 
 
-def forward(x, w, geom, bias=None, keep=False):
-    """-> (out (N, O, Ho, Wo), saved): ``saved`` is what :func:`backward_weight` can reuse
-    (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
-    s, p, d, groups, out_hw = geom
-    if choose(x.shape, w.shape, geom) == WINOGRAD:
-        Ho, Wo = _out_hw(x.shape, w.shape, s, p, d)
-        V = Wn.input_transform(x, p, (Ho, Wo))
-        return Wn.forward(x, w, p, groups, bias, V=V), (V if keep else None)
-    cols = K.im2col(x, w.shape[2:], s, p, d, out_hw)
-    out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols, bias=bias)
-    return out, (cols if keep else None)
+def _input_layout(x, w_shape, geom, algo):
+    s, p, d, _, out_hw = geom
+    if algo == WINOGRAD:
+        return Wn.input_transform(x, p, _out_hw(x.shape, w_shape, s, p, d))
+    return K.im2col(x, w_shape[2:], s, p, d, out_hw)
 
 
-def grad_layout(g, algo):
-    """g (N, O, Ho, Wo) as both gradients of ``algo`` read it (computed once per node)."""
+def _grad_layout(g, algo):
     return Wn.grad_transform(g) if algo == WINOGRAD else K.nchw_to_cnhw(g)
 
 
-def backward_input(g, w, x_shape, geom, layout=None):
-    """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape.
-    ``layout`` may be a callable giving ``grad_layout(g, algo)``."""
+def _get(memo, arr, tag, make):
+    return make() if memo is None else memo(arr, tag, make)
+
+
+# ``memo(arr, tag, make)``, when given, returns make() computed once per (arr, tag) for the
+# ops of one backward pass (ops/conv.py's _Memo): the layouts both gradients read.
+
+
+def forward(x, w, geom, bias=None, keep=False, memo=None):
+    """-> (out (N, O, Ho, Wo), saved): ``saved`` is what :func:`backward_weight` can reuse
+    (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
+    s, p, d, groups, out_hw = geom
+    algo = choose(x.shape, w.shape, geom)
+    xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom, algo))
+    if algo == WINOGRAD:
+        out = Wn.forward(x, w, p, groups, bias, V=xl)
+    else:
+        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=xl, bias=bias)
+    return out, (xl if keep else None)
+
+
+def backward_input(g, w, x_shape, geom, memo=None):
+    """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
-    gl = layout(g, algo) if layout is not None else None
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
     if algo == WINOGRAD:
         return Wn.backward_input(g, w, x_shape, p, groups, dM=gl)
     return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl)
 
 
-def backward_weight(x, g, w_shape, geom, layout=None, saved=None):
+def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
-    gl = layout(g, algo) if layout is not None else None
+    if saved is None:
+        saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
     if algo == WINOGRAD:
         return Wn.backward_weight(x, g, w_shape, p, groups, V=saved, dM=gl)
     return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, g_cnhw=gl, cols=saved)

@@ -31,21 +31,23 @@ __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2
 Geometry = namedtuple("Geometry", "stride padding dilation groups out_hw")
 
 
-class _GradLayout:
-    """Shares g's layout (``conv_algo.grad_layout``) between the two backward ops of one
-    conv node: called as ``layout(g, algo)``."""
+class _Memo:
+    """Layouts shared by the ops of one backward pass (``conv_algo``'s ``memo``): g's
+    transformed layout by both gradients of a conv, the transformed input by the ops that
+    convolve the same array.  Holds the arrays it was given, so identity stays a valid key."""
 
-    __slots__ = ("key", "value")
+    __slots__ = ("entries",)
 
     def __init__(self):
-        self.key = None
-        self.value = None
+        self.entries = []
 
-    def __call__(self, g, algo):
-        if self.key is None or self.key[0] is not g or self.key[1] != algo:
-            self.key = (g, algo)
-            self.value = A.grad_layout(g, algo)
-        return self.value
+    def __call__(self, arr, tag, make):
+        for a, t, value in self.entries:
+            if a is arr and t == tag:
+                return value
+        value = make()
+        self.entries.append((arr, tag, value))
+        return value
 
 
 def _same_dtype(*arrays):
@@ -58,9 +60,9 @@ class Conv2d(Op):
     dx = ConvBackwardInput(g, w), dw = ConvBackwardWeight(x, g), db = sum of g over N, H, W"""
 
     @staticmethod
-    def forward(ctx, x, w, b, geom, keep=False):
+    def forward(ctx, x, w, b, geom, keep=False, memo=None):
         x, w = _same_dtype(x, w)
-        out, saved = A.forward(x, w, geom, bias=b, keep=keep)
+        out, saved = A.forward(x, w, geom, bias=b, keep=keep, memo=memo)
         ctx.geom = geom
         if keep:
             ctx.kept = saved  # reused by the weight gradient (columns or transformed input)
@@ -71,16 +73,16 @@ class Conv2d(Op):
     def backward(ctx, grad_out):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        layout = _GradLayout()
+        memo = _Memo()
         gx = gw = gb = None
         if needs[0]:
-            gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, layout)
+            gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, memo)
         if needs[1]:
-            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, layout,
+            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, memo,
                                           ctx.__dict__.get("kept"))
         if len(needs) > 2 and needs[2]:
             gb = grad_out.sum((0, 2, 3))
-        return gx, gw, gb, None, None
+        return gx, gw, gb, None, None, None
 
 
 class ConvBackwardInput(Op):
@@ -88,19 +90,20 @@ class ConvBackwardInput(Op):
     d/dg = Conv2d(gg, w), d/dw = ConvBackwardWeight(gg, g)"""
 
     @staticmethod
-    def forward(ctx, g, w, x_shape, geom, layout=None):
+    def forward(ctx, g, w, x_shape, geom, memo=None):
         g, w = _same_dtype(g, w)
         ctx.geom = geom
         ctx.save_for_backward(g, w)
-        return A.backward_input(g, w, tuple(x_shape), geom, layout)
+        return A.backward_input(g, w, tuple(x_shape), geom, memo)
 
     @staticmethod
     def backward(ctx, gg):
         g, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         geom = ctx.geom._replace(out_hw=tuple(g.shape[2:]))
-        dg = Conv2d.apply(gg, w, None, geom) if needs[0] else None
-        dw = ConvBackwardWeight.apply(gg, g, w.shape, geom) if needs[1] else None
+        memo = _Memo()  # both convolve gg: one im2col / input transform of it
+        dg = Conv2d.apply(gg, w, None, geom, False, memo) if needs[0] else None
+        dw = ConvBackwardWeight.apply(gg, g, w.shape, geom, memo) if needs[1] else None
         return dg, dw, None, None, None
 
 
@@ -109,11 +112,11 @@ class ConvBackwardWeight(Op):
     d/dx = ConvBackwardInput(g, gg), d/dg = Conv2d(x, gg)"""
 
     @staticmethod
-    def forward(ctx, x, g, w_shape, geom, layout=None, kept=None):
+    def forward(ctx, x, g, w_shape, geom, memo=None, kept=None):
         x, g = _same_dtype(x, g)
         ctx.geom = geom
         ctx.save_for_backward(x, g)
-        return A.backward_weight(x, g, tuple(w_shape), geom, layout, kept)
+        return A.backward_weight(x, g, tuple(w_shape), geom, memo, kept)
 
     @staticmethod
     def backward(ctx, gg):

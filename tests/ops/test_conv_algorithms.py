@@ -148,8 +148,8 @@ def test_forward_only_keeps_nothing(algo, monkeypatch):
     kept = []
     real = A.forward
 
-    def spy(x, w, geom, bias=None, keep=False):
-        out, saved = real(x, w, geom, bias, keep)
+    def spy(x, w, geom, bias=None, keep=False, memo=None):
+        out, saved = real(x, w, geom, bias, keep, memo)
         kept.append(saved)
         return out, saved
 
