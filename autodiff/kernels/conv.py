@@ -46,11 +46,12 @@ def conv_output_size(size, k, stride, pad_lo, pad_hi, dilation):
 
 
 @numba.njit(cache=True)
-def _pad_kernel(x, xp, pt, pl, to_padded):
+def _pad_kernel(x, xp, pt, pl, to_padded, bias):
     # x (N, C, H, W) <-> zero-padded xp (C, N, Hp, sw, Wp/sw): element (n, c, h, w) of x at
     # row h + pt and column q = w + pl of the padded plane, stored at (q % sw, q // sw) (the
     # columns split into sw phases, so a strided im2col reads unit-stride runs).
-    # to_padded: x -> xp (zeros elsewhere); else the crop xp -> x.
+    # to_padded: x -> xp (zeros elsewhere); else the crop xp -> x, plus bias[c] when bias has
+    # C entries.
     N, C, H, W = x.shape
     Hp, sw, Wh = xp.shape[2], xp.shape[3], xp.shape[4]
     xf = x.ravel()
@@ -60,6 +61,7 @@ def _pad_kernel(x, xp, pt, pl, to_padded):
         n = p - c * N
         dst = uint64(p * Hp * sw * Wh)
         src = uint64((n * C + c) * H * W)
+        b = bias[c] if bias.shape[0] == C else x.dtype.type(0)
         if to_padded:
             for i in range(uint64(Hp * sw * Wh)):
                 pf[dst + i] = 0
@@ -73,7 +75,7 @@ def _pad_kernel(x, xp, pt, pl, to_padded):
                         pf[d0 + t] = xf[s0 + t]
                 else:
                     for t in range(uint64(W)):
-                        xf[s0 + t] = pf[d0 + t]
+                        xf[s0 + t] = pf[d0 + t] + b
             else:
                 for ph in range(sw):  # the columns w with (w + pl) % sw == ph
                     w0 = (ph - pl) % sw
@@ -83,7 +85,7 @@ def _pad_kernel(x, xp, pt, pl, to_padded):
                         if to_padded:
                             pf[d + k] = xf[s + k * uint64(sw)]
                         else:
-                            xf[s + k * uint64(sw)] = pf[d + k]
+                            xf[s + k * uint64(sw)] = pf[d + k] + b
 
 
 @serialized
@@ -216,22 +218,25 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     N, C, H, W = x.shape
     Ho, Wo, Hp, Wp = _geometry(x.shape, kernel, stride, padding, dilation, out_hw)
     xp = np.empty(_padded_shape(x.shape, Hp, Wp, stride[1]), dtype=x.dtype)
-    _pad_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2], True)
+    _pad_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2], True,
+                np.zeros(0, x.dtype))
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
     _im2col(cols.size, xp, cols, kernel[0], kernel[1], stride[0], stride[1], dilation[0],
             dilation[1], Ho, Wo)
     return cols
 
 
-def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None):
-    """Adjoint of :func:`im2col`: sum columns (C*kh*kw, N*Ho*Wo) back into (N, C, H, W)."""
+def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None, bias=None):
+    """Adjoint of :func:`im2col`: sum columns (C*kh*kw, N*Ho*Wo) back into (N, C, H, W)
+    (plus ``bias`` (C,) if given)."""
     N, C, H, W = x_shape
     Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation, out_hw)
     dxp = np.zeros(_padded_shape(x_shape, Hp, Wp, stride[1]), dtype=cols.dtype)
     _col2im(cols.size, np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
             stride[1], dilation[0], dilation[1], Ho, Wo)
     dx = np.empty(tuple(x_shape), dtype=cols.dtype)
-    _pad_kernel(dx, dxp, padding[0], padding[2], False)
+    b = np.zeros(0, cols.dtype) if bias is None else np.ascontiguousarray(bias, cols.dtype)
+    _pad_kernel(dx, dxp, padding[0], padding[2], False, b)
     return dx
 
 
@@ -284,11 +289,11 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
 
 
 def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
-                          dilation=(1, 1), groups=1, g_cnhw=None):
+                          dilation=(1, 1), groups=1, g_cnhw=None, bias=None):
     """Gradient of conv2d w.r.t. its input: g (N, O, Ho, Wo), w -> (N, C, H, W) of x_shape.
 
     This is also the forward of a transposed convolution.  ``g_cnhw`` may pass ``g``
-    already in (O, N*Ho*Wo) layout.
+    already in (O, N*Ho*Wo) layout; ``bias`` (C,) is added if given.
     """
     _check(x_shape, w.shape, groups)
     O, Cg, kh, kw = w.shape
@@ -299,7 +304,7 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     wm = np.ascontiguousarray(w).reshape(G, O // G, Cg * kh * kw)
     dcols = np.matmul(wm.transpose(0, 2, 1), g_cnhw.reshape(G, O // G, NL))
     return col2im(dcols.reshape(G * Cg * kh * kw, NL), x_shape, (kh, kw), stride, padding,
-                  dilation, tuple(g.shape[2:]))
+                  dilation, tuple(g.shape[2:]), bias)
 
 
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),

@@ -102,14 +102,15 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     return out, (xl if keep else None)
 
 
-def backward_input(g, w, x_shape, geom, memo=None):
-    """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape."""
+def backward_input(g, w, x_shape, geom, memo=None, bias=None):
+    """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape, plus
+    ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
     if algo == WINOGRAD:
-        return Wn.backward_input(g, w, x_shape, p, groups, dM=gl)
-    return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl)
+        return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
+    return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl, bias=bias)
 
 
 def backward_weight(x, g, w_shape, geom, memo=None, saved=None):

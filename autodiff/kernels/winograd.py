@@ -263,7 +263,7 @@ def forward(x, w, padding, groups=1, bias=None, V=None):
     return _apply(np.empty((N, O, Ho, Wo), x.dtype), M, "AT", False, th, tw, bias=bias)
 
 
-def backward_input(g, w, x_shape, padding, groups=1, dM=None):
+def backward_input(g, w, x_shape, padding, groups=1, dM=None, bias=None):
     """Input gradient of :func:`forward` for g (N, O, Ho, Wo): -> (N, C, H, W) of x_shape.
     ``dM`` may pass ``grad_transform(g)``."""
     N, C, H, W = x_shape
@@ -272,7 +272,7 @@ def backward_input(g, w, x_shape, padding, groups=1, dM=None):
         dM = grad_transform(g)
     dV = _gemm(weight_transform(w), dM, groups, transpose_a=True)  # (16, C, T)
     return _apply(np.empty(tuple(x_shape), g.dtype), dV, "B", False, th, tw,
-                  (padding[0], padding[2]))
+                  (padding[0], padding[2]), bias)
 
 
 def backward_weight(x, g, w_shape, padding, groups=1, V=None, dM=None):

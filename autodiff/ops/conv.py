@@ -86,15 +86,16 @@ class Conv2d(Op):
 
 
 class ConvBackwardInput(Op):
-    """gx = conv2d's input gradient for g (N, O, Ho, Wo), w -> x_shape (a transposed conv);
-    d/dg = Conv2d(gg, w), d/dw = ConvBackwardWeight(gg, g)"""
+    """gx = conv2d's input gradient for g (N, O, Ho, Wo), w -> x_shape (a transposed conv),
+    plus b (C,) if given; d/dg = Conv2d(gg, w), d/dw = ConvBackwardWeight(gg, g),
+    d/db = sum of gg over N, H, W"""
 
     @staticmethod
-    def forward(ctx, g, w, x_shape, geom, memo=None):
+    def forward(ctx, g, w, x_shape, geom, memo=None, b=None):
         g, w = _same_dtype(g, w)
         ctx.geom = geom
         ctx.save_for_backward(g, w)
-        return A.backward_input(g, w, tuple(x_shape), geom, memo)
+        return A.backward_input(g, w, tuple(x_shape), geom, memo, b)
 
     @staticmethod
     def backward(ctx, gg):
@@ -104,7 +105,8 @@ class ConvBackwardInput(Op):
         memo = _Memo()  # both convolve gg: one im2col / input transform of it
         dg = Conv2d.apply(gg, w, None, geom, False, memo) if needs[0] else None
         dw = ConvBackwardWeight.apply(gg, g, w.shape, geom, memo) if needs[1] else None
-        return dg, dw, None, None, None
+        db = gg.sum((0, 2, 3)) if len(needs) > 5 and needs[5] else None
+        return dg, dw, None, None, None, db
 
 
 class ConvBackwardWeight(Op):
@@ -275,9 +277,7 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
         raise ValueError(f"conv_transpose2d: bias shape {tuple(b.shape)} does not fit "
                          f"{C_out} output channels")
     geom = Geometry(stride, (ph, ph, pw, pw), dilation, groups, (H, W))
-    out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom)
-    if b is not None:
-        out = out + S.reshape(b, (1, C_out, 1, 1))
+    out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom, None, b)
     return S.squeeze(out, 0) if unbatched else out
 
 
