@@ -8,7 +8,7 @@ import pytest
 
 import autodiff as ad
 from autodiff import engine
-import nn
+from autodiff import nn
 
 
 class Block(nn.Module):
@@ -392,7 +392,7 @@ def test_batchnorm_state_without_num_batches_tracked_loads():
 
 def test_shape_error_names_the_layer_as_the_user_knows_it():
     import autodiff as ad
-    import nn
+    from autodiff import nn
 
     class Net(nn.Module):
         def __init__(self):
