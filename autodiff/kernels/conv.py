@@ -417,5 +417,6 @@ def col2im_ref(cols, x_shape, kernel, stride, padding, dilation):
     dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
     for ki in range(kh):
         for kj in range(kw):
-            _window(dxp, ki, kj, Ho, Wo, stride, dilation)[...] += c6[:, ki, kj].transpose(1, 0, 2, 3)
+            win = _window(dxp, ki, kj, Ho, Wo, stride, dilation)
+            win += c6[:, ki, kj].transpose(1, 0, 2, 3)
     return dxp[:, :, pt:pt + H, pl:pl + W].copy()

@@ -16,9 +16,9 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..function import Op
 from .. import engine as _engine
 from .. import function as _f
+from ..function import Op
 from ..kernels import conv_algo as A
 from . import _checks as C
 from .shape import views as S

@@ -5,7 +5,6 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff.kernels import conv as K
 from autodiff.kernels import conv_algo as A
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose2d
 
