@@ -5,40 +5,34 @@ Lavin & Gray (2016): each 2x2 output tile is ``Y = A^T [(G g G^T) * (B^T d B)] A
 input channels, the elementwise product becomes 16 independent GEMMs, one per position
 ``xi`` of the 4x4 transformed tile:
 
-    V[xi] (C, T)  = B^T d B of every channel and tile     (_input_kernel)
+    V[xi] (C, T)  = B^T d B of every channel and tile     (input_transform)
     U[xi] (O, C)  = G g G^T of every filter               (weight_transform, NumPy)
     M[xi] (O, T)  = U[xi] @ V[xi]                          (NumPy's BLAS, batched)
-    y             = A^T M A of every tile, in NCHW        (_output_kernel)
+    y             = A^T M A of every tile, in NCHW        (forward)
 
 2.25x fewer multiplies than the 9 per output of im2col's GEMM, and no column matrix.
 The backward passes are the adjoints of the same linear maps, so they are exact gradients of
 this forward (and again 16 GEMMs each):
 
-    dM[xi] = A dY A^T of every output tile                 (_grad_kernel)
+    dM[xi] = A dY A^T of every output tile                 (grad_transform)
     input gradient:  dV[xi] = U[xi]^T @ dM[xi], then B dV B^T of each tile summed into the
-                     overlapping patches (_input_adjoint_kernel)
+                     overlapping patches (backward_input)
     weight gradient: dU[xi] = dM[xi] @ V[xi]^T (V saved from the forward), then G^T dU G
 
-Transforms are numba kernels, GEMMs NumPy (never BLAS inside numba: shared PERF-NOTES).
-The transform matrices hold 0, +-1 and +-1/2 only; the float32 error against a float64
-reference is measured in ``tests/kernels/test_winograd.py`` (within
-PyTorch's own float32 tolerance on the tested shapes).
+All four tile transforms are one numba kernel (``_transform_kernel``, Y = L X L^T of 4x4 or
+2x2 tiles); GEMMs run in NumPy (never BLAS inside numba: shared PERF-NOTES).  The transform
+matrices hold 0, +-1 and +-1/2 only.
 
-Tiles are numbered ``t = (n * th + i) * tw + j`` for image n and tile row/column i, j, so the
-output transform writes NCHW directly.  The input is first zero-padded to ``2 th + 2`` by
-``2 tw + 2`` (every patch inside); an odd output size is handled by a zero-padded gradient
-and a cropped output.  Groups are a batch dimension of the GEMMs.
+Layout: tiles are numbered ``t = (i * tw + j) * N + n`` (tile row i, column j, image n):
+images innermost, so each transform loop runs over the ``tw * N`` contiguous elements of a
+tile row and vectorises.  Each (N, H, W) plane passes through a per-thread buffer with the
+images innermost and the columns split by parity (``_plane``).  The input is zero-padded to
+``2 th + 2`` by ``2 tw + 2`` (every patch inside); an odd output size computes the even size
+and drops the last row/column.  Groups are a batch dimension of the GEMMs.
 
 Each function has a NumPy twin ``*_ref`` (einsum over explicit transform matrices).
-
-Status (2026-12-06, AMD EPYC Zen 3, 1 thread, process time): correct (tests) but NOT
-dispatched by ``ops/conv.py``: on x (64,32,14,14) w (64,32,3,3) p1 its 16 GEMMs take 5.6 ms
-against 9.1 ms for im2col's whole forward, but the transform kernels as written are scalar
-(input 4.8, output 8.7, gradient 8.1 ms; a serial build of the output kernel measured 3.3 ms),
-so forward 16.3 / input grad 21.2 / weight grad 23.1 ms vs im2col's 9.1 / 10.7 / 9.7.  Given
-V and dM, the weight gradient is already faster (4.8 vs 6.9 ms).  To win: vectorise the
-transforms (unit-stride inner loops over tiles on flat uint64-indexed arrays, as conv.py's
-im2col), then block over images so V and M stay in cache.
+When this runs instead of im2col: ``kernels/conv_algo.py`` (its table of measured
+crossovers and the float32 error of both algorithms).
 """
 from __future__ import annotations
 
@@ -109,35 +103,27 @@ def _comb(src, base, offs, nz, dst, od, n, acc):
 
 
 @numba.njit(cache=True)
-def _load_plane(img, p, buf, Wq, pt, pl):
-    # buf (Hq, 2, Wq/2, N) flat = zero-padded plane p of img (N, P, H, W), its element
-    # (n, p, h, w) at row h + pt, column w + pl, columns split by parity, images innermost
+def _plane(img, p, buf, Wq, pt, pl, load, bias):
+    # buf (Hq, 2, Wq/2, N) flat <-> plane p of img (N, P, H, W): element (n, p, h, w) at row
+    # h + pt, column q = w + pl, stored at column (q % 2, q // 2), images innermost.
+    # load: buf = the zero-padded plane; else plane p = buf's elements (+ bias[p] when bias
+    # has P entries).
     N, P, H, W = img.shape
     f = img.ravel()
-    buf[:] = 0
+    b = bias[p] if bias.shape[0] == P else img.dtype.type(0)
+    if load:
+        buf[:] = 0
     for n in range(N):
         for h in range(H):
             s0 = uint64(((n * P + p) * H + h) * W)
             d0 = uint64((h + pt) * Wq * N + n)
             for w in range(W):
                 q = w + pl
-                buf[d0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)] = f[s0 + w]
-
-
-@numba.njit(cache=True)
-def _store_plane(buf, img, p, Wq, pt, pl, bias):
-    # adjoint of _load_plane: plane p of img (N, P, H, W) = buf's element at row h + pt,
-    # column w + pl (+ bias[p] when bias has P entries)
-    N, P, H, W = img.shape
-    f = img.ravel()
-    b = bias[p] if bias.shape[0] == P else img.dtype.type(0)
-    for n in range(N):
-        for h in range(H):
-            d0 = uint64(((n * P + p) * H + h) * W)
-            s0 = uint64((h + pt) * Wq * N + n)
-            for w in range(W):
-                q = w + pl
-                f[d0 + w] = buf[s0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)] + b
+                d = d0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)
+                if load:
+                    buf[d] = f[s0 + w]
+                else:
+                    f[s0 + w] = buf[d] + b
 
 
 @numba.njit(cache=True, parallel=True)
@@ -146,7 +132,7 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
     # (images innermost) between img (N, P, H, W) and tl (16, P, th*tw*N), the "tile" side:
     # X[r, q] of tile (i, j) in plane 4 r + q of tl.  to_tiles: img -> tl, else tl -> img
     # (img then gets the sum of overlapping tiles, plus bias[p]).  Each plane of img goes
-    # through a buffer (Hq, 2, Wq/2, N), columns split by parity (_load_plane): there the
+    # through a buffer (Hq, 2, Wq/2, N), columns split by parity (_plane): there the
     # tiles j = 0 .. tw-1 of a tile row i are one contiguous run of tw*N elements at a
     # fixed offset per (r, q), as on the tile side, so every loop below is unit-stride over
     # that run.  Rows first (tmp = L X), then columns.
@@ -166,7 +152,7 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
         tmp = np.empty((rows * kx + 1) * run, tl.dtype)
         toff = np.arange(kx) * run
         if to_tiles:
-            _load_plane(img, p, buf, Wq, pt, pl)
+            _plane(img, p, buf, Wq, pt, pl, True, bias)
         else:
             buf[:] = 0
         for i in range(th):
@@ -185,7 +171,7 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
                     else:
                         _comb(tmp, r * kx * run, toff, Rnz[s], buf, ib + im[r, s], run, True)
         if not to_tiles:
-            _store_plane(buf, img, p, Wq, pt, pl, bias)
+            _plane(img, p, buf, Wq, pt, pl, False, bias)
 
 
 _transform = Sized(serialized(_transform_kernel))
