@@ -97,8 +97,8 @@ def test_transpose_and_1d_match_torch(algo):
 
 
 # float32 error bound relative to the sum of |terms| of each output (documented in
-# kernels/conv_algo.py): im2col and Winograd both stay below it on these shapes
-REL_BOUND = {A.IM2COL: 1e-6, A.WINOGRAD: 2e-6}
+# kernels/conv_algo.py, where both algorithms measure 2e-8 .. 4e-7, as torch's own)
+REL_BOUND = {A.IM2COL: 1e-6, A.WINOGRAD: 1e-6}
 
 
 @pytest.mark.parametrize("case", CASES + [((4, 16, 14, 14), (8, 16, 3, 3), dict(padding=1))])
@@ -111,10 +111,7 @@ def test_float32_error_against_float64(algo, case):
     go = np.random.default_rng(7).standard_normal(out.shape).astype(np.float32)
     gx, gw = ad.grad(out, [X, W], ad.tensor(go))
     assert out.dtype == gx.dtype == gw.dtype == np.float32
-    exact = [conv2d(_t(x32), _t(w32), **kw)]
     absval = [conv2d(_t(np.abs(x32)), _t(np.abs(w32)), **kw)]
-    Xe, We = _t(x32), _t(w32)
-    exact += ad.grad(conv2d(Xe, We, **kw), [Xe, We], _t(go, False))
     Xa, Wa = _t(np.abs(x32)), _t(np.abs(w32))
     absval += ad.grad(conv2d(Xa, Wa, **kw), [Xa, Wa], _t(np.abs(go), False))
     with pytest.MonkeyPatch.context() as m:  # the float64 references by im2col
