@@ -47,59 +47,43 @@ def conv_output_size(size, k, stride, pad_lo, pad_hi, dilation):
 
 @numba.njit(cache=True)
 def _pad_kernel(x, xp, pt, pl, to_padded, bias):
-    # x (N, C, H, W) <-> zero-padded xp (C, N, Hp, sw, Wp/sw): element (n, c, h, w) of x at
-    # row h + pt and column q = w + pl of the padded plane, stored at (q % sw, q // sw) (the
-    # columns split into sw phases, so a strided im2col reads unit-stride runs).
-    # to_padded: x -> xp (zeros elsewhere); else the crop xp -> x, plus bias[c] when bias has
-    # C entries.
+    # x (N, C, H, W) <-> zero-padded xp (C, N, Hp, Wp), x at offset (pt, pl).  to_padded:
+    # x -> xp (zeros elsewhere); else the crop xp -> x, plus bias[c] when bias has C entries.
     N, C, H, W = x.shape
-    Hp, sw, Wh = xp.shape[2], xp.shape[3], xp.shape[4]
+    Hp, Wp = xp.shape[2], xp.shape[3]
     xf = x.ravel()
     pf = xp.ravel()
     for p in range(C * N):
         c = p // N
         n = p - c * N
-        dst = uint64(p * Hp * sw * Wh)
+        dst = uint64(p * Hp * Wp)
         src = uint64((n * C + c) * H * W)
         b = bias[c] if bias.shape[0] == C else x.dtype.type(0)
         if to_padded:
-            for i in range(uint64(Hp * sw * Wh)):
+            for i in range(uint64(Hp * Wp)):
                 pf[dst + i] = 0
         for h in range(H):
-            d0 = dst + uint64((h + pt) * sw * Wh)
+            d0 = dst + uint64((h + pt) * Wp + pl)
             s0 = src + uint64(h * W)
-            if sw == 1:
-                d0 += uint64(pl)
-                if to_padded:
-                    for t in range(uint64(W)):
-                        pf[d0 + t] = xf[s0 + t]
-                else:
-                    for t in range(uint64(W)):
-                        xf[s0 + t] = pf[d0 + t] + b
+            if to_padded:
+                for t in range(uint64(W)):
+                    pf[d0 + t] = xf[s0 + t]
             else:
-                for ph in range(sw):  # the columns w with (w + pl) % sw == ph
-                    w0 = (ph - pl) % sw
-                    d = d0 + uint64(ph * Wh + (w0 + pl) // sw)
-                    s = s0 + uint64(w0)
-                    for k in range(uint64(max(0, (W - w0 + sw - 1) // sw))):
-                        if to_padded:
-                            pf[d + k] = xf[s + k * uint64(sw)]
-                        else:
-                            xf[s + k * uint64(sw)] = pf[d + k] + b
+                for t in range(uint64(W)):
+                    xf[s0 + t] = pf[d0 + t] + b
 
 
 @serialized
 @numba.njit(cache=True, parallel=True)
 def _im2col_kernel(xp, cols, kh, kw, sh, sw, dh, dw, Ho, Wo):
-    # padded xp (C, N, Hp, sw, Wp/sw) (columns split into sw phases, _pad_kernel) -> cols
-    # (C*kh*kw, N*Ho*Wo): every copy is a unit-stride run of Wo elements
-    C, N, Hp, Wp = xp.shape[0], xp.shape[1], xp.shape[2], xp.shape[3] * xp.shape[4]
-    Wh = xp.shape[4]
+    # padded xp (C, N, Hp, Wp) -> cols (C*kh*kw, N*Ho*Wo)
+    C, N, Hp, Wp = xp.shape
     kk = kh * kw
     L = Ho * Wo
     NL = N * L
     xf = xp.ravel()
     cf = cols.ravel()
+    usw = uint64(sw)
     for p in prange(C * kk * N):
         r = p // N
         n = p - r * N
@@ -107,40 +91,43 @@ def _im2col_kernel(xp, cols, kh, kw, sh, sw, dh, dw, Ho, Wo):
         rem = r - c * kk
         ki = rem // kw
         kj = rem - ki * kw
-        q = kj * dw
-        col = (q % sw) * Wh + q // sw
         for oh in range(Ho):
             d0 = uint64(r * NL + n * L + oh * Wo)
-            s0 = uint64(((c * N + n) * Hp + oh * sh + ki * dh) * Wp + col)
-            for t in range(uint64(Wo)):
-                cf[d0 + t] = xf[s0 + t]
+            s0 = uint64(((c * N + n) * Hp + oh * sh + ki * dh) * Wp + kj * dw)
+            if sw == 1:
+                for t in range(uint64(Wo)):
+                    cf[d0 + t] = xf[s0 + t]
+            else:
+                for t in range(uint64(Wo)):
+                    cf[d0 + t] = xf[s0 + t * usw]
 
 
 @serialized
 @numba.njit(cache=True, parallel=True)
 def _col2im_kernel(cols, dxp, kh, kw, sh, sw, dh, dw, Ho, Wo):
-    # adjoint of _im2col_kernel: cols (C*kh*kw, N*Ho*Wo) summed into padded dxp
-    # (C, N, Hp, sw, Wp/sw)
-    C, N, Hp, Wp = dxp.shape[0], dxp.shape[1], dxp.shape[2], dxp.shape[3] * dxp.shape[4]
-    Wh = dxp.shape[4]
+    # adjoint of _im2col_kernel: cols (C*kh*kw, N*Ho*Wo) summed into padded dxp (C, N, Hp, Wp)
+    C, N, Hp, Wp = dxp.shape
     kk = kh * kw
     L = Ho * Wo
     NL = N * L
     xf = dxp.ravel()
     cf = cols.ravel()
+    usw = uint64(sw)
     for p in prange(C * N):
         c = p // N
         n = p - c * N
         for ki in range(kh):
             for kj in range(kw):
                 r = c * kk + ki * kw + kj
-                q = kj * dw
-                col = (q % sw) * Wh + q // sw
                 for oh in range(Ho):
                     d0 = uint64(r * NL + n * L + oh * Wo)
-                    s0 = uint64(((c * N + n) * Hp + oh * sh + ki * dh) * Wp + col)
-                    for t in range(uint64(Wo)):
-                        xf[s0 + t] += cf[d0 + t]
+                    s0 = uint64(((c * N + n) * Hp + oh * sh + ki * dh) * Wp + kj * dw)
+                    if sw == 1:
+                        for t in range(uint64(Wo)):
+                            xf[s0 + t] += cf[d0 + t]
+                    else:
+                        for t in range(uint64(Wo)):
+                            xf[s0 + t * usw] += cf[d0 + t]
 
 
 @numba.njit(cache=True)
@@ -206,18 +193,11 @@ def _geometry(x_shape, kernel, stride, padding, dilation, out_hw=None):
     return Ho, Wo, Hp, Wp
 
 
-def _padded_shape(x_shape, Hp, Wp, sw):
-    """(C, N, Hp, sw, Wp/sw): the padded input, its columns split into sw phases (Wp rounded
-    up to a multiple of sw)."""
-    N, C = x_shape[:2]
-    return (C, N, Hp, sw, -(-Wp // sw))
-
-
 def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     """Unfold ``x`` (N, C, H, W) into columns (C*kh*kw, N*Ho*Wo) ("CNHW" layout)."""
     N, C, H, W = x.shape
     Ho, Wo, Hp, Wp = _geometry(x.shape, kernel, stride, padding, dilation, out_hw)
-    xp = np.empty(_padded_shape(x.shape, Hp, Wp, stride[1]), dtype=x.dtype)
+    xp = np.empty((C, N, Hp, Wp), dtype=x.dtype)
     _pad_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2], True,
                 np.zeros(0, x.dtype))
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
@@ -231,7 +211,7 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None, bias=N
     (plus ``bias`` (C,) if given)."""
     N, C, H, W = x_shape
     Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation, out_hw)
-    dxp = np.zeros(_padded_shape(x_shape, Hp, Wp, stride[1]), dtype=cols.dtype)
+    dxp = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
     _col2im(cols.size, np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
             stride[1], dilation[0], dilation[1], Ho, Wo)
     dx = np.empty(tuple(x_shape), dtype=cols.dtype)

@@ -140,6 +140,7 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
     T = th * tw * N
     tf = tl.ravel()
     rows, cols = Lnz.shape[0], Rnz.shape[0]
+    overlap = not to_tiles and rows == 4  # 4x4 tiles into the input plane overlap: summed
     run = tw * N
     im = np.empty((4, 4), np.int64)  # offset of element (r, q) from a tile row's start
     ti = np.empty((4, 4), np.int64)
@@ -153,7 +154,7 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
         toff = np.arange(kx) * run
         if to_tiles:
             _plane(img, p, buf, Wq, pt, pl, True, bias)
-        else:
+        elif overlap:
             buf[:] = 0
         for i in range(th):
             ib = 2 * i * Wq * N
@@ -169,7 +170,8 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
                     if to_tiles:
                         _comb(tmp, r * kx * run, toff, Rnz[s], tf, tb + ti[r, s], run, False)
                     else:
-                        _comb(tmp, r * kx * run, toff, Rnz[s], buf, ib + im[r, s], run, True)
+                        _comb(tmp, r * kx * run, toff, Rnz[s], buf, ib + im[r, s], run,
+                              overlap)
         if not to_tiles:
             _plane(img, p, buf, Wq, pt, pl, False, bias)
 
