@@ -1,10 +1,11 @@
 """Where the time of a conv2d training step goes (ours), measured inside the real step.
 
-Run: ``python -m bench.breakdown`` (wall clock, 2 threads) or ``python -m bench --cpu breakdown``
-(process CPU time, 1 thread: meaningful on a loaded machine).  Wraps the functions of ``autodiff.kernels.conv`` (and
-the ``np.matmul`` calls it makes) with wall-clock timers, runs the benchmark's conv2d
-fwd+bwd step (x (64,32,14,14), w (64,32,3,3), padding 1, float32, 2 threads) and prints
-each part's time per step next to the same GEMMs timed alone and PyTorch's whole step.
+Run: ``python -m bench.breakdown`` (wall clock, 2 threads) or ``python -m bench --cpu
+breakdown`` (process CPU time, 1 thread: meaningful on a loaded machine).  Wraps the
+functions of ``autodiff.kernels.conv`` and ``kernels.winograd`` (and the ``np.matmul`` calls
+they make) with timers, runs the benchmark's conv2d fwd+bwd step (x (64,32,14,14),
+w (64,32,3,3), padding 1, float32) and prints each part's time per step next to im2col's
+GEMMs timed alone and PyTorch's whole step.
 """
 import types
 
@@ -62,7 +63,8 @@ def main():
     # the shape runs Winograd (kernels/conv_algo.py): its transforms, the GEMMs inside them
     saved_wn = {n: getattr(Wn, n) for n in ("_transform", "weight_transform", "weight_adjoint")}
     saved_np = K.np
-    timed_np = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np) if not n.startswith("__")})
+    timed_np = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np)
+                                        if not n.startswith("__")})
     timed_np.matmul = clock.wrap("GEMMs (np.matmul)", np.matmul)
     for _ in range(10):
         step()
