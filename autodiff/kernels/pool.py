@@ -127,8 +127,12 @@ def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw, ninf):
 
 @serialized
 @numba.njit(cache=True, parallel=True)
-def _max_pool2d_bwd_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw):
-    # scatter-add g into dx at the stored argmax positions; offh/offw[l] = window offsets
+def _max_pool2d_route_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw, gather):
+    # the argmax positions route values between g (N, C, Ho, Wo) and dx (N, C, H, W)
+    # (offh/offw[l] = window offsets of position l):
+    #   gather False: scatter-add g into dx (the backward);
+    #   gather True:  g[o] = dx[argmax position of o], or 0 in the padding (its adjoint, used
+    #                 by double backward).
     N, C, H, W = dx.shape
     Ho, Wo = g.shape[2], g.shape[3]
     gf = g.ravel()
@@ -144,31 +148,11 @@ def _max_pool2d_bwd_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw):
                 lc = lf[o]
                 ih = h0 + offh[lc]
                 iw = ow * sw - pw + offw[lc]
-                if 0 <= ih < H and 0 <= iw < W:
+                inside = 0 <= ih < H and 0 <= iw < W
+                if gather:
+                    gf[o] = df[uint64(xb + ih * W + iw)] if inside else 0
+                elif inside:
                     df[uint64(xb + ih * W + iw)] += gf[o]
-
-
-@numba.njit(cache=True)  # used only by double backward: serial, cheap to compile
-def _max_pool2d_gather_kernel(x, loc, out, offh, offw, sh, sw, ph, pw):
-    # out[o] = x[argmax position of o] (the adjoint of the scatter above)
-    N, C, H, W = x.shape
-    Ho, Wo = out.shape[2], out.shape[3]
-    xf = x.ravel()
-    lf = loc.ravel()
-    of = out.ravel()
-    for p in range(N * C):
-        xb = p * H * W
-        ob = uint64(p * Ho * Wo)
-        for oh in range(Ho):
-            for ow in range(Wo):
-                o = ob + uint64(oh * Wo + ow)
-                lc = lf[o]
-                ih = oh * sh - ph + offh[lc]
-                iw = ow * sw - pw + offw[lc]
-                if 0 <= ih < H and 0 <= iw < W:
-                    of[o] = xf[uint64(xb + ih * W + iw)]
-                else:
-                    of[o] = 0
 
 
 @serialized
@@ -230,7 +214,7 @@ def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_
 
 # small pools run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py)
 _max_fwd = Sized(_max_pool2d_fwd_kernel)
-_max_bwd = Sized(_max_pool2d_bwd_kernel)
+_max_route = Sized(_max_pool2d_route_kernel)
 _avg = Sized(_avg_pool2d_kernel, error_model="numpy")
 
 
@@ -276,8 +260,8 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_bwd(dx.size, np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
-             padding[0], padding[1])
+    _max_route(dx.size, np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
+               padding[0], padding[1], False)
     return dx
 
 
@@ -285,8 +269,8 @@ def max_pool2d_gather(x, loc, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Pick x (N, C, H, W) at the argmax positions ``loc``: -> (N, C, Ho, Wo)."""
     out = np.empty(loc.shape, dtype=x.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_pool2d_gather_kernel(np.ascontiguousarray(x), loc, out, offh, offw, stride[0],
-                              stride[1], padding[0], padding[1])
+    _max_route(out.size, out, loc, np.ascontiguousarray(x), offh, offw, stride[0], stride[1],
+               padding[0], padding[1], True)
     return out
 
 
