@@ -198,8 +198,10 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     N, C, H, W = x.shape
     Ho, Wo, Hp, Wp = _geometry(x.shape, kernel, stride, padding, dilation, out_hw)
     xp = np.empty((C, N, Hp, Wp), dtype=x.dtype)
-    _pad_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2], True,
-                np.zeros(0, x.dtype))
+    x = np.ascontiguousarray(x)
+    if not x.flags.writeable:  # the kernel's crop branch writes x: numba types it writable
+        x = x.copy()
+    _pad_kernel(x, xp, padding[0], padding[2], True, np.zeros(0, x.dtype))
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
     _im2col(cols.size, xp, cols, kernel[0], kernel[1], stride[0], stride[1], dilation[0],
             dilation[1], Ho, Wo)

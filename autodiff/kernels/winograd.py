@@ -189,6 +189,8 @@ def _apply(img, tl, left, to_tiles, th, tw, padding=(0, 0), bias=None):
     kx = 2 if left == "A" else 4  # columns of the left matrix: rows of each X
     Hq, Wq = (2 * th + 2, 2 * tw + 2) if inp else (2 * th, 2 * tw)
     b = np.zeros(0, tl.dtype) if bias is None else np.ascontiguousarray(bias, dtype=tl.dtype)
+    if not img.flags.writeable:  # the kernel's store branch writes img: typed writable
+        img = img.copy()
     _transform(tl.size, img, tl, _NZ[left], _NZ[left], kx, th, tw, Hq, Wq, padding[0],
                padding[1], to_tiles, b)
     return tl if to_tiles else img

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
+from autodiff.kernels import conv as K
 from autodiff.kernels import conv_algo as A
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose2d
 
@@ -158,3 +159,21 @@ def test_forward_only_keeps_nothing(algo, monkeypatch):
     assert out.grad_fn is None and not out.requires_grad and kept == [None]
     out = conv2d(X, W, padding=1)
     assert kept[-1] is not None and out.grad_fn is not None
+
+
+def test_read_only_inputs(algo):
+    # the kernels that both read and write an image (pad/crop, Winograd's plane buffers) get
+    # read-only arrays too (a broadcast or a zero-size tensor from elsewhere)
+    rng = np.random.default_rng(9)
+    x, w, g = (rng.standard_normal(s) for s in ((2, 16, 6, 6), (16, 16, 3, 3), (2, 16, 6, 6)))
+    for a in (x, w, g):
+        a.flags.writeable = False
+    geom = ((1, 1), (1, 1, 1, 1), (1, 1), 1, None)
+    ref = K.conv2d_forward_ref(x, w, *geom[:4])
+    np.testing.assert_allclose(A.forward(x, w, geom)[0], ref, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(A.backward_input(g, w, x.shape, geom),
+                               K.conv2d_backward_input_ref(g, w, x.shape, *geom[:4]),
+                               rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(A.backward_weight(x, g, w.shape, geom),
+                               K.conv2d_backward_weight_ref(x, g, w.shape, *geom[:4]),
+                               rtol=1e-10, atol=1e-12)
