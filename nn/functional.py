@@ -16,10 +16,9 @@ import warnings
 import numpy as np
 
 from autodiff import random as _random
-from autodiff.engine import no_grad, op_scope
+from autodiff.grad_mode import no_grad, op_scope
 from autodiff.ops import _checks
 from autodiff.ops import loss as loss_ops
-from . import _ops
 from autodiff.ops.elementwise import activation
 from autodiff.ops.elementwise import compare
 from autodiff.ops.shape import joins
@@ -66,7 +65,7 @@ def linear(input, weight, bias=None):
     if len(ws) != 2 or (bias is not None and bs != ws[:1]):
         out = products.matmul(input, weight.T)
         return out if bias is None else out + bias
-    return _ops.linear(input, weight, bias)
+    return products.Linear.apply(input, weight, bias)
 
 
 def _ntuple(x, n, name="argument", op="argument"):

@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from autodiff import engine
-from autodiff.function import RemovableHandle
+from autodiff import grad_mode
+from autodiff.hooks import RemovableHandle
 from autodiff.tensor import Tensor
 
 from ._dtype_device import DtypeDeviceMixin
@@ -47,7 +47,7 @@ class Module(StateDictMixin, DtypeDeviceMixin):
 
     Subclasses call ``super().__init__()`` first, assign ``Parameter``s, sub-modules and buffers
     as attributes, and define ``forward``. Calling the module runs the forward pre-hooks,
-    ``forward`` inside ``autodiff.engine.name_scope(<name>)`` (so graph drawings can collapse a
+    ``forward`` inside ``autodiff.grad_mode.name_scope(<name>)`` (so graph drawings can collapse a
     module into one box; the name is the attribute name under which the module was registered
     in its parent, or its class name for a root module) and the forward hooks.
     """
@@ -82,20 +82,15 @@ class Module(StateDictMixin, DtypeDeviceMixin):
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d.get("_backward_hooks")
                 or d.get("_backward_pre_hooks")):
-            # no hooks: engine.name_scope written out (one module call per layer per step)
-            st = engine._state
-            stack = st.scope
-            name = d["_scope_name"] or type(self).__name__
-            stack.append(f"{stack[-1]}/{name}" if stack else name)
-            st.extra = True
+            # no hooks: name_scope as two calls (one module call per layer per step)
+            scope = grad_mode.enter_scope(d["_scope_name"] or type(self).__name__)
             try:
                 return self.forward(*args, **kwargs)
             except (ValueError, TypeError, IndexError) as e:  # free unless raised (3.11+)
-                _name_module_in_error(e, stack[-1], self)
+                _name_module_in_error(e, scope, self)
                 raise
             finally:
-                stack.pop()
-                st.extra = bool(stack) or st.anomaly
+                grad_mode.exit_scope()
         for hook in list(self._forward_pre_hooks.values()):
             res = hook(self, args)
             if res is not None:
@@ -105,11 +100,11 @@ class Module(StateDictMixin, DtypeDeviceMixin):
             from ._backward_hooks import BackwardHook
             bw = BackwardHook(self)
             args = bw.setup_input(args)
-        with engine.name_scope(self._scope_name or type(self).__name__):
+        with grad_mode.name_scope(self._scope_name or type(self).__name__):
             try:
                 out = self.forward(*args, **kwargs)
             except (ValueError, TypeError, IndexError) as e:
-                _name_module_in_error(e, engine._state.scope[-1], self)
+                _name_module_in_error(e, grad_mode.current_scope(), self)
                 raise
         for hook in list(self._forward_hooks.values()):
             res = hook(self, args, out)

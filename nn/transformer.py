@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from autodiff import engine
+from autodiff import grad_mode
 from autodiff.creation import get_default_dtype
 from autodiff.ops.elementwise import select
 from autodiff.tensor import Tensor
@@ -217,7 +217,7 @@ class TransformerEncoder(Module):
                 attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
                 first.norm2.bias, first.linear1.weight, first.linear1.bias,
                 first.linear2.weight, first.linear2.bias)
-        if engine.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+        if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
                                             for t in args):
             return None
         return pad[:, :, None]

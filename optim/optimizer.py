@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 import autodiff as ad
-from autodiff.engine import _state as _engine_state
+from autodiff.grad_mode import no_grad
 from autodiff.tensor import Tensor
 
 from ._state import _as_index, _cast_state_value, _ParamState, _plain, _python_scalars
@@ -46,16 +46,12 @@ def _step_without_grad(step):
     """Decorator for ``step``: run the update with grad mode off (no graph is recorded)
     and note that the optimizer has stepped (the schedulers check the calling order)."""
 
+    step_no_grad = no_grad()(step)
+
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         self._opt_called = True
-        st = _engine_state  # ad.no_grad() written out (one call per training step)
-        prev = st.grad_enabled
-        st.grad_enabled = False
-        try:
-            return step(self, *args, **kwargs)
-        finally:
-            st.grad_enabled = prev
+        return step_no_grad(self, *args, **kwargs)
 
     wrapper._sets_opt_called = True
     return wrapper

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import enable_grad, grad
+from ..engine import grad
+from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]

@@ -16,8 +16,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import engine as _engine
 from .. import function as _f
+from .. import grad_mode as _grad_mode
 from ..function import Op
 from ..kernels import conv_algo as A
 from . import _checks as C
@@ -208,7 +208,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: bias shape {tuple(b.shape)} does not fit weight shape "
                          f"{tuple(w.shape)}")
     geom = Geometry(stride, pads, dilation, groups, None)
-    keep = _engine.is_grad_enabled() and w.requires_grad
+    keep = _grad_mode.is_grad_enabled() and w.requires_grad
     out = Conv2d.apply(x, w, b, geom, keep)
     return S.squeeze(out, 0) if unbatched else out
 

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 
-from ..function import Node
+from ..node import Node
 from ..tensor import Tensor
 from .drawing import GraphDrawing
 from .graph import _Graph, _groups, _known_outputs, _op_groups, _op_name, _ScopeNames

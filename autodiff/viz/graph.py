@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from ..function import AccumulateGrad, Node
+from ..node import AccumulateGrad, Node
 from ..tensor import Tensor
 from .text import _is_parameter
 
@@ -161,7 +161,7 @@ def _scope_of(v):
 
 
 def _op_groups(graph, group):
-    """Composed ops (recorded inside ``engine.op_scope``, scope ending in ``()``): key -> group
+    """Composed ops (recorded inside ``grad_mode.op_scope``, scope ending in ``()``): key -> group
     id for their ops (connected ops of one scope form one group), and group id -> the key of
     the op whose output leaves the group (the one that stands for it in the drawing)."""
     obj = graph.obj

@@ -7,7 +7,7 @@ import math
 
 import numpy as np
 
-from ..function import Node
+from ..node import Node
 from ..tensor import Tensor
 from .graph import _op_name, _op_scope, _saved_entries, _scope_of
 from .text import (

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import engine
+from autodiff import grad_mode
 from autodiff import nn
 
 
@@ -239,7 +239,7 @@ def test_call_records_name_scope():
     seen = []
 
     def spy(m, args, out):
-        seen.append(list(engine._state.scope))
+        seen.append(list(grad_mode._state.scope))
     net.block.fc.register_forward_hook(spy)
     out = net(ad.randn(4, 3))
     assert seen == [["Net", "Net/block"]]  # forward hooks run after the module's scope closed

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import engine
+from autodiff import grad_mode
 from autodiff.viz import GraphvizNotFoundError, draw_graph
 from autodiff.viz.text import _num
 
@@ -149,10 +149,10 @@ def test_scoped_ops_collapse_into_one_box_per_module():
     w2 = ad.randn(4, 2, requires_grad=True)
     x = ad.randn(5, 3)
     params = {"fc1.weight": w1, "fc2.weight": w2}
-    with engine.name_scope("Net"):
-        with engine.name_scope("fc1"):
+    with grad_mode.name_scope("Net"):
+        with grad_mode.name_scope("fc1"):
             h = (x @ w1).relu()
-        with engine.name_scope("fc2"):
+        with grad_mode.name_scope("fc2"):
             out = (h @ w2).tanh()
     loss = (out ** 2).mean()
     full = draw_graph(loss, params=params)
@@ -544,8 +544,8 @@ def test_composed_ops_are_named_as_the_user_wrote_them():
     assert len(node_lines(g0)) == 2
     # a composed function calling another one is drawn as the outer call
     w = ad.randn(3, requires_grad=True)
-    with engine.op_scope("Outer"):
-        with engine.op_scope("Inner"):
+    with grad_mode.op_scope("Outer"):
+        with grad_mode.op_scope("Inner"):
             z = (w * 2.0).exp()
         z = z.sum()
     assert bold_names(draw_graph(z)) == ["Outer", "leaf"]
@@ -690,7 +690,7 @@ def test_a_custom_functions_ctx_attributes_are_its_own():
 
     x = ad.tensor([1.0, 2.0], requires_grad=True)
     s = ad.tensor([3.0, 5.0])
-    with engine.name_scope("Net"):
+    with grad_mode.name_scope("Net"):
         y = Scale.apply(x, s)
     assert sorted(bold_names(draw_graph(y.sum()))) == ["Scale", "Sum", "input", "leaf"]
     y.sum().backward()

@@ -1,14 +1,22 @@
 """In-place ops: the result is written into the tensor's own array, its version goes up, and
-(when recording) the tensor is re-pointed at the node that computed the new value."""
+(when recording) the tensor is re-pointed at the node that computed the new value.
+
+``Tensor.add_``, ``mul_``, ``clamp_``, ``index_put_``, ... all go through ``inplace(t, op, *args)``:
+the op runs out of place on a copy of the old value (so the node that computed the new value
+saw the old one), the result is copied into ``t``'s array, and ``t``'s version counter goes up
+(a node that saved ``t`` then refuses to run: ``saved.Saved.check``). A write into a view is
+recorded on its base (PyTorch's CopySlices) and every live view gets a fresh ``grad_fn``.
+"""
 from __future__ import annotations
 
 import numpy as np
 
-from ... import function as _f
-from ...engine import _state
-from ...engine import no_grad as _no_grad
-from . import arithmetic
-from .._common import _data
+from . import function as _f
+from .grad_mode import _state
+from .grad_mode import no_grad as _no_grad
+from .ops._common import _data
+from .ops.elementwise import arithmetic
+from .saved import note_inplace
 
 
 def _check_leaf_inplace(t):
@@ -46,7 +54,7 @@ def inplace(t, fn, *args):
         out = fn(t, *args)
         np.copyto(t._data, out._data, casting="same_kind")
         t._version += 1
-        _f.note_inplace(t)
+        note_inplace(t)
         return t
     # the node must see the value before the write: give it its own copy
     old = T._make(t._data.copy(), t._requires_grad, t.grad_fn, t._output_nr)
@@ -68,7 +76,7 @@ def inplace(t, fn, *args):
         raise RuntimeError(f"in-place op: output with shape {tuple(t._data.shape)} doesn't match "
                            f"the broadcast shape {tuple(out._data.shape)}")
     t._version += 1
-    _f.note_inplace(t)
+    note_inplace(t)
     t.grad_fn = out.grad_fn
     t._output_nr = out._output_nr
     t._requires_grad = out._requires_grad
@@ -123,8 +131,8 @@ def _write_view(t, out):
             f"unsupported operation: more than one element of the written-to tensor (shape "
             f"{tuple(t._data.shape)}, an expanded view) refers to a single memory location. "
             "Please clone() the tensor before performing the operation.")
-    from ..index import subscript as _I
-    from ..shape import views as _S
+    from .ops.index import subscript as _I  # (subscript imports this module)
+    from .ops.shape import views as _S
     base = T._make(rd, root._requires_grad, root.grad_fn, root._output_nr)
     value = out if out._data.shape == t._data.shape else _S.expand(out, t._data.shape)
     flat = _S.Reshape.apply(base, (rd.size,))
@@ -146,5 +154,5 @@ def inplace_fill(t, value):
         return inplace(t, arithmetic.Fill.apply, value)
     t._data[...] = _data(value)
     t._version += 1
-    _f.note_inplace(t)
+    note_inplace(t)
     return t
