@@ -22,7 +22,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(PYTEST)
 
-# Everything but the tests marked slow (model training, notebooks, the CLI's training runs).
+# Everything but the tests marked slow (model training, notebooks, the CLI's training runs,
+# the bounds-checked compile of every kernel).
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow"
 

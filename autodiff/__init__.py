@@ -38,6 +38,8 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                      seed, set_rng_state)
 from .viz import draw_graph
+
+# ---- the ops, by family (autodiff/ops/<family>/<module>.py) ---------------------------------
 from .ops.elementwise.activation import relu, sigmoid
 from .ops.elementwise.arithmetic import (add, div, floor_divide, fmod, lerp, mul, neg, pow,
     reciprocal, remainder, square, sub, true_divide)
@@ -96,7 +98,7 @@ bool = _DT["bool"]
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor"))
 
-# ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
+# ---- devices, random factories, softmax, the default dtype ---------------------------------
 from .device import device
 from .creation import bernoulli, multinomial, normal, randint_like, randperm
 from .ops.loss import log_softmax, softmax
@@ -104,7 +106,7 @@ from . import accelerator
 from . import data
 from .creation import get_default_dtype, set_default_dtype
 
-# ---- porting (issue 17): PyTorch's module layout (torch.utils.data, torch.autograd, ...) ------
+# ---- PyTorch's submodules (ad.utils.data, ad.autograd, ad.amp, ad.linalg...) and settings ---
 from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
 from .amp import autocast
 from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
@@ -117,7 +119,7 @@ import math as _math  # noqa: E402  (``float`` is the dtype here)
 
 inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 
-# ---- PyTorch's call conventions on the functions above (issue 17): out= and NumPy's names ----
+# ---- PyTorch's call conventions on the functions above: out= and NumPy's argument names -----
 from .compat import numpy_names as _numpy_names
 from .compat import supports_out as _supports_out
 
@@ -148,7 +150,7 @@ for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_d
     globals()[_name] = _supports_out(globals()[_name])
 del _name
 
-# ---- packaging (issue 20): lazy autodiff.nn / autodiff.optim; the public names -------------------
+# ---- lazy autodiff.nn / autodiff.optim; the public names ----------------------------------------
 import builtins as _builtins
 import types as _types
 

@@ -17,7 +17,8 @@ import numpy as np
 
 from autodiff import random as _random
 from autodiff.grad_mode import no_grad, op_scope
-from autodiff.ops import _checks
+from autodiff.ops import _common
+from autodiff.ops._common import _legacy_reduction, _tensor
 from autodiff.ops import loss as loss_ops
 from autodiff.ops.elementwise import activation
 from autodiff.ops.elementwise import compare
@@ -41,14 +42,6 @@ __all__ = [
 ]
 
 
-def _tensor(x, op):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, numbers.Number, list)):
-        return Tensor._make(np.asarray(x))
-    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-
-
 # ---------------------------------------------------------------------------------------------
 # linear, convolution, pooling
 
@@ -66,12 +59,6 @@ def linear(input, weight, bias=None):
         out = products.matmul(input, weight.T)
         return out if bias is None else out + bias
     return products.Linear.apply(input, weight, bias)
-
-
-def _ntuple(x, n, name="argument", op="argument"):
-    """``x`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints; TypeError for a
-    float or bool, as PyTorch."""
-    return _checks.int_tuple(x, n, name, op)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -380,10 +367,10 @@ def _adaptive_sizes(output_size, in_sizes, op):
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != n:
             raise ValueError(f"{op}: output_size must have {n} elements, got {output_size}")
-        sizes = tuple(in_sizes[i] if o is None else _checks.int_arg(o, "output_size", op)
+        sizes = tuple(in_sizes[i] if o is None else _common.int_arg(o, "output_size", op)
                       for i, o in enumerate(output_size))
     else:
-        sizes = (_checks.int_arg(output_size, "output_size", op),) * n
+        sizes = (_common.int_arg(output_size, "output_size", op),) * n
     if any(s < 0 for s in sizes):
         raise ValueError(f"{op}: output_size must be non-negative, got {output_size}")
     return sizes
@@ -620,16 +607,6 @@ def pad(input, pad, mode="constant", value=None):
 
 # ---------------------------------------------------------------------------------------------
 # losses
-
-
-def _legacy_reduction(size_average, reduce, reduction):
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
 
 
 def _reduce(loss, reduction, op):

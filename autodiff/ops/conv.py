@@ -20,7 +20,7 @@ from .. import function as _f
 from .. import grad_mode as _grad_mode
 from ..function import Op
 from ..kernels import conv_algo as A
-from . import _checks as C
+from . import _common as C
 from .shape import views as S
 
 __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2d",

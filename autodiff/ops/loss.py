@@ -13,7 +13,8 @@ import numpy as np
 from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K
-from . import _checks as CK
+from . import _common as CK
+from ._common import _legacy_reduction, _tensor
 from .elementwise import select, unary
 from .shape import views as S
 
@@ -74,15 +75,6 @@ def _dim(dim, ndim, name):
         raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
     return dim % n
-
-
-def _tensor(x, name):
-    T = _f.Tensor
-    if isinstance(x, T):
-        return x
-    if isinstance(x, np.ndarray):
-        return T._make(x)
-    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
 
 
 def _cast(x, dtype):
@@ -250,16 +242,6 @@ class NLLLoss(Op):
                 const[np.arange(M), t0] = np.where(wt != 0, 0.0 - wt / denom, 0.0)
         g = S.reshape(grad_out, (M, 1)) if reduction == "none" else grad_out
         return _f.Tensor._make(const) * g, None, None, None, None
-
-
-def _legacy_reduction(size_average, reduce, reduction):
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
 
 
 def _rows_and_targets(x, target, name):

@@ -15,7 +15,7 @@ import numpy as np
 from ..function import Op
 from .. import function as _f
 from ..kernels import pool as K
-from . import _checks as C
+from . import _common as C
 from .shape import views as S
 
 __all__ = ["MaxPool2d", "MaxPoolScatter", "MaxPoolGather", "AvgPool2d", "AvgPoolBackward",

@@ -1,12 +1,12 @@
 """Every fused op that saves its own output or an input for backward checks its version (issue
 16): an in-place write on it makes backward raise PyTorch's RuntimeError instead of returning
 wrong gradients (an RNN/LSTM/GRU output written in place gave |dW_hh| 49.34 instead of 6.13)."""
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 MSG = "modified by an inplace operation"
 

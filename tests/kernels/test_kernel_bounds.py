@@ -10,6 +10,8 @@ import sys
 import tempfile
 import textwrap
 
+import pytest
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 SCRIPT = textwrap.dedent("""
@@ -166,6 +168,7 @@ SCRIPT = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # compiles every kernel afresh: about 25 s of CPU
 def test_every_kernel_in_bounds_with_boundscheck():
     with tempfile.TemporaryDirectory() as cache:
         env = dict(os.environ, NUMBA_BOUNDSCHECK="1", NUMBA_CACHE_DIR=cache,

@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kernel_cases import DTYPES, SETTINGS, tol
 
 from autodiff.kernels import pool as K
 from autodiff.kernels import pool_2x2 as K2x2
-
-from kernel_cases import DTYPES, SETTINGS, tol
 
 K2 = ((2, 2), (2, 2), (0, 0), (1, 1))  # kernel, stride, padding, dilation
 
@@ -120,8 +119,8 @@ def test_avg_inf_in_first_element_stays_local():
 
 def test_ops_match_torch():
     torch = pytest.importorskip("torch")
-    from autodiff.ops import pool as P
     import autodiff as ad
+    from autodiff.ops import pool as P
     rng = np.random.default_rng(3)
     for dtype, shape in [(np.float32, (2, 3, 7, 9)), (np.float64, (3, 2, 8, 6)),
                          (np.float32, (1, 1, 2, 2))]:

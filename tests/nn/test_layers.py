@@ -3,12 +3,12 @@ gradients (inputs and parameters) by ``ad.gradcheck`` in float64; double backwar
 ``ad.gradgradcheck`` for the composed ops; dropout; errors."""
 import math
 
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 RNG = np.random.default_rng(0)
 

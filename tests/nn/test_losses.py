@@ -1,11 +1,11 @@
 """Losses without torch: every loss x every reduction against NumPy formulas, gradients by
 ad.gradcheck (float64), double backward for the smooth ones, argument errors."""
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 RNG = np.random.default_rng(1)
 X = RNG.standard_normal((4, 3))

@@ -2,10 +2,10 @@
 recorded forward, bit for bit, and nothing kept for a backward."""
 import numpy as np
 import pytest
+from autodiff.nn.recurrent import LSTM
 
 import autodiff as ad
 from autodiff.ops import recurrent as RO
-from autodiff.nn.recurrent import LSTM
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])

@@ -5,16 +5,25 @@ hooks, named_modules(remove_duplicate=), ParameterList/ParameterDict, scaled_dot
 masks, F.normalize / cosine_similarity / pairwise_distance, pad_sequence, process settings."""
 from __future__ import annotations
 
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 
 def _t(lib, a, rg=False):
     return lib.tensor(np.asarray(a, dtype=np.float64), requires_grad=rg)
+
+
+def _assert_same(ours, theirs, atol):
+    """The (value, grad, grad or None) triples of both libraries agree."""
+    for p, q in zip(ours, theirs):
+        if p is None or q is None:
+            assert p is None and q is None
+        else:
+            np.testing.assert_allclose(p, q, rtol=1e-10, atol=atol)
 
 
 def test_no_grad_on_methods_and_inference_mode():
@@ -160,9 +169,8 @@ def test_scaled_dot_product_attention_as_torch(kw):
 
 def test_weight_norm_parametrization_as_torch():
     torch = pytest.importorskip("torch")
-    from torch.nn.utils import parametrizations as TP
-
     from autodiff.nn.utils import parametrizations as P
+    from torch.nn.utils import parametrizations as TP
     res = []
     for lib, tnn, wn in ((ad, nn, P.weight_norm), (torch, torch.nn, TP.weight_norm)):
         m = tnn.Linear(3, 2).double()
@@ -258,11 +266,7 @@ def test_normalize_cosine_pairwise_as_torch():
                 .backward()
             res.append((out.detach().numpy(), x.grad.numpy(),
                         None if y.grad is None else y.grad.numpy()))
-        for p, q in zip(*res):
-            if p is None or q is None:
-                assert p is None and q is None
-            else:
-                np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-14)
+        _assert_same(*res, atol=1e-14)
 
 
 def test_pad_sequence_as_torch():
@@ -340,11 +344,7 @@ def test_small_functions_as_torch():
             out.sum().backward()
             res.append((out.detach().numpy(), x.grad.numpy(),
                         None if y.grad is None else y.grad.numpy()))
-        for p, q in zip(*res):
-            if p is None or q is None:
-                assert p is None and q is None
-            else:
-                np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
+        _assert_same(*res, atol=1e-12)
     for lib in (ad, torch):
         t = lib.tensor(v > 0)
         assert lib.nonzero(t).numpy().tolist() == np.argwhere(v > 0).tolist()

@@ -4,12 +4,12 @@ norm_first both ways, state_dict exchange both ways), and without torch: central
 masks, init, dropout and errors."""
 from __future__ import annotations
 
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 D, H, FF = 8, 2, 12          # d_model, nhead, dim_feedforward
 N, S, T = 3, 5, 4            # batch, source length, target length

@@ -2,12 +2,12 @@
 differences."""
 from __future__ import annotations
 
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 CASES = [
     ("nearest_2x", (1, 2, 3, 4), dict(scale_factor=2, mode="nearest")),

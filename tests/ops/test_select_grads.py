@@ -8,12 +8,12 @@ The expected arrays are written out (no torch needed); with torch installed the 
 are also compared with it, values and signs of zero exactly."""
 from __future__ import annotations
 
+import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff import nn
-import autodiff.nn.functional as F
 
 NAN, INF = float("nan"), float("inf")
 X = [NAN, -1.0, 0.0, -0.0, 2.0, -2.0, 1.0, 7.0]

@@ -1,11 +1,10 @@
 """nn.models builders: shapes, structure, the GAN step and the contractive penalty (fast)."""
+import autodiff.nn.models as M
 import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
-import autodiff.nn.models as M
-from autodiff import optim
+from autodiff import nn, optim
 
 
 def test_mlp_shapes_and_layers():
