@@ -154,7 +154,8 @@ class Function:
         gather their arguments here, written out; every other call goes through
         ``_apply_general`` (whose lists cost more: a recorded ``Add`` of two (4,) float32
         tensors took ~3.9-4.1 us here against ~4.3 us through it, process CPU time on the
-        loaded 2-core EPYC, 2026-12-06). An argument that needs a gradient contributes its node and the
+        loaded 2-core EPYC, 2026-12-06). An argument that needs a gradient contributes its node and
+        the
         triple ``(output number, shape, dtype)`` to the signature key (``None`` x 3 otherwise).
         """
         ctx = _new(cls._node_cls)

@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import sys
 import weakref
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import engine, function
+from .dtypes import wrap as _wrap_dtype
 from .hooks import RemovableHandle, run_post_accumulate_hooks
 from .node import _accumulator
-from .dtypes import wrap as _wrap_dtype
 from .tensor_methods.arithmetic import ArithmeticMethods
 from .tensor_methods.elementwise import ElementwiseMethods
 from .tensor_methods.index import IndexMethods
@@ -288,7 +289,8 @@ class Tensor(ArithmeticMethods, ElementwiseMethods, ReduceMethods, ShapeMethods,
     def _accumulate_grad(self, g, create_graph):
         if self.grad is None:
             # own copy: a gradient array may be shared with other tensors' gradients
-            self.grad = g if create_graph else Tensor._make(np.array(g._data, dtype=self._data.dtype))
+            self.grad = (g if create_graph
+                         else Tensor._make(np.array(g._data, dtype=self._data.dtype)))
         elif create_graph:
             self.grad = self.grad + g
         else:

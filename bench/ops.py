@@ -11,9 +11,8 @@ from bench._timing import compare, min_ratio, print_table, setup_threads
 
 def main():
     torch = setup_threads()
-    import autodiff.nn.functional as F
-
     import autodiff as ad
+    import autodiff.nn.functional as F
     from autodiff import nn
 
     rng = np.random.default_rng(0)

@@ -36,7 +36,8 @@ class _ConvNd(Module):
         kernel_size = _common.positive(_common.int_tuple(kernel_size, n, "kernel_size", name),
                                        "kernel_size", name)
         stride = _common.positive(_common.int_tuple(stride, n, "stride", name), "stride", name)
-        dilation = _common.positive(_common.int_tuple(dilation, n, "dilation", name), "dilation", name)
+        dilation = _common.int_tuple(dilation, n, "dilation", name)
+        dilation = _common.positive(dilation, "dilation", name)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "

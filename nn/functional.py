@@ -18,18 +18,13 @@ import numpy as np
 from autodiff import random as _random
 from autodiff.grad_mode import no_grad, op_scope
 from autodiff.ops import _common
-from autodiff.ops._common import _legacy_reduction, _tensor
 from autodiff.ops import loss as loss_ops
-from autodiff.ops.elementwise import activation
-from autodiff.ops.elementwise import compare
-from autodiff.ops.shape import joins
+from autodiff.ops._common import _legacy_reduction, _tensor
+from autodiff.ops.elementwise import activation, compare, select, trig, unary
 from autodiff.ops.linalg import products
-from autodiff.ops.elementwise import select
 from autodiff.ops.reduce import sums
-from autodiff.ops.elementwise import trig
-from autodiff.ops.elementwise import unary
+from autodiff.ops.shape import joins
 from autodiff.tensor import Tensor
-
 
 __all__ = [
     "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -38,7 +33,8 @@ __all__ = [
     "logsigmoid", "hardtanh", "relu6", "threshold", "prelu", "softsign", "mish", "hardsigmoid",
     "hardswish", "softmin", "dropout1d", "dropout2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "group_norm", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
-    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
+    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "multi_margin_loss",
 ]
 
 
@@ -793,8 +789,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 # ---- attention and resizing (nn/attention.py, nn/upsample.py) -------------------------------
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
-from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
-                       upsample_nearest)
+from .upsample import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
             "upsample", "upsample_nearest", "upsample_bilinear"]

@@ -38,18 +38,17 @@ def _copies_by_file():
 
 
 def test_every_spelling_is_the_same_module():
+    import autodiff as torch
     import autodiff.nn as nn_c
     import autodiff.nn.functional as F1
     import autodiff.optim as optim_c
-    from autodiff.nn import functional as F2
-    from autodiff.optim import lr_scheduler
-
-    import autodiff as torch
     import nn
     import nn.functional as F3
     import nn.linear
     import optim
     import optim.lr_scheduler
+    from autodiff.nn import functional as F2
+    from autodiff.optim import lr_scheduler
     assert nn is nn_c is torch.nn and optim is optim_c is torch.optim
     assert F1 is F2 is F3 is nn.functional
     assert lr_scheduler is optim.lr_scheduler is sys.modules["optim.lr_scheduler"]

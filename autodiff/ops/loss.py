@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
 from .. import function as _f
+from ..function import Op
 from ..kernels import loss as K
 from . import _common as CK
 from ._common import _legacy_reduction, _tensor

@@ -12,8 +12,8 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..function import Op
 from .. import function as _f
+from ..function import Op
 from ..kernels import pool as K
 from . import _common as C
 from .shape import views as S

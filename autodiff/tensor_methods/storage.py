@@ -6,9 +6,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import inplace
 from .. import device as _device
 from .. import function as _f
+from .. import inplace
 from ..dtypes import bfloat16 as _bfloat16
 from ..dtypes import dtype as _dtype_cls
 from ..ops import _common

@@ -1,11 +1,11 @@
 """Every fused op that saves its own output or an input for backward checks its version (issue
 16): an in-place write on it makes backward raise PyTorch's RuntimeError instead of returning
 wrong gradients (an RNN/LSTM/GRU output written in place gave |dW_hh| 49.34 instead of 6.13)."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 MSG = "modified by an inplace operation"

@@ -4,12 +4,12 @@ so a call written for PyTorch binds the same way here."""
 import ast
 import inspect
 
-import autodiff.nn.functional as F
 import pytest
-from autodiff.nn import init, utils
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
+from autodiff.nn import init, utils
 
 LAYERS = """Identity Linear Flatten Unflatten Conv1d Conv2d ConvTranspose2d MaxPool1d MaxPool2d
 AvgPool2d Dropout BatchNorm1d BatchNorm2d LayerNorm Embedding RNN LSTM GRU RNNCell LSTMCell

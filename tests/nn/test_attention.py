@@ -3,11 +3,11 @@ outputs, attention weights, gradients of inputs and parameters) and against cent
 differences."""
 from __future__ import annotations
 
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 from tests.torch_parity import values_and_grads
 

@@ -2,11 +2,11 @@
 behaviour as PyTorch 2.13 (deletion renumbering, insert, pop; update's pair check; reprs)."""
 from __future__ import annotations
 
-import autodiff.nn as nn
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn as nn
 
 
 def _edit_sequence(lib, cls):

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from autodiff.nn import init
 
 import autodiff as ad
 from autodiff import nn
+from autodiff.nn import init
 
 
 def test_calculate_gain_table():

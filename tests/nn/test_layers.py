@@ -3,11 +3,11 @@ gradients (inputs and parameters) by ``ad.gradcheck`` in float64; double backwar
 ``ad.gradgradcheck`` for the composed ops; dropout; errors."""
 import math
 
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 RNG = np.random.default_rng(0)

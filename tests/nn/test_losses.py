@@ -1,10 +1,10 @@
 """Losses without torch: every loss x every reduction against NumPy formulas, gradients by
 ad.gradcheck (float64), double backward for the smooth ones, argument errors."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 RNG = np.random.default_rng(1)

@@ -2,11 +2,11 @@
 corpus in tests/pytorch_scripts runs whole PyTorch scripts, mnist.py among them)."""
 from __future__ import annotations
 
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 

@@ -5,11 +5,11 @@ import warnings
 
 import numpy as np
 import pytest
-from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 import autodiff as ad
 from autodiff.gradcheck import gradcheck, gradgradcheck
 from autodiff.kernels import recurrent as K
+from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 from autodiff.ops import recurrent as RO
 
 

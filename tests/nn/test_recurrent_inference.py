@@ -2,9 +2,9 @@
 recorded forward, bit for bit, and nothing kept for a backward."""
 import numpy as np
 import pytest
-from autodiff.nn.recurrent import LSTM
 
 import autodiff as ad
+from autodiff.nn.recurrent import LSTM
 from autodiff.ops import recurrent as RO
 
 

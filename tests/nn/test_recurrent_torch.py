@@ -2,9 +2,9 @@
 parameter gradients, with a state_dict copied from torch. Skipped without torch."""
 import numpy as np
 import pytest
-from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 import autodiff as ad
+from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 torch = pytest.importorskip("torch")
 

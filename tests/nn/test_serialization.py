@@ -580,7 +580,6 @@ def test_ad_load_arguments_as_pytorch(tmp_path):
 ], ids=["adam", "sgd", "rmsprop", "adamw", "adagrad", "adadelta", "rprop"])
 def test_training_checkpoint_round_trip_continues_identically(tmp_path, make_opt):
     import autodiff.nn.functional as F
-
     from autodiff import optim
     rng = np.random.default_rng(1)
     x = ad.tensor(rng.standard_normal((16, 3)).astype(np.float32))

@@ -1,11 +1,11 @@
 """Numerical stability: float32 logits of magnitude 1e4 give finite, correct values and
 gradients for softmax, log_softmax, cross_entropy, BCE-with-logits, sigmoid, logsumexp,
 softplus and logsigmoid (reference: closed forms in float64)."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 LOGITS = np.array([[1e4, -1e4, 0.0, 5e3], [-1e4, -1e4 + 1.0, -2e4 + 3, -1e4]], dtype=np.float32)

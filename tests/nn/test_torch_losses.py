@@ -1,10 +1,10 @@
 """Every loss x every reduction x its options against torch 2.13: values, input gradients and
 (for float targets) target gradients, float64 rtol 1e-6; module and functional forms."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 torch = pytest.importorskip("torch")

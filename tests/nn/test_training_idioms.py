@@ -5,11 +5,11 @@ hooks, named_modules(remove_duplicate=), ParameterList/ParameterDict, scaled_dot
 masks, F.normalize / cosine_similarity / pairwise_distance, pad_sequence, process settings."""
 from __future__ import annotations
 
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 
@@ -169,8 +169,9 @@ def test_scaled_dot_product_attention_as_torch(kw):
 
 def test_weight_norm_parametrization_as_torch():
     torch = pytest.importorskip("torch")
-    from autodiff.nn.utils import parametrizations as P
     from torch.nn.utils import parametrizations as TP
+
+    from autodiff.nn.utils import parametrizations as P
     res = []
     for lib, tnn, wn in ((ad, nn, P.weight_norm), (torch, torch.nn, TP.weight_norm)):
         m = tnn.Linear(3, 2).double()

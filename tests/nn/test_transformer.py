@@ -4,11 +4,11 @@ norm_first both ways, state_dict exchange both ways), and without torch: central
 masks, init, dropout and errors."""
 from __future__ import annotations
 
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 D, H, FF = 8, 2, 12          # d_model, nhead, dim_feedforward

@@ -4,10 +4,10 @@ import math
 
 import numpy as np
 import pytest
-from autodiff.nn import utils
 
 import autodiff as ad
 from autodiff import nn
+from autodiff.nn import utils
 
 
 def _params_with_grads(grads):

@@ -4,11 +4,11 @@ Every bad argument is an error naming the op: TypeError for a float or bool wher
 an int, ValueError for a value out of range. The crash reproducer (conv_transpose2d with a
 negative dilation aborted the process) runs in a subprocess in test_crash_subprocess.py.
 """
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 

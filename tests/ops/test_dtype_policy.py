@@ -1,11 +1,11 @@
 """dtype policy of the kernel-backed ops (issue 16): float16 runs in float32 and comes back as
 float16 (gradients too); integer inputs work where PyTorch's CPU ops take them and are a
 TypeError naming the op elsewhere; no numba error ever reaches the user."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 F16 = np.float16

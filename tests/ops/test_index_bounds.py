@@ -2,11 +2,11 @@
 what PyTorch raises for most of them) where PyTorch raises, instead of wrapping around; the
 ops PyTorch lets count from the end (take_along_dim with a dim, index_fill, ``t[idx]``)
 still do, with torch's values."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 X = np.arange(6.0).reshape(2, 3)

@@ -2,11 +2,11 @@
 (it did, silently, for x[idx], index_select, embedding, gather, scatter_add, index_add): the ops
 keep a copy of the indices, so backward uses the ones the forward used. (PyTorch raises here;
 we give the gradient of the forward that was computed.)"""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 
 CASES = {
     "getitem": lambda x, i: x[i],

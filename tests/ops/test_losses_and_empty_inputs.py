@@ -1,11 +1,11 @@
 """Loss and softmax edge cases against torch 2.13 (issue 16): messages name nll_loss, a float
 class target of the wrong shape says the target dtype is wrong, every target ignored gives
 torch's value and a zero (not NaN) gradient, and 0-size inputs give torch's results."""
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 
 
 def test_nll_loss_errors_name_nll_loss():

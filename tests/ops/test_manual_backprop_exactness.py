@@ -4,11 +4,11 @@ language model with batch norm, every gradient written by hand and compared with
 run unchanged with ``import autodiff as torch`` and with torch 2.13."""
 from __future__ import annotations
 
-import autodiff.nn.functional as adF
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as adF
 
 
 def _exercise(torch, F, seed=0):

@@ -8,11 +8,11 @@ The expected arrays are written out (no torch needed); with torch installed the 
 are also compared with it, values and signs of zero exactly."""
 from __future__ import annotations
 
-import autodiff.nn.functional as F
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.functional as F
 from autodiff import nn
 
 NAN, INF = float("nan"), float("inf")

@@ -4,6 +4,9 @@ import math
 
 import numpy as np
 import pytest
+
+import autodiff as ad
+from autodiff import optim
 from autodiff.optim.lr_scheduler import (
     CosineAnnealingLR,
     ExponentialLR,
@@ -11,9 +14,6 @@ from autodiff.optim.lr_scheduler import (
     ReduceLROnPlateau,
     StepLR,
 )
-
-import autodiff as ad
-from autodiff import optim
 
 EPOCHS = 30
 

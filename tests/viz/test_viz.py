@@ -446,7 +446,6 @@ def _png_size(data):
 
 def _lenet_step():
     import autodiff.nn.functional as F
-
     from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
@@ -461,7 +460,6 @@ def _lenet_step():
 
 def _mlp16_step():
     import autodiff.nn.functional as F
-
     from autodiff import nn
     ad.manual_seed(0)
     layers = []
@@ -526,7 +524,6 @@ def test_the_batch_a_model_ran_on_is_drawn_and_not_kept_alive():
 
 def test_composed_ops_are_named_as_the_user_wrote_them():
     import autodiff.nn.functional as F
-
     from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))

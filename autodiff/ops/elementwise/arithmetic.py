@@ -6,11 +6,18 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import rounding
-from . import select
-from . import unary
-from .._common import (_F64, BinaryOp, _binary_error, _data, _ndarray, _promote, _tensor, binary,
-                      unary_op)
+from .._common import (
+    _F64,
+    BinaryOp,
+    _binary_error,
+    _data,
+    _ndarray,
+    _promote,
+    _tensor,
+    binary,
+    unary_op,
+)
+from . import rounding, select, unary
 
 
 class Add(Op):
@@ -244,7 +251,7 @@ class CopyFrom(Op):
 
 
 class Fill(Op):
-    """out = value everywhere (the value of ``a.fill_(v)``);  da = 0 (as PyTorch: zeros, not None)"""
+    """out = value everywhere (``a.fill_(v)``);  da = 0 (as PyTorch: zeros, not None)"""
 
     @staticmethod
     def forward(ctx, a, value):

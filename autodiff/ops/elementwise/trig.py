@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import select
-from . import unary
 from .._common import BinaryOp, unary_op
+from . import select, unary
 
 _M = __name__
 

@@ -13,8 +13,8 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import arithmetic
 from .._common import _tensor, unary_op
+from . import arithmetic
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)

@@ -8,11 +8,8 @@ import numpy as np
 from ... import function as _f
 from ...function import Op
 from .._common import _axes, _kept_shape, _reduced_shape
-from ..elementwise import select
-from ..elementwise import unary
-from ..shape import joins
-from ..shape import rearrange
-from ..shape import views
+from ..elementwise import select, unary
+from ..shape import joins, rearrange, views
 
 
 class ExpandBack(Op):

@@ -1,9 +1,9 @@
 """nn.models builders: shapes, structure, the GAN step and the contractive penalty (fast)."""
-import autodiff.nn.models as M
 import numpy as np
 import pytest
 
 import autodiff as ad
+import autodiff.nn.models as M
 from autodiff import nn, optim
 
 

@@ -43,9 +43,8 @@ def test_contractive_autoencoder_reconstructs_and_contracts():
     assert m["test_penalty"] < m["initial_test_penalty"], m
     # the penalty is what keeps the Jacobian small: the same autoencoder trained without it
     # (a denoising autoencoder with no corruption) ends with a larger one
-    import autodiff.nn.models as M
-
     import autodiff as ad
+    import autodiff.nn.models as M
     from autodiff import optim
     from autodiff.data import DataLoader, TensorDataset
     ad.manual_seed(0)
