@@ -37,17 +37,36 @@ from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, fu
 from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
                      seed, set_rng_state)
 from .viz import draw_graph
-from .ops.elementwise import (abs, add, clamp, clip, cos, div, eq, exp, floor_divide, ge, gt, le,
-                              log, log1p, logical_and, logical_not, logical_or, logical_xor, lt,
-                              maximum, minimum, mul, ne, neg, pow, relu, remainder, sigmoid, sin,
-                              sqrt, sub, tanh, true_divide, where)
-from .ops.reduce import (amax, amin, argmax, argmin, cumsum, logsumexp, max, mean, min, norm,
-                         prod, std, sum, var)
-from .ops.shape import (cat, chunk, concat, concatenate, expand, flatten, flip, movedim, narrow,
-                        pad, permute, repeat, reshape, split, squeeze, stack, swapaxes, transpose,
-                        unbind, unsqueeze)
-from .ops.index import gather, index_select, masked_fill, scatter_add, take_along_dim
-from .ops.linalg import bmm, dot, matmul, mm, outer
+from .ops.elementwise.activation import relu, sigmoid
+from .ops.elementwise.arithmetic import (add, div, floor_divide, fmod, lerp, mul, neg, pow,
+    reciprocal, remainder, square, sub, true_divide)
+from .ops.elementwise.compare import (allclose, eq, equal, ge, gt, isclose, isfinite, isin, isinf,
+    isnan, isneginf, isposinf, le, logical_and, logical_not, logical_or, logical_xor, lt, ne)
+from .ops.elementwise.rounding import ceil, fix, floor, frac, round, sign, trunc
+from .ops.elementwise.select import (clamp, clamp_max, clamp_min, clip, maximum, minimum,
+    nan_to_num, where)
+from .ops.elementwise.trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
+    arctanh, asin, asinh, atan, atan2, atanh, cos, cosh, sin, sinh, tan, tanh)
+from .ops.elementwise.unary import (abs, erf, erfc, exp, exp2, expm1, log, log10, log1p, log2,
+    rsqrt, sqrt)
+from .ops.index.gather_scatter import (gather, index_add, index_copy, index_fill, index_put,
+    index_select, scatter, scatter_add, scatter_reduce, take_along_dim)
+from .ops.index.masked import argwhere, masked_fill, masked_scatter, masked_select, nonzero
+from .ops.linalg.diagonals import diag, diag_embed, diagonal, trace, tril, triu
+from .ops.linalg.products import (addbmm, addmm, addmv, baddbmm, bmm, cdist, dot, einsum, matmul,
+    mm, outer)
+from .ops.reduce.counting import all, any, bincount, count_nonzero, histc, histogram
+from .ops.reduce.cumulative import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
+from .ops.reduce.extremes import amax, amin, aminmax, argmax, argmin, max, min
+from .ops.reduce.sorting import (argsort, bucketize, kthvalue, median, msort, searchsorted, sort,
+    topk, unique)
+from .ops.reduce.statistics import std, var
+from .ops.reduce.sums import logsumexp, mean, norm, prod, sum
+from .ops.shape.joins import cat, chunk, concat, concatenate, meshgrid, split, stack, unbind
+from .ops.shape.rearrange import clone, flip, pad, repeat, repeat_interleave, roll, tile
+from .ops.shape.views import (atleast_1d, atleast_2d, atleast_3d, expand, flatten,
+    is_floating_point, is_tensor, moveaxis, movedim, narrow, numel, permute, reshape, squeeze,
+    swapaxes, swapdims, t, transpose, unflatten, unsqueeze)
 from .gradcheck import gradcheck, gradgradcheck
 from .serialization import load, save
 
@@ -79,37 +98,15 @@ bool = _DT["bool"]
 # ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
 from .device import device
 from .creation import bernoulli, multinomial, normal, randint_like, randperm
-from .ops.compare import all, allclose, any, equal, isclose
-from .ops.cumulative import cummax, cummin, cumprod, diff, logcumsumexp
-from .ops.layout import (atleast_1d, atleast_2d, atleast_3d, clone, is_floating_point, is_tensor,
-                         meshgrid, moveaxis, numel, repeat_interleave, roll, swapdims, t, tile,
-                         unflatten)
 from .ops.loss import log_softmax, softmax
-from .ops.mathx import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2, arctanh,
-                        asin, asinh, atan, atan2, atanh, ceil, cosh, erf, erfc, exp2, expm1, fix,
-                        floor, fmod, frac, isfinite, isinf, isnan, isneginf, isposinf, lerp, log2,
-                        log10, nan_to_num, reciprocal, round, rsqrt, sign, sinh, square, tan,
-                        trunc)
-from .ops.matrix import (addbmm, addmm, addmv, baddbmm, diag, diag_embed, diagonal, einsum, trace,
-                         tril, triu)
-from .ops.scatter import (index_add, index_copy, index_fill, masked_scatter, masked_select,
-                          scatter)
-from .ops.sort import (aminmax, argsort, bincount, count_nonzero, kthvalue, median, msort, sort,
-                       topk, unique)
 from . import accelerator
 from . import data
 from .creation import get_default_dtype, set_default_dtype
-from .ops.scatter import index_put
-from .ops.scatter import scatter_reduce
 
 # ---- porting (issue 17): PyTorch's module layout (torch.utils.data, torch.autograd, ...) ------
 from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
 from .amp import autocast
 from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
-from .ops.histogram import histc, histogram
-from .ops.distance import cdist
-from .ops.elementwise import clamp_max, clamp_min
-from .ops.sort import argwhere, bucketize, isin, nonzero, searchsorted
 from . import linalg
 from .settings import (are_deterministic_algorithms_enabled, get_num_interop_threads,
                        get_num_threads, set_num_interop_threads, set_num_threads,

@@ -380,7 +380,7 @@ def _stack(tensors):
             raise ValueError(f"default_collate: stack expects each tensor to be equal size, but "
                              f"got {tuple(shp)} and {tuple(t.shape)}")
     if any(t.requires_grad for t in tensors):
-        from .ops.shape import stack
+        from .ops.shape.joins import stack
         return stack(tensors, 0)
     return Tensor._make(np.stack([t._data for t in tensors]))
 

@@ -692,7 +692,7 @@ def _conform(node, i, g, meta, Tensor, check_nan):
 
 
 def _sum_to(g, shape):
-    from .ops.reduce import sum_to_shape
+    from .ops.reduce.sums import sum_to_shape
     return sum_to_shape(g, shape)
 
 

@@ -1,6 +1,7 @@
 """Tensor: an ndarray plus the bookkeeping of reverse-mode autodiff.
 
-The dunders and methods call ops explicitly (``Mul.apply`` through ``ops.elementwise.mul``);
+The dunders and methods call ops explicitly (``Mul.apply`` through
+``ops.elementwise.arithmetic.mul``);
 there is no registration magic. The NumPy array lives in the ``_data`` slot (``numpy()`` gives
 it to users); ``.data`` is PyTorch's: a detached Tensor sharing the same memory.
 """
@@ -14,19 +15,31 @@ import numpy as np
 from . import engine, function
 from .engine import _state
 from .function import RemovableHandle, _accumulator
-from .ops import elementwise as E
-from .ops import index as I
-from .ops import linalg as L
-from .ops import mathx as MX
-from .ops import reduce as R
-from .ops import shape as S
+from .ops.elementwise import activation
+from .ops.elementwise import arithmetic
+from .ops.elementwise import compare
+from .ops.reduce import cumulative
+from .ops.reduce import extremes
+from .ops.index import gather_scatter
+from .ops.elementwise import inplace
+from .ops.shape import joins
+from .ops.index import masked
+from .ops.linalg import products
+from .ops.shape import rearrange
+from .ops.elementwise import select
+from .ops.reduce import statistics
+from .ops.index import subscript
+from .ops.reduce import sums
+from .ops.elementwise import trig
+from .ops.elementwise import unary
+from .ops.shape import views
+from .ops.elementwise.arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from .compat import numpy_names
 from .dtypes import bfloat16 as _bfloat16
 from .dtypes import dtype as _dtype_cls
 from .dtypes import wrap as _wrap_dtype
 from .tensor_api import TensorAPI
 from .types import Dim, DTypeLike, Number, Shape, TensorLike
-from .ops.elementwise import Add, Div, Mul, Neg, Pow, Sub
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -93,7 +106,7 @@ class Tensor(TensorAPI):
     _retains_grad = False
     _vc = None    # the version counter: a one-item list, shared by a tensor and its views
     _base = None  # for a view (reshape, permute, basic indexing...): the tensor it views
-    _view_chain = None  # for a view: the steps that remake it from _base (ops.shape._view)
+    _view_chain = None  # for a view: the steps that remake it from _base (ops.shape.views._view)
 
     def __getstate__(self):
         """Pickle state without the weak references a view's version counter keeps to its
@@ -446,7 +459,7 @@ class Tensor(TensorAPI):
                     pass
         if dtype is None or np.dtype(dtype) == self._data.dtype:
             return self
-        return E.cast(self, np.dtype(dtype))
+        return arithmetic.cast(self, np.dtype(dtype))
 
     def float(self) -> Tensor:
         return self.to(np.float32)
@@ -508,7 +521,7 @@ class Tensor(TensorAPI):
         if other.__class__ in (float, int):
             # number / tensor is reciprocal(tensor) * number, as in PyTorch (same values;
             # the gradient is PyTorch's bit for bit)
-            return Mul.apply(MX.reciprocal(self), other)
+            return Mul.apply(arithmetic.reciprocal(self), other)
         return Div.apply(other, self)
 
     def __pow__(self, other: TensorLike) -> Tensor:
@@ -518,10 +531,10 @@ class Tensor(TensorAPI):
         return Pow.apply(other, self)
 
     def __matmul__(self, other: TensorLike) -> Tensor:
-        return L.matmul(self, other)
+        return products.matmul(self, other)
 
     def __rmatmul__(self, other: TensorLike) -> Tensor:
-        return L.matmul(other, self)
+        return products.matmul(other, self)
 
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
@@ -530,342 +543,348 @@ class Tensor(TensorAPI):
         return self
 
     def __abs__(self):
-        return E.abs(self)
+        return unary.abs(self)
 
     # non-differentiable
     def __floordiv__(self, other):
-        return E.floor_divide(self, other)
+        return arithmetic.floor_divide(self, other)
 
     def __rfloordiv__(self, other):
-        return E.floor_divide(other, self)
+        return arithmetic.floor_divide(other, self)
 
     def __mod__(self, other):
-        return E.remainder(self, other)
+        return arithmetic.remainder(self, other)
 
     def __rmod__(self, other):
-        return E.remainder(other, self)
+        return arithmetic.remainder(other, self)
 
     def __eq__(self, other):
-        return E.eq(self, other)
+        return compare.eq(self, other)
 
     def __ne__(self, other):
-        return E.ne(self, other)
+        return compare.ne(self, other)
 
     def __lt__(self, other):
-        return E.lt(self, other)
+        return compare.lt(self, other)
 
     def __le__(self, other):
-        return E.le(self, other)
+        return compare.le(self, other)
 
     def __gt__(self, other):
-        return E.gt(self, other)
+        return compare.gt(self, other)
 
     def __ge__(self, other):
-        return E.ge(self, other)
+        return compare.ge(self, other)
 
     def __and__(self, other):
-        return E.logical_and(self, other) if self.dtype == np.bool_ else E.bitwise_and(self, other)
+        if self.dtype == np.bool_:
+            return compare.logical_and(self, other)
+        return compare.bitwise_and(self, other)
 
     def __or__(self, other):
-        return E.logical_or(self, other) if self.dtype == np.bool_ else E.bitwise_or(self, other)
+        if self.dtype == np.bool_:
+            return compare.logical_or(self, other)
+        return compare.bitwise_or(self, other)
 
     def __xor__(self, other):
-        return E.logical_xor(self, other)
+        return compare.logical_xor(self, other)
 
     def __invert__(self):
-        return E.logical_not(self) if self.dtype == np.bool_ else E.bitwise_not(self)
+        return compare.logical_not(self) if self.dtype == np.bool_ else compare.bitwise_not(self)
 
     # ---- in-place (version counter; see ops.elementwise.inplace) --------------------------------
     def __iadd__(self, other):
-        return E.inplace(self, E.add, other)
+        return inplace.inplace(self, arithmetic.add, other)
 
     def __isub__(self, other):
-        return E.inplace(self, E.sub, other)
+        return inplace.inplace(self, arithmetic.sub, other)
 
     def __imul__(self, other):
-        return E.inplace(self, E.mul, other)
+        return inplace.inplace(self, arithmetic.mul, other)
 
     def __itruediv__(self, other):
-        return E.inplace(self, E.div, other)
+        return inplace.inplace(self, arithmetic.div, other)
 
     def add_(self, other, alpha=1):
-        return E.inplace(self, E.add, other if alpha == 1 else E.mul(other, alpha))
+        value = other if alpha == 1 else arithmetic.mul(other, alpha)
+        return inplace.inplace(self, arithmetic.add, value)
 
     def sub_(self, other, alpha=1):
-        return E.inplace(self, E.sub, other if alpha == 1 else E.mul(other, alpha))
+        value = other if alpha == 1 else arithmetic.mul(other, alpha)
+        return inplace.inplace(self, arithmetic.sub, value)
 
     def mul_(self, other):
-        return E.inplace(self, E.mul, other)
+        return inplace.inplace(self, arithmetic.mul, other)
 
     def div_(self, other):
-        return E.inplace(self, E.div, other)
+        return inplace.inplace(self, arithmetic.div, other)
 
     def pow_(self, other):
-        return E.inplace(self, E.pow, other)
+        return inplace.inplace(self, arithmetic.pow, other)
 
     def clamp_(self, min=None, max=None):
-        return E.inplace(self, E.clamp, min, max)
+        return inplace.inplace(self, select.clamp, min, max)
 
     clip_ = clamp_
 
     def zero_(self):
-        return E.inplace_fill(self, 0)
+        return inplace.inplace_fill(self, 0)
 
     def fill_(self, value):
-        return E.inplace_fill(self, value)
+        return inplace.inplace_fill(self, value)
 
     def copy_(self, src):
-        return E.inplace(self, E.copy_from, src)
+        return inplace.inplace(self, arithmetic.copy_from, src)
 
     def __setitem__(self, index, value):
-        I.setitem(self, index, value)
+        subscript.setitem(self, index, value)
 
     def __getitem__(self, index):
-        return I.getitem(self, index)
+        return subscript.getitem(self, index)
 
     # ---- elementwise ---------------------------------------------------------------------------
     def add(self, other, alpha=1):
-        return E.add(self, other if alpha == 1 else E.mul(other, alpha))
+        return arithmetic.add(self, other if alpha == 1 else arithmetic.mul(other, alpha))
 
     def sub(self, other, alpha=1):
-        return E.sub(self, other if alpha == 1 else E.mul(other, alpha))
+        return arithmetic.sub(self, other if alpha == 1 else arithmetic.mul(other, alpha))
 
     def mul(self, other):
-        return E.mul(self, other)
+        return arithmetic.mul(self, other)
 
     def div(self, other):
-        return E.div(self, other)
+        return arithmetic.div(self, other)
 
     def pow(self, exponent):
-        return E.pow(self, exponent)
+        return arithmetic.pow(self, exponent)
 
     def exp(self):
-        return E.exp(self)
+        return unary.exp(self)
 
     def log(self):
-        return E.log(self)
+        return unary.log(self)
 
     def log1p(self):
-        return E.log1p(self)
+        return unary.log1p(self)
 
     def sqrt(self):
-        return E.sqrt(self)
+        return unary.sqrt(self)
 
     def sin(self):
-        return E.sin(self)
+        return trig.sin(self)
 
     def cos(self):
-        return E.cos(self)
+        return trig.cos(self)
 
     def tanh(self):
-        return E.tanh(self)
+        return trig.tanh(self)
 
     def sigmoid(self):
-        return E.sigmoid(self)
+        return activation.sigmoid(self)
 
     def relu(self):
-        return E.relu(self)
+        return activation.relu(self)
 
     def abs(self):
-        return E.abs(self)
+        return unary.abs(self)
 
     def neg(self):
-        return E.neg(self)
+        return arithmetic.neg(self)
 
     def clamp(self, min=None, max=None):
-        return E.clamp(self, min, max)
+        return select.clamp(self, min, max)
 
     clip = clamp
 
     def maximum(self, other):
-        return E.maximum(self, other)
+        return select.maximum(self, other)
 
     def minimum(self, other):
-        return E.minimum(self, other)
+        return select.minimum(self, other)
 
     def where(self, condition, other):
-        return E.where(condition, self, other)
+        return select.where(condition, self, other)
 
     def square(self):
         return Mul.apply(self, self)
 
     def rsqrt(self):
-        return MX.rsqrt(self)
+        return unary.rsqrt(self)
 
     def reciprocal(self):
-        return MX.reciprocal(self)
+        return arithmetic.reciprocal(self)
 
     def floor_divide(self, other):
-        return E.floor_divide(self, other)
+        return arithmetic.floor_divide(self, other)
 
     def remainder(self, other):
-        return E.remainder(self, other)
+        return arithmetic.remainder(self, other)
 
     def eq(self, other):
-        return E.eq(self, other)
+        return compare.eq(self, other)
 
     def ne(self, other):
-        return E.ne(self, other)
+        return compare.ne(self, other)
 
     def lt(self, other):
-        return E.lt(self, other)
+        return compare.lt(self, other)
 
     def le(self, other):
-        return E.le(self, other)
+        return compare.le(self, other)
 
     def gt(self, other):
-        return E.gt(self, other)
+        return compare.gt(self, other)
 
     def ge(self, other):
-        return E.ge(self, other)
+        return compare.ge(self, other)
 
     # ---- reductions ----------------------------------------------------------------------------
     @numpy_names
     def sum(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
-        return R.sum(self, dim, keepdim, dtype=dtype)
+        return sums.sum(self, dim, keepdim, dtype=dtype)
 
     @numpy_names
     def mean(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
-        return R.mean(self, dim, keepdim, dtype=dtype)
+        return sums.mean(self, dim, keepdim, dtype=dtype)
 
     @numpy_names
     def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return R.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+        return statistics.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
     @numpy_names
     def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return R.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
+        return statistics.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
 
     @numpy_names
     def max(self, dim=None, keepdim=False):
-        return R.max(self, dim, keepdim)
+        return extremes.max(self, dim, keepdim)
 
     @numpy_names
     def min(self, dim=None, keepdim=False):
-        return R.min(self, dim, keepdim)
+        return extremes.min(self, dim, keepdim)
 
     @numpy_names
     def amax(self, dim=(), keepdim=False):
-        return R.amax(self, dim, keepdim)
+        return extremes.amax(self, dim, keepdim)
 
     @numpy_names
     def amin(self, dim=(), keepdim=False):
-        return R.amin(self, dim, keepdim)
+        return extremes.amin(self, dim, keepdim)
 
     @numpy_names
     def prod(self, dim=None, keepdim=False, dtype=None):
-        return R.prod(self, dim, keepdim, dtype=dtype)
+        return sums.prod(self, dim, keepdim, dtype=dtype)
 
     @numpy_names
     def logsumexp(self, dim, keepdim=False):
-        return R.logsumexp(self, dim, keepdim)
+        return sums.logsumexp(self, dim, keepdim)
 
     @numpy_names
     def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return R.norm(self, p, dim, keepdim, dtype=dtype)
+        return sums.norm(self, p, dim, keepdim, dtype=dtype)
 
     @numpy_names
     def cumsum(self, dim):
-        return R.cumsum(self, dim)
+        return cumulative.cumsum(self, dim)
 
     @numpy_names
     def argmax(self, dim=None, keepdim=False):
-        return R.argmax(self, dim, keepdim)
+        return extremes.argmax(self, dim, keepdim)
 
     @numpy_names
     def argmin(self, dim=None, keepdim=False):
-        return R.argmin(self, dim, keepdim)
+        return extremes.argmin(self, dim, keepdim)
 
     # ---- shape ---------------------------------------------------------------------------------
     def reshape(self, *shape: Shape) -> Tensor:
-        return S.reshape(self, *shape)
+        return views.reshape(self, *shape)
 
     def view(self, *shape: Shape) -> Tensor:
         if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
             return self.to(shape[0])  # view(dtype) is a reinterpretation in PyTorch; see docs
-        return S.view(self, *shape)
+        return views.view(self, *shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
-        return S.flatten(self, start_dim, end_dim)
+        return views.flatten(self, start_dim, end_dim)
 
     def squeeze(self, dim=None):
-        return S.squeeze(self, dim)
+        return views.squeeze(self, dim)
 
     def unsqueeze(self, dim):
-        return S.unsqueeze(self, dim)
+        return views.unsqueeze(self, dim)
 
     def transpose(self, dim0, dim1):
-        return S.transpose(self, dim0, dim1)
+        return views.transpose(self, dim0, dim1)
 
     def permute(self, *dims):
-        return S.permute(self, *dims)
+        return views.permute(self, *dims)
 
     def expand(self, *sizes):
-        return S.expand(self, *sizes)
+        return views.expand(self, *sizes)
 
     def repeat(self, *sizes):
-        return S.repeat(self, *sizes)
+        return rearrange.repeat(self, *sizes)
 
     def split(self, split_size_or_sections, dim=0):
-        return S.split(self, split_size_or_sections, dim)
+        return joins.split(self, split_size_or_sections, dim)
 
     def chunk(self, chunks, dim=0):
-        return S.chunk(self, chunks, dim)
+        return joins.chunk(self, chunks, dim)
 
     def flip(self, *dims):
-        return S.flip(self, dims[0] if len(dims) == 1 else dims)
+        return rearrange.flip(self, dims[0] if len(dims) == 1 else dims)
 
     def unbind(self, dim=0):
-        return S.unbind(self, dim)
+        return joins.unbind(self, dim)
 
     def narrow(self, dim, start, length):
-        return S.narrow(self, dim, start, length)
+        return views.narrow(self, dim, start, length)
 
     def movedim(self, source, destination):
-        return S.movedim(self, source, destination)
+        return views.movedim(self, source, destination)
 
     def expand_as(self, other):
-        return S.expand(self, other.shape)
+        return views.expand(self, other.shape)
 
     def view_as(self, other):
-        return S.reshape(self, other.shape)
+        return views.reshape(self, other.shape)
 
     def reshape_as(self, other):
-        return S.reshape(self, other.shape)
+        return views.reshape(self, other.shape)
 
     def swapaxes(self, axis0, axis1):
-        return S.transpose(self, axis0, axis1)
+        return views.transpose(self, axis0, axis1)
 
     # ---- indexing ------------------------------------------------------------------------------
     def gather(self, dim, index):
-        return I.gather(self, dim, index)
+        return gather_scatter.gather(self, dim, index)
 
     def scatter_add(self, dim, index, src):
-        return I.scatter_add(self, dim, index, src)
+        return gather_scatter.scatter_add(self, dim, index, src)
 
     def take_along_dim(self, indices, dim=None):
-        return I.take_along_dim(self, indices, dim)
+        return gather_scatter.take_along_dim(self, indices, dim)
 
     def index_select(self, dim, index):
-        return I.index_select(self, dim, index)
+        return gather_scatter.index_select(self, dim, index)
 
     def masked_fill(self, mask, value):
-        return I.masked_fill(self, mask, value)
+        return masked.masked_fill(self, mask, value)
 
     def matmul(self, other):
-        return L.matmul(self, other)
+        return products.matmul(self, other)
 
     def mm(self, mat2):
-        return L.mm(self, mat2)
+        return products.mm(self, mat2)
 
     def bmm(self, mat2):
-        return L.bmm(self, mat2)
+        return products.bmm(self, mat2)
 
     def dot(self, other):
-        return L.dot(self, other)
+        return products.dot(self, other)
 
     def outer(self, vec2):
-        return L.outer(self, vec2)
+        return products.outer(self, vec2)
 
 
 class Size(tuple):

@@ -14,16 +14,26 @@ import numpy as np
 
 from . import device as _device
 from .compat import numpy_names
-from .ops import compare as C
-from .ops import cumulative as CU
-from .ops import elementwise as E
-from .ops import index as I
-from .ops import layout as LY
-from .ops import mathx as MX
-from .ops import matrix as MT
-from .ops import scatter as SC
-from .ops import shape as S
-from .ops import sort as SO
+from .ops import _common
+from .ops.elementwise import activation
+from .ops.elementwise import arithmetic
+from .ops.elementwise import compare
+from .ops.reduce import counting
+from .ops.reduce import cumulative
+from .ops.linalg import diagonals
+from .ops.reduce import extremes
+from .ops.index import gather_scatter
+from .ops.elementwise import inplace
+from .ops.index import masked
+from .ops.linalg import products
+from .ops.shape import rearrange
+from .ops.elementwise import rounding
+from .ops.elementwise import select
+from .ops.reduce import sorting
+from .ops.index import subscript
+from .ops.elementwise import trig
+from .ops.elementwise import unary
+from .ops.shape import views
 
 
 def _creation():
@@ -111,10 +121,10 @@ class TensorAPI:
 
     # ---- memory layout and copies --------------------------------------------------------------
     def clone(self, *, memory_format=None):
-        return LY.clone(self)
+        return rearrange.clone(self)
 
     def contiguous(self, memory_format=None):
-        return LY.contiguous(self)
+        return rearrange.contiguous(self)
 
     def is_contiguous(self, memory_format=None):
         return bool(self._data.flags.c_contiguous)
@@ -167,63 +177,63 @@ class TensorAPI:
 
     # ---- shape ---------------------------------------------------------------------------------
     def t(self):
-        return LY.t(self)
+        return views.t(self)
 
     def swapdims(self, dim0, dim1):
-        return S.transpose(self, dim0, dim1)
+        return views.transpose(self, dim0, dim1)
 
     def moveaxis(self, source, destination):
-        return S.movedim(self, source, destination)
+        return views.movedim(self, source, destination)
 
     def ravel(self):
-        return S.reshape(self, (-1,))
+        return views.reshape(self, (-1,))
 
     def unflatten(self, dim, sizes):
-        return LY.unflatten(self, dim, sizes)
+        return views.unflatten(self, dim, sizes)
 
     def roll(self, shifts, dims=None):
-        return LY.roll(self, shifts, dims)
+        return rearrange.roll(self, shifts, dims)
 
     def tile(self, *dims):
-        return LY.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list))
+        return rearrange.tile(self, dims[0] if len(dims) == 1 and isinstance(dims[0], (tuple, list))
                        else dims)
 
     def repeat_interleave(self, repeats, dim=None, *, output_size=None):
-        return LY.repeat_interleave(self, repeats, dim)
+        return rearrange.repeat_interleave(self, repeats, dim)
 
     # ---- matrices ------------------------------------------------------------------------------
     def addmm(self, mat1, mat2, *, beta=1, alpha=1):
-        return MT.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+        return products.addmm(self, mat1, mat2, beta=beta, alpha=alpha)
 
     def addmv(self, mat, vec, *, beta=1, alpha=1):
-        return MT.addmv(self, mat, vec, beta=beta, alpha=alpha)
+        return products.addmv(self, mat, vec, beta=beta, alpha=alpha)
 
     def baddbmm(self, batch1, batch2, *, beta=1, alpha=1):
-        return MT.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+        return products.baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
 
     def tril(self, diagonal=0):
-        return MT.tril(self, diagonal)
+        return diagonals.tril(self, diagonal)
 
     def triu(self, diagonal=0):
-        return MT.triu(self, diagonal)
+        return diagonals.triu(self, diagonal)
 
     def tril_(self, diagonal=0):
-        return E.inplace(self, MT.tril, diagonal)
+        return inplace.inplace(self, diagonals.tril, diagonal)
 
     def triu_(self, diagonal=0):
-        return E.inplace(self, MT.triu, diagonal)
+        return inplace.inplace(self, diagonals.triu, diagonal)
 
     def diag(self, diagonal=0):
-        return MT.diag(self, diagonal)
+        return diagonals.diag(self, diagonal)
 
     def diagonal(self, offset=0, dim1=0, dim2=1):
-        return MT.diagonal(self, offset, dim1, dim2)
+        return diagonals.diagonal(self, offset, dim1, dim2)
 
     def diag_embed(self, offset=0, dim1=-2, dim2=-1):
-        return MT.diag_embed(self, offset, dim1, dim2)
+        return diagonals.diag_embed(self, offset, dim1, dim2)
 
     def trace(self):
-        return MT.trace(self)
+        return diagonals.trace(self)
 
     def fill_diagonal_(self, fill_value, wrap=False):
         """Fill the main diagonal (all dims equal index) in place; ``wrap`` restarts it every
@@ -242,112 +252,112 @@ class TensorAPI:
             idx = (rows, cols)
         else:
             idx = (np.arange(n),) * self.ndim
-        return E.inplace(self, I.index_put, idx, fill_value)
+        return inplace.inplace(self, subscript.index_put, idx, fill_value)
 
     # ---- math ----------------------------------------------------------------------------------
     def sign(self):
-        return MX.sign(self)
+        return rounding.sign(self)
 
     def sgn(self):
-        return MX.sign(self)
+        return rounding.sign(self)
 
     def floor(self):
-        return MX.floor(self)
+        return rounding.floor(self)
 
     def ceil(self):
-        return MX.ceil(self)
+        return rounding.ceil(self)
 
     def round(self, *, decimals=0):
-        return MX.round(self, decimals=decimals)
+        return rounding.round(self, decimals=decimals)
 
     def trunc(self):
-        return MX.trunc(self)
+        return rounding.trunc(self)
 
     def fix(self):
-        return MX.trunc(self)
+        return rounding.trunc(self)
 
     def frac(self):
-        return MX.frac(self)
+        return rounding.frac(self)
 
     def exp2(self):
-        return MX.exp2(self)
+        return unary.exp2(self)
 
     def expm1(self):
-        return MX.expm1(self)
+        return unary.expm1(self)
 
     def log2(self):
-        return MX.log2(self)
+        return unary.log2(self)
 
     def log10(self):
-        return MX.log10(self)
+        return unary.log10(self)
 
     def tan(self):
-        return MX.tan(self)
+        return trig.tan(self)
 
     def sinh(self):
-        return MX.sinh(self)
+        return trig.sinh(self)
 
     def cosh(self):
-        return MX.cosh(self)
+        return trig.cosh(self)
 
     def asin(self):
-        return MX.asin(self)
+        return trig.asin(self)
 
     def acos(self):
-        return MX.acos(self)
+        return trig.acos(self)
 
     def atan(self):
-        return MX.atan(self)
+        return trig.atan(self)
 
     def asinh(self):
-        return MX.asinh(self)
+        return trig.asinh(self)
 
     def acosh(self):
-        return MX.acosh(self)
+        return trig.acosh(self)
 
     def atanh(self):
-        return MX.atanh(self)
+        return trig.atanh(self)
 
     arcsin, arccos, arctan = asin, acos, atan
     arcsinh, arccosh, arctanh = asinh, acosh, atanh
 
     def atan2(self, other):
-        return MX.atan2(self, other)
+        return trig.atan2(self, other)
 
     arctan2 = atan2
 
     def fmod(self, other):
-        return MX.fmod(self, other)
+        return arithmetic.fmod(self, other)
 
     def erf(self):
-        return MX.erf(self)
+        return unary.erf(self)
 
     def erfc(self):
-        return MX.erfc(self)
+        return unary.erfc(self)
 
     def lerp(self, end, weight):
-        return MX.lerp(self, end, weight)
+        return arithmetic.lerp(self, end, weight)
 
     def nan_to_num(self, nan=0.0, posinf=None, neginf=None):
-        return MX.nan_to_num(self, nan, posinf, neginf)
+        return select.nan_to_num(self, nan, posinf, neginf)
 
     def isnan(self):
-        return MX.isnan(self)
+        return compare.isnan(self)
 
     def isinf(self):
-        return MX.isinf(self)
+        return compare.isinf(self)
 
     def isposinf(self):
-        return MX.isposinf(self)
+        return compare.isposinf(self)
 
     def isneginf(self):
-        return MX.isneginf(self)
+        return compare.isneginf(self)
 
     def isfinite(self):
-        return MX.isfinite(self)
+        return compare.isfinite(self)
 
     def true_divide(self, other):
-        return E.div(self, other)
+        return arithmetic.div(self, other)
 
     @numpy_names
     def softmax(self, dim, dtype=None):
@@ -361,103 +371,103 @@ class TensorAPI:
 
     # ---- logical and comparisons ---------------------------------------------------------------
     def logical_and(self, other):
-        return E.logical_and(self, other)
+        return compare.logical_and(self, other)
 
     def logical_or(self, other):
-        return E.logical_or(self, other)
+        return compare.logical_or(self, other)
 
     def logical_xor(self, other):
-        return E.logical_xor(self, other)
+        return compare.logical_xor(self, other)
 
     def logical_not(self):
-        return E.logical_not(self)
+        return compare.logical_not(self)
 
     def greater(self, other):
-        return E.gt(self, other)
+        return compare.gt(self, other)
 
     def greater_equal(self, other):
-        return E.ge(self, other)
+        return compare.ge(self, other)
 
     def less(self, other):
-        return E.lt(self, other)
+        return compare.lt(self, other)
 
     def less_equal(self, other):
-        return E.le(self, other)
+        return compare.le(self, other)
 
     def not_equal(self, other):
-        return E.ne(self, other)
+        return compare.ne(self, other)
 
     @numpy_names
     def all(self, dim=None, keepdim=False):
-        return C.all(self, dim, keepdim)
+        return counting.all(self, dim, keepdim)
 
     @numpy_names
     def any(self, dim=None, keepdim=False):
-        return C.any(self, dim, keepdim)
+        return counting.any(self, dim, keepdim)
 
     def isclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return C.isclose(self, other, rtol, atol, equal_nan)
+        return compare.isclose(self, other, rtol, atol, equal_nan)
 
     def allclose(self, other, rtol=1e-05, atol=1e-08, equal_nan=False):
-        return C.allclose(self, other, rtol, atol, equal_nan)
+        return compare.allclose(self, other, rtol, atol, equal_nan)
 
     def equal(self, other):
-        return C.equal(self, other)
+        return compare.equal(self, other)
 
     # ---- sorting and order statistics ----------------------------------------------------------
     def sort(self, dim=-1, descending=False, stable=False):
-        return SO.sort(self, dim, descending, stable)
+        return sorting.sort(self, dim, descending, stable)
 
     def argsort(self, dim=-1, descending=False, stable=False):
-        return SO.argsort(self, dim, descending, stable)
+        return sorting.argsort(self, dim, descending, stable)
 
     def msort(self):
-        return SO.msort(self)
+        return sorting.msort(self)
 
     def topk(self, k, dim=-1, largest=True, sorted=True):
-        return SO.topk(self, k, dim, largest, sorted)
+        return sorting.topk(self, k, dim, largest, sorted)
 
     @numpy_names
     def kthvalue(self, k, dim=-1, keepdim=False):
-        return SO.kthvalue(self, k, dim, keepdim)
+        return sorting.kthvalue(self, k, dim, keepdim)
 
     @numpy_names
     def median(self, dim=None, keepdim=False):
-        return SO.median(self, dim, keepdim)
+        return sorting.median(self, dim, keepdim)
 
     @numpy_names
     def aminmax(self, *, dim=None, keepdim=False):
-        return SO.aminmax(self, dim=dim, keepdim=keepdim)
+        return extremes.aminmax(self, dim=dim, keepdim=keepdim)
 
     @numpy_names
     def count_nonzero(self, dim=None):
-        return SO.count_nonzero(self, dim)
+        return counting.count_nonzero(self, dim)
 
     def histc(self, bins=100, min=0, max=0):
-        from .ops.histogram import histc
+        from .ops.reduce.counting import histc
         return histc(self, bins, min, max)
 
     def histogram(self, bins=100, *, range=None, weight=None, density=False):
-        from .ops.histogram import histogram
+        from .ops.reduce.counting import histogram
         return histogram(self, bins, range=range, weight=weight, density=density)
 
     def bincount(self, weights=None, minlength=0):
-        return SO.bincount(self, weights, minlength)
+        return counting.bincount(self, weights, minlength)
 
     def unique(self, sorted=True, return_inverse=False, return_counts=False, dim=None):
-        return SO.unique(self, sorted, return_inverse, return_counts, dim)
+        return sorting.unique(self, sorted, return_inverse, return_counts, dim)
 
     def clamp_min(self, min):
-        return E.clamp(self, min, None)
+        return select.clamp(self, min, None)
 
     def clamp_max(self, max):
-        return E.clamp(self, None, max)
+        return select.clamp(self, None, max)
 
     def clamp_min_(self, min):
-        return E.inplace(self, E.clamp, min, None)
+        return inplace.inplace(self, select.clamp, min, None)
 
     def clamp_max_(self, max):
-        return E.inplace(self, E.clamp, None, max)
+        return inplace.inplace(self, select.clamp, None, max)
 
     def argwhere(self):
         return self.nonzero()
@@ -473,153 +483,154 @@ class TensorAPI:
     # ---- cumulative ----------------------------------------------------------------------------
     @numpy_names
     def cumprod(self, dim, *, dtype=None):
-        return CU.cumprod(self, dim, dtype=dtype)
+        return cumulative.cumprod(self, dim, dtype=dtype)
 
     @numpy_names
     def cummax(self, dim):
-        return CU.cummax(self, dim)
+        return cumulative.cummax(self, dim)
 
     @numpy_names
     def cummin(self, dim):
-        return CU.cummin(self, dim)
+        return cumulative.cummin(self, dim)
 
     @numpy_names
     def logcumsumexp(self, dim):
-        return CU.logcumsumexp(self, dim)
+        return cumulative.logcumsumexp(self, dim)
 
     def diff(self, n=1, dim=-1, prepend=None, append=None):
-        return CU.diff(self, n, dim, prepend, append)
+        return cumulative.diff(self, n, dim, prepend, append)
 
     # ---- scatter, index and mask writes ------------------------------------------------------
     def scatter(self, dim, index, src=None, value=None, *, reduce=None):
-        return SC.scatter(self, dim, index, src, value, reduce=reduce)
+        return gather_scatter.scatter(self, dim, index, src, value, reduce=reduce)
 
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
-        return E.inplace(self, _scatter, dim, index, src, value, reduce)
+        return inplace.inplace(self, _scatter, dim, index, src, value, reduce)
 
     def scatter_reduce(self, dim, index, src, reduce, *, include_self=True):
-        return SC.scatter_reduce(self, dim, index, src, reduce, include_self=include_self)
+        return gather_scatter.scatter_reduce(self, dim, index, src, reduce,
+                                             include_self=include_self)
 
     def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-        return E.inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
+        return inplace.inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
 
     def scatter_add_(self, dim, index, src):
-        return E.inplace(self, I.scatter_add, dim, index, src)
+        return inplace.inplace(self, gather_scatter.scatter_add, dim, index, src)
 
     def index_add(self, dim, index, source, *, alpha=1):
-        return SC.index_add(self, dim, index, source, alpha=alpha)
+        return gather_scatter.index_add(self, dim, index, source, alpha=alpha)
 
     def index_add_(self, dim, index, source, *, alpha=1):
-        return E.inplace(self, _index_add, dim, index, source, alpha)
+        return inplace.inplace(self, _index_add, dim, index, source, alpha)
 
     def index_copy(self, dim, index, source):
-        return SC.index_copy(self, dim, index, source)
+        return gather_scatter.index_copy(self, dim, index, source)
 
     def index_copy_(self, dim, index, source):
-        return E.inplace(self, SC.index_copy, dim, index, source)
+        return inplace.inplace(self, gather_scatter.index_copy, dim, index, source)
 
     def index_fill(self, dim, index, value):
-        return SC.index_fill(self, dim, index, value)
+        return gather_scatter.index_fill(self, dim, index, value)
 
     def index_fill_(self, dim, index, value):
-        return E.inplace(self, SC.index_fill, dim, index, value)
+        return inplace.inplace(self, gather_scatter.index_fill, dim, index, value)
 
     def index_put(self, indices, values, accumulate=False):
-        return SC.index_put(self, indices, values, accumulate)
+        return gather_scatter.index_put(self, indices, values, accumulate)
 
     def index_put_(self, indices, values, accumulate=False):
-        return E.inplace(self, SC.index_put, indices, values, accumulate)
+        return inplace.inplace(self, gather_scatter.index_put, indices, values, accumulate)
 
     def masked_fill_(self, mask, value):
-        return E.inplace(self, I.masked_fill, mask, value)
+        return inplace.inplace(self, masked.masked_fill, mask, value)
 
     def masked_select(self, mask):
-        return SC.masked_select(self, mask)
+        return masked.masked_select(self, mask)
 
     def masked_scatter(self, mask, source):
-        return SC.masked_scatter(self, mask, source)
+        return masked.masked_scatter(self, mask, source)
 
     def masked_scatter_(self, mask, source):
-        return E.inplace(self, SC.masked_scatter, mask, source)
+        return inplace.inplace(self, masked.masked_scatter, mask, source)
 
     # ---- in-place math (version counter) -----------------------------------------------------
     def exp_(self):
-        return E.inplace(self, E.exp)
+        return inplace.inplace(self, unary.exp)
 
     def log_(self):
-        return E.inplace(self, E.log)
+        return inplace.inplace(self, unary.log)
 
     def log1p_(self):
-        return E.inplace(self, E.log1p)
+        return inplace.inplace(self, unary.log1p)
 
     def expm1_(self):
-        return E.inplace(self, MX.expm1)
+        return inplace.inplace(self, unary.expm1)
 
     def sqrt_(self):
-        return E.inplace(self, E.sqrt)
+        return inplace.inplace(self, unary.sqrt)
 
     def rsqrt_(self):
-        return E.inplace(self, MX.rsqrt)
+        return inplace.inplace(self, unary.rsqrt)
 
     def square_(self):
-        return E.inplace(self, MX.square)
+        return inplace.inplace(self, arithmetic.square)
 
     def abs_(self):
-        return E.inplace(self, E.abs)
+        return inplace.inplace(self, unary.abs)
 
     def neg_(self):
-        return E.inplace(self, E.neg)
+        return inplace.inplace(self, arithmetic.neg)
 
     def reciprocal_(self):
-        return E.inplace(self, MX.reciprocal)
+        return inplace.inplace(self, arithmetic.reciprocal)
 
     def sin_(self):
-        return E.inplace(self, E.sin)
+        return inplace.inplace(self, trig.sin)
 
     def cos_(self):
-        return E.inplace(self, E.cos)
+        return inplace.inplace(self, trig.cos)
 
     def tanh_(self):
-        return E.inplace(self, E.tanh)
+        return inplace.inplace(self, trig.tanh)
 
     def sigmoid_(self):
-        return E.inplace(self, E.sigmoid)
+        return inplace.inplace(self, activation.sigmoid)
 
     def relu_(self):
-        return E.inplace(self, E.relu)
+        return inplace.inplace(self, activation.relu)
 
     def sign_(self):
-        return E.inplace(self, MX.sign)
+        return inplace.inplace(self, rounding.sign)
 
     def floor_(self):
-        return E.inplace(self, MX.floor)
+        return inplace.inplace(self, rounding.floor)
 
     def ceil_(self):
-        return E.inplace(self, MX.ceil)
+        return inplace.inplace(self, rounding.ceil)
 
     def round_(self, *, decimals=0):
-        return E.inplace(self, _round, decimals)
+        return inplace.inplace(self, _round, decimals)
 
     def trunc_(self):
-        return E.inplace(self, MX.trunc)
+        return inplace.inplace(self, rounding.trunc)
 
     def frac_(self):
-        return E.inplace(self, MX.frac)
+        return inplace.inplace(self, rounding.frac)
 
     def lerp_(self, end, weight):
-        return E.inplace(self, MX.lerp, end, weight)
+        return inplace.inplace(self, arithmetic.lerp, end, weight)
 
     def nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
-        return E.inplace(self, MX.nan_to_num, nan, posinf, neginf)
+        return inplace.inplace(self, select.nan_to_num, nan, posinf, neginf)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
-        return E.inplace(self, _addmm, mat1, mat2, beta, alpha)
+        return inplace.inplace(self, _addmm, mat1, mat2, beta, alpha)
 
     # ---- random fills (no gradient; leaves that require grad need ``no_grad``) ---------------
     def normal_(self, mean=0.0, std=1.0, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "normal_").standard_normal(self.shape) * std + mean
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def uniform_(self, *args, generator=None, **kwargs):
         """``uniform_(from=0, to=1)``: draws from U[from, to)."""
@@ -630,17 +641,17 @@ class TensorAPI:
         if kwargs:
             raise TypeError(f"uniform_: unexpected arguments {sorted(kwargs)}")
         draw = R.resolve(generator, "uniform_").uniform(lo, hi, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli_(self, p=0.5, *, generator=None):
         from . import random as R
-        draw = R.resolve(generator, "bernoulli_").random(self.shape) < E._data(p)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        draw = R.resolve(generator, "bernoulli_").random(self.shape) < _common._data(p)
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def exponential_(self, lambd=1.0, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "exponential_").exponential(1.0 / lambd, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def random_(self, *args, generator=None, **kwargs):
         """``random_(to)`` or ``random_(from, to)``: integers uniform on [from, to)."""
@@ -656,23 +667,23 @@ class TensorAPI:
         if hi is None:
             hi = 2 ** 24 if self.dtype.kind == "f" else np.iinfo(self.dtype).max
         draw = R.resolve(generator, "random_").integers(lo, hi, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
         from . import random as R
         draw = R.resolve(generator, "log_normal_").lognormal(mean, std, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
         from . import random as R
         draw = median + sigma * R.resolve(generator, "cauchy_").standard_cauchy(self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def geometric_(self, p, *, generator=None):
         """Draws the number of Bernoulli(p) trials up to the first success (1, 2, ...)."""
         from . import random as R
         draw = R.resolve(generator, "geometric_").geometric(p, self.shape)
-        return E.inplace_fill(self, draw.astype(self.dtype))
+        return inplace.inplace_fill(self, draw.astype(self.dtype))
 
     def bernoulli(self, p=None, *, generator=None):
         return _creation().bernoulli(self, p, generator=generator)
@@ -683,20 +694,20 @@ class TensorAPI:
 
 # helpers with the (tensor, *args) calling convention of ``E.inplace``
 def _round(t, decimals):
-    return MX.round(t, decimals=decimals)
+    return rounding.round(t, decimals=decimals)
 
 
 def _index_add(t, dim, index, source, alpha):
-    return SC.index_add(t, dim, index, source, alpha=alpha)
+    return gather_scatter.index_add(t, dim, index, source, alpha=alpha)
 
 
 def _addmm(t, mat1, mat2, beta, alpha):
-    return MT.addmm(t, mat1, mat2, beta=beta, alpha=alpha)
+    return products.addmm(t, mat1, mat2, beta=beta, alpha=alpha)
 
 
 def _scatter_reduce(t, dim, index, src, reduce, include_self):
-    return SC.scatter_reduce(t, dim, index, src, reduce, include_self=include_self)
+    return gather_scatter.scatter_reduce(t, dim, index, src, reduce, include_self=include_self)
 
 
 def _scatter(t, dim, index, src, value, reduce):
-    return SC.scatter(t, dim, index, src, value, reduce=reduce)
+    return gather_scatter.scatter(t, dim, index, src, value, reduce=reduce)

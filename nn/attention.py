@@ -13,12 +13,13 @@ import warnings
 
 import numpy as np
 
-from autodiff.ops import elementwise as E
-from autodiff.ops import linalg as L
+from autodiff.ops.shape import joins
+from autodiff.ops.linalg import products
+from autodiff.ops.elementwise import select
+from autodiff.ops.reduce import sums
+from autodiff.ops.shape import views
+from autodiff.ops.shape.rearrange import repeat_interleave
 from autodiff.ops import loss as LS
-from autodiff.ops import reduce as R
-from autodiff.ops import shape as S
-from autodiff.ops.layout import repeat_interleave
 from autodiff.tensor import Tensor
 
 from . import functional as F
@@ -40,8 +41,8 @@ def _safe_softmax(scores):
     dead = np.all(np.isneginf(scores._data), axis=-1, keepdims=True)
     if not dead.any():
         return LS.softmax(scores, -1)
-    safe = E.where(np.broadcast_to(dead, scores.shape), 0.0, scores)
-    return E.where(np.broadcast_to(dead, scores.shape), 0.0, LS.softmax(safe, -1))
+    safe = select.where(np.broadcast_to(dead, scores.shape), 0.0, scores)
+    return select.where(np.broadcast_to(dead, scores.shape), 0.0, LS.softmax(safe, -1))
 
 
 def _float_mask(mask, dtype, allowed_true, name):
@@ -88,7 +89,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
         key = repeat_interleave(key, hq // hk, -3)
         value = repeat_interleave(value, hq // hk, -3)
     s = 1.0 / math.sqrt(Eq) if scale is None else scale
-    scores = L.matmul(query * s, S.transpose(key, -2, -1))
+    scores = products.matmul(query * s, views.transpose(key, -2, -1))
     if is_causal:
         if attn_mask is not None:
             raise ValueError("scaled_dot_product_attention: give either attn_mask or "
@@ -100,7 +101,7 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     weights = _safe_softmax(scores)
     if dropout_p > 0.0:
         weights = F.dropout(weights, dropout_p, training=True)
-    return L.matmul(weights, value)
+    return products.matmul(weights, value)
 
 
 def _merge_masks(attn_mask, key_padding_mask, bsz, num_heads, L_, S_, dtype):
@@ -137,7 +138,7 @@ def _pad_last(mask):
     if mask is None:
         return None
     zeros = Tensor._make(np.zeros(tuple(mask.shape[:-1]) + (1,), dtype=mask.dtype))
-    return S.cat([mask, zeros], -1)
+    return joins.cat([mask, zeros], -1)
 
 
 def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_heads,
@@ -168,7 +169,7 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
             raise ValueError(f"MultiheadAttention: query, key and value must all be 2-D "
                              f"(unbatched) or 3-D (got shapes {tuple(query.shape)}, "
                              f"{tuple(key.shape)}, {tuple(value.shape)})")
-        query, key, value = (S.unsqueeze(t, 1) for t in (query, key, value))
+        query, key, value = (views.unsqueeze(t, 1) for t in (query, key, value))
         if key_padding_mask is not None:
             key_padding_mask = _data(key_padding_mask).reshape(1, -1)
         if attn_mask is not None and _data(attn_mask).ndim == 3:
@@ -188,12 +189,12 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
 
     # input projections
     if not use_separate_proj_weight:
-        w_q, w_k, w_v = S.chunk(in_proj_weight, 3, 0)
+        w_q, w_k, w_v = joins.chunk(in_proj_weight, 3, 0)
     else:
         w_q, w_k, w_v = q_proj_weight, k_proj_weight, v_proj_weight
     b_q = b_k = b_v = None
     if in_proj_bias is not None:
-        b_q, b_k, b_v = S.chunk(in_proj_bias, 3, 0)
+        b_q, b_k, b_v = joins.chunk(in_proj_bias, 3, 0)
     q = F.linear(query, w_q, b_q)
     k = F.linear(key, w_k, b_k)
     v = F.linear(value, w_v, b_v)
@@ -201,26 +202,26 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     dtype = q.dtype
     mask = _merge_masks(attn_mask, key_padding_mask, bsz, num_heads, tgt_len, src_len, dtype)
     if bias_k is not None and bias_v is not None:
-        k = S.cat([k, S.expand(bias_k, (1, bsz, embed_dim))], 0)
-        v = S.cat([v, S.expand(bias_v, (1, bsz, embed_dim))], 0)
+        k = joins.cat([k, views.expand(bias_k, (1, bsz, embed_dim))], 0)
+        v = joins.cat([v, views.expand(bias_v, (1, bsz, embed_dim))], 0)
         mask = _pad_last(mask)
         src_len += 1
 
     # (L, N, E) -> (N, H, L, D)
     def heads(t, n):
-        return S.permute(S.reshape(t, (n, bsz, num_heads, head_dim)), (1, 2, 0, 3))
+        return views.permute(views.reshape(t, (n, bsz, num_heads, head_dim)), (1, 2, 0, 3))
 
     q, k, v = heads(q, tgt_len), heads(k, src_len), heads(v, src_len)
     if add_zero_attn:
         z = Tensor._make(np.zeros((bsz, num_heads, 1, head_dim), dtype=k.dtype))
-        k, v = S.cat([k, z], 2), S.cat([v, z], 2)
+        k, v = joins.cat([k, z], 2), joins.cat([v, z], 2)
         mask = _pad_last(mask)
         src_len += 1
 
     if causal:
         mask = _float_mask(np.tril(np.ones((tgt_len, src_len), dtype=bool)), dtype, True,
                            "attn_mask")
-    scores = L.matmul(q * math.sqrt(1.0 / head_dim), S.transpose(k, -2, -1))
+    scores = products.matmul(q * math.sqrt(1.0 / head_dim), views.transpose(k, -2, -1))
     if mask is not None:
         scores = scores + mask
     # PyTorch computes the weights it returns with a plain softmax (a fully masked row gives
@@ -228,18 +229,18 @@ def multi_head_attention_forward(query, key, value, embed_dim_to_check, num_head
     weights = LS.softmax(scores, -1) if need_weights else _safe_softmax(scores)
     if dropout_p > 0.0 and training:
         weights = F.dropout(weights, dropout_p, training=True)
-    out = L.matmul(weights, v)                                   # (N, H, L, D)
-    out = S.reshape(S.permute(out, (2, 0, 1, 3)), (tgt_len, bsz, embed_dim))
+    out = products.matmul(weights, v)                                   # (N, H, L, D)
+    out = views.reshape(views.permute(out, (2, 0, 1, 3)), (tgt_len, bsz, embed_dim))
     out = F.linear(out, out_proj_weight, out_proj_bias)
     if not batched:
-        out = S.squeeze(out, 1)
+        out = views.squeeze(out, 1)
     if not need_weights:
         return out, None
     w = weights
     if average_attn_weights:
-        w = R.mean(w, 1)                                         # (N, L, S)
+        w = sums.mean(w, 1)                                         # (N, L, S)
     if not batched:
-        w = S.squeeze(w, 0)
+        w = views.squeeze(w, 0)
     return out, w
 
 
@@ -321,7 +322,7 @@ class MultiheadAttention(Module):
                           "deprecated. Use same type for both instead.", stacklevel=3)
         batched = query.ndim == 3
         if self.batch_first and batched:
-            query, key, value = (S.transpose(t, 0, 1) for t in (query, key, value))
+            query, key, value = (views.transpose(t, 0, 1) for t in (query, key, value))
         out, w = multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
             self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
@@ -332,7 +333,7 @@ class MultiheadAttention(Module):
             v_proj_weight=self.v_proj_weight, average_attn_weights=average_attn_weights,
             is_causal=is_causal)
         if self.batch_first and batched:
-            out = S.transpose(out, 0, 1)
+            out = views.transpose(out, 0, 1)
         return out, w
 
     def extra_repr(self):

@@ -3,7 +3,8 @@
 Signatures, defaults and semantics follow ``torch.nn.functional``. Convolution, pooling,
 softmax/log-softmax and the fused cross-entropy/NLL losses are the engine's ops
 (``autodiff.ops.conv``, ``pool``, ``loss``); everything else here is composed from engine ops
-(so double backward works) or, for erf, elu, softplus and probability BCE, from ``nn._ops``.
+(so double backward works); erf, elu, softplus and probability BCE are engine ops too
+(``autodiff.ops.elementwise``, ``autodiff.ops.loss``).
 """
 from __future__ import annotations
 
@@ -17,13 +18,18 @@ import numpy as np
 from autodiff import random as _random
 from autodiff.engine import no_grad, op_scope
 from autodiff.ops import _checks
-from autodiff.ops import elementwise as E
-from autodiff.ops import linalg as L
-from autodiff.ops import reduce as R
-from autodiff.ops import shape as S
+from autodiff.ops import loss as loss_ops
+from . import _ops
+from autodiff.ops.elementwise import activation
+from autodiff.ops.elementwise import compare
+from autodiff.ops.shape import joins
+from autodiff.ops.linalg import products
+from autodiff.ops.elementwise import select
+from autodiff.ops.reduce import sums
+from autodiff.ops.elementwise import trig
+from autodiff.ops.elementwise import unary
 from autodiff.tensor import Tensor
 
-from . import _ops
 
 __all__ = [
     "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -58,7 +64,8 @@ def linear(input, weight, bias=None):
                          f"shape {tuple(weight.shape)} (last dims must match)")
     bs = None if bias is None else np.shape(bias._data if isinstance(bias, Tensor) else bias)
     if len(ws) != 2 or (bias is not None and bs != ws[:1]):
-        return L.matmul(input, weight.T) if bias is None else L.matmul(input, weight.T) + bias
+        out = products.matmul(input, weight.T)
+        return out if bias is None else out + bias
     return _ops.linear(input, weight, bias)
 
 
@@ -130,19 +137,19 @@ def _composed(name):
 
 def relu(input, inplace=False):
     """max(x, 0). ``inplace`` is accepted and ignored (always out of place)."""
-    return E.relu(_tensor(input, "relu"))
+    return activation.relu(_tensor(input, "relu"))
 
 
 @_composed("LeakyReLU")
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     input = _tensor(input, "leaky_relu")
-    return E.where(input._data > 0, input, input * negative_slope)
+    return select.where(input._data > 0, input, input * negative_slope)
 
 
 def elu(input, alpha=1.0, inplace=False):
     """x if x > 0 else alpha * expm1(x); at 0 the slope is alpha (PyTorch's convention)."""
-    return _ops.elu(_tensor(input, "elu"), alpha)
+    return activation.elu(_tensor(input, "elu"), alpha)
 
 
 _SELU_ALPHA = 1.6732632423543772848170429916717
@@ -160,35 +167,35 @@ def gelu(input, approximate="none"):
     """x * Phi(x) (``approximate='none'``) or its tanh approximation (``'tanh'``)."""
     input = _tensor(input, "gelu")
     if approximate == "none":
-        return input * (_ops.erf(input * (1 / math.sqrt(2.0))) + 1) * 0.5
+        return input * (unary.erf(input * (1 / math.sqrt(2.0))) + 1) * 0.5
     if approximate == "tanh":
         inner = (input + input * input * input * 0.044715) * math.sqrt(2.0 / math.pi)
-        return input * (E.tanh(inner) + 1) * 0.5
+        return input * (trig.tanh(inner) + 1) * 0.5
     raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def sigmoid(input):
-    return E.sigmoid(_tensor(input, "sigmoid"))
+    return activation.sigmoid(_tensor(input, "sigmoid"))
 
 
 def tanh(input):
-    return E.tanh(_tensor(input, "tanh"))
+    return trig.tanh(_tensor(input, "tanh"))
 
 
 def softplus(input, beta=1.0, threshold=20.0):
     """log(1 + exp(beta x)) / beta, reverting to x where beta x > threshold."""
-    return _ops.softplus(_tensor(input, "softplus"), beta, threshold)
+    return activation.softplus(_tensor(input, "softplus"), beta, threshold)
 
 
 def silu(input, inplace=False):
     """x * sigmoid(x)."""
     input = _tensor(input, "silu")
-    return input * E.sigmoid(input)
+    return input * activation.sigmoid(input)
 
 
 def logsigmoid(input):
     """log(sigmoid(x)) = -softplus(-x), stable for large |x|."""
-    return -_ops.softplus(-_tensor(input, "logsigmoid"), 1.0, None)
+    return -activation.softplus(-_tensor(input, "logsigmoid"), 1.0, None)
 
 
 def _const(value, like):
@@ -202,7 +209,7 @@ def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
         raise ValueError("hardtanh: min_val cannot be greater than max_val")
     a = input._data
     inside = (a > min_val) & (a < max_val)
-    return E.where(inside, input, _const(np.clip(a, min_val, max_val), input))
+    return select.where(inside, input, _const(np.clip(a, min_val, max_val), input))
 
 
 def relu6(input, inplace=False):
@@ -214,7 +221,7 @@ def threshold(input, threshold, value, inplace=False):
     """value where x <= threshold, else x (as PyTorch: a NaN stays NaN and passes its
     gradient)."""
     input = _tensor(input, "threshold")
-    return E.where(input._data <= threshold, _const(value, input), input)
+    return select.where(input._data <= threshold, _const(value, input), input)
 
 
 def prelu(input, weight):
@@ -226,19 +233,19 @@ def prelu(input, weight):
             raise ValueError(f"prelu: weight of shape {tuple(weight.shape)} does not fit input "
                              f"of shape {tuple(input.shape)} (channels are dim 1)")
         w = weight.reshape((1, -1) + (1,) * (input.ndim - 2))
-    return E.where(input._data > 0, input, input * w)
+    return select.where(input._data > 0, input, input * w)
 
 
 def softsign(input):
     """x / (1 + |x|)."""
     input = _tensor(input, "softsign")
-    return input / (E.abs(input) + 1)
+    return input / (unary.abs(input) + 1)
 
 
 def mish(input, inplace=False):
     """x * tanh(softplus(x))."""
     input = _tensor(input, "mish")
-    return input * E.tanh(_ops.softplus(input, 1.0, None))
+    return input * trig.tanh(activation.softplus(input, 1.0, None))
 
 
 def hardsigmoid(input, inplace=False):
@@ -253,12 +260,12 @@ def hardswish(input, inplace=False):
     input = _tensor(input, "hardswish")
     a = input._data
     inside = (a > -3) & (a < 3)
-    xs = E.where(inside, input, _const(0.0, input))  # no NaN/inf reaches the product
+    xs = select.where(inside, input, _const(0.0, input))  # no NaN/inf reaches the product
     mid = xs * (xs + 3) * (1.0 / 6)
     # below -3 the value is x * 0 as in PyTorch (-0.0 for negative x, NaN at -inf), constant
     with np.errstate(invalid="ignore"):
         low = _const(a * 0, input)
-    return E.where(a <= -3, low, E.where(inside, mid, input))
+    return select.where(a <= -3, low, select.where(inside, mid, input))
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
@@ -361,13 +368,13 @@ def _adaptive_avg_1d(x, dim, out_size):
         shape = list(x.shape)
         k = n // out_size
         new = shape[:dim] + [out_size, k] + shape[dim + 1:]
-        return R.mean(x.reshape(*new), dim + 1)
+        return sums.mean(x.reshape(*new), dim + 1)
     parts = []
     for i in range(out_size):
         start = (i * n) // out_size
         end = -((-(i + 1) * n) // out_size)  # ceil
-        parts.append(R.mean(x[(slice(None),) * dim + (slice(start, end),)], dim, keepdim=True))
-    return S.cat(parts, dim)
+        parts.append(sums.mean(x[(slice(None),) * dim + (slice(start, end),)], dim, keepdim=True))
+    return joins.cat(parts, dim)
 
 
 def _adaptive_sizes(output_size, in_sizes, op):
@@ -414,9 +421,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
                          f"{num_groups} groups of channels")
     N, C = input.shape[0], input.shape[1]
     x = input.reshape(N, num_groups, -1)
-    mean = R.mean(x, 2, keepdim=True)
+    mean = sums.mean(x, 2, keepdim=True)
     d = x - mean
-    var = R.mean(d * d, 2, keepdim=True)
+    var = sums.mean(d * d, 2, keepdim=True)
     out = (d * (var + eps) ** -0.5).reshape(*input.shape)
     bshape = (1, C) + (1,) * (input.ndim - 2)
     if weight is not None:
@@ -451,9 +458,9 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
         if n <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
                              f"size {list(input.shape)}")
-        mean = R.mean(input, axes, keepdim=True)
+        mean = sums.mean(input, axes, keepdim=True)
         d = input - mean
-        var = R.mean(d * d, axes, keepdim=True)
+        var = sums.mean(d * d, axes, keepdim=True)
         if running_mean is not None or running_var is not None:
             with no_grad():
                 m = momentum
@@ -491,9 +498,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         raise ValueError(f"layer_norm: input of shape {tuple(input.shape)} does not end with "
                          f"normalized_shape {normalized_shape}")
     axes = tuple(range(input.ndim - k, input.ndim))
-    mean = R.mean(input, axes, keepdim=True)
+    mean = sums.mean(input, axes, keepdim=True)
     d = input - mean
-    var = R.mean(d * d, axes, keepdim=True)
+    var = sums.mean(d * d, axes, keepdim=True)
     out = d * (var + eps) ** -0.5
     if weight is not None:
         out = out * weight
@@ -533,7 +540,7 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
     out = weight[idx]
     if padding_idx is not None and (idx == padding_idx).any():
         keep = (idx != padding_idx)[..., None]
-        out = E.where(keep, out, out.detach())
+        out = select.where(keep, out, out.detach())
     return out
 
 
@@ -597,7 +604,7 @@ def pad(input, pad, mode="constant", value=None):
             if right:
                 shape[dim] = right
                 parts.append(Tensor._make(np.full(shape, fill, dtype=out.dtype)))
-            out = S.cat(parts, dim)
+            out = joins.cat(parts, dim)
         elif mode in _PAD_MODES:
             if mode == "reflect" and (left >= n or right >= n):
                 raise ValueError(f"pad: padding size ({left}, {right}) should be less than the "
@@ -629,9 +636,9 @@ def _legacy_reduction(size_average, reduce, reduction):
 
 def _reduce(loss, reduction, op):
     if reduction == "mean":
-        return R.mean(loss)
+        return sums.mean(loss)
     if reduction == "sum":
-        return R.sum(loss)
+        return sums.sum(loss)
     if reduction == "none":
         return loss
     raise ValueError(f"{op}: {reduction} is not a valid value for reduction")
@@ -683,7 +690,7 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "l1_loss")
     input, target = _pair(input, target, "l1_loss")
-    return _reduce(E.abs(input - target), reduction, "l1_loss")
+    return _reduce(unary.abs(input - target), reduction, "l1_loss")
 
 
 @_composed("HuberLoss")
@@ -695,7 +702,7 @@ def huber_loss(input, target, reduction="mean", delta=1.0):
     input, target = _pair(input, target, "huber_loss")
     d = input - target
     small = np.abs(d._data) < delta
-    loss = E.where(small, d * d * 0.5, (E.abs(d) - 0.5 * delta) * delta)
+    loss = select.where(small, d * d * 0.5, (unary.abs(d) - 0.5 * delta) * delta)
     return _reduce(loss, reduction, "huber_loss")
 
 
@@ -708,9 +715,9 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
     input, target = _pair(input, target, "smooth_l1_loss")
     d = input - target
     if beta == 0:
-        return _reduce(E.abs(d), reduction, "smooth_l1_loss")
+        return _reduce(unary.abs(d), reduction, "smooth_l1_loss")
     small = np.abs(d._data) < beta
-    loss = E.where(small, d * d * (0.5 / beta), E.abs(d) - 0.5 * beta)
+    loss = select.where(small, d * d * (0.5 / beta), unary.abs(d) - 0.5 * beta)
     return _reduce(loss, reduction, "smooth_l1_loss")
 
 
@@ -747,7 +754,7 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     x = input._data
     if x.size and (np.nanmin(x) < 0 or np.nanmax(x) > 1):
         raise ValueError("binary_cross_entropy: all elements of input should be between 0 and 1")
-    loss = _ops.binary_cross_entropy(input, target)
+    loss = loss_ops.binary_cross_entropy(input, target)
     if weight is not None:
         loss = loss * _tensor(weight, "binary_cross_entropy")
     return _reduce(loss, reduction, "binary_cross_entropy")
@@ -761,7 +768,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits", same_shape=True)
-    sp = _ops.softplus(-input, 1.0, None)
+    sp = activation.softplus(-input, 1.0, None)
     if pos_weight is not None:
         pos_weight = _tensor(pos_weight, "binary_cross_entropy_with_logits")
         log_weight = (pos_weight - 1) * target + 1
@@ -795,7 +802,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         raise IndexError(f"multi_margin_loss: target out of range [0, {C})")
     rows = np.arange(N)
     x_y = x[rows, t].reshape(N, 1)
-    z = E.relu(x - x_y + margin)
+    z = activation.relu(x - x_y + margin)
     if p == 2:
         z = z * z
     if weight is not None:
@@ -803,7 +810,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
         z = z * Tensor._make(w[t].reshape(N, 1).astype(x.dtype))
     not_y = np.ones((N, C), dtype=x.dtype)
     not_y[rows, t] = 0
-    loss = R.sum(z * Tensor._make(not_y), 1) / C
+    loss = sums.sum(z * Tensor._make(not_y), 1) / C
     if one_d:
         loss = loss.reshape(())
     return _reduce(loss, reduction, "multi_margin_loss")
@@ -821,7 +828,7 @@ __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "int
 # ---- distances and normalisation (issue 17) ------------------------------------------------
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     """``input / max(||input||_p over dim, eps)``, as PyTorch's (differentiable)."""
-    denom = R.norm(input, p, dim, True).clamp(min=eps).expand_as(input)
+    denom = sums.norm(input, p, dim, True).clamp(min=eps).expand_as(input)
     res = input / denom
     if out is not None:
         from autodiff.compat import write_out
@@ -832,14 +839,14 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """Cosine of the angle between ``x1`` and ``x2`` along ``dim`` (broadcast together), each
     norm clamped below at ``eps``: ``sum((x1 / ||x1||) * (x2 / ||x2||), dim)``, as PyTorch."""
-    n1 = R.norm(x1, 2, dim, True).clamp(min=eps)
-    n2 = R.norm(x2, 2, dim, True).clamp(min=eps)
-    return R.sum((x1 / n1) * (x2 / n2), dim)
+    n1 = sums.norm(x1, 2, dim, True).clamp(min=eps)
+    n2 = sums.norm(x2, 2, dim, True).clamp(min=eps)
+    return sums.sum((x1 / n1) * (x2 / n2), dim)
 
 
 def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
     """``||x1 - x2 + eps||_p`` over the last dimension, as PyTorch."""
-    return R.norm(x1 - x2 + eps, p, -1, keepdim)
+    return sums.norm(x1 - x2 + eps, p, -1, keepdim)
 
 
 __all__ += ["normalize", "cosine_similarity", "pairwise_distance"]
@@ -859,13 +866,13 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
                       "with the KL div math definition.'mean' will be changed to behave the "
                       "same as 'batchmean' in the next major release.", stacklevel=2)
     if log_target:
-        loss = E.exp(target) * (target - input)
+        loss = unary.exp(target) * (target - input)
     else:
-        pos = E.gt(target, 0)
-        safe = E.where(pos, target, 1.0)
-        loss = E.where(pos, target * E.log(safe), 0.0) - target * input
+        pos = compare.gt(target, 0)
+        safe = select.where(pos, target, 1.0)
+        loss = select.where(pos, target * unary.log(safe), 0.0) - target * input
     if reduction == "batchmean":
-        return R.sum(loss) / (input.shape[0] if input.ndim else 1)
+        return sums.sum(loss) / (input.shape[0] if input.ndim else 1)
     return _reduce(loss, reduction, "kl_div")
 
 

@@ -28,7 +28,8 @@ import weakref
 import numpy as np
 
 from autodiff.ops import recurrent as R
-from autodiff.ops import shape as S
+from autodiff.ops.shape import joins
+from autodiff.ops.shape import views
 from autodiff.tensor import Tensor
 
 from . import functional as F
@@ -175,9 +176,9 @@ class RNNBase(Module):
                              f"{self.input_size}, got {input.shape[-1]} (input shape "
                              f"{tuple(input.shape)})")
         batched = input.ndim == 3
-        x = input if batched else S.unsqueeze(input, 0 if self.batch_first else 1)
+        x = input if batched else views.unsqueeze(input, 0 if self.batch_first else 1)
         if self.batch_first:
-            x = S.transpose(x, 0, 1)
+            x = views.transpose(x, 0, 1)
         L, N = x.shape[0], x.shape[1]
         if L == 0:
             raise ValueError(f"{name}: expected a sequence of length >= 1, got input shape "
@@ -198,7 +199,7 @@ class RNNBase(Module):
                                  f"tensor (input shape {tuple(input.shape)}, {what} shape "
                                  f"{tuple(h.shape)})")
             if not batched:
-                h = S.unsqueeze(h, 1)
+                h = views.unsqueeze(h, 1)
             if tuple(h.shape) != expected:
                 raise ValueError(f"{name}: Expected hidden size {expected}, got "
                                  f"{list(h.shape)} (input shape {tuple(input.shape)})")
@@ -221,18 +222,18 @@ class RNNBase(Module):
                 outs.append(res[0])
                 for f, h in zip(finals, res[1:]):
                     f.append(h)
-            layer_in = outs[0] if D == 1 else S.cat(outs, 2)
+            layer_in = outs[0] if D == 1 else joins.cat(outs, 2)
             if self.dropout > 0 and self.training and layer < self.num_layers - 1:
                 layer_in = F.dropout(layer_in, self.dropout, True)
-        finals = [S.unsqueeze(f[0], 0) if len(f) == 1 else S.stack(f, 0) for f in finals]
+        finals = [views.unsqueeze(f[0], 0) if len(f) == 1 else joins.stack(f, 0) for f in finals]
         return layer_in, finals
 
     def _finish(self, output, finals, batched):
         if self.batch_first:
-            output = S.transpose(output, 0, 1)
+            output = views.transpose(output, 0, 1)
         if not batched:
-            output = S.squeeze(output, 0 if self.batch_first else 1)
-            finals = [S.squeeze(f, 1) for f in finals]
+            output = views.squeeze(output, 0 if self.batch_first else 1)
+            finals = [views.squeeze(f, 1) for f in finals]
         return output, finals
 
 
@@ -381,7 +382,7 @@ class RNNCellBase(Module):
                              f"{input.shape[-1]} expected {self.input_size} (input shape "
                              f"{tuple(input.shape)})")
         batched = input.ndim == 2
-        x = input if batched else S.unsqueeze(input, 0)
+        x = input if batched else views.unsqueeze(input, 0)
         N = x.shape[0]
         out = []
         for i, h in enumerate(states):
@@ -395,7 +396,7 @@ class RNNCellBase(Module):
                 raise ValueError(f"{name}: Expected {what} to be 1D or 2D, got {h.ndim}D "
                                  f"instead (shape {tuple(h.shape)})")
             if not batched:
-                h = S.unsqueeze(h, 0)
+                h = views.unsqueeze(h, 0)
             if tuple(h.shape) != (N, self.hidden_size):
                 raise ValueError(f"{name}: {what} has shape {tuple(h.shape)}, expected "
                                  f"{(N, self.hidden_size)} for input shape "
@@ -423,7 +424,7 @@ class RNNCell(RNNCellBase):
     def forward(self, input, hx=None):
         x, (h,), batched = self._prepare(input, [hx])
         out = R.rnn_cell(x, h, *self._weights(), nonlinearity=self.nonlinearity)
-        return out if batched else S.squeeze(out, 0)
+        return out if batched else views.squeeze(out, 0)
 
 
 class LSTMCell(RNNCellBase):
@@ -442,7 +443,7 @@ class LSTMCell(RNNCellBase):
         x, (h, c), batched = self._prepare(input, list(hx))
         h, c = R.lstm_cell(x, h, c, *self._weights())
         if not batched:
-            h, c = S.squeeze(h, 0), S.squeeze(c, 0)
+            h, c = views.squeeze(h, 0), views.squeeze(c, 0)
         return h, c
 
 
@@ -456,4 +457,4 @@ class GRUCell(RNNCellBase):
     def forward(self, input, hx=None):
         x, (h,), batched = self._prepare(input, [hx])
         out = R.gru_cell(x, h, *self._weights())
-        return out if batched else S.squeeze(out, 0)
+        return out if batched else views.squeeze(out, 0)

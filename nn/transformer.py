@@ -25,7 +25,7 @@ import numpy as np
 
 from autodiff import engine
 from autodiff.creation import get_default_dtype
-from autodiff.ops import elementwise as E
+from autodiff.ops.elementwise import select
 from autodiff.tensor import Tensor
 
 from . import functional as F
@@ -201,7 +201,7 @@ class TransformerEncoder(Module):
             output = mod(output, src_mask=mask, is_causal=is_causal,
                          src_key_padding_mask=src_key_padding_mask)
         if padded is not None:
-            output = E.where(np.broadcast_to(padded, output.shape), 0.0, output)
+            output = select.where(np.broadcast_to(padded, output.shape), 0.0, output)
         if self.norm is not None:
             output = self.norm(output)
         return output

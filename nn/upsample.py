@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from autodiff.ops import index as I
-from autodiff.ops import linalg as L
-from autodiff.ops import shape as S
+from autodiff.ops.linalg import products
+from autodiff.ops.index import subscript
+from autodiff.ops.shape import views
 from autodiff.tensor import Tensor
 
 from .module import Module
@@ -93,13 +93,13 @@ def _linear_weights(in_size, out_size, scale, align_corners, dt):
 def _apply_along(x, dim, W):
     """``x`` with dim ``dim`` mapped through the matrix ``W (n_out, n_in)``."""
     last = x.ndim - 1
-    y = x if dim == last else S.movedim(x, dim, -1)
-    y = L.matmul(y, Tensor._make(np.ascontiguousarray(W.T)))
-    return y if dim == last else S.movedim(y, -1, dim)
+    y = x if dim == last else views.movedim(x, dim, -1)
+    y = products.matmul(y, Tensor._make(np.ascontiguousarray(W.T)))
+    return y if dim == last else views.movedim(y, -1, dim)
 
 
 def _take(x, dim, idx):
-    return I.getitem(x, (slice(None),) * dim + (idx,))
+    return subscript.getitem(x, (slice(None),) * dim + (idx,))
 
 
 def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corners=None,

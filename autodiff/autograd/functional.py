@@ -156,7 +156,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                     gs = tuple(Tensor._make(np.zeros_like(x._data)) for x in xs)
                 for r, g in zip(rows, gs):
                     r.append(g)
-            from ..ops.shape import stack
+            from ..ops.shape.joins import stack
             jac = []
             for x, r in zip(xs, rows):
                 if r:

@@ -21,7 +21,7 @@ from .. import engine as _engine
 from .. import function as _f
 from ..kernels import conv as K
 from . import _checks as C
-from . import shape as S
+from .shape import views as S
 
 __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2d",
            "conv_transpose1d", "conv_transpose2d"]

@@ -15,7 +15,8 @@ from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K
 from . import _checks as CK
-from . import shape as S
+from .elementwise import select, unary
+from .shape import views as S
 
 __all__ = ["LogSoftmax", "Softmax", "CrossEntropy", "CrossEntropyBackward", "NLLLoss",
            "log_softmax", "softmax", "cross_entropy", "nll_loss"]
@@ -414,3 +415,31 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if reduction == "none":
         loss = S.reshape(loss, tshape)
     return loss
+
+
+class BinaryCrossEntropy(Op):
+    """out = -w (t max(log x, -100) + (1 - t) max(log(1 - x), -100));
+    dx = g w (x - t) / max(x (1 - x), 1e-12);  dt = -g w logit(x) (unclamped, as PyTorch)"""
+
+    @staticmethod
+    def forward(ctx, x, t):
+        ctx.save_for_backward(x, t)
+        with np.errstate(divide="ignore"):
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        return (-(t * log_x + (1 - t) * log_1mx)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, t = ctx.saved_tensors
+        need_x, need_t = ctx.needs_input_grad
+        gx = gt = None
+        if need_x:
+            gx = grad_out * (x - t) / select.clamp(x * (1 - x), min=1e-12)
+        if need_t:
+            gt = grad_out * (unary.log1p(-x) - unary.log(x))
+        return gx, gt
+
+
+def binary_cross_entropy(x, t):
+    return BinaryCrossEntropy.apply(x, t)

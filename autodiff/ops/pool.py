@@ -16,7 +16,7 @@ from ..function import Op
 from .. import function as _f
 from ..kernels import pool as K
 from . import _checks as C
-from . import shape as S
+from .shape import views as S
 
 __all__ = ["MaxPool2d", "MaxPoolScatter", "MaxPoolGather", "AvgPool2d", "AvgPoolBackward",
            "max_pool1d", "max_pool2d", "avg_pool1d", "avg_pool2d"]

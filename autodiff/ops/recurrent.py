@@ -36,10 +36,13 @@ from .. import function as _f
 from ..function import Op
 from ..kernels import recurrent as K
 from ..kernels import release_memory
-from . import elementwise as E
-from . import linalg as LA
-from . import reduce as R
-from . import shape as S
+from .elementwise import activation
+from .shape import joins
+from .linalg import products
+from .elementwise import select
+from .reduce import sums
+from .elementwise import trig
+from .shape import views
 
 _F32 = np.dtype(np.float32)
 
@@ -220,14 +223,14 @@ def _input_grads_composed(dxp, x, w_ih):
     """The same with differentiable ops."""
     L, N, G = dxp.shape
     I = x.shape[2]
-    d2 = S.reshape(dxp, L * N, G)
-    dx = S.reshape(LA.matmul(d2, w_ih), L, N, I)
-    dw = LA.matmul(S.transpose(d2, 0, 1), S.reshape(x, L * N, I))
-    return dx, dw, R.sum(d2, 0)
+    d2 = views.reshape(dxp, L * N, G)
+    dx = views.reshape(products.matmul(d2, w_ih), L, N, I)
+    dw = products.matmul(views.transpose(d2, 0, 1), views.reshape(x, L * N, I))
+    return dx, dw, sums.sum(d2, 0)
 
 
 def _project_composed(x, w_ih, b1, b2):
-    xp = LA.matmul(x, S.transpose(w_ih, 0, 1))
+    xp = products.matmul(x, views.transpose(w_ih, 0, 1))
     if b1 is not None:
         xp = xp + b1
     if b2 is not None:
@@ -308,15 +311,15 @@ def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
     L = x.shape[0]
     H = h0.shape[-1]
     xp = _project_composed(x, w_ih, b_ih, b_hh)
-    wT = S.transpose(w_hh, 0, 1)
+    wT = views.transpose(w_hh, 0, 1)
     steps = {}
     h, c = h0, c0
     for t in _order(L, reverse):
-        a = xp[t] + LA.matmul(h, wT)
-        i, f, g, o = (E.sigmoid(a[:, :H]), E.sigmoid(a[:, H:2 * H]), E.tanh(a[:, 2 * H:3 * H]),
-                      E.sigmoid(a[:, 3 * H:]))
+        a = xp[t] + products.matmul(h, wT)
+        i, f, g, o = (activation.sigmoid(a[:, :H]), activation.sigmoid(a[:, H:2 * H]),
+                      trig.tanh(a[:, 2 * H:3 * H]), activation.sigmoid(a[:, 3 * H:]))
         c_new = f * c + i * g
-        tc = E.tanh(c_new)
+        tc = trig.tanh(c_new)
         steps[t] = (i, f, g, o, c, tc, h)
         h, c = o * tc, c_new
     dh, dc, dw_hh = g_hn, g_cn, None
@@ -325,14 +328,14 @@ def _lstm_backward_composed(ctx, g_out, g_hn, g_cn):
         i, f, g, o, c_prev, tc, h_prev = steps[t]
         d = dh + g_out[t]
         dcc = dc + d * o * (1 - tc * tc)
-        da = S.cat([dcc * g * i * (1 - i), dcc * c_prev * f * (1 - f), dcc * i * (1 - g * g),
+        da = joins.cat([dcc * g * i * (1 - i), dcc * c_prev * f * (1 - f), dcc * i * (1 - g * g),
                     d * tc * o * (1 - o)], 1)
         dA[t] = da
-        step_dw = LA.matmul(S.transpose(da, 0, 1), h_prev)
+        step_dw = products.matmul(views.transpose(da, 0, 1), h_prev)
         dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
-        dh = LA.matmul(da, w_hh)
+        dh = products.matmul(da, w_hh)
         dc = dcc * f
-    dx, dw_ih, db = _input_grads_composed(S.stack(dA, 0), x, w_ih)
+    dx, dw_ih, db = _input_grads_composed(joins.stack(dA, 0), x, w_ih)
     return (dx, dh, dc, dw_ih, dw_hh, db if b_ih is not None else None,
             db if b_hh is not None else None, None)
 
@@ -442,18 +445,18 @@ def _gru_backward_composed(ctx, g_out, g_hn):
     L = x.shape[0]
     H = h0.shape[-1]
     xp = _project_composed(x, w_ih, b_ih, None)
-    wT = S.transpose(w_hh, 0, 1)
+    wT = views.transpose(w_hh, 0, 1)
     steps = {}
     h = h0
     for t in _order(L, reverse):
-        hp = LA.matmul(h, wT)
+        hp = products.matmul(h, wT)
         if b_hh is not None:
             hp = hp + b_hh
         x_t = xp[t]
-        r = E.sigmoid(x_t[:, :H] + hp[:, :H])
-        z = E.sigmoid(x_t[:, H:2 * H] + hp[:, H:2 * H])
+        r = activation.sigmoid(x_t[:, :H] + hp[:, :H])
+        z = activation.sigmoid(x_t[:, H:2 * H] + hp[:, H:2 * H])
         hp_n = hp[:, 2 * H:]
-        n = E.tanh(x_t[:, 2 * H:] + r * hp_n)
+        n = trig.tanh(x_t[:, 2 * H:] + r * hp_n)
         steps[t] = (r, z, n, hp_n, h)
         h = (1 - z) * n + z * h
     dh, dw_hh, db_hh = g_hn, None, None
@@ -464,14 +467,14 @@ def _gru_backward_composed(ctx, g_out, g_hn):
         dan = d * (1 - z) * (1 - n * n)
         daz = d * (h_prev - n) * z * (1 - z)
         dar = dan * hp_n * r * (1 - r)
-        dxp[t] = S.cat([dar, daz, dan], 1)
-        dhp = S.cat([dar, daz, dan * r], 1)
-        step_dw = LA.matmul(S.transpose(dhp, 0, 1), h_prev)
+        dxp[t] = joins.cat([dar, daz, dan], 1)
+        dhp = joins.cat([dar, daz, dan * r], 1)
+        step_dw = products.matmul(views.transpose(dhp, 0, 1), h_prev)
         dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
-        step_db = R.sum(dhp, 0)
+        step_db = sums.sum(dhp, 0)
         db_hh = step_db if db_hh is None else db_hh + step_db
-        dh = d * z + LA.matmul(dhp, w_hh)
-    dx, dw_ih, db_ih = _input_grads_composed(S.stack(dxp, 0), x, w_ih)
+        dh = d * z + products.matmul(dhp, w_hh)
+    dx, dw_ih, db_ih = _input_grads_composed(joins.stack(dxp, 0), x, w_ih)
     return (dx, dh, dw_ih, dw_hh, db_ih if b_ih is not None else None,
             db_hh if b_hh is not None else None, None)
 
@@ -543,12 +546,12 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
     reverse = ctx.reverse
     L = x.shape[0]
     xp = _project_composed(x, w_ih, b_ih, b_hh)
-    wT = S.transpose(w_hh, 0, 1)
+    wT = views.transpose(w_hh, 0, 1)
     steps = {}
     h = h0
     for t in _order(L, reverse):
-        a = xp[t] + LA.matmul(h, wT)
-        h_new = E.tanh(a) if ctx.nonlinearity == "tanh" else E.relu(a)
+        a = xp[t] + products.matmul(h, wT)
+        h_new = trig.tanh(a) if ctx.nonlinearity == "tanh" else activation.relu(a)
         steps[t] = (a, h_new, h)
         h = h_new
     dh, dw_hh = g_hn, None
@@ -559,12 +562,12 @@ def _rnn_backward_composed(ctx, g_out, g_hn):
         if ctx.nonlinearity == "tanh":
             da = d * (1 - h_new * h_new)
         else:
-            da = E.where(h_new._data <= 0, d._data.dtype.type(0), d)
+            da = select.where(h_new._data <= 0, d._data.dtype.type(0), d)
         dA[t] = da
-        step_dw = LA.matmul(S.transpose(da, 0, 1), h_prev)
+        step_dw = products.matmul(views.transpose(da, 0, 1), h_prev)
         dw_hh = step_dw if dw_hh is None else dw_hh + step_dw
-        dh = LA.matmul(da, w_hh)
-    dx, dw_ih, db = _input_grads_composed(S.stack(dA, 0), x, w_ih)
+        dh = products.matmul(da, w_hh)
+    dx, dw_ih, db = _input_grads_composed(joins.stack(dA, 0), x, w_ih)
     return (dx, dh, dw_ih, dw_hh, db if b_ih is not None else None,
             db if b_hh is not None else None, None, None)
 
@@ -598,15 +601,15 @@ def rnn_layer(x, h0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False, nonlineari
 
 def lstm_cell(x, h, c, w_ih, w_hh, b_ih=None, b_hh=None):
     """One LSTM step on x (N, I), h, c (N, H): returns ``(h', c')``."""
-    _, hn, cn = lstm_layer(S.unsqueeze(x, 0), h, c, w_ih, w_hh, b_ih, b_hh)
+    _, hn, cn = lstm_layer(views.unsqueeze(x, 0), h, c, w_ih, w_hh, b_ih, b_hh)
     return hn, cn
 
 
 def gru_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None):
     """One GRU step on x (N, I), h (N, H): returns h'."""
-    return gru_layer(S.unsqueeze(x, 0), h, w_ih, w_hh, b_ih, b_hh)[1]
+    return gru_layer(views.unsqueeze(x, 0), h, w_ih, w_hh, b_ih, b_hh)[1]
 
 
 def rnn_cell(x, h, w_ih, w_hh, b_ih=None, b_hh=None, nonlinearity="tanh"):
     """One Elman RNN step on x (N, I), h (N, H): returns h'."""
-    return rnn_layer(S.unsqueeze(x, 0), h, w_ih, w_hh, b_ih, b_hh, False, nonlinearity)[1]
+    return rnn_layer(views.unsqueeze(x, 0), h, w_ih, w_hh, b_ih, b_hh, False, nonlinearity)[1]

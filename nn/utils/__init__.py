@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from autodiff.ops import shape as S
+from autodiff.ops.shape import joins
 from autodiff.tensor import Tensor
 
 
@@ -79,7 +79,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 def parameters_to_vector(parameters):
     """All parameters flattened and joined into one 1-D Tensor (differentiable)."""
-    return S.cat([p.reshape(-1) for p in _params(parameters)], 0)
+    return joins.cat([p.reshape(-1) for p in _params(parameters)], 0)
 
 
 def vector_to_parameters(vec, parameters):

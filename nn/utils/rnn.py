@@ -2,7 +2,7 @@
 the recurrent layers take padded batches)."""
 from __future__ import annotations
 
-from autodiff.ops.shape import stack
+from autodiff.ops.shape.joins import stack
 
 __all__ = ["pad_sequence"]
 
@@ -10,7 +10,7 @@ __all__ = ["pad_sequence"]
 def pad_sequence(sequences, batch_first=False, padding_value=0.0, padding_side="right"):
     """Stack tensors of shapes ``(L_i, *)`` into ``(max L, B, *)`` (``(B, max L, *)`` with
     ``batch_first``), padding with ``padding_value`` on ``padding_side``. Differentiable."""
-    from autodiff.ops.shape import pad
+    from autodiff.ops.shape.rearrange import pad
     if padding_side not in ("left", "right"):
         raise ValueError(f"pad_sequence: padding_side must be 'left' or 'right' (got "
                          f"{padding_side!r})")

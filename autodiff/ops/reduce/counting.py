@@ -1,13 +1,68 @@
-"""Histograms (not differentiable): ``histogram`` and ``histc``, as PyTorch's."""
+"""Boolean and counting reductions (no gradient): all, any, count_nonzero, bincount,
+histogram, histc."""
 from __future__ import annotations
 
-import builtins
 from collections import namedtuple
 from fractions import Fraction
+import builtins
 
 import numpy as np
 
-from .. import function as _f
+from ... import function as _f
+from .._common import _axes, _tensor
+
+
+def _bool_reduce(fn, input, dim, keepdim, op):
+    if not isinstance(input, _f.Tensor):
+        raise TypeError(f"{op}: expected a Tensor (got {type(input).__name__})")
+    a = input._data
+    if dim is None:
+        out = np.asarray(fn(a))
+        return _f.Tensor._make(out.reshape((1,) * a.ndim) if keepdim else out)
+    axes = _axes(dim, a.ndim, getattr(fn, "__name__", "reduce"))
+    if a.ndim == 0:
+        return _f.Tensor._make(np.asarray(fn(a)))
+    return _f.Tensor._make(np.asarray(fn(a, axis=axes, keepdims=keepdim)))
+
+
+def all(input, dim=None, keepdim=False):
+    """True where every element (over ``dim``; None: all) is nonzero. A bool tensor."""
+    return _bool_reduce(np.all, input, dim, keepdim, "all")
+
+
+def any(input, dim=None, keepdim=False):
+    """True where some element (over ``dim``; None: all) is nonzero. A bool tensor."""
+    return _bool_reduce(np.any, input, dim, keepdim, "any")
+
+
+def count_nonzero(input, dim=None):
+    x = _tensor(input, "count_nonzero")
+    if dim is None:
+        return _f.Tensor._make(np.asarray(np.count_nonzero(x._data), dtype=np.int64))
+    axes = _axes(dim, x._data.ndim, "count_nonzero")
+    return _f.Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
+
+
+def bincount(input, weights=None, minlength=0):
+    """Counts of each value of the 1-D non-negative integer ``input`` (weighted sums with
+    ``weights``; the result then has the weights' dtype)."""
+    x = _tensor(input, "bincount")._data
+    if x.ndim != 1 or x.dtype.kind not in "iub":
+        raise ValueError(f"bincount: only 1-d non-negative integral inputs are supported (got "
+                         f"shape {x.shape}, dtype {x.dtype})")
+    if x.size and x.min() < 0:
+        raise ValueError("bincount: input must contain non-negative values only")
+    if minlength < 0:
+        raise ValueError(f"bincount: minlength should be >= 0 (got {minlength})")
+    if weights is None:
+        return _f.Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
+    w = weights._data if isinstance(weights, _f.Tensor) else np.asarray(weights)
+    if w.shape != x.shape:
+        raise ValueError(f"bincount: weights {w.shape} and input {x.shape} should have the "
+                         "same length")
+    dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
+    return _f.Tensor._make(np.bincount(x, weights=w, minlength=minlength).astype(dt))
+
 
 histogram_result = namedtuple("histogram", ["hist", "bin_edges"])
 

@@ -1,65 +1,24 @@
-"""Sorting and order statistics: sort, argsort, topk, kthvalue, median, aminmax, plus the
-counting helpers count_nonzero, bincount and unique.
+"""Sorting and order statistics: sort, argsort, msort, topk, kthvalue, median, unique,
+searchsorted, bucketize.
 
 The selecting ops compute their indices in NumPy (not differentiable) and take the values
 with ``gather``, so the gradient flows to the selected elements and double backward works.
-Sorts are stable; NaN sorts as the largest value, as in PyTorch.
-"""
+Sorts are stable; NaN sorts as the largest value, as in PyTorch."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
-from .. import function as _f
-from . import index as I
-from . import reduce as R
-from . import shape as S
-
-
-class _Named(tuple):
-    """PyTorch's ``torch.return_types.*``: a tuple whose items also have names."""
-
-    __slots__ = ()
-    _fields = ("values", "indices")
-    _name = "result"
-
-    def __new__(cls, *items):
-        return tuple.__new__(cls, items)
-
-    def __getattr__(self, name):
-        try:
-            return self[self._fields.index(name)]
-        except ValueError:
-            raise AttributeError(name) from None
-
-    def __repr__(self):
-        body = ", ".join(f"{k}={v!r}" for k, v in zip(self._fields, self))
-        return f"{self._name}({body})"
-
-
-def _result(name, fields=("values", "indices")):
-    return type(name, (_Named,), {"__slots__": (), "_fields": fields, "_name": name})
+from ... import function as _f
+from ...function import Op
+from .._common import _array, _norm_dim, _result, _tensor
+from ..index import gather_scatter
+from ..shape import views
 
 
 SortResult = _result("sort")
 TopkResult = _result("topk")
 KthvalueResult = _result("kthvalue")
 MedianResult = _result("median")
-AminmaxResult = _result("aminmax", ("min", "max"))
-
-
-def _tensor(x, op):
-    if not isinstance(x, _f.Tensor):
-        raise TypeError(f"{op}: expected a Tensor (got {type(x).__name__})")
-    return x
-
-
-def _dim(dim, ndim, op):
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{op}: Dimension out of range (expected to be in range of "
-                         f"[{-n}, {n - 1}], but got {dim})")
-    return dim % n
 
 
 def _argsort(a, axis, descending):
@@ -75,23 +34,22 @@ def _argsort(a, axis, descending):
 
 def _take(input, dim, idx):
     """``gather`` for a >= 1-D input; 0-D inputs are handled as one element."""
-    return I.gather(input, dim, idx)
+    return gather_scatter.gather(input, dim, idx)
 
 
 def _as_1d(input):
-    return S.reshape(input, (1,)) if input._data.ndim == 0 else input
+    return views.reshape(input, (1,)) if input._data.ndim == 0 else input
 
 
-# ---- sort / argsort / topk / kthvalue ------------------------------------------------------
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` of ``input`` sorted along ``dim``. Always stable here (PyTorch's
     default sort may order ties differently)."""
     x = _as_1d(_tensor(input, "sort"))
-    d = _dim(dim, input._data.ndim, "sort")
+    d = _norm_dim(dim, input._data.ndim, "sort")
     idx = _argsort(x._data, d, descending)
     values = _take(x, d, idx)
     if input._data.ndim == 0:
-        return SortResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
+        return SortResult(views.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     return SortResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
 
@@ -100,7 +58,7 @@ def argsort(input, dim=-1, descending=False, stable=False):
     x = _tensor(input, "argsort")
     if x._data.ndim == 0:
         return _f.Tensor._make(np.zeros((), np.int64))
-    d = _dim(dim, x._data.ndim, "argsort")
+    d = _norm_dim(dim, x._data.ndim, "argsort")
     return _f.Tensor._make(_argsort(x._data, d, descending).astype(np.int64, copy=False))
 
 
@@ -112,7 +70,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` as
     ``(values, indices)``; the gradient goes to the selected elements."""
     x = _as_1d(_tensor(input, "topk"))
-    d = _dim(dim, input._data.ndim, "topk")
+    d = _norm_dim(dim, input._data.ndim, "topk")
     n = x._data.shape[d]
     if not 0 <= k <= n:
         raise ValueError(f"topk: k ({k}) is out of range for dim {dim} of size {n} (shape "
@@ -120,7 +78,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
     idx = _topk_indices(x._data, k, d, largest)
     values = _take(x, d, idx)
     if input._data.ndim == 0:
-        return TopkResult(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
+        return TopkResult(views.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     return TopkResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
 
@@ -144,22 +102,22 @@ def _topk_indices(a, k, d, largest):
 def _select_kth(input, pos_fn, dim, keepdim, op, cls):
     """Values and indices at sorted position ``pos_fn(row)`` along ``dim``."""
     x = _as_1d(input)
-    d = _dim(dim, input._data.ndim, op)
+    d = _norm_dim(dim, input._data.ndim, op)
     order = _argsort(x._data, d, False)
     pos = pos_fn(x._data, d)  # shape of x with dim d of size 1
     idx = np.take_along_axis(order, pos, axis=d)
     values = _take(x, d, idx)
     if input._data.ndim == 0:
-        return cls(S.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
+        return cls(views.reshape(values, ()), _f.Tensor._make(idx.reshape(())))
     if not keepdim:
-        values, idx = S.squeeze(values, d), idx.squeeze(d)
+        values, idx = views.squeeze(values, d), idx.squeeze(d)
     return cls(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
 
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest element (1-based) along ``dim`` as ``(values, indices)``."""
     x = _tensor(input, "kthvalue")
-    n = _as_1d(x)._data.shape[_dim(dim, x._data.ndim, "kthvalue")]
+    n = _as_1d(x)._data.shape[_norm_dim(dim, x._data.ndim, "kthvalue")]
     if not 1 <= k <= n:
         raise ValueError(f"kthvalue: k ({k}) out of range for dim {dim} of size {n} (shape "
                          f"{tuple(x.shape)})")
@@ -219,45 +177,6 @@ def nanmedian(input, dim=None, keepdim=False):
                               "values (input[~input.isnan()])")
 
 
-def aminmax(input, *, dim=None, keepdim=False):
-    """``(min, max)`` over ``dim`` (None: all elements); ties share the gradient evenly."""
-    x = _tensor(input, "aminmax")
-    if x._data.size == 0:
-        raise ValueError(f"aminmax: expected a non-empty tensor (got shape {tuple(x.shape)})")
-    d = () if dim is None else dim
-    return AminmaxResult(R.amin(x, d, keepdim), R.amax(x, d, keepdim))
-
-
-# ---- counting (no gradient) ----------------------------------------------------------------
-def count_nonzero(input, dim=None):
-    x = _tensor(input, "count_nonzero")
-    if dim is None:
-        return _f.Tensor._make(np.asarray(np.count_nonzero(x._data), dtype=np.int64))
-    axes = R._axes(dim, x._data.ndim, "count_nonzero")
-    return _f.Tensor._make(np.asarray(np.count_nonzero(x._data, axis=axes), dtype=np.int64))
-
-
-def bincount(input, weights=None, minlength=0):
-    """Counts of each value of the 1-D non-negative integer ``input`` (weighted sums with
-    ``weights``; the result then has the weights' dtype)."""
-    x = _tensor(input, "bincount")._data
-    if x.ndim != 1 or x.dtype.kind not in "iub":
-        raise ValueError(f"bincount: only 1-d non-negative integral inputs are supported (got "
-                         f"shape {x.shape}, dtype {x.dtype})")
-    if x.size and x.min() < 0:
-        raise ValueError("bincount: input must contain non-negative values only")
-    if minlength < 0:
-        raise ValueError(f"bincount: minlength should be >= 0 (got {minlength})")
-    if weights is None:
-        return _f.Tensor._make(np.bincount(x, minlength=minlength).astype(np.int64))
-    w = weights._data if isinstance(weights, _f.Tensor) else np.asarray(weights)
-    if w.shape != x.shape:
-        raise ValueError(f"bincount: weights {w.shape} and input {x.shape} should have the "
-                         "same length")
-    dt = w.dtype if w.dtype.kind == "f" else np.dtype(np.float64)
-    return _f.Tensor._make(np.bincount(x, weights=w, minlength=minlength).astype(dt))
-
-
 def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=None):
     """The distinct values (sorted), optionally with the inverse indices and the counts."""
     x = _tensor(input, "unique")._data
@@ -277,28 +196,13 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     return tuple(out)
 
 
-def nonzero(input, *, as_tuple=False):
-    """Indices of the non-zero elements: ``(n, ndim)`` int64, or one index tensor per dim with
-    ``as_tuple`` (not differentiable)."""
-    return input.nonzero(as_tuple=as_tuple)
-
-
-def argwhere(input):
-    """``nonzero(input)``: ``(n, ndim)`` int64 indices of the non-zero elements."""
-    return input.nonzero()
-
-
-def _arr(x):
-    return x._data if isinstance(x, _f.Tensor) else np.asarray(x)
-
-
 def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=None,
                  sorter=None):
     """Indices where ``input``'s values would be inserted into ``sorted_sequence`` (sorted
     along its last dim; 1-D, or one row per leading index of ``input``) to keep it sorted:
     the first such index, or the last with ``right=True`` / ``side="right"``. int64 (int32
     with ``out_int32``); not differentiable."""
-    seq, vals = _arr(sorted_sequence), _arr(input)
+    seq, vals = _array(sorted_sequence), _array(input)
     if side is not None:
         if side not in ("left", "right"):
             raise ValueError(f"searchsorted: side must be 'left' or 'right' (got {side!r})")
@@ -306,7 +210,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
             raise RuntimeError("searchsorted: side and right can't be set to opposites")
         right = side == "right"
     sd = "right" if right else "left"
-    srt = None if sorter is None else _arr(sorter)
+    srt = None if sorter is None else _array(sorter)
     scalar = vals.ndim == 0
     if seq.ndim == 1:
         out = np.searchsorted(seq, vals, side=sd, sorter=srt)
@@ -327,15 +231,7 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
 def bucketize(input, boundaries, *, out_int32=False, right=False):
     """The bucket of each element of ``input`` among the 1-D increasing ``boundaries``
     (``searchsorted(boundaries, input)``; ``right`` as there)."""
-    b = _arr(boundaries)
+    b = _array(boundaries)
     if b.ndim != 1:
         raise RuntimeError(f"bucketize: boundaries must be 1-D (got shape {tuple(b.shape)})")
     return searchsorted(b, input, out_int32=out_int32, right=right)
-
-
-def isin(elements, test_elements, *, assume_unique=False, invert=False):
-    """Whether each element of ``elements`` is in ``test_elements`` (bool, ``elements``'s
-    shape; ``invert`` negates)."""
-    res = np.isin(_arr(elements), _arr(test_elements), assume_unique=assume_unique,
-                  invert=invert)
-    return _f.Tensor._make(np.asarray(res))

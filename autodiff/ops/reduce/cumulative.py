@@ -1,34 +1,52 @@
-"""Cumulative ops along a dim: cumprod, cummax, cummin, logcumsumexp, and diff.
-(``cumsum`` is in ``ops.reduce``.) All differentiable, double backward included.
-"""
+"""Cumulative ops along a dim: cumsum, cumprod, cummax, cummin, logcumsumexp, and diff. All
+differentiable, double backward included."""
 from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
-from .. import function as _f
-from . import elementwise as E
-from . import index as I
-from . import reduce as R
-from . import shape as S
-from .sort import _result
+from ... import function as _f
+from ...function import Op
+from .._common import _axes, _norm_dim, _result, _tensor
+from ..elementwise import arithmetic
+from ..elementwise import compare
+from ..elementwise import unary
+from ..index import gather_scatter
+from ..shape import joins
+from ..shape import rearrange
+from ..shape import views
+
 
 CummaxResult = _result("cummax")
 CumminResult = _result("cummin")
 
 
-def _tensor(x, op):
-    if not isinstance(x, _f.Tensor):
-        raise TypeError(f"{op}: expected a Tensor (got {type(x).__name__})")
-    return x
+class Cumsum(Op):
+    """out[..., i, ...] = sum of a[..., :i+1, ...] along ``dim``;  da = reversed cumsum of g"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, dim):
+        ctx.dim = dim
+        return np.cumsum(a, axis=dim, dtype=np.int64 if a.dtype.kind in "bi" else None)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        d = ctx.dim
+        return rearrange.flip(Cumsum.apply(rearrange.flip(grad_out, (d,)), d), (d,)), None
 
 
-def _dim(dim, ndim, op):
-    return I._dim(dim, ndim, op)
+def cumsum(input, dim):
+    """Cumulative sum along ``dim``."""
+    nd = input._data.ndim
+    if nd == 0:
+        return Cumsum.apply(views.reshape(input, (1,)), 0).reshape(())
+    d, = _axes(dim, nd, "cumsum")
+    return Cumsum.apply(input, d)
 
 
 def _rev_cumsum(g, d):
-    return S.flip(R.cumsum(S.flip(g, (d,)), d), (d,))
+    return rearrange.flip(cumsum(rearrange.flip(g, (d,)), d), (d,))
 
 
 class Cumprod(Op):
@@ -53,28 +71,28 @@ class Cumprod(Op):
 def _scan_cumprod(x, d):
     """Inclusive cumulative product along ``d`` from multiplications only (Hillis-Steele
     scan): exact and differentiable when ``x`` holds zeros."""
-    x = S.movedim(x, d, -1)
+    x = views.movedim(x, d, -1)
     n = x._data.shape[-1]
     lead = x._data.shape[:-1]
     y = x
     k = 1
     while k < n:
         ones = _f.Tensor._make(np.ones(lead + (k,), dtype=x._data.dtype))
-        y = y * S.cat([ones, S.narrow(y, -1, 0, n - k)], -1)
+        y = y * joins.cat([ones, views.narrow(y, -1, 0, n - k)], -1)
         k *= 2
-    return S.movedim(y, -1, d)
+    return views.movedim(y, -1, d)
 
 
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim``. Integer and bool inputs give int64."""
     x = _tensor(input, "cumprod")
     if dtype is not None:
-        x = E.cast(x, dtype)
+        x = arithmetic.cast(x, dtype)
     elif x._data.dtype.kind in "bi":
-        x = E.cast(x, np.int64)
+        x = arithmetic.cast(x, np.int64)
     if x._data.ndim == 0:
-        return S.reshape(cumprod(S.reshape(x, (1,)), 0), ())
-    d = _dim(dim, x._data.ndim, "cumprod")
+        return views.reshape(cumprod(views.reshape(x, (1,)), 0), ())
+    d = _norm_dim(dim, x._data.ndim, "cumprod")
     if x._data.dtype.kind == "f" and x._requires_grad and np.any(x._data == 0):
         return _scan_cumprod(x, d)
     return Cumprod.apply(x, d)
@@ -84,7 +102,7 @@ def _cum_extreme(input, dim, largest, cls, op):
     x = _tensor(input, op)
     if x._data.ndim == 0:
         return cls(x * 1, _f.Tensor._make(np.zeros((), np.int64)))
-    d = _dim(dim, x._data.ndim, op)
+    d = _norm_dim(dim, x._data.ndim, op)
     a = np.moveaxis(x._data, d, -1)
     n = a.shape[-1]
     idx = np.empty(a.shape, dtype=np.int64)
@@ -102,7 +120,7 @@ def _cum_extreme(input, dim, largest, cls, op):
             cur = np.where(take, i, cur)
             idx[..., i] = cur
     idx = np.moveaxis(idx, -1, d)
-    return cls(I.gather(x, d, idx), _f.Tensor._make(np.ascontiguousarray(idx)))
+    return cls(gather_scatter.gather(x, d, idx), _f.Tensor._make(np.ascontiguousarray(idx)))
 
 
 def cummax(input, dim):
@@ -120,11 +138,11 @@ def logcumsumexp(input, dim):
     x = _tensor(input, "logcumsumexp")
     if x._data.ndim == 0:
         return x * 1
-    d = _dim(dim, x._data.ndim, "logcumsumexp")
+    d = _norm_dim(dim, x._data.ndim, "logcumsumexp")
     m = np.max(x._data, axis=d, keepdims=True) if x._data.size else np.zeros(())
     m = np.where(np.isfinite(m), m, 0).astype(x._data.dtype)
     mt = _f.Tensor._make(m)
-    return E.log(R.cumsum(E.exp(x - mt), d)) + mt
+    return unary.log(cumsum(unary.exp(x - mt), d)) + mt
 
 
 def diff(input, n=1, dim=-1, prepend=None, append=None):
@@ -135,15 +153,15 @@ def diff(input, n=1, dim=-1, prepend=None, append=None):
         raise ValueError("diff: expects input to be at least one-dimensional")
     if n < 0:
         raise ValueError(f"diff: order must be non-negative but got {n}")
-    d = _dim(dim, x._data.ndim, "diff")
+    d = _norm_dim(dim, x._data.ndim, "diff")
     parts = [p for p in (prepend, x, append) if p is not None]
     if len(parts) > 1:
         parts = [p if isinstance(p, _f.Tensor) else _f.Tensor._make(np.asarray(p)) for p in parts]
-        x = S.cat(parts, d)
+        x = joins.cat(parts, d)
     for _ in range(n):
         L = x._data.shape[d]
         if L == 0:
             break
-        hi, lo = S.narrow(x, d, 1, L - 1), S.narrow(x, d, 0, L - 1)
-        x = E.logical_xor(hi, lo) if x._data.dtype == np.bool_ else hi - lo
+        hi, lo = views.narrow(x, d, 1, L - 1), views.narrow(x, d, 0, L - 1)
+        x = compare.logical_xor(hi, lo) if x._data.dtype == np.bool_ else hi - lo
     return x

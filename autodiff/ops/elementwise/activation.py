@@ -1,0 +1,130 @@
+"""Activation functions with a fused op: sigmoid, relu, elu, softplus (the others are
+composed in ``nn.functional``)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import function as _f
+from ...engine import _state
+from ...function import Op
+from ...kernels import elementwise as _KE
+from . import select
+from . import unary
+from .._common import _F32
+
+
+def sigmoid_array(a):
+    """Stable logistic function: never exponentiates a positive number."""
+    if a.dtype.kind not in "fc":
+        a = a.astype(_F32)
+    e = np.exp(-np.abs(a))
+    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+
+
+class Sigmoid(Op):
+    """out = 1 / (1 + exp(-a));  da = g out (1 - out)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a):
+        out = sigmoid_array(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        out, = ctx.saved_tensors
+        return grad_out * out * (1 - out)
+
+
+class Relu(Op):
+    """out = max(a, 0);  da = 0 if out <= 0 else g (a select, as PyTorch's threshold_backward:
+    a NaN input passes g; an inf or NaN g where out <= 0 still gives 0)"""
+
+    @staticmethod
+    def forward(ctx, a):
+        out = _KE.relu_forward(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        saved = ctx._saved
+        if not _state.grad_enabled and saved.__class__ is list:
+            # plain backward: the saved output's array (saved_tensors' in-place check, no
+            # Tensor rebuilt); the select in one kernel pass
+            kind, out, _, ref = saved[0]
+            t = ref() if ref is not None else None
+            g = grad_out._data
+            if kind == 2 and (t is None or t._version == 0) and g.shape == out.shape:
+                return _f.Tensor._make(_KE.relu_backward(g, out))
+        out, = ctx.saved_tensors
+        if not _state.grad_enabled and grad_out._data.shape == out._data.shape:
+            # plain backward: the select in one kernel pass (no mask array, no Where node)
+            return _f.Tensor._make(_KE.relu_backward(grad_out._data, out._data))
+        # differentiable: its own backward is the same select of the incoming gradient
+        dt = np.result_type(grad_out._data, out._data)
+        return select.where(out._data <= 0, _f.Tensor._make(np.zeros((), dt)), grad_out)
+
+
+class Elu(Op):
+    """out = a if a > 0 else alpha expm1(a);  da = g alpha exp(a) where a <= 0, else g (a
+    select on a <= 0, as PyTorch's elu_backward: exp(a), not out + alpha, so the slope stays
+    exact far below 0; a NaN a passes g)"""
+
+    @staticmethod
+    def forward(ctx, a, alpha):
+        ctx.save_for_backward(a)
+        ctx.alpha = alpha
+        return np.where(a <= 0, np.expm1(np.minimum(a, 0)) * alpha, a).astype(a.dtype,
+                                                                            copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        neg = a._data <= 0
+        # exp never overflows; exp(0) = 1 with no slope at 0 (PyTorch's double backward is 0)
+        a_neg = select.where(a._data < 0, a, _f.Tensor._make(np.zeros((), dtype=a.dtype)))
+        return select.where(neg, grad_out * (unary.exp(a_neg) * ctx.alpha), grad_out), None
+
+
+class Softplus(Op):
+    """out = log(1 + exp(beta a)) / beta, or a where beta a > threshold;
+    da = g sigmoid(beta a) (g where beta a > threshold)"""
+
+    @staticmethod
+    def forward(ctx, a, beta, threshold):
+        ctx.save_for_backward(a)
+        ctx.beta, ctx.threshold = beta, threshold
+        z = a * beta
+        # log1p(exp(z)) = max(z, 0) + log1p(exp(-|z|)): never overflows
+        out = (np.maximum(z, 0) + np.log1p(np.exp(-np.abs(z)))) / beta
+        if threshold is not None:
+            out = np.where(z > threshold, a, out)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, = ctx.saved_tensors
+        s = sigmoid(a * ctx.beta)
+        if ctx.threshold is not None:
+            above = _f.Tensor._make(a._data * ctx.beta > ctx.threshold)
+            return select.where(above, grad_out, grad_out * s), None, None
+        return grad_out * s, None, None
+
+
+def sigmoid(a):
+    return Sigmoid.apply(a)
+
+
+def relu(a):
+    return Relu.apply(a)
+
+
+def elu(a, alpha=1.0):
+    return Elu.apply(a, alpha)
+
+
+def softplus(a, beta=1.0, threshold=20.0):
+    return Softplus.apply(a, beta, threshold)

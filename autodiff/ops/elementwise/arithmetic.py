@@ -1,0 +1,391 @@
+"""Arithmetic: add, sub, mul, div, neg, pow, reciprocal, remainder, fmod, floor_divide,
+square, lerp, and the dtype cast / copy / fill ops behind ``.to``, ``copy_`` and ``fill_``."""
+from __future__ import annotations
+
+import numpy as np
+
+from ... import function as _f
+from ...function import Op
+from . import rounding
+from . import select
+from . import unary
+from .._common import _F64, _binary_error, _data, _ndarray, _promote, _tensor, _zero_dim
+
+
+class Add(Op):
+    """out = a + b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
+        try:
+            out = np.add(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("add", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, grad_out
+
+
+class Sub(Op):
+    """out = a - b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
+        try:
+            out = np.subtract(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("sub", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
+
+
+class Mul(Op):
+    """out = a * b"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
+        try:
+            out = np.multiply(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("mul", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
+
+
+class Div(Op):
+    """out = a / b;  da = g / b,  db = -g ((a / b) / b)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
+            a, b = _zero_dim(a, b)
+        try:
+            out = np.true_divide(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("div", a, b, e) from None
+        return _promote(out, a, b) if out.dtype is _F64 else out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = grad_out / b if need_a else None
+        gb = -grad_out * (a / b / b) if need_b else None  # PyTorch's order of operations
+        return ga, gb
+
+
+class Neg(Op):
+    """out = -a"""
+
+    @staticmethod
+    def forward(ctx, a):
+        return np.negative(a)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return -grad_out
+
+
+# PyTorch's exact forms of a float tensor to these scalar powers (x*x, not pow(x, 2)), so
+# that x ** 2, x ** 3, x ** 0.5, x ** -1 ... and their gradients match it bit for bit
+_POW_SPECIAL = {2.0: lambda a: a * a, 3.0: lambda a: a * a * a, 0.5: np.sqrt,
+                -0.5: lambda a: 1 / np.sqrt(a), -1.0: lambda a: 1 / a,
+                -2.0: lambda a: 1 / (a * a)}
+
+
+class Pow(Op):
+    """out = a ** b;  da = g b a^(b-1) (0 where b == 0),
+    db = g out log(a) (0 where a == 0 and b >= 0)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        special = None
+        if a.__class__ is _ndarray and a.dtype.kind == "f" and np.ndim(b) == 0:
+            special = _POW_SPECIAL.get(float(b)) if np.isreal(b) else None
+        try:
+            out = special(a) if special is not None else np.power(a, b)
+        except (ValueError, TypeError) as e:
+            raise _binary_error("pow", a, b, e) from None
+        if out.dtype is _F64:
+            out = _promote(out, a, b)
+        ctx.save_for_backward(a, b, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b, out = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        ga = gb = None
+        if need_a:
+            bd = b._data
+            if bd.ndim == 0 and bd == 0:
+                ga = grad_out * 0.0
+            elif bd.ndim == 0 and bd == 0.5:
+                # a^(-1/2) as PyTorch's rsqrt fast path: -inf at -0, NaN at -inf (pow gives
+                # +inf and 0 there)
+                ga = grad_out * b / unary.sqrt(a)
+            else:
+                ga = grad_out * (b * a ** (b - 1))  # PyTorch's order of operations
+                if np.any(bd == 0):
+                    ga = select.where(_f.Tensor._make(bd == 0), 0.0, ga)
+        if need_b:
+            mask = (a._data == 0) & (b._data >= 0)
+            safe_a = select.where(_f.Tensor._make(mask), 1.0, a) if mask.any() else a
+            gb = grad_out * out * unary.log(safe_a)
+            if mask.any():
+                gb = select.where(_f.Tensor._make(mask), 0.0, gb)
+        return ga, gb
+
+
+class Reciprocal(Op):
+    """out = 1 / a;  da = -g (out out) (PyTorch's ReciprocalBackward, bit for bit)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a):
+        out = np.reciprocal(a)
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (out,) = ctx.saved_tensors
+        return -grad_out * (out * out)
+
+
+# ---------------------------------------------------------------------------------------------
+# remainder, fmod, floor division
+
+
+def _divmod_forward(fn, name, a, b):
+    try:
+        out = fn(a, b)  # (the ops are quiet: no NumPy warning for b == 0)
+    except (ValueError, TypeError) as e:
+        raise _binary_error(name, a, b, e) from None
+    if out.__class__ is not np.ndarray:
+        out = np.asarray(out)
+    if out.dtype == np.float64:
+        out = _promote(out, a, b)
+    return out
+
+
+def _not_implemented(ctx, name):
+    raise RuntimeError(f"derivative for {name} is not implemented (as PyTorch: the result is "
+                       "piecewise constant; use floor(a / b), trunc(a / b) or "
+                       "div(a, b, rounding_mode=...) for a zero gradient)")
+
+
+class Remainder(Op):
+    """out = a - floor(a / b) b (the sign of b, Python's %);  da = g,  db = -g floor(a / b).
+    With a Python-number dividend the result is not differentiable w.r.t. b (backward raises,
+    as PyTorch's remainder(Scalar, Tensor))."""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, b, scalar_dividend):
+        ctx.save_for_backward(a, b)
+        ctx.scalar_dividend = scalar_dividend
+        return _divmod_forward(np.remainder, "remainder", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        if ctx.scalar_dividend:
+            _not_implemented(ctx, "remainder")
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad[:2]
+        gb = -grad_out * rounding.Floor.apply(a / b) if need_b else None
+        return (grad_out if need_a else None), gb, None
+
+
+class Fmod(Op):
+    """out = a - trunc(a / b) b (the sign of a, C's fmod);  da = g,  db = -g trunc(a / b)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        return _divmod_forward(np.fmod, "fmod", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = -grad_out * rounding.Trunc.apply(a / b) if need_b else None
+        return (grad_out if need_a else None), gb
+
+
+class FloorDivide(Op):
+    """out = floor(a / b) (``a // b``); backward raises, as PyTorch's floor_divide (its result
+    requires grad, its derivative is not implemented)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return _divmod_forward(np.floor_divide, "floor_divide", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        _not_implemented(ctx, "floor_divide")
+
+
+class DivRounded(Op):
+    """out = floor(a / b) or trunc(a / b) (``div(a, b, rounding_mode=...)``);  da = db = 0
+    (as PyTorch)"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, b, mode):
+        fn = np.floor_divide if mode == "floor" else (lambda x, y: np.trunc(np.true_divide(x, y)))
+        return _divmod_forward(fn, "div", a, b)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        zero = grad_out * 0.0
+        return zero, zero, None
+
+
+# ---------------------------------------------------------------------------------------------
+# cast, copy, fill
+
+
+class Cast(Op):
+    """out = a converted to ``dtype``; the gradient is cast back by the engine"""
+
+    _quiet = True  # no NumPy floating-point warnings (function.py)
+
+    @staticmethod
+    def forward(ctx, a, dtype):
+        return a.astype(dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out, None
+
+
+class CopyFrom(Op):
+    """out = b broadcast to a's shape (the value of ``a.copy_(b)``); a gets no gradient"""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        return np.array(np.broadcast_to(b, a.shape), dtype=a.dtype)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return None, grad_out
+
+
+class Fill(Op):
+    """out = value everywhere (the value of ``a.fill_(v)``);  da = 0 (as PyTorch: zeros, not None)"""
+
+    @staticmethod
+    def forward(ctx, a, value):
+        return np.full_like(a, _data(value))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out * 0.0, None
+
+
+# ---------------------------------------------------------------------------------------------
+# functional forms
+
+
+def add(a, b):
+    return Add.apply(a, b)
+
+
+def sub(a, b):
+    return Sub.apply(a, b)
+
+
+def mul(a, b):
+    return Mul.apply(a, b)
+
+
+def div(a, b, rounding_mode=None):
+    if rounding_mode is None:
+        return Div.apply(a, b)
+    if rounding_mode in ("floor", "trunc"):
+        return DivRounded.apply(a, b, rounding_mode)  # zero gradient, as PyTorch
+    raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc' (got {rounding_mode!r})")
+
+
+true_divide = div
+
+
+def neg(a):
+    return Neg.apply(a)
+
+
+def pow(a, b):
+    return Pow.apply(a, b)
+
+
+def square(input):
+    return mul(input, input)
+
+
+def reciprocal(input):
+    x = _tensor(input, "reciprocal")
+    if x._data.dtype.kind in "biu":
+        x = cast(x, np.float32)
+    return Reciprocal.apply(x)
+
+
+def remainder(input, other):
+    """Python's ``%``: the result has the sign of ``other``. Differentiable: ``da = g``,
+    ``db = -g floor(a / b)``."""
+    T = _f.Tensor
+    scalar = not isinstance(input, (T, np.ndarray))
+    return Remainder.apply(input, other, scalar)
+
+
+def fmod(input, other):
+    """C's ``fmod``: the result has the sign of ``input``. Differentiable: ``da = g``,
+    ``db = -g trunc(a / b)``."""
+    return Fmod.apply(input, other)
+
+
+def floor_divide(input, other):
+    """``floor(input / other)`` (``//``); as PyTorch its backward raises (not implemented)."""
+    return FloorDivide.apply(input, other)
+
+
+def lerp(input, end, weight):
+    """``input + weight * (end - input)``; ``weight`` a number or a tensor (broadcasting)."""
+    return input + weight * (end - input)
+
+
+def cast(a, dtype):
+    return Cast.apply(a, np.dtype(dtype))
+
+
+def copy_from(a, b):
+    return CopyFrom.apply(a, b)
