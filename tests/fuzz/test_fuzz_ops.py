@@ -79,7 +79,9 @@ def _call(fn):
     """(result, error) of fn(); a NumPy RuntimeWarning (other than the documented ones)
     is an error of the test."""
     with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+        # every warning recorded, but for the library's own filters (it silences NumPy's
+        # floating-point warnings in its modules): what a user would see
+        warnings.filterwarnings("always", append=True)
         try:
             res, err = fn(), None
         except ERRORS as e:

@@ -160,6 +160,10 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
+        # axes None: prod() of every element (torch's zero-gradient shortcut below is for
+        # that call only, not for prod(dim) of a 1-d tensor)
+        ctx.whole = axes is None
+        axes = tuple(range(a.ndim)) if axes is None else axes
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
         out = np.prod(a, axis=axes, keepdims=keepdim) if a.ndim else np.array(a)
         ctx.save_for_backward(a, out)
@@ -174,8 +178,7 @@ class Prod(Op):
         zeros = np.count_nonzero(a._data == 0)
         if not zeros:
             return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a), None, None
-        full = len(ctx.axes_) == len(ctx.in_shape)
-        if zeros > 1 and full and not _f.engine._state.grad_enabled:
+        if zeros > 1 and ctx.whole and not _f.engine._state.grad_enabled:
             # a plain backward of the product of all elements with two zeros: every gradient
             # is 0 (PyTorch's prod_backward, also where an inf would make the products of the
             # others NaN); with create_graph the products of the others keep it differentiable
@@ -229,7 +232,8 @@ def prod(input, dim=None, keepdim=False, dtype=None):
         input = input.to(dtype)
     if input._data.dtype.kind in "bi" and dtype is None:
         input = input.to(np.int64)
-    return Prod.apply(input, _axes(dim, input._data.ndim, "prod"), keepdim)
+    return Prod.apply(input, None if dim is None else _axes(dim, input._data.ndim, "prod"),
+                      keepdim)
 
 
 class LogSumExp(Op):
@@ -280,8 +284,11 @@ class Norm(Op):
         ctx.p, ctx.in_shape, ctx.axes_, ctx.keepdim_ = p, a.shape, axes, keepdim
         x = np.abs(a)
         kw = dict(axis=axes, keepdims=keepdim)
-        if a.ndim == 0:
-            out = x.copy() if p != 0 else (x != 0).astype(a.dtype)
+        if not a.ndim or all(a.shape[i] == 1 for i in axes):
+            # one element per output: |x| exactly, as torch (no |x|^p to overflow/underflow);
+            # a 0-d input with an explicit dim too, where torch evaluates (|x|^p)^(1/p)
+            out = x if p != 0 else (x != 0).astype(a.dtype)
+            out = out.reshape(_reduced_or_kept(a, axes, keepdim))
         elif p == 2:
             out = np.sqrt(np.sum(x * x, **kw))
         elif p == 1:
@@ -319,11 +326,11 @@ class Norm(Op):
             return g * sign * T._make((mask / count).astype(dt, copy=False)), None, None, None
         zero_n = nd == 0
         safe_n = select.where(T._make(zero_n), 1.0, nrm) if zero_n.any() else nrm
-        if p == 2:
-            scale = g / safe_n
+        if p == 2:  # torch's order, a / norm first (a * (g / norm) overflowed at denormals)
+            unit = a / safe_n
             if zero_n.any():
-                scale = select.where(T._make(zero_n), 0.0, scale)
-            return a * scale, None, None, None
+                unit = select.where(T._make(zero_n), 0.0, unit)
+            return g * unit, None, None, None
         absa = unary.abs(a)
         if p < 1:
             zero_a = ad == 0
