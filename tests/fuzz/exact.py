@@ -18,6 +18,7 @@ one stays acceptable too). Subnormal results add 2**-1074 per product.
 
 ``admits(ref, x)`` says whether the float ``x`` is an acceptable evaluation of ``ref``.
 """
+
 from __future__ import annotations
 
 import math
@@ -52,7 +53,7 @@ class Bounded:
     evaluations, the magnitude ``mag`` (sum of |terms|), the number of summed terms ``n``,
     and ``wild`` (any inf/NaN acceptable). Works in NumPy object arrays (np.sum, np.matmul)."""
 
-    __slots__ = ("v", "err", "mag", "n", "wild")
+    __slots__ = ("err", "mag", "n", "v", "wild")
 
     def __init__(self, v, err=Fraction(0), mag=None, n=1, wild=False):
         if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
@@ -111,12 +112,21 @@ class Bounded:
             if not _finite(b.v):
                 return Bounded(a.v * b.v, Fraction(0), INF, 1, wild)
             if b._around_zero() and (b.err or b.wild):
-                return Bounded(math.nan, Fraction(0), INF, 1, True)   # 0 or not: rounding decides
-            return Bounded(a.v * _sign(b.v) if b.v else math.nan,
-                           Fraction(0), INF, 1, wild)
+                return Bounded(
+                    math.nan, Fraction(0), INF, 1, True
+                )  # 0 or not: rounding decides
+            return Bounded(
+                a.v * _sign(b.v) if b.v else math.nan, Fraction(0), INF, 1, wild
+            )
         v = a.v * b.v
         hi_a, hi_b = abs(a.v) + a.err, abs(b.v) + b.err
-        err = abs(a.v) * b.err + abs(b.v) * a.err + a.err * b.err + 2 * U * hi_a * hi_b + TINY
+        err = (
+            abs(a.v) * b.err
+            + abs(b.v) * a.err
+            + a.err * b.err
+            + 2 * U * hi_a * hi_b
+            + TINY
+        )
         wild = wild or a.mag * b.mag >= BIG or hi_a * hi_b >= BIG
         return Bounded(v, err, a.mag * b.mag, 1, wild)
 
@@ -132,13 +142,15 @@ class Bounded:
         if not _finite(b.v):
             if math.isnan(b.v) or not _finite(a.v):
                 return nan
-            return Bounded(Fraction(0), TINY, Fraction(0), 1, wild)   # finite / inf
+            return Bounded(Fraction(0), TINY, Fraction(0), 1, wild)  # finite / inf
         if b._around_zero():
             if b.v == 0 and not b.err and _finite(a.v) and a.v == 0 and not a.err:
-                return nan                                            # 0 / 0
+                return nan  # 0 / 0
             if not _finite(a.v):
-                return Bounded(math.nan, Fraction(0), INF, 1, True)  # +-inf, NaN: signs decide
-            return ANYTHING                     # b may be 0, +-0 or tiny: any finite, inf, NaN
+                return Bounded(
+                    math.nan, Fraction(0), INF, 1, True
+                )  # +-inf, NaN: signs decide
+            return ANYTHING  # b may be 0, +-0 or tiny: any finite, inf, NaN
         if not _finite(a.v):
             return Bounded(a.v * _sign(b.v), Fraction(0), INF, 1, wild)
         v = a.v / b.v
@@ -150,16 +162,26 @@ class Bounded:
     # -- functions
     def sqrt(self):
         if not _finite(self.v):
-            return Bounded(math.sqrt(self.v) if self.v > 0 else math.nan, Fraction(0), INF, 1,
-                           self.wild or self.v < 0)
+            return Bounded(
+                math.sqrt(self.v) if self.v > 0 else math.nan,
+                Fraction(0),
+                INF,
+                1,
+                self.wild or self.v < 0,
+            )
         if self.v < 0 and not self._around_zero():
             return Bounded(math.nan, Fraction(0), INF, 1, self.wild)
         x = max(self.v, Fraction(0))
         s = Fraction(math.sqrt(float(x))) if x < BIG else Fraction(math.isqrt(int(x)))
         # |sqrt(x + d) - sqrt(x)| <= sqrt(|d|); the float sqrt and the conversion: 3 ulp
         err = _sqrt_up(self.err) + 3 * U * s + TINY
-        return Bounded(s, err, _sqrt_up(self.mag) if _finite(self.mag) else INF, 1,
-                       self.wild or self._around_zero() and self.v < 0)
+        return Bounded(
+            s,
+            err,
+            _sqrt_up(self.mag) if _finite(self.mag) else INF,
+            1,
+            self.wild or self._around_zero() and self.v < 0,
+        )
 
     def tanh(self):
         if not _finite(self.v):
@@ -167,10 +189,9 @@ class Bounded:
         t = Fraction(math.tanh(float(self.v)) if abs(self.v) < 100 else _sign(self.v))
         # tanh is 1-Lipschitz; float(v) costs u|v| before it; the libm tanh a few ulp
         err = self.err + U * abs(self.v) + 4 * U + TINY
-        if self.wild:   # a float evaluation may have reached +-inf (tanh +-1) or NaN
+        if self.wild:  # a float evaluation may have reached +-inf (tanh +-1) or NaN
             err = Fraction(2)
         return Bounded(t, err, Fraction(1), 1, self.wild)
-
 
     def __abs__(self):
         v = abs(self.v)
@@ -181,8 +202,13 @@ class Bounded:
         the values at the ends of [|v| - err, |v| + err], 4 ulp for the libm pow."""
         a = abs(self)
         if not _finite(a.v):
-            return Bounded(math.nan if math.isnan(a.v) else (INF if p > 0 else Fraction(0)),
-                           Fraction(0), INF, 1, a.wild)
+            return Bounded(
+                math.nan if math.isnan(a.v) else (INF if p > 0 else Fraction(0)),
+                Fraction(0),
+                INF,
+                1,
+                a.wild,
+            )
         lo, hi = max(a.v - a.err, Fraction(0)), a.v + a.err
         if p < 0 and lo == 0:
             if a.v == 0 and not a.err:
@@ -196,6 +222,7 @@ class Bounded:
 def _mpow(x, p):
     """x ** p for a Fraction x >= 0, as a Fraction (200-bit mpmath; never overflows)."""
     import mpmath
+
     if x == 0:
         return Fraction(0) if p > 0 else Fraction(2) ** 2000
     with mpmath.workprec(200):
@@ -240,9 +267,10 @@ def admits(ref, x):
     if not math.isfinite(x):
         if ref.wild:
             return True
-        if _finite(ref.v):   # the exact value may round to inf
-            return abs(ref.v) + 2 * ref.err >= BIG and (math.isinf(x) and
-                                                        (x > 0) == (ref.v > 0))
+        if _finite(ref.v):  # the exact value may round to inf
+            return abs(ref.v) + 2 * ref.err >= BIG and (
+                math.isinf(x) and (x > 0) == (ref.v > 0)
+            )
         return (math.isnan(x) and math.isnan(ref.v)) or x == ref.v
     if not _finite(ref.v):
         return False

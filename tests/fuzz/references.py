@@ -7,12 +7,12 @@ array of ``Bounded``, per input the gradient of ``sum(out * w)`` (``weights`` ar
 None where the gradient does not depend on an order (sum's and mean's are w, broadcast) and
 the plain comparison with torch stays the judge.
 """
+
 from __future__ import annotations
 
 import numpy as np
 
 from tests.fuzz.exact import INF, _finite, as_bounded, lift
-
 
 
 def _map(f):
@@ -150,7 +150,7 @@ def ref_norm(arrays, params, weights):
         S = _reduce(_map(lambda b: b.pow(p))(X), axes, True)
         N = _map(lambda b: b.pow(1.0 / p))(S)
         value, grad = N, _norm_grad(arrays[0], X, W, N, p)
-        if X.ndim == 0:   # torch's formula or autodiff's exact |x|
+        if X.ndim == 0:  # torch's formula or autodiff's exact |x|
             value = _either(N, exact)
             grad = _either(grad, _norm_grad(arrays[0], X, W, exact, p))
     if not (params.get("keepdim", False) and dim is not None):
@@ -193,8 +193,17 @@ def ref_prod(arrays, params, weights):
 
 
 REFS = {
-    "sum": ref_sum, "mean": ref_mean, "var": ref_var, "std": ref_std,
-    "matmul": ref_matmul, "matmul_fn": ref_matmul, "mm": ref_matmul, "bmm": ref_matmul,
-    "dot": ref_dot, "mlp_like": ref_mlp_like, "norm": ref_norm, "norm_fn": ref_norm,
+    "sum": ref_sum,
+    "mean": ref_mean,
+    "var": ref_var,
+    "std": ref_std,
+    "matmul": ref_matmul,
+    "matmul_fn": ref_matmul,
+    "mm": ref_matmul,
+    "bmm": ref_matmul,
+    "dot": ref_dot,
+    "mlp_like": ref_mlp_like,
+    "norm": ref_norm,
+    "norm_fn": ref_norm,
     "prod": ref_prod,
 }

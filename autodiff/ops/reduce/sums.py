@@ -350,7 +350,12 @@ def _reduced_or_kept(a, axes, keepdim):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (int, tuple or None: all elements). ``p``: a number, inf,
-    -inf, or 'fro' (the 2-norm over the given dims). 'nuc' is not supported."""
+    -inf, or 'fro' (the 2-norm over the given dims). 'nuc' is not supported.
+
+    As PyTorch's, the norm over one element per output is |x| exactly, and over more it is
+    computed without scaling (the 2-norm of [1e300, 1e300] overflows to inf). Differs from
+    PyTorch for a 0-d input with an explicit dim: |x| here, where torch evaluates
+    (|x|^p)^(1/p) (inf for |1e300|^3, 0 for a denormal with p=1.5)."""
     if dtype is not None:
         input = input.to(dtype)
     if p is None or p == "fro":
