@@ -33,6 +33,7 @@ SPECIALS = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 5e-324, 1e-310, 1e-30])
 HOSTILE = [0, -1, -2, 1.5, True, 10**9]
 # no 10**9 where it sizes the output (padding, output sizes): both libraries would allocate it
 SMALL_HOSTILE = [0, -1, -2, 1.5, True, 5]
+NO_BOOL = [0, -1, -2, 1.5, 5]
 
 
 def _arg(draw, valid, label, hostile=HOSTILE):
@@ -140,11 +141,12 @@ def adaptive_case(nd):
             )
             + _sizes(draw, nd),
         )
-        size = _arg(draw, [1, 2, 3], "output_size", SMALL_HOSTILE)
+        # no True: torch takes it for 1 here, autodiff's argument checks refuse a bool
+        size = _arg(draw, [1, 2, 3], "output_size", NO_BOOL)
         return [x], {
             "output_size": size
             if nd == 1
-            else (size, _arg(draw, [1, 2], "out2", SMALL_HOSTILE))
+            else (size, _arg(draw, [1, 2], "out2", NO_BOOL))
         }
 
     def call(lib, ts, kw):
@@ -270,6 +272,10 @@ def test_fuzz_kernel_ops_against_torch(case):
                 tt.grad.numpy() if tt.grad is not None else np.zeros(tuple(tt.shape))
                 for tt in tts
             ]
+        if (
+            name == "cross_entropy"
+        ):  # an ignored row's gradient: 0 (torch: NaN at NaN logits)
+            expected[0][kw["target"] == kw["ignore_index"]] = 0.0
         _, err = _call(lambda: (out * ad.tensor(w)).sum().backward())
         assert err is None, f"{name}{kw}: backward raised {err!r}"
         for i, (t, theirs) in enumerate(zip(ts, expected)):

@@ -79,9 +79,12 @@ def _call(fn):
     """(result, error) of fn(); a NumPy RuntimeWarning (other than the documented ones)
     is an error of the test."""
     with warnings.catch_warnings(record=True) as caught:
-        # every warning recorded, but for the library's own filters (it silences NumPy's
-        # floating-point warnings in its modules): what a user would see
-        warnings.filterwarnings("always", append=True)
+        warnings.simplefilter("always")
+        # the library's own filter (autodiff/__init__.py: NumPy's floating-point warnings
+        # from its modules), which pytest's per-test warning capture drops: what a user sees
+        warnings.filterwarnings(
+            "ignore", r"(overflow|underflow|divide by zero|invalid value) encountered",
+            RuntimeWarning, r"(autodiff|nn|optim)(\.|$)")
         try:
             res, err = fn(), None
         except ERRORS as e:
