@@ -248,6 +248,12 @@ def test_fuzz_kernel_ops_against_torch(case):
             except ERRORS as e:
                 tout, terr = None, e
         out, err = _call(lambda: call(af, ts, kw))
+        if (
+            terr is None
+            and err is not None
+            and _torch_checks_only_nonempty(tf, name, call, tts, kw)
+        ):
+            return  # autodiff validates an empty batch too, torch skips its checks
         if terr is not None or err is not None:
             assert terr is not None and err is not None, (
                 f"{name}{kw}: torch {'raised ' + repr(terr) if terr else 'returned'}, "
@@ -283,6 +289,22 @@ def test_fuzz_kernel_ops_against_torch(case):
             _close(ours, theirs, f"{name}{kw}: gradient {i}")
 
     run()
+
+
+def _torch_checks_only_nonempty(tf, name, call, tts, kw):
+    """Whether the input's batch is empty and torch refuses the same call with a batch of 1
+    (its conv_transpose2d accepts output_padding >= stride for an empty batch, for one)."""
+    x = tts[0]
+    if "loss" in name or "entropy" in name or x.ndim < 2 or x.shape[0] != 0:
+        return False
+    one = [tf.torch.zeros((1,) + tuple(x.shape[1:]), dtype=x.dtype)] + [
+        t.detach() for t in tts[1:]
+    ]
+    try:
+        call(tf, one, kw)
+    except ERRORS:
+        return True
+    return False
 
 
 def _pool_grad_from_indices(tf, name, tts, kw, w):
