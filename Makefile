@@ -3,11 +3,11 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 # Two pytest workers on two cores: one BLAS/OpenMP thread each, or idle BLAS workers spin
-# against the other worker (PERF-NOTES). Benchmarks (make bench) use two threads.
+# against the other worker (docs/DEVELOPING.md, Speed facts). Benchmarks (make bench) use two threads.
 # tests/conftest.py prints one line per skip reason (PyTorch parity tests skip without torch).
 PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
 
-.PHONY: demo test test-fast bench install clean fuzz
+.PHONY: demo test test-fast lint bench install clean fuzz
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,12 @@ test: $(STAMP)
 # Everything but the tests marked slow (model training, notebooks, the CLI's training runs).
 test-fast: $(STAMP)
 	$(PYTEST) -m "not slow"
+
+# ruff (pyproject.toml [tool.ruff]): lint, then the formatting check; fixes are
+# `$(VENV)/bin/ruff check --fix` and `$(VENV)/bin/ruff format`.
+lint: $(STAMP)
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 
 bench: $(STAMP)
 	$(PY) -m bench

@@ -26,8 +26,9 @@ _warnings.filterwarnings(
 from . import _aliases
 _aliases.install()  # a checkout's nn/ and optim/ as autodiff.nn and autodiff.optim
 
-from .engine import (detect_anomaly, enable_grad, grad, inference_mode, is_anomaly_enabled,
-                     is_grad_enabled, name_scope, no_grad, set_grad_enabled)
+from .engine import grad
+from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
+                        is_grad_enabled, name_scope, no_grad, set_grad_enabled)
 from .function import Function, Op
 from .tensor import Size, Tensor
 from .scalar import Scalar

@@ -1,4 +1,5 @@
 """``python -m autodiff`` / the installed ``autodiff`` command (see ``autodiff.cli``)."""
+
 from __future__ import annotations
 
 import sys

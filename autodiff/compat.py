@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from .engine import _state
+from .grad_mode import _state
 
 __all__ = ["supports_out", "numpy_names", "write_out"]
 

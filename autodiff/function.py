@@ -23,7 +23,11 @@ References, so that dropping the last Tensor frees the graph by reference counti
 cycles for the garbage collector): output Tensor -> node -> ``next_functions`` -> input nodes ->
 ... -> ``AccumulateGrad`` -> leaf Tensor. A node never holds its outputs: a saved output keeps
 only the array (rebuilt as a Tensor pointing at the node when backward asks for it) and a weak
-reference for the in-place version check; a leaf caches its ``AccumulateGrad`` by weak reference.
+reference for the in-place version check (``saved.py``); a leaf caches its ``AccumulateGrad`` by
+weak reference.
+
+Every op's node is filled in by one function, ``_record``; ``apply`` only gathers the
+arguments (with written-out paths for one and two arguments, the hot ones) and runs forward.
 """
 from __future__ import annotations
 
@@ -31,12 +35,13 @@ import weakref
 
 import numpy as np
 
-from . import engine
-from .engine import _state
+from . import grad_mode, saved
+from .grad_mode import _state
+from .node import Node, _accumulator
+from .saved import array_of
 
 Tensor = None  # set by autodiff.tensor (avoids an import cycle)
 _make = None   # Tensor._make, bound once (set with it)
-_data_slot = None  # Tensor's ``data`` slot descriptor, set with it
 
 _new = object.__new__
 _asarray = np.asarray
@@ -84,234 +89,6 @@ def _quiet_forward(forward):
     quiet.__doc__ = forward.__doc__
     return staticmethod(quiet)
 
-
-class _Freed:
-    """Marks a node whose saved state was released by backward."""
-
-    def __repr__(self):
-        return "<freed>"
-
-
-FREED = _Freed()
-
-# node attributes that describe the graph (kept when a node is released; the rest of the
-# instance dict is op state such as ``ctx.mask`` and is dropped)
-_KEEP = ("n_outputs", "output_meta", "scope", "stack", "_post_hooks", "pre_hooks", "retained",
-         "materialize_grads", "_const_args")
-
-
-class Node:
-    """A recorded op: the ``ctx`` of forward and the ``grad_fn`` of its outputs.
-
-    ``next_functions``: one ``(node, output_nr)`` per forward argument (``None`` for arguments
-    that need no gradient); ``needs_input_grad``: one bool per forward argument;
-    ``input_meta``: ``(shape, dtype)`` of each argument that needs a gradient (the engine sums
-    and casts returned gradients to it).
-
-    Storage is compact because a graph has one node per op: ``_next`` holds the input nodes
-    (``None`` where no gradient is needed) and ``_nr`` their output numbers; ``_nr``,
-    ``needs_input_grad`` and ``input_meta`` are interned (the same few tuples recur op after
-    op), so recording an op leaves two new containers (the node and ``_next``) for the
-    garbage collector to count.
-    """
-
-    __slots__ = ("_next", "_nr", "needs_input_grad", "input_meta", "_saved", "__dict__",
-                 "__weakref__")
-
-    # rarely-set state lives in the instance dict only when set; these are the defaults
-    fn = None
-    n_outputs = 1
-    output_meta = None
-    pre_hooks = None         # {output_nr: {handle id: hook}} (Tensor.register_hook)
-    retained = None          # {output_nr: weakref to Tensor} (Tensor.retain_grad)
-    non_differentiable = None
-    materialize_grads = True
-    scope = None             # name_scope at creation (nn.Module), for draw_graph
-    stack = None             # creation stack, recorded in anomaly mode only
-    _post_hooks = None
-
-    # ---- the ctx interface (PyTorch names) --------------------------------------------------
-    def save_for_backward(self, *items):
-        """Save Tensors (or, in ``Op.forward``, arrays) for backward. Inputs and outputs of
-        this op come back from ``saved_tensors`` graph-connected; an input modified in place
-        afterwards makes ``saved_tensors`` raise."""
-        self._saved = items  # resolved by apply once the outputs exist
-
-    @property
-    def saved_tensors(self):
-        saved = self._saved
-        if saved is None:
-            return ()
-        if saved is FREED:
-            raise RuntimeError(
-                f"{self.name()}: trying to backward through the graph a second time (or to "
-                "access saved tensors after they have been freed). Saved intermediate values "
-                "of the graph are freed when you call .backward() or autograd.grad(). Specify "
-                "retain_graph=True if you need to backward through the graph a second time or "
-                "if you need to access saved tensors after calling backward.")
-        if saved.__class__ is tuple:  # not yet resolved: we are still inside forward
-            raise RuntimeError(f"{self.name()}: saved_tensors is only available in backward")
-        out = []
-        for kind, obj, version, ref in saved:
-            if kind == 1:        # an input Tensor
-                if obj._version != version:
-                    raise RuntimeError(self._inplace_msg(obj, version, "an input"))
-                out.append(obj)
-            elif kind == 2:      # an output (``version`` holds its number): rebuilt pointing
-                t = ref() if ref is not None else None   # at this node, never stored
-                if t is not None and t._version != 0:
-                    raise RuntimeError(self._inplace_msg(t, 0, f"output {version}"))
-                out.append(Tensor._make(obj, True, self, version))
-            else:                # a constant (or None)
-                out.append(None if obj is None else Tensor._make(obj))
-        return tuple(out)
-
-    def _inplace_msg(self, t, expected, what):
-        return (f"one of the variables needed for gradient computation has been modified by an "
-                f"inplace operation: {what} of {self.name()} (shape {tuple(t.shape)}, dtype "
-                f"{t.dtype}) was saved at version {expected} and is now at version "
-                f"{t._version}. Hint: replace the in-place operation by an out-of-place one, "
-                "or clone() the tensor before modifying it.")
-
-    def mark_non_differentiable(self, *outputs):
-        """Outputs given here get ``requires_grad=False`` (their gradient in backward is zero)."""
-        self.non_differentiable = [id(o._data if isinstance(o, Tensor) else o) for o in outputs]
-
-    def set_materialize_grads(self, value):
-        """``False``: backward receives ``None`` (not zeros) for outputs that got no gradient."""
-        self.materialize_grads = bool(value)
-
-    def mark_dirty(self, *tensors):
-        raise NotImplementedError(
-            f"{self.name()}: mark_dirty (in-place custom Functions) is not supported; return a "
-            "new tensor instead")
-
-    # ---- graph inspection ----------------------------------------------------------------------
-    @classmethod
-    def name(cls):
-        return cls.__name__
-
-    @property
-    def next_functions(self):
-        """One ``(node, output_nr)`` per forward argument, ``(None, 0)`` where no gradient
-        flows (as PyTorch)."""
-        return tuple([(None, 0) if n is None else (n, i) for n, i in zip(self._next, self._nr)])
-
-    @property
-    def _freed(self):
-        return self._saved is FREED
-
-    def register_hook(self, fn):
-        """``fn(grad_inputs, grad_outputs)`` after this node's backward (PyTorch's Node hook)."""
-        hooks = self._post_hooks
-        if hooks is None:
-            hooks = self._post_hooks = {}
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = fn
-        return handle
-
-    def __repr__(self):
-        return f"<{self.name()} object at {id(self):#x}>"
-
-    def _release(self):
-        """Drop everything saved for backward: arrays, saved tensors, ctx attributes. A node
-        that saved nothing stays runnable (as in PyTorch, where only reading a freed saved
-        tensor is an error)."""
-        d = self.__dict__
-        if d:
-            keep = [(k, d[k]) for k in _KEEP if k in d]
-            if len(keep) != len(d):
-                d.clear()
-                d.update(keep)
-                self._saved = FREED
-                return
-        if self._saved is not None:
-            self._saved = FREED
-
-
-class _Overwritten:
-    """Stands in for the weak reference of a saved output that was written in place: the
-    output Tensor may be gone by the time backward runs, and the check must still fire."""
-
-    __slots__ = ("shape", "dtype", "_version")
-
-    def __init__(self, t):
-        self.shape, self.dtype, self._version = tuple(t.shape), t.dtype, t._version
-
-    def __call__(self):
-        return self
-
-
-def note_inplace(t):
-    """Called by the in-place ops right after writing into ``t``'s array (before ``t`` is
-    re-pointed at a new node): if ``t``'s node saved that array as its output, remember the
-    write there, so its backward raises even when ``t`` itself was dropped meanwhile (the weak
-    reference alone would then see nothing)."""
-    node = t.grad_fn
-    saved = getattr(node, "_saved", None)
-    if saved.__class__ is not list:
-        return
-    arr = t._data
-    for i, entry in enumerate(saved):
-        if entry[0] == 2 and entry[1] is arr:
-            saved[i] = (2, arr, entry[2], _Overwritten(t))
-
-
-class AccumulateGrad:
-    """The graph node of a leaf that requires grad: backward adds into ``leaf.grad``."""
-
-    __slots__ = ("variable", "__weakref__")
-    next_functions = ()
-    _next = ()
-    n_outputs = 1
-    scope = None
-    pre_hooks = None
-    retained = None
-    _freed = False
-
-    def __init__(self, variable):
-        self.variable = variable
-
-    @staticmethod
-    def name():
-        return "AccumulateGrad"
-
-    def __repr__(self):
-        return f"<AccumulateGrad object at {id(self):#x}>"
-
-
-class RemovableHandle:
-    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
-
-    _next_id = 0
-
-    def __init__(self, store):
-        self._store = store
-        RemovableHandle._next_id += 1
-        self.id = RemovableHandle._next_id
-
-    def remove(self):
-        self._store.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
-
-
-def _accumulator(t):
-    ref = t._accum
-    acc = ref() if ref is not None else None
-    if acc is None:
-        acc = AccumulateGrad(t)
-        t._accum = _ref(acc)
-    return acc
-
-
-# Built-in ops whose PyTorch node name is not ``<op class name>Backward0`` (where PyTorch's
-# name depends on the arguments, the most common case is taken: ``Sum`` is ``SumBackward0``
-# although PyTorch names a sum over ``dim`` ``SumBackward1``).
 _TORCH_NODE_NAMES = {
     "Cast": "ToCopyBackward0", "Clamp": "ClampBackward1", "ClampTensor": "ClampBackward0",
     "CopyFrom": "CopyBackwards", "Fill": "FillBackward2", "Log1p": "Log1PBackward0",
@@ -333,12 +110,18 @@ class Function:
     gradient Tensor per output and returns one gradient per forward argument (``None`` where
     there is none). ``ctx.save_for_backward``, ``ctx.saved_tensors``, ``ctx.needs_input_grad``,
     ``ctx.mark_non_differentiable`` and ``ctx.set_materialize_grads`` work as in PyTorch.
+
+    An op may also define ``backward_arrays(ctx, *grad_outputs)``: the same gradients computed
+    on NumPy arrays (gradient arrays in, arrays or None out; ``ctx.saved(arrays=True)`` gives
+    the saved arrays). The engine calls it instead of ``backward`` when the backward pass is not
+    recorded (``create_graph=False``), so ``backward`` itself stays differentiable and never
+    asks which mode it runs in.
     """
 
     _raw = False  # Op sets True: forward receives arrays
     _node_cls = Node
-
     _quiet = False  # True: forward runs with NumPy's floating-point warnings off (see above)
+    backward_arrays = None
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -365,284 +148,178 @@ class Function:
     @classmethod
     def apply(cls, *args, **kwargs):
         """Run ``forward`` and, when grad mode is on and a Tensor argument requires grad,
-        record the node and return outputs whose ``grad_fn`` is it."""
-        T = Tensor
+        record the node (``_record``) and return outputs whose ``grad_fn`` is it.
+
+        One- and two-argument built-in ops (the hot path: add, mul, matmul, exp, sum, ...)
+        gather their arguments here, written out; every other call goes through
+        ``_apply_general`` (whose lists cost more: a recorded ``Add`` of two (4,) float32
+        tensors took ~3.9-4.1 us here against ~4.3 us through it, process CPU time on the
+        loaded 2-core EPYC, 2026-12-06). An argument that needs a gradient contributes its node and the
+        triple ``(output number, shape, dtype)`` to the signature key (``None`` x 3 otherwise).
+        """
         ctx = _new(cls._node_cls)
         ctx._saved = None
-        record = False
-        grad_on = _state.grad_enabled
-        if grad_on and cls._raw and len(args) == 2:
-            # the hot path: a binary built-in op (add, mul, matmul, ...), written out; an input
-            # that needs a gradient gives its node ``g``, output number ``nr``, shape ``s`` and
-            # dtype ``t`` (all None for one that does not)
-            a, b = args
-            if isinstance(a, T):
-                da = a._data
-                if da.__class__ is not _ndarray:
-                    da = _array_of(a)
-                if a._requires_grad:
-                    record = True
-                    ga = a.grad_fn
-                    if ga is None:
-                        ga = _accumulator(a)
-                        nra = 0
-                    else:
-                        nra = a._output_nr
-                    sa = da.shape
-                    ta = da.dtype
-                else:
-                    ga = nra = sa = ta = None
-            else:
-                # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
-                # computed in float32); NumPy would promote it, so pass the Python number
-                da = a.item() if a.__class__ in _SCALARS else a
-                ga = nra = sa = ta = None
+        n = len(args)
+        if not 0 < n < 3 or not cls._raw or not _state.grad_enabled:
+            return _apply_general(cls, ctx, args, kwargs)
+        T = Tensor
+        a = args[0]
+        ga = nra = sa = ta = gb = nrb = sb = tb = None
+        if isinstance(a, T):
+            da = a._data
+            if da.__class__ is not _ndarray:
+                da = array_of(a)
+            if a._requires_grad:
+                ga, nra, sa, ta = a.grad_fn or _accumulator(a), a._output_nr, da.shape, da.dtype
+        else:  # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
+            da = a.item() if a.__class__ in _SCALARS else a  # float32); pass the Python number
+        if n == 2:
+            b = args[1]
             if isinstance(b, T):
                 db = b._data
                 if db.__class__ is not _ndarray:
-                    db = _array_of(b)
+                    db = array_of(b)
                 if b._requires_grad:
-                    record = True
-                    gb = b.grad_fn
-                    if gb is None:
-                        gb = _accumulator(b)
-                        nrb = 0
-                    else:
-                        nrb = b._output_nr
-                    sb = db.shape
-                    tb = db.dtype
-                else:
-                    gb = nrb = sb = tb = None
+                    gb, nrb, sb, tb = (b.grad_fn or _accumulator(b), b._output_nr, db.shape,
+                                       db.dtype)
             else:
                 db = b.item() if b.__class__ in _SCALARS else b
-                gb = nrb = sb = tb = None
-            if cls._quiet:  # (NumPy FP warnings off, inline: a wrapper costs ~0.2 us more)
-                token = quiet_on(_QUIET)
-                try:
-                    result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
-                              cls.forward(ctx, da, db))
-                finally:
-                    quiet_off(token)
+            if cls._quiet or kwargs:
+                result = _run_forward(cls, ctx, (da, db), kwargs)
             else:
-                result = (cls.forward(ctx, da, db, **kwargs) if kwargs else
-                          cls.forward(ctx, da, db))
-            if result.__class__ in _SCALARS and ctx._saved is None:
-                # 0-d inputs: NumPy returns a scalar; the array is all the node needs (with
-                # something saved, _finish matches the scalar to the output)
-                result = _asarray(result)
-            if not record:
-                if result.__class__ is _ndarray:
-                    return _make(result)
-                return cls._finish(ctx, args, result, False, None, None)
-            sig = _FLAT_SIGNATURES.get((nra, nrb, sa, ta, sb, tb))
-            if sig is None:
-                sig = _flat_signature((nra, nrb, sa, ta, sb, tb))
-            if (result.__class__ is _ndarray and result.dtype.kind in "fc"
-                    and ctx.non_differentiable is None):
-                return _record_single(ctx, args, result, (ga, gb), sig)
-            return cls._finish(ctx, args, result, True, (ga, gb), sig)
-        if grad_on and cls._raw and len(args) == 1:
-            # the other hot path: a unary built-in op (exp, tanh, relu, sum, reshape, ...)
-            a = args[0]
-            if isinstance(a, T):
-                da = a._data
-                if da.__class__ is not _ndarray:
-                    da = _array_of(a)
-                if a._requires_grad:
-                    record = True
-                    ga = a.grad_fn
-                    if ga is None:
-                        ga = _accumulator(a)
-                        nra = 0
-                    else:
-                        nra = a._output_nr
-                    sa = da.shape
-                    ta = da.dtype
-                else:
-                    ga = nra = sa = ta = None
-            else:
-                da = a
-                ga = nra = sa = ta = None
-            if cls._quiet:
-                token = quiet_on(_QUIET)
-                try:
-                    result = cls.forward(ctx, da, **kwargs) if kwargs else cls.forward(ctx, da)
-                finally:
-                    quiet_off(token)
-            else:
-                result = cls.forward(ctx, da, **kwargs) if kwargs else cls.forward(ctx, da)
-            if not record:
-                if result.__class__ is _ndarray:
-                    return _make(result)
-                return cls._finish(ctx, args, result, False, None, None)
-            sig = _FLAT_SIGNATURES.get((nra, sa, ta))
-            if sig is None:
-                sig = _flat_signature((nra, sa, ta))
-            if (result.__class__ is _ndarray and result.dtype.kind in "fc"
-                    and ctx.non_differentiable is None):
-                return _record_single(ctx, args, result, (ga,), sig)
-            return cls._finish(ctx, args, result, True, (ga,), sig)
-        if grad_on:
-            # one pass over the arguments gathers everything the node needs; the lists are
-            # cheap next to forward itself and are dropped if nothing requires grad
-            fargs = []
-            nexts = []
-            nrs = []
-            meta = []
-            for a in args:
-                if isinstance(a, T):
-                    d = a._data
-                    if d.__class__ is not _ndarray:
-                        d = _array_of(a)
-                    fargs.append(d)
-                    if a._requires_grad:
-                        record = True
-                        gf = a.grad_fn
-                        if gf is None:
-                            gf = _accumulator(a)
-                            nrs.append(0)
-                        else:
-                            nrs.append(a._output_nr)
-                        nexts.append(gf)
-                        meta.append((d.shape, d.dtype))
-                        continue
-                else:
-                    fargs.append(a.item() if a.__class__ in _SCALARS else a)
-                nexts.append(None)
-                nrs.append(None)
-                meta.append(None)
-        elif cls._raw:
-            fargs = []
-            for a in args:
-                if isinstance(a, T):
-                    d = a._data
-                    fargs.append(d if d.__class__ is _ndarray else _array_of(a))
-                else:
-                    fargs.append(a.item() if a.__class__ in _SCALARS else a)
-        if cls._raw:
-            if cls._quiet:
-                token = quiet_on(_QUIET)
-                try:
-                    result = cls.forward(ctx, *fargs, **kwargs)
-                finally:
-                    quiet_off(token)
-            else:
-                result = cls.forward(ctx, *fargs, **kwargs)
+                result = cls.forward(ctx, da, db)
+            if ga is None and gb is None:
+                return _wrap(cls, result)
+            key = (nra, sa, ta, nrb, sb, tb)
+            nexts = (ga, gb)
         else:
-            ctx.needs_input_grad = (tuple([m is not None for m in meta]) if record
-                                    else (False,) * len(args))
-            st = _state
-            st.grad_enabled = False
-            try:
-                result = cls.forward(ctx, *args, **kwargs)
-            finally:
-                st.grad_enabled = grad_on
-        if not record:
-            if result.__class__ is _ndarray:
-                return T._make(result)
-            return cls._finish(ctx, args, result, False, None, None)
-        key = (tuple(nrs), tuple(meta))
-        sig = _SIGNATURES.get(key)
-        if sig is None:
-            sig = _signature(key)
-        if (result.__class__ is _ndarray and result.dtype.kind in "fc"
-                and ctx.non_differentiable is None):  # one float output (e.g. linear)
-            return _record_single(ctx, args, result, tuple(nexts), sig)
-        return cls._finish(ctx, args, result, True, tuple(nexts), sig)
+            if cls._quiet or kwargs:
+                result = _run_forward(cls, ctx, (da,), kwargs)
+            else:
+                result = cls.forward(ctx, da)
+            if ga is None:
+                return _wrap(cls, result)
+            key = (nra, sa, ta)
+            nexts = (ga,)
+        if result.__class__ in _SCALARS and ctx._saved is None:
+            result = _asarray(result)  # 0-d inputs: NumPy returned a scalar
+        return _record(ctx, args, result, nexts, _SIGNATURES.get(key) or _signature(key))
 
-    @classmethod
-    def _finish(cls, ctx, args, result, record, nexts, sig):
-        """Wrap forward's result in Tensors and, if ``record``, fill in the node (``nexts``:
-        the input nodes, ``sig``: the interned ``(output numbers, needs_input_grad,
-        input_meta)``)."""
-        T = Tensor
-        raws = None  # what forward returned, when it is not the arrays themselves
-        if result.__class__ is _ndarray:
-            if not record:
-                return T._make(result)
-            arrays = None
-        elif isinstance(result, _generic):  # ufuncs return NumPy scalars for 0-d arrays
-            raws = (result,)
-            result = np.asarray(result)
-            if not record:
-                return T._make(result)
-            arrays = None
+
+def _apply_general(cls, ctx, args, kwargs):
+    """``apply`` for any arguments: custom Functions (whose forward sees the Tensors, with grad
+    mode off), built-in ops of three or more arguments, and any op with grad mode off."""
+    T = Tensor
+    grad_on = _state.grad_enabled
+    fargs = []
+    nexts = []
+    key = []
+    record = False
+    for a in args:
+        if isinstance(a, T):
+            d = a._data
+            if d.__class__ is not _ndarray:
+                d = array_of(a)
+            fargs.append(d)
+            if grad_on and a._requires_grad:
+                record = True
+                nexts.append(a.grad_fn or _accumulator(a))
+                key += (a._output_nr, d.shape, d.dtype)
+                continue
         else:
-            single = not isinstance(result, tuple)
-            raws = (result,) if single else result
-            arrays = tuple([_as_array(o, T, cls) for o in raws])
-            if not record:
-                res = [T._make(a) for a in arrays]
-                return res[0] if single else tuple(res)
-            if single:
-                result = arrays[0]
-                arrays = None
-
-        # ---- record the node ----
-        ctx._next = nexts
-        ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
-        if _state.extra:
-            _record_extra(ctx, args)
-
-        if arrays is None:  # one output: the fast path
-            if result.dtype.kind in "fc" and ctx.non_differentiable is None:
-                out = T._make(result, True, ctx, 0)
-                saved = ctx._saved
-                if saved is not None:
-                    ctx._saved = _resolve_saved(saved, args, (result,), (out,), raws)
-                return out
-            arrays = (result,)
-            single = True
-        else:
-            single = False
-            ctx.n_outputs = len(arrays)
-            ctx.output_meta = [(a.shape, a.dtype) for a in arrays]
-        nd = ctx.non_differentiable
-        res = []
-        for i, a in enumerate(arrays):
-            diff = a.dtype.kind in "fc" and not (nd and id(a) in nd)
-            res.append(T._make(a, diff, ctx if diff else None, i))
-        saved = ctx._saved
-        if saved is not None:
-            ctx._saved = _resolve_saved(saved, args, arrays, res, raws)
-        return res[0] if single else tuple(res)
+            fargs.append(a.item() if a.__class__ in _SCALARS else a)
+        nexts.append(None)
+        key += _NO_KEY
+    if cls._raw:
+        result = _run_forward(cls, ctx, fargs, kwargs)
+    else:
+        ctx.needs_input_grad = tuple([n is not None for n in nexts])
+        st = _state
+        st.grad_enabled = False
+        try:
+            result = cls.forward(ctx, *args, **kwargs)
+        finally:
+            st.grad_enabled = grad_on
+    if not record:
+        return _wrap(cls, result)
+    key = tuple(key)
+    return _record(ctx, args, result, tuple(nexts), _SIGNATURES.get(key) or _signature(key))
 
 
-_SIGNATURES = {}
+_NO_KEY = (None, None, None)
 
 
-def _record_single(ctx, args, result, nexts, sig):
-    """Fill in a node with one float output (the common case) and return that output."""
+def _run_forward(cls, ctx, fargs, kwargs):
+    """A built-in op's forward on arrays (with NumPy's floating-point warnings off for a
+    ``_quiet`` op; inline in ``apply`` only for the ops that need neither)."""
+    if not cls._quiet:
+        return cls.forward(ctx, *fargs, **kwargs)
+    token = quiet_on(_QUIET)
+    try:
+        return cls.forward(ctx, *fargs, **kwargs)
+    finally:
+        quiet_off(token)
+
+
+def _record(ctx, args, result, nexts, sig):
+    """Fill in node ``ctx`` for an op applied to ``args`` that returned ``result`` and return
+    the output Tensor(s), whose ``grad_fn`` is ``ctx``: the one place where a node is recorded.
+    ``nexts``: the input nodes (None for an argument that needs no gradient); ``sig``: the
+    interned ``(output numbers, needs_input_grad, input_meta)``."""
     ctx._next = nexts
     ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
     if _state.extra:
         _record_extra(ctx, args)
-    out = _make(result, True, ctx, 0)
-    saved = ctx._saved
-    if saved is not None:
-        if len(saved) == 1 and saved[0] is result:  # exp, tanh, sigmoid, sqrt: the output
-            ctx._saved = [(2, result, 0, _ref(out))]
-        else:
-            ctx._saved = _resolve_saved(saved, args, (result,), (out,), None)
-    return out
+    if (result.__class__ is _ndarray and result.dtype.kind in "fc"
+            and ctx.non_differentiable is None):  # one float output: the common case
+        out = _make(result, True, ctx, 0)
+        if ctx._saved is not None:
+            ctx._saved = saved.resolve(ctx._saved, args, (result,), (out,), None)
+        return out
+    T = Tensor
+    if isinstance(result, _generic):  # ufuncs return NumPy scalars for 0-d arrays
+        raws, arrays, single = (result,), (np.asarray(result),), True
+    elif result.__class__ is _ndarray:
+        raws, arrays, single = None, (result,), True
+    else:
+        single = not isinstance(result, tuple)
+        raws = (result,) if single else result
+        arrays = tuple([_as_array(o, T, ctx.fn) for o in raws])
+        if not single:
+            ctx.n_outputs = len(arrays)
+            ctx.output_meta = [(a.shape, a.dtype) for a in arrays]
+    nd = ctx.non_differentiable
+    outs = []
+    for i, a in enumerate(arrays):
+        diff = a.dtype.kind in "fc" and not (nd and id(a) in nd)
+        outs.append(T._make(a, diff, ctx if diff else None, i))
+    if ctx._saved is not None:
+        ctx._saved = saved.resolve(ctx._saved, args, arrays, outs, raws)
+    return outs[0] if single else tuple(outs)
 
 
-# the same signatures for the one- and two-input fast paths, keyed by a flat tuple
-# ``(nr, shape, dtype)`` or ``(nr_a, nr_b, shape_a, dtype_a, shape_b, dtype_b)``: hashing it
-# costs less than building and hashing the nested key
-_FLAT_SIGNATURES = {}
+def _wrap(cls, result):
+    """Forward's result as Tensor(s) without a node (nothing needed a gradient)."""
+    if result.__class__ is _ndarray:
+        return _make(result)
+    if isinstance(result, _generic):
+        return _make(np.asarray(result))
+    single = not isinstance(result, tuple)
+    outs = [_make(_as_array(o, Tensor, cls)) for o in ((result,) if single else result)]
+    return outs[0] if single else tuple(outs)
 
 
-def _flat_signature(key):
-    n = len(key) // 3
-    nrs = key[:n]
-    meta = tuple([None if s is None else (s, t) for s, t in zip(key[n::2], key[n + 1::2])])
-    sig = _SIGNATURES.get((nrs, meta))
-    if sig is None:
-        sig = _signature((nrs, meta))
-    if len(_FLAT_SIGNATURES) > 4096:
-        _FLAT_SIGNATURES.clear()
-    _FLAT_SIGNATURES[key] = sig
+# interned signatures, keyed by a flat tuple ``(nr, shape, dtype)`` per argument (hashing it
+# costs less than building and hashing a nested key)
+_SIGNATURES = {}
+
+
+def _signature(key):
+    """Intern ``(output numbers, needs_input_grad, input_meta)`` for a flat key."""
+    if len(_SIGNATURES) > 4096:  # many distinct shapes (e.g. variable-length batches)
+        _SIGNATURES.clear()
+    meta = tuple([None if s is None else (s, t) for s, t in zip(key[1::3], key[2::3])])
+    sig = _SIGNATURES[key] = (key[0::3], tuple([m is not None for m in meta]), meta)
     return sig
 
 
@@ -667,30 +344,12 @@ def _record_extra(ctx, args=()):
                     inputs.append((i, _ref(a)))
                 i += 1
     if st.anomaly:
-        ctx.stack = engine.creation_stack()
-
-
-def _signature(key):
-    """Intern ``(output numbers, needs_input_grad, input_meta)`` for an op's inputs."""
-    nrs, meta = key
-    if len(_SIGNATURES) > 4096:  # many distinct shapes (e.g. variable-length batches)
-        _SIGNATURES.clear()
-    sig = _SIGNATURES[key] = (nrs, tuple([m is not None for m in meta]), meta)
-    return sig
-
-
-def _array_of(t):
-    """The array a Tensor holds (a Scalar's ``.data`` is a float; the engine wants the 0-d
-    array behind it)."""
-    global _data_slot
-    if _data_slot is None:
-        _data_slot = Tensor.__dict__["_data"]
-    return _data_slot.__get__(t)
+        ctx.stack = grad_mode.creation_stack()
 
 
 def _as_array(o, T, cls):
     if isinstance(o, T):
-        return _array_of(o)
+        return array_of(o)
     if isinstance(o, np.ndarray):
         return o
     if o is None:
@@ -699,52 +358,14 @@ def _as_array(o, T, cls):
     return np.asarray(o)
 
 
-def _resolve_saved(items, args, arrays, outs, raws):
-    """Turn what forward passed to ``save_for_backward`` into entries ``(kind, obj, version,
-    ref)``: kind 0 a constant array (or None), 1 an input Tensor with its version, 2 an output
-    array with its output number and a weak reference to the output Tensor (for the in-place
-    check). An item is matched by identity to an argument, then to an output (the array, or
-    the object forward returned: a NumPy scalar or a Tensor made into the array)."""
-    T = Tensor
-    saved = []
-    for x in items:
-        if x is None:
-            saved.append((0, None, 0, None))
-            continue
-        if isinstance(x, T):
-            xd = x._data
-            if xd.__class__ is not _ndarray:
-                xd = _array_of(x)
-        else:
-            xd = x
-        for a in args:
-            if isinstance(a, T):
-                ad_ = a._data
-                if ad_.__class__ is not _ndarray:
-                    ad_ = _array_of(a)
-                if x is a or xd is ad_:
-                    saved.append((1, a, a._version, None))
-                    break
-        else:
-            for i, o in enumerate(arrays):
-                if xd is o or (raws is not None and (xd is raws[i] or x is raws[i])):
-                    out = outs[i]
-                    saved.append((2, o, i, _ref(out) if out.grad_fn is not None else None))
-                    break
-            else:
-                if xd.__class__ in _PY_NUMBERS and arrays and arrays[0].dtype.kind in "fc":
-                    # a Python number is a weak scalar (PyTorch): backward computes with it in
-                    # the op's float dtype (grad * 0.1f), not in float64
-                    saved.append((0, np.asarray(xd, dtype=arrays[0].dtype), 0, None))
-                else:
-                    saved.append((0, np.asarray(xd), 0, None))
-    return saved
-
-
-_PY_NUMBERS = (float, int)
-
-
 class Op(Function):
     """Base of the built-in ops: ``forward`` receives and returns NumPy arrays."""
 
     _raw = True
+
+
+def bind_tensor(cls):
+    """Called once by ``autodiff.tensor``: the Tensor class the engine wraps arrays in."""
+    global Tensor, _make
+    Tensor = saved.Tensor = cls
+    _make = cls._make

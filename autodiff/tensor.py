@@ -13,15 +13,15 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import engine, function
-from .engine import _state
-from .function import RemovableHandle, _accumulator
+from .hooks import RemovableHandle, run_post_accumulate_hooks
+from .node import _accumulator
 from .ops.elementwise import activation
 from .ops.elementwise import arithmetic
 from .ops.elementwise import compare
 from .ops.reduce import cumulative
 from .ops.reduce import extremes
 from .ops.index import gather_scatter
-from .ops.elementwise import inplace
+from . import inplace
 from .ops.shape import joins
 from .ops.index import masked
 from .ops.linalg import products
@@ -339,7 +339,7 @@ class Tensor(TensorAPI):
                 if g is not None:
                     t._accumulate_grad(g, create_graph)
                     if t._post_acc_hooks and t.grad_fn is None:
-                        engine.run_post_accumulate_hooks(t)
+                        run_post_accumulate_hooks(t)
             return
         engine.run_backward([self], [gradient], retain_graph, create_graph)
 
@@ -592,7 +592,7 @@ class Tensor(TensorAPI):
     def __invert__(self):
         return compare.logical_not(self) if self.dtype == np.bool_ else compare.bitwise_not(self)
 
-    # ---- in-place (version counter; see ops.elementwise.inplace) --------------------------------
+    # ---- in-place (version counter; see autodiff.inplace) --------------------------------
     def __iadd__(self, other):
         return inplace.inplace(self, arithmetic.add, other)
 
@@ -902,5 +902,4 @@ class Size(tuple):
         return n
 
 
-function.Tensor = Tensor
-function._make = Tensor._make
+function.bind_tensor(Tensor)

@@ -5,7 +5,7 @@ index writes, triangles and diagonals, cumulative ops, boolean tests, random fil
 in-place variants. Each method calls the op of the same name in ``autodiff.ops.*`` (or
 ``autodiff.creation``); a method that ``Tensor`` itself defines takes precedence over this
 mixin. In-place methods (trailing ``_``) write into the tensor's own array and bump its
-version counter (``ops.elementwise.inplace``): a tensor saved for backward and then modified
+version counter (``autodiff.inplace``): a tensor saved for backward and then modified
 makes backward raise, as in PyTorch.
 """
 from __future__ import annotations
@@ -23,7 +23,7 @@ from .ops.reduce import cumulative
 from .ops.linalg import diagonals
 from .ops.reduce import extremes
 from .ops.index import gather_scatter
-from .ops.elementwise import inplace
+from . import inplace
 from .ops.index import masked
 from .ops.linalg import products
 from .ops.shape import rearrange
@@ -692,7 +692,7 @@ class TensorAPI:
         return _creation().multinomial(self, num_samples, replacement, generator=generator)
 
 
-# helpers with the (tensor, *args) calling convention of ``E.inplace``
+# helpers with the (tensor, *args) calling convention of ``inplace.inplace``
 def _round(t, decimals):
     return rounding.round(t, decimals=decimals)
 

@@ -10,7 +10,8 @@ Every table starts with a line naming the CPU, its vector width and the BLAS ker
 (``bench._timing.machine``): ratios move with all three.
 
 Not in the default list: ``python -m bench.breakdown`` (where a conv2d step's time goes,
-measured inside the step).
+measured inside the step), ``python -m bench.ops`` (attention, einsum, sort, interpolate...
+against torch) and ``python -m bench.memory`` (the engine's memory, not timings).
 """
 import os
 import subprocess

@@ -4,7 +4,7 @@ Run: ``python -m bench.train`` (``python -m bench --cpu train`` for process CPU 
 thread, the load-robust mode).  Target: every row <= 1.0 ours/torch.
 
 The models, sizes, batch sizes, optimisers and learning rates are ``autodiff train``'s
-(``autodiff/cli.py``: ``build_model`` and ``DEFAULTS``), on the same data:
+(``autodiff/cli/tasks.py``: ``build_model`` and ``DEFAULTS``), on the same data:
 
 * mlp: ``MLP(64, [128, 64], 10)`` on the 8x8 digits (1438 training images), batch 32, Adam;
 * cnn: ``LeNet`` (conv 1->16 3x3, pool, conv 16->32 3x3, pool, 128->64->10), batch 32, Adam;
@@ -85,7 +85,7 @@ def ours_epoch(name):
 
 
 def _gan_real(rng, bs):
-    from autodiff.cli import GAN_STD
+    from autodiff.cli.tasks import GAN_STD
     from autodiff.data import ring_of_gaussians
     gen = np.random.default_rng(1)
     return [ring_of_gaussians(bs, std=GAN_STD, generator=gen)._data for _ in range(GAN_STEPS)]

@@ -8,19 +8,28 @@ from .module import Module
 from .parameter import Parameter
 
 
-class ReLU(Module):
+class _InplaceActivation(Module):
+    """An activation whose only option is PyTorch's ``inplace``: accepted and shown by
+    ``extra_repr``, but the result is always a new tensor."""
+
     def __init__(self, inplace=False):
         super().__init__()
         self.inplace = inplace
-
-    def forward(self, input):
-        return F.relu(input)
 
     def extra_repr(self):
         return "inplace=True" if self.inplace else ""
 
 
+class ReLU(_InplaceActivation):
+    """max(x, 0)."""
+
+    def forward(self, input):
+        return F.relu(input)
+
+
 class LeakyReLU(Module):
+    """x if x > 0 else negative_slope * x."""
+
     def __init__(self, negative_slope=0.01, inplace=False):
         super().__init__()
         self.negative_slope = negative_slope
@@ -34,6 +43,8 @@ class LeakyReLU(Module):
 
 
 class ELU(Module):
+    """x if x > 0 else alpha * (exp(x) - 1)."""
+
     def __init__(self, alpha=1.0, inplace=False):
         super().__init__()
         self.alpha = alpha
@@ -46,19 +57,16 @@ class ELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
-class SELU(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
+class SELU(_InplaceActivation):
+    """scale * (x if x > 0 else alpha * (exp(x) - 1)), the self-normalising constants."""
 
     def forward(self, input):
         return F.selu(input)
 
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
-
 
 class GELU(Module):
+    """x * Phi(x), Phi the standard normal CDF (``approximate="tanh"``: its tanh form)."""
+
     def __init__(self, approximate="none"):
         super().__init__()
         if approximate not in ("none", "tanh"):
@@ -73,33 +81,36 @@ class GELU(Module):
 
 
 class Sigmoid(Module):
+    """1 / (1 + exp(-x))."""
+
     def forward(self, input):
         return F.sigmoid(input)
 
 
 class Tanh(Module):
+    """tanh(x)."""
+
     def forward(self, input):
         return F.tanh(input)
 
 
-class SiLU(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
+class SiLU(_InplaceActivation):
+    """x * sigmoid(x)."""
 
     def forward(self, input):
         return F.silu(input)
 
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
-
 
 class LogSigmoid(Module):
+    """log(sigmoid(x))."""
+
     def forward(self, input):
         return F.logsigmoid(input)
 
 
 class Softplus(Module):
+    """log(1 + exp(beta * x)) / beta (x itself where beta * x > threshold)."""
+
     def __init__(self, beta=1.0, threshold=20.0):
         super().__init__()
         self.beta = beta
@@ -112,31 +123,34 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class Softmax(Module):
+class _AlongDim(Module):
+    """A normalisation along ``dim`` (None: PyTorch's implicit choice, with a warning)."""
+
     def __init__(self, dim=None):
         super().__init__()
         self.dim = dim
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class Softmax(_AlongDim):
+    """exp(x) / sum(exp(x)) along ``dim``."""
 
     def forward(self, input):
         return F.softmax(input, self.dim, _stacklevel=5)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
 
-
-class LogSoftmax(Module):
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
+class LogSoftmax(_AlongDim):
+    """x - logsumexp(x) along ``dim``."""
 
     def forward(self, input):
         return F.log_softmax(input, self.dim, _stacklevel=5)
 
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
 
 class Hardtanh(Module):
+    """clamp(x, min_val, max_val)."""
+
     def __init__(self, min_val=-1.0, max_val=1.0, inplace=False):
         super().__init__()
         self.min_val = min_val
@@ -152,6 +166,8 @@ class Hardtanh(Module):
 
 
 class ReLU6(Hardtanh):
+    """min(max(x, 0), 6)."""
+
     def __init__(self, inplace=False):
         super().__init__(0.0, 6.0, inplace)
 
@@ -160,6 +176,8 @@ class ReLU6(Hardtanh):
 
 
 class Threshold(Module):
+    """x if x > threshold else value."""
+
     def __init__(self, threshold, value, inplace=False):
         super().__init__()
         self.threshold = threshold
@@ -196,39 +214,41 @@ class PReLU(Module):
 
 
 class Softsign(Module):
+    """x / (1 + |x|)."""
+
     def forward(self, input):
         return F.softsign(input)
 
 
-class Mish(Module):
-    def __init__(self, inplace=False):
-        super().__init__()
-        self.inplace = inplace
+class Mish(_InplaceActivation):
+    """x * tanh(softplus(x))."""
 
     def forward(self, input):
         return F.mish(input)
 
-    def extra_repr(self):
-        return "inplace=True" if self.inplace else ""
 
+class Hardsigmoid(_InplaceActivation):
+    """clamp(x / 6 + 1 / 2, 0, 1)."""
 
-class Hardsigmoid(Mish):
     def forward(self, input):
         return F.hardsigmoid(input)
 
+    def extra_repr(self):
+        return ""  # PyTorch does not show ``inplace`` here
 
-class Hardswish(Mish):
+
+class Hardswish(_InplaceActivation):
+    """x * hardsigmoid(x)."""
+
     def forward(self, input):
         return F.hardswish(input)
 
+    def extra_repr(self):
+        return ""  # PyTorch does not show ``inplace`` here
 
-class Softmin(Module):
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
+
+class Softmin(_AlongDim):
+    """softmax(-x) along ``dim``."""
 
     def forward(self, input):
         return F.softmin(input, self.dim, _stacklevel=5)
-
-    def extra_repr(self):
-        return f"dim={self.dim}"

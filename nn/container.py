@@ -1,4 +1,5 @@
-"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``."""
+"""Containers: ``Sequential``, ``ModuleList``, ``ModuleDict``, ``ParameterList``,
+``ParameterDict``."""
 from __future__ import annotations
 
 import operator
@@ -8,7 +9,44 @@ from itertools import islice
 from .module import Module, _addindent
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What ``Sequential`` and ``ModuleList`` share: sub-modules kept in order, named
+    ``"0"``, ``"1"``, ... (renumbered after a deletion, as PyTorch). Subclasses define
+    ``_key_at(idx)``, the name of the module at position ``idx``."""
+
+    def __delitem__(self, idx):
+        if isinstance(idx, slice):
+            for key in list(self._modules.keys())[idx]:
+                delattr(self, key)
+        else:
+            delattr(self, self._key_at(idx))
+        str_indices = [str(i) for i in range(len(self._modules))]
+        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
+
+    def __len__(self):
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module):
+        self.add_module(str(len(self)), module)
+        return self
+
+    def _shift_in(self, index, module):
+        """Put ``module`` at ``index`` (0 <= index <= len), moving the later ones up."""
+        for i in range(len(self._modules), index, -1):
+            self._modules[str(i)] = self._modules[str(i - 1)]
+        self._modules[str(index)] = module
+        module.__dict__["_scope_name"] = str(index)
+
+    def pop(self, key):
+        v = self[key]
+        del self[key]
+        return v
+
+
+class Sequential(_ModuleSequence):
     """Modules called in order, the output of one the input of the next.
 
     ``Sequential(m1, m2, ...)`` names the children ``"0"``, ``"1"``, ...;
@@ -37,26 +75,11 @@ class Sequential(Module):
             return self.__class__(OrderedDict(list(self._modules.items())[idx]))
         return self._get_item_by_idx(iter(self._modules.values()), idx)
 
+    def _key_at(self, idx):
+        return self._get_item_by_idx(iter(self._modules.keys()), idx)
+
     def __setitem__(self, idx, module):
-        key = self._get_item_by_idx(iter(self._modules.keys()), idx)
-        setattr(self, key, module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for key in list(self._modules.keys())[idx]:
-                delattr(self, key)
-        else:
-            key = self._get_item_by_idx(iter(self._modules.keys()), idx)
-            delattr(self, key)
-        # renumber to keep the numeric names contiguous (PyTorch does the same)
-        str_indices = [str(i) for i in range(len(self._modules))]
-        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        setattr(self, self._key_at(idx), module)
 
     def __add__(self, other):
         if not isinstance(other, Sequential):
@@ -68,10 +91,6 @@ class Sequential(Module):
         for layer in other:
             ret.append(layer)
         return ret
-
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
 
     def extend(self, sequential):
         for layer in sequential:
@@ -86,16 +105,8 @@ class Sequential(Module):
             raise IndexError(f"Index out of range: {index}")
         if index < 0:
             index += n
-        for i in range(n, index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-        module.__dict__["_scope_name"] = str(index)
+        self._shift_in(index, module)
         return self
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
 
     def forward(self, input):
         for module in self:
@@ -103,7 +114,7 @@ class Sequential(Module):
         return input
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of sub-modules, registered (so their parameters are found) and indexable."""
 
     def __init__(self, modules=None):
@@ -111,7 +122,7 @@ class ModuleList(Module):
         if modules is not None:
             self.extend(modules)
 
-    def _get_abs_string_index(self, idx):
+    def _key_at(self, idx):
         idx = operator.index(idx)
         if not (-len(self) <= idx < len(self)):
             raise IndexError(f"index {idx} is out of range")
@@ -122,25 +133,10 @@ class ModuleList(Module):
     def __getitem__(self, idx):
         if isinstance(idx, slice):
             return self.__class__(list(self._modules.values())[idx])
-        return self._modules[self._get_abs_string_index(idx)]
+        return self._modules[self._key_at(idx)]
 
     def __setitem__(self, idx, module):
-        setattr(self, self._get_abs_string_index(idx), module)
-
-    def __delitem__(self, idx):
-        if isinstance(idx, slice):
-            for k in range(len(self._modules))[idx]:
-                delattr(self, str(k))
-        else:
-            delattr(self, self._get_abs_string_index(idx))
-        str_indices = [str(i) for i in range(len(self._modules))]
-        self.__dict__["_modules"] = OrderedDict(zip(str_indices, self._modules.values()))
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
+        setattr(self, self._key_at(idx), module)
 
     def __iadd__(self, modules):
         return self.extend(modules)
@@ -151,10 +147,6 @@ class ModuleList(Module):
             combined.add_module(str(i), m)
         return combined
 
-    def append(self, module):
-        self.add_module(str(len(self)), module)
-        return self
-
     def extend(self, modules):
         offset = len(self)
         for i, module in enumerate(modules):
@@ -162,15 +154,7 @@ class ModuleList(Module):
         return self
 
     def insert(self, index, module):
-        for i in range(len(self._modules), index, -1):
-            self._modules[str(i)] = self._modules[str(i - 1)]
-        self._modules[str(index)] = module
-        module.__dict__["_scope_name"] = str(index)
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
+        self._shift_in(index, module)
 
     def __repr__(self):
         """Repeated identical entries are compressed (``(0-2): 3 x Linear(...)``), as PyTorch."""
@@ -197,59 +181,73 @@ class ModuleList(Module):
         raise NotImplementedError("ModuleList is a container: it has no forward()")
 
 
-class ModuleDict(Module):
+class _DictContainer(Module):
+    """The dict interface of ModuleDict and ParameterDict: a view of one of the module's own
+    registries (``_registry``: ``"_modules"`` or ``"_parameters"``). Subclasses define
+    ``__setitem__``, which registers the value."""
+
+    _registry = ""
+
+    @property
+    def _entries(self):
+        return self.__dict__[self._registry]
+
+    def __getitem__(self, key):
+        return self._entries[key]
+
+    def __delitem__(self, key):
+        del self._entries[key]
+
+    def __len__(self):
+        return len(self._entries)
+
+    def __iter__(self):
+        return iter(self._entries)
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def clear(self):
+        self._entries.clear()
+
+    def pop(self, key):
+        """Remove ``key`` and return its value."""
+        value = self._entries[key]
+        del self._entries[key]
+        return value
+
+    def keys(self):
+        return self._entries.keys()
+
+    def items(self):
+        return self._entries.items()
+
+    def values(self):
+        return self._entries.values()
+
+    def update(self, values):
+        """Add the ``(key, value)`` pairs of a mapping or of an iterable of pairs."""
+        if hasattr(values, "items"):
+            values = values.items()
+        for j, kv in enumerate(values):
+            if len(kv) != 2:
+                raise ValueError(f"{type(self).__name__} update sequence element #{j} has "
+                                 f"length {len(kv)}; 2 is required")
+            self[kv[0]] = kv[1]
+
+
+class ModuleDict(_DictContainer):
     """An ordered dict of sub-modules, registered under their keys."""
+
+    _registry = "_modules"
 
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def clear(self):
-        self._modules.clear()
-
-    def pop(self, key):
-        v = self[key]
-        del self[key]
-        return v
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def update(self, modules):
-        if hasattr(modules, "items"):
-            for k, m in modules.items():
-                self[k] = m
-        else:
-            for j, kv in enumerate(modules):
-                if len(kv) != 2:
-                    raise ValueError(f"ModuleDict update sequence element #{j} has length "
-                                     f"{len(kv)}; 2 is required")
-                self[kv[0]] = kv[1]
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict is a container: it has no forward()")
@@ -299,61 +297,24 @@ class ParameterList(Module):
         return [k for k in super().__dir__() if not k.isdigit()]
 
     def extra_repr(self):
-        lines = []
-        for k, p in self._parameters.items():
-            lines.append(f"({k}): Parameter containing: [{p.dtype} of size "
-                         f"{'x'.join(str(s) for s in p.shape)}]")
-        return "\n".join(lines)
+        return _parameter_lines(self._parameters)
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictContainer):
     """An ordered dict of Parameters registered under their keys."""
+
+    _registry = "_parameters"
+
+    def __setitem__(self, key, value):
+        self.register_parameter(key, _as_parameter(value))
 
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
-    def __setitem__(self, key, value):
-        self.register_parameter(key, _as_parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
-
     def get(self, key, default=None):
         return self._parameters[key] if key in self._parameters else default
-
-    def pop(self, key):
-        """Remove ``key`` and return its Parameter."""
-        v = self._parameters[key]
-        del self._parameters[key]
-        return v
 
     def popitem(self):
         """Remove and return the last inserted ``(key, Parameter)``."""
@@ -364,9 +325,6 @@ class ParameterDict(Module):
         if key not in self._parameters:
             self[key] = default
         return self._parameters[key]
-
-    def clear(self):
-        self._parameters.clear()
 
     def copy(self):
         """A new ParameterDict holding the same Parameters (not copies of them)."""
@@ -393,9 +351,13 @@ class ParameterDict(Module):
         return self
 
     def extra_repr(self):
-        return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
-                         f"{'x'.join(str(s) for s in p.shape)}]"
-                         for k, p in self._parameters.items())
+        return _parameter_lines(self._parameters)
+
+
+def _parameter_lines(parameters):
+    """``(key): Parameter containing: [dtype of size AxB]``, a line per parameter."""
+    return "\n".join(f"({k}): Parameter containing: [{p.dtype} of size "
+                     f"{'x'.join(str(s) for s in p.shape)}]" for k, p in parameters.items())
 
 
 def _as_parameter(value):

@@ -2,17 +2,11 @@
 shapes, initialisation and ``extra_repr``)."""
 from __future__ import annotations
 
-import math
-
-import numpy as np
-
 from autodiff.ops import _checks
 
 from . import functional as F
-from . import init
-from .linear import _float_dtype
+from .linear import _empty_weight_and_bias, _reset_weight_and_bias
 from .module import Module
-from .parameter import Parameter
 
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -74,25 +68,15 @@ class _ConvNd(Module):
         else:
             rev = [p for p in reversed(padding) for _ in range(2)]
         self._reversed_padding_repeated_twice = tuple(rev)
-        dt = _float_dtype(dtype)
         if transposed:
             shape = (in_channels, out_channels // groups) + kernel_size
         else:
             shape = (out_channels, in_channels // groups) + kernel_size
-        self.weight = Parameter(np.empty(shape, dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((out_channels,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
+        _empty_weight_and_bias(self, shape, (out_channels,) if bias else None, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            if fan_in != 0:
-                bound = 1 / math.sqrt(fan_in)
-                init.uniform_(self.bias, -bound, bound)
+        _reset_weight_and_bias(self.weight, self.bias)
 
     def extra_repr(self):
         n = self._n

@@ -16,10 +16,9 @@ import warnings
 import numpy as np
 
 from autodiff import random as _random
-from autodiff.engine import no_grad, op_scope
+from autodiff.grad_mode import no_grad, op_scope
 from autodiff.ops import _checks
 from autodiff.ops import loss as loss_ops
-from . import _ops
 from autodiff.ops.elementwise import activation
 from autodiff.ops.elementwise import compare
 from autodiff.ops.shape import joins
@@ -66,7 +65,7 @@ def linear(input, weight, bias=None):
     if len(ws) != 2 or (bias is not None and bs != ws[:1]):
         out = products.matmul(input, weight.T)
         return out if bias is None else out + bias
-    return _ops.linear(input, weight, bias)
+    return products.Linear.apply(input, weight, bias)
 
 
 def _ntuple(x, n, name="argument", op="argument"):
@@ -277,30 +276,29 @@ def _softmax_dim(ndim):
     return 0 if ndim in (0, 1, 3) else 1
 
 
-def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    """exp(x) / sum(exp(x)) along ``dim`` (stable: the max is subtracted first)."""
-    from autodiff.ops.loss import softmax as _softmax
-    input = _tensor(input, "softmax")
+def _softmax_args(input, dim, dtype, name, stacklevel):
+    """``input`` as a Tensor of ``dtype`` and ``dim``: when None, PyTorch's implicit choice,
+    with its deprecation warning (``stacklevel`` counted from the caller)."""
+    input = _tensor(input, name)
     if dim is None:
-        warnings.warn("Implicit dimension choice for softmax has been deprecated. Change the "
-                      "call to include dim=X as an argument.", stacklevel=_stacklevel)
+        warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the "
+                      "call to include dim=X as an argument.", stacklevel=stacklevel + 1)
         dim = _softmax_dim(input.ndim)
     if dtype is not None:
         input = input.to(dtype)
-    return _softmax(input, dim)
+    return input, dim
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along ``dim`` (stable: the max is subtracted first)."""
+    from autodiff.ops.loss import softmax as _softmax
+    return _softmax(*_softmax_args(input, dim, dtype, "softmax", _stacklevel))
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """x - logsumexp(x) along ``dim``."""
     from autodiff.ops.loss import log_softmax as _log_softmax
-    input = _tensor(input, "log_softmax")
-    if dim is None:
-        warnings.warn("Implicit dimension choice for log_softmax has been deprecated. Change "
-                      "the call to include dim=X as an argument.", stacklevel=_stacklevel)
-        dim = _softmax_dim(input.ndim)
-    if dtype is not None:
-        input = input.to(dtype)
-    return _log_softmax(input, dim)
+    return _log_softmax(*_softmax_args(input, dim, dtype, "log_softmax", _stacklevel))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -18,6 +18,25 @@ def _float_dtype(dtype):
     return dt
 
 
+def _empty_weight_and_bias(module, weight_shape, bias_shape, dtype):
+    """Register ``module.weight`` and ``module.bias`` (None when ``bias_shape`` is None) of a
+    floating ``dtype``, uninitialised: ``reset_parameters`` fills them."""
+    dt = _float_dtype(dtype)
+    module.register_parameter("weight", Parameter(np.empty(weight_shape, dtype=dt)))
+    module.register_parameter("bias", None if bias_shape is None
+                              else Parameter(np.empty(bias_shape, dtype=dt)))
+
+
+def _reset_weight_and_bias(weight, bias):
+    """PyTorch's default for ``Linear`` and the conv layers: ``weight`` kaiming_uniform_
+    (a=sqrt(5)), ``bias`` (or None) U(-1/sqrt(fan_in), 1/sqrt(fan_in))."""
+    init.kaiming_uniform_(weight, a=math.sqrt(5))
+    if bias is not None:
+        fan_in, _ = init._calculate_fan_in_and_fan_out(weight)
+        bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
+        init.uniform_(bias, -bound, bound)
+
+
 class Identity(Module):
     """Returns its input unchanged (any constructor arguments are ignored)."""
 
@@ -37,22 +56,14 @@ class Linear(Module):
 
     def __init__(self, in_features, out_features, bias=True, device=None, dtype=None):
         super().__init__()
-        dt = _float_dtype(dtype)
         self.in_features = in_features
         self.out_features = out_features
-        self.weight = Parameter(np.empty((out_features, in_features), dtype=dt))
-        if bias:
-            self.bias = Parameter(np.empty((out_features,), dtype=dt))
-        else:
-            self.register_parameter("bias", None)
+        _empty_weight_and_bias(self, (out_features, in_features),
+                               (out_features,) if bias else None, dtype)
         self.reset_parameters()
 
     def reset_parameters(self):
-        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
-        if self.bias is not None:
-            fan_in, _ = init._calculate_fan_in_and_fan_out(self.weight)
-            bound = 1 / math.sqrt(fan_in) if fan_in > 0 else 0
-            init.uniform_(self.bias, -bound, bound)
+        _reset_weight_and_bias(self.weight, self.bias)
 
     def forward(self, input):
         d = self.__dict__

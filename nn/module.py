@@ -4,18 +4,23 @@ Parameters, buffers and sub-modules are registered by plain attribute assignment
 ordered dicts; one walker (``_named_members``) serves ``parameters``, ``buffers`` and their
 ``named_`` forms. ``state_dict`` keys are dotted paths (``"encoder.0.weight"``), identical to
 PyTorch's for the same model, so state exchanged as NumPy arrays loads either way.
+
+``Module`` inherits ``state_dict``/``load_state_dict`` from ``nn/_state_dict.py`` and the
+dtype and device methods (``to``, ``float``, ``cpu``, ...) from ``nn/_dtype_device.py``.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-from autodiff import engine
-from autodiff.function import RemovableHandle
+from autodiff import grad_mode
+from autodiff.hooks import RemovableHandle
 from autodiff.tensor import Tensor
 
+from ._dtype_device import DtypeDeviceMixin
+from ._state_dict import StateDictMixin
 from .parameter import Buffer, Parameter
 
 
@@ -37,33 +42,12 @@ def _check_name(name, what):
         raise KeyError(f'{what} name can\'t be empty string ""')
 
 
-class _IncompatibleKeys(tuple):
-    """``(missing_keys, unexpected_keys)`` returned by ``load_state_dict``."""
-
-    def __new__(cls, missing_keys, unexpected_keys):
-        self = super().__new__(cls, (missing_keys, unexpected_keys))
-        return self
-
-    @property
-    def missing_keys(self):
-        return self[0]
-
-    @property
-    def unexpected_keys(self):
-        return self[1]
-
-    def __repr__(self):
-        if not self[0] and not self[1]:
-            return "<All keys matched successfully>"
-        return f"_IncompatibleKeys(missing_keys={self[0]}, unexpected_keys={self[1]})"
-
-
-class Module:
+class Module(StateDictMixin, DtypeDeviceMixin):
     """Base class of all layers and models.
 
     Subclasses call ``super().__init__()`` first, assign ``Parameter``s, sub-modules and buffers
     as attributes, and define ``forward``. Calling the module runs the forward pre-hooks,
-    ``forward`` inside ``autodiff.engine.name_scope(<name>)`` (so graph drawings can collapse a
+    ``forward`` inside ``autodiff.grad_mode.name_scope(<name>)`` (so graph drawings can collapse a
     module into one box; the name is the attribute name under which the module was registered
     in its parent, or its class name for a root module) and the forward hooks.
     """
@@ -98,20 +82,15 @@ class Module:
         d = self.__dict__
         if not (d["_forward_pre_hooks"] or d["_forward_hooks"] or d.get("_backward_hooks")
                 or d.get("_backward_pre_hooks")):
-            # no hooks: engine.name_scope written out (one module call per layer per step)
-            st = engine._state
-            stack = st.scope
-            name = d["_scope_name"] or type(self).__name__
-            stack.append(f"{stack[-1]}/{name}" if stack else name)
-            st.extra = True
+            # no hooks: name_scope as two calls (one module call per layer per step)
+            scope = grad_mode.enter_scope(d["_scope_name"] or type(self).__name__)
             try:
                 return self.forward(*args, **kwargs)
             except (ValueError, TypeError, IndexError) as e:  # free unless raised (3.11+)
-                _name_module_in_error(e, stack[-1], self)
+                _name_module_in_error(e, scope, self)
                 raise
             finally:
-                stack.pop()
-                st.extra = bool(stack) or st.anomaly
+                grad_mode.exit_scope()
         for hook in list(self._forward_pre_hooks.values()):
             res = hook(self, args)
             if res is not None:
@@ -121,11 +100,11 @@ class Module:
             from ._backward_hooks import BackwardHook
             bw = BackwardHook(self)
             args = bw.setup_input(args)
-        with engine.name_scope(self._scope_name or type(self).__name__):
+        with grad_mode.name_scope(self._scope_name or type(self).__name__):
             try:
                 out = self.forward(*args, **kwargs)
             except (ValueError, TypeError, IndexError) as e:
-                _name_module_in_error(e, engine._state.scope[-1], self)
+                _name_module_in_error(e, grad_mode.current_scope(), self)
                 raise
         for hook in list(self._forward_hooks.values()):
             res = hook(self, args, out)
@@ -137,32 +116,22 @@ class Module:
 
     def register_forward_pre_hook(self, hook):
         """``hook(module, args) -> None or new args``; returns a handle with ``remove()``."""
-        handle = RemovableHandle(self._forward_pre_hooks)
-        self._forward_pre_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._forward_pre_hooks, hook)
 
     def register_forward_hook(self, hook):
         """``hook(module, args, output) -> None or new output``; returns a handle."""
-        handle = RemovableHandle(self._forward_hooks)
-        self._forward_hooks[handle.id] = hook
-        return handle
+        return _add_hook(self._forward_hooks, hook)
 
     def register_full_backward_hook(self, hook):
         """``hook(module, grad_input, grad_output) -> None or new grad_input`` once the
         gradients with respect to the module's Tensor inputs are computed (tuples, ``None``
         for inputs without a gradient), as PyTorch; returns a handle with ``remove()``."""
-        hooks = self.__dict__.setdefault("_backward_hooks", OrderedDict())
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return _add_hook(self.__dict__.setdefault("_backward_hooks", OrderedDict()), hook)
 
     def register_full_backward_pre_hook(self, hook):
         """``hook(module, grad_output) -> None or new grad_output`` when the gradients with
         respect to the module's outputs arrive in backward; returns a handle."""
-        hooks = self.__dict__.setdefault("_backward_pre_hooks", OrderedDict())
-        handle = RemovableHandle(hooks)
-        hooks[handle.id] = hook
-        return handle
+        return _add_hook(self.__dict__.setdefault("_backward_pre_hooks", OrderedDict()), hook)
 
     # ---- registration --------------------------------------------------------------------------
     def register_parameter(self, name: str, param: Parameter | None) -> None:
@@ -304,15 +273,20 @@ class Module:
 
     def named_parameters(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
                          ) -> Iterator[tuple[str, Parameter]]:
+        """``(dotted name, Parameter)`` of this module's parameters and, when ``recurse``,
+        its descendants' (each parameter once unless ``remove_duplicate=False``)."""
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse,
                                    remove_duplicate)
 
     def parameters(self, recurse: bool = True) -> Iterator[Parameter]:
+        """The Parameters of ``named_parameters``, e.g. for an optimizer."""
         for _, p in self.named_parameters(recurse=recurse):
             yield p
 
     def named_buffers(self, prefix: str = "", recurse: bool = True, remove_duplicate: bool = True
                       ) -> Iterator[tuple[str, Tensor]]:
+        """``(dotted name, Tensor)`` of the registered buffers (running statistics and
+        the like), as ``named_parameters``."""
         return self._named_members(lambda m: m._buffers.items(), prefix, recurse,
                                    remove_duplicate)
 
@@ -364,18 +338,20 @@ class Module:
         return mod
 
     def get_parameter(self, target):
-        mod_path, _, name = target.rpartition(".")
-        mod = self.get_submodule(mod_path)
-        if name not in mod._parameters:
-            raise AttributeError(f"{mod._get_name()} has no parameter `{name}`")
-        return mod._parameters[name]
+        """The Parameter at the dotted path ``target``; AttributeError if there is none."""
+        return self._get_member(target, "_parameters", "parameter")
 
     def get_buffer(self, target):
+        """The buffer at the dotted path ``target``; AttributeError if there is none."""
+        return self._get_member(target, "_buffers", "buffer")
+
+    def _get_member(self, target, registry, what):
         mod_path, _, name = target.rpartition(".")
         mod = self.get_submodule(mod_path)
-        if name not in mod._buffers:
-            raise AttributeError(f"{mod._get_name()} has no buffer `{name}`")
-        return mod._buffers[name]
+        members = mod.__dict__[registry]
+        if name not in members:
+            raise AttributeError(f"{mod._get_name()} has no {what} `{name}`")
+        return members[name]
 
     # ---- modes and bulk operations -------------------------------------------------------------
     def apply(self, fn: Callable[[Module], None]) -> Module:
@@ -412,161 +388,6 @@ class Module:
             else:
                 p.grad = Tensor._make(np.zeros_like(p.grad._data))
 
-    def _apply_arrays(self, fn):
-        """Replace every parameter's and buffer's array by ``fn(array)``, in place on the
-        same Parameter objects (optimizers holding them stay valid)."""
-        for m in self.modules():
-            for p in m._parameters.values():
-                if p is None:
-                    continue
-                p._data = fn(p._data)
-                if p.grad is not None:
-                    p.grad = Tensor._make(fn(p.grad._data))
-            for k, b in m._buffers.items():
-                if b is not None:
-                    b._data = fn(b._data)
-        return self
-
-    def to(self, *args: Any, **kwargs: Any) -> Module:
-        """``to(dtype)`` casts floating-point parameters and buffers in place (the same
-        Parameter objects). Devices (``"cpu"``, ``ad.device("cpu")``) are accepted; any other
-        device raises (CPU only). Returns self."""
-        dtype = kwargs.get("dtype")
-        if "device" in kwargs:
-            _check_device(kwargs["device"])
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, str) or isinstance(a, int) and not isinstance(a, bool):
-                _check_device(a)
-            elif a is not None:
-                dtype = a
-        if dtype is None:
-            return self
-        dtype = np.dtype(dtype)
-        if dtype.kind not in "fc":
-            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
-                            f"desired dtype={dtype}")
-        return self._apply_arrays(lambda a: a.astype(dtype) if a.dtype.kind == "f" else a)
-
-    def double(self):
-        return self.to(np.float64)
-
-    def float(self):
-        return self.to(np.float32)
-
-    def half(self):
-        return self.to(np.float16)
-
-    def cpu(self):
-        return self
-
-    def share_memory(self):
-        """Move every parameter's and buffer's array into shared memory, in place (the same
-        objects), so that processes started from here (``autodiff.multiprocessing``, fork or
-        spawn) update one set of weights: Hogwild training. Returns self."""
-        for m in self.modules():
-            for p in m._parameters.values():
-                if p is not None:
-                    p.share_memory_()
-            for b in m._buffers.values():
-                if b is not None:
-                    b.share_memory_()
-        return self
-
-    def cuda(self, device=None):
-        raise RuntimeError("cuda: autodiff runs on the CPU only")
-
-    def type(self, dst_type):
-        return self.to(dst_type)
-
-    # ---- state ---------------------------------------------------------------------------------
-    def _save_to_state_dict(self, destination, prefix, keep_vars):
-        for name, p in self._parameters.items():
-            if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
-        for name, b in self._buffers.items():
-            if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
-
-    def state_dict(self, *args: Any, destination: dict | None = None, prefix: str = "",
-                   keep_vars: bool = False) -> OrderedDict[str, Tensor]:
-        """An ordered dict ``dotted name -> Tensor`` of parameters and persistent buffers
-        (detached, sharing memory with the module unless ``keep_vars``)."""
-        if args:  # PyTorch's legacy positional form state_dict(destination, prefix, keep_vars)
-            destination = args[0]
-            if len(args) > 1:
-                prefix = args[1]
-            if len(args) > 2:
-                keep_vars = args[2]
-        if destination is None:
-            destination = OrderedDict()
-        for mod_prefix, mod in self.named_modules(prefix=prefix.rstrip(".") if prefix else "",
-                                                  remove_duplicate=False):
-            p = mod_prefix + "." if mod_prefix else ""
-            mod._save_to_state_dict(destination, p, keep_vars)
-        return destination
-
-    def _state_entries(self):
-        """``key -> (module, kind, name)`` for every entry ``state_dict`` would hold."""
-        out = OrderedDict()
-        for mod_prefix, mod in self.named_modules(remove_duplicate=False):
-            p = mod_prefix + "." if mod_prefix else ""
-            for name, v in mod._parameters.items():
-                if v is not None:
-                    out[p + name] = (mod, "_parameters", name)
-            for name, v in mod._buffers.items():
-                if v is not None and name not in mod._non_persistent_buffers_set:
-                    out[p + name] = (mod, "_buffers", name)
-        return out
-
-    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
-                        assign: bool = False) -> _IncompatibleKeys:
-        """Copy ``state_dict`` (values: Tensors, ndarrays, numbers or nested lists) into this
-        module's parameters and buffers, in place (``assign=True``: replace their arrays).
-
-        Atomic: every entry is checked first (names; shapes; a value convertible to the
-        target's dtype: numbers into float tensors, integers and bools into integer ones,
-        never strings, objects or floats into integers), and every problem is reported in one
-        ``RuntimeError``, PyTorch's type for it; the module changes only if all entries are
-        good. ``strict=False`` ignores missing and unexpected keys (other problems still raise)
-        and returns ``(missing_keys, unexpected_keys)``."""
-        if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        entries = self._state_entries()
-        missing = [k for k, (mod, _, name) in entries.items()
-                   if k not in state_dict and name not in mod._optional_state]
-        unexpected = [k for k in state_dict if k not in entries]
-        errors = []
-        staged = []
-        for key, (mod, kind, name) in entries.items():
-            if key not in state_dict:
-                continue
-            target = getattr(mod, kind)[name]
-            arr, problem = _state_value(key, state_dict[key], target._data, assign)
-            if problem:
-                errors.append(problem)
-            else:
-                staged.append((target, arr))
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in unexpected) + ". ")
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: "
-                              + ", ".join(f'"{k}"' for k in missing) + ". ")
-        if errors:
-            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
-                               + "\n\t".join(errors))
-        # every value was checked (numbers, same shape, writable target): the copies cannot fail
-        for target, arr in staged:
-            if assign:
-                target._data = arr
-            else:
-                target._data[...] = arr
-            target._version += 1
-        return _IncompatibleKeys(missing, unexpected)
-
     # ---- printing ------------------------------------------------------------------------------
     def _get_name(self):
         return type(self).__name__
@@ -597,6 +418,13 @@ class Module:
         self.__dict__.update(state)
 
 
+def _add_hook(hooks, hook):
+    """Add ``hook`` to the ordered dict ``hooks``; return the handle that removes it."""
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    return handle
+
+
 def _name_module_in_error(err, scope, module):
     """Append to ``err``'s message which module raised it, as the user knows it: the qualified
     name from the root module's class (``MLP.net.3``, i.e. ``model.net[3]``) and the layer's
@@ -617,56 +445,3 @@ def _name_module_in_error(err, scope, module):
         err.args = (err.args[0] + note,)
     else:
         err.add_note(note.strip())
-
-
-def _check_device(dev):
-    """Accept the CPU in any spelling; raise RuntimeError for any other device."""
-    if dev is None:
-        return
-    try:
-        from autodiff.device import check_device
-    except ImportError:  # pragma: no cover - older engine without devices
-        if str(dev).split(":")[0] != "cpu":
-            raise RuntimeError(f"to: autodiff runs on the CPU only (got device {dev!r})")
-        return
-    check_device(dev)
-
-
-def _state_value(key, value, current, assign):
-    """``(array, None)``: ``value`` as an array of ``current``'s shape that can be copied into
-    it (converted to its dtype, a new array, when ``assign``); or ``(None, message)`` saying
-    why it cannot be loaded into ``current``."""
-    where = f'While copying the parameter named "{key}"'
-    try:
-        if isinstance(value, Tensor):
-            arr = value._data
-        elif isinstance(value, (np.ndarray, np.generic, int, float, list, tuple, bool)):
-            arr = np.asarray(value)
-        elif hasattr(value, "detach") and hasattr(value, "numpy"):  # e.g. a torch.Tensor
-            arr = np.asarray(value.detach().numpy())
-        else:
-            return None, (f"{where}, expected Tensor or ndarray, got {type(value).__name__}.")
-    except Exception as e:  # a ragged list, a tensor NumPy cannot hold (torch.bfloat16) ...
-        return None, f"{where}: cannot read it as an array ({type(e).__name__}: {e})."
-    if not isinstance(arr, np.ndarray) or arr.dtype.kind not in "biufc":
-        dtype = getattr(arr, "dtype", type(arr).__name__)
-        return None, (f"{where}: values of dtype {dtype} are not numbers; "
-                      f"cannot copy them into a {current.dtype} tensor.")
-    if arr.shape != current.shape:
-        return None, (f"size mismatch for {key}: copying a param with shape "
-                      f"{_fmt_shape(arr.shape)} from checkpoint, the shape in current "
-                      f"model is {_fmt_shape(current.shape)}.")
-    target_kind = current.dtype.kind
-    if (arr.dtype.kind == "c" and target_kind != "c") or (
-            arr.dtype.kind in "fc" and target_kind not in "fc"):
-        return None, (f"{where}: cannot copy {arr.dtype} values into a {current.dtype} "
-                      "tensor.")
-    if assign:
-        return np.array(arr, dtype=current.dtype, copy=True), None
-    if not current.flags.writeable:
-        return None, f"{where}: the module's array is read-only."
-    return arr, None  # numbers into a writable array of the same shape: the copy cannot fail
-
-
-def _fmt_shape(shape):
-    return f"Size({list(shape)})"

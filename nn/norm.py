@@ -14,7 +14,25 @@ from .module import Module
 from .parameter import Parameter
 
 
-class _BatchNorm(Module):
+class _AffineNorm(Module):
+    """A normalisation layer with an optional elementwise affine map: ``weight`` (ones) and
+    ``bias`` (zeros), either of which may be None."""
+
+    def _init_affine(self, affine, shape, dtype, bias):
+        """Register ``weight`` and ``bias`` of ``shape`` (or None: no ``affine``, no ``bias``)."""
+        self.register_parameter("weight", Parameter(np.ones(shape, dtype=dtype))
+                                if affine else None)
+        self.register_parameter("bias", Parameter(np.zeros(shape, dtype=dtype))
+                                if affine and bias else None)
+
+    def reset_parameters(self):
+        if self.weight is not None:
+            init.ones_(self.weight)
+        if self.bias is not None:
+            init.zeros_(self.bias)
+
+
+class _BatchNorm(_AffineNorm):
     """Batch normalisation over the channel dim 1.
 
     ``momentum`` None gives a cumulative moving average (factor 1/num_batches_tracked). Training
@@ -34,15 +52,7 @@ class _BatchNorm(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if affine:
-            self.weight = Parameter(np.empty((num_features,), dtype=dt))
-            if bias:
-                self.bias = Parameter(np.empty((num_features,), dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        self._init_affine(affine, (num_features,), dt, bias)
         if track_running_stats:
             self.register_buffer("running_mean", Tensor._make(np.zeros(num_features, dtype=dt)))
             self.register_buffer("running_var", Tensor._make(np.ones(num_features, dtype=dt)))
@@ -62,10 +72,7 @@ class _BatchNorm(Module):
 
     def reset_parameters(self):
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        super().reset_parameters()
 
     def _check_input_dim(self, input):
         if input.ndim not in self._expected:
@@ -108,7 +115,7 @@ class BatchNorm2d(_BatchNorm):
     _expected = (4,)
 
 
-class LayerNorm(Module):
+class LayerNorm(_AffineNorm):
     """Normalises over the trailing ``normalized_shape`` dims; weight ones, bias zeros."""
 
     def __init__(self, normalized_shape, eps=1e-5, elementwise_affine=True, bias=True,
@@ -119,22 +126,7 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dt = _float_dtype(dtype)
-        if elementwise_affine:
-            self.weight = Parameter(np.ones(self.normalized_shape, dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros(self.normalized_shape, dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        self._init_affine(elementwise_affine, self.normalized_shape, _float_dtype(dtype), bias)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -144,7 +136,7 @@ class LayerNorm(Module):
                 f"elementwise_affine={self.elementwise_affine}, bias={self.bias is not None}")
 
 
-class GroupNorm(Module):
+class GroupNorm(_AffineNorm):
     """Group normalisation of (N, C, *): weight ones, bias zeros, shape (C,)."""
 
     def __init__(self, num_groups, num_channels, eps=1e-5, affine=True, device=None,
@@ -157,22 +149,7 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        dt = _float_dtype(dtype)
-        if affine:
-            self.weight = Parameter(np.ones((num_channels,), dtype=dt))
-            if bias:
-                self.bias = Parameter(np.zeros((num_channels,), dtype=dt))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
-
-    def reset_parameters(self):
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        self._init_affine(affine, (num_channels,), _float_dtype(dtype), bias)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

@@ -59,12 +59,9 @@ class Embedding(Module):
 
     def extra_repr(self):
         s = f"{self.num_embeddings}, {self.embedding_dim}"
-        if self.padding_idx is not None:
-            s += f", padding_idx={self.padding_idx}"
-        if self.max_norm is not None:
-            s += f", max_norm={self.max_norm}"
-        if self.norm_type != 2:
-            s += f", norm_type={self.norm_type}"
+        for name, default in (("padding_idx", None), ("max_norm", None), ("norm_type", 2)):
+            if getattr(self, name) != default:
+                s += f", {name}={getattr(self, name)}"
         return s
 
     @classmethod

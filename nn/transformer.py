@@ -23,7 +23,7 @@ import warnings
 
 import numpy as np
 
-from autodiff import engine
+from autodiff import grad_mode
 from autodiff.creation import get_default_dtype
 from autodiff.ops.elementwise import select
 from autodiff.tensor import Tensor
@@ -119,22 +119,17 @@ class Transformer(Module):
                  bias=True, device=None, dtype=None):
         super().__init__()
         factory = dict(device=device, dtype=dtype)
-        if custom_encoder is not None:
-            self.encoder = custom_encoder
-        else:
-            layer = TransformerEncoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
-                                            layer_norm_eps, batch_first, norm_first, bias,
-                                            **factory)
+
+        def stack(layer_class, stack_class, num_layers):
+            layer = layer_class(d_model, nhead, dim_feedforward, dropout, activation,
+                                layer_norm_eps, batch_first, norm_first, bias, **factory)
             norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-            self.encoder = TransformerEncoder(layer, num_encoder_layers, norm)
-        if custom_decoder is not None:
-            self.decoder = custom_decoder
-        else:
-            layer = TransformerDecoderLayer(d_model, nhead, dim_feedforward, dropout, activation,
-                                            layer_norm_eps, batch_first, norm_first, bias,
-                                            **factory)
-            norm = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-            self.decoder = TransformerDecoder(layer, num_decoder_layers, norm)
+            return stack_class(layer, num_layers, norm)
+
+        self.encoder = (custom_encoder if custom_encoder is not None else
+                        stack(TransformerEncoderLayer, TransformerEncoder, num_encoder_layers))
+        self.decoder = (custom_decoder if custom_decoder is not None else
+                        stack(TransformerDecoderLayer, TransformerDecoder, num_decoder_layers))
         self._reset_parameters()
         self.d_model = d_model
         self.nhead = nhead
@@ -222,7 +217,7 @@ class TransformerEncoder(Module):
                 attn.out_proj.bias, first.norm1.weight, first.norm1.bias, first.norm2.weight,
                 first.norm2.bias, first.linear1.weight, first.linear1.bias,
                 first.linear2.weight, first.linear2.bias)
-        if engine.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
+        if grad_mode.is_grad_enabled() and any(isinstance(t, Tensor) and t.requires_grad
                                             for t in args):
             return None
         return pad[:, :, None]
@@ -264,7 +259,37 @@ class TransformerDecoder(Module):
         return output
 
 
-class TransformerEncoderLayer(Module):
+class _TransformerLayer(Module):
+    """What the encoder and decoder layers share: the feed-forward block (``linear1``,
+    ``dropout``, ``linear2``), a ``norm<i>`` and a ``dropout<i>`` per residual block, and the
+    self-attention block."""
+
+    def _init_blocks(self, num_blocks, d_model, dim_feedforward, dropout, activation,
+                     layer_norm_eps, bias, factory):
+        """Create the feed-forward block, then ``norm1``.. and ``dropout1``.. (PyTorch's
+        order: the parameters are initialised, and listed, in the same order)."""
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        for i in range(1, num_blocks + 1):
+            setattr(self, f"norm{i}", LayerNorm(d_model, eps=layer_norm_eps, bias=bias,
+                                                **factory))
+        for i in range(1, num_blocks + 1):
+            setattr(self, f"dropout{i}", Dropout(dropout))
+        if isinstance(activation, str):
+            activation = _get_activation_fn(activation)
+        self.activation = activation
+
+    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
+        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                           need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(x)
+
+    def _feed_forward(self, x):
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+
+class TransformerEncoderLayer(_TransformerLayer):
     """Self-attention then a feed-forward block, each with dropout, a residual connection and
     a LayerNorm (after the residual, or before the block with ``norm_first=True``).
 
@@ -281,23 +306,16 @@ class TransformerEncoderLayer(Module):
         factory = dict(device=device, dtype=dtype)
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **factory)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self._init_blocks(2, d_model, dim_feedforward, dropout, activation, layer_norm_eps,
+                          bias, factory)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        if isinstance(activation, str):
-            activation = _get_activation_fn(activation)
+        activation = self.activation
         if activation is F.relu or isinstance(activation, ReLU):
             self.activation_relu_or_gelu = 1
         elif activation is F.gelu or isinstance(activation, GELU):
             self.activation_relu_or_gelu = 2
         else:
             self.activation_relu_or_gelu = 0
-        self.activation = activation
 
     def forward(self, src, src_mask=None, src_key_padding_mask=None, is_causal=False):
         src_key_padding_mask = _canonical_mask(src_key_padding_mask, "src_key_padding_mask",
@@ -312,17 +330,11 @@ class TransformerEncoderLayer(Module):
             x = self.norm2(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(x)
-
     def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout2(x)
+        return self.dropout2(self._feed_forward(x))
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_TransformerLayer):
     """Self-attention, attention over the encoder's output (``memory``), then a feed-forward
     block, each with dropout, a residual connection and a LayerNorm (``norm_first`` as in
     ``TransformerEncoderLayer``).
@@ -342,18 +354,9 @@ class TransformerDecoderLayer(Module):
                                             batch_first=batch_first, bias=bias, **factory)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout,
                                                  batch_first=batch_first, bias=bias, **factory)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **factory)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **factory)
+        self._init_blocks(3, d_model, dim_feedforward, dropout, activation, layer_norm_eps,
+                          bias, factory)
         self.norm_first = norm_first
-        self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.norm3 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **factory)
-        self.dropout1 = Dropout(dropout)
-        self.dropout2 = Dropout(dropout)
-        self.dropout3 = Dropout(dropout)
-        self.activation = _get_activation_fn(activation) if isinstance(activation, str) \
-            else activation
 
     def forward(self, tgt, memory, tgt_mask=None, memory_mask=None, tgt_key_padding_mask=None,
                 memory_key_padding_mask=None, tgt_is_causal=False, memory_is_causal=False):
@@ -370,11 +373,6 @@ class TransformerDecoderLayer(Module):
             x = self.norm3(x + self._ff_block(x))
         return x
 
-    def _sa_block(self, x, attn_mask, key_padding_mask, is_causal=False):
-        x = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                           is_causal=is_causal, need_weights=False)[0]
-        return self.dropout1(x)
-
     def _mha_block(self, x, mem, attn_mask, key_padding_mask, is_causal=False):
         x = self.multihead_attn(x, mem, mem, attn_mask=attn_mask,
                                 key_padding_mask=key_padding_mask, is_causal=is_causal,
@@ -382,5 +380,4 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(x)
 
     def _ff_block(self, x):
-        x = self.linear2(self.dropout(self.activation(self.linear1(x))))
-        return self.dropout3(x)
+        return self.dropout3(self._feed_forward(x))

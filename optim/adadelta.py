@@ -1,11 +1,8 @@
 """Adadelta: step sizes from running averages of squared gradients and squared updates."""
 
-from typing import Any
-
 import numpy as np
 
-from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
-                        _step_without_grad)
+from .optimizer import Optimizer, _check_non_negative, _decay_square_
 
 __all__ = ["Adadelta"]
 
@@ -13,9 +10,10 @@ __all__ = ["Adadelta"]
 class Adadelta(Optimizer):
     r"""Adadelta, as ``torch.optim.Adadelta``.
 
-    With ``g`` the gradient (negated when ``maximize``)::
+    Two running averages per coordinate, ``v`` of the squared gradients and ``u`` of the
+    squared updates. With ``g`` the gradient, negated when ``maximize``, plus
+    ``weight_decay * p`` (L2 penalty)::
 
-        g = g + weight_decay * p                       (if weight_decay != 0)
         v = rho * v + (1 - rho) * g * g
         delta = sqrt(u + eps) / sqrt(v + eps) * g
         u = rho * u + (1 - rho) * delta * delta
@@ -44,35 +42,16 @@ class Adadelta(Optimizer):
         _check_non_negative("eps", options["eps"], "epsilon")
         _check_non_negative("weight_decay", options["weight_decay"])
 
-    @_step_without_grad
-    def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss if one is given."""
-        loss = _evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, rho, eps = group["lr"], group["rho"], group["eps"]
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["square_avg"] = np.zeros_like(p._data)
-                    state["acc_delta"] = np.zeros_like(p._data)
-                state["step"] += 1
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                square_avg, acc_delta = state["square_avg"], state["acc_delta"]
-                square_avg *= rho
-                square_avg += (1 - rho) * grad * grad
-                std = np.sqrt(square_avg + eps)
-                delta = np.sqrt(acc_delta + eps)
-                delta /= std
-                delta *= grad
-                acc_delta *= rho
-                acc_delta += (1 - rho) * delta * delta
-                p._data += -lr * delta
-        return loss
+    def _init_state(self, data, group):
+        return {"square_avg": np.zeros_like(data), "acc_delta": np.zeros_like(data)}
+
+    def _update(self, group):
+        lr, rho, eps = group["lr"], group["rho"], group["eps"]
+        for p, grad, state in self._gradients(group):
+            square_avg, acc_delta = state["square_avg"], state["acc_delta"]
+            std = np.sqrt(_decay_square_(square_avg, grad, rho) + eps)
+            delta = np.sqrt(acc_delta + eps)
+            delta /= std
+            delta *= grad
+            _decay_square_(acc_delta, delta, rho)
+            p._data += -lr * delta

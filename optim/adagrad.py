@@ -1,11 +1,8 @@
 """Adagrad: per-coordinate learning rates from the sum of squared gradients."""
 
-from typing import Any
-
 import numpy as np
 
-from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
-                        _step_without_grad)
+from .optimizer import Optimizer, _check_non_negative
 
 __all__ = ["Adagrad"]
 
@@ -13,9 +10,9 @@ __all__ = ["Adagrad"]
 class Adagrad(Optimizer):
     r"""Adagrad, as ``torch.optim.Adagrad``.
 
-    With ``t`` the step count and ``g`` the gradient (negated when ``maximize``)::
+    With ``t`` the step count and ``g`` the gradient, negated when ``maximize``, plus
+    ``weight_decay * p`` (L2 penalty)::
 
-        g = g + weight_decay * p                     (if weight_decay != 0)
         clr = lr / (1 + (t - 1) * lr_decay)
         sum = sum + g * g
         p = p - clr * g / (sqrt(sum) + eps)
@@ -42,7 +39,7 @@ class Adagrad(Optimizer):
         super().__init__(params, defaults)
         for group in self.param_groups:
             for p in group["params"]:
-                self._init_state(p, group)
+                self._state_of(p, group)
 
     def _check_hyperparameters(self, options):
         if not 0.0 <= options["lr"]:
@@ -52,35 +49,15 @@ class Adagrad(Optimizer):
         _check_non_negative("initial_accumulator_value", options["initial_accumulator_value"])
         _check_non_negative("eps", options["eps"], "epsilon")
 
-    def _init_state(self, p, group):
-        state = self.state[p]
-        if len(state) == 0:
-            state["step"] = 0.0
-            state["sum"] = np.full_like(p._data, group["initial_accumulator_value"])
-        return state
+    def _init_state(self, data, group):
+        return {"sum": np.full_like(data, group["initial_accumulator_value"])}
 
-    @_step_without_grad
-    def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss if one is given."""
-        loss = _evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
-            weight_decay = group["weight_decay"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                state = self._init_state(p, group)
-                state["step"] += 1
-                step = state["step"]
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
-                clr = lr / (1 + (step - 1) * lr_decay)
-                state_sum = state["sum"]
-                state_sum += grad * grad
-                std = np.sqrt(state_sum)
-                std += eps
-                p._data += (-clr * grad) / std
-        return loss
+    def _update(self, group):
+        lr, lr_decay, eps = group["lr"], group["lr_decay"], group["eps"]
+        for p, grad, state in self._gradients(group):
+            clr = lr / (1 + (state["step"] - 1) * lr_decay)
+            state_sum = state["sum"]
+            state_sum += grad * grad
+            std = np.sqrt(state_sum)
+            std += eps
+            p._data += (-clr * grad) / std

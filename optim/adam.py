@@ -1,11 +1,8 @@
 """Adam: bias-corrected running averages of the gradient and of its square."""
 
-from typing import Any
-
 import numpy as np
 
-from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
-                        _lerp_, _step_without_grad)
+from .optimizer import Optimizer, _check_non_negative, _decay_square_, _lerp_
 
 __all__ = ["Adam"]
 
@@ -13,10 +10,10 @@ __all__ = ["Adam"]
 class Adam(Optimizer):
     r"""Adam, as ``torch.optim.Adam``.
 
-    With ``t`` the step count and ``g`` the gradient (negated when ``maximize``)::
+    With ``t`` the step count and ``g`` the gradient, negated when ``maximize``, plus
+    ``weight_decay * p`` (L2 penalty; with ``decoupled_weight_decay``, as AdamW, the
+    weights are decayed directly instead: ``p = p * (1 - lr * weight_decay)``)::
 
-        g = g + weight_decay * p        (if weight_decay != 0; AdamW instead
-                                         does p = p * (1 - lr * weight_decay))
         m = beta1 * m + (1 - beta1) * g
         v = beta2 * v + (1 - beta2) * g * g
         v_max = max(v_max, v)           (if amsgrad, then used in place of v)
@@ -56,55 +53,35 @@ class Adam(Optimizer):
                 raise ValueError(f"Invalid beta parameter at index {i}: {beta}")
         _check_non_negative("weight_decay", options["weight_decay"])
 
-    @_step_without_grad
-    def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss if one is given."""
-        loss = _evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
-            beta1, beta2 = group["betas"]
-            amsgrad = group["amsgrad"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["exp_avg"] = np.zeros_like(p._data)
-                    state["exp_avg_sq"] = np.zeros_like(p._data)
-                    if amsgrad:
-                        state["max_exp_avg_sq"] = np.zeros_like(p._data)
-                state["step"] += 1
-                step = state["step"]
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    if group["decoupled_weight_decay"]:
-                        p._data *= 1 - lr * weight_decay
-                    else:
-                        grad = grad + weight_decay * p._data
+    def _init_state(self, data, group):
+        state = {"exp_avg": np.zeros_like(data), "exp_avg_sq": np.zeros_like(data)}
+        if group["amsgrad"]:
+            state["max_exp_avg_sq"] = np.zeros_like(data)
+        return state
 
-                exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-                _lerp_(exp_avg, grad, 1 - beta1)
-                exp_avg_sq *= beta2
-                exp_avg_sq += (1 - beta2) * grad * grad
+    def _update(self, group):
+        lr, eps, weight_decay = group["lr"], group["eps"], group["weight_decay"]
+        beta1, beta2 = group["betas"]
+        decoupled = weight_decay != 0 and group["decoupled_weight_decay"]
+        for p, grad, state in self._gradients(group):
+            if decoupled:
+                p._data *= 1 - lr * weight_decay
+            exp_avg = _lerp_(state["exp_avg"], grad, 1 - beta1)
+            exp_avg_sq = _decay_square_(state["exp_avg_sq"], grad, beta2)
 
-                bias_correction1 = 1 - beta1**step
-                bias_correction2 = 1 - beta2**step
-                step_size = lr / bias_correction1
-                bias_correction2_sqrt = bias_correction2**0.5
+            step = state["step"]
+            step_size = lr / (1 - beta1**step)
+            bias_correction2_sqrt = (1 - beta2**step) ** 0.5
 
-                if amsgrad:
-                    max_exp_avg_sq = state["max_exp_avg_sq"]
-                    np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
-                    denom = np.sqrt(max_exp_avg_sq)
-                else:
-                    denom = np.sqrt(exp_avg_sq)
-                denom /= bias_correction2_sqrt
-                denom += eps
-                p._data += (-step_size * exp_avg) / denom
-        return loss
+            if group["amsgrad"]:
+                max_exp_avg_sq = state["max_exp_avg_sq"]
+                np.maximum(max_exp_avg_sq, exp_avg_sq, out=max_exp_avg_sq)
+                denom = np.sqrt(max_exp_avg_sq)
+            else:
+                denom = np.sqrt(exp_avg_sq)
+            denom /= bias_correction2_sqrt
+            denom += eps
+            p._data += (-step_size * exp_avg) / denom
 
 
 def _pair(betas):

@@ -17,8 +17,10 @@ from typing import Any, Callable, Iterable
 import numpy as np
 
 import autodiff as ad
-from autodiff.engine import _state as _engine_state
+from autodiff.grad_mode import no_grad
 from autodiff.tensor import Tensor
+
+from ._state import _as_index, _cast_state_value, _ParamState, _plain, _python_scalars
 
 #: ``step(closure)``: re-evaluates the model and returns the loss
 Closure = Callable[[], Any]
@@ -36,62 +38,6 @@ class _RequiredParameter:
 required = _RequiredParameter()
 
 
-class _ParamState:
-    """Per-parameter state, keyed by parameter identity.
-
-    A ``defaultdict(dict)`` keyed by the tensor itself would need ``Tensor.__hash__``;
-    tensors compare elementwise, so the key here is ``id(param)`` and the parameter is kept
-    alive beside its state. ``state[p]`` creates an empty dict on first access.
-    """
-
-    def __init__(self):
-        self._entries = {}  # id(param) -> (param, dict)
-
-    def __getitem__(self, param):
-        entry = self._entries.get(id(param))
-        if entry is None:
-            entry = self._entries[id(param)] = (param, {})
-        return entry[1]
-
-    def __setitem__(self, param, value):
-        self._entries[id(param)] = (param, value)
-
-    def __delitem__(self, param):
-        del self._entries[id(param)]
-
-    def __contains__(self, param):
-        return id(param) in self._entries
-
-    def __len__(self):
-        return len(self._entries)
-
-    def __iter__(self):
-        return (p for p, _ in self._entries.values())
-
-    def __deepcopy__(self, memo):
-        # ids of the copied parameters differ: re-key through the copies
-        new = _ParamState()
-        for param, state in self._entries.values():
-            new[copy.deepcopy(param, memo)] = copy.deepcopy(state, memo)
-        return new
-
-    def get(self, param, default=None):
-        entry = self._entries.get(id(param))
-        return default if entry is None else entry[1]
-
-    def keys(self):
-        return list(iter(self))
-
-    def values(self):
-        return [s for _, s in self._entries.values()]
-
-    def items(self):
-        return list(self._entries.values())
-
-    def __repr__(self):
-        return f"_ParamState({len(self)} parameters)"
-
-
 def _typename(obj):
     return type(obj).__module__ + "." + type(obj).__qualname__
 
@@ -100,16 +46,12 @@ def _step_without_grad(step):
     """Decorator for ``step``: run the update with grad mode off (no graph is recorded)
     and note that the optimizer has stepped (the schedulers check the calling order)."""
 
+    step_no_grad = no_grad()(step)
+
     @functools.wraps(step)
     def wrapper(self, *args, **kwargs):
         self._opt_called = True
-        st = _engine_state  # ad.no_grad() written out (one call per training step)
-        prev = st.grad_enabled
-        st.grad_enabled = False
-        try:
-            return step(self, *args, **kwargs)
-        finally:
-            st.grad_enabled = prev
+        return step_no_grad(self, *args, **kwargs)
 
     wrapper._sets_opt_called = True
     return wrapper
@@ -145,6 +87,14 @@ def _lerp_(start, end, weight):
         diff *= 1 - weight
         np.subtract(end, diff, out=start)
     return start
+
+
+def _decay_square_(avg, grad, decay):
+    """In place ``avg = decay * avg + (1 - decay) * grad * grad``, the running average of
+    squared gradients (rounded as ``avg.mul_(decay).addcmul_(grad, grad, 1 - decay)``)."""
+    avg *= decay
+    avg += (1 - decay) * grad * grad
+    return avg
 
 
 def _check_non_negative(name, value, label=None):
@@ -201,9 +151,57 @@ class Optimizer:
         lines.append(")")
         return "\n".join(lines)
 
+    @_step_without_grad
     def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss (None without one)."""
+        """Perform one optimization step; return the closure's loss (None without one).
+
+        The built-in algorithms implement ``_update(group)``, called for each parameter
+        group; a custom optimizer may override ``step`` itself, as in PyTorch.
+        """
+        loss = _evaluate_closure(closure)
+        for group in self.param_groups:
+            self._update(group)
+        return loss
+
+    def _update(self, group):
+        """Apply the update rule to the parameters of ``group``. Overridden per algorithm."""
         raise NotImplementedError
+
+    def _init_state(self, data, group):
+        """The state entries a parameter whose array is ``data`` starts with, besides
+        ``"step"``: a dict of arrays shaped like ``data``. Overridden per algorithm."""
+        return {}
+
+    def _state_of(self, param, group):
+        """``self.state[param]``, set up on first use: ``"step"`` 0, then ``_init_state``."""
+        state = self.state[param]
+        if len(state) == 0:
+            state["step"] = 0.0
+            state.update(self._init_state(param._data, group))
+        return state
+
+    def _gradients(self, group):
+        """Yield ``(param, grad, state)`` for each parameter of ``group`` with a gradient,
+        prepared as every update rule here starts (``torch.optim``'s order).
+
+        ``grad`` is an ndarray, negated when ``maximize``, plus ``weight_decay * param``
+        when the group has an L2 ``weight_decay`` (not when it decays the weights directly,
+        ``decoupled_weight_decay``, as AdamW). It may be the ``.grad`` array itself: do not
+        write into it. ``state`` is the parameter's state with its ``"step"`` incremented.
+        """
+        maximize = group.get("maximize", False)
+        weight_decay = 0 if group.get("decoupled_weight_decay") else group.get("weight_decay", 0)
+        for p in group["params"]:
+            grad = _grad_array(p)
+            if grad is None:
+                continue
+            state = self._state_of(p, group)
+            state["step"] += 1
+            if maximize:
+                grad = -grad
+            if weight_decay != 0:
+                grad = grad + weight_decay * p._data
+            yield p, grad, state
 
     def zero_grad(self, set_to_none: bool = True) -> None:
         """Reset the gradients of all optimized tensors.
@@ -381,56 +379,3 @@ class Optimizer:
             new_groups.append(saved)
         self.state = state
         self.param_groups = new_groups
-
-
-def _plain(value):
-    """A copy of ``value`` made of dicts, lists, numbers, strings, None and ndarrays."""
-    if isinstance(value, np.ndarray):
-        return value.copy()
-    if isinstance(value, ad.Tensor):
-        return np.array(value._data, copy=True)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _python_scalars(value):
-    """Group options as Python values: a file round trip may give 0-d arrays or NumPy
-    scalars for numbers and arrays for lists."""
-    if isinstance(value, np.ndarray):
-        return value.item() if value.ndim == 0 else value.tolist()
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, list):
-        return [_python_scalars(v) for v in value]
-    return value
-
-
-def _as_index(key):
-    # an .npz round trip may turn integer keys into strings
-    return int(key) if isinstance(key, (str, np.integer)) else key
-
-
-def _cast_state_value(param, name, value, index):
-    if isinstance(value, ad.Tensor):
-        value = value._data
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        if name == "step":
-            return value.item() if value.ndim == 0 else value.copy()
-        if value.shape != tuple(param._data.shape):
-            raise ValueError(
-                f"state {name!r} of parameter {index} has shape {value.shape}, "
-                f"but the parameter has shape {tuple(param._data.shape)}"
-            )
-        if np.issubdtype(param._data.dtype, np.floating):
-            return np.array(value, dtype=param._data.dtype, copy=True)
-        return value.copy()
-    if isinstance(value, dict):
-        return {k: _cast_state_value(param, k, v, index) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_cast_state_value(param, None, v, index) for v in value]
-    return value

@@ -1,11 +1,8 @@
 """RMSprop: divide the gradient by a running root mean square of recent gradients."""
 
-from typing import Any
-
 import numpy as np
 
-from .optimizer import (Closure, Optimizer, _check_non_negative, _evaluate_closure, _grad_array,
-                        _lerp_, _step_without_grad)
+from .optimizer import Optimizer, _check_non_negative, _decay_square_, _lerp_
 
 __all__ = ["RMSprop"]
 
@@ -13,9 +10,9 @@ __all__ = ["RMSprop"]
 class RMSprop(Optimizer):
     r"""RMSprop, as ``torch.optim.RMSprop``.
 
-    With ``g`` the gradient (negated when ``maximize``)::
+    With ``g`` the gradient, negated when ``maximize``, plus ``weight_decay * p``
+    (L2 penalty)::
 
-        g = g + weight_decay * p                       (if weight_decay != 0)
         v = alpha * v + (1 - alpha) * g * g
         m = alpha * m + (1 - alpha) * g                (if centered)
         avg = sqrt(v - m * m) + eps   if centered, else  sqrt(v) + eps
@@ -47,47 +44,29 @@ class RMSprop(Optimizer):
         _check_non_negative("weight_decay", options["weight_decay"])
         _check_non_negative("alpha", options["alpha"])
 
-    @_step_without_grad
-    def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss if one is given."""
-        loss = _evaluate_closure(closure)
-        for group in self.param_groups:
-            lr, alpha, eps = group["lr"], group["alpha"], group["eps"]
-            weight_decay, momentum = group["weight_decay"], group["momentum"]
-            centered = group["centered"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["square_avg"] = np.zeros_like(p._data)
-                    if momentum > 0:
-                        state["momentum_buffer"] = np.zeros_like(p._data)
-                    if centered:
-                        state["grad_avg"] = np.zeros_like(p._data)
-                state["step"] += 1
-                if group["maximize"]:
-                    grad = -grad
-                if weight_decay != 0:
-                    grad = grad + weight_decay * p._data
+    def _init_state(self, data, group):
+        state = {"square_avg": np.zeros_like(data)}
+        if group["momentum"] > 0:
+            state["momentum_buffer"] = np.zeros_like(data)
+        if group["centered"]:
+            state["grad_avg"] = np.zeros_like(data)
+        return state
 
-                square_avg = state["square_avg"]
-                square_avg *= alpha
-                square_avg += (1 - alpha) * grad * grad
-                if centered:
-                    grad_avg = _lerp_(state["grad_avg"], grad, 1 - alpha)
-                    avg = np.sqrt(square_avg + (-1 * grad_avg) * grad_avg)
-                else:
-                    avg = np.sqrt(square_avg)
-                avg += eps
+    def _update(self, group):
+        lr, alpha, eps, momentum = group["lr"], group["alpha"], group["eps"], group["momentum"]
+        for p, grad, state in self._gradients(group):
+            square_avg = _decay_square_(state["square_avg"], grad, alpha)
+            if group["centered"]:
+                grad_avg = _lerp_(state["grad_avg"], grad, 1 - alpha)
+                avg = np.sqrt(square_avg + (-1 * grad_avg) * grad_avg)
+            else:
+                avg = np.sqrt(square_avg)
+            avg += eps
 
-                if momentum > 0:
-                    buf = state["momentum_buffer"]
-                    buf *= momentum
-                    buf += grad / avg
-                    p._data += -lr * buf
-                else:
-                    p._data += (-lr * grad) / avg
-        return loss
+            if momentum > 0:
+                buf = state["momentum_buffer"]
+                buf *= momentum
+                buf += grad / avg
+                p._data += -lr * buf
+            else:
+                p._data += (-lr * grad) / avg

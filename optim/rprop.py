@@ -1,10 +1,8 @@
 """Rprop: resilient backpropagation, per-coordinate step sizes from gradient signs."""
 
-from typing import Any
-
 import numpy as np
 
-from .optimizer import Closure, Optimizer, _evaluate_closure, _grad_array, _step_without_grad
+from .optimizer import Optimizer
 
 __all__ = ["Rprop"]
 
@@ -45,32 +43,19 @@ class Rprop(Optimizer):
         if not 0.0 <= step_size_min <= step_size_max:
             raise ValueError(f"Invalid step_sizes values: {step_size_min}, {step_size_max}")
 
-    @_step_without_grad
-    def step(self, closure: Closure | None = None) -> Any:
-        """Perform one optimization step; return the closure's loss if one is given."""
-        loss = _evaluate_closure(closure)
-        for group in self.param_groups:
-            etaminus, etaplus = group["etas"]
-            step_size_min, step_size_max = group["step_sizes"]
-            for p in group["params"]:
-                grad = _grad_array(p)
-                if grad is None:
-                    continue
-                state = self.state[p]
-                if len(state) == 0:
-                    state["step"] = 0.0
-                    state["prev"] = np.zeros_like(p._data)
-                    state["step_size"] = np.full_like(p._data, group["lr"])
-                state["step"] += 1
-                grad = -grad if group["maximize"] else np.array(grad, copy=True)
-                prev, step_size = state["prev"], state["step_size"]
+    def _init_state(self, data, group):
+        return {"prev": np.zeros_like(data), "step_size": np.full_like(data, group["lr"])}
 
-                sign = np.sign(grad * prev)
-                factor = np.where(sign > 0, etaplus, np.where(sign < 0, etaminus, 1.0))
-                step_size *= factor.astype(step_size.dtype, copy=False)
-                np.clip(step_size, step_size_min, step_size_max, out=step_size)
+    def _update(self, group):
+        etaminus, etaplus = group["etas"]
+        step_size_min, step_size_max = group["step_sizes"]
+        for p, grad, state in self._gradients(group):
+            prev, step_size = state["prev"], state["step_size"]
+            sign = np.sign(grad * prev)
+            factor = np.where(sign > 0, etaplus, np.where(sign < 0, etaminus, 1.0))
+            step_size *= factor.astype(step_size.dtype, copy=False)
+            np.clip(step_size, step_size_min, step_size_max, out=step_size)
 
-                grad[sign < 0] = 0
-                p._data += (-1 * np.sign(grad)) * step_size
-                prev[...] = grad
-        return loss
+            grad = np.where(sign < 0, 0, grad)  # a new array: grad may be p.grad's own
+            p._data += (-1 * np.sign(grad)) * step_size
+            prev[...] = grad

@@ -7,8 +7,8 @@ import numpy as np
 from autodiff.kernels import optim as _K
 from autodiff.tensor import Tensor
 
-from .optimizer import (Closure, Optimizer, _evaluate_closure, _grad_array, _ParamState,
-                        _step_without_grad)
+from ._state import _ParamState
+from .optimizer import Closure, Optimizer, _evaluate_closure, _grad_array, _step_without_grad
 
 __all__ = ["SGD"]
 

@@ -69,8 +69,11 @@ def values(rng, shape, domain="real", dtype=np.float64):
     real      +-[0.25, 2]: no zeros, away from the kinks of abs/relu/sign at 0
     positive  [0.25, 2]
     log1p     [-0.5, 2]
+    unit      [-0.9, 0.9] (inside the domain of asin, acos, atanh)
+    gt1       [1.2, 3] (acosh)
     distinct  +-[0.2, ...] with all magnitudes at least 0.05 apart (no ties: max, norm inf)
     zeros     real values with about a third of them exactly 0 (prod)
+    away_from_int  n + [0.1, 0.4] for integers n in [-5, 5): rounding is far from a jump
     """
     size = int(np.prod(shape))
     if domain == "real":
@@ -79,6 +82,12 @@ def values(rng, shape, domain="real", dtype=np.float64):
         v = rng.uniform(0.25, 2.0, size)
     elif domain == "log1p":
         v = rng.uniform(-0.5, 2.0, size)
+    elif domain == "unit":
+        v = rng.uniform(-0.9, 0.9, size)
+    elif domain == "gt1":
+        v = rng.uniform(1.2, 3.0, size)
+    elif domain == "away_from_int":
+        v = rng.integers(-5, 5, size) + rng.uniform(0.1, 0.4, size)
     elif domain == "distinct":
         mags = 0.2 + 0.05 * rng.permutation(size) + rng.uniform(0, 0.01, size)
         v = mags * rng.choice([-1.0, 1.0], size)

@@ -6,6 +6,7 @@ import os
 import runpy
 import subprocess
 import sys
+import tomllib
 import typing
 
 import pytest
@@ -131,7 +132,6 @@ def test_missing_attribute_says_so():
 
 # ---- distribution, py.typed, annotations ---------------------------------------------------------
 def test_distribution_name_is_used_in_every_hint():
-    tomllib = pytest.importorskip("tomllib", reason="Python < 3.11 has no tomllib")
     from autodiff._extras import DIST
     with open(os.path.join(REPO, "pyproject.toml"), "rb") as f:
         project = tomllib.load(f)

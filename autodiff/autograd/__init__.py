@@ -7,8 +7,9 @@ anomaly detection are the engine's own objects (``ad.autograd.grad is ad.grad``)
 """
 from __future__ import annotations
 
-from ..engine import (detect_anomaly, enable_grad, grad, is_anomaly_enabled, is_grad_enabled,
-                      no_grad, set_detect_anomaly, set_grad_enabled)
+from ..engine import grad
+from ..grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
+                         no_grad, set_detect_anomaly, set_grad_enabled)
 from ..function import Function
 from ..gradcheck import gradcheck, gradgradcheck
 from . import functional
@@ -19,12 +20,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     ``.grad``, as ``sum(t.backward(g) for t, g in zip(tensors, grad_tensors))`` in one pass."""
     from .. import engine
     from ..tensor import Tensor
-    import numpy as np
     tensors = [tensors] if isinstance(tensors, Tensor) else list(tensors)
-    if grad_tensors is None:
-        grad_tensors = [None] * len(tensors)
-    elif isinstance(grad_tensors, Tensor):
-        grad_tensors = [grad_tensors]
+    grad_tensors = ([grad_tensors] if isinstance(grad_tensors, Tensor)
+                    else [None] * len(tensors) if grad_tensors is None else list(grad_tensors))
     if len(grad_tensors) != len(tensors):
         raise RuntimeError(f"backward: got {len(grad_tensors)} grad_tensors for "
                            f"{len(tensors)} tensors")
@@ -33,18 +31,25 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
             t.backward(g, retain_graph=True if len(tensors) > 1 else retain_graph,
                        create_graph=create_graph, inputs=inputs)
         return
-    gs = []
-    for t, g in zip(tensors, grad_tensors):
-        if g is None:
-            if t._data.size != 1:
-                raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
-                                   f"(got a tensor of shape {tuple(t.shape)})")
-            g = Tensor._make(np.ones_like(t._data))
-        elif not isinstance(g, Tensor):
-            g = Tensor._make(np.asarray(g, dtype=t._data.dtype))
-        gs.append(g)
-    engine.run_backward(tensors, gs, create_graph if retain_graph is None else retain_graph,
+    seeds = [_seed(t, g) for t, g in zip(tensors, grad_tensors)]
+    engine.run_backward(tensors, seeds, create_graph if retain_graph is None else retain_graph,
                         create_graph)
+
+
+def _seed(tensor, grad):
+    """The gradient the backward pass starts from at ``tensor``: ``grad`` as a Tensor of
+    ``tensor``'s dtype, or ones when None (for a one-element ``tensor`` only)."""
+    import numpy as np
+
+    from ..tensor import Tensor
+    if isinstance(grad, Tensor):
+        return grad
+    if grad is not None:
+        return Tensor._make(np.asarray(grad, dtype=tensor._data.dtype))
+    if tensor._data.size != 1:
+        raise RuntimeError(f"grad can be implicitly created only for scalar outputs "
+                           f"(got a tensor of shape {tuple(tensor.shape)})")
+    return Tensor._make(np.ones_like(tensor._data))
 
 
 def Variable(data, requires_grad=False, volatile=False):

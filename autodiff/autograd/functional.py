@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import enable_grad, grad
+from ..engine import grad
+from ..grad_mode import enable_grad
 from ..tensor import Tensor
 
 __all__ = ["jacobian", "hessian", "vjp", "jvp", "hvp", "vhp"]
@@ -66,11 +67,41 @@ def _finish(x, create_graph):
     return x if create_graph else x.detach()
 
 
-def _check_outputs(outs, fn_name):
+def _call(func, inputs, create_graph, fn_name):
+    """Run ``func`` on fresh handles of ``inputs`` (under grad mode): ``(xs, single, outs)``,
+    the handles, whether it returned one Tensor, and its outputs as a tuple."""
+    xs = _prepare(inputs, create_graph)
+    single_out, outs = _as_tuple(func(*xs), "outputs", fn_name)
     for o in outs:
         if not isinstance(o, Tensor):
             raise TypeError(f"{fn_name}: the function must return a Tensor or a tuple of "
                             f"Tensors (got {type(o).__name__})")
+    return xs, single_out, outs
+
+
+def _vector(v, like, fn_name, of_outputs):
+    """``v`` as a tuple shaped like the tensors ``like`` (the function's outputs when
+    ``of_outputs``, else its inputs). None means ones, for one single-element tensor only."""
+    if v is None:
+        if len(like) != 1 or like[0]._data.size != 1:
+            which = ("the user-provided function returns" if of_outputs
+                     else "the input to the user-provided function is")
+            raise RuntimeError(f"{fn_name}: the vector v can only be None if {which} a single "
+                               "Tensor with a single element")
+        return (Tensor._make(np.ones_like(like[0]._data)),)
+    _, vs = _as_tuple(v, "v", fn_name)
+    for t, g in zip(like, vs):
+        if tuple(t.shape) != tuple(g.shape):
+            which = "the function's output" if of_outputs else "the input"
+            raise RuntimeError(f"{fn_name}: v has shape {tuple(g.shape)} but {which} has "
+                               f"shape {tuple(t.shape)}")
+    return vs
+
+
+def _result(out, single_out, res, single_res, create_graph):
+    """``(output, product)``, each a Tensor when single, detached unless ``create_graph``."""
+    out, res = _finish(out, create_graph), _finish(res, create_graph)
+    return (out[0] if single_out else out), (res[0] if single_res else res)
 
 
 def vjp(func, inputs, v=None, create_graph=False, strict=False):
@@ -78,25 +109,10 @@ def vjp(func, inputs, v=None, create_graph=False, strict=False):
     outputs' shapes; it may be omitted when the function returns one element."""
     single_in, inputs = _as_tuple(inputs, "inputs", "vjp")
     with enable_grad():
-        xs = _prepare(inputs, create_graph)
-        out = func(*xs)
-        single_out, outs = _as_tuple(out, "outputs", "vjp")
-        _check_outputs(outs, "vjp")
-        if v is None:
-            if len(outs) != 1 or outs[0]._data.size != 1:
-                raise RuntimeError("vjp: the vector v can only be None if the user-provided "
-                                   "function returns a single Tensor with a single element")
-            vs = (Tensor._make(np.ones_like(outs[0]._data)),)
-        else:
-            _, vs = _as_tuple(v, "v", "vjp")
-            for o, g in zip(outs, vs):
-                if tuple(o.shape) != tuple(g.shape):
-                    raise RuntimeError(f"vjp: v has shape {tuple(g.shape)} but the function's "
-                                       f"output has shape {tuple(o.shape)}")
+        xs, single_out, outs = _call(func, inputs, create_graph, "vjp")
+        vs = _vector(v, outs, "vjp", of_outputs=True)
         res = _grads(outs, xs, vs, create_graph, strict, "vjp")
-    out = _finish(outs, create_graph)
-    res = _finish(res, create_graph)
-    return (out[0] if single_out else out), (res[0] if single_in else res)
+    return _result(outs, single_out, res, single_in, create_graph)
 
 
 def jvp(func, inputs, v=None, create_graph=False, strict=False):
@@ -104,28 +120,13 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     double-backward trick, as PyTorch's). ``v`` has the inputs' shapes; it may be omitted when
     there is one single-element input."""
     single_in, inputs = _as_tuple(inputs, "inputs", "jvp")
-    if v is None:
-        if len(inputs) != 1 or inputs[0]._data.size != 1:
-            raise RuntimeError("jvp: the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single element")
-        vs = (Tensor._make(np.ones_like(inputs[0]._data)),)
-    else:
-        _, vs = _as_tuple(v, "v", "jvp")
-        for t, g in zip(inputs, vs):
-            if tuple(t.shape) != tuple(g.shape):
-                raise RuntimeError(f"jvp: v has shape {tuple(g.shape)} but the input has "
-                                   f"shape {tuple(t.shape)}")
+    vs = _vector(v, inputs, "jvp", of_outputs=False)
     with enable_grad():
-        xs = _prepare(inputs, create_graph)
-        out = func(*xs)
-        single_out, outs = _as_tuple(out, "outputs", "jvp")
-        _check_outputs(outs, "jvp")
+        xs, single_out, outs = _call(func, inputs, create_graph, "jvp")
         us = tuple(Tensor._make(np.zeros_like(o._data)).requires_grad_(True) for o in outs)
         g = _grads(outs, xs, us, True, strict, "jvp")
         res = _grads(g, us, vs, create_graph, strict, "jvp")
-    out = _finish(outs, create_graph)
-    res = _finish(res, create_graph)
-    return (out[0] if single_out else out), (res[0] if single_out else res)
+    return _result(outs, single_out, res, single_out, create_graph)
 
 
 def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
@@ -138,10 +139,7 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                          f"(got {strategy!r})")
     single_in, inputs = _as_tuple(inputs, "inputs", "jacobian")
     with enable_grad():
-        xs = _prepare(inputs, create_graph)
-        out = func(*xs)
-        single_out, outs = _as_tuple(out, "outputs", "jacobian")
-        _check_outputs(outs, "jacobian")
+        xs, single_out, outs = _call(func, inputs, create_graph, "jacobian")
         per_out = []
         for o in outs:
             rows = [[] for _ in xs]
@@ -190,13 +188,7 @@ def hessian(func, inputs, create_graph=False, strict=False, vectorize=False,
 def vhp(func, inputs, v=None, create_graph=False, strict=False):
     """``(func(*inputs), v^T H)`` for a function returning one element."""
     single_in, inputs = _as_tuple(inputs, "inputs", "vhp")
-    if v is None:
-        if len(inputs) != 1 or inputs[0]._data.size != 1:
-            raise RuntimeError("vhp: the vector v can only be None if the input to the "
-                               "user-provided function is a single Tensor with a single element")
-        vs = (Tensor._make(np.ones_like(inputs[0]._data)),)
-    else:
-        _, vs = _as_tuple(v, "v", "vhp")
+    vs = _vector(v, inputs, "vhp", of_outputs=False)
     with enable_grad():
         xs = _prepare(inputs, create_graph)
         out = func(*xs)
@@ -205,9 +197,7 @@ def vhp(func, inputs, v=None, create_graph=False, strict=False):
                                "with a single element")
         gs = _grads((out,), xs, (None,), True, strict, "vhp")
         res = _grads(gs, xs, vs, create_graph, strict, "vhp")
-    out = _finish(out, create_graph)
-    res = _finish(res, create_graph)
-    return out, (res[0] if single_in else res)
+    return _result((out,), True, res, single_in, create_graph)
 
 
 def hvp(func, inputs, v=None, create_graph=False, strict=False):

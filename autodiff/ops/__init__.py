@@ -3,7 +3,7 @@ side by side, plus a lowercase functional form; each family's ``__init__`` lists
 live.
 
 - ``elementwise/``: arithmetic, unary (exp, log, sqrt, abs, erf), trig, rounding, activation,
-  select (clamp, maximum, where), compare, inplace
+  select (clamp, maximum, where), compare
 - ``reduce/``: sums (sum, mean, prod, logsumexp, norm), statistics (var, std), extremes (max, min,
   argmax), cumulative, sorting, counting
 - ``shape/``: views (reshape, permute, expand, ...), joins (cat, stack, split), rearrange (repeat,

@@ -17,7 +17,7 @@ from collections import namedtuple
 import numpy as np
 
 from ..function import Op
-from .. import engine as _engine
+from .. import grad_mode as _grad_mode
 from .. import function as _f
 from ..kernels import conv as K
 from . import _checks as C
@@ -213,7 +213,7 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: bias shape {tuple(b.shape)} does not fit weight shape "
                          f"{tuple(w.shape)}")
     geom = Geometry(stride, pads, dilation, groups, None)
-    keep_cols = _engine.is_grad_enabled() and w.requires_grad
+    keep_cols = _grad_mode.is_grad_enabled() and w.requires_grad
     out = Conv2d.apply(x, w, b, geom, keep_cols)
     return S.squeeze(out, 0) if unbatched else out
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..engine import _state
 from ..function import Op
 from .. import function as _f
 from ..kernels import loss as K
@@ -158,11 +157,13 @@ class CrossEntropy(Op):
     @staticmethod
     def backward(ctx, grad_out):
         x, = ctx.saved_tensors
-        if not _state.grad_enabled:  # plain backward: the kernel, no CrossEntropyBackward node
-            return (_f.Tensor._make(CrossEntropyBackward.forward(None, x._data, grad_out._data,
-                                                                 *ctx.args)),
-                    None, None, None, None, None)
         return (CrossEntropyBackward.apply(x, grad_out, *ctx.args),
+                None, None, None, None, None)
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        x, = ctx.saved(arrays=True)  # the kernel, no CrossEntropyBackward node
+        return (CrossEntropyBackward.forward(None, x, grad_out, *ctx.args),
                 None, None, None, None, None)
 
 
@@ -308,8 +309,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         xd, td = input._data, target._data
         if (xd.__class__ is np.ndarray and xd.ndim == 2 and td.dtype == np.int64
                 and td.shape == xd.shape[:1] and xd.dtype.char in "fd"):
-            if input._requires_grad and _state.grad_enabled and xd.dtype.kind == "f":
-                return _cross_entropy_record(input, xd, td, int(ignore_index))
             return CrossEntropy.apply(input, td, None, int(ignore_index), "mean", 0.0)
     x = CK.float_input(_tensor(input, "cross_entropy"), "cross_entropy")
     reduction = _legacy_reduction(size_average, reduce, reduction)
@@ -341,34 +340,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     if reduction == "none":
         loss = S.reshape(loss, tshape)
     return loss
-
-
-def _cross_entropy_record(x, xd, td, ignore_index):
-    """``CrossEntropy.apply(x, td, None, ignore_index, "mean", 0.0)`` for a float input that
-    requires grad: the same forward, node, signature, name scope and saved input as
-    ``Function.apply`` records, without its generic six-argument loop."""
-    ctx = _f._new(_CrossEntropyNode)
-    ctx._saved = None
-    out = CrossEntropy.forward(ctx, xd, td, None, ignore_index, "mean", 0.0)
-    gx = x.grad_fn
-    if gx is None:
-        gx, nrx = _f._accumulator(x), 0
-    else:
-        nrx = x._output_nr
-    ctx._next = (gx, None, None, None, None, None)
-    key = ((nrx, None, None, None, None, None),
-           ((xd.shape, xd.dtype), None, None, None, None, None))
-    sig = _f._SIGNATURES.get(key)
-    if sig is None:
-        sig = _f._signature(key)
-    ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
-    if _state.extra:
-        _f._record_extra(ctx)
-    ctx._saved = [(1, x, x._version, None)]
-    return _f.Tensor._make(out, True, ctx, 0)
-
-
-_CrossEntropyNode = CrossEntropy._node_cls
 
 
 def _cross_entropy_probs(x, target, w, reduction, eps):

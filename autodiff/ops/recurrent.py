@@ -31,7 +31,7 @@ import threading
 
 import numpy as np
 
-from ..engine import _state
+from ..grad_mode import _state
 from .. import function as _f
 from ..function import Op
 from ..kernels import recurrent as K

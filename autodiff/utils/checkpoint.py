@@ -6,19 +6,31 @@ checkpointed ones, but the memory saving (recomputing the forward during backwar
 implemented. ``checkpoint_sequential(functions, segments, input)`` likewise runs the modules
 in order.
 """
+
 from __future__ import annotations
 
 __all__ = ["checkpoint", "checkpoint_sequential"]
 
 
-def checkpoint(function, *args, use_reentrant=None, context_fn=None, determinism_check="default",
-               debug=False, preserve_rng_state=True, **kwargs):
+def checkpoint(
+    function,
+    *args,
+    use_reentrant=None,
+    context_fn=None,
+    determinism_check="default",
+    debug=False,
+    preserve_rng_state=True,
+    **kwargs,
+):
     return function(*args, **kwargs)
 
 
 def checkpoint_sequential(functions, segments, input, use_reentrant=None, **kwargs):
-    mods = list(functions.children()) if hasattr(functions, "children") and not isinstance(
-        functions, (list, tuple)) else list(functions)
+    mods = (
+        list(functions.children())
+        if hasattr(functions, "children") and not isinstance(functions, (list, tuple))
+        else list(functions)
+    )
     for f in mods:
         input = f(input)
     return input

@@ -47,7 +47,7 @@ class ParametrizationList(ModuleList):
                 value = m.right_inverse(value)
         first = self[0]
         new = first.right_inverse(value) if hasattr(first, "right_inverse") else value
-        from autodiff.engine import no_grad
+        from autodiff.grad_mode import no_grad
         with no_grad():
             if self.is_tensor:
                 self.original.copy_(new)
@@ -124,7 +124,7 @@ def remove_parametrizations(module, tensor_name, leave_parametrized=True):
         raise ValueError(f"Module {module} does not have a parametrization on {tensor_name}")
     plist = module.parametrizations[tensor_name]
     if leave_parametrized:
-        from autodiff.engine import no_grad
+        from autodiff.grad_mode import no_grad
         with no_grad():
             value = getattr(module, tensor_name).detach()
     else:

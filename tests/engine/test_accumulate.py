@@ -4,7 +4,7 @@ captures or user tensors alias each other."""
 import numpy as np
 
 import autodiff as ad
-import nn
+from autodiff import nn
 from autodiff.tensor import Tensor
 
 

@@ -73,7 +73,7 @@ def test_decorator_and_set_detect_anomaly():
         return ad.is_anomaly_enabled()
 
     assert f() and not ad.is_anomaly_enabled()
-    from autodiff.engine import set_detect_anomaly
+    from autodiff.grad_mode import set_detect_anomaly
     with set_detect_anomaly(True):
         assert ad.is_anomaly_enabled()
     assert not ad.is_anomaly_enabled()

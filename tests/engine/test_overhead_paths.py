@@ -79,8 +79,12 @@ def test_chained_adds_gradients(shape):
 
 
 def _interned(node, nrs, meta):
-    """Whether the node holds the very tuples the general path interned for this key."""
-    sig = F._SIGNATURES[(tuple(nrs), tuple(meta))]
+    """Whether the node holds the very tuples interned for this key (one flat key format,
+    ``(nr, shape, dtype)`` per argument, for the written-out and the general paths)."""
+    key = ()
+    for nr, m in zip(nrs, meta):
+        key += (None, None, None) if m is None else (nr,) + tuple(m)
+    sig = F._SIGNATURES[key]
     return all(x is y for x, y in zip((node._nr, node.needs_input_grad, node.input_meta), sig))
 
 
@@ -111,6 +115,10 @@ def test_binary_signature_matches_general_path():
     assert node.needs_input_grad == (True,) and node.input_meta == (((2, 3), F32),)
     assert _interned(node, (0,), (((2, 3), F32),))
 
+    node = ad.where(k > 0, h, b).grad_fn                 # the general path (three arguments)
+    assert node.needs_input_grad == (False, True, True)
+    assert _interned(node, (None, 0, 0), (None, ((2, 3), F32), ((3,), F64)))
+
 
 class _Two(ad.Function):
     """Two outputs: (2 x, 3 x)."""
@@ -137,11 +145,11 @@ def test_binary_signature_keeps_output_numbers():
 
 
 def test_flat_signatures_survive_a_cache_reset(monkeypatch):
-    monkeypatch.setattr(F, "_FLAT_SIGNATURES", {})
+    monkeypatch.setattr(F, "_SIGNATURES", {})
     a = ad.tensor(np.ones(2), requires_grad=True)
     for n in range(1, 4200):                             # more keys than the cache keeps
-        F._flat_signature((0, 0, (n,), a._data.dtype, (n,), a._data.dtype))
-    assert len(F._FLAT_SIGNATURES) <= 4097
+        F._signature((0, (n,), a._data.dtype, 0, (n,), a._data.dtype))
+    assert len(F._SIGNATURES) <= 4097
     node = (a + a).grad_fn
     assert node.needs_input_grad == (True, True)
     assert node.input_meta == (((2,), a._data.dtype), ((2,), a._data.dtype))

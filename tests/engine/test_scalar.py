@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff.function import Node
+from autodiff.node import Node
 from autodiff.scalar import Scalar
 
 

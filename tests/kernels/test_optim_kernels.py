@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import optim
+from autodiff import optim
 from autodiff.kernels import optim as K
 
 

@@ -4,9 +4,9 @@ import inspect
 
 import pytest
 
-import nn
-import nn.functional as F
-from nn import init, utils
+from autodiff import nn
+import autodiff.nn.functional as F
+from autodiff.nn import init, utils
 
 LAYERS = """Identity Linear Flatten Unflatten Conv1d Conv2d ConvTranspose2d MaxPool1d MaxPool2d
 AvgPool2d Dropout BatchNorm1d BatchNorm2d LayerNorm Embedding RNN LSTM GRU RNNCell LSTMCell

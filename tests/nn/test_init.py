@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-from nn import init
+from autodiff import nn
+from autodiff.nn import init
 
 
 def test_calculate_gain_table():

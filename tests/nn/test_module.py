@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import engine
-import nn
+from autodiff import grad_mode
+from autodiff import nn
 
 
 class Block(nn.Module):
@@ -239,7 +239,7 @@ def test_call_records_name_scope():
     seen = []
 
     def spy(m, args, out):
-        seen.append(list(engine._state.scope))
+        seen.append(list(grad_mode._state.scope))
     net.block.fc.register_forward_hook(spy)
     out = net(ad.randn(4, 3))
     assert seen == [["Net", "Net/block"]]  # forward hooks run after the module's scope closed
@@ -392,7 +392,7 @@ def test_batchnorm_state_without_num_batches_tracked_loads():
 
 def test_shape_error_names_the_layer_as_the_user_knows_it():
     import autodiff as ad
-    import nn
+    from autodiff import nn
 
     class Net(nn.Module):
         def __init__(self):

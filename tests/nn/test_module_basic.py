@@ -1,7 +1,7 @@
 import numpy as np
 
 import autodiff as ad
-import nn
+from autodiff import nn
 
 
 def test_linear_forward_backward_matches_numpy():

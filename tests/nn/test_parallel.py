@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
+from autodiff import nn
 
 
 def test_data_parallel_runs_the_module():

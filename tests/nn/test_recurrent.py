@@ -10,7 +10,7 @@ import autodiff as ad
 from autodiff.gradcheck import gradcheck, gradgradcheck
 from autodiff.kernels import recurrent as K
 from autodiff.ops import recurrent as RO
-from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 
 def _t(a, dt=np.float64, grad=True):

@@ -5,7 +5,7 @@ import pytest
 
 import autodiff as ad
 from autodiff.ops import recurrent as RO
-from nn.recurrent import LSTM
+from autodiff.nn.recurrent import LSTM
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
 
 torch = pytest.importorskip("torch")
 

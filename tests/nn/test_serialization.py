@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
+from autodiff import nn
 from autodiff import serialization
 
 
@@ -116,7 +116,7 @@ def test_loading_into_model_reports_every_mismatch(tmp_path):
 
 def test_saved_file_respects_umask(tmp_path):
     import os
-    import nn as _nn
+    from autodiff import nn as _nn
     old = os.umask(0o022)
     try:
         p = tmp_path / "ck.npz"
@@ -578,8 +578,8 @@ def test_ad_load_arguments_as_pytorch(tmp_path):
     lambda ps: __import__("optim").Rprop(ps, lr=0.01),
 ], ids=["adam", "sgd", "rmsprop", "adamw", "adagrad", "adadelta", "rprop"])
 def test_training_checkpoint_round_trip_continues_identically(tmp_path, make_opt):
-    import nn.functional as F
-    import optim
+    import autodiff.nn.functional as F
+    from autodiff import optim
     rng = np.random.default_rng(1)
     x = ad.tensor(rng.standard_normal((16, 3)).astype(np.float32))
     y = ad.tensor(rng.integers(0, 2, 16))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
+from autodiff import nn
 
 torch = pytest.importorskip("torch")
 tnn = torch.nn
@@ -304,7 +304,7 @@ def test_state_dict_loads_from_torch_model():
                                             ((1, 1, 1, 1), "circular", None),
                                             ((-1, 2, 1, -1), "constant", None)])
 def test_functional_pad_parity(pad, mode, value):
-    import nn.functional as F
+    import autodiff.nn.functional as F
     x = np.random.default_rng(0).standard_normal((2, 3, 4, 5))
     a = ad.tensor(x, requires_grad=True)
     b = torch.tensor(x, requires_grad=True)
@@ -318,7 +318,7 @@ def test_functional_pad_parity(pad, mode, value):
 
 
 def test_functional_one_hot_embedding_parity():
-    import nn.functional as F
+    import autodiff.nn.functional as F
     idx = np.array([[0, 3], [2, 2]])
     np.testing.assert_array_equal(F.one_hot(ad.tensor(idx), 5)._data,
                                   torch.nn.functional.one_hot(torch.from_numpy(idx), 5).numpy())

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-import nn.functional as F
+from autodiff import nn
+import autodiff.nn.functional as F
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-from nn import utils
+from autodiff import nn
+from autodiff.nn import utils
 
 
 def _params_with_grads(grads):

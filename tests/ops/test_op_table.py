@@ -53,9 +53,14 @@ def ad_fn(spec, params):
     return lambda *xs: spec.fn(AD_LIB, *xs, **params)
 
 
+def examples(spec, n):
+    """Hypothesis settings running at most ``n`` examples (fewer where the spec says so)."""
+    return settings(S.SETTINGS, max_examples=min(n, spec.examples))
+
+
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_gradcheck(spec):
-    @S.SETTINGS
+    @examples(spec, S.SETTINGS.max_examples)
     @given(data=st.data())
     def run(data):
         arrays, params = draw_case(data, spec)
@@ -66,7 +71,7 @@ def test_gradcheck(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_gradcheck_noncontiguous(spec):
-    @settings(S.SETTINGS, max_examples=3)
+    @examples(spec, 3)
     @given(data=st.data())
     def run(data):
         arrays, params = draw_case(data, spec)
@@ -82,7 +87,7 @@ def test_gradcheck_noncontiguous(spec):
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_float32_forward_stays_float32(spec):
-    @settings(S.SETTINGS, max_examples=3)
+    @examples(spec, 3)
     @given(data=st.data())
     def run(data):
         arrays, params = draw_case(data, spec)
@@ -107,7 +112,7 @@ DOUBLE = [s for s in SPECS if s.double]
 
 @pytest.mark.parametrize("spec", DOUBLE, ids=[s.name for s in DOUBLE])
 def test_gradgradcheck(spec):
-    @settings(S.SETTINGS, max_examples=5)
+    @examples(spec, 5)
     @given(data=st.data())
     def run(data):
         arrays, params = draw_case(data, spec)
@@ -124,7 +129,7 @@ def test_torch_parity(spec):
     torch = pytest.importorskip("torch")
     tlib = TorchLib()
 
-    @settings(S.SETTINGS, max_examples=5)
+    @examples(spec, 5)
     @given(data=st.data())
     def run(data):
         arrays, params = draw_case(data, spec)
@@ -138,6 +143,7 @@ def test_torch_parity(spec):
         loss, tloss = 0, 0
         for o, to in zip(outs, touts):
             assert tuple(o.shape) == tuple(to.shape), f"{spec.name}: shape {o.shape} vs {to.shape}"
+            assert o.dtype == to.detach().numpy().dtype, f"{spec.name}: dtype {o.dtype} vs {to.dtype}"
             np.testing.assert_allclose(o._data, to.detach().numpy(), rtol=1e-6, atol=1e-12)
             w = rng.standard_normal(o.shape)
             loss = loss + (o * ad.tensor(w)).sum()

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import optim
-from optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR,
+from autodiff import optim
+from autodiff.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR,
                                 ReduceLROnPlateau, StepLR)
 
 EPOCHS = 30

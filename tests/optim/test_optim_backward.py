@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import optim
+from autodiff import optim
 from optim_problems import (logistic_loss, loss_and_grads, make_logistic, make_params,
                             make_problem, set_grads)
 

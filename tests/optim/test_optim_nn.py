@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import nn
-import optim
+from autodiff import nn
+from autodiff import optim
 
 
 def _data():

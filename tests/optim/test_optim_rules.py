@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import optim
+from autodiff import optim
 
 # three fixed gradients for a 4-element parameter, with sign changes for Rprop
 P0 = np.array([0.5, -1.0, 2.0, 0.0])

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-import optim
+from autodiff import optim
 from optim_problems import make_params, make_problem, set_grads
 
 ALL = [

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-import optim
+from autodiff import optim
 from optim_problems import loss_and_grads, make_params, make_problem, set_grads
 
 torch = pytest.importorskip("torch")

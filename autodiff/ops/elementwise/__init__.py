@@ -16,5 +16,4 @@ the same module):
 - ``compare``: eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor, logical_not,
   bitwise_and, bitwise_or, bitwise_not, isclose, allclose, equal, isnan, isinf,
   isposinf, isneginf, isfinite, isin
-- ``inplace``: the in-place machinery (``inplace``, ``inplace_fill``) behind ``add_``, ``t[i] = v``...
 """

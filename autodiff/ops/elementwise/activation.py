@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
-from ...engine import _state
 from ...function import Op
 from ...kernels import elementwise as _KE
 from . import select
@@ -50,22 +49,17 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        saved = ctx._saved
-        if not _state.grad_enabled and saved.__class__ is list:
-            # plain backward: the saved output's array (saved_tensors' in-place check, no
-            # Tensor rebuilt); the select in one kernel pass
-            kind, out, _, ref = saved[0]
-            t = ref() if ref is not None else None
-            g = grad_out._data
-            if kind == 2 and (t is None or t._version == 0) and g.shape == out.shape:
-                return _f.Tensor._make(_KE.relu_backward(g, out))
         out, = ctx.saved_tensors
-        if not _state.grad_enabled and grad_out._data.shape == out._data.shape:
-            # plain backward: the select in one kernel pass (no mask array, no Where node)
-            return _f.Tensor._make(_KE.relu_backward(grad_out._data, out._data))
         # differentiable: its own backward is the same select of the incoming gradient
         dt = np.result_type(grad_out._data, out._data)
         return select.where(out._data <= 0, _f.Tensor._make(np.zeros((), dt)), grad_out)
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        out, = ctx.saved(arrays=True)
+        if grad_out.shape == out.shape:  # the select in one kernel pass (no mask array)
+            return _KE.relu_backward(grad_out, out)
+        return np.where(out <= 0, np.zeros((), np.result_type(grad_out, out)), grad_out)
 
 
 class Elu(Op):

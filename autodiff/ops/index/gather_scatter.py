@@ -247,7 +247,7 @@ class ScatterReduce(Op):
                 out = acc
             else:
                 count = np.maximum(hit + keep, 1)
-                out = (acc // count).astype(a.dtype) if a.dtype.kind in "iub" else acc / count
+                out = (acc // count if a.dtype.kind in "iub" else acc / count).astype(a.dtype)
                 ctx.w_a, ctx.w_g = (keep / count).astype(fdt), (1.0 / count).astype(fdt)
         else:
             fn = np.maximum if reduce == "amax" else np.minimum

@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from ..elementwise import inplace
+from ... import inplace
 from ..shape import views
 
 

@@ -7,7 +7,6 @@ import string
 import numpy as np
 
 from ... import function as _f
-from ...engine import _state
 from ...function import Op
 from ...kernels import elementwise as _KE
 from .._common import _F64, _data
@@ -141,21 +140,8 @@ class Linear(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        saved = ctx._saved
-        if not _state.grad_enabled and saved.__class__ is list:
-            # plain backward, saved inputs unmodified (saved_tensors' check) -> the arrays
-            (_, x, vx, _), (_, w, vw, _) = saved
-            if x._version == vx and w._version == vw:
-                need_x, need_w, need_b = ctx.needs_input_grad
-                return _linear_backward_arrays(grad_out._data, x._data, w._data, need_x, need_w,
-                                               need_b)
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        if not _state.grad_enabled:
-            # plain backward (no create_graph): the same products on the arrays, no graph
-            # bookkeeping for the transpose, reshapes, matmuls and sum
-            return _linear_backward_arrays(grad_out._data, x._data, w._data, need_x, need_w,
-                                           need_b)
         gx = gw = gb = None
         n_out = w.shape[0]
         if need_x:
@@ -168,6 +154,24 @@ class Linear(Op):
                 gb = sums.sum(g2, 0)
         return gx, gw, gb
 
+    @staticmethod
+    def backward_arrays(ctx, g):
+        """The same BLAS products and float sums on the arrays: ``g @ W``, ``g2^T x2``,
+        ``sum g2`` (no graph bookkeeping for the transpose, reshapes, matmuls and sum)."""
+        x, w = ctx.saved(arrays=True)
+        need_x, need_w, need_b = ctx.needs_input_grad
+        gx = gw = gb = None
+        if need_x:
+            gx = _matmul_result(np.matmul(g, w), g, w)
+        if need_w or need_b:
+            g2 = g.reshape(_rows(g.shape), w.shape[0])
+            if need_w:
+                x2 = x.reshape(_rows(x.shape), w.shape[1])
+                gw = _matmul_result(np.matmul(g2.T, x2), g2, x2)
+            if need_b:
+                gb = _KE.sum_rows(g2)  # np.sum(g2, 0), bit-identical
+        return gx, gw, gb
+
 
 def _rows(shape):
     """The number of rows of ``shape`` viewed as (rows, last dim); unlike ``reshape(-1, n)``
@@ -176,23 +180,6 @@ def _rows(shape):
     for s in shape[:-1]:
         n *= s
     return n
-
-
-def _linear_backward_arrays(g, x, w, need_x, need_w, need_b):
-    """Linear's gradients as Tensors computed on arrays: ``g @ W``, ``g2^T x2``, ``sum g2``
-    (the same BLAS products and float sums as the differentiable path)."""
-    make = _f.Tensor._make
-    gx = gw = gb = None
-    if need_x:
-        gx = make(_matmul_result(np.matmul(g, w), g, w))
-    if need_w or need_b:
-        g2 = g.reshape(_rows(g.shape), w.shape[0])
-        if need_w:
-            x2 = x.reshape(_rows(x.shape), w.shape[1])
-            gw = make(_matmul_result(np.matmul(g2.T, x2), g2, x2))
-        if need_b:
-            gb = make(_KE.sum_rows(g2))  # np.sum(g2, 0), bit-identical
-    return gx, gw, gb
 
 
 def _matmul_result(out, a, b):

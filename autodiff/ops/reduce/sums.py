@@ -171,22 +171,31 @@ class Prod(Op):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, out = ctx.saved_tensors
-        g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
-        if not ctx.in_shape:  # 0-d: the product of no other elements is 1 (even at inf, NaN)
-            return g, None, None
-        zeros = np.count_nonzero(a._data == 0)
-        if not zeros:
-            return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a), None, None
-        if zeros > 1 and ctx.whole and not _f.engine._state.grad_enabled:
-            # a plain backward of the product of all elements with two zeros: every gradient
-            # is 0 (PyTorch's prod_backward, also where an inf would make the products of the
-            # others NaN); with create_graph the products of the others keep it differentiable
-            return g * _f.Tensor._make(np.zeros_like(a._data)), None, None
-        return g * _prod_of_others(a, ctx.axes_), None, None
+        return _prod_backward(ctx, grad_out, False), None, None
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return _prod_backward(ctx, _f.Tensor._make(grad_out), True)._data, None, None
 
 
-def _prod_of_others(a, axes):
+def _prod_backward(ctx, grad_out, plain):
+    """Prod's gradient; ``plain``: for a backward that is not recorded (grad mode off)."""
+    a, out = ctx.saved_tensors
+    g = _kept(grad_out, ctx.in_shape, ctx.axes_, ctx.keepdim_)
+    if not ctx.in_shape:  # 0-d: the product of no other elements is 1 (even at inf, NaN)
+        return g
+    zeros = np.count_nonzero(a._data == 0)
+    if not zeros:
+        return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a)
+    if zeros > 1 and ctx.whole and plain:  # prod() without a dim only, as torch
+        # a plain backward of the product of all elements with two zeros: every gradient
+        # is 0 (PyTorch's prod_backward, also where an inf would make the products of the
+        # others NaN); with create_graph the products of the others keep it differentiable
+        return g * _f.Tensor._make(np.zeros_like(a._data))
+    return g * _prod_of_others(a, ctx.axes_, plain)
+
+
+def _prod_of_others(a, axes, plain):
     """For every element, the product of the other elements in its reduction group, with
     differentiable ops only (no division)."""
     nd = a._data.ndim
@@ -199,17 +208,17 @@ def _prod_of_others(a, axes):
     lead = pshape[:len(rest)]
     n = int(np.prod(pshape[len(rest):]))
     x = views.reshape(x, lead + (n,))
-    left = _exclusive_cumprod(x)
-    right = rearrange.flip(_exclusive_cumprod(rearrange.flip(x, (-1,))), (-1,))
+    left = _exclusive_cumprod(x, plain)
+    right = rearrange.flip(_exclusive_cumprod(rearrange.flip(x, (-1,)), plain), (-1,))
     others = views.reshape(left * right, pshape)
     return views.permute(others, tuple(np.argsort(perm)))
 
 
-def _exclusive_cumprod(x):
+def _exclusive_cumprod(x, plain):
     """[1, x0, x0 x1, ...] along the last dim: a Hillis-Steele scan of multiplications
-    (differentiable); in a plain backward (grad mode off) NumPy's sequential cumprod, whose
-    order of products is PyTorch's (it matters where an inf meets a 0)."""
-    if not _f.engine._state.grad_enabled:
+    (differentiable); in a plain backward NumPy's sequential cumprod, whose order of
+    products is PyTorch's (it matters where an inf meets a 0)."""
+    if plain:
         d = x._data
         out = np.ones_like(d)
         if d.shape[-1] > 1:

@@ -10,7 +10,7 @@ import weakref
 import numpy as np
 
 from ... import function as _f
-from ...engine import _state
+from ...grad_mode import _state
 from ...function import Op
 from .._common import _norm_dim, _tensor
 from ..index import subscript
@@ -49,7 +49,7 @@ def _view(out, base, op=None, args=(), nr=None):
     With grad mode on, a view of a tensor that may be written in place under grad (not a leaf
     that requires grad: those only change under ``no_grad``) is also registered on the shared
     counter, so an in-place write on the root can give the view a new ``grad_fn``: the root's
-    new one followed by the view steps (``ops.elementwise.inplace._refresh_views``, as PyTorch
+    new one followed by the view steps (``autodiff.inplace._refresh_views``, as PyTorch
     regenerates a view's grad_fn after its base changes)."""
     d = out._data
     if d.base is None or out is base or not np.may_share_memory(d, base._data):
