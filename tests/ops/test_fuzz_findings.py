@@ -140,3 +140,14 @@ def test_nll_loss_ignored_rows_are_zero_even_at_nan():
             torch.tensor(x), torch.tensor(t), ignore_index=0, reduction=red
         )
         np.testing.assert_array_equal(ours.detach().numpy(), theirs.numpy(), err_msg=red)
+
+
+def test_norm_gradient_at_nan_uses_torch_sign():
+    torch = pytest.importorskip("torch")
+    x = np.array([1.0, np.nan, -2.0])
+    for p in [1, 3, float("inf"), 2]:
+        a = ad.tensor(x, requires_grad=True)
+        a.norm(p).backward()
+        t = torch.tensor(x, requires_grad=True)
+        torch.linalg.vector_norm(t, p).backward()
+        np.testing.assert_array_equal(a.grad.numpy(), t.grad.numpy(), err_msg=str(p))

@@ -326,7 +326,10 @@ class Norm(Op):
         dt = ad.dtype
         if p == 0:
             return g * T._make(np.zeros_like(ad)), None, None, None
-        sign = T._make(np.sign(ad))
+        sd = np.sign(ad)
+        if np.isnan(sd).any():  # torch.sign(nan) is 0 (p=1: g * sign; p=inf: 0 there)
+            sd = np.where(np.isnan(sd), 0, sd).astype(dt, copy=False)
+        sign = T._make(sd)
         if p == 1:
             return g * sign, None, None, None
         if p in (np.inf, -np.inf):
