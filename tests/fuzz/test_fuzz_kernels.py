@@ -93,19 +93,16 @@ def conv_case(nd, transpose):
     return name, build, call
 
 
+def _pool_input(draw, rng, nd):
+    batch = draw(st.integers(0, 2), label="batch")
+    return _values(draw, rng, (batch, draw(st.integers(1, 3), label="channels")) + _sizes(draw, nd))
+
+
 def pool_case(kind, nd):
     name = f"{kind}_pool{nd}d"
 
     def build(draw, rng):
-        x = _values(
-            draw,
-            rng,
-            (
-                draw(st.integers(0, 2), label="batch"),
-                draw(st.integers(1, 3), label="channels"),
-            )
-            + _sizes(draw, nd),
-        )
+        x = _pool_input(draw, rng, nd)
         kw = {
             # not 10**9: accepted by both with ceil_mode, then autodiff's max-pool backward
             # allocates a kh*kw table of window offsets (MemoryError; not yet fixed)
@@ -130,15 +127,7 @@ def adaptive_case(nd):
     name = f"adaptive_avg_pool{nd}d"
 
     def build(draw, rng):
-        x = _values(
-            draw,
-            rng,
-            (
-                draw(st.integers(0, 2), label="batch"),
-                draw(st.integers(1, 3), label="channels"),
-            )
-            + _sizes(draw, nd),
-        )
+        x = _pool_input(draw, rng, nd)
         # no True: torch takes it for 1 here, autodiff's argument checks refuse a bool
         size = _arg(draw, [1, 2, 3], "output_size", NO_BOOL)
         return [x], {
