@@ -7,6 +7,7 @@ import math
 from collections import deque
 
 from ..node import AccumulateGrad, Node
+from ..saved import CONST, INPUT, OUTPUT, Saved
 from ..tensor import Tensor
 from .text import _is_parameter
 
@@ -102,7 +103,12 @@ def _saved_entries(v):
     saved = getattr(v, "_saved", None)
     if saved.__class__ is not list:
         return ()
-    return [s for s in saved if isinstance(s, tuple) and len(s) == 4]
+    kinds = {CONST: 0, INPUT: 1, OUTPUT: 2}
+    return [
+        (kinds[s.kind], s.value, s.nr if s.kind is OUTPUT else s.version, s.ref)
+        for s in saved
+        if isinstance(s, Saved)
+    ]
 
 
 def _known_outputs(graph):
