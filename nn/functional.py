@@ -358,6 +358,14 @@ def _adaptive_avg_1d(x, dim, out_size):
     return joins.cat(parts, dim)
 
 
+def _adaptive_nonempty(input, sizes, op):
+    """torch's check: an empty dim after the first is an error (but for an output of all 1s,
+    its mean fast path)."""
+    if 0 in input.shape[1:] and any(s != 1 for s in sizes):
+        raise ValueError(f"{op}: expected input to have non-zero size for non-batch "
+                         f"dimensions, got shape {tuple(input.shape)}")
+
+
 def _adaptive_sizes(output_size, in_sizes, op):
     n = len(in_sizes)
     if isinstance(output_size, (tuple, list)):
@@ -380,6 +388,7 @@ def adaptive_avg_pool1d(input, output_size):
         raise ValueError(f"adaptive_avg_pool1d: expected a 2D or 3D input, got shape "
                          f"{tuple(input.shape)}")
     (lo,) = _adaptive_sizes(output_size, input.shape[-1:], "adaptive_avg_pool1d")
+    _adaptive_nonempty(input, (lo,), "adaptive_avg_pool1d")
     return _adaptive_avg_1d(input, input.ndim - 1, lo)
 
 
@@ -390,6 +399,7 @@ def adaptive_avg_pool2d(input, output_size):
         raise ValueError(f"adaptive_avg_pool2d: expected a 3D or 4D input, got shape "
                          f"{tuple(input.shape)}")
     ho, wo = _adaptive_sizes(output_size, input.shape[-2:], "adaptive_avg_pool2d")
+    _adaptive_nonempty(input, (ho, wo), "adaptive_avg_pool2d")
     out = _adaptive_avg_1d(input, input.ndim - 2, ho)  # separable: rectangles
     return _adaptive_avg_1d(out, input.ndim - 1, wo)
 

@@ -180,6 +180,9 @@ def _check_conv(x, w, b, name, dims):
         raise ValueError(f"{name}: weight of shape {tuple(w.shape)} has a zero-size dimension")
     if b is not None and (b.ndim != 1):
         raise ValueError(f"{name}: bias must be 1-D, got shape {tuple(b.shape)}")
+    if 0 in x.shape[2:] and x.shape[0] and x.shape[1]:   # torch's rule
+        raise ValueError(f"{name}: an input with an empty spatial dim needs a zero batch or "
+                         f"zero channels, got shape {tuple(x.shape)}")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -271,13 +274,18 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     C_out = w.shape[1] * groups
     Ho = (H - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + oph + 1
     Wo = (W - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + opw + 1
-    if Ho <= 0 or Wo <= 0:
+    if min(Ho, Wo) < 0 or min(Ho, Wo) == 0 and x._data.size:
         raise ValueError(f"conv_transpose2d: output size {(Ho, Wo)} is too small")
     if b is not None and b.shape[0] != C_out:
         raise ValueError(f"conv_transpose2d: bias shape {tuple(b.shape)} does not fit "
                          f"{C_out} output channels")
     geom = Geometry(stride, (ph, ph, pw, pw), dilation, groups, (H, W))
-    out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom, None, b)
+    if not Ho * Wo:  # an empty batch of empty images, as torch (zero gradients)
+        out = ((x.sum() + w.sum()) * 0.0).expand(N, C_out, Ho, Wo)
+        if b is not None:
+            out = out + S.reshape(b, (1, C_out, 1, 1))
+    else:
+        out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom, None, b)
     return S.squeeze(out, 0) if unbatched else out
 
 

@@ -215,7 +215,8 @@ class NLLLoss(Op):
         if C == 0:  # only reachable with no rows
             per = np.zeros(M, x.dtype)
         else:
-            per = 0.0 - wt * x[np.arange(M), t0]  # 0 - (+-0) is +0 for ignored rows
+            # an ignored row is +0 even where its log-probability is NaN or inf (torch)
+            per = np.where(keep, 0.0 - wt * x[np.arange(M), t0], 0.0)
         if reduction == "none":
             out, denom = per, 1.0
         elif reduction == "sum":
@@ -277,6 +278,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input (N, C), (C,) or (N, C, d1, ...) logits; target class indices (N,), () or
     (N, d1, ...), or class probabilities shaped like input.  ``weight`` (C,) rescales
     classes; ``reduction='mean'`` divides by the summed weights of the non-ignored targets.
+    An ignored row's gradient is 0 even where its logits are NaN or inf (torch 2.13 gives
+    NaN there: the row's softmax times 0).
     """
     if ignore_index.__class__ is not int:
         ignore_index = CK.int_arg(ignore_index, "ignore_index", "cross_entropy")
