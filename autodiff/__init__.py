@@ -24,56 +24,212 @@ _warnings.filterwarnings(
     RuntimeWarning, r"(autodiff|nn|optim)(\.|$)")
 
 from . import _aliases
+
 _aliases.install()  # a checkout's nn/ and optim/ as autodiff.nn and autodiff.optim
 
+from .creation import (
+    arange,
+    as_tensor,
+    empty,
+    empty_like,
+    eye,
+    from_numpy,
+    full,
+    full_like,
+    linspace,
+    ones,
+    ones_like,
+    rand,
+    rand_like,
+    randint,
+    randn,
+    randn_like,
+    tensor,
+    zeros,
+    zeros_like,
+)
+from .dtypes import _BY_NAME as _DT
+from .dtypes import LEGACY_TYPES as _LEGACY_TYPES
+from .dtypes import dtype, finfo, iinfo
 from .engine import grad
-from .grad_mode import (detect_anomaly, enable_grad, inference_mode, is_anomaly_enabled,
-                        is_grad_enabled, name_scope, no_grad, set_grad_enabled)
 from .function import Function, Op
-from .tensor import Size, Tensor
-from .scalar import Scalar
-from .creation import (arange, as_tensor, empty, empty_like, eye, from_numpy, full, full_like,
-                       linspace, ones, ones_like, rand, rand_like, randint, randn, randn_like,
-                       tensor, zeros, zeros_like)
-from .random import (Generator, default_generator, get_rng_state, initial_seed, manual_seed,
-                     seed, set_rng_state)
-from .viz import draw_graph
+from .grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    inference_mode,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    name_scope,
+    no_grad,
+    set_grad_enabled,
+)
+from .gradcheck import gradcheck, gradgradcheck
+
+# ---- the ops, by family (autodiff/ops/<family>/<module>.py) ---------------------------------
 from .ops.elementwise.activation import relu, sigmoid
-from .ops.elementwise.arithmetic import (add, div, floor_divide, fmod, lerp, mul, neg, pow,
-    reciprocal, remainder, square, sub, true_divide)
-from .ops.elementwise.compare import (allclose, eq, equal, ge, gt, isclose, isfinite, isin, isinf,
-    isnan, isneginf, isposinf, le, logical_and, logical_not, logical_or, logical_xor, lt, ne)
+from .ops.elementwise.arithmetic import (
+    add,
+    div,
+    floor_divide,
+    fmod,
+    lerp,
+    mul,
+    neg,
+    pow,
+    reciprocal,
+    remainder,
+    square,
+    sub,
+    true_divide,
+)
+from .ops.elementwise.compare import (
+    allclose,
+    eq,
+    equal,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isin,
+    isinf,
+    isnan,
+    isneginf,
+    isposinf,
+    le,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    ne,
+)
 from .ops.elementwise.rounding import ceil, fix, floor, frac, round, sign, trunc
-from .ops.elementwise.select import (clamp, clamp_max, clamp_min, clip, maximum, minimum,
-    nan_to_num, where)
-from .ops.elementwise.trig import (acos, acosh, arccos, arccosh, arcsin, arcsinh, arctan, arctan2,
-    arctanh, asin, asinh, atan, atan2, atanh, cos, cosh, sin, sinh, tan, tanh)
-from .ops.elementwise.unary import (abs, erf, erfc, exp, exp2, expm1, log, log10, log1p, log2,
-    rsqrt, sqrt)
-from .ops.index.gather_scatter import (gather, index_add, index_copy, index_fill, index_put,
-    index_select, scatter, scatter_add, scatter_reduce, take_along_dim)
+from .ops.elementwise.select import (
+    clamp,
+    clamp_max,
+    clamp_min,
+    clip,
+    maximum,
+    minimum,
+    nan_to_num,
+    where,
+)
+from .ops.elementwise.trig import (
+    acos,
+    acosh,
+    arccos,
+    arccosh,
+    arcsin,
+    arcsinh,
+    arctan,
+    arctan2,
+    arctanh,
+    asin,
+    asinh,
+    atan,
+    atan2,
+    atanh,
+    cos,
+    cosh,
+    sin,
+    sinh,
+    tan,
+    tanh,
+)
+from .ops.elementwise.unary import (
+    abs,
+    erf,
+    erfc,
+    exp,
+    exp2,
+    expm1,
+    log,
+    log1p,
+    log2,
+    log10,
+    rsqrt,
+    sqrt,
+)
+from .ops.index.gather_scatter import (
+    gather,
+    index_add,
+    index_copy,
+    index_fill,
+    index_put,
+    index_select,
+    scatter,
+    scatter_add,
+    scatter_reduce,
+    take_along_dim,
+)
 from .ops.index.masked import argwhere, masked_fill, masked_scatter, masked_select, nonzero
 from .ops.linalg.diagonals import diag, diag_embed, diagonal, trace, tril, triu
-from .ops.linalg.products import (addbmm, addmm, addmv, baddbmm, bmm, cdist, dot, einsum, matmul,
-    mm, outer)
+from .ops.linalg.products import (
+    addbmm,
+    addmm,
+    addmv,
+    baddbmm,
+    bmm,
+    cdist,
+    dot,
+    einsum,
+    matmul,
+    mm,
+    outer,
+)
 from .ops.reduce.counting import all, any, bincount, count_nonzero, histc, histogram
 from .ops.reduce.cumulative import cummax, cummin, cumprod, cumsum, diff, logcumsumexp
 from .ops.reduce.extremes import amax, amin, aminmax, argmax, argmin, max, min
-from .ops.reduce.sorting import (argsort, bucketize, kthvalue, median, msort, searchsorted, sort,
-    topk, unique)
+from .ops.reduce.sorting import (
+    argsort,
+    bucketize,
+    kthvalue,
+    median,
+    msort,
+    searchsorted,
+    sort,
+    topk,
+    unique,
+)
 from .ops.reduce.statistics import std, var
 from .ops.reduce.sums import logsumexp, mean, norm, prod, sum
 from .ops.shape.joins import cat, chunk, concat, concatenate, meshgrid, split, stack, unbind
 from .ops.shape.rearrange import clone, flip, pad, repeat, repeat_interleave, roll, tile
-from .ops.shape.views import (atleast_1d, atleast_2d, atleast_3d, expand, flatten,
-    is_floating_point, is_tensor, moveaxis, movedim, narrow, numel, permute, reshape, squeeze,
-    swapaxes, swapdims, t, transpose, unflatten, unsqueeze)
-from .gradcheck import gradcheck, gradgradcheck
+from .ops.shape.views import (
+    atleast_1d,
+    atleast_2d,
+    atleast_3d,
+    expand,
+    flatten,
+    is_floating_point,
+    is_tensor,
+    moveaxis,
+    movedim,
+    narrow,
+    numel,
+    permute,
+    reshape,
+    squeeze,
+    swapaxes,
+    swapdims,
+    t,
+    transpose,
+    unflatten,
+    unsqueeze,
+)
+from .random import (
+    Generator,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    seed,
+    set_rng_state,
+)
+from .scalar import Scalar
 from .serialization import load, save
-
-from .dtypes import dtype, finfo, iinfo
-from .dtypes import LEGACY_TYPES as _LEGACY_TYPES
-from .dtypes import _BY_NAME as _DT
+from .tensor import Size, Tensor
+from .viz import draw_graph
 
 # dtype objects print as autodiff.float32 and are NumPy dtypes to NumPy (see autodiff.dtypes)
 float16 = half = _DT["float16"]
@@ -96,28 +252,48 @@ bool = _DT["bool"]
     "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
     "CharTensor", "ByteTensor", "BoolTensor"))
 
-# ---- porting (issue 11): devices, more factories and PyTorch's everyday ops -----------------
-from .device import device
-from .creation import bernoulli, multinomial, normal, randint_like, randperm
-from .ops.loss import log_softmax, softmax
-from . import accelerator
-from . import data
-from .creation import get_default_dtype, set_default_dtype
-
-# ---- porting (issue 17): PyTorch's module layout (torch.utils.data, torch.autograd, ...) ------
-from . import amp, autograd, backends, cuda, multiprocessing, testing, utils
-from .amp import autocast
-from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
-from . import linalg
-from .settings import (are_deterministic_algorithms_enabled, get_num_interop_threads,
-                       get_num_threads, set_num_interop_threads, set_num_threads,
-                       set_printoptions, use_deterministic_algorithms)
-
+# ---- devices, random factories, softmax, the default dtype ---------------------------------
 import math as _math  # noqa: E402  (``float`` is the dtype here)
+
+# ---- PyTorch's submodules (ad.utils.data, ad.autograd, ad.amp, ad.linalg...) and settings ---
+from . import (
+    accelerator,
+    amp,
+    autograd,
+    backends,
+    cuda,
+    data,
+    linalg,
+    multiprocessing,
+    testing,
+    utils,
+)
+from ._compile import compile, get_float32_matmul_precision, set_float32_matmul_precision
+from .amp import autocast
+from .creation import (
+    bernoulli,
+    get_default_dtype,
+    multinomial,
+    normal,
+    randint_like,
+    randperm,
+    set_default_dtype,
+)
+from .device import device
+from .ops.loss import log_softmax, softmax
+from .settings import (
+    are_deterministic_algorithms_enabled,
+    get_num_interop_threads,
+    get_num_threads,
+    set_num_interop_threads,
+    set_num_threads,
+    set_printoptions,
+    use_deterministic_algorithms,
+)
 
 inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 
-# ---- PyTorch's call conventions on the functions above (issue 17): out= and NumPy's names ----
+# ---- PyTorch's call conventions on the functions above: out= and NumPy's argument names -----
 from .compat import numpy_names as _numpy_names
 from .compat import supports_out as _supports_out
 
@@ -148,7 +324,7 @@ for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_d
     globals()[_name] = _supports_out(globals()[_name])
 del _name
 
-# ---- packaging (issue 20): lazy autodiff.nn / autodiff.optim; the public names -------------------
+# ---- lazy autodiff.nn / autodiff.optim; the public names ----------------------------------------
 import builtins as _builtins
 import types as _types
 

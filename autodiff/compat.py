@@ -48,7 +48,6 @@ def write_out(result, out, name):
     res = result._data if isinstance(result, Tensor) else np.asarray(result)
     dst = out._data
     if not np.can_cast(res.dtype, dst.dtype, "same_kind"):
-        from .dtypes import wrap
         raise RuntimeError(f"result type {_torch_type_name(res.dtype)} can't be cast to the "
                            f"desired output type {_torch_type_name(dst.dtype)}")
     if res.shape != dst.shape:

@@ -186,7 +186,8 @@ def rand(*size: Shape, generator=None, out=None, dtype: DTypeLike = None, layout
     """Uniform on [0, 1)."""
     size = _size_kw(size, kw, "rand")
     dt = _float_dtype(dtype)
-    arr = _random.resolve(generator, "rand").random(_shape(size, "rand"), dtype=np.float64).astype(dt)
+    rng = _random.resolve(generator, "rand")
+    arr = rng.random(_shape(size, "rand"), dtype=np.float64).astype(dt)
     return _finish(arr, requires_grad, device)
 
 

@@ -6,12 +6,11 @@ and ``ad.backends.mps.is_available()`` are False, so the usual
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
-picks the CPU (``autodiff.cuda`` and ``autodiff.backends`` hold those CPU-only answers). Asking for any other device ("cuda", "cuda:0", "mps", ...) raises a
+picks the CPU (``autodiff.cuda`` and ``autodiff.backends`` hold those CPU-only answers).
+Asking for any other device ("cuda", "cuda:0", "mps", ...) raises a
 RuntimeError that says this library runs on the CPU.
 """
 from __future__ import annotations
-
-import types
 
 __all__ = ["device", "check_device"]
 

@@ -154,7 +154,8 @@ class Function:
         gather their arguments here, written out; every other call goes through
         ``_apply_general`` (whose lists cost more: a recorded ``Add`` of two (4,) float32
         tensors took ~3.9-4.1 us here against ~4.3 us through it, process CPU time on the
-        loaded 2-core EPYC, 2026-12-06). An argument that needs a gradient contributes its node and the
+        loaded 2-core EPYC, 2026-12-06). An argument that needs a gradient contributes its node and
+        the
         triple ``(output number, shape, dtype)`` to the signature key (``None`` x 3 otherwise).
         """
         ctx = _new(cls._node_cls)
@@ -170,7 +171,10 @@ class Function:
             if da.__class__ is not _ndarray:
                 da = array_of(a)
             if a._requires_grad:
-                ga, nra, sa, ta = a.grad_fn or _accumulator(a), a._output_nr, da.shape, da.dtype
+                ga = a.grad_fn or _accumulator(a)
+                nra = a._output_nr
+                sa = da.shape
+                ta = da.dtype
         else:  # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
             da = a.item() if a.__class__ in _SCALARS else a  # float32); pass the Python number
         if n == 2:
@@ -180,8 +184,10 @@ class Function:
                 if db.__class__ is not _ndarray:
                     db = array_of(b)
                 if b._requires_grad:
-                    gb, nrb, sb, tb = (b.grad_fn or _accumulator(b), b._output_nr, db.shape,
-                                       db.dtype)
+                    gb = b.grad_fn or _accumulator(b)
+                    nrb = b._output_nr
+                    sb = db.shape
+                    tb = db.dtype
             else:
                 db = b.item() if b.__class__ in _SCALARS else b
             if cls._quiet or kwargs:

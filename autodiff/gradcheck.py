@@ -118,7 +118,7 @@ def _fast(name, fn, inputs, wrt, outputs, eps, atol, rtol, what):
     forward evaluations per input instead of a full Jacobian."""
     rng = np.random.default_rng(0)
     vs = [rng.standard_normal(o.shape) for o in outputs]
-    for k, i in enumerate(wrt):
+    for i in wrt:
         x = inputs[i]
         u = rng.standard_normal(x.shape)
         for j, (o, v) in enumerate(zip(outputs, vs)):

@@ -47,6 +47,16 @@ def _as_number(value):
     return v
 
 
+def _rewrapped(method):
+    """``method`` (a Tensor op method) with its result re-classed as a Scalar."""
+    def op(self, *args):
+        return _wrap(method(self, *args))
+
+    op.__name__ = op.__qualname__ = method.__name__
+    op.__doc__ = method.__doc__
+    return op
+
+
 def _wrap(t, label=""):
     """Re-class an op's result as a Scalar (a one-element float result; anything else is
     returned unchanged)."""
@@ -184,38 +194,17 @@ class Scalar(Tensor):
     __str__ = __repr__
 
     # ---- arithmetic: the Tensor ops, results re-classed ------------------------------------
-    def __add__(self, other):
-        return _wrap(Tensor.__add__(self, other))
-
-    def __radd__(self, other):
-        return _wrap(Tensor.__radd__(self, other))
-
-    def __sub__(self, other):
-        return _wrap(Tensor.__sub__(self, other))
-
-    def __rsub__(self, other):
-        return _wrap(Tensor.__rsub__(self, other))
-
-    def __mul__(self, other):
-        return _wrap(Tensor.__mul__(self, other))
-
-    def __rmul__(self, other):
-        return _wrap(Tensor.__rmul__(self, other))
-
-    def __truediv__(self, other):
-        return _wrap(Tensor.__truediv__(self, other))
-
-    def __rtruediv__(self, other):
-        return _wrap(Tensor.__rtruediv__(self, other))
-
-    def __pow__(self, other):
-        return _wrap(Tensor.__pow__(self, other))
-
-    def __rpow__(self, other):
-        return _wrap(Tensor.__rpow__(self, other))
-
-    def __neg__(self):
-        return _wrap(Tensor.__neg__(self))
+    __add__ = _rewrapped(Tensor.__add__)
+    __radd__ = _rewrapped(Tensor.__radd__)
+    __sub__ = _rewrapped(Tensor.__sub__)
+    __rsub__ = _rewrapped(Tensor.__rsub__)
+    __mul__ = _rewrapped(Tensor.__mul__)
+    __rmul__ = _rewrapped(Tensor.__rmul__)
+    __truediv__ = _rewrapped(Tensor.__truediv__)
+    __rtruediv__ = _rewrapped(Tensor.__rtruediv__)
+    __pow__ = _rewrapped(Tensor.__pow__)
+    __rpow__ = _rewrapped(Tensor.__rpow__)
+    __neg__ = _rewrapped(Tensor.__neg__)
 
     # A Scalar is a value (micrograd's ``Value`` has no in-place operators): ``c += x`` rebinds
     # ``c`` to the new node ``c + x``, leaving the old node in the graph unchanged.
@@ -225,20 +214,11 @@ class Scalar(Tensor):
     __itruediv__ = __truediv__
     __ipow__ = __pow__
 
-    def exp(self):
-        return _wrap(Tensor.exp(self))
-
-    def log(self):
-        return _wrap(Tensor.log(self))
-
-    def tanh(self):
-        return _wrap(Tensor.tanh(self))
-
-    def sigmoid(self):
-        return _wrap(Tensor.sigmoid(self))
-
-    def relu(self):
-        return _wrap(Tensor.relu(self))
+    exp = _rewrapped(Tensor.exp)
+    log = _rewrapped(Tensor.log)
+    tanh = _rewrapped(Tensor.tanh)
+    sigmoid = _rewrapped(Tensor.sigmoid)
+    relu = _rewrapped(Tensor.relu)
 
     def __hash__(self):
         return id(self)

@@ -1,4 +1,4 @@
-"""``ad.save`` / ``ad.load`` (also ``nn.save`` / ``nn.load``): checkpoints as ``.npz``, never pickle.
+"""``ad.save`` / ``ad.load`` (also ``nn.save`` / ``nn.load``): checkpoints as ``.npz``, no pickle.
 
 The object (nested dicts, lists and tuples of Tensors, ndarrays, numbers, strings, bools and
 None: a model's state_dict, an optimizer's state_dict, an epoch number) is split into arrays,
@@ -48,7 +48,7 @@ _MAX_DEFLATE_RATIO = 1040  # deflate cannot expand more than ~1032:1
 _NPY_MAGIC = b"\x93NUMPY"
 
 
-# ---- the object <-> (schema, arrays) mapping ------------------------------------------------------
+# ---- the object <-> (schema, arrays) mapping -----------------------------------------------------
 def _parameter_class():
     """``nn.Parameter`` if ``nn`` has been imported (the engine never imports it)."""
     for name in ("nn.parameter", "autodiff.nn.parameter"):
@@ -157,7 +157,7 @@ def _as_list(x):
     return x
 
 
-# ---- writing ----------------------------------------------------------------------------------------
+# ---- writing -------------------------------------------------------------------------------------
 def _write_entry(zf, name, array):
     """Write one array as ``name.npy`` into the open zip file."""
     with zf.open(name + ".npy", "w", force_zip64=True) as f:
@@ -284,7 +284,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=None):
     _fsync_dir(folder)
 
 
-# ---- reading ----------------------------------------------------------------------------------------
+# ---- reading -------------------------------------------------------------------------------------
 def _convert_hint(name):
     return ("Convert it once where PyTorch is installed:\n"
             "    import numpy as np, torch\n"

@@ -1,45 +1,34 @@
-"""Tensor: an ndarray plus the bookkeeping of reverse-mode autodiff.
+"""Tensor: an ndarray plus the bookkeeping of reverse-mode autodiff (storage, grad, hooks,
+backward, views' version counter, printing).
 
-The dunders and methods call ops explicitly (``Mul.apply`` through
-``ops.elementwise.arithmetic.mul``);
-there is no registration magic. The NumPy array lives in the ``_data`` slot (``numpy()`` gives
-it to users); ``.data`` is PyTorch's: a detached Tensor sharing the same memory.
+The op methods are in ``autodiff/tensor_methods/``, one mixin per op family (``arithmetic``:
+the operators, ``elementwise``, ``reduce``, ``shape``, ``index``, ``linalg``, ``storage``); they
+call ops explicitly (``__mul__`` is ``Mul.apply(self, other)``, ``t.exp`` is
+``ops.elementwise.unary.exp``): there is no registration magic. The NumPy array lives in the
+``_data`` slot (``numpy()`` gives it to users); ``.data`` is PyTorch's: a detached Tensor sharing
+the same memory.
 """
 from __future__ import annotations
 
+import sys
 import weakref
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
 from . import engine, function
+from .dtypes import wrap as _wrap_dtype
 from .hooks import RemovableHandle, run_post_accumulate_hooks
 from .node import _accumulator
-from .ops.elementwise import activation
-from .ops.elementwise import arithmetic
-from .ops.elementwise import compare
-from .ops.reduce import cumulative
-from .ops.reduce import extremes
-from .ops.index import gather_scatter
-from . import inplace
-from .ops.shape import joins
-from .ops.index import masked
-from .ops.linalg import products
-from .ops.shape import rearrange
-from .ops.elementwise import select
-from .ops.reduce import statistics
-from .ops.index import subscript
-from .ops.reduce import sums
-from .ops.elementwise import trig
-from .ops.elementwise import unary
-from .ops.shape import views
-from .ops.elementwise.arithmetic import Add, Div, Mul, Neg, Pow, Sub
-from .compat import numpy_names
-from .dtypes import bfloat16 as _bfloat16
-from .dtypes import dtype as _dtype_cls
-from .dtypes import wrap as _wrap_dtype
-from .tensor_api import TensorAPI
-from .types import Dim, DTypeLike, Number, Shape, TensorLike
+from .tensor_methods.arithmetic import ArithmeticMethods
+from .tensor_methods.elementwise import ElementwiseMethods
+from .tensor_methods.index import IndexMethods
+from .tensor_methods.linalg import LinalgMethods
+from .tensor_methods.reduce import ReduceMethods
+from .tensor_methods.shape import ShapeMethods
+from .tensor_methods.storage import StorageMethods
+from .types import DTypeLike, Number, TensorLike
 
 DEFAULT_DTYPE = np.dtype(np.float32)
 
@@ -86,7 +75,8 @@ def _check_grad_dtype(dtype):
                            f"(got {np.dtype(dtype)})")
 
 
-class Tensor(TensorAPI):
+class Tensor(ArithmeticMethods, ElementwiseMethods, ReduceMethods, ShapeMethods, IndexMethods,
+             LinalgMethods, StorageMethods):
     """A multi-dimensional array that records the ops applied to it.
 
     ``Tensor(data, requires_grad=False, dtype=None)``: ``data`` is a nested list, a number, an
@@ -299,7 +289,8 @@ class Tensor(TensorAPI):
     def _accumulate_grad(self, g, create_graph):
         if self.grad is None:
             # own copy: a gradient array may be shared with other tensors' gradients
-            self.grad = g if create_graph else Tensor._make(np.array(g._data, dtype=self._data.dtype))
+            self.grad = (g if create_graph
+                         else Tensor._make(np.array(g._data, dtype=self._data.dtype)))
         elif create_graph:
             self.grad = self.grad + g
         else:
@@ -442,449 +433,6 @@ class Tensor(TensorAPI):
             return self._data.item().__format__(spec)
         return object.__format__(self, spec)
 
-    # ---- dtype ---------------------------------------------------------------------------------
-    def to(self, *args: Any, **kwargs: Any) -> Tensor:
-        """``to(dtype)``; ``to(other)`` takes ``other``'s dtype. Differentiable."""
-        self._device_check(args, kwargs)
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if isinstance(a, Tensor):
-                dtype = a.dtype
-            elif isinstance(a, _dtype_cls):
-                dtype = a.dtype  # raises (clearly) for bfloat16
-            elif a is not None and not isinstance(a, (str, bool)) and dtype is None:
-                try:
-                    dtype = np.dtype(a)
-                except TypeError:
-                    pass
-        if dtype is None or np.dtype(dtype) == self._data.dtype:
-            return self
-        return arithmetic.cast(self, np.dtype(dtype))
-
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def bfloat16(self):
-        return self.to(_bfloat16)
-
-    def long(self):
-        return self.to(np.int64)
-
-    def int(self) -> Tensor:
-        return self.to(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(np.bool_)
-
-    def type(self, dtype=None, non_blocking=False):
-        """``type()`` is the type's name (``"autodiff.FloatTensor"``, as PyTorch's
-        ``"torch.FloatTensor"``); ``type(dtype)`` converts (also given as such a name or as
-        ``ad.FloatTensor``)."""
-        from .dtypes import from_type_name, type_name
-        if dtype is None:
-            return type_name(self._data.dtype)
-        legacy = from_type_name(dtype)
-        return self.to(legacy if legacy is not None else dtype)
-
-    def type_as(self, other):
-        return self.to(other.dtype)
-
-    def is_floating_point(self):
-        return self._data.dtype.kind == "f"
-
-    # ---- arithmetic ----------------------------------------------------------------------------
-    def __add__(self, other: TensorLike) -> Tensor:
-        return Add.apply(self, other)
-
-    def __radd__(self, other: TensorLike) -> Tensor:
-        return Add.apply(other, self)
-
-    def __sub__(self, other: TensorLike) -> Tensor:
-        return Sub.apply(self, other)
-
-    def __rsub__(self, other: TensorLike) -> Tensor:
-        return Sub.apply(other, self)
-
-    def __mul__(self, other: TensorLike) -> Tensor:
-        return Mul.apply(self, other)
-
-    def __rmul__(self, other: TensorLike) -> Tensor:
-        return Mul.apply(other, self)
-
-    def __truediv__(self, other: TensorLike) -> Tensor:
-        return Div.apply(self, other)
-
-    def __rtruediv__(self, other):
-        if other.__class__ in (float, int):
-            # number / tensor is reciprocal(tensor) * number, as in PyTorch (same values;
-            # the gradient is PyTorch's bit for bit)
-            return Mul.apply(arithmetic.reciprocal(self), other)
-        return Div.apply(other, self)
-
-    def __pow__(self, other: TensorLike) -> Tensor:
-        return Pow.apply(self, other)
-
-    def __rpow__(self, other: TensorLike) -> Tensor:
-        return Pow.apply(other, self)
-
-    def __matmul__(self, other: TensorLike) -> Tensor:
-        return products.matmul(self, other)
-
-    def __rmatmul__(self, other: TensorLike) -> Tensor:
-        return products.matmul(other, self)
-
-    def __neg__(self) -> Tensor:
-        return Neg.apply(self)
-
-    def __pos__(self):
-        return self
-
-    def __abs__(self):
-        return unary.abs(self)
-
-    # non-differentiable
-    def __floordiv__(self, other):
-        return arithmetic.floor_divide(self, other)
-
-    def __rfloordiv__(self, other):
-        return arithmetic.floor_divide(other, self)
-
-    def __mod__(self, other):
-        return arithmetic.remainder(self, other)
-
-    def __rmod__(self, other):
-        return arithmetic.remainder(other, self)
-
-    def __eq__(self, other):
-        return compare.eq(self, other)
-
-    def __ne__(self, other):
-        return compare.ne(self, other)
-
-    def __lt__(self, other):
-        return compare.lt(self, other)
-
-    def __le__(self, other):
-        return compare.le(self, other)
-
-    def __gt__(self, other):
-        return compare.gt(self, other)
-
-    def __ge__(self, other):
-        return compare.ge(self, other)
-
-    def __and__(self, other):
-        if self.dtype == np.bool_:
-            return compare.logical_and(self, other)
-        return compare.bitwise_and(self, other)
-
-    def __or__(self, other):
-        if self.dtype == np.bool_:
-            return compare.logical_or(self, other)
-        return compare.bitwise_or(self, other)
-
-    def __xor__(self, other):
-        return compare.logical_xor(self, other)
-
-    def __invert__(self):
-        return compare.logical_not(self) if self.dtype == np.bool_ else compare.bitwise_not(self)
-
-    # ---- in-place (version counter; see autodiff.inplace) --------------------------------
-    def __iadd__(self, other):
-        return inplace.inplace(self, arithmetic.add, other)
-
-    def __isub__(self, other):
-        return inplace.inplace(self, arithmetic.sub, other)
-
-    def __imul__(self, other):
-        return inplace.inplace(self, arithmetic.mul, other)
-
-    def __itruediv__(self, other):
-        return inplace.inplace(self, arithmetic.div, other)
-
-    def add_(self, other, alpha=1):
-        value = other if alpha == 1 else arithmetic.mul(other, alpha)
-        return inplace.inplace(self, arithmetic.add, value)
-
-    def sub_(self, other, alpha=1):
-        value = other if alpha == 1 else arithmetic.mul(other, alpha)
-        return inplace.inplace(self, arithmetic.sub, value)
-
-    def mul_(self, other):
-        return inplace.inplace(self, arithmetic.mul, other)
-
-    def div_(self, other):
-        return inplace.inplace(self, arithmetic.div, other)
-
-    def pow_(self, other):
-        return inplace.inplace(self, arithmetic.pow, other)
-
-    def clamp_(self, min=None, max=None):
-        return inplace.inplace(self, select.clamp, min, max)
-
-    clip_ = clamp_
-
-    def zero_(self):
-        return inplace.inplace_fill(self, 0)
-
-    def fill_(self, value):
-        return inplace.inplace_fill(self, value)
-
-    def copy_(self, src):
-        return inplace.inplace(self, arithmetic.copy_from, src)
-
-    def __setitem__(self, index, value):
-        subscript.setitem(self, index, value)
-
-    def __getitem__(self, index):
-        return subscript.getitem(self, index)
-
-    # ---- elementwise ---------------------------------------------------------------------------
-    def add(self, other, alpha=1):
-        return arithmetic.add(self, other if alpha == 1 else arithmetic.mul(other, alpha))
-
-    def sub(self, other, alpha=1):
-        return arithmetic.sub(self, other if alpha == 1 else arithmetic.mul(other, alpha))
-
-    def mul(self, other):
-        return arithmetic.mul(self, other)
-
-    def div(self, other):
-        return arithmetic.div(self, other)
-
-    def pow(self, exponent):
-        return arithmetic.pow(self, exponent)
-
-    def exp(self):
-        return unary.exp(self)
-
-    def log(self):
-        return unary.log(self)
-
-    def log1p(self):
-        return unary.log1p(self)
-
-    def sqrt(self):
-        return unary.sqrt(self)
-
-    def sin(self):
-        return trig.sin(self)
-
-    def cos(self):
-        return trig.cos(self)
-
-    def tanh(self):
-        return trig.tanh(self)
-
-    def sigmoid(self):
-        return activation.sigmoid(self)
-
-    def relu(self):
-        return activation.relu(self)
-
-    def abs(self):
-        return unary.abs(self)
-
-    def neg(self):
-        return arithmetic.neg(self)
-
-    def clamp(self, min=None, max=None):
-        return select.clamp(self, min, max)
-
-    clip = clamp
-
-    def maximum(self, other):
-        return select.maximum(self, other)
-
-    def minimum(self, other):
-        return select.minimum(self, other)
-
-    def where(self, condition, other):
-        return select.where(condition, self, other)
-
-    def square(self):
-        return Mul.apply(self, self)
-
-    def rsqrt(self):
-        return unary.rsqrt(self)
-
-    def reciprocal(self):
-        return arithmetic.reciprocal(self)
-
-    def floor_divide(self, other):
-        return arithmetic.floor_divide(self, other)
-
-    def remainder(self, other):
-        return arithmetic.remainder(self, other)
-
-    def eq(self, other):
-        return compare.eq(self, other)
-
-    def ne(self, other):
-        return compare.ne(self, other)
-
-    def lt(self, other):
-        return compare.lt(self, other)
-
-    def le(self, other):
-        return compare.le(self, other)
-
-    def gt(self, other):
-        return compare.gt(self, other)
-
-    def ge(self, other):
-        return compare.ge(self, other)
-
-    # ---- reductions ----------------------------------------------------------------------------
-    @numpy_names
-    def sum(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
-        return sums.sum(self, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def mean(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
-        return sums.mean(self, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def var(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return statistics.var(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-
-    @numpy_names
-    def std(self, dim=None, unbiased=None, keepdim=False, correction=None):
-        return statistics.std(self, dim, unbiased=unbiased, keepdim=keepdim, correction=correction)
-
-    @numpy_names
-    def max(self, dim=None, keepdim=False):
-        return extremes.max(self, dim, keepdim)
-
-    @numpy_names
-    def min(self, dim=None, keepdim=False):
-        return extremes.min(self, dim, keepdim)
-
-    @numpy_names
-    def amax(self, dim=(), keepdim=False):
-        return extremes.amax(self, dim, keepdim)
-
-    @numpy_names
-    def amin(self, dim=(), keepdim=False):
-        return extremes.amin(self, dim, keepdim)
-
-    @numpy_names
-    def prod(self, dim=None, keepdim=False, dtype=None):
-        return sums.prod(self, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def logsumexp(self, dim, keepdim=False):
-        return sums.logsumexp(self, dim, keepdim)
-
-    @numpy_names
-    def norm(self, p="fro", dim=None, keepdim=False, dtype=None):
-        return sums.norm(self, p, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def cumsum(self, dim):
-        return cumulative.cumsum(self, dim)
-
-    @numpy_names
-    def argmax(self, dim=None, keepdim=False):
-        return extremes.argmax(self, dim, keepdim)
-
-    @numpy_names
-    def argmin(self, dim=None, keepdim=False):
-        return extremes.argmin(self, dim, keepdim)
-
-    # ---- shape ---------------------------------------------------------------------------------
-    def reshape(self, *shape: Shape) -> Tensor:
-        return views.reshape(self, *shape)
-
-    def view(self, *shape: Shape) -> Tensor:
-        if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size)):
-            return self.to(shape[0])  # view(dtype) is a reinterpretation in PyTorch; see docs
-        return views.view(self, *shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        return views.flatten(self, start_dim, end_dim)
-
-    def squeeze(self, dim=None):
-        return views.squeeze(self, dim)
-
-    def unsqueeze(self, dim):
-        return views.unsqueeze(self, dim)
-
-    def transpose(self, dim0, dim1):
-        return views.transpose(self, dim0, dim1)
-
-    def permute(self, *dims):
-        return views.permute(self, *dims)
-
-    def expand(self, *sizes):
-        return views.expand(self, *sizes)
-
-    def repeat(self, *sizes):
-        return rearrange.repeat(self, *sizes)
-
-    def split(self, split_size_or_sections, dim=0):
-        return joins.split(self, split_size_or_sections, dim)
-
-    def chunk(self, chunks, dim=0):
-        return joins.chunk(self, chunks, dim)
-
-    def flip(self, *dims):
-        return rearrange.flip(self, dims[0] if len(dims) == 1 else dims)
-
-    def unbind(self, dim=0):
-        return joins.unbind(self, dim)
-
-    def narrow(self, dim, start, length):
-        return views.narrow(self, dim, start, length)
-
-    def movedim(self, source, destination):
-        return views.movedim(self, source, destination)
-
-    def expand_as(self, other):
-        return views.expand(self, other.shape)
-
-    def view_as(self, other):
-        return views.reshape(self, other.shape)
-
-    def reshape_as(self, other):
-        return views.reshape(self, other.shape)
-
-    def swapaxes(self, axis0, axis1):
-        return views.transpose(self, axis0, axis1)
-
-    # ---- indexing ------------------------------------------------------------------------------
-    def gather(self, dim, index):
-        return gather_scatter.gather(self, dim, index)
-
-    def scatter_add(self, dim, index, src):
-        return gather_scatter.scatter_add(self, dim, index, src)
-
-    def take_along_dim(self, indices, dim=None):
-        return gather_scatter.take_along_dim(self, indices, dim)
-
-    def index_select(self, dim, index):
-        return gather_scatter.index_select(self, dim, index)
-
-    def masked_fill(self, mask, value):
-        return masked.masked_fill(self, mask, value)
-
-    def matmul(self, other):
-        return products.matmul(self, other)
-
-    def mm(self, mat2):
-        return products.mm(self, mat2)
-
-    def bmm(self, mat2):
-        return products.bmm(self, mat2)
-
-    def dot(self, other):
-        return products.dot(self, other)
-
-    def outer(self, vec2):
-        return products.outer(self, vec2)
 
 
 class Size(tuple):
@@ -903,3 +451,6 @@ class Size(tuple):
 
 
 function.bind_tensor(Tensor)
+# the mixins' annotations name Tensor: typing.get_type_hints resolves them in their modules
+for _mixin in Tensor.__mro__[1:-1]:
+    sys.modules[_mixin.__module__].Tensor = Tensor

@@ -5,7 +5,8 @@
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 from numpy.typing import ArrayLike, DTypeLike
@@ -17,7 +18,7 @@ Number = Union[int, float, bool]
 #: what an op accepts as an operand: a Tensor, an ndarray or anything NumPy turns into one
 TensorLike = Union["Tensor", np.ndarray, Number, Sequence[Any]]
 #: a dimension argument: one axis, several, or None for all
-Dim = Union[int, Tuple[int, ...], None]
+Dim = Union[int, tuple[int, ...], None]
 #: a shape given as separate ints or one sequence: ``zeros(2, 3)`` / ``zeros((2, 3))``
 Shape = Union[int, Sequence[int]]
 

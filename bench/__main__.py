@@ -2,7 +2,8 @@
 
 ``python -m bench conv pool`` runs only those.  ``python -m bench --cpu`` runs them with one
 thread everywhere (OpenBLAS, numba, torch) and times with the process CPU clock: the
-single-threaded cost, which stays meaningful when other processes load the machine.  Each script prints a table: case, ours (ms),
+single-threaded cost, which stays meaningful when other processes load the machine.  Each script
+prints a table: case, ours (ms),
 torch (ms), numpy (ms) where meaningful, and the ratio ours/torch; see bench/_timing.py for
 the protocol (2 threads each, alternating rounds with a short sleep, medians after warm-up).
 

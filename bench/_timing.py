@@ -20,8 +20,9 @@ CLOCK = time.process_time if os.environ.get("BENCH_CLOCK") == "cpu" else time.pe
 
 def setup_threads(n=THREADS):
     """Give torch (if installed) and numba ``n`` threads; return the torch module or None."""
-    import autodiff.kernels  # noqa: F401  (sets the workqueue threading layer first)
     import numba
+
+    import autodiff.kernels  # noqa: F401  (sets the workqueue threading layer first)
     numba.set_num_threads(min(n, numba.config.NUMBA_NUM_THREADS))
     try:
         import torch
@@ -113,7 +114,8 @@ def machine():
     tcap = ""
     try:
         import torch
-        tcap = f"; torch {torch.__version__} CPU capability {torch.backends.cpu.get_cpu_capability()}"
+        cap = torch.backends.cpu.get_cpu_capability()
+        tcap = f"; torch {torch.__version__} CPU capability {cap}"
     except ImportError:
         pass
     return (f"CPU: {model} (family {fam}), {os.cpu_count()} cores, {simd}; {blas}{tcap}")

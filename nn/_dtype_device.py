@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from autodiff.device import check_device
 from autodiff.tensor import Tensor
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ class DtypeDeviceMixin:
                 p._data = fn(p._data)
                 if p.grad is not None:
                     p.grad = Tensor._make(fn(p.grad._data))
-            for k, b in m._buffers.items():
+            for b in m._buffers.values():
                 if b is not None:
                     b._data = fn(b._data)
         return self
@@ -92,12 +93,5 @@ class DtypeDeviceMixin:
 
 def _check_device(dev):
     """Accept the CPU in any spelling; raise RuntimeError for any other device."""
-    if dev is None:
-        return
-    try:
-        from autodiff.device import check_device
-    except ImportError:  # pragma: no cover - older engine without devices
-        if str(dev).split(":")[0] != "cpu":
-            raise RuntimeError(f"to: autodiff runs on the CPU only (got device {dev!r})")
-        return
-    check_device(dev)
+    if dev is not None:
+        check_device(dev)

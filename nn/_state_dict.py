@@ -7,7 +7,8 @@ changes anything.
 from __future__ import annotations
 
 from collections import OrderedDict, namedtuple
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 

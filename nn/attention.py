@@ -13,13 +13,12 @@ import warnings
 
 import numpy as np
 
-from autodiff.ops.shape import joins
-from autodiff.ops.linalg import products
-from autodiff.ops.elementwise import select
-from autodiff.ops.reduce import sums
-from autodiff.ops.shape import views
-from autodiff.ops.shape.rearrange import repeat_interleave
 from autodiff.ops import loss as LS
+from autodiff.ops.elementwise import select
+from autodiff.ops.linalg import products
+from autodiff.ops.reduce import sums
+from autodiff.ops.shape import joins, views
+from autodiff.ops.shape.rearrange import repeat_interleave
 from autodiff.tensor import Tensor
 
 from . import functional as F
@@ -325,7 +324,8 @@ class MultiheadAttention(Module):
             query, key, value = (views.transpose(t, 0, 1) for t in (query, key, value))
         out, w = multi_head_attention_forward(
             query, key, value, self.embed_dim, self.num_heads, self.in_proj_weight,
-            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout, self.out_proj.weight,
+            self.in_proj_bias, self.bias_k, self.bias_v, self.add_zero_attn, self.dropout,
+            self.out_proj.weight,
             self.out_proj.bias, training=self.training, key_padding_mask=key_padding_mask,
             need_weights=need_weights, attn_mask=attn_mask,
             use_separate_proj_weight=not self._qkv_same_embed_dim,

@@ -361,8 +361,9 @@ def _parameter_lines(parameters):
 
 
 def _as_parameter(value):
-    from .parameter import Parameter
     from autodiff.tensor import Tensor
+
+    from .parameter import Parameter
     if isinstance(value, Parameter) or value is None:
         return value
     if isinstance(value, Tensor):

@@ -2,7 +2,7 @@
 shapes, initialisation and ``extra_repr``)."""
 from __future__ import annotations
 
-from autodiff.ops import _checks
+from autodiff.ops import _common
 
 from . import functional as F
 from .linear import _empty_weight_and_bias, _reset_weight_and_bias
@@ -21,7 +21,7 @@ class _ConvNd(Module):
         name = type(self).__name__
         for arg, v in (("in_channels", in_channels), ("out_channels", out_channels),
                        ("groups", groups)):
-            _checks.int_arg(v, arg, name)
+            _common.int_arg(v, arg, name)
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer")
         if in_channels % groups != 0:
@@ -33,10 +33,11 @@ class _ConvNd(Module):
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        kernel_size = _checks.positive(F._ntuple(kernel_size, n, "kernel_size", name),
+        kernel_size = _common.positive(_common.int_tuple(kernel_size, n, "kernel_size", name),
                                        "kernel_size", name)
-        stride = _checks.positive(F._ntuple(stride, n, "stride", name), "stride", name)
-        dilation = _checks.positive(F._ntuple(dilation, n, "dilation", name), "dilation", name)
+        stride = _common.positive(_common.int_tuple(stride, n, "stride", name), "stride", name)
+        dilation = _common.int_tuple(dilation, n, "dilation", name)
+        dilation = _common.positive(dilation, "dilation", name)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
                 raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
@@ -45,7 +46,7 @@ class _ConvNd(Module):
                 raise ValueError(f"{name}: padding='same' is not supported for strided "
                                  "convolutions")
         else:
-            padding = _checks.nonnegative(F._ntuple(padding, n, "padding", name), "padding",
+            padding = _common.nonnegative(_common.int_tuple(padding, n, "padding", name), "padding",
                                           name)
         self.in_channels = in_channels
         self.out_channels = out_channels
@@ -149,8 +150,8 @@ class ConvTranspose2d(_ConvNd):
                              f"{type(self).__name__}")
         if isinstance(padding, str):
             raise ValueError(f"{type(self).__name__}: padding strings are not supported")
-        output_padding = _checks.nonnegative(
-            F._ntuple(output_padding, 2, "output_padding", type(self).__name__),
+        output_padding = _common.nonnegative(
+            _common.int_tuple(output_padding, 2, "output_padding", type(self).__name__),
             "output_padding", type(self).__name__)
         super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
                          True, output_padding, groups, bias, padding_mode, dtype)

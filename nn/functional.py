@@ -17,18 +17,14 @@ import numpy as np
 
 from autodiff import random as _random
 from autodiff.grad_mode import no_grad, op_scope
-from autodiff.ops import _checks
+from autodiff.ops import _common
 from autodiff.ops import loss as loss_ops
-from autodiff.ops.elementwise import activation
-from autodiff.ops.elementwise import compare
-from autodiff.ops.shape import joins
+from autodiff.ops._common import _legacy_reduction, _tensor
+from autodiff.ops.elementwise import activation, compare, select, trig, unary
 from autodiff.ops.linalg import products
-from autodiff.ops.elementwise import select
 from autodiff.ops.reduce import sums
-from autodiff.ops.elementwise import trig
-from autodiff.ops.elementwise import unary
+from autodiff.ops.shape import joins
 from autodiff.tensor import Tensor
-
 
 __all__ = [
     "linear", "conv1d", "conv2d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool2d",
@@ -37,16 +33,9 @@ __all__ = [
     "logsigmoid", "hardtanh", "relu6", "threshold", "prelu", "softsign", "mish", "hardsigmoid",
     "hardswish", "softmin", "dropout1d", "dropout2d", "adaptive_avg_pool1d",
     "adaptive_avg_pool2d", "group_norm", "mse_loss", "l1_loss", "huber_loss", "smooth_l1_loss",
-    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits", "multi_margin_loss",
+    "cross_entropy", "nll_loss", "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "multi_margin_loss",
 ]
-
-
-def _tensor(x, op):
-    if isinstance(x, Tensor):
-        return x
-    if isinstance(x, (np.ndarray, numbers.Number, list)):
-        return Tensor._make(np.asarray(x))
-    raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -66,12 +55,6 @@ def linear(input, weight, bias=None):
         out = products.matmul(input, weight.T)
         return out if bias is None else out + bias
     return products.Linear.apply(input, weight, bias)
-
-
-def _ntuple(x, n, name="argument", op="argument"):
-    """``x`` (an int or a sequence of ``n`` ints) as a tuple of ``n`` ints; TypeError for a
-    float or bool, as PyTorch."""
-    return _checks.int_tuple(x, n, name, op)
 
 
 def conv1d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -377,15 +360,23 @@ def _adaptive_avg_1d(x, dim, out_size):
     return joins.cat(parts, dim)
 
 
+def _adaptive_nonempty(input, sizes, op):
+    """torch's check: an empty dim after the first is an error (but for an output of all 1s,
+    its mean fast path)."""
+    if 0 in input.shape[1:] and any(s != 1 for s in sizes):
+        raise ValueError(f"{op}: expected input to have non-zero size for non-batch "
+                         f"dimensions, got shape {tuple(input.shape)}")
+
+
 def _adaptive_sizes(output_size, in_sizes, op):
     n = len(in_sizes)
     if isinstance(output_size, (tuple, list)):
         if len(output_size) != n:
             raise ValueError(f"{op}: output_size must have {n} elements, got {output_size}")
-        sizes = tuple(in_sizes[i] if o is None else _checks.int_arg(o, "output_size", op)
+        sizes = tuple(in_sizes[i] if o is None else _common.int_arg(o, "output_size", op)
                       for i, o in enumerate(output_size))
     else:
-        sizes = (_checks.int_arg(output_size, "output_size", op),) * n
+        sizes = (_common.int_arg(output_size, "output_size", op),) * n
     if any(s < 0 for s in sizes):
         raise ValueError(f"{op}: output_size must be non-negative, got {output_size}")
     return sizes
@@ -399,6 +390,7 @@ def adaptive_avg_pool1d(input, output_size):
         raise ValueError(f"adaptive_avg_pool1d: expected a 2D or 3D input, got shape "
                          f"{tuple(input.shape)}")
     (lo,) = _adaptive_sizes(output_size, input.shape[-1:], "adaptive_avg_pool1d")
+    _adaptive_nonempty(input, (lo,), "adaptive_avg_pool1d")
     return _adaptive_avg_1d(input, input.ndim - 1, lo)
 
 
@@ -409,6 +401,7 @@ def adaptive_avg_pool2d(input, output_size):
         raise ValueError(f"adaptive_avg_pool2d: expected a 3D or 4D input, got shape "
                          f"{tuple(input.shape)}")
     ho, wo = _adaptive_sizes(output_size, input.shape[-2:], "adaptive_avg_pool2d")
+    _adaptive_nonempty(input, (ho, wo), "adaptive_avg_pool2d")
     out = _adaptive_avg_1d(input, input.ndim - 2, ho)  # separable: rectangles
     return _adaptive_avg_1d(out, input.ndim - 1, wo)
 
@@ -624,16 +617,6 @@ def pad(input, pad, mode="constant", value=None):
 # losses
 
 
-def _legacy_reduction(size_average, reduce, reduction):
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
-
-
 def _reduce(loss, reduction, op):
     if reduction == "mean":
         return sums.mean(loss)
@@ -820,8 +803,7 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 # ---- attention and resizing (nn/attention.py, nn/upsample.py) -------------------------------
 from .attention import multi_head_attention_forward, scaled_dot_product_attention  # noqa: E402
-from .upsample import (interpolate, upsample, upsample_bilinear,  # noqa: E402
-                       upsample_nearest)
+from .upsample import interpolate, upsample, upsample_bilinear, upsample_nearest  # noqa: E402
 
 __all__ += ["scaled_dot_product_attention", "multi_head_attention_forward", "interpolate",
             "upsample", "upsample_nearest", "upsample_bilinear"]

@@ -11,7 +11,8 @@ dtype and device methods (``to``, ``float``, ``cpu``, ...) from ``nn/_dtype_devi
 from __future__ import annotations
 
 from collections import OrderedDict
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -14,8 +14,8 @@ import math
 
 import numpy as np
 
-from autodiff.ops.linalg import products
 from autodiff.ops.index import subscript
+from autodiff.ops.linalg import products
 from autodiff.ops.shape import views
 from autodiff.tensor import Tensor
 

@@ -12,7 +12,8 @@ from __future__ import annotations
 import copy
 import functools
 import warnings
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 import numpy as np
 

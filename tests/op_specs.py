@@ -20,8 +20,8 @@ Each ``OpSpec`` says how to call one op and on what inputs:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 

@@ -42,13 +42,13 @@ def test_every_spelling_is_the_same_module():
     import autodiff.nn as nn_c
     import autodiff.nn.functional as F1
     import autodiff.optim as optim_c
-    from autodiff.nn import functional as F2
-    from autodiff.optim import lr_scheduler
     import nn
     import nn.functional as F3
     import nn.linear
     import optim
     import optim.lr_scheduler
+    from autodiff.nn import functional as F2
+    from autodiff.optim import lr_scheduler
     assert nn is nn_c is torch.nn and optim is optim_c is torch.optim
     assert F1 is F2 is F3 is nn.functional
     assert lr_scheduler is optim.lr_scheduler is sys.modules["optim.lr_scheduler"]
@@ -106,7 +106,7 @@ print(type(model).__module__, optim.USERS, ad.optim.SGD.__module__)
 def test_dir_shows_the_api_only():
     names = set(dir(ad))
     for internal in ("np", "annotations", "engine", "function", "ops", "kernels", "creation",
-                     "printing", "tensor_api", "cli", "demo", "viz", "types", "scalar"):
+                     "printing", "tensor_methods", "cli", "demo", "viz", "types", "scalar"):
         assert internal not in names, internal
     for public in ("Tensor", "tensor", "zeros", "nn", "optim", "data", "no_grad", "grad",
                    "draw_graph", "float32", "manual_seed", "Function", "gradcheck", "sum"):

@@ -8,9 +8,16 @@ anomaly detection are the engine's own objects (``ad.autograd.grad is ad.grad``)
 from __future__ import annotations
 
 from ..engine import grad
-from ..grad_mode import (detect_anomaly, enable_grad, is_anomaly_enabled, is_grad_enabled,
-                         no_grad, set_detect_anomaly, set_grad_enabled)
 from ..function import Function
+from ..grad_mode import (
+    detect_anomaly,
+    enable_grad,
+    is_anomaly_enabled,
+    is_grad_enabled,
+    no_grad,
+    set_detect_anomaly,
+    set_grad_enabled,
+)
 from ..gradcheck import gradcheck, gradgradcheck
 from . import functional
 

@@ -149,8 +149,8 @@ def jacobian(func, inputs, create_graph=False, strict=False, vectorize=False,
                     gs = _grads((flat[k],), xs, (None,), create_graph, strict, "jacobian")
                 else:
                     if strict:
-                        raise RuntimeError("jacobian: output %d of the user-provided function "
-                                           "does not require grad (strict mode)" % k)
+                        raise RuntimeError(f"jacobian: output {k} of the user-provided "
+                                           "function does not require grad (strict mode)")
                     gs = tuple(Tensor._make(np.zeros_like(x._data)) for x in xs)
                 for r, g in zip(rows, gs):
                     r.append(g)

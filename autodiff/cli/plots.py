@@ -78,103 +78,112 @@ def _smooth(values, n):
 
 def _plot_history(res, path):
     plt, fig = _figure(figsize=(10, 4))
-    h, name = res.history, res.config["model"]
-    if name == "gan":
-        ax = fig.add_subplot(1, 2, 1)
-        for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
-            ax.plot(h[key], alpha=0.2)
-            x, s = _smooth(h[key], 50)
-            ax.plot(x, s, label=f"{label} (mean of 50 steps)", color=ax.lines[-1].get_color())
-        ax.set_xlabel("generator step")
-        ax.set_ylabel("binary cross-entropy")
-        ax.set_title("GAN losses")
-        ax.legend()
-        ax2 = fig.add_subplot(1, 2, 2)
-        steps_per_epoch = len(h["d_loss"]) // max(1, len(h["modes"]))
-        ep = np.arange(1, len(h["modes"]) + 1) * steps_per_epoch
-        ax2.plot(ep, h["modes"], "o-", label="modes covered (of 8)")
-        ax2.set_ylim(0, 8.5)
-        ax2.set_xlabel("generator step")
-        ax2.set_ylabel("modes covered")
-        ax3 = ax2.twinx()
-        ax3.plot(
-            ep, 100 * np.asarray(h["quality"]), "s--", color="C1", label="high-quality samples (%)"
-        )
-        ax3.set_ylim(0, 105)
-        ax3.set_ylabel("% samples within 3 std of a mode")
-        ax2.set_title("sample quality")
-        lines = ax2.get_lines() + ax3.get_lines()
-        ax2.legend(lines, [l.get_label() for l in lines], loc="lower right")
+    if res.config["model"] == "gan":
+        _gan_curves(fig, res.history)
     else:
-        ax = fig.add_subplot(1, 2, 1)
-        steps_per_epoch = max(1, len(h["step_loss"]) // max(1, len(h["epoch_loss"])))
-        ax.plot(
-            np.arange(1, len(h["step_loss"]) + 1) / steps_per_epoch,
-            h["step_loss"],
-            alpha=0.25,
-            label="per step",
-        )
-        ax.plot(
-            np.arange(1, len(h["epoch_loss"]) + 1) - 0.5, h["epoch_loss"], "o-", label="epoch mean"
-        )
-        ax.set_xlabel("epoch")
-        if name != "autoencoder":
-            ax.set_ylabel("cross-entropy")
-        elif res.config.get("kind") == "contractive":
-            ax.set_ylabel("reconstruction + lambda * penalty")
-        else:
-            ax.set_ylabel("reconstruction loss")
-        ax.set_yscale("log")
-        kind = f"{res.config['kind']} " if name == "autoencoder" else ""
-        ax.set_title(f"{kind}{name} training loss")
-        ax.legend()
-        ax2 = fig.add_subplot(1, 2, 2)
-        ep = np.arange(1, len(h["epoch_loss"]) + 1)
-        if name == "autoencoder":
-            ax2.plot(ep, h["recon"], "o-", label="train reconstruction")
-            ax2.plot(ep, h["test_recon"], "s-", label="test reconstruction")
-            ax2.set_ylabel("squared error per image")
-            if h["penalty"]:
-                ax3 = ax2.twinx()
-                ax3.plot(ep, h["penalty"], "^--", color="C2", label="contractive penalty (train)")
-                ax3.axhline(
-                    res.metrics["initial_test_penalty"],
-                    color="C2",
-                    ls=":",
-                    label="penalty at initialisation (test)",
-                )
-                ax3.set_ylabel("||dh/dx||_F^2 per image")
-                ax3.set_ylim(0, None)
-                lines = ax2.get_lines() + ax3.get_lines()
-                ax2.legend(
-                    lines,
-                    [l.get_label() for l in lines],
-                    loc="upper center",
-                    bbox_to_anchor=(0.5, -0.16),
-                    ncol=2,
-                    fontsize=8,
-                )
-            else:
-                ax2.legend()
-            ax2.set_title(
-                f"reconstruction (test at initialisation: {res.metrics['initial_test_recon']:.1f})"
-            )
-        else:
-            ax2.plot(ep, 100 * np.asarray(h["train_acc"]), "o-", label="train")
-            ax2.plot(ep, 100 * np.asarray(h["test_acc"]), "s-", label="test")
-            ax2.set_ylabel("accuracy (%)")
-            ax2.set_title(f"accuracy (final test {100 * h['test_acc'][-1]:.1f}%)")
-            ax2.legend()
-        ax2.set_xlabel("epoch")
-        from matplotlib.ticker import MaxNLocator
-
-        ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
+        _training_curves(fig, res)
     for a in fig.axes:
         a.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
     return path
+
+
+def _gan_curves(fig, h):
+    """Left: both losses per generator step; right: modes covered and sample quality."""
+    ax = fig.add_subplot(1, 2, 1)
+    for key, label in (("d_loss", "discriminator"), ("g_loss", "generator")):
+        ax.plot(h[key], alpha=0.2)
+        x, s = _smooth(h[key], 50)
+        ax.plot(x, s, label=f"{label} (mean of 50 steps)", color=ax.lines[-1].get_color())
+    ax.set_xlabel("generator step")
+    ax.set_ylabel("binary cross-entropy")
+    ax.set_title("GAN losses")
+    ax.legend()
+    ax2 = fig.add_subplot(1, 2, 2)
+    steps_per_epoch = len(h["d_loss"]) // max(1, len(h["modes"]))
+    ep = np.arange(1, len(h["modes"]) + 1) * steps_per_epoch
+    ax2.plot(ep, h["modes"], "o-", label="modes covered (of 8)")
+    ax2.set_ylim(0, 8.5)
+    ax2.set_xlabel("generator step")
+    ax2.set_ylabel("modes covered")
+    ax3 = ax2.twinx()
+    ax3.plot(
+        ep, 100 * np.asarray(h["quality"]), "s--", color="C1", label="high-quality samples (%)"
+    )
+    ax3.set_ylim(0, 105)
+    ax3.set_ylabel("% samples within 3 std of a mode")
+    ax2.set_title("sample quality")
+    lines = ax2.get_lines() + ax3.get_lines()
+    ax2.legend(lines, [l.get_label() for l in lines], loc="lower right")
+
+
+def _training_curves(fig, res):
+    """Left: the loss per step and per epoch; right: accuracy (classifiers) or reconstruction
+    error (autoencoders) per epoch."""
+    h, name = res.history, res.config["model"]
+    ax = fig.add_subplot(1, 2, 1)
+    steps_per_epoch = max(1, len(h["step_loss"]) // max(1, len(h["epoch_loss"])))
+    ax.plot(
+        np.arange(1, len(h["step_loss"]) + 1) / steps_per_epoch,
+        h["step_loss"],
+        alpha=0.25,
+        label="per step",
+    )
+    ax.plot(np.arange(1, len(h["epoch_loss"]) + 1) - 0.5, h["epoch_loss"], "o-", label="epoch mean")
+    ax.set_xlabel("epoch")
+    if name != "autoencoder":
+        ax.set_ylabel("cross-entropy")
+    elif res.config.get("kind") == "contractive":
+        ax.set_ylabel("reconstruction + lambda * penalty")
+    else:
+        ax.set_ylabel("reconstruction loss")
+    ax.set_yscale("log")
+    kind = f"{res.config['kind']} " if name == "autoencoder" else ""
+    ax.set_title(f"{kind}{name} training loss")
+    ax.legend()
+    ax2 = fig.add_subplot(1, 2, 2)
+    ep = np.arange(1, len(h["epoch_loss"]) + 1)
+    if name == "autoencoder":
+        ax2.plot(ep, h["recon"], "o-", label="train reconstruction")
+        ax2.plot(ep, h["test_recon"], "s-", label="test reconstruction")
+        ax2.set_ylabel("squared error per image")
+        if h["penalty"]:
+            ax3 = ax2.twinx()
+            ax3.plot(ep, h["penalty"], "^--", color="C2", label="contractive penalty (train)")
+            ax3.axhline(
+                res.metrics["initial_test_penalty"],
+                color="C2",
+                ls=":",
+                label="penalty at initialisation (test)",
+            )
+            ax3.set_ylabel("||dh/dx||_F^2 per image")
+            ax3.set_ylim(0, None)
+            lines = ax2.get_lines() + ax3.get_lines()
+            ax2.legend(
+                lines,
+                [l.get_label() for l in lines],
+                loc="upper center",
+                bbox_to_anchor=(0.5, -0.16),
+                ncol=2,
+                fontsize=8,
+            )
+        else:
+            ax2.legend()
+        ax2.set_title(
+            f"reconstruction (test at initialisation: {res.metrics['initial_test_recon']:.1f})"
+        )
+    else:
+        ax2.plot(ep, 100 * np.asarray(h["train_acc"]), "o-", label="train")
+        ax2.plot(ep, 100 * np.asarray(h["test_acc"]), "s-", label="test")
+        ax2.set_ylabel("accuracy (%)")
+        ax2.set_title(f"accuracy (final test {100 * h['test_acc'][-1]:.1f}%)")
+        ax2.legend()
+    ax2.set_xlabel("epoch")
+    from matplotlib.ticker import MaxNLocator
+
+    ax2.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _plot_gan_samples(res, path):

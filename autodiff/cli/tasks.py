@@ -13,7 +13,7 @@ from ..data import load_digits
 MODELS = ("mlp", "cnn", "lstm", "gan", "autoencoder")
 KINDS = {"autoencoder": ("denoising", "contractive")}  # --kind per model (default: the first)
 
-# Defaults reach the targets of tests/models in a few minutes on 2 cores.
+# Defaults reach the targets of tests/nn/models in a few minutes on 2 cores.
 DEFAULTS = {
     "mlp": dict(epochs=30, batch_size=32, lr=1e-3),
     "cnn": dict(epochs=15, batch_size=32, lr=2e-3),

@@ -46,8 +46,9 @@ def conv_output_size(size, k, stride, pad_lo, pad_hi, dilation):
 
 
 @numba.njit(cache=True)
-def _pad_to_cnhw_kernel(x, xp, pt, pl):
-    # x (N, C, H, W) -> zero-padded xp (C, N, Hp, Wp), x at offset (pt, pl)
+def _pad_kernel(x, xp, pt, pl, to_padded, bias):
+    # x (N, C, H, W) <-> zero-padded xp (C, N, Hp, Wp), x at offset (pt, pl).  to_padded:
+    # x -> xp (zeros elsewhere); else the crop xp -> x, plus bias[c] when bias has C entries.
     N, C, H, W = x.shape
     Hp, Wp = xp.shape[2], xp.shape[3]
     xf = x.ravel()
@@ -57,32 +58,19 @@ def _pad_to_cnhw_kernel(x, xp, pt, pl):
         n = p - c * N
         dst = uint64(p * Hp * Wp)
         src = uint64((n * C + c) * H * W)
-        for i in range(uint64(Hp * Wp)):
-            pf[dst + i] = 0
+        b = bias[c] if bias.shape[0] == C else x.dtype.type(0)
+        if to_padded:
+            for i in range(uint64(Hp * Wp)):
+                pf[dst + i] = 0
         for h in range(H):
             d0 = dst + uint64((h + pt) * Wp + pl)
             s0 = src + uint64(h * W)
-            for t in range(uint64(W)):
-                pf[d0 + t] = xf[s0 + t]
-
-
-@numba.njit(cache=True)
-def _crop_from_cnhw_kernel(xp, x, pt, pl):
-    # adjoint of _pad_to_cnhw_kernel: xp (C, N, Hp, Wp) -> x (N, C, H, W)
-    N, C, H, W = x.shape
-    Hp, Wp = xp.shape[2], xp.shape[3]
-    xf = x.ravel()
-    pf = xp.ravel()
-    for p in range(C * N):
-        c = p // N
-        n = p - c * N
-        src = uint64(p * Hp * Wp)
-        dst = uint64((n * C + c) * H * W)
-        for h in range(H):
-            s0 = src + uint64((h + pt) * Wp + pl)
-            d0 = dst + uint64(h * W)
-            for t in range(uint64(W)):
-                xf[d0 + t] = pf[s0 + t]
+            if to_padded:
+                for t in range(uint64(W)):
+                    pf[d0 + t] = xf[s0 + t]
+            else:
+                for t in range(uint64(W)):
+                    xf[s0 + t] = pf[d0 + t] + b
 
 
 @serialized
@@ -210,22 +198,27 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
     N, C, H, W = x.shape
     Ho, Wo, Hp, Wp = _geometry(x.shape, kernel, stride, padding, dilation, out_hw)
     xp = np.empty((C, N, Hp, Wp), dtype=x.dtype)
-    _pad_to_cnhw_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2])
+    x = np.ascontiguousarray(x)
+    if not x.flags.writeable:  # the kernel's crop branch writes x: numba types it writable
+        x = x.copy()
+    _pad_kernel(x, xp, padding[0], padding[2], True, np.zeros(0, x.dtype))
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
     _im2col(cols.size, xp, cols, kernel[0], kernel[1], stride[0], stride[1], dilation[0],
             dilation[1], Ho, Wo)
     return cols
 
 
-def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None):
-    """Adjoint of :func:`im2col`: sum columns (C*kh*kw, N*Ho*Wo) back into (N, C, H, W)."""
+def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None, bias=None):
+    """Adjoint of :func:`im2col`: sum columns (C*kh*kw, N*Ho*Wo) back into (N, C, H, W)
+    (plus ``bias`` (C,) if given)."""
     N, C, H, W = x_shape
     Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation, out_hw)
     dxp = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
     _col2im(cols.size, np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
             stride[1], dilation[0], dilation[1], Ho, Wo)
     dx = np.empty(tuple(x_shape), dtype=cols.dtype)
-    _crop_from_cnhw_kernel(dxp, dx, padding[0], padding[2])
+    b = np.zeros(0, cols.dtype) if bias is None else np.ascontiguousarray(bias, cols.dtype)
+    _pad_kernel(dx, dxp, padding[0], padding[2], False, b)
     return dx
 
 
@@ -278,11 +271,11 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
 
 
 def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
-                          dilation=(1, 1), groups=1, g_cnhw=None):
+                          dilation=(1, 1), groups=1, g_cnhw=None, bias=None):
     """Gradient of conv2d w.r.t. its input: g (N, O, Ho, Wo), w -> (N, C, H, W) of x_shape.
 
     This is also the forward of a transposed convolution.  ``g_cnhw`` may pass ``g``
-    already in (O, N*Ho*Wo) layout.
+    already in (O, N*Ho*Wo) layout; ``bias`` (C,) is added if given.
     """
     _check(x_shape, w.shape, groups)
     O, Cg, kh, kw = w.shape
@@ -293,7 +286,7 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     wm = np.ascontiguousarray(w).reshape(G, O // G, Cg * kh * kw)
     dcols = np.matmul(wm.transpose(0, 2, 1), g_cnhw.reshape(G, O // G, NL))
     return col2im(dcols.reshape(G * Cg * kh * kw, NL), x_shape, (kh, kw), stride, padding,
-                  dilation, tuple(g.shape[2:]))
+                  dilation, tuple(g.shape[2:]), bias)
 
 
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
@@ -406,5 +399,6 @@ def col2im_ref(cols, x_shape, kernel, stride, padding, dilation):
     dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
     for ki in range(kh):
         for kj in range(kw):
-            _window(dxp, ki, kj, Ho, Wo, stride, dilation)[...] += c6[:, ki, kj].transpose(1, 0, 2, 3)
+            win = _window(dxp, ki, kj, Ho, Wo, stride, dilation)
+            win += c6[:, ki, kj].transpose(1, 0, 2, 3)
     return dxp[:, :, pt:pt + H, pl:pl + W].copy()

@@ -9,7 +9,8 @@ Fused cross-entropy (class-index targets, PyTorch semantics incl. ``weight``,
 ``ignore_index`` and ``label_smoothing``): one pass over each row gives the per-row NLL
 term, the label-smoothing term, the target weight and the row's log-sum-exp; the backward
 kernel turns that into the gradient in one more pass,
-``grad[i, c] = s_i * ((1 - eps) * w[t_i] * (p_ic - [c == t_i]) + eps / C * (sum(w) * p_ic - w[c]))``.
+``grad[i, c] = s_i * ((1 - eps) * w[t_i] * (p_ic - [c == t_i])
++ eps / C * (sum(w) * p_ic - w[c]))``.
 
 The cross-entropy kernels take their ``exp`` from ``exp_nonpos_``: numba compiles
 ``math.exp`` to one libm call per element (~5.5 ns here, no SVML), while this range reduction

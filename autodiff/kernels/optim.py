@@ -6,7 +6,6 @@ product and sum is rounded to the array dtype in the same order (numba does not 
 them into FMAs without fastmath).  The NumPy twin is ``sgd_momentum_ref_``.
 """
 import numba
-import numpy as np
 
 __all__ = ["sgd_momentum_", "sgd_momentum_ref_"]
 

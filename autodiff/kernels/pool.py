@@ -12,13 +12,9 @@ Geometry follows PyTorch: ``stride``, ``padding`` (symmetric, implicit -inf for 
 the input or the left padding), ``count_include_pad`` and ``divisor_override``.
 Each kernel has a NumPy twin ``*_ref``.
 
-The most common geometry, 2x2 windows with stride 2, no padding and no dilation (windows
-tile the input exactly, except a cropped last row/column when H or W is odd), has its own
-kernels: ``max_pool2d_forward`` etc. pick them automatically.  They work on whole rows with
-no bounds logic (LLVM vectorises them: 5x faster forward than the general kernel), and
-their backward writes every element of dx (no zero fill followed by a scatter).
+The most common geometry, 2x2 windows with stride 2, no padding and no dilation, has its
+own kernels (``pool_2x2.py``): ``max_pool2d_forward`` etc. pick them automatically.
 """
-import math
 
 import numba
 import numpy as np
@@ -26,13 +22,13 @@ from numba import prange, uint64
 
 from . import serialized
 from ._launch import Sized
+from .pool_2x2 import _avg_2x2, _is_2x2, _max_bwd_2x2, _max_fwd_2x2
 
 __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
     "max_pool2d_indices", "avg_pool2d_forward", "avg_pool2d_backward",
     "max_pool2d_forward_ref", "max_pool2d_backward_ref", "avg_pool2d_forward_ref",
-    "avg_pool2d_backward_ref", "max_pool2d_2x2_forward_ref", "max_pool2d_2x2_backward_ref",
-    "avg_pool2d_2x2_forward_ref", "avg_pool2d_2x2_backward_ref",
+    "avg_pool2d_backward_ref",
 ]
 
 
@@ -131,8 +127,12 @@ def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw, ninf):
 
 @serialized
 @numba.njit(cache=True, parallel=True)
-def _max_pool2d_bwd_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw):
-    # scatter-add g into dx at the stored argmax positions; offh/offw[l] = window offsets
+def _max_pool2d_route_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw, gather):
+    # the argmax positions route values between g (N, C, Ho, Wo) and dx (N, C, H, W)
+    # (offh/offw[l] = window offsets of position l):
+    #   gather False: scatter-add g into dx (the backward);
+    #   gather True:  g[o] = dx[argmax position of o], or 0 in the padding (its adjoint, used
+    #                 by double backward).
     N, C, H, W = dx.shape
     Ho, Wo = g.shape[2], g.shape[3]
     gf = g.ravel()
@@ -148,31 +148,11 @@ def _max_pool2d_bwd_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw):
                 lc = lf[o]
                 ih = h0 + offh[lc]
                 iw = ow * sw - pw + offw[lc]
-                if 0 <= ih < H and 0 <= iw < W:
+                inside = 0 <= ih < H and 0 <= iw < W
+                if gather:
+                    gf[o] = df[uint64(xb + ih * W + iw)] if inside else 0
+                elif inside:
                     df[uint64(xb + ih * W + iw)] += gf[o]
-
-
-@numba.njit(cache=True)  # used only by double backward: serial, cheap to compile
-def _max_pool2d_gather_kernel(x, loc, out, offh, offw, sh, sw, ph, pw):
-    # out[o] = x[argmax position of o] (the adjoint of the scatter above)
-    N, C, H, W = x.shape
-    Ho, Wo = out.shape[2], out.shape[3]
-    xf = x.ravel()
-    lf = loc.ravel()
-    of = out.ravel()
-    for p in range(N * C):
-        xb = p * H * W
-        ob = uint64(p * Ho * Wo)
-        for oh in range(Ho):
-            for ow in range(Wo):
-                o = ob + uint64(oh * Wo + ow)
-                lc = lf[o]
-                ih = oh * sh - ph + offh[lc]
-                iw = ow * sw - pw + offw[lc]
-                if 0 <= ih < H and 0 <= iw < W:
-                    of[o] = xf[uint64(xb + ih * W + iw)]
-                else:
-                    of[o] = 0
 
 
 @serialized
@@ -232,121 +212,10 @@ def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_
                     of[o] = s / div
 
 
-# 2x2 windows, stride 2, no padding, no dilation: every window lies inside the input and
-# window (oh, ow) reads rows 2oh, 2oh+1 and columns 2ow, 2ow+1; rows/columns past 2*Ho/2*Wo
-# (odd H or W) belong to no window.
-
-
-@serialized
-@numba.njit(cache=True, parallel=True)
-def _max_pool2d_2x2_fwd_kernel(x, out, loc):
-    N, C, H, W = x.shape
-    Ho, Wo = out.shape[2], out.shape[3]
-    x3 = x.reshape(N * C, H, W)
-    o3 = out.reshape(N * C, Ho, Wo)
-    l3 = loc.reshape(N * C, Ho, Wo)
-    for p in prange(N * C):
-        for oh in range(Ho):
-            r0 = x3[p, 2 * oh]
-            r1 = x3[p, 2 * oh + 1]
-            orow = o3[p, oh]
-            lrow = l3[p, oh]
-            for ow in range(Wo):
-                a = r0[2 * ow]
-                b = r0[2 * ow + 1]
-                c = r1[2 * ow]
-                d = r1[2 * ow + 1]
-                # the maximum in window order 0..3, a NaN winning (later beats earlier):
-                # float selects written inline stay branch-free
-                m = b if (b > a) | (b != b) else a
-                m = c if (c > m) | (c != c) else m
-                m = d if (d > m) | (d != d) else m
-                orow[ow] = m
-                # its position by integer arithmetic: the first element equal to m, or the
-                # last NaN when m is NaN.  Selecting the position alongside m (take ? k :
-                # loc) became data-dependent branches on AMD Zen 3: 3.0 ms vs 0.7 ms here.
-                na = np.int32(a != m)
-                nb = np.int32(b != m)
-                nc = np.int32(c != m)
-                first = na * (1 + nb * (1 + nc))
-                last_nan = max(max(np.int32(b != b), 2 * np.int32(c != c)), 3 * np.int32(d != d))
-                lrow[ow] = first + np.int32(m != m) * (last_nan - first)
-
-
-@serialized
-@numba.njit(cache=True, parallel=True)
-def _max_pool2d_2x2_bwd_kernel(g, loc, dx, zero):
-    # zero one (N, C) plane while it is in L1, then put g at each window's argmax: writes
-    # every element of dx.  (Selecting g-or-zero for all four window elements measured the
-    # same at best, and 3x slower depending on how LLVM saw the zero.)
-    N, C, H, W = dx.shape
-    Ho, Wo = g.shape[2], g.shape[3]
-    g3 = g.reshape(N * C, Ho, Wo)
-    l3 = loc.reshape(N * C, Ho, Wo)
-    d3 = dx.reshape(N * C, H, W)
-    for p in prange(N * C):
-        d3[p] = zero
-        for oh in range(Ho):
-            grow = g3[p, oh]
-            lrow = l3[p, oh]
-            for ow in range(Wo):
-                lc = lrow[ow]
-                # + zero: -0.0 lands as +0.0, as adding into zeros (general path, PyTorch)
-                d3[p, 2 * oh + (lc >> 1), 2 * ow + (lc & 1)] = grow[ow] + zero
-
-
-@serialized
-@numba.njit(cache=True, parallel=True)
-def _avg_pool2d_2x2_kernel(x, out, grad_mode, div):
-    # grad_mode False: out (N,C,Ho,Wo) = window sums of x (N,C,H,W) / div
-    # grad_mode True:  x is the output gradient (N,C,Ho,Wo), out the input gradient
-    #                  (N,C,H,W), written in full: g / div over each window, 0 outside
-    N, C = x.shape[0], x.shape[1]
-    if grad_mode:
-        H, W, Ho, Wo = out.shape[2], out.shape[3], x.shape[2], x.shape[3]
-    else:
-        H, W, Ho, Wo = x.shape[2], x.shape[3], out.shape[2], out.shape[3]
-    zero = div * 0
-    if grad_mode:
-        g3 = x.reshape(N * C, Ho, Wo)
-        d3 = out.reshape(N * C, H, W)
-        for p in prange(N * C):
-            for oh in range(Ho):
-                r0 = d3[p, 2 * oh]
-                r1 = d3[p, 2 * oh + 1]
-                grow = g3[p, oh]
-                for ow in range(Wo):
-                    v = grow[ow] / div + zero  # -0.0 -> +0.0, as adding into zeros gives
-                    r0[2 * ow] = v
-                    r0[2 * ow + 1] = v
-                    r1[2 * ow] = v
-                    r1[2 * ow + 1] = v
-                for iw in range(2 * Wo, W):
-                    r0[iw] = zero
-                    r1[iw] = zero
-            for ih in range(2 * Ho, H):
-                d3[p, ih, :] = zero
-    else:
-        x3 = x.reshape(N * C, H, W)
-        o3 = out.reshape(N * C, Ho, Wo)
-        for p in prange(N * C):
-            for oh in range(Ho):
-                r0 = x3[p, 2 * oh]
-                r1 = x3[p, 2 * oh + 1]
-                orow = o3[p, oh]
-                for ow in range(Wo):
-                    # the general kernel's summation order, so both paths agree bit for bit
-                    orow[ow] = ((((zero + r0[2 * ow]) + r0[2 * ow + 1]) + r1[2 * ow])
-                                + r1[2 * ow + 1]) / div
-
-
 # small pools run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py)
 _max_fwd = Sized(_max_pool2d_fwd_kernel)
-_max_bwd = Sized(_max_pool2d_bwd_kernel)
+_max_route = Sized(_max_pool2d_route_kernel)
 _avg = Sized(_avg_pool2d_kernel, error_model="numpy")
-_max_fwd_2x2 = Sized(_max_pool2d_2x2_fwd_kernel)
-_max_bwd_2x2 = Sized(_max_pool2d_2x2_bwd_kernel)
-_avg_2x2 = Sized(_avg_pool2d_2x2_kernel)
 
 
 # --------------------------------------------------------------------------- array API
@@ -354,14 +223,6 @@ _avg_2x2 = Sized(_avg_pool2d_2x2_kernel)
 
 def _loc_dtype(kernel):
     return np.int8 if kernel[0] * kernel[1] <= 127 else np.int32
-
-
-def _is_2x2(kernel, stride, padding, dilation, in_hw, out_hw):
-    """2x2 windows, stride 2, no padding or dilation, and no partial window (ceil_mode with
-    an odd H or W adds one): the case of the specialised kernels."""
-    return (tuple(kernel) == (2, 2) and tuple(stride) == (2, 2) and tuple(padding) == (0, 0)
-            and tuple(dilation) == (1, 1) and 2 * out_hw[0] <= in_hw[0]
-            and 2 * out_hw[1] <= in_hw[1])
 
 
 def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_mode=False):
@@ -399,8 +260,8 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_bwd(dx.size, np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
-             padding[0], padding[1])
+    _max_route(dx.size, np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
+               padding[0], padding[1], False)
     return dx
 
 
@@ -408,14 +269,14 @@ def max_pool2d_gather(x, loc, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Pick x (N, C, H, W) at the argmax positions ``loc``: -> (N, C, Ho, Wo)."""
     out = np.empty(loc.shape, dtype=x.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_pool2d_gather_kernel(np.ascontiguousarray(x), loc, out, offh, offw, stride[0],
-                              stride[1], padding[0], padding[1])
+    _max_route(out.size, out, loc, np.ascontiguousarray(x), offh, offw, stride[0], stride[1],
+               padding[0], padding[1], True)
     return out
 
 
 def max_pool2d_indices(loc, x_shape, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Window positions -> PyTorch's flat int64 indices into each H*W plane."""
-    H, W = x_shape[2], x_shape[3]
+    W = x_shape[3]
     Ho, Wo = loc.shape[2], loc.shape[3]
     loc = loc.astype(np.int64)
     ki, kj = np.divmod(loc, kernel[1])
@@ -540,42 +401,3 @@ def avg_pool2d_backward_ref(g, x_shape, kernel, stride, padding=(0, 0), ceil_mod
     for (oh, ow), (hs, ws, div) in wins.items():
         dx[:, :, hs, ws] += (g[:, :, oh, ow] / div)[:, :, None, None]
     return dx
-
-
-def _windows_2x2(a):
-    """(N, C, H, W) -> (N, C, H//2, W//2, 4): the 2x2 stride-2 windows in window order."""
-    N, C, H, W = a.shape
-    Ho, Wo = H // 2, W // 2
-    win = a[:, :, :2 * Ho, :2 * Wo].reshape(N, C, Ho, 2, Wo, 2).transpose(0, 1, 2, 4, 3, 5)
-    return win.reshape(N, C, Ho, Wo, 4)
-
-
-def _unwindows_2x2(win, x_shape):
-    """Adjoint of :func:`_windows_2x2` (the cropped last row/column gets zeros)."""
-    N, C, Ho, Wo, _ = win.shape
-    dx = np.zeros(tuple(x_shape), dtype=win.dtype)
-    dx[:, :, :2 * Ho, :2 * Wo] += win.reshape(N, C, Ho, Wo, 2, 2).transpose(
-        0, 1, 2, 4, 3, 5).reshape(N, C, 2 * Ho, 2 * Wo)
-    return dx
-
-
-def max_pool2d_2x2_forward_ref(x):
-    """2x2 stride-2 max pooling by a reshape: -> (out, int8 window positions)."""
-    win = _windows_2x2(x)
-    isnan = np.isnan(win)
-    k = np.where(isnan.any(-1), 3 - np.argmax(isnan[..., ::-1], -1), np.argmax(win, -1))
-    return np.take_along_axis(win, k[..., None], -1)[..., 0], k.astype(np.int8)
-
-
-def max_pool2d_2x2_backward_ref(g, loc, x_shape):
-    hit = np.arange(4) == loc[..., None].astype(np.int64)
-    return _unwindows_2x2(np.where(hit, g[..., None], 0).astype(g.dtype), x_shape)
-
-
-def avg_pool2d_2x2_forward_ref(x, divisor_override=None):
-    return (_windows_2x2(x).sum(-1) / (divisor_override or 4)).astype(x.dtype)
-
-
-def avg_pool2d_2x2_backward_ref(g, x_shape, divisor_override=None):
-    win = np.repeat((g / (divisor_override or 4))[..., None], 4, axis=-1)
-    return _unwindows_2x2(win.astype(g.dtype), x_shape)

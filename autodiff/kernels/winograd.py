@@ -5,47 +5,42 @@ Lavin & Gray (2016): each 2x2 output tile is ``Y = A^T [(G g G^T) * (B^T d B)] A
 input channels, the elementwise product becomes 16 independent GEMMs, one per position
 ``xi`` of the 4x4 transformed tile:
 
-    V[xi] (C, T)  = B^T d B of every channel and tile     (_input_kernel)
+    V[xi] (C, T)  = B^T d B of every channel and tile     (input_transform)
     U[xi] (O, C)  = G g G^T of every filter               (weight_transform, NumPy)
     M[xi] (O, T)  = U[xi] @ V[xi]                          (NumPy's BLAS, batched)
-    y             = A^T M A of every tile, in NCHW        (_output_kernel)
+    y             = A^T M A of every tile, in NCHW        (forward)
 
 2.25x fewer multiplies than the 9 per output of im2col's GEMM, and no column matrix.
 The backward passes are the adjoints of the same linear maps, so they are exact gradients of
 this forward (and again 16 GEMMs each):
 
-    dM[xi] = A dY A^T of every output tile                 (_grad_kernel)
+    dM[xi] = A dY A^T of every output tile                 (grad_transform)
     input gradient:  dV[xi] = U[xi]^T @ dM[xi], then B dV B^T of each tile summed into the
-                     overlapping patches (_input_adjoint_kernel)
+                     overlapping patches (backward_input)
     weight gradient: dU[xi] = dM[xi] @ V[xi]^T (V saved from the forward), then G^T dU G
 
-Transforms are numba kernels, GEMMs NumPy (never BLAS inside numba: shared PERF-NOTES).
-The transform matrices hold 0, +-1 and +-1/2 only; the float32 error against a float64
-reference is measured in ``tests/kernels/test_winograd.py`` (within
-PyTorch's own float32 tolerance on the tested shapes).
+All four tile transforms are one numba kernel (``_transform_kernel``, Y = L X L^T of 4x4 or
+2x2 tiles); GEMMs run in NumPy (never BLAS inside numba: shared PERF-NOTES).  The transform
+matrices hold 0, +-1 and +-1/2 only.
 
-Tiles are numbered ``t = (n * th + i) * tw + j`` for image n and tile row/column i, j, so the
-output transform writes NCHW directly.  The input is first zero-padded to ``2 th + 2`` by
-``2 tw + 2`` (every patch inside); an odd output size is handled by a zero-padded gradient
-and a cropped output.  Groups are a batch dimension of the GEMMs.
+Layout: tiles are numbered ``t = (i * tw + j) * N + n`` (tile row i, column j, image n):
+images innermost, so each transform loop runs over the ``tw * N`` contiguous elements of a
+tile row and vectorises.  Each (N, H, W) plane passes through a per-thread buffer with the
+images innermost and the columns split by parity (``_plane``).  The input is zero-padded to
+``2 th + 2`` by ``2 tw + 2`` (every patch inside); an odd output size computes the even size
+and drops the last row/column.  Groups are a batch dimension of the GEMMs.
 
 Each function has a NumPy twin ``*_ref`` (einsum over explicit transform matrices).
-
-Status (2026-12-06, AMD EPYC Zen 3, 1 thread, process time): correct (tests) but NOT
-dispatched by ``ops/conv.py``: on x (64,32,14,14) w (64,32,3,3) p1 its 16 GEMMs take 5.6 ms
-against 9.1 ms for im2col's whole forward, but the transform kernels as written are scalar
-(input 4.8, output 8.7, gradient 8.1 ms; a serial build of the output kernel measured 3.3 ms),
-so forward 16.3 / input grad 21.2 / weight grad 23.1 ms vs im2col's 9.1 / 10.7 / 9.7.  Given
-V and dM, the weight gradient is already faster (4.8 vs 6.9 ms).  To win: vectorise the
-transforms (unit-stride inner loops over tiles on flat uint64-indexed arrays, as conv.py's
-im2col), then block over images so V and M stay in cache.
+When this runs instead of im2col: ``kernels/conv_algo.py`` (its table of measured
+crossovers and the float32 error of both algorithms).
 """
 from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import prange
+from numba import prange, uint64
 
+from . import serialized
 from ._launch import Sized
 
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float64)
@@ -66,251 +61,183 @@ def tiles(Ho, Wo):
 # --------------------------------------------------------------------------- numba kernels
 
 
-@numba.njit(cache=True, parallel=True)
-def _input_kernel(xp, V, th, tw):
-    # xp (C, N, Hp, Wp) zero-padded with Hp >= 2 th + 2, Wp >= 2 tw + 2 -> V (16, C, N*th*tw)
-    C, N = xp.shape[0], xp.shape[1]
-    for p in prange(C * N):
-        c = p // N
-        n = p - c * N
-        for i in range(th):
-            r0 = xp[c, n, 2 * i]
-            r1 = xp[c, n, 2 * i + 1]
-            r2 = xp[c, n, 2 * i + 2]
-            r3 = xp[c, n, 2 * i + 3]
-            t0 = (n * th + i) * tw
-            for j in range(tw):
-                q = 2 * j
-                t = t0 + j
-                # rows: B^T d
-                a0 = r0[q] - r2[q]
-                a1 = r0[q + 1] - r2[q + 1]
-                a2 = r0[q + 2] - r2[q + 2]
-                a3 = r0[q + 3] - r2[q + 3]
-                b0 = r1[q] + r2[q]
-                b1 = r1[q + 1] + r2[q + 1]
-                b2 = r1[q + 2] + r2[q + 2]
-                b3 = r1[q + 3] + r2[q + 3]
-                c0 = r2[q] - r1[q]
-                c1 = r2[q + 1] - r1[q + 1]
-                c2 = r2[q + 2] - r1[q + 2]
-                c3 = r2[q + 3] - r1[q + 3]
-                d0 = r1[q] - r3[q]
-                d1 = r1[q + 1] - r3[q + 1]
-                d2 = r1[q + 2] - r3[q + 2]
-                d3 = r1[q + 3] - r3[q + 3]
-                # columns: (.) B
-                V[0, c, t] = a0 - a2
-                V[1, c, t] = a1 + a2
-                V[2, c, t] = a2 - a1
-                V[3, c, t] = a1 - a3
-                V[4, c, t] = b0 - b2
-                V[5, c, t] = b1 + b2
-                V[6, c, t] = b2 - b1
-                V[7, c, t] = b1 - b3
-                V[8, c, t] = c0 - c2
-                V[9, c, t] = c1 + c2
-                V[10, c, t] = c2 - c1
-                V[11, c, t] = c1 - c3
-                V[12, c, t] = d0 - d2
-                V[13, c, t] = d1 + d2
-                V[14, c, t] = d2 - d1
-                V[15, c, t] = d1 - d3
+def _nonzeros(m):
+    """Row r of m as (count, column, value, column, value, column, value): at most 3 nonzeros."""
+    t = np.zeros((m.shape[0], 7))
+    for r, row in enumerate(m):
+        cols = np.flatnonzero(row)
+        t[r, 0] = len(cols)
+        for k, col in enumerate(cols):
+            t[r, 1 + 2 * k], t[r, 2 + 2 * k] = col, row[col]
+    return t
+
+
+@numba.njit(cache=True)
+def _comb(src, base, offs, nz, dst, od, n, acc):
+    # dst[od + t] (+ dst[od + t] when acc) = sum_k nz_value_k * src[base + offs[nz_col_k] + t]
+    cnt = int(nz[0])
+    o0 = uint64(base + offs[int(nz[1])])
+    o1 = uint64(base + offs[int(nz[3])])
+    o2 = uint64(base + offs[int(nz[5])])
+    a0, a1, a2 = dst.dtype.type(nz[2]), dst.dtype.type(nz[4]), dst.dtype.type(nz[6])
+    d = uint64(od)
+    if acc:
+        if cnt == 1:
+            for t in range(uint64(n)):
+                dst[d + t] += a0 * src[o0 + t]
+        elif cnt == 2:
+            for t in range(uint64(n)):
+                dst[d + t] += a0 * src[o0 + t] + a1 * src[o1 + t]
+        else:
+            for t in range(uint64(n)):
+                dst[d + t] += (a0 * src[o0 + t] + a1 * src[o1 + t]) + a2 * src[o2 + t]
+    elif cnt == 1:
+        for t in range(uint64(n)):
+            dst[d + t] = a0 * src[o0 + t]
+    elif cnt == 2:
+        for t in range(uint64(n)):
+            dst[d + t] = a0 * src[o0 + t] + a1 * src[o1 + t]
+    else:
+        for t in range(uint64(n)):
+            dst[d + t] = (a0 * src[o0 + t] + a1 * src[o1 + t]) + a2 * src[o2 + t]
+
+
+@numba.njit(cache=True)
+def _plane(img, p, buf, Wq, pt, pl, load, bias):
+    # buf (Hq, 2, Wq/2, N) flat <-> plane p of img (N, P, H, W): element (n, p, h, w) at row
+    # h + pt, column q = w + pl, stored at column (q % 2, q // 2), images innermost.
+    # load: buf = the zero-padded plane; else plane p = buf's elements (+ bias[p] when bias
+    # has P entries).
+    N, P, H, W = img.shape
+    f = img.ravel()
+    b = bias[p] if bias.shape[0] == P else img.dtype.type(0)
+    if load:
+        buf[:] = 0
+    for n in range(N):
+        for h in range(H):
+            s0 = uint64(((n * P + p) * H + h) * W)
+            d0 = uint64((h + pt) * Wq * N + n)
+            for w in range(W):
+                q = w + pl
+                d = d0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)
+                if load:
+                    buf[d] = f[s0 + w]
+                else:
+                    f[s0 + w] = buf[d] + b
 
 
 @numba.njit(cache=True, parallel=True)
-def _output_kernel(M, out, bias, th, tw):
-    # M (16, O, N*th*tw) -> out (N, O, 2 th, 2 tw) = A^T m A of each tile (+ bias[o] when
-    # bias has O entries)
-    N, O = out.shape[0], out.shape[1]
-    add = bias.shape[0] == O
-    for p in prange(N * O):
-        n = p // O
-        o = p - n * O
-        b = bias[o] if add else out.dtype.type(0)
+def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, bias):
+    # Y = L X R^T for every plane p and tile (i, j), X and Y small matrices of N-vectors
+    # (images innermost) between img (N, P, H, W) and tl (16, P, th*tw*N), the "tile" side:
+    # X[r, q] of tile (i, j) in plane 4 r + q of tl.  to_tiles: img -> tl, else tl -> img
+    # (img then gets the sum of overlapping tiles, plus bias[p]).  Each plane of img goes
+    # through a buffer (Hq, 2, Wq/2, N), columns split by parity (_plane): there the
+    # tiles j = 0 .. tw-1 of a tile row i are one contiguous run of tw*N elements at a
+    # fixed offset per (r, q), as on the tile side, so every loop below is unit-stride over
+    # that run.  Rows first (tmp = L X), then columns.
+    N, P = img.shape[0], img.shape[1]
+    T = th * tw * N
+    tf = tl.ravel()
+    rows, cols = Lnz.shape[0], Rnz.shape[0]
+    overlap = not to_tiles and rows == 4  # 4x4 tiles into the input plane overlap: summed
+    run = tw * N
+    im = np.empty((4, 4), np.int64)  # offset of element (r, q) from a tile row's start
+    ti = np.empty((4, 4), np.int64)
+    for r in range(4):
+        for q in range(4):
+            im[r, q] = (r * Wq + (q % 2) * (Wq // 2) + q // 2) * N
+            ti[r, q] = (4 * r + q) * P * T
+    for p in prange(P):
+        buf = np.empty(Hq * Wq * N, tl.dtype)
+        tmp = np.empty((rows * kx + 1) * run, tl.dtype)
+        toff = np.arange(kx) * run
+        if to_tiles:
+            _plane(img, p, buf, Wq, pt, pl, True, bias)
+        elif overlap:
+            buf[:] = 0
         for i in range(th):
-            y0 = out[n, o, 2 * i]
-            y1 = out[n, o, 2 * i + 1]
-            t0 = (n * th + i) * tw
-            for j in range(tw):
-                t = t0 + j
-                # rows: A^T m
-                s00 = M[0, o, t] + M[4, o, t] + M[8, o, t]
-                s01 = M[1, o, t] + M[5, o, t] + M[9, o, t]
-                s02 = M[2, o, t] + M[6, o, t] + M[10, o, t]
-                s03 = M[3, o, t] + M[7, o, t] + M[11, o, t]
-                s10 = M[4, o, t] - M[8, o, t] - M[12, o, t]
-                s11 = M[5, o, t] - M[9, o, t] - M[13, o, t]
-                s12 = M[6, o, t] - M[10, o, t] - M[14, o, t]
-                s13 = M[7, o, t] - M[11, o, t] - M[15, o, t]
-                # columns: (.) A
-                y0[2 * j] = s00 + s01 + s02 + b
-                y0[2 * j + 1] = s01 - s02 - s03 + b
-                y1[2 * j] = s10 + s11 + s12 + b
-                y1[2 * j + 1] = s11 - s12 - s13 + b
-
-
-@numba.njit(cache=True, parallel=True)
-def _grad_kernel(g, dM, th, tw):
-    # g (N, O, 2 th, 2 tw) -> dM (16, O, N*th*tw) = A dy A^T of each 2x2 tile (adjoint of
-    # _output_kernel)
-    N, O = g.shape[0], g.shape[1]
-    for p in prange(N * O):
-        n = p // O
-        o = p - n * O
-        for i in range(th):
-            y0 = g[n, o, 2 * i]
-            y1 = g[n, o, 2 * i + 1]
-            t0 = (n * th + i) * tw
-            for j in range(tw):
-                t = t0 + j
-                u00 = y0[2 * j]
-                u01 = y0[2 * j + 1]
-                u10 = y1[2 * j]
-                u11 = y1[2 * j + 1]
-                # rows of A dy: [y0, y0 + y1, y0 - y1, -y1]; columns the same on each row
-                a0, a1 = u00, u01
-                b0, b1 = u00 + u10, u01 + u11
-                c0, c1 = u00 - u10, u01 - u11
-                d0, d1 = -u10, -u11
-                dM[0, o, t] = a0
-                dM[1, o, t] = a0 + a1
-                dM[2, o, t] = a0 - a1
-                dM[3, o, t] = -a1
-                dM[4, o, t] = b0
-                dM[5, o, t] = b0 + b1
-                dM[6, o, t] = b0 - b1
-                dM[7, o, t] = -b1
-                dM[8, o, t] = c0
-                dM[9, o, t] = c0 + c1
-                dM[10, o, t] = c0 - c1
-                dM[11, o, t] = -c1
-                dM[12, o, t] = d0
-                dM[13, o, t] = d0 + d1
-                dM[14, o, t] = d0 - d1
-                dM[15, o, t] = -d1
-
-
-@numba.njit(cache=True, parallel=True)
-def _input_adjoint_kernel(dV, dxp, th, tw):
-    # dV (16, C, N*th*tw) -> dxp (C, N, Hp, Wp), zeroed here: B dV B^T of each tile summed
-    # into its 4x4 patch at (2i, 2j) (adjoint of _input_kernel).  One (c, n) plane per
-    # iteration: the overlapping patches of a plane are summed by one thread.
-    C, N = dxp.shape[0], dxp.shape[1]
-    zero = dxp.dtype.type(0)
-    for p in prange(C * N):
-        c = p // N
-        n = p - c * N
-        dxp[c, n] = zero
-        for i in range(th):
-            r0 = dxp[c, n, 2 * i]
-            r1 = dxp[c, n, 2 * i + 1]
-            r2 = dxp[c, n, 2 * i + 2]
-            r3 = dxp[c, n, 2 * i + 3]
-            t0 = (n * th + i) * tw
-            for j in range(tw):
-                t = t0 + j
-                q = 2 * j
-                # rows of B v: [v0, v1 - v2 + v3, v1 + v2 - v0, -v3] (v_k row k of the
-                # tile), then the same combination over the columns of each row
-                for r in range(4):
-                    if r == 0:
-                        e0 = dV[0, c, t]
-                        e1 = dV[1, c, t]
-                        e2 = dV[2, c, t]
-                        e3 = dV[3, c, t]
-                        row = r0
-                    elif r == 1:
-                        e0 = dV[4, c, t] - dV[8, c, t] + dV[12, c, t]
-                        e1 = dV[5, c, t] - dV[9, c, t] + dV[13, c, t]
-                        e2 = dV[6, c, t] - dV[10, c, t] + dV[14, c, t]
-                        e3 = dV[7, c, t] - dV[11, c, t] + dV[15, c, t]
-                        row = r1
-                    elif r == 2:
-                        e0 = dV[4, c, t] + dV[8, c, t] - dV[0, c, t]
-                        e1 = dV[5, c, t] + dV[9, c, t] - dV[1, c, t]
-                        e2 = dV[6, c, t] + dV[10, c, t] - dV[2, c, t]
-                        e3 = dV[7, c, t] + dV[11, c, t] - dV[3, c, t]
-                        row = r2
+            ib = 2 * i * Wq * N
+            tb = p * T + i * run
+            for q in range(kx):  # tmp[r, q] = sum_k L[r, k] X[k, q]
+                for r in range(rows):
+                    if to_tiles:
+                        _comb(buf, ib, im[:, q], Lnz[r], tmp, (r * kx + q) * run, run, False)
                     else:
-                        e0 = -dV[12, c, t]
-                        e1 = -dV[13, c, t]
-                        e2 = -dV[14, c, t]
-                        e3 = -dV[15, c, t]
-                        row = r3
-                    row[q] += e0
-                    row[q + 1] += e1 - e2 + e3
-                    row[q + 2] += e1 + e2 - e0
-                    row[q + 3] -= e3
+                        _comb(tf, tb, ti[:, q], Lnz[r], tmp, (r * kx + q) * run, run, False)
+            for r in range(rows):  # Y[r, s] = sum_k R[s, k] tmp[r, k]
+                for s in range(cols):
+                    if to_tiles:
+                        _comb(tmp, r * kx * run, toff, Rnz[s], tf, tb + ti[r, s], run, False)
+                    else:
+                        _comb(tmp, r * kx * run, toff, Rnz[s], buf, ib + im[r, s], run,
+                              overlap)
+        if not to_tiles:
+            _plane(img, p, buf, Wq, pt, pl, False, bias)
 
 
-_input = Sized(_input_kernel)
-_output = Sized(_output_kernel)
-_grad = Sized(_grad_kernel)
-_input_adjoint = Sized(_input_adjoint_kernel)
+_transform = Sized(serialized(_transform_kernel))
+_B = BT.T
+_NZ = {name: _nonzeros(m) for name, m in (("BT", BT), ("B", _B), ("AT", AT), ("A", AT.T))}
+
+
+def _apply(img, tl, left, to_tiles, th, tw, padding=(0, 0), bias=None):
+    """Y = left X left^T of every tile between img (N, P, H, W) and tl (16, P, th*tw*N) (see
+    _transform_kernel); left named in _NZ: BT/B on the input side (padded to 2 th + 2 by
+    2 tw + 2, img at ``padding`` (top, left)), AT/A on the output side (2 th by 2 tw)."""
+    inp = left in ("BT", "B")
+    kx = 2 if left == "A" else 4  # columns of the left matrix: rows of each X
+    Hq, Wq = (2 * th + 2, 2 * tw + 2) if inp else (2 * th, 2 * tw)
+    b = np.zeros(0, tl.dtype) if bias is None else np.ascontiguousarray(bias, dtype=tl.dtype)
+    if not img.flags.writeable:  # the kernel's store branch writes img: typed writable
+        img = img.copy()
+    _transform(tl.size, img, tl, _NZ[left], _NZ[left], kx, th, tw, Hq, Wq, padding[0],
+               padding[1], to_tiles, b)
+    return tl if to_tiles else img
 
 
 # --------------------------------------------------------------------------- array API
 
 
-def _padded_input(x, padding, th, tw):
-    """x (N, C, H, W) -> zero-padded (C, N, 2 th + 2, 2 tw + 2), x at (top, left)."""
-    from .conv import _pad_to_cnhw_kernel
-    N, C = x.shape[:2]
-    xp = np.empty((C, N, 2 * th + 2, 2 * tw + 2), x.dtype)
-    _pad_to_cnhw_kernel(np.ascontiguousarray(x), xp, padding[0], padding[2])
-    return xp
-
-
 def input_transform(x, padding, out_hw):
-    """V (16, C, N*th*tw): B^T d B of every input patch of x (N, C, H, W)."""
+    """V (16, C, th*tw*N): B^T d B of every 4x4 input patch of x (N, C, H, W), tiles in
+    (i, j, n) order (images innermost)."""
     N, C = x.shape[:2]
     th, tw = tiles(*out_hw)
-    xp = _padded_input(x, padding, th, tw)
-    V = np.empty((16, C, N * th * tw), x.dtype)
-    _input(V.size, xp, V, th, tw)
-    return V
+    V = np.empty((16, C, th * tw * N), x.dtype)
+    return _apply(np.ascontiguousarray(x), V, "BT", True, th, tw, (padding[0], padding[2]))
 
 
 def weight_transform(w):
     """U (16, O, C/groups): G g G^T of every 3x3 filter of w (O, C/groups, 3, 3)."""
-    Gm = G.astype(w.dtype)
-    u = Gm @ w @ Gm.T  # (O, Cg, 4, 4)
-    return np.ascontiguousarray(u.transpose(2, 3, 0, 1)).reshape(16, w.shape[0], w.shape[1])
+    GG = np.kron(G, G).astype(w.dtype)  # (16, 9): vec(G g G^T) = (G kron G) vec(g)
+    return np.ascontiguousarray((w.reshape(-1, 9) @ GG.T).T).reshape(16, *w.shape[:2])
 
 
 def weight_adjoint(dU, w_shape):
     """G^T dU G: dU (16, O, C/groups) -> the weight gradient (O, C/groups, 3, 3)."""
-    Gm = G.astype(dU.dtype)
-    d = dU.reshape(4, 4, w_shape[0], w_shape[1]).transpose(2, 3, 0, 1)
-    return np.ascontiguousarray(Gm.T @ d @ Gm)
+    GG = np.kron(G, G).astype(dU.dtype)
+    return np.ascontiguousarray((GG.T @ dU.reshape(16, -1)).T).reshape(w_shape)
 
 
 def grad_transform(g):
-    """dM (16, O, N*th*tw): A dy A^T of every 2x2 tile of g (N, O, Ho, Wo) (zero-padded to
-    even sizes)."""
+    """dM (16, O, th*tw*N): A dy A^T of every 2x2 tile of g (N, O, Ho, Wo) (zero-padded to
+    even sizes), tiles in (i, j, n) order."""
     N, O, Ho, Wo = g.shape
     th, tw = tiles(Ho, Wo)
-    if Ho % 2 or Wo % 2:
-        gp = np.zeros((N, O, 2 * th, 2 * tw), g.dtype)
-        gp[:, :, :Ho, :Wo] = g
-    else:
-        gp = np.ascontiguousarray(g)
-    dM = np.empty((16, O, N * th * tw), g.dtype)
-    _grad(dM.size, gp, dM, th, tw)
-    return dM
+    dM = np.empty((16, O, th * tw * N), g.dtype)
+    return _apply(np.ascontiguousarray(g), dM, "A", True, th, tw)
 
 
 def _gemm(a, b, groups, transpose_a=False, transpose_b=False):
-    """The 16 (times groups) GEMMs: a (16, A0, A1), b (16, B0, B1), split by groups along
-    the contracted and output channel axes."""
-    a4 = a.reshape(16, groups, a.shape[1] // groups, a.shape[2]) if not transpose_a else \
-        a.reshape(16, groups, a.shape[1] // groups, a.shape[2]).transpose(0, 1, 3, 2)
-    if transpose_b:
-        b4 = b.reshape(16, groups, b.shape[1] // groups, b.shape[2]).transpose(0, 1, 3, 2)
-    else:
-        b4 = b.reshape(16, groups, b.shape[1] // groups, b.shape[2])
-    return np.matmul(a4, b4)
+    """The 16 x groups GEMMs of (16, A0, A1) and (16, B0, B1) stacks, split by groups along
+    their first matrix axis; the product as (16, rows, columns) over all groups."""
+    a4 = a.reshape(16, groups, a.shape[1] // groups, a.shape[2])
+    b4 = b.reshape(16, groups, b.shape[1] // groups, b.shape[2])
+    a4 = a4.transpose(0, 1, 3, 2) if transpose_a else a4
+    b4 = b4.transpose(0, 1, 3, 2) if transpose_b else b4
+    out = np.matmul(a4, b4)
+    return out.reshape(16, -1, out.shape[-1])
 
 
 def forward(x, w, padding, groups=1, bias=None, V=None):
@@ -322,45 +249,29 @@ def forward(x, w, padding, groups=1, bias=None, V=None):
     th, tw = tiles(Ho, Wo)
     if V is None:
         V = input_transform(x, padding, (Ho, Wo))
-    U = weight_transform(w)  # (16, O, Cg)
-    M = np.matmul(U.reshape(16, groups, O // groups, -1),
-                  V.reshape(16, groups, C // groups, -1)).reshape(16, O, -1)
-    even = not (Ho % 2 or Wo % 2)
-    out = np.empty((N, O, 2 * th, 2 * tw), x.dtype)
-    b = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
-    _output(out.size, M, out, b, th, tw)
-    return out if even else np.ascontiguousarray(out[:, :, :Ho, :Wo])
+    M = _gemm(weight_transform(w), V, groups)  # (16, O, T)
+    return _apply(np.empty((N, O, Ho, Wo), x.dtype), M, "AT", False, th, tw, bias=bias)
 
 
-def backward_input(g, w, x_shape, padding, groups=1, dM=None):
+def backward_input(g, w, x_shape, padding, groups=1, dM=None, bias=None):
     """Input gradient of :func:`forward` for g (N, O, Ho, Wo): -> (N, C, H, W) of x_shape.
     ``dM`` may pass ``grad_transform(g)``."""
-    from .conv import _crop_from_cnhw_kernel
     N, C, H, W = x_shape
-    O = w.shape[0]
     th, tw = tiles(*g.shape[2:])
     if dM is None:
         dM = grad_transform(g)
-    U = weight_transform(w)  # (16, O, Cg)
-    Ug = U.reshape(16, groups, O // groups, C // groups).transpose(0, 1, 3, 2)
-    dV = np.matmul(Ug, dM.reshape(16, groups, O // groups, -1)).reshape(16, C, -1)
-    dxp = np.empty((C, N, 2 * th + 2, 2 * tw + 2), g.dtype)
-    _input_adjoint(dV.size, dV, dxp, th, tw)
-    dx = np.empty(tuple(x_shape), g.dtype)
-    _crop_from_cnhw_kernel(dxp, dx, padding[0], padding[2])
-    return dx
+    dV = _gemm(weight_transform(w), dM, groups, transpose_a=True)  # (16, C, T)
+    return _apply(np.empty(tuple(x_shape), g.dtype), dV, "B", False, th, tw,
+                  (padding[0], padding[2]), bias)
 
 
 def backward_weight(x, g, w_shape, padding, groups=1, V=None, dM=None):
     """Weight gradient of :func:`forward`: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape."""
-    O, Cg = w_shape[:2]
     if V is None:
         V = input_transform(x, padding, g.shape[2:])
     if dM is None:
         dM = grad_transform(g)
-    dU = np.matmul(dM.reshape(16, groups, O // groups, -1),
-                   V.reshape(16, groups, Cg, -1).transpose(0, 1, 3, 2)).reshape(16, O, Cg)
-    return weight_adjoint(dU, w_shape)
+    return weight_adjoint(_gemm(dM, V, groups, transpose_b=True), w_shape)
 
 
 # --------------------------------------------------------------------------- NumPy twins
@@ -379,7 +290,7 @@ def input_transform_ref(x, padding, out_hw):
     th, tw = tiles(*out_hw)
     xp = np.zeros((N, C, 2 * th + 2, 2 * tw + 2), x.dtype)
     xp[:, :, padding[0]:padding[0] + H, padding[2]:padding[2] + W] = x
-    v = np.einsum("ak,ncijkl,bl->abcnij", BT, _patches(xp, th, tw), BT)
+    v = np.einsum("ak,ncijkl,bl->abcijn", BT, _patches(xp, th, tw), BT)
     return v.reshape(16, C, -1).astype(x.dtype)
 
 
@@ -388,9 +299,9 @@ def forward_ref(x, w, padding, groups=1, bias=None):
     O, Cg = w.shape[:2]
     Ho, Wo = H + padding[0] + padding[1] - 2, W + padding[2] + padding[3] - 2
     th, tw = tiles(Ho, Wo)
-    V = input_transform_ref(x, padding, (Ho, Wo)).reshape(4, 4, groups, Cg, N, th, tw)
+    V = input_transform_ref(x, padding, (Ho, Wo)).reshape(4, 4, groups, Cg, th, tw, N)
     U = np.einsum("ak,ockl,bl->aboc", G, w, G).reshape(4, 4, groups, O // groups, Cg)
-    M = np.einsum("abgoc,abgcnij->abgonij", U, V).reshape(4, 4, O, N, th, tw)
+    M = np.einsum("abgoc,abgcijn->abgonij", U, V).reshape(4, 4, O, N, th, tw)
     y = np.einsum("ra,abonij,sb->noirjs", AT, M, AT).reshape(N, O, 2 * th, 2 * tw)
     y = y[:, :, :Ho, :Wo]
     if bias is not None:

@@ -11,6 +11,6 @@ live.
 - ``index/``: subscript (``t[idx]``), gather_scatter, masked
 - ``linalg/``: products (matmul, linear, einsum, addmm, cdist), diagonals
 - ``conv.py``, ``pool.py``, ``loss.py``, ``recurrent.py``: the fused kernel-backed ops
-- ``_common.py``: helpers shared by the families; ``_checks.py``: argument checks of the
-  kernel-backed ops
+- ``_common.py``: the helpers shared by the families (argument checks, dtype promotion, the
+  error an op raises, the table-made elementwise ops)
 """

@@ -8,7 +8,7 @@ Three ops close over each other under differentiation, so gradients of any order
 
 All three are bilinear and share one identity, <gy, conv(x, w)> = <bwd_input(gy, w), x> =
 <bwd_weight(x, gy), w>, from which each backward below is read off.  The numerical work is
-in ``autodiff.kernels.conv`` (im2col + NumPy GEMMs).
+in ``autodiff.kernels.conv_algo``, which picks im2col or Winograd per shape.
 """
 from __future__ import annotations
 
@@ -16,11 +16,11 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..function import Op
-from .. import grad_mode as _grad_mode
 from .. import function as _f
-from ..kernels import conv as K
-from . import _checks as C
+from .. import grad_mode as _grad_mode
+from ..function import Op
+from ..kernels import conv_algo as A
+from . import _common as C
 from .shape import views as S
 
 __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2d",
@@ -31,20 +31,23 @@ __all__ = ["Conv2d", "ConvBackwardInput", "ConvBackwardWeight", "conv1d", "conv2
 Geometry = namedtuple("Geometry", "stride padding dilation groups out_hw")
 
 
-class _GradLayout:
-    """Shares g's (O, N*Ho*Wo) layout between the two backward ops of one conv node."""
+class _Memo:
+    """Layouts shared by the ops of one backward pass (``conv_algo``'s ``memo``): g's
+    transformed layout by both gradients of a conv, the transformed input by the ops that
+    convolve the same array.  Holds the arrays it was given, so identity stays a valid key."""
 
-    __slots__ = ("src", "cnhw")
+    __slots__ = ("entries",)
 
     def __init__(self):
-        self.src = None
-        self.cnhw = None
+        self.entries = []
 
-    def get(self, g):
-        if self.src is not g:
-            self.src = g
-            self.cnhw = K.nchw_to_cnhw(g)
-        return self.cnhw
+    def __call__(self, arr, tag, make):
+        for a, t, value in self.entries:
+            if a is arr and t == tag:
+                return value
+        value = make()
+        self.entries.append((arr, tag, value))
+        return value
 
 
 def _same_dtype(*arrays):
@@ -57,15 +60,12 @@ class Conv2d(Op):
     dx = ConvBackwardInput(g, w), dw = ConvBackwardWeight(x, g), db = sum of g over N, H, W"""
 
     @staticmethod
-    def forward(ctx, x, w, b, geom, keep_cols=False):
+    def forward(ctx, x, w, b, geom, keep=False, memo=None):
         x, w = _same_dtype(x, w)
-        s, p, d, groups, out_hw = geom
-        kh, kw = w.shape[2:]
-        cols = K.im2col(x, (kh, kw), s, p, d, out_hw)
-        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=cols, bias=b)
+        out, saved = A.forward(x, w, geom, bias=b, keep=keep, memo=memo)
         ctx.geom = geom
-        if keep_cols:
-            ctx.cols = cols  # reused by the weight gradient (saves one im2col)
+        if keep:
+            ctx.kept = saved  # reused by the weight gradient (columns or transformed input)
         ctx.save_for_backward(x, w)
         return out
 
@@ -73,39 +73,40 @@ class Conv2d(Op):
     def backward(ctx, grad_out):
         x, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
-        layout = _GradLayout()
+        memo = _Memo()
         gx = gw = gb = None
         if needs[0]:
-            gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, layout)
+            gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, memo)
         if needs[1]:
-            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, layout,
-                                          ctx.__dict__.get("cols"))
+            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, memo,
+                                          ctx.__dict__.get("kept"))
         if len(needs) > 2 and needs[2]:
             gb = grad_out.sum((0, 2, 3))
-        return gx, gw, gb, None, None
+        return gx, gw, gb, None, None, None
 
 
 class ConvBackwardInput(Op):
-    """gx = conv2d's input gradient for g (N, O, Ho, Wo), w -> x_shape (a transposed conv);
-    d/dg = Conv2d(gg, w), d/dw = ConvBackwardWeight(gg, g)"""
+    """gx = conv2d's input gradient for g (N, O, Ho, Wo), w -> x_shape (a transposed conv),
+    plus b (C,) if given; d/dg = Conv2d(gg, w), d/dw = ConvBackwardWeight(gg, g),
+    d/db = sum of gg over N, H, W"""
 
     @staticmethod
-    def forward(ctx, g, w, x_shape, geom, layout=None):
+    def forward(ctx, g, w, x_shape, geom, memo=None, b=None):
         g, w = _same_dtype(g, w)
-        s, p, d, groups, _ = geom
-        gc = layout.get(g) if layout is not None else None
         ctx.geom = geom
         ctx.save_for_backward(g, w)
-        return K.conv2d_backward_input(g, w, tuple(x_shape), s, p, d, groups, g_cnhw=gc)
+        return A.backward_input(g, w, tuple(x_shape), geom, memo, b)
 
     @staticmethod
     def backward(ctx, gg):
         g, w = ctx.saved_tensors
         needs = ctx.needs_input_grad
         geom = ctx.geom._replace(out_hw=tuple(g.shape[2:]))
-        dg = Conv2d.apply(gg, w, None, geom) if needs[0] else None
-        dw = ConvBackwardWeight.apply(gg, g, w.shape, geom) if needs[1] else None
-        return dg, dw, None, None, None
+        memo = _Memo()  # both convolve gg: one im2col / input transform of it
+        dg = Conv2d.apply(gg, w, None, geom, False, memo) if needs[0] else None
+        dw = ConvBackwardWeight.apply(gg, g, w.shape, geom, memo) if needs[1] else None
+        db = gg.sum((0, 2, 3)) if len(needs) > 5 and needs[5] else None
+        return dg, dw, None, None, None, db
 
 
 class ConvBackwardWeight(Op):
@@ -113,14 +114,11 @@ class ConvBackwardWeight(Op):
     d/dx = ConvBackwardInput(g, gg), d/dg = Conv2d(x, gg)"""
 
     @staticmethod
-    def forward(ctx, x, g, w_shape, geom, layout=None, cols=None):
+    def forward(ctx, x, g, w_shape, geom, memo=None, kept=None):
         x, g = _same_dtype(x, g)
-        s, p, d, groups, _ = geom
-        gc = layout.get(g) if layout is not None else None
         ctx.geom = geom
         ctx.save_for_backward(x, g)
-        return K.conv2d_backward_weight(x, g, tuple(w_shape), s, p, d, groups, g_cnhw=gc,
-                                        cols=cols)
+        return A.backward_weight(x, g, tuple(w_shape), geom, memo, kept)
 
     @staticmethod
     def backward(ctx, gg):
@@ -182,6 +180,9 @@ def _check_conv(x, w, b, name, dims):
         raise ValueError(f"{name}: weight of shape {tuple(w.shape)} has a zero-size dimension")
     if b is not None and (b.ndim != 1):
         raise ValueError(f"{name}: bias must be 1-D, got shape {tuple(b.shape)}")
+    if 0 in x.shape[2:] and x.shape[0] and x.shape[1]:   # torch's rule
+        raise ValueError(f"{name}: an input with an empty spatial dim needs a zero batch or "
+                         f"zero channels, got shape {tuple(x.shape)}")
 
 
 def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
@@ -210,8 +211,8 @@ def conv2d(input, weight, bias=None, stride=1, padding=0, dilation=1, groups=1):
         raise ValueError(f"conv2d: bias shape {tuple(b.shape)} does not fit weight shape "
                          f"{tuple(w.shape)}")
     geom = Geometry(stride, pads, dilation, groups, None)
-    keep_cols = _grad_mode.is_grad_enabled() and w.requires_grad
-    out = Conv2d.apply(x, w, b, geom, keep_cols)
+    keep = _grad_mode.is_grad_enabled() and w.requires_grad
+    out = Conv2d.apply(x, w, b, geom, keep)
     return S.squeeze(out, 0) if unbatched else out
 
 
@@ -273,15 +274,18 @@ def conv_transpose2d(input, weight, bias=None, stride=1, padding=0, output_paddi
     C_out = w.shape[1] * groups
     Ho = (H - 1) * stride[0] - 2 * ph + dilation[0] * (kh - 1) + oph + 1
     Wo = (W - 1) * stride[1] - 2 * pw + dilation[1] * (kw - 1) + opw + 1
-    if Ho <= 0 or Wo <= 0:
+    if min(Ho, Wo) < 0 or min(Ho, Wo) == 0 and x._data.size:
         raise ValueError(f"conv_transpose2d: output size {(Ho, Wo)} is too small")
     if b is not None and b.shape[0] != C_out:
         raise ValueError(f"conv_transpose2d: bias shape {tuple(b.shape)} does not fit "
                          f"{C_out} output channels")
     geom = Geometry(stride, (ph, ph, pw, pw), dilation, groups, (H, W))
-    out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom)
-    if b is not None:
-        out = out + S.reshape(b, (1, C_out, 1, 1))
+    if not Ho * Wo:  # an empty batch of empty images, as torch (zero gradients)
+        out = ((x.sum() + w.sum()) * 0.0).expand(N, C_out, Ho, Wo)
+        if b is not None:
+            out = out + S.reshape(b, (1, C_out, 1, 1))
+    else:
+        out = ConvBackwardInput.apply(x, w, (N, C_out, Ho, Wo), geom, None, b)
     return S.squeeze(out, 0) if unbatched else out
 
 

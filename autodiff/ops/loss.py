@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..function import Op
 from .. import function as _f
+from ..function import Op
 from ..kernels import loss as K
-from . import _checks as CK
+from . import _common as CK
+from ._common import _legacy_reduction, _tensor
 from .elementwise import activation, select, unary
 from .shape import views as S
 
@@ -74,15 +75,6 @@ def _dim(dim, ndim, name):
         raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
                          f"[{-n}, {n - 1}], but got {dim})")
     return dim % n
-
-
-def _tensor(x, name):
-    T = _f.Tensor
-    if isinstance(x, T):
-        return x
-    if isinstance(x, np.ndarray):
-        return T._make(x)
-    raise TypeError(f"{name}: expected a Tensor, got {type(x).__name__}")
 
 
 def _cast(x, dtype):
@@ -223,7 +215,8 @@ class NLLLoss(Op):
         if C == 0:  # only reachable with no rows
             per = np.zeros(M, x.dtype)
         else:
-            per = 0.0 - wt * x[np.arange(M), t0]  # 0 - (+-0) is +0 for ignored rows
+            # an ignored row is +0 even where its log-probability is NaN or inf (torch)
+            per = np.where(keep, 0.0 - wt * x[np.arange(M), t0], 0.0)
         if reduction == "none":
             out, denom = per, 1.0
         elif reduction == "sum":
@@ -250,16 +243,6 @@ class NLLLoss(Op):
                 const[np.arange(M), t0] = np.where(wt != 0, 0.0 - wt / denom, 0.0)
         g = S.reshape(grad_out, (M, 1)) if reduction == "none" else grad_out
         return _f.Tensor._make(const) * g, None, None, None, None
-
-
-def _legacy_reduction(size_average, reduce, reduction):
-    if size_average is None and reduce is None:
-        return reduction
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if not reduce:
-        return "none"
-    return "mean" if size_average else "sum"
 
 
 def _rows_and_targets(x, target, name):
@@ -295,6 +278,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     input (N, C), (C,) or (N, C, d1, ...) logits; target class indices (N,), () or
     (N, d1, ...), or class probabilities shaped like input.  ``weight`` (C,) rescales
     classes; ``reduction='mean'`` divides by the summed weights of the non-ignored targets.
+    An ignored row's gradient is 0 even where its logits are NaN or inf (torch 2.13 gives
+    NaN there: the row's softmax times 0).
     """
     if ignore_index.__class__ is not int:
         ignore_index = CK.int_arg(ignore_index, "ignore_index", "cross_entropy")

@@ -12,10 +12,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from ..function import Op
 from .. import function as _f
+from ..function import Op
 from ..kernels import pool as K
-from . import _checks as C
+from . import _common as C
 from .shape import views as S
 
 __all__ = ["MaxPool2d", "MaxPoolScatter", "MaxPoolGather", "AvgPool2d", "AvgPoolBackward",

@@ -7,7 +7,7 @@ import math
 from collections import deque
 
 from ..node import AccumulateGrad, Node
-from ..saved import CONST, INPUT, OUTPUT, Saved
+from ..saved import INPUT, OUTPUT, Saved
 from ..tensor import Tensor
 from .text import _is_parameter
 
@@ -97,18 +97,12 @@ class _Graph:
 
 
 def _saved_entries(v):
-    """(kind, obj, version or output nr, weakref or None) for each array a node saved:
-    kind 0 a constant, 1 an input Tensor, 2 an output. Empty once backward freed the node
-    (and inside forward, before ``apply`` resolved them)."""
+    """The ``Saved`` records of what node ``v`` saved for backward (``autodiff.saved``). Empty
+    once backward freed the node (and inside forward, before ``apply`` resolved them)."""
     saved = getattr(v, "_saved", None)
     if saved.__class__ is not list:
         return ()
-    kinds = {CONST: 0, INPUT: 1, OUTPUT: 2}
-    return [
-        (kinds[s.kind], s.value, s.nr if s.kind is OUTPUT else s.version, s.ref)
-        for s in saved
-        if isinstance(s, Saved)
-    ]
+    return [s for s in saved if isinstance(s, Saved)]
 
 
 def _known_outputs(graph):
@@ -129,15 +123,16 @@ def _known_outputs(graph):
                     t = t.ref()
                 if t is not None:
                     known[(key, nr)] = t
-        for kind, o, extra, ref in _saved_entries(v):
-            if kind == 1 and isinstance(o, Tensor) and o.grad_fn is not None:
+        for s in _saved_entries(v):
+            o = s.value
+            if s.kind is INPUT and isinstance(o, Tensor) and o.grad_fn is not None:
                 known.setdefault((id(o.grad_fn), o._output_nr), o)
-            elif kind == 2:
-                t = ref() if ref is not None else None
-                if t is not None:
-                    known[(key, extra)] = t
+            elif s.kind is OUTPUT:
+                t = s.ref() if s.ref is not None else None
+                if isinstance(t, Tensor):  # alive (not gone, not overwritten in place)
+                    known[(key, s.nr)] = t
                 else:
-                    known.setdefault((key, extra), o)
+                    known.setdefault((key, s.nr), o)
     return known
 
 

@@ -8,6 +8,7 @@ import math
 import numpy as np
 
 from ..node import Node
+from ..saved import INPUT, OUTPUT
 from ..tensor import Tensor
 from .graph import _op_name, _op_scope, _saved_entries, _scope_of
 from .text import (
@@ -206,12 +207,13 @@ def _saved_lines(v, prefix=None):
     if getattr(v, "_freed", False):
         return [f'<font color="{color}">{head}saved: freed by backward()</font>']
     items = []
-    for kind, o, extra, _ in _saved_entries(v):
-        if kind == 1:
+    for s in _saved_entries(v):
+        o = s.value
+        if s.kind is INPUT:
             i = _input_position(v, o)
             items.append((f"input {i}" if i is not None else "input", o._data))
-        elif kind == 2:
-            items.append((f"output {extra}" if v.n_outputs > 1 else "output", o))
+        elif s.kind is OUTPUT:
+            items.append((f"output {s.nr}" if v.n_outputs > 1 else "output", o))
         elif o is not None:
             items.append(("array", o))
     d = v.__dict__

@@ -9,8 +9,7 @@ set yet) and applies the schedule's value for epoch 0. Every scheduler takes the
 """
 
 from .annealing import CosineAnnealingLR, CosineAnnealingWarmRestarts, OneCycleLR
-from .multiplicative import (ConstantLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR,
-                             StepLR)
+from .multiplicative import ConstantLR, ExponentialLR, LambdaLR, LinearLR, MultiStepLR, StepLR
 from .plateau import ReduceLROnPlateau
 from .scheduler import LRScheduler
 

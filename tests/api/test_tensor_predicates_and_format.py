@@ -48,8 +48,8 @@ def test_format_of_nonscalar_tensor_as_torch():
     torch = pytest.importorskip("torch")
     # PyTorch formats only 0-d tensors with a spec; a one-element 1-d tensor raises
     with pytest.raises(TypeError):
-        "{:.2f}".format(torch.tensor([1.5]))
+        f"{torch.tensor([1.5]):.2f}"
     with pytest.raises(TypeError):
-        "{:.2f}".format(ad.tensor([1.5]))
-    assert "{}".format(ad.tensor([1.5, 2.0])) == str(ad.tensor([1.5, 2.0]))
+        f"{ad.tensor([1.5]):.2f}"
+    assert f"{ad.tensor([1.5, 2.0])}" == str(ad.tensor([1.5, 2.0]))
     assert f"{ad.tensor(0.25):.3f}" == "0.250"

@@ -13,10 +13,16 @@ import autodiff as ad
 
 def test_utils_data_is_ad_data():
     from autodiff.utils.data import DataLoader, Dataset, TensorDataset
-    from autodiff.utils.data.dataloader import DataLoader as DL2, default_collate
+    from autodiff.utils.data.dataloader import DataLoader as DL2
+    from autodiff.utils.data.dataloader import default_collate
     from autodiff.utils.data.dataset import ConcatDataset, IterableDataset, Subset
-    from autodiff.utils.data.sampler import (BatchSampler, RandomSampler, Sampler,
-                                             SubsetRandomSampler, WeightedRandomSampler)
+    from autodiff.utils.data.sampler import (
+        BatchSampler,
+        RandomSampler,
+        Sampler,
+        SubsetRandomSampler,
+        WeightedRandomSampler,
+    )
     assert DataLoader is DL2 is ad.data.DataLoader is ad.utils.data.DataLoader
     assert Dataset is ad.data.Dataset and TensorDataset is ad.data.TensorDataset
     assert default_collate is ad.data.default_collate
@@ -183,8 +189,8 @@ def test_assert_close_as_torch():
 
 def test_checkpoint_is_exact_and_default_dtype_prints_like_torch():
     torch = pytest.importorskip("torch")
-    from autodiff.utils.checkpoint import checkpoint
     from autodiff import nn
+    from autodiff.utils.checkpoint import checkpoint
     lin = nn.Linear(3, 2)
     x = ad.randn(4, 3, requires_grad=True)
     y = checkpoint(lambda t: lin(t).tanh(), x, use_reentrant=False)

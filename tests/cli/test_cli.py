@@ -261,6 +261,7 @@ def test_progress_bar_counts_batches_and_starts_after_the_first(tmp_path, capsys
 def test_bars_only_where_they_display(monkeypatch):
     import importlib.util
     import io
+
     import tqdm.auto
     import tqdm.notebook
 
@@ -341,7 +342,8 @@ def test_each_run_gets_a_fresh_folder(tmp_path, capsys, monkeypatch):
     runs = sorted(os.listdir(tmp_path / "runs"))
     assert len(runs) == 2 and all(r.startswith("mlp-20") for r in runs)
     for r in runs:
-        assert {"checkpoint.npz", "config.json", "loss.png"} <= set(os.listdir(tmp_path / "runs" / r))
+        files = set(os.listdir(tmp_path / "runs" / r))
+        assert {"checkpoint.npz", "config.json", "loss.png"} <= files
     assert f"wrote {tmp_path / 'runs' / runs[1]}" in capsys.readouterr().out
 
 

@@ -8,9 +8,21 @@ import pytest
 
 import autodiff as ad
 import autodiff.data as D
-from autodiff.data import (BatchSampler, ConcatDataset, DataLoader, Dataset, IterableDataset,
-                           RandomSampler, SequentialSampler, Subset, TensorDataset,
-                           default_collate, load_digits, random_split, read_idx)
+from autodiff.data import (
+    BatchSampler,
+    ConcatDataset,
+    DataLoader,
+    Dataset,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+    TensorDataset,
+    default_collate,
+    load_digits,
+    random_split,
+    read_idx,
+)
 
 
 def _xy(n=10):
@@ -260,7 +272,7 @@ def test_loader_dict_samples():
 
 
 def test_collate_matches_torch_structure():
-    torch = pytest.importorskip("torch")
+    pytest.importorskip("torch")
     from torch.utils.data import default_collate as tcollate
     batch = [(np.ones(2, np.float32) * i, i, float(i), {"a": i}) for i in range(3)]
     ours, theirs = default_collate(batch), tcollate(batch)

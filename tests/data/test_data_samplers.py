@@ -9,9 +9,17 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff.utils.data import (BatchSampler, ChainDataset, DataLoader, IterableDataset,
-                                 RandomSampler, SequentialSampler, SubsetRandomSampler,
-                                 TensorDataset, WeightedRandomSampler)
+from autodiff.utils.data import (
+    BatchSampler,
+    ChainDataset,
+    DataLoader,
+    IterableDataset,
+    RandomSampler,
+    SequentialSampler,
+    SubsetRandomSampler,
+    TensorDataset,
+    WeightedRandomSampler,
+)
 
 
 def test_random_sampler_with_replacement_is_lazy():

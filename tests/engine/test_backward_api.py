@@ -182,7 +182,8 @@ def test_node_post_hook():
     x = t64([1.0, 2.0])
     y = x * 3
     seen = []
-    y.grad_fn.register_hook(lambda gin, gout: seen.append((gin[0]._data.copy(), gout[0]._data.copy())))
+    y.grad_fn.register_hook(
+        lambda gin, gout: seen.append((gin[0]._data.copy(), gout[0]._data.copy())))
     y.sum().backward()
     np.testing.assert_allclose(seen[0][0], [3.0, 3.0])
     np.testing.assert_allclose(seen[0][1], [1.0, 1.0])

@@ -101,10 +101,8 @@ def test_reused_node_accumulates():
     assert b.grad == pytest.approx(3.0)
 
 
-def test_matches_torch():
-    torch = pytest.importorskip("torch")
-    vals = dict(a=-4.0, b=2.0)
-    a, b = Scalar(vals["a"]), Scalar(vals["b"])
+def _micrograd_expression(a, b):
+    """micrograd's test expression; works on Scalars and on torch tensors."""
     c = a + b
     d = a * b + b ** 3
     c = c + c + 1
@@ -114,21 +112,17 @@ def test_matches_torch():
     e = c - d
     f = e ** 2
     g = f / 2.0
-    g = g + 10.0 / f
+    return g + 10.0 / f
+
+
+def test_matches_torch():
+    torch = pytest.importorskip("torch")
+    a, b = Scalar(-4.0), Scalar(2.0)
+    g = _micrograd_expression(a, b)
     g.backward()
-    ta = torch.tensor(vals["a"], dtype=torch.float64, requires_grad=True)
-    tb = torch.tensor(vals["b"], dtype=torch.float64, requires_grad=True)
-    a_, b_ = ta, tb
-    c = a_ + b_
-    d = a_ * b_ + b_ ** 3
-    c = c + c + 1
-    c = c + 1 + c + (-a_)
-    d = d + d * 2 + (b_ + a_).relu()
-    d = d + 3 * d + (b_ - a_).relu()
-    e = c - d
-    f = e ** 2
-    tg = f / 2.0
-    tg = tg + 10.0 / f
+    ta = torch.tensor(-4.0, dtype=torch.float64, requires_grad=True)
+    tb = torch.tensor(2.0, dtype=torch.float64, requires_grad=True)
+    tg = _micrograd_expression(ta, tb)
     tg.backward()
     assert g.data == pytest.approx(tg.item(), rel=1e-12)
     assert a.grad == pytest.approx(ta.grad.item(), rel=1e-12)

@@ -2,41 +2,32 @@
 import numpy as np
 import pytest
 from hypothesis import given
+from kernel_cases import SETTINGS, conv_cases, tol
 
 from autodiff.kernels import conv as K
-
-from kernel_cases import SETTINGS, conv_cases, tol
 
 
 def _geom(c):
     return c["stride"], c["padding"], c["dilation"], c["groups"]
 
 
+# kernel -> (its array arguments, the array whose shape and dtype the result has)
+TWINS = {
+    "forward": lambda c: ((c["x"], c["w"]), c["g"]),
+    "backward_input": lambda c: ((c["g"], c["w"], c["x"].shape), c["x"]),
+    "backward_weight": lambda c: ((c["x"], c["g"], c["w"].shape), c["w"]),
+}
+
+
+@pytest.mark.parametrize("kernel", list(TWINS))
 @SETTINGS
-@given(conv_cases())
-def test_forward_matches_twin(c):
-    out = K.conv2d_forward(c["x"], c["w"], *_geom(c))
-    ref = K.conv2d_forward_ref(c["x"], c["w"], *_geom(c))
-    assert out.dtype == c["x"].dtype and out.shape == c["g"].shape
+@given(c=conv_cases())
+def test_kernel_matches_twin(kernel, c):
+    args, like = TWINS[kernel](c)
+    out = getattr(K, f"conv2d_{kernel}")(*args, *_geom(c))
+    ref = getattr(K, f"conv2d_{kernel}_ref")(*args, *_geom(c))
+    assert out.dtype == like.dtype and out.shape == like.shape
     np.testing.assert_allclose(out, ref, **tol(out.dtype))
-
-
-@SETTINGS
-@given(conv_cases())
-def test_backward_input_matches_twin(c):
-    dx = K.conv2d_backward_input(c["g"], c["w"], c["x"].shape, *_geom(c))
-    ref = K.conv2d_backward_input_ref(c["g"], c["w"], c["x"].shape, *_geom(c))
-    assert dx.dtype == c["x"].dtype and dx.shape == c["x"].shape
-    np.testing.assert_allclose(dx, ref, **tol(dx.dtype))
-
-
-@SETTINGS
-@given(conv_cases())
-def test_backward_weight_matches_twin(c):
-    dw = K.conv2d_backward_weight(c["x"], c["g"], c["w"].shape, *_geom(c))
-    ref = K.conv2d_backward_weight_ref(c["x"], c["g"], c["w"].shape, *_geom(c))
-    assert dw.dtype == c["w"].dtype and dw.shape == c["w"].shape
-    np.testing.assert_allclose(dw, ref, **tol(dw.dtype))
 
 
 @SETTINGS
@@ -104,6 +95,7 @@ def test_forward_with_bias():
 
 def test_results_do_not_depend_on_thread_count():
     import numba
+
     from autodiff.kernels import pool as P
     rng = np.random.default_rng(5)
     x, w = rng.standard_normal((3, 4, 9, 9)), rng.standard_normal((5, 4, 3, 3))

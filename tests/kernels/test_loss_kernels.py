@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kernel_cases import DTYPES, SETTINGS, tol
 
 from autodiff.kernels import loss as K
-
-from kernel_cases import DTYPES, SETTINGS, tol
 
 
 @st.composite

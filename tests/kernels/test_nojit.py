@@ -30,12 +30,14 @@ SCRIPT = textwrap.dedent("""
     a = ((3, 2), (2, 1), (1, 1), True, False, None)
     ao = P.avg_pool2d_forward(x, *a)
     assert np.allclose(ao, P.avg_pool2d_forward_ref(x, *a))
-    assert np.allclose(P.avg_pool2d_backward(ao, x.shape, *a), P.avg_pool2d_backward_ref(ao, x.shape, *a))
+    assert np.allclose(P.avg_pool2d_backward(ao, x.shape, *a),
+                       P.avg_pool2d_backward_ref(ao, x.shape, *a))
     z = rng.standard_normal((3, 4)); t = np.array([1, -100, 3])
     assert np.allclose(L.log_softmax_forward(z), L.log_softmax_forward_ref(z))
     assert np.allclose(L.softmax_forward(z), L.softmax_forward_ref(z))
     f = L.cross_entropy_forward(z, t, None, -100, 0.1)
-    assert all(np.allclose(p, q) for p, q in zip(f, L.cross_entropy_forward_ref(z, t, None, -100, 0.1)))
+    ref = L.cross_entropy_forward_ref(z, t, None, -100, 0.1)
+    assert all(np.allclose(p, q) for p, q in zip(f, ref))
     assert np.allclose(L.cross_entropy_backward(z, t, 1.0, f[3], None, -100, 0.1),
                        L.cross_entropy_backward_ref(z, t, 1.0, f[3], None, -100, 0.1))
     from autodiff.kernels import elementwise as E

@@ -13,7 +13,7 @@ def test_sgd_momentum_matches_twin_bitwise(dtype, shape):
     rng = np.random.default_rng(0)
     p, buf = rng.standard_normal(shape).astype(dtype), rng.standard_normal(shape).astype(dtype)
     p2, buf2 = p.copy(), buf.copy()
-    for step in range(4):
+    for _ in range(4):
         g = rng.standard_normal(shape).astype(dtype)
         assert K.sgd_momentum_(p, buf, g, 0.013, 0.9)
         K.sgd_momentum_ref_(p2, buf2, g, 0.013, 0.9)

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kernel_cases import DTYPES, SETTINGS, tol
 
 from autodiff.kernels import pool as K
-
-from kernel_cases import DTYPES, SETTINGS, tol
+from autodiff.kernels import pool_2x2 as K2x2
 
 K2 = ((2, 2), (2, 2), (0, 0), (1, 1))  # kernel, stride, padding, dilation
 
@@ -43,12 +43,12 @@ def _assert_same(a, b):
 
 
 def test_fast_path_is_taken_only_without_partial_windows():
-    assert K._is_2x2(*K2, (5, 7), (2, 3))
-    assert not K._is_2x2(*K2, (5, 7), (3, 4))  # ceil_mode with odd H and W
-    assert not K._is_2x2((2, 2), (2, 2), (1, 1), (1, 1), (6, 6), (4, 4))
-    assert not K._is_2x2((2, 2), (1, 1), (0, 0), (1, 1), (6, 6), (5, 5))
-    assert not K._is_2x2((2, 2), (2, 2), (0, 0), (2, 2), (6, 6), (2, 2))
-    assert not K._is_2x2((3, 3), (2, 2), (0, 0), (1, 1), (6, 6), (2, 2))
+    assert K2x2._is_2x2(*K2, (5, 7), (2, 3))
+    assert not K2x2._is_2x2(*K2, (5, 7), (3, 4))  # ceil_mode with odd H and W
+    assert not K2x2._is_2x2((2, 2), (2, 2), (1, 1), (1, 1), (6, 6), (4, 4))
+    assert not K2x2._is_2x2((2, 2), (1, 1), (0, 0), (1, 1), (6, 6), (5, 5))
+    assert not K2x2._is_2x2((2, 2), (2, 2), (0, 0), (2, 2), (6, 6), (2, 2))
+    assert not K2x2._is_2x2((3, 3), (2, 2), (0, 0), (1, 1), (6, 6), (2, 2))
 
 
 @SETTINGS
@@ -58,7 +58,7 @@ def test_max_2x2_matches_both_twins(c, ceil_mode):
     out, loc = K.max_pool2d_forward(x, *K2, ceil_mode)
     if ceil_mode and (x.shape[2] % 2 or x.shape[3] % 2):
         return  # a partial window: the general kernel (tested in test_pool_kernels)
-    ref, ref_loc = K.max_pool2d_2x2_forward_ref(x)
+    ref, ref_loc = K2x2.max_pool2d_2x2_forward_ref(x)
     _assert_same(out, ref)
     np.testing.assert_array_equal(loc, ref_loc)
     assert loc.dtype == np.int8
@@ -66,7 +66,7 @@ def test_max_2x2_matches_both_twins(c, ceil_mode):
     _assert_same(out, gen)
     np.testing.assert_array_equal(K.max_pool2d_indices(loc, x.shape, *K2), gen_idx)
     dx = K.max_pool2d_backward(g, loc, x.shape, *K2)
-    _assert_same(dx, K.max_pool2d_2x2_backward_ref(g, loc, x.shape))
+    _assert_same(dx, K2x2.max_pool2d_2x2_backward_ref(g, loc, x.shape))
     np.testing.assert_allclose(dx, K.max_pool2d_backward_ref(g, gen_idx, x.shape), **tol(dx.dtype))
     # cropped last row/column: no window reads them, so their gradient is exactly +0
     H, W = x.shape[2:]
@@ -80,13 +80,13 @@ def test_avg_2x2_matches_both_twins(c, divisor_override):
     x, g = c
     x = np.nan_to_num(x, nan=0.5, posinf=2.0, neginf=-2.0)  # finite: a tolerance comparison
     out = K.avg_pool2d_forward(x, (2, 2), (2, 2), (0, 0), False, True, divisor_override)
-    np.testing.assert_allclose(out, K.avg_pool2d_2x2_forward_ref(x, divisor_override),
+    np.testing.assert_allclose(out, K2x2.avg_pool2d_2x2_forward_ref(x, divisor_override),
                                **tol(out.dtype))
     args = ((2, 2), (2, 2), (0, 0), False, True, divisor_override)
     np.testing.assert_allclose(out, K.avg_pool2d_forward_ref(x, *args), **tol(out.dtype))
     dx = K.avg_pool2d_backward(g, x.shape, *args)
     assert dx.dtype == g.dtype
-    np.testing.assert_allclose(dx, K.avg_pool2d_2x2_backward_ref(g, x.shape, divisor_override),
+    np.testing.assert_allclose(dx, K2x2.avg_pool2d_2x2_backward_ref(g, x.shape, divisor_override),
                                **tol(dx.dtype))
     np.testing.assert_allclose(dx, K.avg_pool2d_backward_ref(g, x.shape, *args), **tol(dx.dtype))
     assert not np.signbit(dx[dx == 0]).any()  # -0.0 gradients land as +0.0, as in the twins
@@ -119,8 +119,8 @@ def test_avg_inf_in_first_element_stays_local():
 
 def test_ops_match_torch():
     torch = pytest.importorskip("torch")
-    from autodiff.ops import pool as P
     import autodiff as ad
+    from autodiff.ops import pool as P
     rng = np.random.default_rng(3)
     for dtype, shape in [(np.float32, (2, 3, 7, 9)), (np.float64, (3, 2, 8, 6)),
                          (np.float32, (1, 1, 2, 2))]:
@@ -147,23 +147,24 @@ NOJIT = textwrap.dedent("""
     import numba
     assert numba.config.DISABLE_JIT
     from autodiff.kernels import pool as K
+    from autodiff.kernels import pool_2x2 as K2x2
     K2 = ((2, 2), (2, 2), (0, 0), (1, 1))
     rng = np.random.default_rng(0)
     for shape in [(2, 3, 5, 7), (1, 2, 4, 4)]:
         x = np.round(rng.standard_normal(shape), 1)
         x[0, 0, 0, 1] = np.nan
-        assert K._is_2x2(*K2, shape[2:], (shape[2] // 2, shape[3] // 2))
+        assert K2x2._is_2x2(*K2, shape[2:], (shape[2] // 2, shape[3] // 2))
         out, loc = K.max_pool2d_forward(x, *K2)
-        ro, rl = K.max_pool2d_2x2_forward_ref(x)
+        ro, rl = K2x2.max_pool2d_2x2_forward_ref(x)
         assert np.array_equal(out, ro, equal_nan=True) and np.array_equal(loc, rl)
         g = rng.standard_normal(out.shape)
         assert np.array_equal(K.max_pool2d_backward(g, loc, x.shape, *K2),
-                              K.max_pool2d_2x2_backward_ref(g, loc, x.shape))
+                              K2x2.max_pool2d_2x2_backward_ref(g, loc, x.shape))
         x = np.nan_to_num(x)
         assert np.allclose(K.avg_pool2d_forward(x, (2, 2), (2, 2)),
-                           K.avg_pool2d_2x2_forward_ref(x))
+                           K2x2.avg_pool2d_2x2_forward_ref(x))
         assert np.allclose(K.avg_pool2d_backward(g, x.shape, (2, 2), (2, 2), divisor_override=3),
-                           K.avg_pool2d_2x2_backward_ref(g, x.shape, 3))
+                           K2x2.avg_pool2d_2x2_backward_ref(g, x.shape, 3))
     print("ok")
 """)
 

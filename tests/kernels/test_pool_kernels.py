@@ -3,10 +3,9 @@ import numpy as np
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from kernel_cases import SETTINGS, pool_cases, tol
 
 from autodiff.kernels import pool as K
-
-from kernel_cases import SETTINGS, pool_cases, tol
 
 
 def _max(c):

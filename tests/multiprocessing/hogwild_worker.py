@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import autodiff as torch
-from autodiff import nn
 from autodiff import optim
 
 

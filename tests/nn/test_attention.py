@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
+from tests.torch_parity import values_and_grads
 
 MHA_CONFIGS = [
     dict(name="seq_first"),
@@ -179,18 +180,12 @@ def test_sdpa_matches_torch(cfg):
     elif cfg.get("mask") == "dead":
         mask = np.ones((Lq, Sk), dtype=bool)
         mask[1] = False
-    xs = [ad.tensor(a, requires_grad=True) for a in arrays]
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out = F.scaled_dot_product_attention(*xs, attn_mask=None if mask is None else ad.tensor(mask),
-                                         **kw)
-    tout = torch.nn.functional.scaled_dot_product_attention(
-        *ts, attn_mask=None if mask is None else torch.tensor(mask), **kw)
-    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
-    g = rng.standard_normal(out.shape)
-    (out * ad.tensor(g)).sum().backward()
-    (tout * torch.tensor(g)).sum().backward()
-    for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+    values_and_grads(
+        lambda *xs: F.scaled_dot_product_attention(
+            *xs, attn_mask=None if mask is None else ad.tensor(mask), **kw),
+        lambda *ts: torch.nn.functional.scaled_dot_product_attention(
+            *ts, attn_mask=None if mask is None else torch.tensor(mask), **kw),
+        arrays, torch)
 
 
 def test_sdpa_gradcheck_dropout_and_errors():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 RNG = np.random.default_rng(1)
 X = RNG.standard_normal((4, 3))

@@ -7,8 +7,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import grad_mode
-from autodiff import nn
+from autodiff import grad_mode, nn
 
 
 class Block(nn.Module):

@@ -9,8 +9,8 @@ import pytest
 import autodiff as ad
 from autodiff.gradcheck import gradcheck, gradgradcheck
 from autodiff.kernels import recurrent as K
-from autodiff.ops import recurrent as RO
 from autodiff.nn.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNCell
+from autodiff.ops import recurrent as RO
 
 
 def _t(a, dt=np.float64, grad=True):
@@ -128,38 +128,27 @@ def test_layer_gradcheck(cls, bidirectional):
     assert gradcheck(fn, (x, h0, c0, *params))
 
 
+# gradgradcheck: the fused ops switch to a differentiable backward under create_graph
+@pytest.mark.parametrize("check,sizes,seed", [(gradcheck, (3, 4), 3), (gradgradcheck, (2, 3), 4)],
+                         ids=["gradcheck", "gradgradcheck"])
 @pytest.mark.parametrize("cls", [RNNCell, LSTMCell, GRUCell])
-def test_cell_gradcheck(cls):
-    m = cls(3, 4, dtype=np.float64)
-    rng = np.random.default_rng(3)
-    x = _t(rng.standard_normal((2, 3)))
-    h = _t(rng.standard_normal((2, 4)))
-    c = _t(rng.standard_normal((2, 4)))
+def test_cell_gradients(cls, check, sizes, seed):
+    n_in, n_hid = sizes
+    m = cls(n_in, n_hid, dtype=np.float64)
+    rng = np.random.default_rng(seed)
+    x = _t(rng.standard_normal((2, n_in)))
+    h = _t(rng.standard_normal((2, n_hid)))
+    c = _t(rng.standard_normal((2, n_hid)))
     ps = list(m.parameters())
 
     def fn(x, h, c, *_):
         return m(x, (h, c)) if cls is LSTMCell else m(x, h)
 
-    assert gradcheck(fn, (x, h, c, *ps))
+    assert check(fn, (x, h, c, *ps))
 
 
 # ---------------------------------------------------------------------------------------------
-# double backward (the fused ops switch to a differentiable backward under create_graph)
-
-
-@pytest.mark.parametrize("cls", [LSTMCell, GRUCell, RNNCell])
-def test_cell_gradgradcheck(cls):
-    m = cls(2, 3, dtype=np.float64)
-    rng = np.random.default_rng(4)
-    x = _t(rng.standard_normal((2, 2)))
-    h = _t(rng.standard_normal((2, 3)))
-    c = _t(rng.standard_normal((2, 3)))
-    ps = list(m.parameters())
-
-    def fn(x, h, c, *_):
-        return m(x, (h, c)) if cls is LSTMCell else m(x, h)
-
-    assert gradgradcheck(fn, (x, h, c, *ps))
+# double backward of whole sequences
 
 
 @pytest.mark.parametrize("cls", [LSTM, GRU, RNN])
@@ -373,7 +362,7 @@ def test_init_draws_uniform_in_parameter_order():
     ad.manual_seed(5)
     cell = GRUCell(3, 4)
     rng = np.random.default_rng(5)
-    for name, p in cell.named_parameters():
+    for p in cell.parameters():
         np.testing.assert_array_equal(p._data, rng.uniform(-0.5, 0.5, p.shape).astype(np.float32))
 
 

@@ -5,8 +5,8 @@ import pytest
 
 import autodiff as ad
 from autodiff.kernels import recurrent_arrays as RA
-from autodiff.ops import recurrent as RO
 from autodiff.nn.recurrent import LSTM
+from autodiff.ops import recurrent as RO
 
 
 @pytest.mark.parametrize("dt", [np.float32, np.float64])

@@ -55,6 +55,23 @@ def _loss(outs, weights):
     return total
 
 
+def _compare(m, tm, x, tx, states, outs, touts, dt, rng):
+    """Outputs, then the gradients of a random weighting of them (input, states, parameters),
+    ours against torch's."""
+    for name, o, t in zip(["output", "h_n", "c_n"], outs, touts):
+        assert tuple(o.shape) == tuple(t.shape), name
+        _close(o, t, dt, name)
+    weights = [rng.standard_normal(tuple(t.shape)).astype(dt) for t in touts]
+    _loss(touts, [torch.tensor(w) for w in weights]).backward()
+    _loss(outs, weights).backward()
+    _close(x.grad, tx.grad, dt, "input grad")
+    for i, (ts, s) in enumerate(states):
+        _close(s.grad, ts.grad, dt, f"state {i} grad")
+    ours = dict(m.named_parameters())
+    for k, p in tm.named_parameters():
+        _close(ours[k].grad, p.grad, dt, k)
+
+
 @pytest.mark.parametrize("dt", [np.float64, np.float32], ids=["f64", "f32"])
 @pytest.mark.parametrize("config", list(CONFIGS))
 @pytest.mark.parametrize("layer", list(LAYERS))
@@ -88,18 +105,7 @@ def test_layer_matches_torch(layer, config, dt):
         tout, th = tm(*targs)
         out, h = m(*args)
         touts, outs = [tout, th], [out, h]
-    for name, o, t in zip(["output", "h_n", "c_n"], outs, touts):
-        assert tuple(o.shape) == tuple(t.shape), name
-        _close(o, t, dt, name)
-    weights = [rng.standard_normal(tuple(t.shape)).astype(dt) for t in touts]
-    _loss(touts, [torch.tensor(w) for w in weights]).backward()
-    _loss(outs, weights).backward()
-    _close(x.grad, tx.grad, dt, "input grad")
-    for i, (ts, s) in enumerate(states):
-        _close(s.grad, ts.grad, dt, f"state {i} grad")
-    ours = dict(m.named_parameters())
-    for k, p in tm.named_parameters():
-        _close(ours[k].grad, p.grad, dt, k)
+    _compare(m, tm, x, tx, states, outs, touts, dt, rng)
 
 
 CELLS = {
@@ -131,18 +137,7 @@ def test_cell_matches_torch(cell, mode, dt):
     else:
         touts = [tm(tx, states[0][0] if use_state else None)]
         outs = [m(x, states[0][1] if use_state else None)]
-    for o, t in zip(outs, touts):
-        assert tuple(o.shape) == tuple(t.shape)
-        _close(o, t, dt, "output")
-    weights = [rng.standard_normal(tuple(t.shape)).astype(dt) for t in touts]
-    _loss(touts, [torch.tensor(w) for w in weights]).backward()
-    _loss(outs, weights).backward()
-    _close(x.grad, tx.grad, dt, "input grad")
-    for i, (ts, s) in enumerate(states):
-        _close(s.grad, ts.grad, dt, f"state {i} grad")
-    ours = dict(m.named_parameters())
-    for k, p in tm.named_parameters():
-        _close(ours[k].grad, p.grad, dt, k)
+    _compare(m, tm, x, tx, states, outs, touts, dt, rng)
 
 
 @pytest.mark.parametrize("layer", list(LAYERS))

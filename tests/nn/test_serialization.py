@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
-from autodiff import serialization
+from autodiff import nn, serialization
 
 
 def _model():
@@ -116,6 +115,7 @@ def test_loading_into_model_reports_every_mismatch(tmp_path):
 
 def test_saved_file_respects_umask(tmp_path):
     import os
+
     from autodiff import nn as _nn
     old = os.umask(0o022)
     try:
@@ -457,9 +457,10 @@ def valid_blobs(tmp_path_factory):
 
 
 def test_fuzzed_checkpoint_bytes_only_ever_raise_value_error(tmp_path, valid_blobs):
+    import io
+
     from hypothesis import HealthCheck, given, settings
     from hypothesis import strategies as st
-    import io
     for blob in valid_blobs:  # both load as they are
         assert ad.load(io.BytesIO(blob))
     mutation = st.one_of(

@@ -5,8 +5,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 LOGITS = np.array([[1e4, -1e4, 0.0, 5e3], [-1e4, -1e4 + 1.0, -2e4 + 3, -1e4]], dtype=np.float32)
 

@@ -163,7 +163,7 @@ def test_layer_parity(name, ours_fn, theirs_fn, shape, train, dtype, tdtype, rto
         x_np *= 5  # reach both clipping ends
     x = ad.tensor(x_np, requires_grad=True)
     xt = torch.tensor(x_np, requires_grad=True)
-    for step in range(2):  # twice: BatchNorm running stats evolve (and momentum=None averages)
+    for _ in range(2):  # twice: BatchNorm running stats evolve (and momentum=None averages)
         out = ours(x)
         out_t = theirs(xt)
         np.testing.assert_allclose(out._data, out_t.detach().numpy(), rtol=rtol, atol=atol)

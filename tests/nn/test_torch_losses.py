@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 torch = pytest.importorskip("torch")
 TF = torch.nn.functional

@@ -9,12 +9,21 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 
 def _t(lib, a, rg=False):
     return lib.tensor(np.asarray(a, dtype=np.float64), requires_grad=rg)
+
+
+def _assert_same(ours, theirs, atol):
+    """The (value, grad, grad or None) triples of both libraries agree."""
+    for p, q in zip(ours, theirs):
+        if p is None or q is None:
+            assert p is None and q is None
+        else:
+            np.testing.assert_allclose(p, q, rtol=1e-10, atol=atol)
 
 
 def test_no_grad_on_methods_and_inference_mode():
@@ -258,11 +267,7 @@ def test_normalize_cosine_pairwise_as_torch():
                 .backward()
             res.append((out.detach().numpy(), x.grad.numpy(),
                         None if y.grad is None else y.grad.numpy()))
-        for p, q in zip(*res):
-            if p is None or q is None:
-                assert p is None and q is None
-            else:
-                np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-14)
+        _assert_same(*res, atol=1e-14)
 
 
 def test_pad_sequence_as_torch():
@@ -340,11 +345,7 @@ def test_small_functions_as_torch():
             out.sum().backward()
             res.append((out.detach().numpy(), x.grad.numpy(),
                         None if y.grad is None else y.grad.numpy()))
-        for p, q in zip(*res):
-            if p is None or q is None:
-                assert p is None and q is None
-            else:
-                np.testing.assert_allclose(p, q, rtol=1e-10, atol=1e-12)
+        _assert_same(*res, atol=1e-12)
     for lib in (ad, torch):
         t = lib.tensor(v > 0)
         assert lib.nonzero(t).numpy().tolist() == np.argwhere(v > 0).tolist()

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 D, H, FF = 8, 2, 12          # d_model, nhead, dim_feedforward
 N, S, T = 3, 5, 4            # batch, source length, target length

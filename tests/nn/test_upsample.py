@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 CASES = [
     ("nearest_2x", (1, 2, 3, 4), dict(scale_factor=2, mode="nearest")),

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 
 def _x(*shape):

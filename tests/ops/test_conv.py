@@ -6,7 +6,7 @@ from hypothesis import strategies as st
 
 import autodiff as ad
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
-from tests.kernels.central_diff import check_grad, check_gradgrad
+from tests.ops.central_diff import check_grad, check_gradgrad
 
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
+from tests.torch_parity import values_and_grads
 
 SIZES = dict(a=2, b=3, c=4, d=2, e=3)
 
@@ -53,14 +54,7 @@ def test_einsum_random_equations(eq):
     np.testing.assert_allclose(ad.einsum(eq, *xs)._data, np.einsum(eq, *arrays), rtol=1e-12,
                                atol=1e-12)
     torch = pytest.importorskip("torch")
-    ts = [torch.tensor(a, requires_grad=True) for a in arrays]
-    out, tout = ad.einsum(eq, *xs), torch.einsum(eq, *ts)
-    np.testing.assert_allclose(out._data, tout.detach().numpy(), rtol=1e-6, atol=1e-12)
-    w = np.random.default_rng(2).standard_normal(out.shape)
-    (out * ad.tensor(w)).sum().backward()
-    (tout * torch.tensor(w)).sum().backward()
-    for x, t in zip(xs, ts):
-        np.testing.assert_allclose(x.grad._data, t.grad.numpy(), rtol=1e-6, atol=1e-12)
+    values_and_grads(lambda *x: ad.einsum(eq, *x), lambda *t: torch.einsum(eq, *t), arrays, torch)
 
 
 def test_einsum_second_derivatives_and_errors():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 X = np.arange(6.0).reshape(2, 3)
 

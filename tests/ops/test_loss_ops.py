@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 
 import autodiff as ad
 from autodiff.ops.loss import cross_entropy, log_softmax, nll_loss, softmax
-from tests.kernels.central_diff import check_grad, check_gradgrad
+from tests.ops.central_diff import check_grad, check_gradgrad
+from tests.torch_parity import double_backward
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow])
@@ -131,22 +132,12 @@ def test_cross_entropy_and_nll_match_torch(setup):
     x, t, weight, kw = setup
     W = None if weight is None else ad.tensor(weight)
     tW = None if weight is None else torch.tensor(weight)
-    X, xt = _t(x), torch.tensor(x, requires_grad=True)
     for ours, theirs, extra in ((cross_entropy, F.cross_entropy, kw),
                                 (nll_loss, F.nll_loss, dict(reduction=kw["reduction"]))):
-        out = ours(X, ad.tensor(t), weight=W, **extra)
-        ot = theirs(xt, torch.tensor(t), weight=tW, **extra)
-        np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-10)
-        go = np.random.default_rng(0).standard_normal(ot.shape)
-        G, gt = _t(go), torch.tensor(go, requires_grad=True)
-        gx, = ad.grad(out, [X], G, create_graph=True)
-        tgx, = torch.autograd.grad(ot, [xt], gt, create_graph=True)
-        np.testing.assert_allclose(gx._data, tgx.detach().numpy(), rtol=1e-6, atol=1e-10)
-        u = np.random.default_rng(1).standard_normal(x.shape)
-        s, ts = (gx * ad.tensor(u)).sum(), (tgx * torch.tensor(u)).sum()
-        if ours is cross_entropy:
-            for a, b in zip(ad.grad(s, [X, G]), torch.autograd.grad(ts, [xt, gt])):
-                np.testing.assert_allclose(a._data, b.numpy(), rtol=1e-6, atol=1e-10)
+        double_backward(
+            lambda X: ours(X, ad.tensor(t), weight=W, **extra),
+            lambda X: theirs(X, torch.tensor(t), weight=tW, **extra), x, torch,
+            second=("x", "grad_out") if ours is cross_entropy else (), atol=1e-10)
 
 
 def test_softmax_family_and_probability_targets_match_torch():

@@ -30,7 +30,8 @@ def test_sort_family_indices_match_torch():
         tv, ti = tx.sort(stable=True, dim=1, descending=desc)
         _same(v, tv)
         _same(i, ti)
-        _same(ad.argsort(x, 0, descending=desc), torch.argsort(tx, stable=True, dim=0, descending=desc))
+        _same(ad.argsort(x, 0, descending=desc),
+              torch.argsort(tx, stable=True, dim=0, descending=desc))
     r = ad.sort(x)
     assert r.values is r[0] and r.indices is r[1]
     k = x.topk(3)

@@ -53,28 +53,27 @@ def ad_fn(spec, params):
     return lambda *xs: spec.fn(AD_LIB, *xs, **params)
 
 
-def examples(spec, n):
-    """Hypothesis settings running at most ``n`` examples (fewer where the spec says so)."""
-    return settings(S.SETTINGS, max_examples=min(n, spec.examples))
-
-
-@pytest.mark.parametrize("spec", SPECS, ids=IDS)
-def test_gradcheck(spec):
-    @examples(spec, S.SETTINGS.max_examples)
+def for_examples(spec, n, check):
+    """Run ``check(arrays, params)`` on at most ``n`` drawn cases of ``spec`` (fewer where the
+    spec says so)."""
+    @settings(S.SETTINGS, max_examples=min(n, spec.examples))
     @given(data=st.data())
     def run(data):
-        arrays, params = draw_case(data, spec)
-        ts = make_inputs(spec, arrays)
-        assert ad.gradcheck(ad_fn(spec, params), ts)
+        check(*draw_case(data, spec))
     run()
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
+def test_gradcheck(spec):
+    def check(arrays, params):
+        ts = make_inputs(spec, arrays)
+        assert ad.gradcheck(ad_fn(spec, params), ts)
+    for_examples(spec, S.SETTINGS.max_examples, check)
+
+
+@pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_gradcheck_noncontiguous(spec):
-    @examples(spec, 3)
-    @given(data=st.data())
-    def run(data):
-        arrays, params = draw_case(data, spec)
+    def check(arrays, params):
         ts = make_inputs(spec, arrays, noncontig=True)
         expected = [o._data.copy() for o in _outputs(ad_fn(spec, params)(
             *make_inputs(spec, arrays)))]
@@ -82,15 +81,12 @@ def test_gradcheck_noncontiguous(spec):
         for e, g in zip(expected, got):
             np.testing.assert_allclose(g._data, e, rtol=1e-12, atol=1e-12)
         assert ad.gradcheck(ad_fn(spec, params), ts)
-    run()
+    for_examples(spec, 3, check)
 
 
 @pytest.mark.parametrize("spec", SPECS, ids=IDS)
 def test_float32_forward_stays_float32(spec):
-    @examples(spec, 3)
-    @given(data=st.data())
-    def run(data):
-        arrays, params = draw_case(data, spec)
+    def check(arrays, params):
         out64 = _outputs(ad_fn(spec, params)(*make_inputs(spec, arrays)))
         out32 = _outputs(ad_fn(spec, params)(*make_inputs(spec, arrays, np.float32)))
         for o32, o64 in zip(out32, out64):
@@ -104,7 +100,7 @@ def test_float32_forward_stays_float32(spec):
         for t in ts:
             if t.requires_grad:
                 assert t.grad is not None and t.grad.dtype == np.float32
-    run()
+    for_examples(spec, 3, check)
 
 
 DOUBLE = [s for s in SPECS if s.double]
@@ -112,13 +108,10 @@ DOUBLE = [s for s in SPECS if s.double]
 
 @pytest.mark.parametrize("spec", DOUBLE, ids=[s.name for s in DOUBLE])
 def test_gradgradcheck(spec):
-    @examples(spec, 5)
-    @given(data=st.data())
-    def run(data):
-        arrays, params = draw_case(data, spec)
+    def check(arrays, params):
         ts = make_inputs(spec, arrays)
         assert ad.gradgradcheck(ad_fn(spec, params), ts)
-    run()
+    for_examples(spec, 5, check)
 
 
 TORCH = [s for s in SPECS if s.torch]
@@ -129,10 +122,7 @@ def test_torch_parity(spec):
     torch = pytest.importorskip("torch")
     tlib = TorchLib()
 
-    @examples(spec, 5)
-    @given(data=st.data())
-    def run(data):
-        arrays, params = draw_case(data, spec)
+    def check(arrays, params):
         ts = make_inputs(spec, arrays)
         tts = [torch.from_numpy(a.copy()).requires_grad_(t.requires_grad)
                for a, t in zip(arrays, ts)]
@@ -143,8 +133,9 @@ def test_torch_parity(spec):
         loss, tloss = 0, 0
         for o, to in zip(outs, touts):
             assert tuple(o.shape) == tuple(to.shape), f"{spec.name}: shape {o.shape} vs {to.shape}"
-            assert o.dtype == to.detach().numpy().dtype, f"{spec.name}: dtype {o.dtype} vs {to.dtype}"
-            np.testing.assert_allclose(o._data, to.detach().numpy(), rtol=1e-6, atol=1e-12)
+            tval = to.detach().numpy()
+            assert o.dtype == tval.dtype, f"{spec.name}: dtype {o.dtype} vs {to.dtype}"
+            np.testing.assert_allclose(o._data, tval, rtol=1e-6, atol=1e-12)
             w = rng.standard_normal(o.shape)
             loss = loss + (o * ad.tensor(w)).sum()
             tloss = tloss + (to * torch.from_numpy(w)).sum()
@@ -156,4 +147,4 @@ def test_torch_parity(spec):
                 continue
             np.testing.assert_allclose(t.grad._data, tt.grad.numpy(), rtol=1e-6, atol=1e-12,
                                        err_msg=f"{spec.name}: gradient of input {i}")
-    run()
+    for_examples(spec, 5, check)

@@ -93,7 +93,6 @@ def test_keepdims_and_axis_aliases(name):
     ta = torch.tensor(A)
     if name in ("all", "any"):
         a, ta = a > 0, ta > 0
-    args = () if name != "norm" else (2,)
     if name == "norm":
         expected = torch.norm(ta, 2, dim=1, keepdim=True)
         got = [ad.norm(a, 2, dim=1, keepdims=True), a.norm(2, dim=1, keepdims=True)]

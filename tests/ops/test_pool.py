@@ -7,7 +7,8 @@ from hypothesis import strategies as st
 import autodiff as ad
 from autodiff.kernels.pool import pool_output_size
 from autodiff.ops.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
-from tests.kernels.central_diff import check_grad, check_gradgrad
+from tests.ops.central_diff import check_grad, check_gradgrad
+from tests.torch_parity import double_backward
 
 SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -106,28 +107,13 @@ def pool_setups(draw, avg=False):
     return x, kw
 
 
-def _parity(ours, theirs, x, torch):
-    X, xt = _t(x), torch.tensor(x, requires_grad=True)
-    out, ot = ours(X), theirs(xt)
-    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-12)
-    go = np.random.default_rng(0).standard_normal(ot.shape)
-    G, gt = _t(go), torch.tensor(go, requires_grad=True)
-    gx, = ad.grad(out, [X], G, create_graph=True)
-    tgx, = torch.autograd.grad(ot, [xt], gt, create_graph=True)
-    np.testing.assert_allclose(gx._data, tgx.detach().numpy(), rtol=1e-6, atol=1e-12)
-    u = np.random.default_rng(1).standard_normal(x.shape)
-    gg, = ad.grad((gx * ad.tensor(u)).sum(), [G])
-    tgg, = torch.autograd.grad((tgx * torch.tensor(u)).sum(), [gt])
-    np.testing.assert_allclose(gg._data, tgg.numpy(), rtol=1e-6, atol=1e-12)
-
-
 @SETTINGS
 @given(pool_setups())
 def test_max_pool2d_matches_torch(setup):
     torch = pytest.importorskip("torch")
     x, kw = setup
-    _parity(lambda X: max_pool2d(X, **kw), lambda X: torch.nn.functional.max_pool2d(X, **kw),
-            x, torch)
+    double_backward(lambda X: max_pool2d(X, **kw),
+                    lambda X: torch.nn.functional.max_pool2d(X, **kw), x, torch)
     _, idx = max_pool2d(_t(x), **kw, return_indices=True)
     _, tidx = torch.nn.functional.max_pool2d(torch.tensor(x), **kw, return_indices=True)
     np.testing.assert_array_equal(idx._data, tidx.numpy())
@@ -138,18 +124,18 @@ def test_max_pool2d_matches_torch(setup):
 def test_avg_pool2d_matches_torch(setup):
     torch = pytest.importorskip("torch")
     x, kw = setup
-    _parity(lambda X: avg_pool2d(X, **kw), lambda X: torch.nn.functional.avg_pool2d(X, **kw),
-            x, torch)
+    double_backward(lambda X: avg_pool2d(X, **kw),
+                    lambda X: torch.nn.functional.avg_pool2d(X, **kw), x, torch)
 
 
 def test_1d_and_nan_match_torch():
     torch = pytest.importorskip("torch")
     F = torch.nn.functional
     x = np.round(np.random.default_rng(3).standard_normal((2, 3, 11)), 1)
-    _parity(lambda X: max_pool1d(X, 3, 2, 1, 2, True), lambda X: F.max_pool1d(X, 3, 2, 1, 2, True),
-            x, torch)
-    _parity(lambda X: avg_pool1d(X, 3, 2, 1, True, False),
-            lambda X: F.avg_pool1d(X, 3, 2, 1, True, False), x, torch)
+    double_backward(lambda X: max_pool1d(X, 3, 2, 1, 2, True),
+                    lambda X: F.max_pool1d(X, 3, 2, 1, 2, True), x, torch)
+    double_backward(lambda X: avg_pool1d(X, 3, 2, 1, True, False),
+                    lambda X: F.avg_pool1d(X, 3, 2, 1, True, False), x, torch)
     _, idx = max_pool1d(_t(x), 3, 2, 1, 2, True, return_indices=True)
     _, tidx = F.max_pool1d(torch.tensor(x), 3, 2, 1, 2, True, return_indices=True)
     np.testing.assert_array_equal(idx._data, tidx.numpy())

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.functional as F
+from autodiff import nn
 
 NAN, INF = float("nan"), float("inf")
 X = [NAN, -1.0, 0.0, -0.0, 2.0, -2.0, 1.0, 7.0]

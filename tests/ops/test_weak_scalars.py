@@ -13,7 +13,8 @@ import autodiff as ad
 EXPRS = {
     "x*0.1": lambda x, u: x * 0.1, "0.1*x": lambda x, u: 0.1 * x, "x/3.0": lambda x, u: x / 3.0,
     "1.0/x": lambda x, u: 1.0 / u, "7/x": lambda x, u: 7 / u, "x**2": lambda x, u: x ** 2,
-    "x**3": lambda x, u: x ** 3, "x**-1": lambda x, u: u ** -1, "x+1": lambda x, u: x + 1, "x-0.3": lambda x, u: x - 0.3,
+    "x**3": lambda x, u: x ** 3, "x**-1": lambda x, u: u ** -1, "x+1": lambda x, u: x + 1,
+    "x-0.3": lambda x, u: x - 0.3,
     "0.3-x": lambda x, u: 0.3 - x, "x*2": lambda x, u: x * 2, "x/u": lambda x, u: x / u,
     "x*u": lambda x, u: x * u, "pow(2)": lambda x, u: x.pow(2), "square": lambda x, u: x.square(),
     "reciprocal": lambda x, u: u.reciprocal(), "mean": lambda x, u: x.mean(),

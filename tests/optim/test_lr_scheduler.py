@@ -7,8 +7,13 @@ import pytest
 
 import autodiff as ad
 from autodiff import optim
-from autodiff.optim.lr_scheduler import (CosineAnnealingLR, ExponentialLR, LambdaLR,
-                                ReduceLROnPlateau, StepLR)
+from autodiff.optim.lr_scheduler import (
+    CosineAnnealingLR,
+    ExponentialLR,
+    LambdaLR,
+    ReduceLROnPlateau,
+    StepLR,
+)
 
 EPOCHS = 30
 
@@ -60,13 +65,18 @@ PLATEAUS = {
 }
 
 
+def _torch_optimizer(torch):
+    """torch's twin of _our_optimizer: two parameter groups, lr 0.1 and 0.01."""
+    return torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
+                            for lr in (0.1, 0.01)], lr=0.5)
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_schedule_matches_torch_exactly(name):
     torch = pytest.importorskip("torch")
     ours = _our_optimizer()
-    theirs = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
-                              for lr in (0.1, 0.01)], lr=0.5)
+    theirs = _torch_optimizer(torch)
     ours_seen = _epochs(ours, SCHEDULES[name](optim, ours))
     theirs_seen = _epochs(theirs, SCHEDULES[name](torch.optim, theirs))
     assert ours_seen == theirs_seen
@@ -78,8 +88,7 @@ def test_schedule_matches_torch_exactly(name):
 def test_reduce_on_plateau_matches_torch_exactly(name):
     torch = pytest.importorskip("torch")
     ours = _our_optimizer()
-    theirs = torch.optim.SGD([{"params": [torch.zeros(2, requires_grad=True)], "lr": lr}
-                              for lr in (0.1, 0.01)], lr=0.5)
+    theirs = _torch_optimizer(torch)
     ours_sched = ReduceLROnPlateau(ours, **PLATEAUS[name])
     theirs_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **PLATEAUS[name])
     metrics = METRICS if PLATEAUS[name].get("mode") != "max" else [-m for m in METRICS]

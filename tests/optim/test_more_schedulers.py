@@ -7,9 +7,7 @@ import warnings
 import numpy as np
 import pytest
 
-import autodiff as ad
-from autodiff import nn
-from autodiff import optim
+from autodiff import nn, optim
 
 CASES = {
     "multistep": (lambda S, o: S.MultiStepLR(o, milestones=[2, 5, 5, 8], gamma=0.5), 12, None),

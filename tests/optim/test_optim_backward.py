@@ -2,11 +2,17 @@
 
 import numpy as np
 import pytest
+from optim_problems import (
+    logistic_loss,
+    loss_and_grads,
+    make_logistic,
+    make_params,
+    make_problem,
+    set_grads,
+)
 
 import autodiff as ad
 from autodiff import optim
-from optim_problems import (logistic_loss, loss_and_grads, make_logistic, make_params,
-                            make_problem, set_grads)
 
 OPTIMIZERS = [
     ("SGD", dict(lr=0.5, momentum=0.9, nesterov=True, weight_decay=0.01)),

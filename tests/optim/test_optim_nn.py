@@ -4,8 +4,7 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
-from autodiff import optim
+from autodiff import nn, optim
 
 
 def _data():

@@ -5,10 +5,10 @@ import warnings
 
 import numpy as np
 import pytest
+from optim_problems import make_params, make_problem, set_grads
 
 import autodiff as ad
 from autodiff import optim
-from optim_problems import make_params, make_problem, set_grads
 
 ALL = [
     (optim.SGD, dict(lr=0.05, momentum=0.9, nesterov=True)),

@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from optim_problems import loss_and_grads, make_params, make_problem, set_grads
 
 from autodiff import optim
-from optim_problems import loss_and_grads, make_params, make_problem, set_grads
 
 torch = pytest.importorskip("torch")
 
@@ -156,7 +156,7 @@ def test_float32_trajectory_close_to_torch(name, options):
     tw, tb = _torch_params(w0, b0)
     ours = getattr(optim, name)([w, b], **options)
     theirs = getattr(torch.optim, name)([tw, tb], foreach=False, **options)
-    for step in range(STEPS):
+    for _ in range(STEPS):
         set_grads(X, Y, w, b)
         _torch_set_grads(X, Y, tw, tb)
         ours.step()

@@ -326,7 +326,7 @@ def test_ten_thousand_nodes():
     a = ad.tensor([0.5], requires_grad=True)
     h = a
     leaves = [a]
-    for i in range(3333):
+    for _ in range(3333):
         w = ad.tensor([1.0], requires_grad=True)
         leaves.append(w)
         h = (h * w).tanh()
@@ -445,8 +445,8 @@ def _png_size(data):
 
 
 def _lenet_step():
-    from autodiff import nn
     import autodiff.nn.functional as F
+    from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 6, 5, padding=2), nn.ReLU(), nn.MaxPool2d(2),
                           nn.Conv2d(6, 16, 5), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
@@ -459,8 +459,8 @@ def _lenet_step():
 
 
 def _mlp16_step():
-    from autodiff import nn
     import autodiff.nn.functional as F
+    from autodiff import nn
     ad.manual_seed(0)
     layers = []
     for _ in range(16):
@@ -523,8 +523,8 @@ def test_the_batch_a_model_ran_on_is_drawn_and_not_kept_alive():
 
 
 def test_composed_ops_are_named_as_the_user_wrote_them():
-    from autodiff import nn
     import autodiff.nn.functional as F
+    from autodiff import nn
     ad.manual_seed(0)
     model = nn.Sequential(nn.Linear(2, 4), nn.LeakyReLU(0.2), nn.Linear(4, 1))
     loss = F.binary_cross_entropy_with_logits(model(ad.randn(3, 2)), ad.ones(3, 1))

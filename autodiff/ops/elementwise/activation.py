@@ -7,9 +7,8 @@ import numpy as np
 from ... import function as _f
 from ...function import Op
 from ...kernels import elementwise as _KE
-from . import select
-from . import unary
 from .._common import _F32
+from . import select, unary
 
 
 def sigmoid_array(a):

@@ -6,10 +6,18 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import rounding
-from . import select
-from . import unary
-from .._common import _F64, _binary_error, _data, _ndarray, _promote, _tensor, _zero_dim
+from .._common import (
+    _F64,
+    BinaryOp,
+    _binary_error,
+    _data,
+    _ndarray,
+    _promote,
+    _tensor,
+    binary,
+    unary_op,
+)
+from . import rounding, select, unary
 
 
 class Add(Op):
@@ -17,13 +25,7 @@ class Add(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.add(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("add", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.add, "add", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -35,32 +37,17 @@ class Sub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.subtract(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("sub", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+        return binary(np.subtract, "sub", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out, (-grad_out if ctx.needs_input_grad[1] else None)
 
 
-class Mul(Op):
+class Mul(BinaryOp):
     """out = a * b"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.multiply(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("mul", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+    f, name = np.multiply, "mul"
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -69,21 +56,11 @@ class Mul(Op):
         return (grad_out * b if need_a else None), (grad_out * a if need_b else None)
 
 
-class Div(Op):
+class Div(BinaryOp):
     """out = a / b;  da = g / b,  db = -g ((a / b) / b)"""
 
+    f, name = np.true_divide, "div"
     _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        if a.__class__ is _ndarray and b.__class__ is _ndarray and a.dtype is not b.dtype:
-            a, b = _zero_dim(a, b)
-        try:
-            out = np.true_divide(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("div", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -159,37 +136,13 @@ class Pow(Op):
         return ga, gb
 
 
-class Reciprocal(Op):
-    """out = 1 / a;  da = -g (out out) (PyTorch's ReciprocalBackward, bit for bit)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        out = np.reciprocal(a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (out,) = ctx.saved_tensors
-        return -grad_out * (out * out)
+# (class, functional form) = unary_op(name, forward, backward); as PyTorch's ReciprocalBackward
+Reciprocal = unary_op("Reciprocal", np.reciprocal, lambda g, out: -g * (out * out), "out",
+                      module=__name__)[0]
 
 
 # ---------------------------------------------------------------------------------------------
 # remainder, fmod, floor division
-
-
-def _divmod_forward(fn, name, a, b):
-    try:
-        out = fn(a, b)  # (the ops are quiet: no NumPy warning for b == 0)
-    except (ValueError, TypeError) as e:
-        raise _binary_error(name, a, b, e) from None
-    if out.__class__ is not np.ndarray:
-        out = np.asarray(out)
-    if out.dtype == np.float64:
-        out = _promote(out, a, b)
-    return out
 
 
 def _not_implemented(ctx, name):
@@ -209,7 +162,7 @@ class Remainder(Op):
     def forward(ctx, a, b, scalar_dividend):
         ctx.save_for_backward(a, b)
         ctx.scalar_dividend = scalar_dividend
-        return _divmod_forward(np.remainder, "remainder", a, b)
+        return binary(np.remainder, "remainder", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -221,15 +174,11 @@ class Remainder(Op):
         return (grad_out if need_a else None), gb, None
 
 
-class Fmod(Op):
+class Fmod(BinaryOp):
     """out = a - trunc(a / b) b (the sign of a, C's fmod);  da = g,  db = -g trunc(a / b)"""
 
+    f, name = np.fmod, "fmod"
     _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        return _divmod_forward(np.fmod, "fmod", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -247,7 +196,7 @@ class FloorDivide(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return _divmod_forward(np.floor_divide, "floor_divide", a, b)
+        return binary(np.floor_divide, "floor_divide", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -263,7 +212,7 @@ class DivRounded(Op):
     @staticmethod
     def forward(ctx, a, b, mode):
         fn = np.floor_divide if mode == "floor" else (lambda x, y: np.trunc(np.true_divide(x, y)))
-        return _divmod_forward(fn, "div", a, b)
+        return binary(fn, "div", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -302,7 +251,7 @@ class CopyFrom(Op):
 
 
 class Fill(Op):
-    """out = value everywhere (the value of ``a.fill_(v)``);  da = 0 (as PyTorch: zeros, not None)"""
+    """out = value everywhere (``a.fill_(v)``);  da = 0 (as PyTorch: zeros, not None)"""
 
     @staticmethod
     def forward(ctx, a, value):
@@ -317,35 +266,35 @@ class Fill(Op):
 # functional forms
 
 
-def add(a, b):
-    return Add.apply(a, b)
+def add(input, other):
+    return Add.apply(input, other)
 
 
-def sub(a, b):
-    return Sub.apply(a, b)
+def sub(input, other):
+    return Sub.apply(input, other)
 
 
-def mul(a, b):
-    return Mul.apply(a, b)
+def mul(input, other):
+    return Mul.apply(input, other)
 
 
-def div(a, b, rounding_mode=None):
+def div(input, other, *, rounding_mode=None):
     if rounding_mode is None:
-        return Div.apply(a, b)
+        return Div.apply(input, other)
     if rounding_mode in ("floor", "trunc"):
-        return DivRounded.apply(a, b, rounding_mode)  # zero gradient, as PyTorch
+        return DivRounded.apply(input, other, rounding_mode)  # zero gradient, as PyTorch
     raise ValueError(f"div: rounding_mode must be None, 'floor' or 'trunc' (got {rounding_mode!r})")
 
 
 true_divide = div
 
 
-def neg(a):
-    return Neg.apply(a)
+def neg(input):
+    return Neg.apply(input)
 
 
-def pow(a, b):
-    return Pow.apply(a, b)
+def pow(input, exponent):
+    return Pow.apply(input, exponent)
 
 
 def square(input):

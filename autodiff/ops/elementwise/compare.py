@@ -7,73 +7,51 @@ import builtins
 import numpy as np
 
 from ... import function as _f
-from .._common import _F64, _array, _binary_error, _data, _promote, _tensor, _unary_error
+from .._common import _array, _data, _tensor, _unary_error, binary
 
 
-def _nondiff(fn, *args):
-    arrays = [_data(a) for a in args]
-    try:
-        out = np.asarray(fn(*arrays))
-    except (ValueError, TypeError) as e:
-        name = getattr(fn, "__name__", "op")
-        if len(arrays) == 2:
-            raise _binary_error(name, arrays[0], arrays[1], e) from None
-        raise _unary_error(name, arrays[0], e) from None
-    if out.dtype is _F64 and len(arrays) == 2:
-        out = _promote(out, *arrays)
-    return _f.Tensor._make(out)
+def _binary(op, fn):
+    """The functional form of a non-differentiable binary op: a Tensor (bool, or integer for
+    the bitwise ops) of ``fn(input, other)``, broadcast and promoted as the arithmetic ops."""
+
+    def compare(input, other):
+        return _f.Tensor._make(np.asarray(binary(fn, op, _data(input), _data(other))))
+
+    compare.__name__ = compare.__qualname__ = op
+    return compare
 
 
-def eq(a, b):
-    return _nondiff(np.equal, a, b)
+def _unary(op, fn, tensor_only=False):
+    """The functional form of a non-differentiable test of one input (``tensor_only``: of a
+    Tensor, TypeError otherwise)."""
+
+    def test(input):
+        a = _tensor(input, op)._data if tensor_only else _data(input)
+        try:
+            out = fn(a)
+        except TypeError as e:
+            raise _unary_error(op, a, e) from None
+        return _f.Tensor._make(np.asarray(out))
+
+    test.__name__ = test.__qualname__ = op
+    return test
 
 
-def ne(a, b):
-    return _nondiff(np.not_equal, a, b)
-
-
-def lt(a, b):
-    return _nondiff(np.less, a, b)
-
-
-def le(a, b):
-    return _nondiff(np.less_equal, a, b)
-
-
-def gt(a, b):
-    return _nondiff(np.greater, a, b)
-
-
-def ge(a, b):
-    return _nondiff(np.greater_equal, a, b)
-
-
-def logical_and(a, b):
-    return _nondiff(np.logical_and, a, b)
-
-
-def logical_or(a, b):
-    return _nondiff(np.logical_or, a, b)
-
-
-def logical_xor(a, b):
-    return _nondiff(np.logical_xor, a, b)
-
-
-def logical_not(a):
-    return _nondiff(np.logical_not, a)
-
-
-def bitwise_and(a, b):
-    return _nondiff(np.bitwise_and, a, b)
-
-
-def bitwise_or(a, b):
-    return _nondiff(np.bitwise_or, a, b)
-
-
-def bitwise_not(a):
-    return _nondiff(np.invert, a)
+eq, ne = _binary("eq", np.equal), _binary("ne", np.not_equal)
+lt, le = _binary("lt", np.less), _binary("le", np.less_equal)
+gt, ge = _binary("gt", np.greater), _binary("ge", np.greater_equal)
+logical_and = _binary("logical_and", np.logical_and)
+logical_or = _binary("logical_or", np.logical_or)
+logical_xor = _binary("logical_xor", np.logical_xor)
+logical_not = _unary("logical_not", np.logical_not)
+bitwise_and = _binary("bitwise_and", np.bitwise_and)
+bitwise_or = _binary("bitwise_or", np.bitwise_or)
+bitwise_not = _unary("bitwise_not", np.invert)
+isnan = _unary("isnan", np.isnan, True)
+isinf = _unary("isinf", np.isinf, True)
+isposinf = _unary("isposinf", np.isposinf, True)
+isneginf = _unary("isneginf", np.isneginf, True)
+isfinite = _unary("isfinite", np.isfinite, True)
 
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -96,26 +74,6 @@ def equal(input, other):
     """True (a Python bool) if both tensors have the same shape and elements."""
     a, b = _array(input), _array(other)
     return builtins.bool(a.shape == b.shape and np.array_equal(a, b))
-
-
-def isnan(input):
-    return _f.Tensor._make(np.isnan(_tensor(input, "isnan")._data))
-
-
-def isinf(input):
-    return _f.Tensor._make(np.isinf(_tensor(input, "isinf")._data))
-
-
-def isposinf(input):
-    return _f.Tensor._make(np.isposinf(_tensor(input, "isposinf")._data))
-
-
-def isneginf(input):
-    return _f.Tensor._make(np.isneginf(_tensor(input, "isneginf")._data))
-
-
-def isfinite(input):
-    return _f.Tensor._make(np.isfinite(_tensor(input, "isfinite")._data))
 
 
 def isin(elements, test_elements, *, assume_unique=False, invert=False):

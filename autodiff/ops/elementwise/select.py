@@ -6,7 +6,7 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from .._common import _F32, _F64, _binary_error, _data, _ndarray, _promote, _shape_of, _tensor
+from .._common import _F64, BinaryOp, _binary_error, _data, _promote, _shape_of, _tensor
 
 
 class Clamp(Op):
@@ -55,10 +55,7 @@ class ClampTensor(Op):
         except (ValueError, TypeError) as e:
             bound = lo if hi is None else hi
             raise _binary_error("clamp", a, bound, e) from None
-        if out.dtype is _F64 and not any(v.__class__ is _ndarray and v.dtype is _F64
-                                         for v in (a, lo, hi)):
-            out = out.astype(_F32)  # as _promote: float64 only from a float64 array
-        return out
+        return _promote(out, a, lo, hi) if out.dtype is _F64 else out
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -89,36 +86,22 @@ def _minmax_grads(ctx, grad_out, a_loses, b_loses):
             where(b_loses(ad, bd), zero, g) if need_b else None)
 
 
-class Maximum(Op):
+class Maximum(BinaryOp):
     """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (PyTorch's convention, a NaN
     passes g to both); db likewise"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        try:
-            out = np.maximum(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("maximum", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+    f, name = np.maximum, "maximum"
 
     @staticmethod
     def backward(ctx, grad_out):
         return _minmax_grads(ctx, grad_out, np.less, np.greater)
 
 
-class Minimum(Op):
+class Minimum(BinaryOp):
     """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (PyTorch's convention, a NaN
     passes g to both); db likewise"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
-        try:
-            out = np.minimum(a, b)
-        except (ValueError, TypeError) as e:
-            raise _binary_error("minimum", a, b, e) from None
-        return _promote(out, a, b) if out.dtype is _F64 else out
+    f, name = np.minimum, "minimum"
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -193,12 +176,12 @@ def clamp_max(input, max):
     return clamp(input, None, max)
 
 
-def maximum(a, b):
-    return Maximum.apply(a, b)
+def maximum(input, other):
+    return Maximum.apply(input, other)
 
 
-def minimum(a, b):
-    return Minimum.apply(a, b)
+def minimum(input, other):
+    return Minimum.apply(input, other)
 
 
 def where(condition, input=None, other=None):

@@ -1,5 +1,10 @@
 """Exponentials, logarithms, roots, abs and the error function: exp, exp2, expm1, log, log1p,
-log2, log10, sqrt, rsqrt, abs, erf, erfc."""
+log2, log10, sqrt, rsqrt, abs, erf, erfc.
+
+The ops with a one-line derivative are a table (``unary_op``): each row is the forward (a
+NumPy function) beside its backward, ``da = grad(g, a)`` or ``grad(g, out)``, written with
+differentiable ops so double backward works.
+"""
 from __future__ import annotations
 
 import math
@@ -8,170 +13,29 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
+from .._common import _tensor, unary_op
 from . import arithmetic
-from .._common import _float_result, _tensor, _unary_error
-
 
 _LN2 = math.log(2.0)
 _LN10 = math.log(10.0)
 _TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
+_M = __name__
 
-
-def _float(out, a):
-    """Integer/bool inputs of float math give float32 (PyTorch), not NumPy's float64."""
-    if a.dtype.kind in "biu":
-        return out.astype(np.float32)
-    return out
-
-
-class Exp(Op):
-    """out = exp(a);  da = g out"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        try:
-            out = np.exp(a)
-        except TypeError as e:
-            raise _unary_error("exp", a, e) from None
-        if out.dtype is not a.dtype:
-            out = _float_result(out, a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        out, = ctx.saved_tensors
-        return grad_out * out
-
-
-class Exp2(Op):
-    """out = 2^a;  da = g out ln 2"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        out = _float(np.exp2(a), a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        out, = ctx.saved_tensors
-        return grad_out * out * _LN2
-
-
-class Expm1(Op):
-    """out = exp(a) - 1;  da = g (out + 1)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        out = _float(np.expm1(a), a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        out, = ctx.saved_tensors
-        return grad_out * (out + 1)
-
-
-class Log(Op):
-    """out = log(a);  da = g / a"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        try:
-            out = np.log(a)
-        except TypeError as e:
-            raise _unary_error("log", a, e) from None
-        return _float_result(out, a) if out.dtype is not a.dtype else out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, = ctx.saved_tensors
-        return grad_out / a
-
-
-class Log1p(Op):
-    """out = log(1 + a);  da = g / (1 + a)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        try:
-            out = np.log1p(a)
-        except TypeError as e:
-            raise _unary_error("log1p", a, e) from None
-        return _float_result(out, a) if out.dtype is not a.dtype else out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, = ctx.saved_tensors
-        return grad_out / (a + 1)
-
-
-class Log2(Op):
-    """out = log2(a);  da = g / (a ln 2)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _float(np.log2(a), a)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, = ctx.saved_tensors
-        return grad_out / (a * _LN2)
-
-
-class Log10(Op):
-    """out = log10(a);  da = g / (a ln 10)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _float(np.log10(a), a)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, = ctx.saved_tensors
-        return grad_out / (a * _LN10)
-
-
-class Sqrt(Op):
-    """out = sqrt(a);  da = g / (2 out)"""
-
-    _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a):
-        try:
-            out = np.sqrt(a)
-        except TypeError as e:
-            raise _unary_error("sqrt", a, e) from None
-        if out.dtype is not a.dtype:
-            out = _float_result(out, a)
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        out, = ctx.saved_tensors
-        return grad_out / (out * 2)
+# (class, functional form) = unary_op(name, forward, backward: da given g and the saved value)
+Exp, exp = unary_op("Exp", np.exp, lambda g, out: g * out, "out", module=_M)
+Exp2, exp2 = unary_op("Exp2", np.exp2, lambda g, out: g * out * _LN2, "out", module=_M)
+Expm1, expm1 = unary_op("Expm1", np.expm1, lambda g, out: g * (out + 1), "out", module=_M)
+Log, log = unary_op("Log", np.log, lambda g, a: g / a, module=_M)
+Log1p, log1p = unary_op("Log1p", np.log1p, lambda g, a: g / (a + 1), module=_M)
+Log2, log2 = unary_op("Log2", np.log2, lambda g, a: g / (a * _LN2), module=_M)
+Log10, log10 = unary_op("Log10", np.log10, lambda g, a: g / (a * _LN10), module=_M)
+Sqrt, sqrt = unary_op("Sqrt", np.sqrt, lambda g, out: g / (out * 2), "out", module=_M)
+# (PyTorch's order of operations: g * (exp(-a^2) * 2/sqrt(pi)))
+Erf, erf = unary_op("Erf", lambda a: _special("erf", a),
+                    lambda g, a: g * (exp(-(a * a)) * _TWO_OVER_SQRT_PI), quiet=False, module=_M)
+Erfc, erfc = unary_op("Erfc", lambda a: _special("erfc", a),
+                      lambda g, a: g * (exp(-(a * a)) * -_TWO_OVER_SQRT_PI), quiet=False,
+                      module=_M)
 
 
 class Abs(Op):
@@ -237,83 +101,13 @@ def _special(name, a):
     return out.reshape(a.shape)
 
 
-class Erf(Op):
-    """out = erf(a);  da = g 2/sqrt(pi) exp(-a^2)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _special("erf", a)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, = ctx.saved_tensors
-        return grad_out * (exp(-(a * a)) * _TWO_OVER_SQRT_PI)
-
-
-class Erfc(Op):
-    """out = erfc(a) = 1 - erf(a) (accurate in the tail);  da = -g 2/sqrt(pi) exp(-a^2)"""
-
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _special("erfc", a)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        a, = ctx.saved_tensors
-        return grad_out * (exp(-(a * a)) * -_TWO_OVER_SQRT_PI)
-
-
 # ---------------------------------------------------------------------------------------------
-# functional forms
-
-
-def exp(a):
-    return Exp.apply(a)
-
-
-def exp2(input):
-    return Exp2.apply(_tensor(input, "exp2"))
-
-
-def expm1(input):
-    return Expm1.apply(_tensor(input, "expm1"))
-
-
-def log(a):
-    return Log.apply(a)
-
-
-def log1p(a):
-    return Log1p.apply(a)
-
-
-def log2(input):
-    return Log2.apply(_tensor(input, "log2"))
-
-
-def log10(input):
-    return Log10.apply(_tensor(input, "log10"))
-
-
-def sqrt(a):
-    return Sqrt.apply(a)
+# functional forms of the ops outside the table
 
 
 def rsqrt(input):
-    return arithmetic.div(1.0, sqrt(input))
+    return arithmetic.div(1.0, sqrt(_tensor(input, "rsqrt")))
 
 
-def abs(a):
-    return Abs.apply(a)
-
-
-def erf(input):
-    """The error function ``2/sqrt(pi) * integral_0^x exp(-t^2) dt``."""
-    return Erf.apply(_tensor(input, "erf"))
-
-
-def erfc(input):
-    """The complementary error function ``1 - erf(input)``, accurate for large inputs."""
-    return Erfc.apply(_tensor(input, "erfc"))
+def abs(input):
+    return Abs.apply(_tensor(input, "abs"))

@@ -6,9 +6,9 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import subscript
 from .._common import _array, _norm_dim, _tensor
 from ..shape import views
+from . import subscript
 
 
 def _full_index(index, dim):

@@ -4,11 +4,10 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
-from . import gather_scatter
-from . import subscript
 from .._common import _array, _tensor
 from ..elementwise import select
 from ..shape import views
+from . import gather_scatter, subscript
 
 
 def masked_fill(input, mask, value):

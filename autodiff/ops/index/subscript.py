@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
-from ...function import Op
 from ... import inplace
+from ...function import Op
 from ..shape import views
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
-from . import products
-from .._common import _norm_dim
+from .._common import _norm_dim, _tensor
 from ..elementwise import select
 from ..index import subscript
 from ..reduce import sums
@@ -13,7 +12,7 @@ from ..shape import views
 
 
 def _tri(input, diagonal, lower, op):
-    x = products._tensor(input, op)
+    x = _tensor(input, op)
     if x._data.ndim < 2:
         raise ValueError(f"{op}: input tensor must have at least 2 dimensions (got shape "
                          f"{tuple(x.shape)})")
@@ -44,7 +43,7 @@ def _diag_index(n, m, offset):
 def diagonal(input, offset=0, dim1=0, dim2=1):
     """The diagonal ``offset`` of the 2-D slices spanned by ``dim1`` and ``dim2``, appended
     as the last dim (a copy, not a view)."""
-    x = products._tensor(input, "diagonal")
+    x = _tensor(input, "diagonal")
     nd = x._data.ndim
     if nd < 2:
         raise ValueError(f"diagonal: expected at least 2 dimensions (got shape "
@@ -60,7 +59,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     """Matrices (in dims ``dim1``, ``dim2``) whose diagonal ``offset`` holds the last dim of
     ``input``."""
-    x = products._tensor(input, "diag_embed")
+    x = _tensor(input, "diag_embed")
     k = x._data.shape[-1] if x._data.ndim else 1
     n = k + abs(offset)
     rows, cols = _diag_index(n, n, offset)
@@ -76,7 +75,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
 def diag(input, diagonal=0):
     """1-D input: the square matrix with ``input`` on diagonal ``diagonal``. 2-D input: that
     diagonal, as 1-D."""
-    x = products._tensor(input, "diag")
+    x = _tensor(input, "diag")
     if x._data.ndim == 1:
         return diag_embed(x, diagonal)
     if x._data.ndim == 2:
@@ -89,7 +88,7 @@ diagonal_ = diagonal
 
 def trace(input):
     """Sum of the main diagonal of a 2-D tensor."""
-    x = products._tensor(input, "trace")
+    x = _tensor(input, "trace")
     if x._data.ndim != 2:
         raise ValueError(f"trace: expected a matrix (got shape {tuple(x.shape)})")
     return sums.sum(diagonal(x))

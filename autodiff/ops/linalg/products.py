@@ -9,7 +9,7 @@ import numpy as np
 from ... import function as _f
 from ...function import Op
 from ...kernels import elementwise as _KE
-from .._common import _F64, _data
+from .._common import _F64, _data, _tensor
 from ..reduce import sums
 from ..shape import views
 
@@ -191,14 +191,6 @@ def _matmul_result(out, a, b):
 
 # ---------------------------------------------------------------------------------------------
 # einsum
-
-
-def _tensor(x, op):
-    if isinstance(x, _f.Tensor):
-        return x
-    if isinstance(x, (np.ndarray, list, tuple, int, float)):
-        return _f.Tensor._make(np.asarray(x))
-    raise TypeError(f"{op}: expected a Tensor (got {type(x).__name__})")
 
 
 def _parse(equation, shapes):

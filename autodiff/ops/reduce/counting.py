@@ -2,9 +2,9 @@
 histogram, histc."""
 from __future__ import annotations
 
+import builtins
 from collections import namedtuple
 from fractions import Fraction
-import builtins
 
 import numpy as np
 

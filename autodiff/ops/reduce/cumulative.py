@@ -7,14 +7,9 @@ import numpy as np
 from ... import function as _f
 from ...function import Op
 from .._common import _axes, _norm_dim, _result, _tensor
-from ..elementwise import arithmetic
-from ..elementwise import compare
-from ..elementwise import unary
+from ..elementwise import arithmetic, compare, unary
 from ..index import gather_scatter
-from ..shape import joins
-from ..shape import rearrange
-from ..shape import views
-
+from ..shape import joins, rearrange, views
 
 CummaxResult = _result("cummax")
 CumminResult = _result("cummin")

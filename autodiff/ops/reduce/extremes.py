@@ -6,11 +6,11 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import sums
 from .._common import _axes, _reduced_shape, _result, _tensor
 from ..elementwise import select
 from ..index import gather_scatter
 from ..shape import views
+from . import sums
 
 
 class Extreme(Op):

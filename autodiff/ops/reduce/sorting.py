@@ -14,7 +14,6 @@ from .._common import _array, _norm_dim, _result, _tensor
 from ..index import gather_scatter
 from ..shape import views
 
-
 SortResult = _result("sort")
 TopkResult = _result("topk")
 KthvalueResult = _result("kthvalue")

@@ -6,9 +6,9 @@ import builtins
 import numpy as np
 
 from ...function import Op
-from . import sums
 from .._common import _axes
 from ..elementwise import select
+from . import sums
 
 
 class Var(Op):

@@ -8,11 +8,8 @@ import numpy as np
 from ... import function as _f
 from ...function import Op
 from .._common import _axes, _kept_shape, _reduced_shape
-from ..elementwise import select
-from ..elementwise import unary
-from ..shape import joins
-from ..shape import rearrange
-from ..shape import views
+from ..elementwise import select, unary
+from ..shape import joins, rearrange, views
 
 
 class ExpandBack(Op):
@@ -160,6 +157,10 @@ class Prod(Op):
 
     @staticmethod
     def forward(ctx, a, axes, keepdim):
+        # axes None: prod() of every element (torch's zero-gradient shortcut below is for
+        # that call only, not for prod(dim) of a 1-d tensor)
+        ctx.whole = axes is None
+        axes = tuple(range(a.ndim)) if axes is None else axes
         ctx.in_shape, ctx.axes_, ctx.keepdim_ = a.shape, axes, keepdim
         out = np.prod(a, axis=axes, keepdims=keepdim) if a.ndim else np.array(a)
         ctx.save_for_backward(a, out)
@@ -183,8 +184,7 @@ def _prod_backward(ctx, grad_out, plain):
     zeros = np.count_nonzero(a._data == 0)
     if not zeros:
         return g * (_kept(out, ctx.in_shape, ctx.axes_, ctx.keepdim_) / a)
-    full = len(ctx.axes_) == len(ctx.in_shape)
-    if zeros > 1 and full and plain:
+    if zeros > 1 and ctx.whole and plain:  # prod() without a dim only, as torch
         # a plain backward of the product of all elements with two zeros: every gradient
         # is 0 (PyTorch's prod_backward, also where an inf would make the products of the
         # others NaN); with create_graph the products of the others keep it differentiable
@@ -238,7 +238,8 @@ def prod(input, dim=None, keepdim=False, dtype=None):
         input = input.to(dtype)
     if input._data.dtype.kind in "bi" and dtype is None:
         input = input.to(np.int64)
-    return Prod.apply(input, _axes(dim, input._data.ndim, "prod"), keepdim)
+    return Prod.apply(input, None if dim is None else _axes(dim, input._data.ndim, "prod"),
+                      keepdim)
 
 
 class LogSumExp(Op):
@@ -289,8 +290,11 @@ class Norm(Op):
         ctx.p, ctx.in_shape, ctx.axes_, ctx.keepdim_ = p, a.shape, axes, keepdim
         x = np.abs(a)
         kw = dict(axis=axes, keepdims=keepdim)
-        if a.ndim == 0:
-            out = x.copy() if p != 0 else (x != 0).astype(a.dtype)
+        if not a.ndim or all(a.shape[i] == 1 for i in axes):
+            # one element per output: |x| exactly, as torch (no |x|^p to overflow/underflow);
+            # a 0-d input with an explicit dim too, where torch evaluates (|x|^p)^(1/p)
+            out = x if p != 0 else (x != 0).astype(a.dtype)
+            out = out.reshape(_reduced_or_kept(a, axes, keepdim))
         elif p == 2:
             out = np.sqrt(np.sum(x * x, **kw))
         elif p == 1:
@@ -319,7 +323,10 @@ class Norm(Op):
         dt = ad.dtype
         if p == 0:
             return g * T._make(np.zeros_like(ad)), None, None, None
-        sign = T._make(np.sign(ad))
+        sd = np.sign(ad)
+        if np.isnan(sd).any():  # torch.sign(nan) is 0 (p=1: g * sign; p=inf: 0 there)
+            sd = np.where(np.isnan(sd), 0, sd).astype(dt, copy=False)
+        sign = T._make(sd)
         if p == 1:
             return g * sign, None, None, None
         if p in (np.inf, -np.inf):
@@ -328,11 +335,11 @@ class Norm(Op):
             return g * sign * T._make((mask / count).astype(dt, copy=False)), None, None, None
         zero_n = nd == 0
         safe_n = select.where(T._make(zero_n), 1.0, nrm) if zero_n.any() else nrm
-        if p == 2:
-            scale = g / safe_n
+        if p == 2:  # torch's order, a / norm first (a * (g / norm) overflowed at denormals)
+            unit = a / safe_n
             if zero_n.any():
-                scale = select.where(T._make(zero_n), 0.0, scale)
-            return a * scale, None, None, None
+                unit = select.where(T._make(zero_n), 0.0, unit)
+            return g * unit, None, None, None
         absa = unary.abs(a)
         if p < 1:
             zero_a = ad == 0
@@ -352,7 +359,12 @@ def _reduced_or_kept(a, axes, keepdim):
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (int, tuple or None: all elements). ``p``: a number, inf,
-    -inf, or 'fro' (the 2-norm over the given dims). 'nuc' is not supported."""
+    -inf, or 'fro' (the 2-norm over the given dims). 'nuc' is not supported.
+
+    As PyTorch's, the norm over one element per output is |x| exactly, and over more it is
+    computed without scaling (the 2-norm of [1e300, 1e300] overflows to inf). Differs from
+    PyTorch for a 0-d input with an explicit dim: |x| here, where torch evaluates
+    (|x|^p)^(1/p) (inf for |1e300|^3, 0 for a denormal with p=1.5)."""
     if dtype is not None:
         input = input.to(dtype)
     if p is None or p == "fro":

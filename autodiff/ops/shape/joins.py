@@ -5,8 +5,8 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import views
 from .._common import _norm_dim, _tensor
+from . import views
 
 
 class Cat(Op):

@@ -6,10 +6,10 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from . import views
 from .._common import _norm_dim, _tensor
 from ..index import subscript
 from ..reduce import sums
+from . import views
 
 
 class Clone(Op):
@@ -227,7 +227,7 @@ def pad(input, pad, mode="constant", value=None):
         raise ValueError(f"pad: mode {mode!r} expects non-zero dims except a batch dim (got "
                          f"shape {tuple(shp)})")
     idx = []
-    for d, ((b, e), s) in enumerate(zip(widths, shp)):
+    for (b, e), s in zip(widths, shp):
         if b < 0 or e < 0:
             raise ValueError(f"pad: negative padding {pad} is only supported in constant mode")
         if (b or e) and s == 0:

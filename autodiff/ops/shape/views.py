@@ -10,12 +10,11 @@ import weakref
 import numpy as np
 
 from ... import function as _f
-from ...grad_mode import _state
 from ...function import Op
+from ...grad_mode import _state
 from .._common import _norm_dim, _tensor
 from ..index import subscript
 from ..reduce import sums
-
 
 _ref = weakref.ref
 

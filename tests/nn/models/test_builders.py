@@ -3,9 +3,8 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff import nn
 import autodiff.nn.models as M
-from autodiff import optim
+from autodiff import nn, optim
 
 
 def test_mlp_shapes_and_layers():

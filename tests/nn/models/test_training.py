@@ -45,8 +45,8 @@ def test_contractive_autoencoder_reconstructs_and_contracts():
     # (a denoising autoencoder with no corruption) ends with a larger one
     import autodiff as ad
     import autodiff.nn.models as M
-    from autodiff.data import DataLoader, TensorDataset
     from autodiff import optim
+    from autodiff.data import DataLoader, TensorDataset
     ad.manual_seed(0)
     Xtr, _, Xte, _ = cli.task_data("autoencoder")
     plain = M.DenoisingAutoencoder(64, 32, corruption=0.0)

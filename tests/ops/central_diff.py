@@ -57,3 +57,4 @@ def check_gradgrad(fn, inputs, eps=1e-6, rtol=1e-4, atol=1e-6, seed=1):
         a = np.zeros_like(n) if a is None else a._data
         np.testing.assert_allclose(a, n, rtol=rtol, atol=atol,
                                    err_msg=f"second derivative w.r.t. input {k}")
+

@@ -1,0 +1,134 @@
+"""Which algorithm computes a 2-D convolution (and its two gradients), chosen per shape.
+
+Two algorithms compute the same three bilinear maps (forward, input gradient, weight
+gradient; conv1d and conv_transpose2d run through them too):
+
+* ``im2col`` (``kernels/conv.py``): any geometry; three GEMMs of C*kh*kw-long dot products
+  on a column matrix.
+* ``winograd`` (``kernels/winograd.py``): 3x3 kernels at stride 1, dilation 1 (groups too);
+  F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
+
+Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
+
+    3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
+        C/groups >= 16, N*th*tw >= 512, N*tw >= 48,
+        and (2 th)(2 tw) <= 1.15 Ho Wo                           -> winograd
+    everything else                                              -> im2col
+
+Accuracy in float32 against a float64 reference (the same float32 inputs), largest error of
+any element of out / dx / dw divided by the sum of the |terms| of its dot product (measured
+2026-12-06; tested below 1e-6 in ``tests/ops/test_conv_algorithms.py``)::
+
+    x (64,32,14,14) w (64,32,3,3) p1:  im2col 3.8e-7 / 7.4e-8 / 2.2e-8
+                                       winograd 1.8e-7 / 1.3e-7 / 3.8e-8
+                                       torch 2.13 (oneDNN) 3.3e-7 / 1.6e-7 / 2.1e-7
+    x (8,64,28,28) w (64,64,3,3) p1:   im2col 1.8e-7 / 7.5e-8 / 2.9e-8
+                                       winograd 1.2e-7 / 1.2e-7 / 5.8e-8
+                                       torch 2.13 (oneDNN) 3.2e-7 / 9.9e-8 / 2.4e-7
+
+Winograd's transforms only add and subtract (and halve, for the weights), so its error stays
+at im2col's and PyTorch's level: within PyTorch's own float32 tolerance for convolutions.
+
+Set ``FORCE`` to ``"im2col"`` or ``"winograd"`` to run one algorithm wherever it applies (the
+tests do, to cover both on small shapes).
+"""
+from __future__ import annotations
+
+from . import conv as K
+from . import winograd as Wn
+
+IM2COL, WINOGRAD = "im2col", "winograd"
+FORCE = None
+
+# Crossovers measured by ``python -m bench --cpu conv_algos`` (AMD EPYC Zen 3, AVX2, 1 thread,
+# process CPU time, 2026-12-06; fwd+bwd time winograd / im2col):
+#   N64 C32 O64 14x14 0.90, N16 0.96, N4 C64 O64 28x28 0.92, groups 4 with C/groups 16 0.85,
+#   groups 2 with C/groups 16 1.03;  losses: N64 7x7 1.09 (odd size: 8x8 computed for 7x7),
+#   groups 4 with C/groups 8 1.24 (GEMMs of 8-long dot products), N8 C16 8x8 1.57 (128 tiles),
+#   N1 C64 14x14 2.08 (runs of 7 tiles: the transforms do not vectorise).
+WINOGRAD_MIN_CG = 16  # input channels per group: the GEMMs' dot-product length
+WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
+WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
+WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
+
+
+def _out_hw(x_shape, w_shape, stride, padding, dilation):
+    H, W = x_shape[2:]
+    kh, kw = w_shape[2:]
+    return (K.conv_output_size(H, kh, stride[0], padding[0], padding[1], dilation[0]),
+            K.conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1]))
+
+
+def choose(x_shape, w_shape, geom):
+    """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
+    stride, padding, dilation, groups, out_hw = geom
+    if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
+        return IM2COL
+    hw = _out_hw(x_shape, w_shape, stride, padding, dilation)
+    if out_hw is not None and tuple(out_hw) != hw or min(hw) <= 0:
+        return IM2COL
+    if FORCE == WINOGRAD:
+        return WINOGRAD
+    th, tw = Wn.tiles(*hw)
+    N = x_shape[0]
+    if (w_shape[1] >= WINOGRAD_MIN_CG and N * th * tw >= WINOGRAD_MIN_TILES
+            and N * tw >= WINOGRAD_MIN_RUN
+            and 4 * th * tw <= WINOGRAD_MAX_WASTE * hw[0] * hw[1]):
+        return WINOGRAD
+    return IM2COL
+
+
+def _input_layout(x, w_shape, geom, algo):
+    s, p, d, _, out_hw = geom
+    if algo == WINOGRAD:
+        return Wn.input_transform(x, p, _out_hw(x.shape, w_shape, s, p, d))
+    return K.im2col(x, w_shape[2:], s, p, d, out_hw)
+
+
+def _grad_layout(g, algo):
+    return Wn.grad_transform(g) if algo == WINOGRAD else K.nchw_to_cnhw(g)
+
+
+def _get(memo, arr, tag, make):
+    return make() if memo is None else memo(arr, tag, make)
+
+
+# ``memo(arr, tag, make)``, when given, returns make() computed once per (arr, tag) for the
+# ops of one backward pass (ops/conv.py's _Memo): the layouts both gradients read.
+
+
+def forward(x, w, geom, bias=None, keep=False, memo=None):
+    """-> (out (N, O, Ho, Wo), saved): ``saved`` is what :func:`backward_weight` can reuse
+    (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
+    s, p, d, groups, out_hw = geom
+    algo = choose(x.shape, w.shape, geom)
+    xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom, algo))
+    if algo == WINOGRAD:
+        out = Wn.forward(x, w, p, groups, bias, V=xl)
+    else:
+        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=xl, bias=bias)
+    return out, (xl if keep else None)
+
+
+def backward_input(g, w, x_shape, geom, memo=None, bias=None):
+    """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape, plus
+    ``bias`` (C,) if given."""
+    s, p, d, groups, _ = geom
+    algo = choose(x_shape, w.shape, geom)
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
+    if algo == WINOGRAD:
+        return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
+    return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl, bias=bias)
+
+
+def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
+    """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
+    :func:`forward` when kept."""
+    s, p, d, groups, _ = geom
+    algo = choose(x.shape, w_shape, geom)
+    if saved is None:
+        saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
+    if algo == WINOGRAD:
+        return Wn.backward_weight(x, g, w_shape, p, groups, V=saved, dM=gl)
+    return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, g_cnhw=gl, cols=saved)
