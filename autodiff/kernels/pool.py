@@ -212,6 +212,14 @@ def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_
                     of[o] = s / div
 
 
+def _writable(a):
+    """``a`` contiguous and writable: the route kernel writes into ``g`` or ``dx`` depending on
+    its mode, so numba types both as writable arrays (a read-only one, e.g. a broadcast
+    gradient, would not compile)."""
+    a = np.ascontiguousarray(a)
+    return a if a.flags.writeable else a.copy()
+
+
 # small pools run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py)
 _max_fwd = Sized(_max_pool2d_fwd_kernel)
 _max_route = Sized(_max_pool2d_route_kernel)
@@ -260,7 +268,7 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_route(dx.size, np.ascontiguousarray(g), loc, dx, offh, offw, stride[0], stride[1],
+    _max_route(dx.size, _writable(g), loc, dx, offh, offw, stride[0], stride[1],
                padding[0], padding[1], False)
     return dx
 
@@ -269,7 +277,7 @@ def max_pool2d_gather(x, loc, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Pick x (N, C, H, W) at the argmax positions ``loc``: -> (N, C, Ho, Wo)."""
     out = np.empty(loc.shape, dtype=x.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_route(out.size, out, loc, np.ascontiguousarray(x), offh, offw, stride[0], stride[1],
+    _max_route(out.size, out, loc, _writable(x), offh, offw, stride[0], stride[1],
                padding[0], padding[1], True)
     return out
 
