@@ -2,9 +2,9 @@
 double backward in float64 against central differences, torch parity at the edges."""
 import numpy as np
 import pytest
-from autodiff.nn import functional as F
 
 import autodiff as ad
+from autodiff.nn import functional as F
 
 RNG = np.random.default_rng(7)
 
