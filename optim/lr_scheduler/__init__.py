@@ -16,3 +16,9 @@ from .scheduler import LRScheduler
 __all__ = ["LRScheduler", "LambdaLR", "StepLR", "ExponentialLR", "CosineAnnealingLR",
            "ReduceLROnPlateau", "MultiStepLR", "LinearLR", "ConstantLR",
            "CosineAnnealingWarmRestarts", "OneCycleLR"]
+
+# the classes' public home is this package, as in torch (``StepLR.__module__`` is
+# ``torch.optim.lr_scheduler``): reprs, pickles and docs name it, not the submodule
+for _name in __all__:
+    globals()[_name].__module__ = __name__
+del _name
