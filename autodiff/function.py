@@ -165,18 +165,17 @@ class Function:
             return _apply_general(cls, ctx, args, kwargs)
         T = Tensor
         a = args[0]
-        ga = nra = sa = ta = gb = nrb = sb = tb = None
         if isinstance(a, T):
             da = a._data
             if da.__class__ is not _ndarray:
                 da = array_of(a)
             if a._requires_grad:
-                ga = a.grad_fn or _accumulator(a)
-                nra = a._output_nr
-                sa = da.shape
-                ta = da.dtype
+                ga, nra, sa, ta = a.grad_fn or _accumulator(a), a._output_nr, da.shape, da.dtype
+            else:
+                ga = nra = sa = ta = None
         else:  # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
             da = a.item() if a.__class__ in _SCALARS else a  # float32); pass the Python number
+            ga = nra = sa = ta = None
         if n == 2:
             b = args[1]
             if isinstance(b, T):
@@ -184,18 +183,18 @@ class Function:
                 if db.__class__ is not _ndarray:
                     db = array_of(b)
                 if b._requires_grad:
-                    gb = b.grad_fn or _accumulator(b)
-                    nrb = b._output_nr
-                    sb = db.shape
-                    tb = db.dtype
+                    gb, nrb, sb, tb = b.grad_fn or _accumulator(b), b._output_nr, db.shape, db.dtype
+                else:
+                    gb = nrb = sb = tb = None
             else:
                 db = b.item() if b.__class__ in _SCALARS else b
+                gb = nrb = sb = tb = None
             if cls._quiet or kwargs:
                 result = _run_forward(cls, ctx, (da, db), kwargs)
             else:
                 result = cls.forward(ctx, da, db)
             if ga is None and gb is None:
-                return _wrap(cls, result)
+                return _make(result) if result.__class__ is _ndarray else _wrap(cls, result)
             key = (nra, sa, ta, nrb, sb, tb)
             nexts = (ga, gb)
         else:
@@ -204,7 +203,7 @@ class Function:
             else:
                 result = cls.forward(ctx, da)
             if ga is None:
-                return _wrap(cls, result)
+                return _make(result) if result.__class__ is _ndarray else _wrap(cls, result)
             key = (nra, sa, ta)
             nexts = (ga,)
         if result.__class__ in _SCALARS and ctx._saved is None:
