@@ -64,7 +64,7 @@ class LinalgMethods:
             idx = (rows, cols)
         else:
             idx = (np.arange(n),) * self.ndim
-        return inplace.inplace(self, subscript.index_put, idx, fill_value)
+        return inplace.inplace(self, subscript.assigned, idx, fill_value)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
         return inplace.inplace(self, _addmm, mat1, mat2, beta, alpha)

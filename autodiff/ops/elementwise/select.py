@@ -6,7 +6,16 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from .._common import _F64, BinaryOp, _binary_error, _data, _promote, _shape_of, _tensor
+from .._common import (
+    _F64,
+    BinaryOp,
+    _binary_error,
+    _data,
+    _promote,
+    _shape_of,
+    _tensor,
+    _zero_dim,
+)
 
 
 class Clamp(Op):
@@ -49,6 +58,7 @@ class ClampTensor(Op):
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a, lo, hi)
+        a, lo, hi = _zero_dim(a, lo, hi)  # a 0-d bound does not promote (nor a 0-d input)
         try:
             out = a if lo is None else np.maximum(a, lo)
             out = out if hi is None else np.minimum(out, hi)
