@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from .. import function as _f
+from ..compat import numpy_names
 from ..function import Op
 from ..kernels import loss as K
 from . import _common as CK
@@ -85,11 +86,13 @@ def _normalized(op, name, input, dim, dtype):
     return op.apply(x, dim)
 
 
+@numpy_names
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(input)) along ``dim``, computed stably (finite for float32 logits of 1e4)."""
     return _normalized(LogSoftmax, "log_softmax", input, dim, dtype)
 
 
+@numpy_names
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(input) / sum(exp(input)) along ``dim``, computed stably."""
     return _normalized(Softmax, "softmax", input, dim, dtype)

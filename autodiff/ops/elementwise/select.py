@@ -82,40 +82,40 @@ class ClampTensor(Op):
                      for m, need in zip(masks, ctx.needs_input_grad))
 
 
-def _minmax_grads(ctx, grad_out, a_loses, b_loses):
-    """PyTorch's maximum/minimum backward, selects rather than multiplies: each input gets g
-    (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN g.  A NaN on either
-    side is neither a tie nor a loss, so both inputs get g there."""
-    a, b = ctx.saved_tensors
-    ad, bd = a._data, b._data
-    need_a, need_b = ctx.needs_input_grad
-    zero = grad_out._data.dtype.type(0)
-    tie = ad == bd
-    g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
-    return (where(a_loses(ad, bd), zero, g) if need_a else None,
-            where(b_loses(ad, bd), zero, g) if need_b else None)
+class _Extremum(BinaryOp):
+    """``maximum`` / ``minimum``. Their backward (PyTorch's) selects rather than multiplies:
+    each input gets g (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN
+    g.  A NaN on either side is neither a tie nor a loss, so both inputs get g there.
+    Subclasses set ``f``, ``name`` and ``a_loses``, ``b_loses`` (ufuncs of (a, b))."""
+
+    a_loses = b_loses = None
+
+    @classmethod
+    def backward(cls, ctx, grad_out):
+        a, b = ctx.saved_tensors
+        ad, bd = a._data, b._data
+        need_a, need_b = ctx.needs_input_grad
+        zero = grad_out._data.dtype.type(0)
+        tie = ad == bd
+        g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
+        return (where(cls.a_loses(ad, bd), zero, g) if need_a else None,
+                where(cls.b_loses(ad, bd), zero, g) if need_b else None)
 
 
-class Maximum(BinaryOp):
-    """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (PyTorch's convention, a NaN
-    passes g to both); db likewise"""
+class Maximum(_Extremum):
+    """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (a NaN passes g to both);
+    db likewise"""
 
     f, name = np.maximum, "maximum"
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return _minmax_grads(ctx, grad_out, np.less, np.greater)
+    a_loses, b_loses = np.less, np.greater
 
 
-class Minimum(BinaryOp):
-    """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (PyTorch's convention, a NaN
-    passes g to both); db likewise"""
+class Minimum(_Extremum):
+    """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (a NaN passes g to both);
+    db likewise"""
 
     f, name = np.minimum, "minimum"
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return _minmax_grads(ctx, grad_out, np.greater, np.less)
+    a_loses, b_loses = np.greater, np.less
 
 
 class Where(Op):
