@@ -2,14 +2,7 @@
 counting."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ..compat import numpy_names
 from ..ops.reduce import counting, cumulative, extremes, sorting, statistics, sums
-from ..types import Dim, DTypeLike
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
 
 
 class ReduceMethods:
@@ -19,32 +12,17 @@ class ReduceMethods:
     __slots__ = ()
 
     # ---- sums and statistics ---------------------------------------------------------------
-    @numpy_names
-    def sum(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
-        return sums.sum(self, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def mean(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
-        return sums.mean(self, dim, keepdim, dtype=dtype)
-
-    @numpy_names
-    def logsumexp(self, dim, keepdim=False):
-        return sums.logsumexp(self, dim, keepdim)
-
+    sum = sums.sum
+    mean = sums.mean
     prod = sums.prod
+    logsumexp = sums.logsumexp
     norm = sums.norm
     var = statistics.var
     std = statistics.std
 
     # ---- extremes --------------------------------------------------------------------------
-    @numpy_names
-    def max(self, dim=None, keepdim=False):
-        return extremes.max(self, dim, keepdim)
-
-    @numpy_names
-    def min(self, dim=None, keepdim=False):
-        return extremes.min(self, dim, keepdim)
-
+    max = extremes.max
+    min = extremes.min
     amax = extremes.amax
     amin = extremes.amin
     aminmax = extremes.aminmax
