@@ -1,5 +1,6 @@
-"""clamp with tensor bounds follows PyTorch's promotion: a 0-d bound (or a 0-d input against a
-dimensioned bound) of the same or a lower category does not promote the result."""
+"""clamp follows PyTorch's promotion: a 0-d bound (or a 0-d input against a dimensioned bound)
+of the same or a lower category does not promote the result; an integer tensor with a float
+number bound gives float32."""
 import numpy as np
 import pytest
 
@@ -54,3 +55,14 @@ def test_clamp_zero_dim_float64_bound_matches_torch_with_grads():
     for ours, theirs in ((x, tx), (lo, tlo), (hi, thi)):
         assert ours.grad._data.dtype == np.dtype(str(theirs.grad.dtype).split(".")[-1])
         np.testing.assert_array_equal(ours.grad._data, theirs.grad.numpy())
+
+
+@pytest.mark.parametrize("xdt,lo,hi,expected", [
+    ("int64", 2.5, None, "float32"), ("int32", 2, 7, "int32"), ("int64", None, 7.5, "float32"),
+    ("float32", 2, None, "float32"), ("float64", 2.5, None, "float64")])
+def test_clamp_number_bound_dtype(xdt, lo, hi, expected):
+    xv = np.array([1, 5, 9], dtype=xdt)
+    out = ad.clamp(ad.tensor(xv), lo, hi)
+    assert out.dtype == np.dtype(expected)
+    ref = np.clip(xv.astype(np.float64), lo, hi).astype(expected)
+    np.testing.assert_array_equal(out._data, ref)

@@ -34,8 +34,9 @@ class Clamp(Op):
         if out is a:
             return a.copy()
         out = np.asarray(out)
-        if a.dtype.kind == "f" and out.dtype is not a.dtype:
-            out = out.astype(a.dtype)
+        if out.dtype is not a.dtype:  # a number bound does not promote a float tensor; an
+            # integer tensor with a float bound gives float32 (PyTorch), not NumPy's float64
+            out = out.astype(a.dtype) if a.dtype.kind == "f" else _promote(out, a)
         return out
 
     @staticmethod
