@@ -4,9 +4,13 @@ operators("add", Add.apply)``)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import inplace
+from ..types import TensorLike
+
+if TYPE_CHECKING:  # (autodiff.tensor sets it here too, for typing.get_type_hints)
+    from ..tensor import Tensor
 
 
 def in_place(fn: Callable[..., Any]) -> Callable[[Any], Any]:
@@ -15,7 +19,7 @@ def in_place(fn: Callable[..., Any]) -> Callable[[Any], Any]:
     when recording, ``t`` takes the new node)."""
     name = fn.__name__ + "_"
 
-    def method(self):
+    def method(self) -> Tensor:
         return inplace.inplace(self, fn)
 
     method.__name__ = method.__qualname__ = name
@@ -27,10 +31,10 @@ def operators(name: str, fn: Callable[[Any, Any], Any]) -> tuple[Callable[[Any, 
                                                                  Callable[[Any, Any], Any]]:
     """``(__name__, __rname__)``, the two methods of a binary operator: ``t + u`` is
     ``fn(t, u)`` and, when ``u`` is a number or array, ``u + t`` is ``fn(u, t)``."""
-    def forward(self, other):
+    def forward(self, other: TensorLike) -> Tensor:
         return fn(self, other)
 
-    def reflected(self, other):
+    def reflected(self, other: TensorLike) -> Tensor:
         return fn(other, self)
 
     forward.__name__ = forward.__qualname__ = f"__{name}__"

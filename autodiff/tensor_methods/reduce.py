@@ -2,7 +2,14 @@
 counting."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from ..compat import numpy_names
 from ..ops.reduce import counting, cumulative, extremes, sorting, statistics, sums
+from ..types import Dim, DTypeLike
+
+if TYPE_CHECKING:
+    from ..tensor import Tensor
 
 
 class ReduceMethods:
@@ -12,8 +19,14 @@ class ReduceMethods:
     __slots__ = ()
 
     # ---- sums and statistics ---------------------------------------------------------------
-    sum = sums.sum
-    mean = sums.mean
+    @numpy_names
+    def sum(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
+        return sums.sum(self, dim, keepdim, dtype=dtype)
+
+    @numpy_names
+    def mean(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
+        return sums.mean(self, dim, keepdim, dtype=dtype)
+
     prod = sums.prod
     logsumexp = sums.logsumexp
     norm = sums.norm

@@ -3,20 +3,14 @@ reduction of a broadcast gradient). ``dim`` is an int, a tuple of ints or None (
 ``keepdim`` keeps reduced dims as size 1."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ... import function as _f
 from ...compat import numpy_names
 from ...function import Op
-from ...types import Dim, DTypeLike
 from .._common import _axes, _kept_shape, _reduced_shape
 from ..elementwise import select, unary
 from ..shape import joins, rearrange, views
-
-if TYPE_CHECKING:
-    from ...tensor import Tensor
 
 
 class ExpandBack(Op):
@@ -139,14 +133,14 @@ def _reduce(op, a, dim, keepdim, dtype=None):
 
 
 @numpy_names
-def sum(input: Tensor, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
+def sum(input, dim=None, keepdim=False, dtype=None):
     if input._data.dtype.kind in "bi" and dtype is None:
         dtype = np.int64  # like PyTorch: integer and bool sums are int64
     return _reduce(Sum, input, dim, keepdim, dtype)
 
 
 @numpy_names
-def mean(input: Tensor, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
+def mean(input, dim=None, keepdim=False, dtype=None):
     if input._data.dtype.kind not in "fc" and dtype is None:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
                            f"floating point or complex dtype. Got: {input._data.dtype}")
