@@ -65,10 +65,10 @@ class ArithmeticMethods:
 
     # ---- functional forms ------------------------------------------------------------------
     def add(self, other, alpha=1):
-        return arithmetic.add(self, _scaled(other, alpha))
+        return arithmetic.add(self, other if alpha == 1 else arithmetic.mul(other, alpha))
 
     def sub(self, other, alpha=1):
-        return arithmetic.sub(self, _scaled(other, alpha))
+        return arithmetic.sub(self, other if alpha == 1 else arithmetic.mul(other, alpha))
 
     mul = arithmetic.mul
     div = true_divide = arithmetic.div
@@ -102,14 +102,12 @@ class ArithmeticMethods:
 
     # ---- in-place forms (``+=`` too: the tensor's own array is written) ---------------------
     def add_(self, other, alpha=1):
-        if alpha != 1:
-            other = arithmetic.mul(other, alpha)
-        return inplace.inplace(self, arithmetic.add, other)
+        value = other if alpha == 1 else arithmetic.mul(other, alpha)
+        return inplace.inplace(self, arithmetic.add, value)
 
     def sub_(self, other, alpha=1):
-        if alpha != 1:
-            other = arithmetic.mul(other, alpha)
-        return inplace.inplace(self, arithmetic.sub, other)
+        value = other if alpha == 1 else arithmetic.mul(other, alpha)
+        return inplace.inplace(self, arithmetic.sub, value)
 
     def mul_(self, other):
         return inplace.inplace(self, arithmetic.mul, other)
@@ -136,7 +134,3 @@ class ArithmeticMethods:
     neg_ = in_place(arithmetic.neg)
     reciprocal_ = in_place(arithmetic.reciprocal)
 
-
-def _scaled(other, alpha):
-    """``alpha * other`` (``add(other, alpha=...)``), ``other`` itself for alpha 1."""
-    return other if alpha == 1 else arithmetic.mul(other, alpha)
