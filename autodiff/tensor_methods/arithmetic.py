@@ -133,4 +133,3 @@ class ArithmeticMethods:
     square_ = in_place(arithmetic.square)
     neg_ = in_place(arithmetic.neg)
     reciprocal_ = in_place(arithmetic.reciprocal)
-
