@@ -4,12 +4,14 @@
 100,000-op chain works under the default recursion limit): count each node's consumers, keep
 the gradients still to be summed for each node in ``pending``, run a node once all its
 consumers have reported (``_step``: its backward, then its saved state is freed unless
-``retain_graph``), and pass each returned gradient on to the node that made that input.
+``retain_graph``; the loop runs ``_step``'s one-output case inline, measured faster), and pass
+each returned gradient on to the node that made that input.
 
 Around that loop sit small named helpers, each doing one thing the loop would otherwise
 spell out: seeding the roots (``_seed``), ``ad.grad``'s targets (``_targets``), leaves
 (``_reach_leaf``, ``_into_leaf``), hooks (``hooks.py``), summing pending gradients
-(``_add_pending``), and the fast paths, whose docstrings say what they save.
+(``_add_pending``), freeing a node (``_free``), and the fast paths, whose docstrings say what
+they save and how it was measured.
 Grad modes, anomaly detection and name scopes are in ``grad_mode``.
 """
 from __future__ import annotations
