@@ -1,7 +1,10 @@
 """Loss modules: each holds its options and calls the matching ``nn.functional`` loss."""
 from __future__ import annotations
 
+from autodiff.ops._common import _legacy_reduction
+
 from . import functional as F
+from .functional.loss import _check_reduction
 from .module import Module
 
 
@@ -9,8 +12,8 @@ class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean"):
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = F._legacy_reduction(size_average, reduce, reduction)
-        F._check_reduction(reduction, type(self).__name__)
+            reduction = _legacy_reduction(size_average, reduce, reduction)
+        _check_reduction(reduction, type(self).__name__)
         self.reduction = reduction
 
 
@@ -112,7 +115,7 @@ class KLDivLoss(Module):
     def __init__(self, size_average=None, reduce=None, reduction="mean", log_target=False):
         super().__init__()
         if size_average is not None or reduce is not None:
-            reduction = F._legacy_reduction(size_average, reduce, reduction)
+            reduction = _legacy_reduction(size_average, reduce, reduction)
         if reduction not in ("mean", "sum", "none", "batchmean"):
             raise ValueError(f"KLDivLoss: {reduction} is not a valid value for reduction")
         self.reduction = reduction
