@@ -81,12 +81,15 @@ def choose(x_shape, w_shape, geom):
 def _input_layout(x, w_shape, geom, algo):
     s, p, d, _, out_hw = geom
     if algo == WINOGRAD:
-        return Wn.input_transform(x, p, _out_hw(x.shape, w_shape, s, p, d))
+        hw = _out_hw(x.shape, w_shape, s, p, d)
+        return Wn.input_chunks(x, p, hw, Wn.chunks(x.shape, w_shape, hw))
     return K.im2col(x, w_shape[2:], s, p, d, out_hw)
 
 
-def _grad_layout(g, algo):
-    return Wn.grad_transform(g) if algo == WINOGRAD else K.nchw_to_cnhw(g)
+def _grad_layout(g, x_shape, w_shape, algo):
+    if algo == WINOGRAD:
+        return Wn.grad_chunks(g, Wn.chunks(x_shape, w_shape, g.shape[2:]))
+    return K.nchw_to_cnhw(g)
 
 
 def _get(memo, arr, tag, make):
@@ -102,6 +105,9 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
     s, p, d, groups, out_hw = geom
     algo = choose(x.shape, w.shape, geom)
+    if algo == WINOGRAD and memo is None:  # each thread transforms its images, then GEMMs
+        out, xl = Wn.forward_and_input(x, w, p, groups, bias)
+        return out, (xl if keep else None)
     xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom, algo))
     if algo == WINOGRAD:
         out = Wn.forward(x, w, p, groups, bias, V=xl)
@@ -115,7 +121,7 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
-    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x_shape, w.shape, algo))
     if algo == WINOGRAD:
         return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
     return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl, bias=bias)
@@ -128,7 +134,7 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     algo = choose(x.shape, w_shape, geom)
     if saved is None:
         saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
-    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape, algo))
     if algo == WINOGRAD:
         return Wn.backward_weight(x, g, w_shape, p, groups, V=saved, dM=gl)
     return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, g_cnhw=gl, cols=saved)
