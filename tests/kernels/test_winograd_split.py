@@ -11,6 +11,7 @@ from autodiff.kernels import conv as K
 from autodiff.kernels import conv_algo as A
 from autodiff.kernels import winograd as Wn
 from autodiff.ops.conv import conv2d
+from tests.kernels.test_winograd import _case
 
 CASES = [  # N, C, O, H, W, padding (top, bottom, left, right), groups
     (3, 4, 6, 6, 7, (1, 1, 1, 1), 1),
@@ -31,19 +32,9 @@ def split(request, monkeypatch):
     return request.param == "split"
 
 
-def _data(c, dtype=np.float64, seed=0):
-    N, C, O, H, W, p, g = c
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((N, C, H, W))
-    w = rng.standard_normal((O, C // g, 3, 3))
-    b = rng.standard_normal(O)
-    gy = rng.standard_normal((N, O, H + p[0] + p[1] - 2, W + p[2] + p[3] - 2))
-    return [a.astype(dtype) for a in (x, w, b, gy)], p, g
-
-
 @pytest.mark.parametrize("c", CASES)
 def test_kernels_match_direct_twins(split, c):
-    (x, w, b, gy), p, g = _data(c)
+    (x, w, b, gy), p, g = _case(c, np.float64)
     parts = Wn.chunks(x.shape, w.shape, gy.shape[2:])
     assert parts == (min(2, numba.config.NUMBA_NUM_THREADS) if split else 1)
     geo = ((1, 1), p, (1, 1), g)
@@ -69,7 +60,7 @@ def test_kernels_match_direct_twins(split, c):
 
 
 def test_split_float32_matches_unsplit(split):
-    (x, w, b, gy), p, g = _data(CASES[0], np.float32)
+    (x, w, b, gy), p, g = _case(CASES[0], np.float32)
     geo = ((1, 1), p, (1, 1), g)
     f64 = [a.astype(np.float64) for a in (x, w, gy)]
     scale = K.conv2d_backward_weight_ref(np.abs(f64[0]), np.abs(f64[2]), w.shape, *geo)
@@ -81,7 +72,7 @@ def test_split_float32_matches_unsplit(split):
 
 def test_ops_gradients_and_torch_parity(split):
     torch = pytest.importorskip("torch")
-    (x, w, b, gy), p, g = _data(CASES[1])
+    (x, w, b, gy), p, g = _case(CASES[1], np.float64)
     kw = dict(padding=1, groups=g)
     X, Wt, B = (ad.tensor(a, requires_grad=True) for a in (x, w, b))
     ad.gradcheck(lambda x, w, b: conv2d(x, w, b, **kw), (X, Wt, B))
