@@ -34,8 +34,9 @@ Threads: each pipeline (transform, 16 GEMMs, transform) splits the batch into ``
 image ranges, one per thread, each with serial transforms and a single-threaded BLAS
 (``kernels/_launch.py`` run_split).  The conv2d step of ``bench/conv.py`` on 2 cores (Zen 3,
 medians, 2026-12-06): fwd+bwd 21.6 ms on one thread, 20.0 ms with parallel transforms and
-2-thread GEMMs one after the other, 14.9 ms split; forward only 8.5, 8.4 and 4.8 ms.  A transformed input or gradient is then a tuple of layouts,
-one per range (``input_chunks``, ``grad_chunks``).
+2-thread GEMMs one after the other, 14.9 ms split; forward only 8.5, 8.4 and 4.8 ms.
+A transformed input or gradient is then a tuple of layouts, one per range
+(``input_chunks``, ``grad_chunks``).
 
 Each function has a NumPy twin ``*_ref`` (einsum over explicit transform matrices).
 When this runs instead of im2col: ``kernels/conv_algo.py`` (its table of measured
