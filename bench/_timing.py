@@ -32,6 +32,15 @@ def setup_threads(n=THREADS):
     return torch
 
 
+def setup_torch(script):
+    """setup_threads(); the torch module, or None after saying ``script`` has nothing to
+    compare against."""
+    torch = setup_threads()
+    if torch is None:
+        print(f"{script}: torch is not installed; nothing to compare against")
+    return torch
+
+
 def _per_call(fn, number):
     t0 = CLOCK()
     for _ in range(number):

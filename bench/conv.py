@@ -5,7 +5,7 @@ pad 1, float32 <= 1.3x torch (issue 5); issue 19 asks every row <= 1.0.
 """
 import numpy as np
 
-from bench._timing import compare, min_ratio, print_table, setup_threads
+from bench._timing import compare, min_ratio, print_table, setup_torch
 
 CASES = [
     # name, x shape, w shape, kwargs, transpose
@@ -41,44 +41,36 @@ def _fns(xs, ws, kw, transpose, torch, forward_only=False):
     X, W, B = (ad.tensor(a, requires_grad=True) for a in (x, w, b))
     out = ours_f(X, W, B, **kw)
     g = rng.standard_normal(out.shape, dtype=np.float32)
-    G = ad.tensor(g)
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    gt = torch.tensor(g)
+    return (_step(ours_f, (X, W, B), kw, ad.tensor(g), ad.no_grad, forward_only),
+            _step(torch_f, (xt, wt, bt), kw, torch.tensor(g), torch.no_grad, forward_only))
 
-    def ours():
+
+def _step(f, args, kw, g, no_grad, forward_only):
+    """One timed call: f(*args) under no_grad, or f(*args).backward(g) with fresh grads."""
+    def run():
         if forward_only:
-            with ad.no_grad():
-                ours_f(X, W, B, **kw)
+            with no_grad():
+                f(*args, **kw)
             return
-        X.grad = W.grad = B.grad = None
-        ours_f(X, W, B, **kw).backward(G)
-
-    def theirs():
-        if forward_only:
-            with torch.no_grad():
-                torch_f(xt, wt, bt, **kw)
-            return
-        xt.grad = wt.grad = bt.grad = None
-        torch_f(xt, wt, bt, **kw).backward(gt)
-
-    return ours, theirs
+        for a in args:
+            a.grad = None
+        f(*args, **kw).backward(g)
+    return run
 
 
 def main():
-    torch = setup_threads()
+    torch = setup_torch("bench.conv")
     if torch is None:
-        print("bench.conv: torch is not installed; nothing to compare against")
         return
+    name, xs, ws, kw, tr = CASES[0]
+    runs = [(c, False) for c in CASES] + [((name.replace("fwd+bwd", "forward"), xs, ws, kw, tr),
+                                           True)]
     rows = []
-    for name, xs, ws, kw, tr in CASES:
-        ours, theirs = _fns(xs, ws, kw, tr, torch)
+    for (name, xs, ws, kw, tr), forward_only in runs:
+        ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only)
         r = compare({"ours": ours, "torch": theirs}, rounds=9)
         rows.append((name, r["ours"], r["torch"], None, min_ratio(r)))
-    name, xs, ws, kw, tr = CASES[0]
-    ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only=True)
-    r = compare({"ours": ours, "torch": theirs}, rounds=9)
-    rows.append((name.replace("fwd+bwd", "forward"), r["ours"], r["torch"], None,
-                 min_ratio(r)))
     print_table("conv (float32; target (issue 19): every row <= 1.0)", rows)
 
 

@@ -30,6 +30,14 @@ images innermost and the columns split by parity (``_plane``).  The input is zer
 ``2 th + 2`` by ``2 tw + 2`` (every patch inside); an odd output size computes the even size
 and drops the last row/column.  Groups are a batch dimension of the GEMMs.
 
+Threads: each pipeline (transform, 16 GEMMs, transform) splits the batch into ``chunks``
+image ranges, one per thread, each with serial transforms and a single-threaded BLAS
+(``kernels/_launch.py`` run_split).  The conv2d step of ``bench/conv.py`` on 2 cores (Zen 3,
+medians, 2026-12-06): fwd+bwd 21.6 ms on one thread, 20.0 ms with parallel transforms and
+2-thread GEMMs one after the other, 14.9 ms split; forward only 8.5, 8.4 and 4.8 ms.
+A transformed input or gradient is then a tuple of layouts, one per range
+(``input_chunks``, ``grad_chunks``).
+
 Each function has a NumPy twin ``*_ref`` (einsum over explicit transform matrices).
 When this runs instead of im2col: ``kernels/conv_algo.py`` (its table of measured
 crossovers and the float32 error of both algorithms).
@@ -41,7 +49,7 @@ import numpy as np
 from numba import prange, uint64
 
 from . import serialized
-from ._launch import Sized
+from ._launch import Sized, run_split, split_count
 
 BT = np.array([[1, 0, -1, 0], [0, 1, 1, 0], [0, -1, 1, 0], [0, 1, 0, -1]], np.float64)
 G = np.array([[1, 0, 0], [0.5, 0.5, 0.5], [0.5, -0.5, 0.5], [0, 0, 1]], np.float64)
@@ -176,7 +184,7 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, b
             _plane(img, p, buf, Wq, pt, pl, False, bias)
 
 
-_transform = Sized(serialized(_transform_kernel))
+_transform = Sized(serialized(_transform_kernel), nogil=True)
 _B = BT.T
 _NZ = {name: _nonzeros(m) for name, m in (("BT", BT), ("B", _B), ("AT", AT), ("A", AT.T))}
 
@@ -240,38 +248,94 @@ def _gemm(a, b, groups, transpose_a=False, transpose_b=False):
     return out.reshape(16, -1, out.shape[-1])
 
 
-def forward(x, w, padding, groups=1, bias=None, V=None):
-    """Cross-correlation of x (N, C, H, W) with 3x3 w (O, C/groups, 3, 3) at stride 1:
-    -> (N, O, Ho, Wo), plus ``bias`` (O,) if given; ``V`` may pass ``input_transform(x)``."""
+# The pipelines below split the batch into ``parts`` contiguous image ranges (``chunks``) and
+# run each range's transforms and GEMMs on its own thread (kernels/_launch.py run_split).  A
+# transformed input or gradient is then a tuple with one (16, C, th*tw*n) layout per range.
+
+
+def chunks(x_shape, w_shape, out_hw):
+    """How many image ranges a conv of these shapes splits into (1: no split)."""
+    N, O, C = x_shape[0], w_shape[0], x_shape[1]
+    th, tw = tiles(*out_hw)
+    return min(N, split_count(16 * (C + O) * N * th * tw))  # elements of V and M
+
+
+def _ranges(N, parts):
+    b = [N * k // parts for k in range(parts + 1)]
+    return list(zip(b[:-1], b[1:]))
+
+
+def input_chunks(x, padding, out_hw, parts):
+    """input_transform of each of ``parts`` image ranges of x, as a tuple."""
+    r = _ranges(x.shape[0], parts)
+    return tuple(run_split(lambda k: input_transform(x[r[k][0]:r[k][1]], padding, out_hw),
+                           parts))
+
+
+def grad_chunks(g, parts):
+    """grad_transform of each of ``parts`` image ranges of g, as a tuple."""
+    r = _ranges(g.shape[0], parts)
+    return tuple(run_split(lambda k: grad_transform(g[r[k][0]:r[k][1]]), parts))
+
+
+def forward_and_input(x, w, padding, groups=1, bias=None, V=None):
+    """(:func:`forward`'s output, the tuple of input_chunks it used): ``V`` may pass it."""
     N, C, H, W = x.shape
     O = w.shape[0]
     Ho, Wo = H + padding[0] + padding[1] - 2, W + padding[2] + padding[3] - 2
     th, tw = tiles(Ho, Wo)
-    if V is None:
-        V = input_transform(x, padding, (Ho, Wo))
-    M = _gemm(weight_transform(w), V, groups)  # (16, O, T)
-    return _apply(np.empty((N, O, Ho, Wo), x.dtype), M, "AT", False, th, tw, bias=bias)
+    parts = chunks(x.shape, w.shape, (Ho, Wo)) if V is None else len(V)
+    r = _ranges(N, parts)
+    U = weight_transform(w)
+    y = np.empty((N, O, Ho, Wo), x.dtype)
+
+    def part(k):
+        (lo, hi), xk = r[k], x[r[k][0]:r[k][1]]
+        Vk = input_transform(xk, padding, (Ho, Wo)) if V is None else V[k]
+        _apply(y[lo:hi], _gemm(U, Vk, groups), "AT", False, th, tw, bias=bias)  # M (16, O, T)
+        return Vk
+    return y, tuple(run_split(part, parts))
+
+
+def forward(x, w, padding, groups=1, bias=None, V=None):
+    """Cross-correlation of x (N, C, H, W) with 3x3 w (O, C/groups, 3, 3) at stride 1:
+    -> (N, O, Ho, Wo), plus ``bias`` (O,) if given; ``V`` may pass ``input_chunks(x)``."""
+    return forward_and_input(x, w, padding, groups, bias, V)[0]
 
 
 def backward_input(g, w, x_shape, padding, groups=1, dM=None, bias=None):
     """Input gradient of :func:`forward` for g (N, O, Ho, Wo): -> (N, C, H, W) of x_shape.
-    ``dM`` may pass ``grad_transform(g)``."""
-    N, C, H, W = x_shape
+    ``dM`` may pass ``grad_chunks(g)``."""
     th, tw = tiles(*g.shape[2:])
-    if dM is None:
-        dM = grad_transform(g)
-    dV = _gemm(weight_transform(w), dM, groups, transpose_a=True)  # (16, C, T)
-    return _apply(np.empty(tuple(x_shape), g.dtype), dV, "B", False, th, tw,
-                  (padding[0], padding[2]), bias)
+    parts = chunks(x_shape, w.shape, g.shape[2:]) if dM is None else len(dM)
+    r = _ranges(g.shape[0], parts)
+    U = weight_transform(w)
+    dx = np.empty(tuple(x_shape), g.dtype)
+
+    def part(k):
+        lo, hi = r[k]
+        dMk = grad_transform(g[lo:hi]) if dM is None else dM[k]
+        dV = _gemm(U, dMk, groups, transpose_a=True)  # (16, C, T)
+        _apply(dx[lo:hi], dV, "B", False, th, tw, (padding[0], padding[2]), bias)
+    run_split(part, parts)
+    return dx
 
 
 def backward_weight(x, g, w_shape, padding, groups=1, V=None, dM=None):
-    """Weight gradient of :func:`forward`: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape."""
-    if V is None:
-        V = input_transform(x, padding, g.shape[2:])
-    if dM is None:
-        dM = grad_transform(g)
-    return weight_adjoint(_gemm(dM, V, groups, transpose_b=True), w_shape)
+    """Weight gradient of :func:`forward`: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape;
+    ``V`` and ``dM`` may pass ``input_chunks(x)`` and ``grad_chunks(g)``."""
+    parts = len(dM) if dM is not None else len(V) if V is not None else \
+        chunks(x.shape, w_shape, g.shape[2:])
+    if V is not None and len(V) != parts:  # split differently (the thread count changed)
+        V = None
+    r = _ranges(x.shape[0], parts)
+
+    def part(k):
+        lo, hi = r[k]
+        Vk = input_transform(x[lo:hi], padding, g.shape[2:]) if V is None else V[k]
+        dMk = grad_transform(g[lo:hi]) if dM is None else dM[k]
+        return _gemm(dMk, Vk, groups, transpose_b=True)
+    return weight_adjoint(sum(run_split(part, parts)), w_shape)
 
 
 # --------------------------------------------------------------------------- NumPy twins
