@@ -2,7 +2,7 @@
 
 im2col and col2im run serially below ``COPY_PARALLEL_MIN`` elements and in parallel above it
 (at 2 numba threads); each geometry below runs both ways against PyTorch (forward, backward,
-double backward in float64) and ``ad.gradcheck`` / ``ad.gradgradcheck``."""
+double backward in float64, test_conv's _parity) and ``ad.gradcheck`` / ``ad.gradgradcheck``."""
 import numba
 import numpy as np
 import pytest
@@ -11,6 +11,7 @@ import autodiff as ad
 from autodiff.kernels import _launch
 from autodiff.kernels import conv as K
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose2d
+from tests.ops.test_conv import _parity
 
 CASES = [  # op, x shape, w shape, kwargs
     ("t2d", (2, 4, 3, 4), (4, 3, 4, 4), dict(stride=2, padding=1)),
@@ -58,19 +59,8 @@ def test_matches_torch_with_double_backward(path, case):
     op, xs, ws, kw = case
     ours, theirs = _fns(op)
     x, w, b = _data(xs, ws, op, kw)
-    X, W, B = (ad.tensor(a, requires_grad=True) for a in (x, w, b))
-    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    out, ot = ours(X, W, B, **kw), theirs(xt, wt, bt, **kw)
-    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-10, atol=1e-10)
-    go = np.random.default_rng(1).standard_normal(ot.shape)
-    gs = ad.grad(out, [X, W, B], ad.tensor(go), create_graph=True)
-    tgs = torch.autograd.grad(ot, [xt, wt, bt], torch.tensor(go), create_graph=True)
-    for g, tg in zip(gs, tgs):
-        np.testing.assert_allclose(g._data, tg.detach().numpy(), rtol=1e-10, atol=1e-10)
-    s = (gs[0] * gs[0]).sum() + (gs[1] * gs[1] * 0.5).sum()
-    ts = (tgs[0] * tgs[0]).sum() + (tgs[1] * tgs[1] * 0.5).sum()
-    for g, tg in zip(ad.grad(s, [X, W]), torch.autograd.grad(ts, [xt, wt])):
-        np.testing.assert_allclose(g._data, tg.numpy(), rtol=1e-9, atol=1e-9)
+    _parity(lambda X, W, B: ours(X, W, B, **kw), lambda X, W, B: theirs(X, W, B, **kw), x, w, b,
+            torch)
 
 
 @pytest.mark.parametrize("case", CASES[:2] + CASES[3:5], ids=lambda c: f"{c[0]}-{c[1]}")
