@@ -2,7 +2,8 @@
 
 im2col and col2im run serially below ``COPY_PARALLEL_MIN`` elements and in parallel above it
 (at 2 numba threads); each geometry below runs both ways against PyTorch (forward, backward,
-double backward in float64, test_conv's _parity) and ``ad.gradcheck`` / ``ad.gradgradcheck``."""
+double backward in float64: tests/ops/conv_parity.py) and ``ad.gradcheck`` /
+``ad.gradgradcheck``."""
 import numba
 import numpy as np
 import pytest
@@ -11,7 +12,7 @@ import autodiff as ad
 from autodiff.kernels import _launch
 from autodiff.kernels import conv as K
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose2d
-from tests.ops.test_conv import _parity
+from tests.ops.conv_parity import assert_conv_matches_torch
 
 CASES = [  # op, x shape, w shape, kwargs
     ("t2d", (2, 4, 3, 4), (4, 3, 4, 4), dict(stride=2, padding=1)),
@@ -55,12 +56,9 @@ def _data(xs, ws, op, kw, seed=0):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: f"{c[0]}-{c[1]}-{c[2]}")
 def test_matches_torch_with_double_backward(path, case):
-    torch = pytest.importorskip("torch")
     op, xs, ws, kw = case
-    ours, theirs = _fns(op)
     x, w, b = _data(xs, ws, op, kw)
-    _parity(lambda X, W, B: ours(X, W, B, **kw), lambda X, W, B: theirs(X, W, B, **kw), x, w, b,
-            torch)
+    assert_conv_matches_torch(OURS[op].__name__, x, w, b, kw, rtol=1e-10, atol=1e-10)
 
 
 @pytest.mark.parametrize("case", CASES[:2] + CASES[3:5], ids=lambda c: f"{c[0]}-{c[1]}")
