@@ -166,9 +166,21 @@ def _cnhw_to_nchw_kernel(a, out, bias):
                 of[d0 + i] = af[s0 + i]
 
 
-# small convolutions run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py)
+# Small convolutions run the serial copies (a parallel launch costs ~0.1-0.4 ms; _launch.py).
+# im2col and col2im run in parallel only from COPY_PARALLEL_MIN elements: each one follows a
+# GEMM, whose idle OpenBLAS worker busy-waits on the second core for ~0.1 s, so a 2-thread
+# copy waits for its slower half.  Measured (bench/conv.py's cases, 2 threads, medians of 9
+# alternating rounds, AMD EPYC Zen 3, 2026-12-06), fwd+bwd ms parallel / serial copies:
+# conv2d s2 (903K-element columns) 8.76 / 7.96, conv_transpose2d s2 (803K) 6.12 / 5.34,
+# conv1d (1.3M) 9.08 / 7.52; conv2d grouped g4 (3.6M) 13.8 / 14.6 (parallel wins).
+COPY_PARALLEL_MIN = 1 << 21
 _im2col = Sized(_im2col_kernel)
 _col2im = Sized(_col2im_kernel)
+
+
+def _copy(kernel, work, *args):
+    """Run Sized ``kernel`` on ``work`` elements (in parallel from COPY_PARALLEL_MIN)."""
+    kernel(work if work >= COPY_PARALLEL_MIN else 0, *args)
 
 
 # --------------------------------------------------------------------------- array API
@@ -203,8 +215,8 @@ def im2col(x, kernel, stride, padding, dilation, out_hw=None):
         x = x.copy()
     _pad_kernel(x, xp, padding[0], padding[2], True, np.zeros(0, x.dtype))
     cols = np.empty((C * kernel[0] * kernel[1], N * Ho * Wo), dtype=x.dtype)
-    _im2col(cols.size, xp, cols, kernel[0], kernel[1], stride[0], stride[1], dilation[0],
-            dilation[1], Ho, Wo)
+    _copy(_im2col, cols.size, xp, cols, kernel[0], kernel[1], stride[0], stride[1],
+          dilation[0], dilation[1], Ho, Wo)
     return cols
 
 
@@ -214,8 +226,8 @@ def col2im(cols, x_shape, kernel, stride, padding, dilation, out_hw=None, bias=N
     N, C, H, W = x_shape
     Ho, Wo, Hp, Wp = _geometry(x_shape, kernel, stride, padding, dilation, out_hw)
     dxp = np.zeros((C, N, Hp, Wp), dtype=cols.dtype)
-    _col2im(cols.size, np.ascontiguousarray(cols), dxp, kernel[0], kernel[1], stride[0],
-            stride[1], dilation[0], dilation[1], Ho, Wo)
+    _copy(_col2im, cols.size, np.ascontiguousarray(cols), dxp, kernel[0], kernel[1],
+          stride[0], stride[1], dilation[0], dilation[1], Ho, Wo)
     dx = np.empty(tuple(x_shape), dtype=cols.dtype)
     b = np.zeros(0, cols.dtype) if bias is None else np.ascontiguousarray(bias, cols.dtype)
     _pad_kernel(dx, dxp, padding[0], padding[2], False, b)

@@ -53,6 +53,15 @@ def _tensor(x, op):
     return x
 
 
+def tensor_arg(t, arg, op):
+    """Tensor ``t``, an ndarray wrapped as one; TypeError naming ``op`` and ``arg`` else."""
+    if isinstance(t, np.ndarray):
+        t = _f.Tensor._make(t)
+    if not isinstance(t, _f.Tensor):
+        raise TypeError(f"{op}: {arg} must be a Tensor, got {type(t).__name__}")
+    return t
+
+
 def _norm_dim(dim, ndim, op="dim"):
     n = max(ndim, 1)
     if not -n <= dim < n:

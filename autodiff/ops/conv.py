@@ -16,7 +16,6 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import function as _f
 from .. import grad_mode as _grad_mode
 from ..function import Op
 from ..kernels import conv_algo as A
@@ -50,9 +49,23 @@ class _Memo:
         return value
 
 
-def _same_dtype(*arrays):
-    dt = np.result_type(*arrays)
-    return [a if a.dtype == dt else a.astype(dt) for a in arrays]
+def _save(ctx, a, b, geom):
+    """a, b cast to one dtype, saved on ``ctx`` with the geometry."""
+    dt = np.result_type(a, b)
+    a, b = (t if t.dtype == dt else t.astype(dt) for t in (a, b))
+    ctx.geom = geom
+    ctx.save_for_backward(a, b)
+    return a, b
+
+
+def _saved(ctx, grad_index=None):
+    """(a, b, needs_input_grad, geometry) of an op's backward; the geometry's out_hw is fixed
+    to the spatial size of saved tensor ``grad_index`` (a conv's output gradient) if given."""
+    saved = ctx.saved_tensors
+    geom = ctx.geom
+    if grad_index is not None:
+        geom = geom._replace(out_hw=tuple(saved[grad_index].shape[2:]))
+    return (*saved, ctx.needs_input_grad, geom)
 
 
 class Conv2d(Op):
@@ -61,24 +74,21 @@ class Conv2d(Op):
 
     @staticmethod
     def forward(ctx, x, w, b, geom, keep=False, memo=None):
-        x, w = _same_dtype(x, w)
+        x, w = _save(ctx, x, w, geom)
         out, saved = A.forward(x, w, geom, bias=b, keep=keep, memo=memo)
-        ctx.geom = geom
         if keep:
             ctx.kept = saved  # reused by the weight gradient (columns or transformed input)
-        ctx.save_for_backward(x, w)
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
+        x, w, needs, geom = _saved(ctx)
         memo = _Memo()
         gx = gw = gb = None
         if needs[0]:
-            gx = ConvBackwardInput.apply(grad_out, w, x.shape, ctx.geom, memo)
+            gx = ConvBackwardInput.apply(grad_out, w, x.shape, geom, memo)
         if needs[1]:
-            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, ctx.geom, memo,
+            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, geom, memo,
                                           ctx.__dict__.get("kept"))
         if len(needs) > 2 and needs[2]:
             gb = grad_out.sum((0, 2, 3))
@@ -92,16 +102,12 @@ class ConvBackwardInput(Op):
 
     @staticmethod
     def forward(ctx, g, w, x_shape, geom, memo=None, b=None):
-        g, w = _same_dtype(g, w)
-        ctx.geom = geom
-        ctx.save_for_backward(g, w)
+        g, w = _save(ctx, g, w, geom)
         return A.backward_input(g, w, tuple(x_shape), geom, memo, b)
 
     @staticmethod
     def backward(ctx, gg):
-        g, w = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        geom = ctx.geom._replace(out_hw=tuple(g.shape[2:]))
+        g, w, needs, geom = _saved(ctx, 0)
         memo = _Memo()  # both convolve gg: one im2col / input transform of it
         dg = Conv2d.apply(gg, w, None, geom, False, memo) if needs[0] else None
         dw = ConvBackwardWeight.apply(gg, g, w.shape, geom, memo) if needs[1] else None
@@ -115,16 +121,12 @@ class ConvBackwardWeight(Op):
 
     @staticmethod
     def forward(ctx, x, g, w_shape, geom, memo=None, kept=None):
-        x, g = _same_dtype(x, g)
-        ctx.geom = geom
-        ctx.save_for_backward(x, g)
+        x, g = _save(ctx, x, g, geom)
         return A.backward_weight(x, g, tuple(w_shape), geom, memo, kept)
 
     @staticmethod
     def backward(ctx, gg):
-        x, g = ctx.saved_tensors
-        needs = ctx.needs_input_grad
-        geom = ctx.geom._replace(out_hw=tuple(g.shape[2:]))
+        x, g, needs, geom = _saved(ctx, 1)
         dx = ConvBackwardInput.apply(g, gg, x.shape, geom) if needs[0] else None
         dg = Conv2d.apply(x, gg, None, geom) if needs[1] else None
         return dx, dg, None, None, None, None
@@ -134,12 +136,7 @@ class ConvBackwardWeight(Op):
 
 
 def _as_tensor(t, name, op):
-    T = _f.Tensor
-    if isinstance(t, np.ndarray):
-        t = T._make(t)
-    if not isinstance(t, T):
-        raise TypeError(f"{op}: {name} must be a Tensor, got {type(t).__name__}")
-    return C.float_input(t, op, ints=True)
+    return C.float_input(C.tensor_arg(t, name, op), op, ints=True)
 
 
 def _padding(padding, kernel, dilation, stride, name):

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from collections import namedtuple
 
-import numpy as np
-
 from .. import function as _f
 from ..function import Op
 from ..kernels import pool as K
@@ -102,11 +100,7 @@ class AvgPoolBackward(Op):
 
 
 def _input(x, name, dims):
-    T = _f.Tensor
-    if isinstance(x, np.ndarray):
-        x = T._make(x)
-    if not isinstance(x, T):
-        raise TypeError(f"{name}: input must be a Tensor, got {type(x).__name__}")
+    x = C.tensor_arg(x, "input", name)
     if x.ndim not in (dims + 1, dims + 2):
         raise ValueError(f"{name}: expected a {dims + 1}-D or {dims + 2}-D input, got shape "
                          f"{tuple(x.shape)}")
