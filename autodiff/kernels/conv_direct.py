@@ -1,0 +1,331 @@
+"""Direct convolution kernels for few channels per group (grouped and depthwise convs).
+
+im2col turns a grouped convolution into ``groups`` GEMMs of ``C/groups * kh * kw``-long dot
+products: with 8 channels per group (72-long dots) or a depthwise conv (9-long dots) the
+GEMMs run far below BLAS speed, and the column matrix costs more to write and read than the
+arithmetic.  These kernels instead compute each (image, group) from a zero-padded copy of
+that group's input planes held in a per-thread buffer (no column matrix), in loops that
+vectorise over a whole output plane:
+
+* stride 1 ("wide rows"): an output plane is computed as one run of ``(Ho-1)*Wp + Wo``
+  values over the padded width ``Wp``; output ``t`` reads padded input ``t + ki*dh*Wp +
+  kj*dw``, so every kernel tap is one contiguous multiply-add over the plane.  The ``Wp-Wo``
+  values past each row's end are computed and dropped (zeroed for the input gradient).
+* other strides: one run of ``Wo`` values per output row (a strided read for ``sw > 1``).
+
+Three kernels, each ``parallel=True`` over chunks of (image, group) pairs:
+
+* forward: ``out[n, o] = sum over c, ki, kj of w[o, c, ki, kj] * xpad[n, c, shifted]``
+* input gradient (the adjoint): each ``g[n, o]`` plane is multiplied into the padded input
+  gradient planes at each tap offset, then cropped (plus a bias, for conv_transpose2d).
+* weight gradient: ``dw[o, c, ki, kj]`` is a dot product of ``g[n, o]`` (wide, zero past the
+  row ends) with the shifted padded input plane, summed over images; chunks of images give
+  partial sums (a fixed number of chunks per group, so results do not depend on the thread
+  count), added in NumPy.
+
+Arrays reaching the kernels are validated and contiguous (the array API below); dtype is
+float32 or float64 as given.  The NumPy twins are ``kernels/conv.py``'s ``*_ref``.
+"""
+import numba
+import numpy as np
+from numba import prange, uint64
+
+from . import conv as K
+from . import serialized
+
+__all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
+
+# the weight gradient's dot products vectorise only if their sum may be reassociated
+_FM = {"reassoc", "contract"}
+# (image, group) pairs per chunk of the forward / input gradient: amortises the buffers
+_CHUNKS = 64
+# image chunks per group in the weight gradient (partial sums, added in NumPy)
+_DW_CHUNKS = 16
+# run lengths are rounded up to this many elements (whole unrolled vector loops: no scalar
+# remainder loop; the extra values are computed from zeros and dropped)
+_ROUND = 32
+
+
+@numba.njit(inline="always")
+def _layout(Ho, Wo, Wp, sh, sw):
+    # (runs per plane, run length rounded up to whole vector loops, buffer row width,
+    # padded-input step between runs, buffer plane size)
+    if sh == 1 and sw == 1:
+        L = ((Ho - 1) * Wp + Wo + _ROUND - 1) // _ROUND * _ROUND
+        return 1, L, Wp, 0, max(L, Ho * Wp)
+    L = (Wo + 7) // 8 * 8
+    return Ho, L, L, sh * Wp, Ho * L
+
+
+@numba.njit(inline="always")
+def _pad_planes(x, n, c0, nc, buf, pt, pl, Hp, Wp):
+    # buf[(c, Hp, Wp)] = zero-padded x[n, c0:c0+nc] at offset (pt, pl); zeros past the end
+    H, W = x.shape[2], x.shape[3]
+    for i in range(uint64(buf.shape[0])):
+        buf[i] = 0
+    for c in range(nc):
+        for h in range(H):
+            d0 = uint64((c * Hp + h + pt) * Wp + pl)
+            for t in range(uint64(W)):
+                buf[d0 + t] = x[n, c0 + c, h, t]
+
+
+@numba.njit(inline="always")
+def _wide_grad(g, n, o0, nO, buf, bw, plane):
+    # buf[(o, plane)] = g[n, o0:o0+nO] in rows of width bw, zero elsewhere
+    Ho, Wo = g.shape[2], g.shape[3]
+    for i in range(uint64(buf.shape[0])):
+        buf[i] = 0
+    for o in range(nO):
+        for oh in range(Ho):
+            d0 = uint64(o * plane + oh * bw)
+            for t in range(uint64(Wo)):
+                buf[d0 + t] = g[n, o0 + o, oh, t]
+
+
+@numba.njit(inline="always")
+def _chunk(q, P, total):
+    return q * total // P, (q + 1) * total // P
+
+
+@numba.njit(inline="always")
+def _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw):
+    # offs[(c, ki, kj)] = offset of tap (c, ki, kj) in the padded planes (C order of w[o])
+    j = 0
+    for c in range(Cg):
+        for ki in range(kh):
+            for kj in range(kw):
+                offs[j] = (c * Hp + ki * dh) * Wp + kj * dw
+                j += 1
+
+
+@serialized
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
+def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh, kw, P):
+    # w (O, Cg*kh*kw); taps four at a time: one pass over the accumulator per four taps
+    N, C, H, W = x.shape
+    O, T = w.shape
+    Cg = T // (kh * kw)
+    Ho, Wo = out.shape[2], out.shape[3]
+    Og = O // groups
+    R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
+    usw = uint64(sw)
+    has_bias = bias.shape[0] == O
+    T4 = T - T % 4
+    for q in prange(P):
+        xb = np.empty(Cg * Hp * Wp + L * sw, x.dtype)
+        acc = np.empty(plane, x.dtype)
+        offs = np.empty(T, np.int64)
+        _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw)
+        lo, hi = _chunk(q, P, N * groups)
+        for p in range(lo, hi):
+            n = p // groups
+            gi = p - n * groups
+            _pad_planes(x, n, gi * Cg, Cg, xb, pt, pl, Hp, Wp)
+            for oo in range(Og):
+                o = gi * Og + oo
+                for i in range(uint64(plane)):
+                    acc[i] = 0
+                for r in range(R):
+                    a0 = uint64(r * bw)
+                    rs = r * istep
+                    if sw == 1:
+                        for j in range(0, T4, 4):
+                            w0, w1, w2, w3 = w[o, j], w[o, j + 1], w[o, j + 2], w[o, j + 3]
+                            s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
+                            s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
+                            for t in range(uint64(L)):
+                                acc[a0 + t] += (w0 * xb[s0 + t] + w1 * xb[s1 + t]
+                                                + w2 * xb[s2 + t] + w3 * xb[s3 + t])
+                        for j in range(T4, T):
+                            wv = w[o, j]
+                            s0 = uint64(rs + offs[j])
+                            for t in range(uint64(L)):
+                                acc[a0 + t] += wv * xb[s0 + t]
+                    else:
+                        for j in range(T):
+                            wv = w[o, j]
+                            s0 = uint64(rs + offs[j])
+                            for t in range(uint64(L)):
+                                acc[a0 + t] += wv * xb[s0 + t * usw]
+                b = bias[o] if has_bias else x.dtype.type(0)
+                for oh in range(Ho):
+                    a0 = uint64(oh * bw)
+                    for t in range(uint64(Wo)):
+                        out[n, o, oh, t] = acc[a0 + t] + b
+
+
+@serialized
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
+def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, P):
+    # the adjoint of the forward, tap by tap (any stride; stride 1 runs the forward kernel)
+    N, C, H, W = dx.shape
+    O, Cg, kh, kw = w.shape
+    Ho, Wo = g.shape[2], g.shape[3]
+    Og = O // groups
+    R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
+    usw = uint64(sw)
+    has_bias = bias.shape[0] == C
+    for q in prange(P):
+        gb = np.empty(Og * plane, g.dtype)
+        db = np.empty(Hp * Wp + L * sw, g.dtype)
+        lo, hi = _chunk(q, P, N * groups)
+        for p in range(lo, hi):
+            n = p // groups
+            gi = p - n * groups
+            _wide_grad(g, n, gi * Og, Og, gb, bw, plane)
+            for c in range(Cg):
+                for i in range(uint64(db.shape[0])):
+                    db[i] = 0
+                for oo in range(Og):
+                    for ki in range(kh):
+                        for kj in range(kw):
+                            wv = w[gi * Og + oo, c, ki, kj]
+                            base = ki * dh * Wp + kj * dw
+                            for r in range(R):
+                                a0 = uint64(oo * plane + r * bw)
+                                s0 = uint64(base + r * istep)
+                                for t in range(uint64(L)):
+                                    db[s0 + t * usw] += wv * gb[a0 + t]
+                ci = gi * Cg + c
+                b = bias[ci] if has_bias else g.dtype.type(0)
+                for h in range(H):
+                    s0 = uint64((h + pt) * Wp + pl)
+                    for t in range(uint64(W)):
+                        dx[n, ci, h, t] = db[s0 + t] + b
+
+
+@serialized
+@numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FM)
+def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh, kw, K_):
+    # part (K_, O, Cg*kh*kw): chunk k of the images' contribution; prange over (group, k);
+    # four taps per pass over the gradient plane
+    N, C, H, W = x.shape
+    _, O, T = part.shape
+    Cg = T // (kh * kw)
+    Ho, Wo = g.shape[2], g.shape[3]
+    Og = O // groups
+    R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
+    usw = uint64(sw)
+    T4 = T - T % 4
+    zero = x.dtype.type(0)
+    for q in prange(groups * K_):
+        gi = q // K_
+        k = q - gi * K_
+        xb = np.empty(Cg * Hp * Wp + L * sw, x.dtype)
+        gb = np.empty(Og * plane, x.dtype)
+        offs = np.empty(T, np.int64)
+        _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw)
+        for o in range(gi * Og, gi * Og + Og):
+            for j in range(T):
+                part[k, o, j] = 0
+        lo, hi = _chunk(k, K_, N)
+        for n in range(lo, hi):
+            _pad_planes(x, n, gi * Cg, Cg, xb, pt, pl, Hp, Wp)
+            _wide_grad(g, n, gi * Og, Og, gb, bw, plane)
+            for oo in range(Og):
+                o = gi * Og + oo
+                for r in range(R):
+                    a0 = uint64(oo * plane + r * bw)
+                    rs = r * istep
+                    if sw == 1:
+                        for j in range(0, T4, 4):
+                            s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
+                            s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
+                            d0 = d1 = d2 = d3 = zero
+                            for t in range(uint64(L)):
+                                gv = gb[a0 + t]
+                                d0 += gv * xb[s0 + t]
+                                d1 += gv * xb[s1 + t]
+                                d2 += gv * xb[s2 + t]
+                                d3 += gv * xb[s3 + t]
+                            part[k, o, j] += d0
+                            part[k, o, j + 1] += d1
+                            part[k, o, j + 2] += d2
+                            part[k, o, j + 3] += d3
+                        for j in range(T4, T):
+                            s0 = uint64(rs + offs[j])
+                            d0 = zero
+                            for t in range(uint64(L)):
+                                d0 += gb[a0 + t] * xb[s0 + t]
+                            part[k, o, j] += d0
+                    else:
+                        for j in range(T):
+                            s0 = uint64(rs + offs[j])
+                            d0 = zero
+                            for t in range(uint64(L)):
+                                d0 += gb[a0 + t] * xb[s0 + t * usw]
+                            part[k, o, j] += d0
+
+
+# --------------------------------------------------------------------------- array API
+
+
+def _dense(a, dtype):
+    return np.ascontiguousarray(a, dtype=dtype)
+
+
+def _bias(bias, n, dtype):
+    return np.zeros(0, dtype) if bias is None else _dense(bias, dtype).reshape(n)
+
+
+def _pads(x_shape, w_shape, stride, padding, dilation, out_hw):
+    Ho, Wo, Hp, Wp = K._geometry(x_shape, w_shape[2:], stride, padding, dilation, out_hw)
+    return (Ho, Wo), (padding[0], padding[2], stride[0], stride[1], dilation[0], dilation[1],
+                      Hp, Wp)
+
+
+def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                   out_hw=None, bias=None):
+    """Cross-correlation x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo), plus
+    ``bias`` (O,) if given (``kernels.conv.conv2d_forward``'s contract)."""
+    K._check(x.shape, w.shape, groups)
+    dt = np.result_type(x, w)
+    (Ho, Wo), geo = _pads(x.shape, w.shape, stride, padding, dilation, out_hw)
+    (N, _, _, _), (O, _, kh, kw) = x.shape, w.shape
+    out = np.empty((N, O, Ho, Wo), dt)
+    if N:
+        _forward_kernel(_dense(x, dt), _dense(w, dt).reshape(O, -1), _bias(bias, O, dt), out,
+                        groups, *geo, kh, kw, min(_CHUNKS, N * groups))
+    return out
+
+
+def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
+                          dilation=(1, 1), groups=1, bias=None):
+    """Input gradient g (N, O, Ho, Wo), w -> x_shape (N, C, H, W), plus ``bias`` (C,) if
+    given (``kernels.conv.conv2d_backward_input``'s contract).
+
+    At stride 1 with padding within the dilated kernel this is the forward convolution of g
+    with the flipped, per-group transposed weight (padding ``dilation*(k-1) - padding``)."""
+    K._check(x_shape, w.shape, groups)
+    dt = np.result_type(g, w)
+    N, C, H, W = x_shape
+    O, Cg, kh, kw = w.shape
+    (pt, pb, pl, pr), (dh, dw) = padding, dilation
+    ft, fl = dh * (kh - 1) - pt, dw * (kw - 1) - pl
+    if tuple(stride) == (1, 1) and min(ft, fl) >= 0:
+        wf = _dense(w, dt).reshape(groups, O // groups, Cg, kh, kw).transpose(0, 2, 1, 3, 4)
+        wf = wf[..., ::-1, ::-1].reshape(C, O // groups, kh, kw)
+        return conv2d_forward(g, wf, (1, 1), (ft, 0, fl, 0), dilation, groups, (H, W), bias)
+    _, geo = _pads(x_shape, w.shape, stride, padding, dilation, tuple(g.shape[2:]))
+    dx = np.empty(tuple(x_shape), dt)
+    if N:
+        _backward_input_kernel(_dense(g, dt), _dense(w, dt), _bias(bias, C, dt), dx, groups,
+                               *geo, min(_CHUNKS, N * groups))
+    return dx
+
+
+def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
+                           dilation=(1, 1), groups=1):
+    """Weight gradient x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape
+    (``kernels.conv.conv2d_backward_weight``'s contract)."""
+    K._check(x.shape, w_shape, groups)
+    dt = np.result_type(x, g)
+    _, geo = _pads(x.shape, w_shape, stride, padding, dilation, tuple(g.shape[2:]))
+    N, (O, _, kh, kw) = x.shape[0], w_shape
+    if not N:
+        return np.zeros(tuple(w_shape), dt)
+    k = min(N, max(1, _DW_CHUNKS // groups))
+    part = np.empty((k, O, int(np.prod(w_shape[1:]))), dt)
+    _backward_weight_kernel(_dense(x, dt), _dense(g, dt), part, groups, *geo, kh, kw, k)
+    return part.sum(0).reshape(w_shape)
