@@ -109,12 +109,9 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh,
     Ho, Wo = out.shape[2], out.shape[3]
     Og = O // groups
     R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
-    usw = uint64(sw)
-    has_bias = bias.shape[0] == O
-    T4 = T - T % 4
     for q in prange(P):
         xb = np.empty(Cg * Hp * Wp + L * sw, x.dtype)
-        acc = np.empty(plane, x.dtype)
+        acc = np.empty(2 * plane, x.dtype)
         offs = np.empty(T, np.int64)
         _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw)
         lo, hi = _chunk(q, P, N * groups)
@@ -122,37 +119,91 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh,
             n = p // groups
             gi = p - n * groups
             _pad_planes(x, n, gi * Cg, Cg, xb, pt, pl, Hp, Wp)
-            for oo in range(Og):
-                o = gi * Og + oo
+            for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
+                for i in range(uint64(2 * plane)):
+                    acc[i] = 0
+                _forward_pair(acc, xb, w, o, offs, R, L, bw, istep, plane, sw)
+                _crop(out, n, o, acc, 0, bw, bias)
+                _crop(out, n, o + 1, acc, plane, bw, bias)
+            if Og % 2:
+                o = gi * Og + Og - 1
                 for i in range(uint64(plane)):
                     acc[i] = 0
-                for r in range(R):
-                    a0 = uint64(r * bw)
-                    rs = r * istep
-                    if sw == 1:
-                        for j in range(0, T4, 4):
-                            w0, w1, w2, w3 = w[o, j], w[o, j + 1], w[o, j + 2], w[o, j + 3]
-                            s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
-                            s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
-                            for t in range(uint64(L)):
-                                acc[a0 + t] += (w0 * xb[s0 + t] + w1 * xb[s1 + t]
-                                                + w2 * xb[s2 + t] + w3 * xb[s3 + t])
-                        for j in range(T4, T):
-                            wv = w[o, j]
-                            s0 = uint64(rs + offs[j])
-                            for t in range(uint64(L)):
-                                acc[a0 + t] += wv * xb[s0 + t]
-                    else:
-                        for j in range(T):
-                            wv = w[o, j]
-                            s0 = uint64(rs + offs[j])
-                            for t in range(uint64(L)):
-                                acc[a0 + t] += wv * xb[s0 + t * usw]
-                b = bias[o] if has_bias else x.dtype.type(0)
-                for oh in range(Ho):
-                    a0 = uint64(oh * bw)
-                    for t in range(uint64(Wo)):
-                        out[n, o, oh, t] = acc[a0 + t] + b
+                _forward_one(acc, xb, w, o, offs, R, L, bw, istep, sw)
+                _crop(out, n, o, acc, 0, bw, bias)
+
+
+@numba.njit(inline="always")
+def _crop(out, n, o, acc, a, bw, bias):
+    # out[n, o] = the (Ho, Wo) corner of acc[a:] in rows of width bw, plus bias[o] if any
+    Ho, Wo = out.shape[2], out.shape[3]
+    b = bias[o] if bias.shape[0] == out.shape[1] else out.dtype.type(0)
+    for oh in range(Ho):
+        a0 = uint64(a + oh * bw)
+        for t in range(uint64(Wo)):
+            out[n, o, oh, t] = acc[a0 + t] + b
+
+
+@numba.njit(inline="always")
+def _forward_one(acc, xb, w, o, offs, R, L, bw, istep, sw):
+    # acc[(R, bw)] += taps of output channel o over the padded planes xb, four per pass
+    T = w.shape[1]
+    T4 = T - T % 4
+    usw = uint64(sw)
+    for r in range(R):
+        a0 = uint64(r * bw)
+        rs = r * istep
+        if sw == 1:
+            for j in range(0, T4, 4):
+                w0, w1, w2, w3 = w[o, j], w[o, j + 1], w[o, j + 2], w[o, j + 3]
+                s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
+                s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
+                for t in range(uint64(L)):
+                    acc[a0 + t] += (w0 * xb[s0 + t] + w1 * xb[s1 + t]
+                                    + w2 * xb[s2 + t] + w3 * xb[s3 + t])
+            for j in range(T4, T):
+                wv = w[o, j]
+                s0 = uint64(rs + offs[j])
+                for t in range(uint64(L)):
+                    acc[a0 + t] += wv * xb[s0 + t]
+        else:
+            for j in range(T):
+                wv = w[o, j]
+                s0 = uint64(rs + offs[j])
+                for t in range(uint64(L)):
+                    acc[a0 + t] += wv * xb[s0 + t * usw]
+
+
+@numba.njit(inline="always")
+def _forward_pair(acc, xb, w, o, offs, R, L, bw, istep, plane, sw):
+    # output channels o, o+1 into acc[:plane], acc[plane:]: each loaded input value feeds
+    # two accumulators (compute-bound rather than load-bound at stride 1)
+    if sw != 1:
+        _forward_one(acc, xb, w, o, offs, R, L, bw, istep, sw)
+        _forward_one(acc[plane:], xb, w, o + 1, offs, R, L, bw, istep, sw)
+        return
+    T = w.shape[1]
+    T4 = T - T % 4
+    for r in range(R):
+        a0 = uint64(r * bw)
+        a1 = uint64(plane + r * bw)
+        rs = r * istep
+        for j in range(0, T4, 4):
+            w0, w1, w2, w3 = w[o, j], w[o, j + 1], w[o, j + 2], w[o, j + 3]
+            v0, v1, v2, v3 = w[o + 1, j], w[o + 1, j + 1], w[o + 1, j + 2], w[o + 1, j + 3]
+            s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
+            s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
+            for t in range(uint64(L)):
+                x0, x1, x2, x3 = xb[s0 + t], xb[s1 + t], xb[s2 + t], xb[s3 + t]
+                acc[a0 + t] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3
+                acc[a1 + t] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3
+        for j in range(T4, T):
+            wv, vv = w[o, j], w[o + 1, j]
+            s0 = uint64(rs + offs[j])
+            for t in range(uint64(L)):
+                x0 = xb[s0 + t]
+                acc[a0 + t] += wv * x0
+                acc[a1 + t] += vv * x0
 
 
 @serialized
@@ -206,9 +257,6 @@ def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, 
     Ho, Wo = g.shape[2], g.shape[3]
     Og = O // groups
     R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
-    usw = uint64(sw)
-    T4 = T - T % 4
-    zero = x.dtype.type(0)
     for q in prange(groups * K_):
         gi = q // K_
         k = q - gi * K_
@@ -223,39 +271,101 @@ def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, 
         for n in range(lo, hi):
             _pad_planes(x, n, gi * Cg, Cg, xb, pt, pl, Hp, Wp)
             _wide_grad(g, n, gi * Og, Og, gb, bw, plane)
-            for oo in range(Og):
-                o = gi * Og + oo
-                for r in range(R):
-                    a0 = uint64(oo * plane + r * bw)
-                    rs = r * istep
-                    if sw == 1:
-                        for j in range(0, T4, 4):
-                            s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
-                            s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
-                            d0 = d1 = d2 = d3 = zero
-                            for t in range(uint64(L)):
-                                gv = gb[a0 + t]
-                                d0 += gv * xb[s0 + t]
-                                d1 += gv * xb[s1 + t]
-                                d2 += gv * xb[s2 + t]
-                                d3 += gv * xb[s3 + t]
-                            part[k, o, j] += d0
-                            part[k, o, j + 1] += d1
-                            part[k, o, j + 2] += d2
-                            part[k, o, j + 3] += d3
-                        for j in range(T4, T):
-                            s0 = uint64(rs + offs[j])
-                            d0 = zero
-                            for t in range(uint64(L)):
-                                d0 += gb[a0 + t] * xb[s0 + t]
-                            part[k, o, j] += d0
-                    else:
-                        for j in range(T):
-                            s0 = uint64(rs + offs[j])
-                            d0 = zero
-                            for t in range(uint64(L)):
-                                d0 += gb[a0 + t] * xb[s0 + t * usw]
-                            part[k, o, j] += d0
+            for oo in range(0, Og - 1, 2):  # output channels in pairs
+                _weight_pair(part[k], gi * Og + oo, xb, gb, oo * plane, offs, R, L, bw,
+                             istep, plane, sw)
+            if Og % 2:
+                _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * plane, offs, R, L,
+                            bw, istep, sw)
+
+
+@numba.njit(inline="always")
+def _weight_one(dwo, o, xb, gb, g0, offs, R, L, bw, istep, sw):
+    # dwo[o, taps] += dot products of g's plane gb[g0:] with the shifted input planes xb
+    T = dwo.shape[1]
+    T4 = T - T % 4
+    usw = uint64(sw)
+    zero = xb.dtype.type(0)
+    for r in range(R):
+        a0 = uint64(g0 + r * bw)
+        rs = r * istep
+        if sw == 1:
+            for j in range(0, T4, 4):
+                s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
+                s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
+                d0 = d1 = d2 = d3 = zero
+                for t in range(uint64(L)):
+                    gv = gb[a0 + t]
+                    d0 += gv * xb[s0 + t]
+                    d1 += gv * xb[s1 + t]
+                    d2 += gv * xb[s2 + t]
+                    d3 += gv * xb[s3 + t]
+                dwo[o, j] += d0
+                dwo[o, j + 1] += d1
+                dwo[o, j + 2] += d2
+                dwo[o, j + 3] += d3
+            for j in range(T4, T):
+                s0 = uint64(rs + offs[j])
+                d0 = zero
+                for t in range(uint64(L)):
+                    d0 += gb[a0 + t] * xb[s0 + t]
+                dwo[o, j] += d0
+        else:
+            for j in range(T):
+                s0 = uint64(rs + offs[j])
+                d0 = zero
+                for t in range(uint64(L)):
+                    d0 += gb[a0 + t] * xb[s0 + t * usw]
+                dwo[o, j] += d0
+
+
+@numba.njit(inline="always")
+def _weight_pair(dwo, o, xb, gb, g0, offs, R, L, bw, istep, plane, sw):
+    # output channels o, o+1 (g planes at g0, g0 + plane): each loaded input value feeds two
+    # dot products
+    if sw != 1:
+        _weight_one(dwo, o, xb, gb, g0, offs, R, L, bw, istep, sw)
+        _weight_one(dwo, o + 1, xb, gb, g0 + plane, offs, R, L, bw, istep, sw)
+        return
+    T = dwo.shape[1]
+    T4 = T - T % 4
+    zero = xb.dtype.type(0)
+    for r in range(R):
+        a0 = uint64(g0 + r * bw)
+        a1 = uint64(g0 + plane + r * bw)
+        rs = r * istep
+        for j in range(0, T4, 4):
+            s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
+            s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
+            d0 = d1 = d2 = d3 = e0 = e1 = e2 = e3 = zero
+            for t in range(uint64(L)):
+                gv, hv = gb[a0 + t], gb[a1 + t]
+                x0, x1, x2, x3 = xb[s0 + t], xb[s1 + t], xb[s2 + t], xb[s3 + t]
+                d0 += gv * x0
+                d1 += gv * x1
+                d2 += gv * x2
+                d3 += gv * x3
+                e0 += hv * x0
+                e1 += hv * x1
+                e2 += hv * x2
+                e3 += hv * x3
+            dwo[o, j] += d0
+            dwo[o, j + 1] += d1
+            dwo[o, j + 2] += d2
+            dwo[o, j + 3] += d3
+            dwo[o + 1, j] += e0
+            dwo[o + 1, j + 1] += e1
+            dwo[o + 1, j + 2] += e2
+            dwo[o + 1, j + 3] += e3
+        for j in range(T4, T):
+            s0 = uint64(rs + offs[j])
+            d0 = e0 = zero
+            for t in range(uint64(L)):
+                x0 = xb[s0 + t]
+                d0 += gb[a0 + t] * x0
+                e0 += gb[a1 + t] * x0
+            dwo[o, j] += d0
+            dwo[o + 1, j] += e0
 
 
 # --------------------------------------------------------------------------- array API
@@ -301,7 +411,7 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     dt = np.result_type(g, w)
     N, C, H, W = x_shape
     O, Cg, kh, kw = w.shape
-    (pt, pb, pl, pr), (dh, dw) = padding, dilation
+    (pt, pl), (dh, dw) = padding[::2], dilation
     ft, fl = dh * (kh - 1) - pt, dw * (kw - 1) - pl
     if tuple(stride) == (1, 1) and min(ft, fl) >= 0:
         wf = _dense(w, dt).reshape(groups, O // groups, Cg, kh, kw).transpose(0, 2, 1, 3, 4)
