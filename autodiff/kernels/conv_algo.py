@@ -35,9 +35,10 @@ tests do, to cover both on small shapes).
 from __future__ import annotations
 
 from . import conv as K
+from . import conv_direct as Dc
 from . import winograd as Wn
 
-IM2COL, WINOGRAD = "im2col", "winograd"
+IM2COL, WINOGRAD, DIRECT = "im2col", "winograd", "direct"
 FORCE = None
 
 # Crossovers measured by ``python -m bench --cpu conv_algos`` (AMD EPYC Zen 3, AVX2, 1 thread,
@@ -50,6 +51,7 @@ WINOGRAD_MIN_CG = 16  # input channels per group: the GEMMs' dot-product length
 WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
+DIRECT_MAX_CG = 8  # grouped convs with at most this many input channels per group
 
 
 def _out_hw(x_shape, w_shape, stride, padding, dilation):
@@ -62,6 +64,8 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
 def choose(x_shape, w_shape, geom):
     """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
     stride, padding, dilation, groups, out_hw = geom
+    if FORCE == DIRECT or FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG:
+        return DIRECT
     if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
         return IM2COL
     hw = _out_hw(x_shape, w_shape, stride, padding, dilation)
@@ -102,6 +106,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
     s, p, d, groups, out_hw = geom
     algo = choose(x.shape, w.shape, geom)
+    if algo == DIRECT:
+        return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
     xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom, algo))
     if algo == WINOGRAD:
         out = Wn.forward(x, w, p, groups, bias, V=xl)
@@ -115,6 +121,8 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
+    if algo == DIRECT:
+        return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
     if algo == WINOGRAD:
         return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
@@ -126,6 +134,8 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
+    if algo == DIRECT:
+        return Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
     if saved is None:
         saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, algo))
