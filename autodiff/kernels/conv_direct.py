@@ -41,46 +41,66 @@ _FM = {"reassoc", "contract"}
 _CHUNKS = 64
 # image chunks per group in the weight gradient (partial sums, added in NumPy)
 _DW_CHUNKS = 16
-# run lengths are rounded up to this many elements (whole unrolled vector loops: no scalar
-# remainder loop; the extra values are computed from zeros and dropped)
-_ROUND = 32
+# run lengths are rounded up to this many elements (whole vector loops: no scalar remainder
+# loop; the extra values are computed from zeros and dropped)
+_ROUND = 8
+# at stride 1 a run covers several images' planes, up to about this many values: the loops'
+# set-up (alias checks, broadcasts, horizontal sums) is paid once per run
+_RUN = 1024
 
 
 @numba.njit(inline="always")
-def _layout(Ho, Wo, Wp, sh, sw):
-    # (runs per plane, run length rounded up to whole vector loops, buffer row width,
-    # padded-input step between runs, buffer plane size)
-    if sh == 1 and sw == 1:
-        L = ((Ho - 1) * Wp + Wo + _ROUND - 1) // _ROUND * _ROUND
-        return 1, L, Wp, 0, max(L, Ho * Wp)
-    L = (Wo + 7) // 8 * 8
-    return Ho, L, L, sh * Wp, Ho * L
+def _layout(nb, Ho, Wo, Hp, Wp, sh, sw):
+    """Buffers for a block of ``nb`` images: (R runs of L values per output plane, row width
+    bw of the accumulator / gradient planes, padded-input step between runs, input channel
+    block, output channel block, image step in the output planes)."""
+    HW = Hp * Wp
+    if sh == 1 and sw == 1:  # one run over the block's images, rows of width Wp
+        L = ((nb - 1) * HW + (Ho - 1) * Wp + Wo + _ROUND - 1) // _ROUND * _ROUND
+        return 1, L, Wp, 0, nb * HW, max(L, nb * HW), HW
+    L = (Wo + _ROUND - 1) // _ROUND * _ROUND  # one run per output row (nb is 1)
+    return Ho, L, L, sh * Wp, HW, Ho * L, Ho * L
 
 
 @numba.njit(inline="always")
-def _pad_planes(x, n, c0, nc, buf, pt, pl, Hp, Wp):
-    # buf[(c, Hp, Wp)] = zero-padded x[n, c0:c0+nc] at offset (pt, pl); zeros past the end
+def _pad_planes(x, n0, nb, c0, nc, buf, xblk, pt, pl, Hp, Wp):
+    # buf[c * xblk + n * Hp * Wp + (h + pt) * Wp + pl + w] = x[n0 + n, c0 + c, h, w]; zeros
+    # elsewhere
     H, W = x.shape[2], x.shape[3]
     for i in range(uint64(buf.shape[0])):
         buf[i] = 0
     for c in range(nc):
-        for h in range(H):
-            d0 = uint64((c * Hp + h + pt) * Wp + pl)
-            for t in range(uint64(W)):
-                buf[d0 + t] = x[n, c0 + c, h, t]
+        for n in range(nb):
+            for h in range(H):
+                d0 = uint64(c * xblk + (n * Hp + h + pt) * Wp + pl)
+                for t in range(uint64(W)):
+                    buf[d0 + t] = x[n0 + n, c0 + c, h, t]
 
 
 @numba.njit(inline="always")
-def _wide_grad(g, n, o0, nO, buf, bw, plane):
-    # buf[(o, plane)] = g[n, o0:o0+nO] in rows of width bw, zero elsewhere
+def _wide_grad(g, n0, nb, o0, nO, buf, gblk, img, bw):
+    # buf[o * gblk + n * img + oh * bw + t] = g[n0 + n, o0 + o, oh, t]; zeros elsewhere
     Ho, Wo = g.shape[2], g.shape[3]
     for i in range(uint64(buf.shape[0])):
         buf[i] = 0
     for o in range(nO):
+        for n in range(nb):
+            for oh in range(Ho):
+                d0 = uint64(o * gblk + n * img + oh * bw)
+                for t in range(uint64(Wo)):
+                    buf[d0 + t] = g[n0 + n, o0 + o, oh, t]
+
+
+@numba.njit(inline="always")
+def _crop(out, n0, nb, o, acc, a, img, bw, bias):
+    # out[n0 + n, o] = the (Ho, Wo) corner of image n in acc[a:], plus bias[o] if any
+    Ho, Wo = out.shape[2], out.shape[3]
+    b = bias[o] if bias.shape[0] == out.shape[1] else out.dtype.type(0)
+    for n in range(nb):
         for oh in range(Ho):
-            d0 = uint64(o * plane + oh * bw)
+            a0 = uint64(a + n * img + oh * bw)
             for t in range(uint64(Wo)):
-                buf[d0 + t] = g[n, o0 + o, oh, t]
+                out[n0 + n, o, oh, t] = acc[a0 + t] + b
 
 
 @numba.njit(inline="always")
@@ -89,59 +109,52 @@ def _chunk(q, P, total):
 
 
 @numba.njit(inline="always")
-def _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw):
+def _taps(offs, Cg, kh, kw, xblk, Wp, dh, dw):
     # offs[(c, ki, kj)] = offset of tap (c, ki, kj) in the padded planes (C order of w[o])
     j = 0
     for c in range(Cg):
         for ki in range(kh):
             for kj in range(kw):
-                offs[j] = (c * Hp + ki * dh) * Wp + kj * dw
+                offs[j] = c * xblk + ki * dh * Wp + kj * dw
                 j += 1
 
 
 @serialized
 @numba.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
-def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh, kw, P):
-    # w (O, Cg*kh*kw); taps four at a time: one pass over the accumulator per four taps
-    N, C, H, W = x.shape
+def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh, kw, Nb, P):
+    # w (O, Cg*kh*kw); prange over chunks of (block of Nb images, group) items
+    N = x.shape[0]
     O, T = w.shape
     Cg = T // (kh * kw)
     Ho, Wo = out.shape[2], out.shape[3]
     Og = O // groups
-    R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
+    nblocks = (N + Nb - 1) // Nb
+    _, L, _, _, xblk, gblk, _ = _layout(Nb, Ho, Wo, Hp, Wp, sh, sw)
     for q in prange(P):
-        xb = np.empty(Cg * Hp * Wp + L * sw, x.dtype)
-        acc = np.empty(2 * plane, x.dtype)
+        xb = np.empty(Cg * xblk + L * sw, x.dtype)
+        acc = np.empty(2 * gblk, x.dtype)
         offs = np.empty(T, np.int64)
-        _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw)
-        lo, hi = _chunk(q, P, N * groups)
+        _taps(offs, Cg, kh, kw, xblk, Wp, dh, dw)
+        lo, hi = _chunk(q, P, nblocks * groups)
         for p in range(lo, hi):
-            n = p // groups
-            gi = p - n * groups
-            _pad_planes(x, n, gi * Cg, Cg, xb, pt, pl, Hp, Wp)
+            nk = p // groups
+            gi = p - nk * groups
+            n0 = nk * Nb
+            nb = min(Nb, N - n0)
+            R, L, bw, istep, _, _, img = _layout(nb, Ho, Wo, Hp, Wp, sh, sw)
+            _pad_planes(x, n0, nb, gi * Cg, Cg, xb, xblk, pt, pl, Hp, Wp)
             for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
-                for i in range(uint64(2 * plane)):
+                for i in range(uint64(2 * gblk)):
                     acc[i] = 0
-                _forward_pair(acc, xb, w, o, offs, R, L, bw, istep, plane, sw)
-                _crop(out, n, o, acc, 0, bw, bias)
-                _crop(out, n, o + 1, acc, plane, bw, bias)
+                _forward_pair(acc, xb, w, o, offs, R, L, bw, istep, gblk, sw)
+                _crop(out, n0, nb, o, acc, 0, img, bw, bias)
+                _crop(out, n0, nb, o + 1, acc, gblk, img, bw, bias)
             if Og % 2:
                 o = gi * Og + Og - 1
-                for i in range(uint64(plane)):
+                for i in range(uint64(gblk)):
                     acc[i] = 0
                 _forward_one(acc, xb, w, o, offs, R, L, bw, istep, sw)
-                _crop(out, n, o, acc, 0, bw, bias)
-
-
-@numba.njit(inline="always")
-def _crop(out, n, o, acc, a, bw, bias):
-    # out[n, o] = the (Ho, Wo) corner of acc[a:] in rows of width bw, plus bias[o] if any
-    Ho, Wo = out.shape[2], out.shape[3]
-    b = bias[o] if bias.shape[0] == out.shape[1] else out.dtype.type(0)
-    for oh in range(Ho):
-        a0 = uint64(a + oh * bw)
-        for t in range(uint64(Wo)):
-            out[n, o, oh, t] = acc[a0 + t] + b
+                _crop(out, n0, nb, o, acc, 0, img, bw, bias)
 
 
 @numba.njit(inline="always")
@@ -209,22 +222,23 @@ def _forward_pair(acc, xb, w, o, offs, R, L, bw, istep, plane, sw):
 @serialized
 @numba.njit(cache=True, parallel=True, error_model="numpy", fastmath={"contract"})
 def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, P):
-    # the adjoint of the forward, tap by tap (any stride; stride 1 runs the forward kernel)
+    # the adjoint of the forward, tap by tap, one image at a time (strides other than 1; stride
+    # 1 runs the forward kernel)
     N, C, H, W = dx.shape
     O, Cg, kh, kw = w.shape
     Ho, Wo = g.shape[2], g.shape[3]
     Og = O // groups
-    R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
+    R, L, bw, istep, xblk, gblk, img = _layout(1, Ho, Wo, Hp, Wp, sh, sw)
     usw = uint64(sw)
     has_bias = bias.shape[0] == C
     for q in prange(P):
-        gb = np.empty(Og * plane, g.dtype)
-        db = np.empty(Hp * Wp + L * sw, g.dtype)
+        gb = np.empty(Og * gblk, g.dtype)
+        db = np.empty(xblk + L * sw, g.dtype)
         lo, hi = _chunk(q, P, N * groups)
         for p in range(lo, hi):
             n = p // groups
             gi = p - n * groups
-            _wide_grad(g, n, gi * Og, Og, gb, bw, plane)
+            _wide_grad(g, n, 1, gi * Og, Og, gb, gblk, img, bw)
             for c in range(Cg):
                 for i in range(uint64(db.shape[0])):
                     db[i] = 0
@@ -234,7 +248,7 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hp, W
                             wv = w[gi * Og + oo, c, ki, kj]
                             base = ki * dh * Wp + kj * dw
                             for r in range(R):
-                                a0 = uint64(oo * plane + r * bw)
+                                a0 = uint64(oo * gblk + r * bw)
                                 s0 = uint64(base + r * istep)
                                 for t in range(uint64(L)):
                                     db[s0 + t * usw] += wv * gb[a0 + t]
@@ -248,34 +262,39 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hp, W
 
 @serialized
 @numba.njit(cache=True, parallel=True, error_model="numpy", fastmath=_FM)
-def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh, kw, K_):
-    # part (K_, O, Cg*kh*kw): chunk k of the images' contribution; prange over (group, k);
-    # four taps per pass over the gradient plane
-    N, C, H, W = x.shape
+def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh, kw, Nb,
+                            K_):
+    # part (K_, O, Cg*kh*kw): chunk k of the image blocks' contribution; prange over
+    # (group, k)
+    N = x.shape[0]
     _, O, T = part.shape
     Cg = T // (kh * kw)
     Ho, Wo = g.shape[2], g.shape[3]
     Og = O // groups
-    R, L, bw, istep, plane = _layout(Ho, Wo, Wp, sh, sw)
+    nblocks = (N + Nb - 1) // Nb
+    _, L, _, _, xblk, gblk, _ = _layout(Nb, Ho, Wo, Hp, Wp, sh, sw)
     for q in prange(groups * K_):
         gi = q // K_
         k = q - gi * K_
-        xb = np.empty(Cg * Hp * Wp + L * sw, x.dtype)
-        gb = np.empty(Og * plane, x.dtype)
+        xb = np.empty(Cg * xblk + L * sw, x.dtype)
+        gb = np.empty(Og * gblk, x.dtype)
         offs = np.empty(T, np.int64)
-        _taps(offs, Cg, kh, kw, Hp, Wp, dh, dw)
+        _taps(offs, Cg, kh, kw, xblk, Wp, dh, dw)
         for o in range(gi * Og, gi * Og + Og):
             for j in range(T):
                 part[k, o, j] = 0
-        lo, hi = _chunk(k, K_, N)
-        for n in range(lo, hi):
-            _pad_planes(x, n, gi * Cg, Cg, xb, pt, pl, Hp, Wp)
-            _wide_grad(g, n, gi * Og, Og, gb, bw, plane)
+        lo, hi = _chunk(k, K_, nblocks)
+        for nk in range(lo, hi):
+            n0 = nk * Nb
+            nb = min(Nb, N - n0)
+            R, L, bw, istep, _, _, img = _layout(nb, Ho, Wo, Hp, Wp, sh, sw)
+            _pad_planes(x, n0, nb, gi * Cg, Cg, xb, xblk, pt, pl, Hp, Wp)
+            _wide_grad(g, n0, nb, gi * Og, Og, gb, gblk, img, bw)
             for oo in range(0, Og - 1, 2):  # output channels in pairs
-                _weight_pair(part[k], gi * Og + oo, xb, gb, oo * plane, offs, R, L, bw,
-                             istep, plane, sw)
+                _weight_pair(part[k], gi * Og + oo, xb, gb, oo * gblk, offs, R, L, bw,
+                             istep, gblk, sw)
             if Og % 2:
-                _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * plane, offs, R, L,
+                _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * gblk, offs, R, L,
                             bw, istep, sw)
 
 
@@ -385,6 +404,12 @@ def _pads(x_shape, w_shape, stride, padding, dilation, out_hw):
                       Hp, Wp)
 
 
+def _block(N, geo):
+    """Images per run: at stride 1, enough for runs of about ``_RUN`` values."""
+    sh, sw, Hp, Wp = geo[2], geo[3], geo[6], geo[7]
+    return max(1, min(N, _RUN // (Hp * Wp))) if sh == sw == 1 else 1
+
+
 def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
                    out_hw=None, bias=None):
     """Cross-correlation x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo), plus
@@ -395,8 +420,10 @@ def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), g
     (N, _, _, _), (O, _, kh, kw) = x.shape, w.shape
     out = np.empty((N, O, Ho, Wo), dt)
     if N:
+        nb = _block(N, geo)
+        items = -(-N // nb) * groups
         _forward_kernel(_dense(x, dt), _dense(w, dt).reshape(O, -1), _bias(bias, O, dt), out,
-                        groups, *geo, kh, kw, min(_CHUNKS, N * groups))
+                        groups, *geo, kh, kw, nb, min(_CHUNKS, items))
     return out
 
 
@@ -435,7 +462,8 @@ def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     N, (O, _, kh, kw) = x.shape[0], w_shape
     if not N:
         return np.zeros(tuple(w_shape), dt)
-    k = min(N, max(1, _DW_CHUNKS // groups))
+    nb = _block(N, geo)
+    k = min(-(-N // nb), max(1, _DW_CHUNKS // groups))
     part = np.empty((k, O, int(np.prod(w_shape[1:]))), dt)
-    _backward_weight_kernel(_dense(x, dt), _dense(g, dt), part, groups, *geo, kh, kw, k)
+    _backward_weight_kernel(_dense(x, dt), _dense(g, dt), part, groups, *geo, kh, kw, nb, k)
     return part.sum(0).reshape(w_shape)
