@@ -159,7 +159,8 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh,
 
 @numba.njit(inline="always")
 def _forward_one(acc, xb, w, o, offs, R, L, bw, istep, sw):
-    # acc[(R, bw)] += taps of output channel o over the padded planes xb, four per pass
+    # acc[(R, bw)] += taps of output channel o over the padded planes xb, four per pass (added
+    # to acc one after the other: a chain of four FMAs)
     T = w.shape[1]
     T4 = T - T % 4
     usw = uint64(sw)
@@ -172,8 +173,8 @@ def _forward_one(acc, xb, w, o, offs, R, L, bw, istep, sw):
                 s0, s1 = uint64(rs + offs[j]), uint64(rs + offs[j + 1])
                 s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
                 for t in range(uint64(L)):
-                    acc[a0 + t] += (w0 * xb[s0 + t] + w1 * xb[s1 + t]
-                                    + w2 * xb[s2 + t] + w3 * xb[s3 + t])
+                    acc[a0 + t] = (acc[a0 + t] + w0 * xb[s0 + t] + w1 * xb[s1 + t]
+                                   + w2 * xb[s2 + t] + w3 * xb[s3 + t])
             for j in range(T4, T):
                 wv = w[o, j]
                 s0 = uint64(rs + offs[j])
@@ -208,8 +209,8 @@ def _forward_pair(acc, xb, w, o, offs, R, L, bw, istep, plane, sw):
             s2, s3 = uint64(rs + offs[j + 2]), uint64(rs + offs[j + 3])
             for t in range(uint64(L)):
                 x0, x1, x2, x3 = xb[s0 + t], xb[s1 + t], xb[s2 + t], xb[s3 + t]
-                acc[a0 + t] += w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3
-                acc[a1 + t] += v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3
+                acc[a0 + t] = acc[a0 + t] + w0 * x0 + w1 * x1 + w2 * x2 + w3 * x3
+                acc[a1 + t] = acc[a1 + t] + v0 * x0 + v1 * x1 + v2 * x2 + v3 * x3
         for j in range(T4, T):
             wv, vv = w[o, j], w[o + 1, j]
             s0 = uint64(rs + offs[j])
