@@ -28,20 +28,21 @@ ALGO_SHAPES = [
 ]
 
 
+def _forced(A, algo, step):
+    """``step`` run with conv_algo.FORCE set to ``algo``."""
+    def run():
+        A.FORCE = algo
+        step()
+    return run
+
+
 def _algos():
     from autodiff.kernels import conv_algo as A
     rows = []
     for N, C, O, H, G, s in ALGO_SHAPES:
-        fns = {}
-        for algo in (A.DIRECT, A.IM2COL, A.WINOGRAD):
-            ours, _ = _fns((N, C, H, H), (O, C // G, 3, 3), dict(stride=s, padding=1, groups=G),
-                           False, _torch)
-
-            def run(step=ours, algo=algo):
-                A.FORCE = algo
-                step()
-            fns[algo] = run
-        r = compare(fns, rounds=5)
+        shapes = ((N, C, H, H), (O, C // G, 3, 3), dict(stride=s, padding=1, groups=G))
+        r = compare({algo: _forced(A, algo, _fns(*shapes, False, _torch)[0])
+                     for algo in (A.DIRECT, A.IM2COL, A.WINOGRAD)}, rounds=5)
         A.FORCE = None
         best = min(r[A.IM2COL], r[A.WINOGRAD])
         rows.append((f"N{N} C{C} O{O} H{H} g{G} s{s} (C/g {C // G})", r[A.DIRECT], best, None))

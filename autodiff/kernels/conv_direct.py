@@ -63,32 +63,19 @@ def _layout(nb, Ho, Wo, Hp, Wp, sh, sw):
 
 
 @numba.njit(inline="always")
-def _pad_planes(x, n0, nb, c0, nc, buf, xblk, pt, pl, Hp, Wp):
-    # buf[c * xblk + n * Hp * Wp + (h + pt) * Wp + pl + w] = x[n0 + n, c0 + c, h, w]; zeros
-    # elsewhere
-    H, W = x.shape[2], x.shape[3]
+def _planes(a, n0, nb, c0, nc, buf, cstep, nstep, rstep, off):
+    # buf[c * cstep + n * nstep + h * rstep + off + w] = a[n0 + n, c0 + c, h, w]; zeros
+    # elsewhere: the padded input planes (rows of width Wp, offset (pt, pl)) or the gradient
+    # planes (rows of width bw) of a block of images
+    H, W = a.shape[2], a.shape[3]
     for i in range(uint64(buf.shape[0])):
         buf[i] = 0
     for c in range(nc):
         for n in range(nb):
             for h in range(H):
-                d0 = uint64(c * xblk + (n * Hp + h + pt) * Wp + pl)
+                d0 = uint64(c * cstep + n * nstep + h * rstep + off)
                 for t in range(uint64(W)):
-                    buf[d0 + t] = x[n0 + n, c0 + c, h, t]
-
-
-@numba.njit(inline="always")
-def _wide_grad(g, n0, nb, o0, nO, buf, gblk, img, bw):
-    # buf[o * gblk + n * img + oh * bw + t] = g[n0 + n, o0 + o, oh, t]; zeros elsewhere
-    Ho, Wo = g.shape[2], g.shape[3]
-    for i in range(uint64(buf.shape[0])):
-        buf[i] = 0
-    for o in range(nO):
-        for n in range(nb):
-            for oh in range(Ho):
-                d0 = uint64(o * gblk + n * img + oh * bw)
-                for t in range(uint64(Wo)):
-                    buf[d0 + t] = g[n0 + n, o0 + o, oh, t]
+                    buf[d0 + t] = a[n0 + n, c0 + c, h, t]
 
 
 @numba.njit(inline="always")
@@ -142,7 +129,7 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, kh,
             n0 = nk * Nb
             nb = min(Nb, N - n0)
             R, L, bw, istep, _, _, img = _layout(nb, Ho, Wo, Hp, Wp, sh, sw)
-            _pad_planes(x, n0, nb, gi * Cg, Cg, xb, xblk, pt, pl, Hp, Wp)
+            _planes(x, n0, nb, gi * Cg, Cg, xb, xblk, Hp * Wp, Wp, pt * Wp + pl)
             for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
                 for i in range(uint64(2 * gblk)):
                     acc[i] = 0
@@ -239,7 +226,7 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hp, W
         for p in range(lo, hi):
             n = p // groups
             gi = p - n * groups
-            _wide_grad(g, n, 1, gi * Og, Og, gb, gblk, img, bw)
+            _planes(g, n, 1, gi * Og, Og, gb, gblk, img, bw, 0)
             for c in range(Cg):
                 for i in range(uint64(db.shape[0])):
                     db[i] = 0
@@ -289,8 +276,8 @@ def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hp, Wp, 
             n0 = nk * Nb
             nb = min(Nb, N - n0)
             R, L, bw, istep, _, _, img = _layout(nb, Ho, Wo, Hp, Wp, sh, sw)
-            _pad_planes(x, n0, nb, gi * Cg, Cg, xb, xblk, pt, pl, Hp, Wp)
-            _wide_grad(g, n0, nb, gi * Og, Og, gb, gblk, img, bw)
+            _planes(x, n0, nb, gi * Cg, Cg, xb, xblk, Hp * Wp, Wp, pt * Wp + pl)
+            _planes(g, n0, nb, gi * Og, Og, gb, gblk, img, bw, 0)
             for oo in range(0, Og - 1, 2):  # output channels in pairs
                 _weight_pair(part[k], gi * Og + oo, xb, gb, oo * gblk, offs, R, L, bw,
                              istep, gblk, sw)

@@ -30,17 +30,27 @@ def _data(xs, ws, seed=0):
 
 
 def _geom(kw):
-    return Geometry((1, 1), (1, 1, 1, 1), (1, 1), kw.get("groups", 1), None)
+    s = kw.get("stride", 1)
+    return Geometry((s, s) if isinstance(s, int) else s, (1, 1, 1, 1), (1, 1),
+                    kw.get("groups", 1), None)
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_dispatched_to_direct(case):
+def test_dispatched_to_direct_at_stride_1(case):
     xs, ws, kw = case
-    assert A.choose(xs, ws, _geom(kw)) == A.DIRECT
+    expected = A.DIRECT if kw.get("stride", 1) == 1 else A.IM2COL
+    assert A.choose(xs, ws, _geom(kw)) == expected
+
+
+@pytest.fixture(params=[None, A.DIRECT])
+def force(request, monkeypatch):
+    """The dispatch's choice, and the direct kernels forced on every case (strides too)."""
+    monkeypatch.setattr(A, "FORCE", request.param)
+    return request.param
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_matches_torch_with_double_backward(case):
+def test_matches_torch_with_double_backward(force, case):
     torch = pytest.importorskip("torch")
     xs, ws, kw = case
     x, w, b = _data(xs, ws, seed=1)
@@ -60,7 +70,7 @@ def test_matches_torch_with_double_backward(case):
 
 
 @pytest.mark.parametrize("case", CASES[:4])
-def test_gradcheck_float64(case):
+def test_gradcheck_float64(force, case):
     xs, ws, kw = case
     x, w, b = (_t(a) for a in _data(xs, ws, seed=3))
     ad.gradcheck(lambda x, w, b: conv2d(x, w, b, **kw), (x, w, b))
@@ -123,3 +133,22 @@ def test_empty_batch_gives_empty_output_and_zero_gradients():
     gx, gw = ad.grad(out.sum(), [X, W])
     assert gx.shape == (0, 8, 5, 5)
     np.testing.assert_array_equal(gw._data, np.zeros((8, 1, 3, 3)))
+
+
+@pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
+def test_non_finite_values_give_the_im2col_results(monkeypatch):
+    # the direct gradients would multiply an inf by the zeros past the row ends
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 4, 5, 5)), rng.standard_normal((4, 2, 3, 3))
+    x[0, 1, 2, 4], w[1, 0, 1, 2] = np.inf, np.inf
+    go = rng.standard_normal((2, 4, 5, 5))
+
+    def grads():
+        X, W = _t(x), _t(w)
+        return [g._data for g in ad.grad(conv2d(X, W, padding=1, groups=2), [X, W],
+                                          ad.tensor(go))]
+    got = grads()
+    monkeypatch.setattr(A, "FORCE", A.IM2COL)
+    for a, b in zip(got, grads()):
+        np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
+        np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
