@@ -1,15 +1,18 @@
 """Which algorithm computes a 2-D convolution (and its two gradients), chosen per shape.
 
-Two algorithms compute the same three bilinear maps (forward, input gradient, weight
+Three algorithms compute the same three bilinear maps (forward, input gradient, weight
 gradient; conv1d and conv_transpose2d run through them too):
 
 * ``im2col`` (``kernels/conv.py``): any geometry; three GEMMs of C*kh*kw-long dot products
   on a column matrix.
 * ``winograd`` (``kernels/winograd.py``): 3x3 kernels at stride 1, dilation 1 (groups too);
   F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
+* ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
+  (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
 
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
+    groups > 1, C/groups <= 8, stride 1                          -> direct
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16, N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo                           -> winograd
@@ -34,15 +37,24 @@ sums; measured 2026-12-06 with standard-normal x, w, dy, seed 0.)
 Winograd's transforms only add and subtract (and halve, for the weights), so its error stays
 at im2col's and PyTorch's level: within PyTorch's own float32 tolerance for convolutions.
 
-Set ``FORCE`` to ``"im2col"`` or ``"winograd"`` to run one algorithm wherever it applies (the
-tests do, to cover both on small shapes).
+Direct against the faster of im2col / Winograd: the table at ``DIRECT_MAX_CG`` below.
+Direct's float32 error (same measure as above) stays below 1e-6
+(``tests/kernels/test_conv_direct.py``): plain sums of products in float32, the weight
+gradient's summed over images in chunks.  Its gradients fall back to im2col when the weight
+(input gradient) or the input (weight gradient) holds an inf or nan (``_finite``).
+
+Set ``FORCE`` to ``"im2col"``, ``"winograd"`` or ``"direct"`` to run one algorithm wherever it
+applies (the tests do, to cover each on small shapes).
 """
 from __future__ import annotations
 
+import numpy as np
+
 from . import conv as K
+from . import conv_direct as Dc
 from . import winograd as Wn
 
-IM2COL, WINOGRAD = "im2col", "winograd"
+IM2COL, WINOGRAD, DIRECT = "im2col", "winograd", "direct"
 FORCE = None
 
 # Crossovers measured by ``python -m bench --cpu conv_algos`` (AMD EPYC Zen 3, AVX2, 1 thread,
@@ -55,6 +67,15 @@ WINOGRAD_MIN_CG = 16  # input channels per group: the GEMMs' dot-product length
 WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
+DIRECT_MAX_CG = 8  # grouped convs with at most this many input channels per group
+# Direct vs the faster of im2col / winograd, ms per fwd+bwd step (``python -m bench --cpu``-style
+# 1 thread, process CPU time, 2026-12-06, load 2.8; ``python -m bench.conv_grouped --algos``):
+#   N32 C64 O64 28x28 g64 (depthwise) 10.0 / 63.0;  N64 C32 O64 14x14: g16 5.9 / 13.8,
+#   g8 8.1 / 16.1, g4 (C/g 8) 9.6 / 15.6;  N64 C64 O64 14x14: g4 (C/g 16) 16.0 / 24.8,
+#   g2 (C/g 32) 28.6 / 30.3;  N8 C64 O64 28x28 g8 4.7 / 12.5.  Stride 2 loses badly (rows of
+#   7 outputs, tap by tap): N64 C32 O64 14x14 g4 40.6 / 6.4, C64 g4 94.7 / 12.5.
+# C/g 16 and 32 win at 1 thread too, but im2col's GEMMs gain more from a second thread;
+# they stay with im2col / winograd until measured at 2 threads.
 
 
 def _out_hw(x_shape, w_shape, stride, padding, dilation):
@@ -67,6 +88,9 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
 def choose(x_shape, w_shape, geom):
     """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
     stride, padding, dilation, groups, out_hw = geom
+    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG
+                           and tuple(stride) == (1, 1)):
+        return DIRECT
     if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
         return IM2COL
     hw = _out_hw(x_shape, w_shape, stride, padding, dilation)
@@ -97,6 +121,13 @@ def _grad_layout(g, x_shape, w_shape, algo):
     return K.nchw_to_cnhw(g)
 
 
+def _finite(a):
+    """No inf / nan in ``a`` (an overflowing sum of finite values only costs the fast path).
+    The direct gradients multiply zeros past the row ends by the weight (input gradient) or
+    the input (weight gradient): an inf there would give nan where im2col and PyTorch give 0."""
+    return bool(np.isfinite(a.sum()))
+
+
 def _get(memo, arr, tag, make):
     return make() if memo is None else memo(arr, tag, make)
 
@@ -110,6 +141,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
     s, p, d, groups, out_hw = geom
     algo = choose(x.shape, w.shape, geom)
+    if algo == DIRECT:
+        return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
     if algo == WINOGRAD and memo is None:  # each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)
         return out, (xl if keep else None)
@@ -126,6 +159,9 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
+    if algo == DIRECT and _finite(w):
+        return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
+    algo = IM2COL if algo == DIRECT else algo
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x_shape, w.shape, algo))
     if algo == WINOGRAD:
         return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
@@ -137,6 +173,9 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
+    if algo == DIRECT and _finite(x):
+        return Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
+    algo = IM2COL if algo == DIRECT else algo
     if saved is None:
         saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape, algo))

@@ -118,7 +118,7 @@ def test_dispatch_table():
     geom = Geometry((1, 1), (1, 1, 1, 1), (1, 1), 1, None)
     assert A.choose((64, 32, 14, 14), (64, 32, 3, 3), geom) == A.WINOGRAD
     assert A.choose((64, 64, 14, 14), (64, 16, 3, 3), geom._replace(groups=4)) == A.WINOGRAD
-    assert A.choose((64, 32, 14, 14), (64, 8, 3, 3), geom._replace(groups=4)) == A.IM2COL
+    assert A.choose((64, 32, 14, 14), (64, 8, 3, 3), geom._replace(groups=4)) == A.DIRECT
     assert A.choose((4, 64, 28, 28), (64, 64, 3, 3), geom) == A.WINOGRAD
     assert A.choose((64, 32, 7, 7), (64, 32, 3, 3), geom) == A.IM2COL  # 8x8 for 7x7
     assert A.choose((1, 64, 64, 64), (64, 64, 3, 3), geom) == A.IM2COL  # runs of 32
