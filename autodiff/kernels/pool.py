@@ -22,7 +22,7 @@ from numba import prange, uint64
 
 from . import serialized
 from ._launch import Sized
-from .pool_2x2 import _avg_2x2, _is_2x2, _max_bwd_2x2, _max_fwd_2x2
+from .pool_2x2 import _avg_2x2, _is_2x2, _max_bwd_2x2, _max_fwd_2x2, _planes
 
 __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
@@ -213,9 +213,9 @@ def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_
 
 
 def _writable(a):
-    """``a`` contiguous and writable: the route kernel writes into ``g`` or ``dx`` depending on
-    its mode, so numba types both as writable arrays (a read-only one, e.g. a broadcast
-    gradient, would not compile)."""
+    """``a`` contiguous and writable: the route kernel and the 2x2 average kernel write into
+    one array or the other depending on their mode, so numba types both as writable arrays
+    (a read-only one, e.g. a broadcast gradient, would not compile)."""
     a = np.ascontiguousarray(a)
     return a if a.flags.writeable else a.copy()
 
@@ -240,7 +240,7 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     loc = np.empty((N, C, Ho, Wo), dtype=_loc_dtype(kernel))
     if _is_2x2(kernel, stride, padding, dilation, x.shape[2:], (Ho, Wo)):
-        _max_fwd_2x2(x.size, np.ascontiguousarray(x), out, loc)
+        _max_fwd_2x2(x.size, _planes(np.ascontiguousarray(x)), _planes(out), _planes(loc))
         return out, loc
     _max_fwd(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, loc, kernel[0],
              kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
@@ -264,7 +264,8 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
     """Scatter g (N, C, Ho, Wo) to the argmax positions: -> (N, C, H, W) of x_shape."""
     if _is_2x2(kernel, stride, padding, dilation, x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _max_bwd_2x2(dx.size, np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
+        _max_bwd_2x2(dx.size, _planes(np.ascontiguousarray(g)), _planes(loc), _planes(dx),
+                     g.dtype.type(0))
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
@@ -300,7 +301,7 @@ def avg_pool2d_forward(x, kernel, stride, padding=(0, 0), ceil_mode=False,
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     if _is_2x2(kernel, stride, padding, (1, 1), x.shape[2:], (Ho, Wo)):
-        _avg_2x2(x.size, np.ascontiguousarray(x), out, False,
+        _avg_2x2(x.size, _planes(np.ascontiguousarray(x)), _planes(out), False,
                  x.dtype.type(divisor_override or 4))
         return out
     _avg(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, False, kernel[0],
@@ -314,7 +315,7 @@ def avg_pool2d_backward(g, x_shape, kernel, stride, padding=(0, 0), ceil_mode=Fa
     """Adjoint of :func:`avg_pool2d_forward`: g (N, C, Ho, Wo) -> (N, C, H, W)."""
     if _is_2x2(kernel, stride, padding, (1, 1), x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _avg_2x2(dx.size, np.ascontiguousarray(g), dx, True,
+        _avg_2x2(dx.size, _planes(dx), _planes(_writable(g)), True,
                  g.dtype.type(divisor_override or 4))
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
