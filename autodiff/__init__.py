@@ -293,16 +293,10 @@ from .settings import (
 
 inf, nan, pi, e = _math.inf, _math.nan, _math.pi, _math.e
 
-# ---- PyTorch's call conventions on the functions above: out= and NumPy's argument names -----
-from .compat import numpy_names as _numpy_names
+# ---- PyTorch's call conventions on the functions above: out= (NumPy's argument names, axis=
+# for dim= and keepdims= for keepdim=, are taken by the reductions themselves: compat.numpy_names)
 from .compat import supports_out as _supports_out
 
-# reductions and scans: axis= for dim=, keepdims= for keepdim= (as PyTorch's argument parser)
-for _name in ("amax", "amin", "aminmax", "all", "any", "argmax", "argmin", "count_nonzero",
-              "cummax", "cummin", "cumprod", "cumsum", "kthvalue", "logcumsumexp", "logsumexp",
-              "log_softmax", "max", "mean", "median", "min", "norm", "prod", "softmax", "std",
-              "sum", "var"):
-    globals()[_name] = _numpy_names(globals()[_name])
 # out=: the result is written into out and out is returned (see autodiff.compat)
 for _name in ("abs", "add", "clamp", "clip", "cos", "div", "eq", "exp", "floor_divide", "ge",
               "gt", "le", "log", "log1p", "logical_and", "logical_not", "logical_or",

@@ -47,12 +47,15 @@ def _as_number(value):
     return v
 
 
-def _rewrapped(method):
-    """``method`` (a Tensor op method) with its result re-classed as a Scalar."""
+def _rewrapped(name):
+    """Tensor's op method ``name`` with its result re-classed as a Scalar."""
+    method = getattr(Tensor, name)
+
     def op(self, *args):
         return _wrap(method(self, *args))
 
-    op.__name__ = op.__qualname__ = method.__name__
+    op.__name__ = name
+    op.__qualname__ = f"Scalar.{name}"
     op.__doc__ = method.__doc__
     return op
 
@@ -193,32 +196,19 @@ class Scalar(Tensor):
 
     __str__ = __repr__
 
-    # ---- arithmetic: the Tensor ops, results re-classed ------------------------------------
-    __add__ = _rewrapped(Tensor.__add__)
-    __radd__ = _rewrapped(Tensor.__radd__)
-    __sub__ = _rewrapped(Tensor.__sub__)
-    __rsub__ = _rewrapped(Tensor.__rsub__)
-    __mul__ = _rewrapped(Tensor.__mul__)
-    __rmul__ = _rewrapped(Tensor.__rmul__)
-    __truediv__ = _rewrapped(Tensor.__truediv__)
-    __rtruediv__ = _rewrapped(Tensor.__rtruediv__)
-    __pow__ = _rewrapped(Tensor.__pow__)
-    __rpow__ = _rewrapped(Tensor.__rpow__)
-    __neg__ = _rewrapped(Tensor.__neg__)
-
-    # A Scalar is a value (micrograd's ``Value`` has no in-place operators): ``c += x`` rebinds
-    # ``c`` to the new node ``c + x``, leaving the old node in the graph unchanged.
-    __iadd__ = __add__
-    __isub__ = __sub__
-    __imul__ = __mul__
-    __itruediv__ = __truediv__
-    __ipow__ = __pow__
-
-    exp = _rewrapped(Tensor.exp)
-    log = _rewrapped(Tensor.log)
-    tanh = _rewrapped(Tensor.tanh)
-    sigmoid = _rewrapped(Tensor.sigmoid)
-    relu = _rewrapped(Tensor.relu)
-
     def __hash__(self):
         return id(self)
+
+
+# The Tensor ops a Scalar supports, their results re-classed as Scalars; and, a Scalar being a
+# value (micrograd's ``Value`` has no in-place operators), ``c += x`` rebinds ``c`` to the new
+# node ``c + x``, leaving the old node in the graph unchanged.
+_OPS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__", "__truediv__",
+        "__rtruediv__", "__pow__", "__rpow__", "__neg__", "exp", "log", "tanh", "sigmoid", "relu")
+_IN_PLACE = {"__iadd__": "__add__", "__isub__": "__sub__", "__imul__": "__mul__",
+             "__itruediv__": "__truediv__", "__ipow__": "__pow__"}
+for _name in _OPS:
+    setattr(Scalar, _name, _rewrapped(_name))
+for _name, _op in _IN_PLACE.items():
+    setattr(Scalar, _name, getattr(Scalar, _op))
+del _name, _op

@@ -451,6 +451,8 @@ class Size(tuple):
 
 
 function.bind_tensor(Tensor)
-# the mixins' annotations name Tensor: typing.get_type_hints resolves them in their modules
+# the mixins' annotations (and those of the methods _forms makes) name Tensor:
+# typing.get_type_hints resolves them in their modules
 for _mixin in Tensor.__mro__[1:-1]:
     sys.modules[_mixin.__module__].Tensor = Tensor
+sys.modules["autodiff.tensor_methods._forms"].Tensor = Tensor

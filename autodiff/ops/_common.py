@@ -217,18 +217,19 @@ def _promote(out, *operands):
 _CATEGORY = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}
 
 
-def _zero_dim(a, b):
-    """PyTorch's promotion for a 0-d tensor against a dimensioned one (called when both are
-    arrays of different dtypes): a 0-d operand of the same or a lower category takes the other's
-    dtype (``float32_tensor * float64_scalar_tensor`` is float32, computed in float32)."""
-    if (a.ndim == 0) == (b.ndim == 0):
-        return a, b
-    if a.ndim == 0:
-        if _CATEGORY[a.dtype.kind] <= _CATEGORY[b.dtype.kind]:
-            a = a.astype(b.dtype)
-    elif _CATEGORY[b.dtype.kind] <= _CATEGORY[a.dtype.kind]:
-        b = b.astype(a.dtype)
-    return a, b
+def _zero_dim(*operands):
+    """PyTorch's promotion for 0-d tensors against dimensioned ones (called when array operands
+    differ in dtype): a 0-d array of the same or a lower category than the dimensioned arrays'
+    common dtype takes that dtype (``float32_tensor * float64_scalar_tensor`` is float32,
+    computed in float32). Other operands (numbers, None) pass as they are."""
+    dims = [x for x in operands if x.__class__ is _ndarray and x.ndim]
+    if not dims or len(dims) == len(operands):
+        return operands
+    common = np.result_type(*dims)
+    top = _CATEGORY[common.kind]
+    return tuple(x.astype(common) if (x.__class__ is _ndarray and x.ndim == 0
+                                      and _CATEGORY[x.dtype.kind] <= top) else x
+                 for x in operands)
 
 
 def _float_result(out, a):

@@ -11,10 +11,11 @@ from __future__ import annotations
 import numpy as np
 
 from .. import function as _f
+from ..compat import numpy_names
 from ..function import Op
 from ..kernels import loss as K
 from . import _common as CK
-from ._common import _legacy_reduction, _tensor
+from ._common import _legacy_reduction, _norm_dim, _tensor
 from .elementwise import activation, select, unary
 from .shape import views as S
 
@@ -35,15 +36,24 @@ def _along_last(fn, x, dim):
     return np.moveaxis(out, -1, dim)
 
 
-class LogSoftmax(Op):
-    """out = x - logsumexp(x, dim);  dx = g - exp(out) * sum(g, dim)"""
+class _Normalize(Op):
+    """``out = kernel(x)`` row by row along ``dim`` (``_along_last``), the output saved for the
+    backward; subclasses set ``kernel`` and write ``backward``."""
 
-    @staticmethod
-    def forward(ctx, x, dim):
-        out = _along_last(K.log_softmax_forward, x, dim)
+    kernel = None
+
+    @classmethod
+    def forward(cls, ctx, x, dim):
+        out = _along_last(cls.kernel, x, dim)
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
+
+
+class LogSoftmax(_Normalize):
+    """out = x - logsumexp(x, dim);  dx = g - exp(out) * sum(g, dim)"""
+
+    kernel = staticmethod(K.log_softmax_forward)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -51,15 +61,10 @@ class LogSoftmax(Op):
         return grad_out - out.exp() * grad_out.sum(ctx.dim, keepdim=True), None
 
 
-class Softmax(Op):
+class Softmax(_Normalize):
     """out = exp(x) / sum(exp(x), dim);  dx = out * (g - sum(g * out, dim))"""
 
-    @staticmethod
-    def forward(ctx, x, dim):
-        out = _along_last(K.softmax_forward, x, dim)
-        ctx.dim = dim
-        ctx.save_for_backward(out)
-        return out
+    kernel = staticmethod(K.softmax_forward)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -67,48 +72,63 @@ class Softmax(Op):
         return out * (grad_out - (grad_out * out).sum(ctx.dim, keepdim=True)), None
 
 
-def _dim(dim, ndim, name):
-    if dim is None:  # PyTorch's legacy implicit choice
-        dim = 0 if ndim in (0, 1, 3) else 1
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{name}: Dimension out of range (expected to be in range of "
-                         f"[{-n}, {n - 1}], but got {dim})")
-    return dim % n
-
-
-def _cast(x, dtype):
+def _normalized(op, name, input, dim, dtype):
+    """``op`` (LogSoftmax or Softmax) of ``input`` cast to ``dtype``, along ``dim`` (None:
+    PyTorch's legacy implicit choice); float16 is computed in float32."""
+    x = _tensor(input, name)
     if dtype is not None:
         x = x.to(np.dtype(dtype))
-    return x
+    if dim is None:
+        dim = 0 if x.ndim in (0, 1, 3) else 1
+    dim = _norm_dim(dim, x.ndim, name)
+    if CK.is_half(x):
+        return CK.back_to_half(op.apply(*CK.to_float32(x), dim))
+    return op.apply(x, dim)
 
 
+@numpy_names
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     """log(softmax(input)) along ``dim``, computed stably (finite for float32 logits of 1e4)."""
-    x = _cast(_tensor(input, "log_softmax"), dtype)
-    dim = _dim(dim, x.ndim, "log_softmax")
-    if CK.is_half(x):  # computed in float32
-        return CK.back_to_half(LogSoftmax.apply(*CK.to_float32(x), dim))
-    return LogSoftmax.apply(x, dim)
+    return _normalized(LogSoftmax, "log_softmax", input, dim, dtype)
 
 
+@numpy_names
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     """exp(input) / sum(exp(input)) along ``dim``, computed stably."""
-    x = _cast(_tensor(input, "softmax"), dtype)
-    dim = _dim(dim, x.ndim, "softmax")
-    if CK.is_half(x):  # computed in float32
-        return CK.back_to_half(Softmax.apply(*CK.to_float32(x), dim))
-    return Softmax.apply(x, dim)
+    return _normalized(Softmax, "softmax", input, dim, dtype)
 
 
 # --------------------------------------------------------------------------- cross-entropy
 
 
-def _class_weights(weight, M_unused=None):
+def _class_weights(weight, C, name):
+    """The class weights as a float64 (C,) array, or None."""
     if weight is None:
         return None
     w = weight._data if isinstance(weight, _f.Tensor) else np.asarray(weight)
+    if w.shape != (C,):
+        raise ValueError(f"{name}: weight of shape {w.shape} does not fit {C} classes")
     return np.ascontiguousarray(w, dtype=np.float64)
+
+
+def _divide(x, denom):
+    """x / denom, NaN or inf for a zero or non-finite ``denom`` (as PyTorch) without NumPy's
+    warnings (entering ``np.errstate`` costs about a microsecond: only where it can warn)."""
+    if denom != 0 and denom - denom == 0:
+        return x / denom
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return x / denom
+
+
+def _reduce_rows(per, wt, reduction):
+    """(loss, denom): the per-row losses ``per`` reduced; 'mean' divides by ``denom``, the sum
+    of the kept rows' class weights ``wt``."""
+    if reduction == "none":
+        return per, 1.0
+    if reduction == "sum":
+        return per.sum(), 1.0
+    denom = wt.sum()
+    return _divide(per.sum(), denom), denom
 
 
 def _row_coefficients(target, weight, ignore_index, eps, C):
@@ -129,17 +149,7 @@ class CrossEntropy(Op):
         nll, smooth, wt, lse = K.cross_entropy_forward(x, target, weight, ignore_index, eps)
         C = x.shape[1]
         per = (1.0 - eps) * nll + (eps / C) * smooth if eps else nll
-        if reduction == "none":
-            out, denom = per, 1.0
-        elif reduction == "sum":
-            out, denom = per.sum(), 1.0
-        else:
-            denom = wt.sum()
-            if denom != 0 and denom - denom == 0:  # finite, nonzero: no FP warning possible
-                out = per.sum() / denom
-            else:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out = per.sum() / denom
+        out, denom = _reduce_rows(per, wt, reduction)
         # a copy of the targets (M int64s): an in-place write on the caller's target tensor
         # between forward and backward must not change the gradient (PyTorch raises there)
         ctx.args = (target.copy(), weight, ignore_index, reduction, eps, lse, denom)
@@ -166,11 +176,7 @@ class CrossEntropyBackward(Op):
 
     @staticmethod
     def forward(ctx, x, g, target, weight, ignore_index, reduction, eps, lse, denom):
-        if denom != 0 and denom - denom == 0:  # finite, nonzero: no FP warning possible
-            scale = np.asarray(g, dtype=np.float64) / denom
-        else:
-            with np.errstate(invalid="ignore", divide="ignore"):
-                scale = np.asarray(g, dtype=np.float64) / denom
+        scale = _divide(np.asarray(g, dtype=np.float64), denom)
         if ctx is not None:
             ctx.args = (target, weight, ignore_index, reduction, eps, lse, denom)
             ctx.save_for_backward(x, g)
@@ -217,17 +223,7 @@ class NLLLoss(Op):
         else:
             # an ignored row is +0 even where its log-probability is NaN or inf (torch)
             per = np.where(keep, 0.0 - wt * x[np.arange(M), t0], 0.0)
-        if reduction == "none":
-            out, denom = per, 1.0
-        elif reduction == "sum":
-            out, denom = per.sum(), 1.0
-        else:
-            denom = wt.sum()
-            if denom != 0 and denom - denom == 0:  # finite, nonzero: no FP warning possible
-                out = per.sum() / denom
-            else:
-                with np.errstate(invalid="ignore", divide="ignore"):
-                    out = per.sum() / denom
+        out, denom = _reduce_rows(per, wt, reduction)
         ctx.args = (t0, wt, denom, reduction, x.shape, x.dtype)
         return np.asarray(out, dtype=x.dtype)
 
@@ -304,7 +300,6 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             (t,) = CK.to_float32(t)
         return CK.back_to_half(cross_entropy(*CK.to_float32(x), t, weight, None, ignore_index,
                                             None, reduction, label_smoothing))
-    w = _class_weights(weight)
     tdata = target._data if isinstance(target, _f.Tensor) else np.asarray(target)
     if tdata.dtype.kind == "f":
         if x.ndim > 0 and tuple(tdata.shape) != tuple(x.shape):
@@ -313,11 +308,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
                 f"target of shape {tuple(tdata.shape)}, got {tdata.dtype}; a floating-point "
                 f"target holds class probabilities and must have the input's shape "
                 f"{tuple(x.shape)}")
+        w = _class_weights(weight, x.shape[0 if x.ndim == 1 else 1], "cross_entropy")
         return _cross_entropy_probs(x, target, w, reduction, eps)
     x2, t, tshape = _rows_and_targets(x, target, "cross_entropy")
-    C = x2.shape[1]
-    if w is not None and w.shape != (C,):
-        raise ValueError(f"cross_entropy: weight of shape {w.shape} does not fit {C} classes")
+    w = _class_weights(weight, x2.shape[1], "cross_entropy")
     loss = CrossEntropy.apply(x2, t, w, int(ignore_index), reduction, eps)
     if reduction == "none":
         loss = S.reshape(loss, tshape)
@@ -362,11 +356,8 @@ def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, r
     if CK.is_half(x):  # computed in float32
         return CK.back_to_half(nll_loss(*CK.to_float32(x), target, weight, None, ignore_index,
                                        None, reduction))
-    w = _class_weights(weight)
     x2, t, tshape = _rows_and_targets(x, target, "nll_loss")
-    if w is not None and w.shape != (x2.shape[1],):
-        raise ValueError(f"nll_loss: weight of shape {w.shape} does not fit "
-                         f"{x2.shape[1]} classes")
+    w = _class_weights(weight, x2.shape[1], "nll_loss")
     loss = NLLLoss.apply(x2, t, w, int(ignore_index), reduction)
     if reduction == "none":
         loss = S.reshape(loss, tshape)

@@ -16,5 +16,8 @@
   random fills
 
 A method whose signature is the op's is the op's functional form itself
-(``exp = unary.exp``): no wrapper between ``t.exp()`` and the op.
+(``exp = unary.exp``): no wrapper between ``t.exp()`` and the op. Each mixin lists the
+functional forms first, by op module, then the in-place forms; ``_forms`` makes the in-place
+form of a one-input op (``exp_ = in_place(unary.exp)``) and an operator's pair of methods
+(``__add__, __radd__ = operators("add", Add.apply)``).
 """

@@ -11,6 +11,7 @@ from .. import inplace
 from ..ops.elementwise import arithmetic, compare, unary
 from ..ops.elementwise.arithmetic import Add, Div, Mul, Neg, Pow, Sub
 from ..types import TensorLike
+from ._forms import in_place, operators
 
 if TYPE_CHECKING:
     from ..tensor import Tensor
@@ -21,23 +22,13 @@ class ArithmeticMethods:
 
     __slots__ = ()
 
-    def __add__(self, other: TensorLike) -> Tensor:
-        return Add.apply(self, other)
-
-    def __radd__(self, other: TensorLike) -> Tensor:
-        return Add.apply(other, self)
-
-    def __sub__(self, other: TensorLike) -> Tensor:
-        return Sub.apply(self, other)
-
-    def __rsub__(self, other: TensorLike) -> Tensor:
-        return Sub.apply(other, self)
-
-    def __mul__(self, other: TensorLike) -> Tensor:
-        return Mul.apply(self, other)
-
-    def __rmul__(self, other: TensorLike) -> Tensor:
-        return Mul.apply(other, self)
+    # ---- operators -------------------------------------------------------------------------
+    __add__, __radd__ = operators("add", Add.apply)
+    __sub__, __rsub__ = operators("sub", Sub.apply)
+    __mul__, __rmul__ = operators("mul", Mul.apply)
+    __pow__, __rpow__ = operators("pow", Pow.apply)
+    __floordiv__, __rfloordiv__ = operators("floordiv", arithmetic.floor_divide)
+    __mod__, __rmod__ = operators("mod", arithmetic.remainder)
 
     def __truediv__(self, other: TensorLike) -> Tensor:
         return Div.apply(self, other)
@@ -49,12 +40,6 @@ class ArithmeticMethods:
             return Mul.apply(arithmetic.reciprocal(self), other)
         return Div.apply(other, self)
 
-    def __pow__(self, other: TensorLike) -> Tensor:
-        return Pow.apply(self, other)
-
-    def __rpow__(self, other: TensorLike) -> Tensor:
-        return Pow.apply(other, self)
-
     def __neg__(self) -> Tensor:
         return Neg.apply(self)
 
@@ -62,22 +47,6 @@ class ArithmeticMethods:
         return self
 
     __abs__ = unary.abs
-    __floordiv__ = arithmetic.floor_divide
-
-    def __rfloordiv__(self, other):
-        return arithmetic.floor_divide(other, self)
-
-    __mod__ = arithmetic.remainder
-
-    def __rmod__(self, other):
-        return arithmetic.remainder(other, self)
-
-    __eq__ = compare.eq
-    __ne__ = compare.ne
-    __lt__ = compare.lt
-    __le__ = compare.le
-    __gt__ = compare.gt
-    __ge__ = compare.ge
 
     def __and__(self, other):
         if self.dtype == np.bool_:
@@ -94,43 +63,7 @@ class ArithmeticMethods:
     def __invert__(self):
         return compare.logical_not(self) if self.dtype == np.bool_ else compare.bitwise_not(self)
 
-    def __iadd__(self, other):
-        return inplace.inplace(self, arithmetic.add, other)
-
-    def __isub__(self, other):
-        return inplace.inplace(self, arithmetic.sub, other)
-
-    def __imul__(self, other):
-        return inplace.inplace(self, arithmetic.mul, other)
-
-    def __itruediv__(self, other):
-        return inplace.inplace(self, arithmetic.div, other)
-
-    def add_(self, other, alpha=1):
-        value = other if alpha == 1 else arithmetic.mul(other, alpha)
-        return inplace.inplace(self, arithmetic.add, value)
-
-    def sub_(self, other, alpha=1):
-        value = other if alpha == 1 else arithmetic.mul(other, alpha)
-        return inplace.inplace(self, arithmetic.sub, value)
-
-    def mul_(self, other):
-        return inplace.inplace(self, arithmetic.mul, other)
-
-    def div_(self, other):
-        return inplace.inplace(self, arithmetic.div, other)
-
-    def pow_(self, other):
-        return inplace.inplace(self, arithmetic.pow, other)
-
-    def zero_(self):
-        return inplace.inplace_fill(self, 0)
-
-    fill_ = inplace.inplace_fill
-
-    def copy_(self, src):
-        return inplace.inplace(self, arithmetic.copy_from, src)
-
+    # ---- functional forms ------------------------------------------------------------------
     def add(self, other, alpha=1):
         return arithmetic.add(self, other if alpha == 1 else arithmetic.mul(other, alpha))
 
@@ -148,36 +81,55 @@ class ArithmeticMethods:
     reciprocal = arithmetic.reciprocal
     floor_divide = arithmetic.floor_divide
     remainder = arithmetic.remainder
+    fmod = arithmetic.fmod
+    lerp = arithmetic.lerp
+
     eq = compare.eq
     ne = compare.ne
     lt = compare.lt
     le = compare.le
     gt = compare.gt
     ge = compare.ge
-    fmod = arithmetic.fmod
-    lerp = arithmetic.lerp
-
+    __eq__, __ne__, __lt__, __le__, __gt__, __ge__ = eq, ne, lt, le, gt, ge
+    not_equal, less, less_equal, greater, greater_equal = ne, lt, le, gt, ge  # PyTorch's aliases
+    isclose = compare.isclose
+    allclose = compare.allclose
+    equal = compare.equal
     logical_and = compare.logical_and
     logical_or = compare.logical_or
     logical_xor = compare.logical_xor
     logical_not = compare.logical_not
-    greater = compare.gt
-    greater_equal = compare.ge
-    less = compare.lt
-    less_equal = compare.le
-    not_equal = compare.ne
-    isclose = compare.isclose
-    allclose = compare.allclose
-    equal = compare.equal
 
-    def square_(self):
-        return inplace.inplace(self, arithmetic.square)
+    # ---- in-place forms (``+=`` too: the tensor's own array is written) ---------------------
+    def add_(self, other, alpha=1):
+        value = other if alpha == 1 else arithmetic.mul(other, alpha)
+        return inplace.inplace(self, arithmetic.add, value)
 
-    def neg_(self):
-        return inplace.inplace(self, arithmetic.neg)
+    def sub_(self, other, alpha=1):
+        value = other if alpha == 1 else arithmetic.mul(other, alpha)
+        return inplace.inplace(self, arithmetic.sub, value)
 
-    def reciprocal_(self):
-        return inplace.inplace(self, arithmetic.reciprocal)
+    def mul_(self, other):
+        return inplace.inplace(self, arithmetic.mul, other)
+
+    def div_(self, other):
+        return inplace.inplace(self, arithmetic.div, other)
+
+    def pow_(self, other):
+        return inplace.inplace(self, arithmetic.pow, other)
+
+    __iadd__, __isub__, __imul__, __itruediv__ = add_, sub_, mul_, div_
 
     def lerp_(self, end, weight):
         return inplace.inplace(self, arithmetic.lerp, end, weight)
+
+    def copy_(self, src):
+        return inplace.inplace(self, arithmetic.copy_from, src)
+
+    def zero_(self):
+        return inplace.inplace_fill(self, 0)
+
+    fill_ = inplace.inplace_fill
+    square_ = in_place(arithmetic.square)
+    neg_ = in_place(arithmetic.neg)
+    reciprocal_ = in_place(arithmetic.reciprocal)

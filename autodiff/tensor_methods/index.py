@@ -13,18 +13,25 @@ class IndexMethods:
 
     __slots__ = ()
 
+    __getitem__ = subscript.getitem
+
     def __setitem__(self, index, value):
         subscript.setitem(self, index, value)
 
-    __getitem__ = subscript.getitem
+    # ---- functional forms ------------------------------------------------------------------
     gather = gather_scatter.gather
-    scatter_add = gather_scatter.scatter_add
     take_along_dim = gather_scatter.take_along_dim
     index_select = gather_scatter.index_select
+    scatter = gather_scatter.scatter
+    scatter_add = gather_scatter.scatter_add
+    scatter_reduce = gather_scatter.scatter_reduce
+    index_add = gather_scatter.index_add
+    index_copy = gather_scatter.index_copy
+    index_fill = gather_scatter.index_fill
+    index_put = gather_scatter.index_put
     masked_fill = masked.masked_fill
-
-    def argwhere(self):
-        return self.nonzero()
+    masked_select = masked.masked_select
+    masked_scatter = masked.masked_scatter
 
     def nonzero(self, *, as_tuple=False):
         nz = np.nonzero(self._data)
@@ -34,44 +41,33 @@ class IndexMethods:
         return T._make(np.stack(nz, axis=-1).astype(np.int64) if nz else
                        np.zeros((int(bool(self._data)), 0), np.int64))
 
-    scatter = gather_scatter.scatter
+    def argwhere(self):
+        return self.nonzero()
 
+    # ---- in-place forms --------------------------------------------------------------------
     def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
         return inplace.inplace(self, _scatter, dim, index, src, value, reduce)
-
-    scatter_reduce = gather_scatter.scatter_reduce
-
-    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
-        return inplace.inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
 
     def scatter_add_(self, dim, index, src):
         return inplace.inplace(self, gather_scatter.scatter_add, dim, index, src)
 
-    index_add = gather_scatter.index_add
+    def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):
+        return inplace.inplace(self, _scatter_reduce, dim, index, src, reduce, include_self)
 
     def index_add_(self, dim, index, source, *, alpha=1):
         return inplace.inplace(self, _index_add, dim, index, source, alpha)
 
-    index_copy = gather_scatter.index_copy
-
     def index_copy_(self, dim, index, source):
         return inplace.inplace(self, gather_scatter.index_copy, dim, index, source)
 
-    index_fill = gather_scatter.index_fill
-
     def index_fill_(self, dim, index, value):
         return inplace.inplace(self, gather_scatter.index_fill, dim, index, value)
-
-    index_put = gather_scatter.index_put
 
     def index_put_(self, indices, values, accumulate=False):
         return inplace.inplace(self, gather_scatter.index_put, indices, values, accumulate)
 
     def masked_fill_(self, mask, value):
         return inplace.inplace(self, masked.masked_fill, mask, value)
-
-    masked_select = masked.masked_select
-    masked_scatter = masked.masked_scatter
 
     def masked_scatter_(self, mask, source):
         return inplace.inplace(self, masked.masked_scatter, mask, source)

@@ -1,17 +1,12 @@
 """Tensor methods of linear algebra: matrix products, triangles and diagonals."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from .. import inplace
 from ..ops.index import subscript
 from ..ops.linalg import diagonals, products
-from ..types import TensorLike
-
-if TYPE_CHECKING:
-    from ..tensor import Tensor
+from ._forms import operators
 
 
 class LinalgMethods:
@@ -19,12 +14,7 @@ class LinalgMethods:
 
     __slots__ = ()
 
-    def __matmul__(self, other: TensorLike) -> Tensor:
-        return products.matmul(self, other)
-
-    def __rmatmul__(self, other: TensorLike) -> Tensor:
-        return products.matmul(other, self)
-
+    __matmul__, __rmatmul__ = operators("matmul", products.matmul)
     matmul = products.matmul
     mm = products.mm
     bmm = products.bmm
@@ -35,13 +25,6 @@ class LinalgMethods:
     baddbmm = products.baddbmm
     tril = diagonals.tril
     triu = diagonals.triu
-
-    def tril_(self, diagonal=0):
-        return inplace.inplace(self, diagonals.tril, diagonal)
-
-    def triu_(self, diagonal=0):
-        return inplace.inplace(self, diagonals.triu, diagonal)
-
     diag = diagonals.diag
     diagonal = diagonals.diagonal
     diag_embed = diagonals.diag_embed
@@ -64,7 +47,13 @@ class LinalgMethods:
             idx = (rows, cols)
         else:
             idx = (np.arange(n),) * self.ndim
-        return inplace.inplace(self, subscript.index_put, idx, fill_value)
+        return inplace.inplace(self, subscript.assigned, idx, fill_value)
+
+    def tril_(self, diagonal=0):
+        return inplace.inplace(self, diagonals.tril, diagonal)
+
+    def triu_(self, diagonal=0):
+        return inplace.inplace(self, diagonals.triu, diagonal)
 
     def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
         return inplace.inplace(self, _addmm, mat1, mat2, beta, alpha)

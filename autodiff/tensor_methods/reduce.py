@@ -13,10 +13,12 @@ if TYPE_CHECKING:
 
 
 class ReduceMethods:
-    """Mixin of ``Tensor`` (no state of its own)."""
+    """Mixin of ``Tensor`` (no state of its own). The reductions take NumPy's ``axis=`` /
+    ``keepdims=`` too (``compat.numpy_names``, on the functions themselves)."""
 
     __slots__ = ()
 
+    # ---- sums and statistics ---------------------------------------------------------------
     @numpy_names
     def sum(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
         return sums.sum(self, dim, keepdim, dtype=dtype)
@@ -25,46 +27,42 @@ class ReduceMethods:
     def mean(self, dim: Dim = None, keepdim: bool = False, dtype: DTypeLike = None) -> Tensor:
         return sums.mean(self, dim, keepdim, dtype=dtype)
 
-    var = numpy_names(statistics.var)
-    std = numpy_names(statistics.std)
+    prod = sums.prod
+    logsumexp = sums.logsumexp
+    norm = sums.norm
+    var = statistics.var
+    std = statistics.std
 
-    @numpy_names
-    def max(self, dim=None, keepdim=False):
-        return extremes.max(self, dim, keepdim)
+    # ---- extremes --------------------------------------------------------------------------
+    max = extremes.max
+    min = extremes.min
+    amax = extremes.amax
+    amin = extremes.amin
+    aminmax = extremes.aminmax
+    argmax = extremes.argmax
+    argmin = extremes.argmin
 
-    @numpy_names
-    def min(self, dim=None, keepdim=False):
-        return extremes.min(self, dim, keepdim)
-
-    amax = numpy_names(extremes.amax)
-    amin = numpy_names(extremes.amin)
-    prod = numpy_names(sums.prod)
-
-    @numpy_names
-    def logsumexp(self, dim, keepdim=False):
-        return sums.logsumexp(self, dim, keepdim)
-
-    norm = numpy_names(sums.norm)
-    cumsum = numpy_names(cumulative.cumsum)
-    argmax = numpy_names(extremes.argmax)
-    argmin = numpy_names(extremes.argmin)
-    all = numpy_names(counting.all)
-    any = numpy_names(counting.any)
+    # ---- sorting ---------------------------------------------------------------------------
     sort = sorting.sort
     argsort = sorting.argsort
-    msort = sorting.msort
     topk = sorting.topk
-    kthvalue = numpy_names(sorting.kthvalue)
-    median = numpy_names(sorting.median)
-    aminmax = numpy_names(extremes.aminmax)
-    count_nonzero = numpy_names(counting.count_nonzero)
+    kthvalue = sorting.kthvalue
+    median = sorting.median
+    msort = sorting.msort
+    unique = sorting.unique
 
+    # ---- cumulative ------------------------------------------------------------------------
+    cumsum = cumulative.cumsum
+    cumprod = cumulative.cumprod
+    cummax = cumulative.cummax
+    cummin = cumulative.cummin
+    logcumsumexp = cumulative.logcumsumexp
+    diff = cumulative.diff
+
+    # ---- counting --------------------------------------------------------------------------
+    all = counting.all
+    any = counting.any
+    count_nonzero = counting.count_nonzero
     histc = counting.histc
     histogram = counting.histogram
     bincount = counting.bincount
-    unique = sorting.unique
-    cumprod = numpy_names(cumulative.cumprod)
-    cummax = numpy_names(cumulative.cummax)
-    cummin = numpy_names(cumulative.cummin)
-    logcumsumexp = numpy_names(cumulative.logcumsumexp)
-    diff = cumulative.diff

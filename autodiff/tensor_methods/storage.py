@@ -41,23 +41,7 @@ class StorageMethods:
             return self
         return arithmetic.cast(self, np.dtype(dtype))
 
-    def float(self) -> Tensor:
-        return self.to(np.float32)
-
-    def double(self) -> Tensor:
-        return self.to(np.float64)
-
-    def bfloat16(self):
-        return self.to(_bfloat16)
-
-    def long(self):
-        return self.to(np.int64)
-
-    def int(self) -> Tensor:
-        return self.to(np.int32)
-
-    def bool(self) -> Tensor:
-        return self.to(np.bool_)
+    # float(), double(), half(), long(), ...: the dtype shorthands, from _SHORTHANDS below
 
     def type(self, dtype=None, non_blocking=False):
         """``type()`` is the type's name (``"autodiff.FloatTensor"``, as PyTorch's
@@ -163,18 +147,6 @@ class StorageMethods:
     def nbytes(self):
         return self._data.nbytes
 
-    def half(self):
-        return self.to(np.float16)
-
-    def short(self):
-        return self.to(np.int16)
-
-    def byte(self):
-        return self.to(np.uint8)
-
-    def char(self):
-        return self.to(np.int8)
-
     def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kw):
         return _creation().zeros(*size, dtype=dtype or self.dtype, device=device,
                                  requires_grad=requires_grad)
@@ -258,6 +230,28 @@ class StorageMethods:
 
     def multinomial(self, num_samples, replacement=False, *, generator=None):
         return _creation().multinomial(self, num_samples, replacement, generator=generator)
+
+
+# ``t.float()`` is ``t.to(float32)``, and so on (PyTorch's dtype shorthand methods)
+_SHORTHANDS = {"float": np.float32, "double": np.float64, "half": np.float16,
+               "bfloat16": _bfloat16, "long": np.int64, "int": np.int32, "short": np.int16,
+               "char": np.int8, "byte": np.uint8, "bool": np.bool_}
+
+
+def _shorthand(name, dtype):
+    def method(self):
+        return self.to(dtype)
+
+    method.__name__ = name
+    method.__qualname__ = f"Tensor.{name}"
+    label = "bfloat16" if dtype is _bfloat16 else np.dtype(dtype).name
+    method.__doc__ = f"``self.to({label})``."
+    return method
+
+
+for _name, _dt in _SHORTHANDS.items():
+    setattr(StorageMethods, _name, _shorthand(_name, _dt))
+del _name, _dt
 
 
 def _creation():

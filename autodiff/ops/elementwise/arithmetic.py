@@ -151,6 +151,15 @@ def _not_implemented(ctx, name):
                        "div(a, b, rounding_mode=...) for a zero gradient)")
 
 
+def _modulo_grads(ctx, grad_out, rounded):
+    """(da, db) of out = a - rounded(a / b) b (``rounded`` the Floor or Trunc op): da = g,
+    db = -g rounded(a / b)."""
+    a, b = ctx.saved_tensors
+    need_a, need_b = ctx.needs_input_grad[:2]
+    gb = -grad_out * rounded.apply(a / b) if need_b else None
+    return (grad_out if need_a else None), gb
+
+
 class Remainder(Op):
     """out = a - floor(a / b) b (the sign of b, Python's %);  da = g,  db = -g floor(a / b).
     With a Python-number dividend the result is not differentiable w.r.t. b (backward raises,
@@ -168,10 +177,7 @@ class Remainder(Op):
     def backward(ctx, grad_out):
         if ctx.scalar_dividend:
             _not_implemented(ctx, "remainder")
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad[:2]
-        gb = -grad_out * rounding.Floor.apply(a / b) if need_b else None
-        return (grad_out if need_a else None), gb, None
+        return (*_modulo_grads(ctx, grad_out, rounding.Floor), None)
 
 
 class Fmod(BinaryOp):
@@ -182,10 +188,7 @@ class Fmod(BinaryOp):
 
     @staticmethod
     def backward(ctx, grad_out):
-        a, b = ctx.saved_tensors
-        need_a, need_b = ctx.needs_input_grad
-        gb = -grad_out * rounding.Trunc.apply(a / b) if need_b else None
-        return (grad_out if need_a else None), gb
+        return _modulo_grads(ctx, grad_out, rounding.Trunc)
 
 
 class FloorDivide(Op):

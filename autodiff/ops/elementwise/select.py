@@ -6,7 +6,16 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
-from .._common import _F64, BinaryOp, _binary_error, _data, _promote, _shape_of, _tensor
+from .._common import (
+    _F64,
+    BinaryOp,
+    _binary_error,
+    _data,
+    _promote,
+    _shape_of,
+    _tensor,
+    _zero_dim,
+)
 
 
 class Clamp(Op):
@@ -25,8 +34,9 @@ class Clamp(Op):
         if out is a:
             return a.copy()
         out = np.asarray(out)
-        if a.dtype.kind == "f" and out.dtype is not a.dtype:
-            out = out.astype(a.dtype)
+        if out.dtype is not a.dtype:  # a number bound does not promote a float tensor; an
+            # integer tensor with a float bound gives float32 (PyTorch), not NumPy's float64
+            out = out.astype(a.dtype) if a.dtype.kind == "f" else _promote(out, a)
         return out
 
     @staticmethod
@@ -49,6 +59,7 @@ class ClampTensor(Op):
     @staticmethod
     def forward(ctx, a, lo, hi):
         ctx.save_for_backward(a, lo, hi)
+        a, lo, hi = _zero_dim(a, lo, hi)  # a 0-d bound does not promote (nor a 0-d input)
         try:
             out = a if lo is None else np.maximum(a, lo)
             out = out if hi is None else np.minimum(out, hi)
@@ -72,40 +83,40 @@ class ClampTensor(Op):
                      for m, need in zip(masks, ctx.needs_input_grad))
 
 
-def _minmax_grads(ctx, grad_out, a_loses, b_loses):
-    """PyTorch's maximum/minimum backward, selects rather than multiplies: each input gets g
-    (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN g.  A NaN on either
-    side is neither a tie nor a loss, so both inputs get g there."""
-    a, b = ctx.saved_tensors
-    ad, bd = a._data, b._data
-    need_a, need_b = ctx.needs_input_grad
-    zero = grad_out._data.dtype.type(0)
-    tie = ad == bd
-    g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
-    return (where(a_loses(ad, bd), zero, g) if need_a else None,
-            where(b_loses(ad, bd), zero, g) if need_b else None)
+class _Extremum(BinaryOp):
+    """``maximum`` / ``minimum``. Their backward (PyTorch's) selects rather than multiplies:
+    each input gets g (g / 2 at a tie) except where it loses, 0 there even for an inf or NaN
+    g.  A NaN on either side is neither a tie nor a loss, so both inputs get g there.
+    Subclasses set ``f``, ``name`` and ``a_loses``, ``b_loses`` (ufuncs of (a, b))."""
+
+    a_loses = b_loses = None
+
+    @classmethod
+    def backward(cls, ctx, grad_out):
+        a, b = ctx.saved_tensors
+        ad, bd = a._data, b._data
+        need_a, need_b = ctx.needs_input_grad
+        zero = grad_out._data.dtype.type(0)
+        tie = ad == bd
+        g = where(tie, grad_out * 0.5, grad_out) if tie.any() else grad_out
+        return (where(cls.a_loses(ad, bd), zero, g) if need_a else None,
+                where(cls.b_loses(ad, bd), zero, g) if need_b else None)
 
 
-class Maximum(BinaryOp):
-    """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (PyTorch's convention, a NaN
-    passes g to both); db likewise"""
+class Maximum(_Extremum):
+    """out = max(a, b);  da = 0 if a < b, g / 2 at a tie, else g (a NaN passes g to both);
+    db likewise"""
 
     f, name = np.maximum, "maximum"
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return _minmax_grads(ctx, grad_out, np.less, np.greater)
+    a_loses, b_loses = np.less, np.greater
 
 
-class Minimum(BinaryOp):
-    """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (PyTorch's convention, a NaN
-    passes g to both); db likewise"""
+class Minimum(_Extremum):
+    """out = min(a, b);  da = 0 if a > b, g / 2 at a tie, else g (a NaN passes g to both);
+    db likewise"""
 
     f, name = np.minimum, "minimum"
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return _minmax_grads(ctx, grad_out, np.greater, np.less)
+    a_loses, b_loses = np.greater, np.less
 
 
 class Where(Op):

@@ -378,7 +378,7 @@ def index_put(input, indices, values, accumulate=False):
     v = values if isinstance(values, _f.Tensor) else _f.Tensor._make(
         np.asarray(values, dtype=x._data.dtype))
     if not accumulate:
-        return subscript.index_put(x, idx, v)
+        return subscript.assigned(x, idx, v)
     target = x._data[idx].shape
     if v._data.shape != target:
         try:

@@ -45,7 +45,7 @@ def masked_scatter(input, mask, source):
     if src._data.size < n:
         raise ValueError(f"masked_scatter: source has {src._data.size} elements but the mask "
                          f"selects {n}")
-    return subscript.index_put(x, m, subscript.getitem(src, slice(0, n)))
+    return subscript.assigned(x, m, subscript.getitem(src, slice(0, n)))
 
 
 def nonzero(input, *, as_tuple=False):

@@ -106,7 +106,11 @@ def getitem(input, index):
     return views._view(GetItem.apply(input, index), input, GetItem, (index,))
 
 
-def index_put(input, index, value):
+def assigned(input, index, value):
+    """``input`` with ``input[index] = value`` applied, out of place (``index`` normalised by
+    ``_norm_index``), recorded as an ``IndexPut`` node: the value ``setitem`` writes back.
+    The public ``index_put`` (a tuple of index tensors, ``accumulate=``) is
+    ``gather_scatter.index_put``."""
     vshape = np.shape(value._data if isinstance(value, _f.Tensor) else value)
     if len(vshape) and vshape[0] == 1:
         # PyTorch drops a value's leading size-1 dims that the target does not have
@@ -122,4 +126,4 @@ def index_put(input, index, value):
 
 def setitem(input, index, value):
     """``input[index] = value`` in place (version counter; recorded when grad is on)."""
-    inplace.inplace(input, index_put, _norm_index(index), value)
+    inplace.inplace(input, assigned, _norm_index(index), value)

@@ -64,7 +64,7 @@ def diag_embed(input, offset=0, dim1=-2, dim2=-1):
     n = k + abs(offset)
     rows, cols = _diag_index(n, n, offset)
     out = _f.Tensor._make(np.zeros(x._data.shape[:-1] + (n, n), dtype=x._data.dtype))
-    out = subscript.index_put(out, (Ellipsis, rows, cols), x)
+    out = subscript.assigned(out, (Ellipsis, rows, cols), x)
     nd = out._data.ndim
     d1, d2 = _norm_dim(dim1, nd, "diag_embed"), _norm_dim(dim2, nd, "diag_embed")
     if (d1, d2) != (nd - 2, nd - 1):

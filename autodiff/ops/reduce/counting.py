@@ -9,6 +9,7 @@ from fractions import Fraction
 import numpy as np
 
 from ... import function as _f
+from ...compat import numpy_names
 from .._common import _axes, _tensor
 
 
@@ -25,16 +26,19 @@ def _bool_reduce(fn, input, dim, keepdim, op):
     return _f.Tensor._make(np.asarray(fn(a, axis=axes, keepdims=keepdim)))
 
 
+@numpy_names
 def all(input, dim=None, keepdim=False):
     """True where every element (over ``dim``; None: all) is nonzero. A bool tensor."""
     return _bool_reduce(np.all, input, dim, keepdim, "all")
 
 
+@numpy_names
 def any(input, dim=None, keepdim=False):
     """True where some element (over ``dim``; None: all) is nonzero. A bool tensor."""
     return _bool_reduce(np.any, input, dim, keepdim, "any")
 
 
+@numpy_names
 def count_nonzero(input, dim=None):
     x = _tensor(input, "count_nonzero")
     if dim is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
+from ...compat import numpy_names
 from ...function import Op
 from .._common import _axes, _norm_dim, _result, _tensor
 from ..elementwise import arithmetic, compare, unary
@@ -31,6 +32,7 @@ class Cumsum(Op):
         return rearrange.flip(Cumsum.apply(rearrange.flip(grad_out, (d,)), d), (d,)), None
 
 
+@numpy_names
 def cumsum(input, dim):
     """Cumulative sum along ``dim``."""
     nd = input._data.ndim
@@ -78,6 +80,7 @@ def _scan_cumprod(x, d):
     return views.movedim(y, -1, d)
 
 
+@numpy_names
 def cumprod(input, dim, *, dtype=None):
     """Cumulative product along ``dim``. Integer and bool inputs give int64."""
     x = _tensor(input, "cumprod")
@@ -118,16 +121,19 @@ def _cum_extreme(input, dim, largest, cls, op):
     return cls(gather_scatter.gather(x, d, idx), _f.Tensor._make(np.ascontiguousarray(idx)))
 
 
+@numpy_names
 def cummax(input, dim):
     """Running maximum along ``dim`` as ``(values, indices)`` (a tie takes the later index,
     as PyTorch); the gradient goes to the selected elements."""
     return _cum_extreme(input, dim, True, CummaxResult, "cummax")
 
 
+@numpy_names
 def cummin(input, dim):
     return _cum_extreme(input, dim, False, CumminResult, "cummin")
 
 
+@numpy_names
 def logcumsumexp(input, dim):
     """``log(cumsum(exp(input)))`` along ``dim``, shifted by the maximum for stability."""
     x = _tensor(input, "logcumsumexp")
@@ -140,6 +146,7 @@ def logcumsumexp(input, dim):
     return unary.log(cumsum(unary.exp(x - mt), d)) + mt
 
 
+@numpy_names
 def diff(input, n=1, dim=-1, prepend=None, append=None):
     """The ``n``-th forward difference ``out[i] = x[i + 1] - x[i]`` along ``dim``, after
     concatenating ``prepend`` and ``append`` along it."""

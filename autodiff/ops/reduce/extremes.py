@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
+from ...compat import numpy_names
 from ...function import Op
 from .._common import _axes, _reduced_shape, _result, _tensor
 from ..elementwise import select
@@ -104,6 +105,7 @@ def _extreme(input, dim, keepdim, largest, other):
     return cls(values, T._make(idx.astype(np.int64, copy=False)))
 
 
+@numpy_names
 def max(input, dim=None, keepdim=False, *, other=None):
     """``max(a)``: the largest element (ties share the gradient evenly). ``max(a, dim,
     keepdim=False)``: ``(values, indices)`` along ``dim``; the gradient goes to the selected
@@ -111,11 +113,13 @@ def max(input, dim=None, keepdim=False, *, other=None):
     return _extreme(input, dim, keepdim, True, other)
 
 
+@numpy_names
 def min(input, dim=None, keepdim=False, *, other=None):
     """Like ``max`` for the smallest elements."""
     return _extreme(input, dim, keepdim, False, other)
 
 
+@numpy_names
 def amax(input, dim=(), keepdim=False):
     """Largest values over ``dim`` (int or tuple; ``()`` or None: all dims); ties share the
     gradient evenly."""
@@ -124,6 +128,7 @@ def amax(input, dim=(), keepdim=False):
                          keepdim, True, False)
 
 
+@numpy_names
 def amin(input, dim=(), keepdim=False):
     dim = None if dim == () else dim
     return Extreme.apply(input, _nonempty(input, _axes(dim, input._data.ndim, "amin"), "amin"),
@@ -141,6 +146,7 @@ def _nonempty(input, axes, name):
 AminmaxResult = _result("aminmax", ("min", "max"))
 
 
+@numpy_names
 def aminmax(input, *, dim=None, keepdim=False):
     """``(min, max)`` over ``dim`` (None: all elements); ties share the gradient evenly."""
     x = _tensor(input, "aminmax")
@@ -168,11 +174,13 @@ def _arg_extreme(fn, name, input, dim, keepdim):
     return _f.Tensor._make(fn(d, axis=axes[0], keepdims=keepdim))
 
 
+@numpy_names
 def argmax(input, dim=None, keepdim=False):
     """The index of the largest value (of the flattened input when ``dim`` is None)."""
     return _arg_extreme(np.argmax, "argmax", input, dim, keepdim)
 
 
+@numpy_names
 def argmin(input, dim=None, keepdim=False):
     """The index of the smallest value (of the flattened input when ``dim`` is None)."""
     return _arg_extreme(np.argmin, "argmin", input, dim, keepdim)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
+from ...compat import numpy_names
 from ...function import Op
 from .._common import _array, _norm_dim, _result, _tensor
 from ..index import gather_scatter
@@ -40,6 +41,7 @@ def _as_1d(input):
     return views.reshape(input, (1,)) if input._data.ndim == 0 else input
 
 
+@numpy_names
 def sort(input, dim=-1, descending=False, stable=False):
     """``(values, indices)`` of ``input`` sorted along ``dim``. Always stable here (PyTorch's
     default sort may order ties differently)."""
@@ -52,6 +54,7 @@ def sort(input, dim=-1, descending=False, stable=False):
     return SortResult(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
 
+@numpy_names
 def argsort(input, dim=-1, descending=False, stable=False):
     """The indices that sort ``input`` along ``dim`` (int64, no gradient)."""
     x = _tensor(input, "argsort")
@@ -65,6 +68,7 @@ def msort(input):
     return sort(input, 0).values
 
 
+@numpy_names
 def topk(input, k, dim=-1, largest=True, sorted=True):
     """The ``k`` largest (``largest=False``: smallest) elements along ``dim`` as
     ``(values, indices)``; the gradient goes to the selected elements."""
@@ -113,6 +117,7 @@ def _select_kth(input, pos_fn, dim, keepdim, op, cls):
     return cls(values, _f.Tensor._make(idx.astype(np.int64, copy=False)))
 
 
+@numpy_names
 def kthvalue(input, k, dim=-1, keepdim=False):
     """The ``k``-th smallest element (1-based) along ``dim`` as ``(values, indices)``."""
     x = _tensor(input, "kthvalue")
@@ -154,6 +159,7 @@ class MedianAll(Op):
         return grad_out * _f.Tensor._make(ctx.w), None
 
 
+@numpy_names
 def median(input, dim=None, keepdim=False):
     """``median(a)``: the lower median of all elements (NaN if any is NaN). ``median(a, dim,
     keepdim=False)``: ``(values, indices)`` of the lower median along ``dim``."""

@@ -5,6 +5,7 @@ import builtins
 
 import numpy as np
 
+from ...compat import numpy_names
 from ...function import Op
 from .._common import _axes
 from ..elementwise import select
@@ -117,6 +118,7 @@ def _var_args(input, dim, unbiased, correction):
     return _axes(dim, input._data.ndim, "var/std"), correction
 
 
+@numpy_names
 def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
     """Variance over ``dim`` with ``correction`` (default 1, Bessel's); ``unbiased=False``
     means correction 0."""
@@ -124,6 +126,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, correction=None):
     return Var.apply(input, axes, correction, keepdim)
 
 
+@numpy_names
 def std(input, dim=None, unbiased=None, keepdim=False, correction=None):
     """Standard deviation: ``sqrt(var(...))`` with the same arguments."""
     axes, correction = _var_args(input, dim, unbiased, correction)

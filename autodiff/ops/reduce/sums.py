@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ... import function as _f
+from ...compat import numpy_names
 from ...function import Op
 from .._common import _axes, _kept_shape, _reduced_shape
 from ..elementwise import select, unary
@@ -131,12 +132,14 @@ def _reduce(op, a, dim, keepdim, dtype=None):
     return op.apply(a, axes, keepdim, dtype)
 
 
+@numpy_names
 def sum(input, dim=None, keepdim=False, dtype=None):
     if input._data.dtype.kind in "bi" and dtype is None:
         dtype = np.int64  # like PyTorch: integer and bool sums are int64
     return _reduce(Sum, input, dim, keepdim, dtype)
 
 
+@numpy_names
 def mean(input, dim=None, keepdim=False, dtype=None):
     if input._data.dtype.kind not in "fc" and dtype is None:
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a "
@@ -232,6 +235,7 @@ def _exclusive_cumprod(x, plain):
     return y
 
 
+@numpy_names
 def prod(input, dim=None, keepdim=False, dtype=None):
     """Product over ``dim`` (int, tuple or None: all elements)."""
     if dtype is not None:
@@ -271,6 +275,7 @@ class LogSumExp(Op):
         return g * unary.exp(a - o), None, None
 
 
+@numpy_names
 def logsumexp(input, dim=None, keepdim=False):
     """log(sum(exp(input))) over ``dim`` (int or tuple; None: all dims, an extension), stable
     for large magnitudes."""
@@ -357,6 +362,7 @@ def _reduced_or_kept(a, axes, keepdim):
     return _kept_shape(a.shape, axes) if keepdim else _reduced_shape(a.shape, axes)
 
 
+@numpy_names
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):
     """Vector p-norm over ``dim`` (int, tuple or None: all elements). ``p``: a number, inf,
     -inf, or 'fro' (the 2-norm over the given dims). 'nuc' is not supported.
