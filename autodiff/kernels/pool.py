@@ -18,11 +18,11 @@ own kernels (``pool_2x2.py``): ``max_pool2d_forward`` etc. pick them automatical
 
 import numba
 import numpy as np
-from numba import prange
+from numba import prange, uint64
 
 from . import serialized
 from ._launch import Sized
-from .pool_2x2 import _avg_2x2, _is_2x2, _max_bwd_2x2, _max_fwd_2x2, _planes
+from .pool_2x2 import _avg_2x2, _is_2x2, _max_bwd_2x2, _max_fwd_2x2
 
 __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
@@ -66,93 +66,130 @@ def _geometry(shape, kernel, stride, padding, dilation, ceil_mode, name):
 # --------------------------------------------------------------------------- numba kernels
 
 
-# The kernels take the (N*C, H, W) planes (``_planes``): x or dx (P, H, W), out or g
-# (P, Ho, Wo), parallel over P.
-
-
-@numba.njit(inline="always")
-def _inside(o0, k, d, size):
-    """The window positions ``[first, end)`` of a window starting at ``o0`` (may be < 0, in the
-    padding) with ``k`` elements ``d`` apart, whose elements lie inside ``[0, size)``."""
-    first = (-o0 + d - 1) // d if o0 < 0 else 0
-    end = (size - 1 - o0) // d + 1 if o0 + (k - 1) * d >= size else k
-    return first, end
-
-
 @serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_fwd_kernel(x, out, loc, kh, kw, sh, sw, ph, pw, dh, dw, ninf):
     # ninf: -inf of x's dtype (keeps the running maximum in float32 for float32 input)
-    H, W = x.shape[1], x.shape[2]
-    for p in prange(x.shape[0]):
-        for oh in range(out.shape[1]):
+    N, C, H, W = x.shape
+    Ho, Wo = out.shape[2], out.shape[3]
+    xf = x.ravel()
+    of = out.ravel()
+    lf = loc.ravel()
+    for p in prange(N * C):
+        xb = p * H * W
+        ob = uint64(p * Ho * Wo)
+        for oh in range(Ho):
             h0 = oh * sh - ph
-            ki0, ki1 = _inside(h0, kh, dh, H)
-            for ow in range(out.shape[2]):
+            ki0 = 0
+            if h0 < 0:
+                ki0 = (-h0 + dh - 1) // dh
+            ki1 = kh
+            if h0 + (kh - 1) * dh >= H:
+                ki1 = (H - 1 - h0) // dh + 1
+            for ow in range(Wo):
                 w0 = ow * sw - pw
-                kj0, kj1 = _inside(w0, kw, dw, W)
-                best = ninf
-                bloc = ki0 * kw + kj0
-                for ki in range(ki0, ki1):
-                    row = x[p, h0 + ki * dh]
-                    for kj in range(kj0, kj1):
-                        v = row[w0 + kj * dw]
-                        # branch-free select: the argmax is data dependent, and
-                        # mispredicted branches made this kernel 3x slower
-                        take = (v > best) | (v != v)
-                        best = v if take else best
-                        bloc = ki * kw + kj if take else bloc
-                out[p, oh, ow] = best
-                loc[p, oh, ow] = bloc
+                o = ob + uint64(oh * Wo + ow)
+                if ki0 == 0 and ki1 == kh and w0 >= 0 and w0 + (kw - 1) * dw < W:
+                    # window inside the input (the common case): no bounds
+                    bloc = 0
+                    start = xb + h0 * W + w0
+                    best = xf[uint64(start)]
+                    for ki in range(kh):
+                        row = start + ki * dh * W
+                        for kj in range(kw):
+                            v = xf[uint64(row + kj * dw)]
+                            # branch-free select: the argmax is data dependent, and
+                            # mispredicted branches made this kernel 3x slower
+                            take = (v > best) | (v != v)
+                            best = v if take else best
+                            bloc = ki * kw + kj if take else bloc
+                else:
+                    best = ninf
+                    kj0 = 0
+                    if w0 < 0:
+                        kj0 = (-w0 + dw - 1) // dw
+                    kj1 = kw
+                    if w0 + (kw - 1) * dw >= W:
+                        kj1 = (W - 1 - w0) // dw + 1
+                    bloc = ki0 * kw + kj0
+                    for ki in range(ki0, ki1):
+                        row = xb + (h0 + ki * dh) * W + w0  # may be < 0 before kj0
+                        for kj in range(kj0, kj1):
+                            v = xf[uint64(row + kj * dw)]
+                            # branch-free select: the argmax is data dependent, and
+                            # mispredicted branches made this kernel 3x slower
+                            take = (v > best) | (v != v)
+                            best = v if take else best
+                            bloc = ki * kw + kj if take else bloc
+                of[o] = best
+                lf[o] = bloc
 
 
 @serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_route_kernel(g, loc, dx, offh, offw, sh, sw, ph, pw, gather):
-    # the argmax positions route values between g (P, Ho, Wo) and dx (P, H, W)
+    # the argmax positions route values between g (N, C, Ho, Wo) and dx (N, C, H, W)
     # (offh/offw[l] = window offsets of position l):
     #   gather False: scatter-add g into dx (the backward);
     #   gather True:  g[o] = dx[argmax position of o], or 0 in the padding (its adjoint, used
     #                 by double backward).
-    H, W = dx.shape[1], dx.shape[2]
-    for p in prange(g.shape[0]):
-        for oh in range(g.shape[1]):
-            for ow in range(g.shape[2]):
-                lc = loc[p, oh, ow]
-                ih = oh * sh - ph + offh[lc]
+    N, C, H, W = dx.shape
+    Ho, Wo = g.shape[2], g.shape[3]
+    gf = g.ravel()
+    lf = loc.ravel()
+    df = dx.ravel()
+    for p in prange(N * C):
+        xb = p * H * W
+        ob = uint64(p * Ho * Wo)
+        for oh in range(Ho):
+            h0 = oh * sh - ph
+            for ow in range(Wo):
+                o = ob + uint64(oh * Wo + ow)
+                lc = lf[o]
+                ih = h0 + offh[lc]
                 iw = ow * sw - pw + offw[lc]
                 inside = 0 <= ih < H and 0 <= iw < W
                 if gather:
-                    g[p, oh, ow] = dx[p, ih, iw] if inside else 0
+                    gf[o] = df[uint64(xb + ih * W + iw)] if inside else 0
                 elif inside:
-                    dx[p, ih, iw] += g[p, oh, ow]
+                    df[uint64(xb + ih * W + iw)] += gf[o]
 
 
 @serialized
 @numba.njit(cache=True, parallel=True, error_model="numpy")
-def _avg_pool2d_kernel(big, small, grad_mode, kh, kw, sh, sw, ph, pw, count_include_pad,
-                       divisor, zero):
-    # big (P, H, W), small (P, Ho, Wo); zero: 0 of their dtype, the start of each window sum
-    # (keeps float32 sums in float32)
-    #   grad_mode False: small = avg_pool(big) (the forward);
-    #   grad_mode True:  small is the output gradient, big the input gradient (zero-filled).
-    H, W = big.shape[1], big.shape[2]
-    for p in prange(big.shape[0]):
-        for oh in range(small.shape[1]):
+def _avg_pool2d_kernel(x, out, grad_mode, kh, kw, sh, sw, ph, pw, count_include_pad, divisor,
+                       zero):
+    # zero: 0 of x's dtype, the start of each window sum (keeps float32 sums in float32)
+    # grad_mode False: out = avg_pool(x) with x (N,C,H,W), out (N,C,Ho,Wo)
+    # grad_mode True:  x is the output gradient (N,C,Ho,Wo), out the input gradient (N,C,H,W)
+    N, C = x.shape[0], x.shape[1]
+    if grad_mode:
+        H, W = out.shape[2], out.shape[3]
+        Ho, Wo = x.shape[2], x.shape[3]
+    else:
+        H, W = x.shape[2], x.shape[3]
+        Ho, Wo = out.shape[2], out.shape[3]
+    xf = x.ravel()
+    of = out.ravel()
+    for p in prange(N * C):
+        ib = p * H * W
+        ob = uint64(p * Ho * Wo)
+        for oh in range(Ho):
             h0 = oh * sh - ph
             h1 = min(h0 + kh, H + ph)
             ph_size = h1 - h0
             h0 = max(h0, 0)
             h1 = min(h1, H)
-            for ow in range(small.shape[2]):
+            for ow in range(Wo):
                 w0 = ow * sw - pw
                 w1 = min(w0 + kw, W + pw)
                 pool = ph_size * (w1 - w0)
                 w0 = max(w0, 0)
                 w1 = min(w1, W)
+                o = ob + uint64(oh * Wo + ow)
                 if h0 >= h1 or w0 >= w1:
                     if not grad_mode:
-                        small[p, oh, ow] = 0
+                        of[o] = 0
                     continue
                 if divisor > 0:
                     div = divisor
@@ -161,24 +198,24 @@ def _avg_pool2d_kernel(big, small, grad_mode, kh, kw, sh, sw, ph, pw, count_incl
                 else:
                     div = (h1 - h0) * (w1 - w0)
                 if grad_mode:
-                    v = small[p, oh, ow] / div
+                    v = xf[o] / div
                     for ih in range(h0, h1):
-                        row = big[p, ih]
+                        row = uint64(ib + ih * W)
                         for iw in range(w0, w1):
-                            row[iw] += v
+                            of[row + uint64(iw)] += v
                 else:
                     s = zero
                     for ih in range(h0, h1):
-                        row = big[p, ih]
+                        row = uint64(ib + ih * W)
                         for iw in range(w0, w1):
-                            s += row[iw]
-                    small[p, oh, ow] = s / div
+                            s += xf[row + uint64(iw)]
+                    of[o] = s / div
 
 
 def _writable(a):
-    """``a`` contiguous and writable: the route kernel and the 2x2 average kernel write into
-    one array or the other depending on their mode, so numba types both as writable arrays
-    (a read-only one, e.g. a broadcast gradient, would not compile)."""
+    """``a`` contiguous and writable: the route kernel writes into ``g`` or ``dx`` depending on
+    its mode, so numba types both as writable arrays (a read-only one, e.g. a broadcast
+    gradient, would not compile)."""
     a = np.ascontiguousarray(a)
     return a if a.flags.writeable else a.copy()
 
@@ -203,10 +240,9 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     loc = np.empty((N, C, Ho, Wo), dtype=_loc_dtype(kernel))
     if _is_2x2(kernel, stride, padding, dilation, x.shape[2:], (Ho, Wo)):
-        _max_fwd_2x2(x.size, _planes(np.ascontiguousarray(x)), _planes(out), _planes(loc))
+        _max_fwd_2x2(x.size, np.ascontiguousarray(x), out, loc)
         return out, loc
-    _max_fwd(out.size * kernel[0] * kernel[1], _planes(np.ascontiguousarray(x)), _planes(out),
-             _planes(loc), kernel[0],
+    _max_fwd(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, loc, kernel[0],
              kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
              _lowest(x.dtype))
     return out, loc
@@ -228,13 +264,11 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
     """Scatter g (N, C, Ho, Wo) to the argmax positions: -> (N, C, H, W) of x_shape."""
     if _is_2x2(kernel, stride, padding, dilation, x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _max_bwd_2x2(dx.size, _planes(np.ascontiguousarray(g)), _planes(loc), _planes(dx),
-                     g.dtype.type(0))
+        _max_bwd_2x2(dx.size, np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_route(dx.size, _planes(_writable(g)), _planes(loc), _planes(dx), offh, offw,
-               stride[0], stride[1],
+    _max_route(dx.size, _writable(g), loc, dx, offh, offw, stride[0], stride[1],
                padding[0], padding[1], False)
     return dx
 
@@ -243,8 +277,7 @@ def max_pool2d_gather(x, loc, kernel, stride, padding=(0, 0), dilation=(1, 1)):
     """Pick x (N, C, H, W) at the argmax positions ``loc``: -> (N, C, Ho, Wo)."""
     out = np.empty(loc.shape, dtype=x.dtype)
     offh, offw = _offsets(kernel, dilation)
-    _max_route(out.size, _planes(out), _planes(loc), _planes(_writable(x)), offh, offw,
-               stride[0], stride[1],
+    _max_route(out.size, out, loc, _writable(x), offh, offw, stride[0], stride[1],
                padding[0], padding[1], True)
     return out
 
@@ -267,11 +300,10 @@ def avg_pool2d_forward(x, kernel, stride, padding=(0, 0), ceil_mode=False,
     N, C = x.shape[:2]
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     if _is_2x2(kernel, stride, padding, (1, 1), x.shape[2:], (Ho, Wo)):
-        _avg_2x2(x.size, _planes(_writable(x)), _planes(out), False,
+        _avg_2x2(x.size, np.ascontiguousarray(x), out, False,
                  x.dtype.type(divisor_override or 4))
         return out
-    _avg(out.size * kernel[0] * kernel[1], _planes(_writable(x)), _planes(out),
-         False, kernel[0],
+    _avg(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, False, kernel[0],
          kernel[1], stride[0], stride[1], padding[0], padding[1], bool(count_include_pad),
          int(divisor_override or 0), x.dtype.type(0))
     return out
@@ -282,11 +314,11 @@ def avg_pool2d_backward(g, x_shape, kernel, stride, padding=(0, 0), ceil_mode=Fa
     """Adjoint of :func:`avg_pool2d_forward`: g (N, C, Ho, Wo) -> (N, C, H, W)."""
     if _is_2x2(kernel, stride, padding, (1, 1), x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _avg_2x2(dx.size, _planes(dx), _planes(_writable(g)), True,
+        _avg_2x2(dx.size, np.ascontiguousarray(g), dx, True,
                  g.dtype.type(divisor_override or 4))
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
-    _avg(g.size * kernel[0] * kernel[1], _planes(dx), _planes(_writable(g)), True, kernel[0],
+    _avg(g.size * kernel[0] * kernel[1], np.ascontiguousarray(g), dx, True, kernel[0],
          kernel[1], stride[0], stride[1], padding[0], padding[1], bool(count_include_pad),
          int(divisor_override or 0), g.dtype.type(0))
     return dx

@@ -19,11 +19,6 @@ __all__ = ["max_pool2d_2x2_forward_ref", "max_pool2d_2x2_backward_ref",
            "avg_pool2d_2x2_forward_ref", "avg_pool2d_2x2_backward_ref"]
 
 
-def _planes(a):
-    """(N, C, H, W) -> the (N * C, H, W) view the kernels take."""
-    return a.reshape((a.shape[0] * a.shape[1],) + a.shape[2:])
-
-
 def _is_2x2(kernel, stride, padding, dilation, in_hw, out_hw):
     """2x2 windows, stride 2, no padding or dilation, and no partial window (ceil_mode with
     an odd H or W adds one): the case of the specialised kernels."""
@@ -34,20 +29,24 @@ def _is_2x2(kernel, stride, padding, dilation, in_hw, out_hw):
 
 # 2x2 windows, stride 2, no padding, no dilation: every window lies inside the input and
 # window (oh, ow) reads rows 2oh, 2oh+1 and columns 2ow, 2ow+1; rows/columns past 2*Ho/2*Wo
-# (odd H or W) belong to no window.  The kernels take the (N, C) planes as one axis: inputs
-# (P, H, W) and outputs (P, Ho, Wo) with P = N * C, parallel over P.
+# (odd H or W) belong to no window.
 
 
 @serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_2x2_fwd_kernel(x, out, loc):
-    for p in prange(x.shape[0]):
-        for oh in range(out.shape[1]):
-            r0 = x[p, 2 * oh]
-            r1 = x[p, 2 * oh + 1]
-            orow = out[p, oh]
-            lrow = loc[p, oh]
-            for ow in range(out.shape[2]):
+    N, C, H, W = x.shape
+    Ho, Wo = out.shape[2], out.shape[3]
+    x3 = x.reshape(N * C, H, W)
+    o3 = out.reshape(N * C, Ho, Wo)
+    l3 = loc.reshape(N * C, Ho, Wo)
+    for p in prange(N * C):
+        for oh in range(Ho):
+            r0 = x3[p, 2 * oh]
+            r1 = x3[p, 2 * oh + 1]
+            orow = o3[p, oh]
+            lrow = l3[p, oh]
+            for ow in range(Wo):
                 a = r0[2 * ow]
                 b = r0[2 * ow + 1]
                 c = r1[2 * ow]
@@ -72,50 +71,68 @@ def _max_pool2d_2x2_fwd_kernel(x, out, loc):
 @serialized
 @numba.njit(cache=True, parallel=True)
 def _max_pool2d_2x2_bwd_kernel(g, loc, dx, zero):
-    # zero one plane while it is in L1, then put g at each window's argmax: writes every
-    # element of dx.  (Selecting g-or-zero for all four window elements measured the same at
-    # best, and 3x slower depending on how LLVM saw the zero.)
-    for p in prange(dx.shape[0]):
-        dx[p] = zero
-        for oh in range(g.shape[1]):
-            grow = g[p, oh]
-            lrow = loc[p, oh]
-            for ow in range(g.shape[2]):
+    # zero one (N, C) plane while it is in L1, then put g at each window's argmax: writes
+    # every element of dx.  (Selecting g-or-zero for all four window elements measured the
+    # same at best, and 3x slower depending on how LLVM saw the zero.)
+    N, C, H, W = dx.shape
+    Ho, Wo = g.shape[2], g.shape[3]
+    g3 = g.reshape(N * C, Ho, Wo)
+    l3 = loc.reshape(N * C, Ho, Wo)
+    d3 = dx.reshape(N * C, H, W)
+    for p in prange(N * C):
+        d3[p] = zero
+        for oh in range(Ho):
+            grow = g3[p, oh]
+            lrow = l3[p, oh]
+            for ow in range(Wo):
                 lc = lrow[ow]
                 # + zero: -0.0 lands as +0.0, as adding into zeros (general path, PyTorch)
-                dx[p, 2 * oh + (lc >> 1), 2 * ow + (lc & 1)] = grow[ow] + zero
+                d3[p, 2 * oh + (lc >> 1), 2 * ow + (lc & 1)] = grow[ow] + zero
 
 
 @serialized
 @numba.njit(cache=True, parallel=True)
-def _avg_pool2d_2x2_kernel(big, small, grad_mode, div):
-    # big (P, H, W), small (P, Ho, Wo):
-    #   grad_mode False: small = window sums of big / div (the forward);
-    #   grad_mode True:  small is the output gradient, big the input gradient, written in
-    #                    full: small / div over each window, 0 outside.
-    Ho, Wo = small.shape[1], small.shape[2]
+def _avg_pool2d_2x2_kernel(x, out, grad_mode, div):
+    # grad_mode False: out (N,C,Ho,Wo) = window sums of x (N,C,H,W) / div
+    # grad_mode True:  x is the output gradient (N,C,Ho,Wo), out the input gradient
+    #                  (N,C,H,W), written in full: g / div over each window, 0 outside
+    N, C = x.shape[0], x.shape[1]
+    if grad_mode:
+        H, W, Ho, Wo = out.shape[2], out.shape[3], x.shape[2], x.shape[3]
+    else:
+        H, W, Ho, Wo = x.shape[2], x.shape[3], out.shape[2], out.shape[3]
     zero = div * 0
-    for p in prange(big.shape[0]):
-        for oh in range(Ho):
-            r0 = big[p, 2 * oh]
-            r1 = big[p, 2 * oh + 1]
-            srow = small[p, oh]
-            if grad_mode:
+    if grad_mode:
+        g3 = x.reshape(N * C, Ho, Wo)
+        d3 = out.reshape(N * C, H, W)
+        for p in prange(N * C):
+            for oh in range(Ho):
+                r0 = d3[p, 2 * oh]
+                r1 = d3[p, 2 * oh + 1]
+                grow = g3[p, oh]
                 for ow in range(Wo):
-                    v = srow[ow] / div + zero  # -0.0 -> +0.0, as adding into zeros gives
+                    v = grow[ow] / div + zero  # -0.0 -> +0.0, as adding into zeros gives
                     r0[2 * ow] = v
                     r0[2 * ow + 1] = v
                     r1[2 * ow] = v
                     r1[2 * ow + 1] = v
-                r0[2 * Wo:] = zero
-                r1[2 * Wo:] = zero
-            else:
+                for iw in range(2 * Wo, W):
+                    r0[iw] = zero
+                    r1[iw] = zero
+            for ih in range(2 * Ho, H):
+                d3[p, ih, :] = zero
+    else:
+        x3 = x.reshape(N * C, H, W)
+        o3 = out.reshape(N * C, Ho, Wo)
+        for p in prange(N * C):
+            for oh in range(Ho):
+                r0 = x3[p, 2 * oh]
+                r1 = x3[p, 2 * oh + 1]
+                orow = o3[p, oh]
                 for ow in range(Wo):
                     # the general kernel's summation order, so both paths agree bit for bit
-                    srow[ow] = ((((zero + r0[2 * ow]) + r0[2 * ow + 1]) + r1[2 * ow])
+                    orow[ow] = ((((zero + r0[2 * ow]) + r0[2 * ow + 1]) + r1[2 * ow])
                                 + r1[2 * ow + 1]) / div
-        if grad_mode:
-            big[p, 2 * Ho:] = zero
 
 
 _max_fwd_2x2 = Sized(_max_pool2d_2x2_fwd_kernel)
