@@ -9,21 +9,23 @@ from bench._timing import compare, min_ratio, print_table, setup_threads
 N_OPS = 1000
 
 
+def chained_adds(x, c):
+    """The timed call, the same for both libraries: ``y = x + c + c + ...`` (N_OPS adds),
+    then ``y.sum().backward()``; the gradients are cleared first."""
+    def run():
+        x.grad = c.grad = None
+        y = x
+        for _ in range(N_OPS):
+            y = y + c
+        y.sum().backward()
+    return run
+
+
 def main():
     torch = setup_threads()
     import autodiff as ad
     rows = []
     for label, shape in (("scalar", ()), ("(4,)", (4,))):
-        x = ad.tensor(np.ones(shape, np.float32), requires_grad=True)
-        c = ad.tensor(np.full(shape, 0.5, np.float32), requires_grad=True)
-
-        def ours():
-            x.grad = c.grad = None
-            y = x
-            for _ in range(N_OPS):
-                y = y + c
-            y.sum().backward()
-
         xn, cn = np.ones(shape, np.float32), np.full(shape, 0.5, np.float32)
 
         def numpy_fwd():  # forward arithmetic only: the floor without any graph
@@ -31,19 +33,12 @@ def main():
             for _ in range(N_OPS):
                 y = y + cn
 
-        cands = {"ours": ours, "numpy": numpy_fwd}
+        cands = {"ours": chained_adds(ad.tensor(xn, requires_grad=True),
+                                      ad.tensor(cn, requires_grad=True)),
+                 "numpy": numpy_fwd}
         if torch is not None:
-            xt = torch.ones(shape, requires_grad=True)
-            ct = torch.full(shape, 0.5, requires_grad=True)
-
-            def theirs():
-                xt.grad = ct.grad = None
-                y = xt
-                for _ in range(N_OPS):
-                    y = y + ct
-                y.sum().backward()
-
-            cands["torch"] = theirs
+            cands["torch"] = chained_adds(torch.ones(shape, requires_grad=True),
+                                          torch.full(shape, 0.5, requires_grad=True))
         r = compare(cands, rounds=9)
         rows.append((f"{N_OPS} chained adds {label} + backward", r["ours"], r.get("torch"),
                      r["numpy"], min_ratio(r)))

@@ -34,33 +34,13 @@ from bench._timing import compare, min_ratio, print_table, setup_threads  # noqa
 L, N, I, H = 50, 32, 32, 128
 
 
-def make_ours(kind, seed=0):
-    import autodiff as ad
-    from autodiff.nn.recurrent import GRU, LSTM
-    ad.manual_seed(seed)
-    m = (LSTM if kind == "lstm" else GRU)(I, H)
-    x = ad.tensor(np.random.default_rng(seed).standard_normal((L, N, I)).astype(np.float32),
-                  requires_grad=True)
-
-    def fwd_bwd():
-        out, _ = m(x)
-        out.sum().backward()
-        x.grad = None
-        for p in m.parameters():
-            p.grad = None
-
-    def fwd():
-        with ad.no_grad():
-            m(x)
-
-    return m, x, fwd_bwd, fwd
-
-
-def make_torch(torch, kind, seed=0):
-    torch.manual_seed(seed)
-    m = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(I, H)
-    x = torch.tensor(np.random.default_rng(seed).standard_normal((L, N, I)).astype(np.float32),
-                     requires_grad=True)
+def make_case(lib, kind, seed=0):
+    """(fwd_bwd, fwd) of the case in ``lib``: ``autodiff`` or ``torch``, the same code for both
+    (``autodiff``'s API is PyTorch's)."""
+    lib.manual_seed(seed)
+    m = (lib.nn.LSTM if kind == "lstm" else lib.nn.GRU)(I, H)
+    x = lib.tensor(np.random.default_rng(seed).standard_normal((L, N, I)).astype(np.float32),
+                   requires_grad=True)
 
     def fwd_bwd():
         out, _ = m(x)
@@ -69,10 +49,15 @@ def make_torch(torch, kind, seed=0):
         m.zero_grad(set_to_none=True)
 
     def fwd():
-        with torch.no_grad():
+        with lib.no_grad():
             m(x)
 
     return fwd_bwd, fwd
+
+
+def make_ours(kind, seed=0):
+    import autodiff
+    return make_case(autodiff, kind, seed)
 
 
 def compare_cpu(candidates, rounds=9, number=5, warmup=2):
@@ -102,8 +87,8 @@ def cpu_table(torch, rounds):
         torch.set_num_threads(1)
     with threadpool_limits(1):
         for kind in ("lstm", "gru"):
-            _, _, ours_fb, ours_f = make_ours(kind)
-            t_fb, t_f = make_torch(torch, kind) if torch is not None else (None, None)
+            ours_fb, ours_f = make_ours(kind)
+            t_fb, t_f = make_case(torch, kind) if torch is not None else (None, None)
             res = compare_cpu({"ours": ours_fb, "torch": t_fb}, rounds=rounds)
             rows.append((f"{kind} fwd+bwd, CPU ms, 1 thread", res["ours"], res["torch"], None))
             res = compare_cpu({"ours": ours_f, "torch": t_f}, rounds=rounds)
@@ -175,8 +160,8 @@ def main():
     torch = setup_threads()
     rows = []
     for kind in ("lstm", "gru"):
-        _, _, ours_fb, ours_f = make_ours(kind)
-        t_fb, t_f = make_torch(torch, kind) if torch is not None else (None, None)
+        ours_fb, ours_f = make_ours(kind)
+        t_fb, t_f = make_case(torch, kind) if torch is not None else (None, None)
         res = compare({"ours": ours_fb, "torch": t_fb}, rounds=args.rounds)
         rows.append((f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", res["ours"], res["torch"], None,
                      min_ratio(res)))
@@ -194,7 +179,7 @@ def main():
     if args.cpu:
         cpu_table(torch, max(5, args.rounds // 2))
     if args.profile:
-        profile(make_ours("lstm")[2])
+        profile(make_ours("lstm")[0])
 
 
 if __name__ == "__main__":

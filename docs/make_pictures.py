@@ -50,12 +50,19 @@ def cnn_step():
     return ad.draw_graph(loss, params=model, collapse=True, grad_color=True, show_data=False)
 
 
-def scalar_neuron():
+def micrograd_neuron():
+    """micrograd's neuron o = tanh(x1 w1 + x2 w2 + b); only ``o`` is returned (the
+    intermediates live on in its graph). tests/viz/test_viz.py draws it too."""
     x1, x2 = ad.Scalar(2.0, label="x1"), ad.Scalar(0.0, label="x2")
     w1, w2 = ad.Scalar(-3.0, label="w1"), ad.Scalar(1.0, label="w2")
     b = ad.Scalar(6.8813735870195432, label="b")
     o = (x1 * w1 + x2 * w2 + b).tanh()
     o.label = "o"
+    return o
+
+
+def scalar_neuron():
+    o = micrograd_neuron()
     o.backward()
     return ad.draw_graph(o)
 

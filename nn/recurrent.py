@@ -66,6 +66,31 @@ def _check_dtype(op, t, weight):
                          f"model with .to({t.dtype})")
 
 
+def _check_input(module, input, ndims, weight):
+    """The input checks of the layers and the cells: a Tensor with ``ndims`` (unbatched,
+    batched) dimensions, ``weight``'s dtype and ``module.input_size`` features. Returns
+    ``(module's name, batched)``."""
+    name = type(module).__name__
+    _check_tensor(name, "input", input)
+    if input.ndim not in ndims:
+        raise ValueError(f"{name}: Expected input to be {ndims[0]}D or {ndims[1]}D, got "
+                         f"{input.ndim}D tensor instead (shape {tuple(input.shape)})")
+    _check_dtype(name, input, weight)
+    if input.shape[-1] != module.input_size:
+        raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
+                         f"{module.input_size}, got {input.shape[-1]} (input shape "
+                         f"{tuple(input.shape)})")
+    return name, input.ndim == ndims[1]
+
+
+def _reset_parameters(self):
+    """Every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in parameter order
+    (``reset_parameters`` of the layers and of the cells)."""
+    stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
+    for weight in self.parameters():
+        init.uniform_(weight, -stdv, stdv)
+
+
 class RNNBase(Module):
     """Shared machinery of ``RNN``, ``LSTM`` and ``GRU`` (``mode``: 'RNN_TANH', 'RNN_RELU',
     'LSTM' or 'GRU')."""
@@ -127,11 +152,7 @@ class RNNBase(Module):
                 self._all_weights.append(names)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        """Every parameter ~ U(-1/sqrt(hidden_size), 1/sqrt(hidden_size)), in parameter order."""
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+    reset_parameters = _reset_parameters
 
     def flatten_parameters(self):
         """No-op (PyTorch compacts weights for cuDNN here)."""
@@ -164,18 +185,8 @@ class RNNBase(Module):
 
     def _prepare(self, input, states):
         """Validate; return (x (L, N, I), [state (layers*D, N, H)], batched)."""
-        name = type(self).__name__
-        _check_tensor(name, "input", input)
-        if input.ndim not in (2, 3):
-            raise ValueError(f"{name}: Expected input to be 2D or 3D, got {input.ndim}D tensor "
-                             f"instead (shape {tuple(input.shape)})")
         w0 = self.weight_ih_l0
-        _check_dtype(name, input, w0)
-        if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input.size(-1) must be equal to input_size. Expected "
-                             f"{self.input_size}, got {input.shape[-1]} (input shape "
-                             f"{tuple(input.shape)})")
-        batched = input.ndim == 3
+        name, batched = _check_input(self, input, (2, 3), w0)
         x = input if batched else views.unsqueeze(input, 0 if self.batch_first else 1)
         if self.batch_first:
             x = views.transpose(x, 0, 1)
@@ -236,6 +247,13 @@ class RNNBase(Module):
             finals = [views.squeeze(f, 1) for f in finals]
         return output, finals
 
+    def forward(self, input, hx=None):
+        """``output, h_n`` (RNN, GRU; LSTM has its own for ``(h_n, c_n)``)."""
+        x, states, batched = self._prepare(input, [hx])
+        output, finals = self._run(x, states)
+        output, (h_n,) = self._finish(output, finals, batched)
+        return output, h_n
+
 
 class RNN(RNNBase):
     """Elman RNN: ``h_t = act(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``, act tanh or relu.
@@ -267,12 +285,6 @@ class RNN(RNNBase):
     def _layer(self, x, states, weights, reverse):
         return R.rnn_layer(x, states[0], *weights, reverse=reverse,
                            nonlinearity=self.nonlinearity)
-
-    def forward(self, input, hx=None):
-        x, states, batched = self._prepare(input, [hx])
-        output, finals = self._run(x, states)
-        output, (h_n,) = self._finish(output, finals, batched)
-        return output, h_n
 
 
 class LSTM(RNNBase):
@@ -318,12 +330,6 @@ class GRU(RNNBase):
     def _layer(self, x, states, weights, reverse):
         return R.gru_layer(x, states[0], *weights, reverse=reverse)
 
-    def forward(self, input, hx=None):
-        x, states, batched = self._prepare(input, [hx])
-        output, finals = self._run(x, states)
-        output, (h_n,) = self._finish(output, finals, batched)
-        return output, h_n
-
 
 # ---------------------------------------------------------------------------------------------
 # cells
@@ -355,10 +361,7 @@ class RNNCellBase(Module):
             self.register_parameter("bias_hh", None)
         self.reset_parameters()
 
-    def reset_parameters(self):
-        stdv = 1.0 / math.sqrt(self.hidden_size) if self.hidden_size > 0 else 0
-        for weight in self.parameters():
-            init.uniform_(weight, -stdv, stdv)
+    reset_parameters = _reset_parameters
 
     def extra_repr(self):
         s = f"{self.input_size}, {self.hidden_size}"
@@ -371,17 +374,7 @@ class RNNCellBase(Module):
 
     def _prepare(self, input, states):
         """Validate; return (x (N, I), [states (N, H)], batched)."""
-        name = type(self).__name__
-        _check_tensor(name, "input", input)
-        if input.ndim not in (1, 2):
-            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.ndim}D instead "
-                             f"(shape {tuple(input.shape)})")
-        _check_dtype(name, input, self.weight_ih)
-        if input.shape[-1] != self.input_size:
-            raise ValueError(f"{name}: input has inconsistent input_size: got "
-                             f"{input.shape[-1]} expected {self.input_size} (input shape "
-                             f"{tuple(input.shape)})")
-        batched = input.ndim == 2
+        name, batched = _check_input(self, input, (1, 2), self.weight_ih)
         x = input if batched else views.unsqueeze(input, 0)
         N = x.shape[0]
         out = []

@@ -203,6 +203,18 @@ def lstm_inference(x, h0, c0, w_ih, w_hh, b_ih=None, b_hh=None, reverse=False):
 # GRU
 
 
+def _finish(ctx, xp, inputs, reverse, out, h):
+    """The end of the GRU's and RNN's forward: the projection ``xp`` goes back to the
+    workspace, the inputs and ``out`` are saved (``out`` like any output: an in-place write on
+    it makes backward raise); returns ``(out, h_n)``."""
+    RA.WS.give((xp,))
+    ctx.save_for_backward(*inputs, out)
+    ctx.reverse = reverse
+    return out, h.copy()
+
+
+
+
 class GRULayer(Op):
     """(out, h_n) = one GRU layer over x (L, N, I) from h0 (N, H): per step
     xp = x_t W_ih^T + b_ih, hp = h W_hh^T + b_hh, r = sig(xp_r + hp_r), z = sig(xp_z + hp_z),
@@ -230,12 +242,9 @@ class GRULayer(Op):
             hpn[t] = hp[:, 2 * H:]
             cell(xp[t], hp, h, gates[t], out[t])
             h = out[t]
-        RA.WS.give((xp,))
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)  # out: version-checked
         ctx.acts = RA.Borrowed(gates, hpn)
-        ctx.reverse = reverse
         ctx.fast = fast
-        return out, h.copy()
+        return _finish(ctx, xp, (x, h0, w_ih, w_hh, b_ih, b_hh), reverse, out, h)
 
     @staticmethod
     def backward(ctx, g_out, g_hn):
@@ -297,11 +306,8 @@ class RNNLayer(Op):
             else:
                 np.maximum(a, 0, out=a)
             h = a
-        RA.WS.give((xp,))
-        ctx.save_for_backward(x, h0, w_ih, w_hh, b_ih, b_hh, out)  # out: version-checked
-        ctx.reverse = reverse
         ctx.nonlinearity = nonlinearity
-        return out, h.copy()
+        return _finish(ctx, xp, (x, h0, w_ih, w_hh, b_ih, b_hh), reverse, out, h)
 
     @staticmethod
     def backward(ctx, g_out, g_hn):

@@ -8,10 +8,11 @@ import autodiff as ad
 
 
 def _fn(ret):
+    """``Twice.apply(*xs)`` is ``2 * sum(xs)``; its backward returns ``ret``."""
     class Twice(ad.Function):
         @staticmethod
-        def forward(ctx, x):
-            return x * 2
+        def forward(ctx, *xs):
+            return sum(xs) * 2
 
         @staticmethod
         def backward(ctx, g):
@@ -59,17 +60,14 @@ def test_arrays_numbers_and_none_are_still_accepted(ret):
         np.testing.assert_array_equal(x.grad.numpy(), [2.0] * 3)
 
 
-def test_message_names_the_index_of_the_bad_gradient():
-    class Two(ad.Function):
-        @staticmethod
-        def forward(ctx, a, b):
-            return a * b
-
-        @staticmethod
-        def backward(ctx, g):
-            return g, "oops"
-
+@pytest.mark.parametrize("ret,error,message", [
+    ((np.ones(2), "oops"), TypeError,
+     r"Twice\.backward returned a gradient of type str at index 1"),
+    (np.ones(2), RuntimeError,
+     r"TwiceBackward.*incorrect number of gradients \(expected 2, got 1\)"),
+])
+def test_message_names_the_function_and_the_bad_gradient(ret, error, message):
     a = ad.tensor(np.ones(2), requires_grad=True)
     b = ad.tensor(np.ones(2), requires_grad=True)
-    with pytest.raises(TypeError, match="Two.backward returned a gradient of type str at index 1"):
-        Two.apply(a, b).sum().backward()
+    with pytest.raises(error, match=message):
+        _fn(ret).apply(a, b).sum().backward()

@@ -4,6 +4,7 @@ one-element pending-gradient sums (a new array instead of NumPy's slow in-place 
 and two-input recording paths."""
 import numpy as np
 import pytest
+from custom_functions import TwoOutputs
 
 import autodiff as ad
 from autodiff import engine
@@ -120,22 +121,10 @@ def test_binary_signature_matches_general_path():
     assert _interned(node, (None, 0, 0), (None, ((2, 3), F32), ((3,), F64)))
 
 
-class _Two(ad.Function):
-    """Two outputs: (2 x, 3 x)."""
-
-    @staticmethod
-    def forward(ctx, x):
-        return x * 2.0, x * 3.0
-
-    @staticmethod
-    def backward(ctx, g1, g2):
-        return g1 * 2.0 + g2 * 3.0
-
-
 def test_binary_signature_keeps_output_numbers():
     x = ad.tensor(np.array([1.0, 2.0]), requires_grad=True)
     c = ad.tensor(np.array([0.5, 0.5]), requires_grad=True)
-    _, second = _Two.apply(x)
+    _, second = TwoOutputs.apply(x)
     out = c * second                                     # second is output 1 of its node
     assert out.grad_fn._nr == (0, 1)
     assert out.grad_fn.next_functions[1] == (second.grad_fn, 1)

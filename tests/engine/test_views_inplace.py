@@ -196,3 +196,43 @@ def test_views_that_were_dropped_are_not_kept_alive():
     y.mul_(2)
     y.sum().backward()
     np.testing.assert_array_equal(x.grad.detach().numpy(), [4.0] * 4)
+
+
+def test_many_live_views_register_in_amortised_time(monkeypatch):
+    """Each view registered on its root's counter is kept as a weak reference; the dead ones
+    are dropped when the list reaches 64, 128, 256... entries, so registering n live views
+    looks at O(n) references in all (pruning at every registration was quadratic)."""
+    import weakref
+
+    from autodiff.ops.shape import views
+    looked = [0]
+
+    class CountingRef:
+        def __init__(self, obj):
+            self._ref = weakref.ref(obj)
+
+        def __call__(self):
+            looked[0] += 1
+            return self._ref()
+
+    monkeypatch.setattr(views, "_ref", CountingRef)
+    n = 2000
+    x = ad.tensor(np.ones((n, 2)), requires_grad=True)
+    y = x * 2
+    parts = y.unbind(0)
+    registered = len(y._vc) - 1                   # after the counter: a reference per view
+    assert registered >= n
+    # the prunes looked at 64 + 128 + ... references: fewer than twice the registrations
+    # (pruning at each registration looks at ~registered^2 / 2)
+    assert 0 < looked[0] < 2 * registered
+    before = looked[0]
+    live = [ref() for ref in y._vc[1:]]
+    assert sum(v is not None for v in live) == n  # every piece registered, none pruned alive
+    del live
+    looked[0] = before
+    y.mul_(3)                                     # every live piece gets y's new grad_fn
+    assert looked[0] - before == len(y._vc) - 1   # one look per registered reference
+    parts[5].sum().backward()
+    g = x.grad.numpy()
+    np.testing.assert_array_equal(g[5], [6.0, 6.0])
+    assert g.sum() == 12.0

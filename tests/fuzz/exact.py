@@ -48,6 +48,17 @@ def _sign(v):
     return 1.0 if v > 0 else (-1.0 if v < 0 else 0.0)
 
 
+def _binary(op):
+    """The method ``op(a, b)`` of a Bounded ``a`` with ``b`` lifted to a Bounded; an ndarray
+    ``b`` is left to NumPy (NotImplemented), which applies the op element by element."""
+    def method(self, other):
+        if isinstance(other, np.ndarray):
+            return NotImplemented
+        return op(self, Bounded.lift(other))
+    method.__name__, method.__doc__ = op.__name__, op.__doc__
+    return method
+
+
 class Bounded:
     """An exact value (Fraction, or a float inf/NaN), an error bound ``err`` for its float
     evaluations, the magnitude ``mag`` (sum of |terms|), the number of summed terms ``n``,
@@ -72,10 +83,8 @@ class Bounded:
         return _finite(self.v) and abs(self.v) <= self.err
 
     # -- arithmetic
-    def __add__(self, other):
-        if isinstance(other, np.ndarray):
-            return NotImplemented
-        a, b = self, Bounded.lift(other)
+    @_binary
+    def __add__(a, b):
         wild = a.wild or b.wild
         if not (_finite(a.v) and _finite(b.v)):
             fa = a.v if not _finite(a.v) else 0.0
@@ -91,20 +100,16 @@ class Bounded:
     def __neg__(self):
         return Bounded(-self.v, self.err, self.mag, self.n, self.wild)
 
-    def __sub__(self, other):
-        if isinstance(other, np.ndarray):
-            return NotImplemented
-        return self + (-Bounded.lift(other))
+    @_binary
+    def __sub__(a, b):
+        return a + (-b)
 
-    def __rsub__(self, other):
-        if isinstance(other, np.ndarray):
-            return NotImplemented
-        return Bounded.lift(other) + (-self)
+    @_binary
+    def __rsub__(a, b):
+        return b + (-a)
 
-    def __mul__(self, other):
-        if isinstance(other, np.ndarray):
-            return NotImplemented
-        a, b = self, Bounded.lift(other)
+    @_binary
+    def __mul__(a, b):
         wild = a.wild or b.wild
         if not (_finite(a.v) and _finite(b.v)):
             if _finite(a.v):
@@ -132,11 +137,9 @@ class Bounded:
 
     __rmul__ = __mul__
 
-    def __truediv__(self, other):
+    @_binary
+    def __truediv__(a, b):
         """Division by a count (int) or by a Bounded."""
-        if isinstance(other, np.ndarray):
-            return NotImplemented
-        a, b = self, Bounded.lift(other)
         wild = a.wild or b.wild
         nan = Bounded(math.nan, Fraction(0), INF, 1, wild)
         if not _finite(b.v):

@@ -1,5 +1,5 @@
 """Module device/dtype moves, hooks and get_submodule behave as a PyTorch script expects (the
-corpus in tests/pytorch_scripts runs whole PyTorch scripts, mnist.py among them)."""
+corpus in tests/pytorch_scripts runs whole PyTorch scripts, mnist/main.py among them)."""
 from __future__ import annotations
 
 import numpy as np

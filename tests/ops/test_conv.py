@@ -7,6 +7,7 @@ from hypothesis import strategies as st
 import autodiff as ad
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from tests.ops.central_diff import check_grad, check_gradgrad
+from tests.ops.conv_parity import assert_conv_matches_torch
 
 SETTINGS = settings(max_examples=20, deadline=None, derandomize=True, database=None,
                     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
@@ -144,50 +145,21 @@ def conv_setups(draw, transpose=False):
     return x, w, b, kw
 
 
-def _parity(ours_fn, torch_fn, x, w, b, torch):
-    X, Wt = _t(x), _t(w)
-    B = None if b is None else _t(b)
-    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    bt = None if b is None else torch.tensor(b, requires_grad=True)
-    out, ot = ours_fn(X, Wt, B), torch_fn(xt, wt, bt)
-    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-6, atol=1e-9)
-    go = np.random.default_rng(0).standard_normal(ot.shape)
-    ins = [X, Wt] + ([] if b is None else [B])
-    tins = [xt, wt] + ([] if b is None else [bt])
-    gs = ad.grad(out, ins, ad.tensor(go), create_graph=True)
-    tgs = torch.autograd.grad(ot, tins, torch.tensor(go), create_graph=True)
-    for g, tg in zip(gs, tgs):
-        np.testing.assert_allclose(g._data, tg.detach().numpy(), rtol=1e-6, atol=1e-9)
-    # double backward: d/d(x, w) of |dx|^2 + |dw|^2
-    s = (gs[0] * gs[0]).sum() + (gs[1] * gs[1]).sum()
-    ts = (tgs[0] * tgs[0]).sum() + (tgs[1] * tgs[1]).sum()
-    for g, tg in zip(ad.grad(s, [X, Wt]), torch.autograd.grad(ts, [xt, wt])):
-        np.testing.assert_allclose(g._data, tg.numpy(), rtol=1e-6, atol=1e-9)
-
-
 @pytest.mark.filterwarnings("ignore:Using padding='same'")
 @SETTINGS
 @given(conv_setups())
 def test_conv2d_matches_torch(setup):
-    torch = pytest.importorskip("torch")
-    x, w, b, kw = setup
-    _parity(lambda X, W, B: conv2d(X, W, B, **kw),
-            lambda X, W, B: torch.nn.functional.conv2d(X, W, B, **kw), x, w, b, torch)
+    assert_conv_matches_torch("conv2d", *setup)
 
 
 @SETTINGS
 @given(conv_setups(transpose=True))
 def test_conv_transpose2d_matches_torch(setup):
-    torch = pytest.importorskip("torch")
-    x, w, b, kw = setup
-    _parity(lambda X, W, B: conv_transpose2d(X, W, B, **kw),
-            lambda X, W, B: torch.nn.functional.conv_transpose2d(X, W, B, **kw), x, w, b, torch)
+    assert_conv_matches_torch("conv_transpose2d", *setup)
 
 
 def test_conv1d_matches_torch():
-    torch = pytest.importorskip("torch")
     rng = np.random.default_rng(5)
     x, w, b = rng.standard_normal((2, 4, 9)), rng.standard_normal((6, 2, 3)), rng.standard_normal(6)
     for kw in (dict(stride=2, padding=2, dilation=2, groups=2), dict(padding="same", groups=2)):
-        _parity(lambda X, W, B: conv1d(X, W, B, **kw),
-                lambda X, W, B: torch.nn.functional.conv1d(X, W, B, **kw), x, w, b, torch)
+        assert_conv_matches_torch("conv1d", x, w, b, kw)

@@ -8,6 +8,7 @@ import autodiff as ad
 from autodiff.kernels import conv as K
 from autodiff.kernels import conv_algo as A
 from autodiff.ops.conv import conv1d, conv2d, conv_transpose2d
+from tests.ops.conv_parity import assert_conv_matches_torch
 
 ALGOS = [A.IM2COL, A.WINOGRAD]
 
@@ -59,22 +60,9 @@ def test_gradients_and_double_backward(algo, case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_matches_torch_with_double_backward(algo, case):
-    torch = pytest.importorskip("torch")
     xs, ws, kw = case
     x, w, b = _data(xs, ws, seed=3)
-    X, W, B = _t(x), _t(w), _t(b)
-    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    out, ot = conv2d(X, W, B, **kw), torch.nn.functional.conv2d(xt, wt, bt, **kw)
-    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-10, atol=1e-12)
-    go = np.random.default_rng(4).standard_normal(ot.shape)
-    gs = ad.grad(out, [X, W, B], ad.tensor(go), create_graph=True)
-    tgs = torch.autograd.grad(ot, [xt, wt, bt], torch.tensor(go), create_graph=True)
-    for g, tg in zip(gs, tgs):
-        np.testing.assert_allclose(g._data, tg.detach().numpy(), rtol=1e-10, atol=1e-12)
-    s = (gs[0] * gs[0]).sum() + (gs[1] * gs[1]).sum()
-    ts = (tgs[0] * tgs[0]).sum() + (tgs[1] * tgs[1]).sum()
-    for g, tg in zip(ad.grad(s, [X, W]), torch.autograd.grad(ts, [xt, wt])):
-        np.testing.assert_allclose(g._data, tg.numpy(), rtol=1e-10, atol=1e-10)
+    assert_conv_matches_torch("conv2d", x, w, b, kw, rtol=1e-10, atol=1e-12, seed=4)
 
 
 def test_transpose_and_1d_match_torch(algo):

@@ -35,17 +35,3 @@ def test_amax_over_a_dim_with_a_nan_row():
     y = ad.tensor(np.array([1.0, np.nan]), requires_grad=True)
     y.max().backward()
     np.testing.assert_array_equal(y.grad.numpy(), [0.0, 1.0])
-
-
-def test_many_live_views_register_in_amortised_time():
-    import time
-    x = ad.tensor(np.ones((2000, 2)), requires_grad=True)
-    y = x * 2
-    t = time.process_time()
-    parts = y.unbind(0)
-    assert time.process_time() - t < 2.0          # was quadratic before the doubling prune
-    y.mul_(3)                                     # every live piece gets y's new grad_fn
-    parts[5].sum().backward()
-    g = x.grad.numpy()
-    np.testing.assert_array_equal(g[5], [6.0, 6.0])
-    assert g.sum() == 12.0

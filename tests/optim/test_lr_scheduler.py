@@ -71,30 +71,31 @@ def _torch_optimizer(torch):
                             for lr in (0.1, 0.01)], lr=0.5)
 
 
+def _run_against_torch(make, metrics=None):
+    """Run the schedule ``make(lib.optim, optimizer)`` with ours and torch's optimizers for
+    EPOCHS epochs: the same lrs each epoch, changing; returns (ours, theirs) schedulers."""
+    torch = pytest.importorskip("torch")
+    ours, theirs = _our_optimizer(), _torch_optimizer(torch)
+    ours_sched, theirs_sched = make(optim, ours), make(torch.optim, theirs)
+    ours_seen = _epochs(ours, ours_sched, metrics)
+    assert ours_seen == _epochs(theirs, theirs_sched, metrics)
+    assert len(set(map(tuple, ours_seen))) > 2  # the schedule did change the lr
+    return ours_sched, theirs_sched
+
+
 @pytest.mark.torch
 @pytest.mark.parametrize("name", sorted(SCHEDULES))
 def test_schedule_matches_torch_exactly(name):
-    torch = pytest.importorskip("torch")
-    ours = _our_optimizer()
-    theirs = _torch_optimizer(torch)
-    ours_seen = _epochs(ours, SCHEDULES[name](optim, ours))
-    theirs_seen = _epochs(theirs, SCHEDULES[name](torch.optim, theirs))
-    assert ours_seen == theirs_seen
-    assert len(set(map(tuple, ours_seen))) > 2  # the schedule did change the lr
+    _run_against_torch(SCHEDULES[name])
 
 
 @pytest.mark.torch
 @pytest.mark.parametrize("name", sorted(PLATEAUS))
 def test_reduce_on_plateau_matches_torch_exactly(name):
-    torch = pytest.importorskip("torch")
-    ours = _our_optimizer()
-    theirs = _torch_optimizer(torch)
-    ours_sched = ReduceLROnPlateau(ours, **PLATEAUS[name])
-    theirs_sched = torch.optim.lr_scheduler.ReduceLROnPlateau(theirs, **PLATEAUS[name])
-    metrics = METRICS if PLATEAUS[name].get("mode") != "max" else [-m for m in METRICS]
-    ours_seen = _epochs(ours, ours_sched, metrics)
-    assert ours_seen == _epochs(theirs, theirs_sched, metrics)
-    assert len(set(map(tuple, ours_seen))) > 2
+    options = PLATEAUS[name]
+    metrics = METRICS if options.get("mode") != "max" else [-m for m in METRICS]
+    ours_sched, theirs_sched = _run_against_torch(
+        lambda lib, opt: lib.lr_scheduler.ReduceLROnPlateau(opt, **options), metrics)
     for key in ("best", "num_bad_epochs", "cooldown_counter", "last_epoch"):
         assert getattr(ours_sched, key) == getattr(theirs_sched, key), key
 

@@ -29,6 +29,25 @@ def _train(opt, X, Y, w, b, steps):
         opt.step()
 
 
+def _trained(opt_class, steps, **options):
+    """``opt_class`` over fresh parameters (w, b) of the least-squares problem, after
+    ``steps`` steps; returns (opt, X, Y, w, b)."""
+    X, Y, w0, b0 = make_problem()
+    w, b = make_params(w0, b0)
+    opt = opt_class([w, b], **options)
+    _train(opt, X, Y, w, b, steps)
+    return opt, X, Y, w, b
+
+
+def _resumed(opt_class, w, b, state_dict, **options):
+    """A new ``opt_class`` over copies of w and b, loaded from ``state_dict``; returns
+    (resumed, w2, b2)."""
+    w2, b2 = make_params(w._data, b._data)
+    resumed = opt_class([w2, b2], **options)
+    resumed.load_state_dict(state_dict)
+    return resumed, w2, b2
+
+
 def _assert_plain(value, where="state_dict"):
     """Only dicts, lists, numbers, strings, None, bools and ndarrays."""
     if isinstance(value, dict):
@@ -45,19 +64,14 @@ def _assert_plain(value, where="state_dict"):
 
 @pytest.mark.parametrize("opt_class,options", ALL, ids=IDS)
 def test_state_dict_round_trip_resumes_bit_for_bit(opt_class, options):
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = opt_class([w, b], **options)
-    _train(opt, X, Y, w, b, 5)
-
+    opt, X, Y, w, b = _trained(opt_class, 5, **options)
     saved = opt.state_dict()
     _assert_plain(saved)
     assert sorted(saved["state"]) == [0, 1]
     assert saved["param_groups"][0]["params"] == [0, 1]
 
-    w2, b2 = make_params(w._data, b._data)
-    resumed = opt_class([w2, b2], lr=123.0)  # the loaded groups replace these options
-    resumed.load_state_dict(saved)
+    # the loaded groups replace the options given to the constructor
+    resumed, w2, b2 = _resumed(opt_class, w, b, saved, lr=123.0)
     assert resumed.param_groups[0]["lr"] == options.get("lr", opt.defaults["lr"])
 
     _train(opt, X, Y, w, b, 5)
@@ -65,15 +79,12 @@ def test_state_dict_round_trip_resumes_bit_for_bit(opt_class, options):
     assert np.array_equal(w._data, w2._data) and np.array_equal(b._data, b2._data)
     for key, value in opt.state[w].items():
         assert np.array_equal(value, resumed.state[w2][key]), key
-    assert not np.array_equal(w._data, w0)
+    assert not np.array_equal(w._data, make_problem()[2])
 
 
 @pytest.mark.parametrize("opt_class,options", ALL, ids=IDS)
 def test_state_dict_is_a_snapshot(opt_class, options):
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = opt_class([w, b], **options)
-    _train(opt, X, Y, w, b, 2)
+    opt, X, Y, w, b = _trained(opt_class, 2, **options)
     saved = opt.state_dict()
     copies = {k: np.copy(v) for k, v in saved["state"][0].items()}
     _train(opt, X, Y, w, b, 2)
@@ -83,26 +94,18 @@ def test_state_dict_is_a_snapshot(opt_class, options):
 
 def test_load_state_dict_accepts_string_keys_and_list_betas():
     """As written by an .npz checkpoint: integer keys may come back as strings."""
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = optim.Adam([w, b], lr=0.1, betas=(0.8, 0.95))
-    _train(opt, X, Y, w, b, 3)
+    opt, X, Y, w, b = _trained(optim.Adam, 3, lr=0.1, betas=(0.8, 0.95))
     saved = opt.state_dict()
     assert saved["param_groups"][0]["betas"] == [0.8, 0.95]
     saved["state"] = {str(k): v for k, v in saved["state"].items()}
-    w2, b2 = make_params(w._data, b._data)
-    resumed = optim.Adam([w2, b2])
-    resumed.load_state_dict(saved)
+    resumed, w2, b2 = _resumed(optim.Adam, w, b, saved)
     assert resumed.param_groups[0]["betas"] == (0.8, 0.95)
     assert resumed.state[w2]["step"] == 3
     np.testing.assert_array_equal(resumed.state[b2]["exp_avg"], opt.state[b]["exp_avg"])
 
 
 def test_load_state_dict_casts_to_parameter_dtype_and_copies():
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = optim.Adam([w, b], lr=0.1)
-    _train(opt, X, Y, w, b, 2)
+    opt, X, Y, w, b = _trained(optim.Adam, 2, lr=0.1)
     saved = opt.state_dict()
     w32 = ad.Tensor(w._data.astype(np.float32), requires_grad=True)
     b32 = ad.Tensor(b._data.astype(np.float32), requires_grad=True)
@@ -115,25 +118,19 @@ def test_load_state_dict_casts_to_parameter_dtype_and_copies():
 
 
 def test_load_state_dict_errors():
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = optim.SGD([w, b], lr=0.1, momentum=0.9)
-    _train(opt, X, Y, w, b, 1)
+    opt, X, Y, w, b = _trained(optim.SGD, 1, lr=0.1, momentum=0.9)
     saved = opt.state_dict()
     with pytest.raises(ValueError, match="different number of parameter groups"):
         optim.SGD([{"params": [w]}, {"params": [b]}], lr=0.1).load_state_dict(saved)
     with pytest.raises(ValueError, match="doesn't match the size"):
         optim.SGD([w], lr=0.1).load_state_dict(saved)
-    other_w, other_b = make_params(w0.T.copy(), b0)
+    other_w, other_b = make_params(w._data.T.copy(), b._data)
     with pytest.raises(ValueError, match=r"momentum_buffer.*shape \(5, 3\).*\(3, 5\)"):
         optim.SGD([other_w, other_b], lr=0.1).load_state_dict(saved)
 
 
 def test_sgd_without_momentum_keeps_no_state():
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = optim.SGD([w, b], lr=0.1)
-    _train(opt, X, Y, w, b, 2)
+    opt = _trained(optim.SGD, 2, lr=0.1)[0]
     assert opt.state_dict()["state"] == {}
 
 
@@ -311,9 +308,7 @@ def test_base_optimizer_step_is_abstract():
 
 
 def test_no_warnings_in_a_plain_training_loop():
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = optim.Adam([w, b], lr=0.1)
+    opt, X, Y, w, b = _trained(optim.Adam, 0, lr=0.1)
     sched = optim.lr_scheduler.StepLR(opt, step_size=2)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -339,13 +334,8 @@ def _as_if_from_npz(value):
 
 @pytest.mark.parametrize("opt_class,options", ALL, ids=IDS)
 def test_round_trip_through_file_like_values(opt_class, options):
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = opt_class([w, b], **options)
-    _train(opt, X, Y, w, b, 3)
-    w2, b2 = make_params(w._data, b._data)
-    resumed = opt_class([w2, b2])
-    resumed.load_state_dict(_as_if_from_npz(opt.state_dict()))
+    opt, X, Y, w, b = _trained(opt_class, 3, **options)
+    resumed, w2, b2 = _resumed(opt_class, w, b, _as_if_from_npz(opt.state_dict()))
     group = resumed.param_groups[0]
     for key, value in opt.param_groups[0].items():
         if key != "params":
@@ -357,10 +347,7 @@ def test_round_trip_through_file_like_values(opt_class, options):
 
 def test_deepcopy_of_optimizer_keeps_state_with_copied_parameters():
     import copy
-    X, Y, w0, b0 = make_problem()
-    w, b = make_params(w0, b0)
-    opt = optim.Adam([w, b], lr=0.1)
-    _train(opt, X, Y, w, b, 2)
+    opt, X, Y, w, b = _trained(optim.Adam, 2, lr=0.1)
     clone = copy.deepcopy(opt)
     w2, b2 = clone.param_groups[0]["params"]
     assert w2 is not w and w2 in clone.state and w not in clone.state

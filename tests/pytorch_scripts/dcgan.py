@@ -1,7 +1,8 @@
 """DCGAN training steps in the style of PyTorch's examples/dcgan: ``weights_init`` with
 ``m.weight.data.normal_(0.0, 0.02)`` (BatchNorm: ``normal_(1.0, 0.02)``, ``bias.data.fill_(0)``)
 applied with ``netG.apply``, a ConvTranspose2d generator and a Conv2d discriminator with
-``LeakyReLU(0.2, inplace=True)``, BCELoss, ``label.fill_(fake_label)``, ``fake.detach()``,
+``LeakyReLU(0.2, inplace=True)`` sharing a base Module's multi-GPU ``forward`` (the
+discriminator extends it through ``super().forward``), BCELoss, ``label.fill_(fake_label)``, ``fake.detach()``,
 Adam with betas (0.5, 0.999). Data: scikit-learn's bundled 8x8 digits in [-1, 1].
 Learning is measured as the distance between the mean generated image and the mean real one."""
 import argparse
@@ -54,11 +55,24 @@ def weights_init(m):
         m.bias.data.fill_(0)
 
 
-class Generator(nn.Module):
-    def __init__(self, ngpu):
-        super(Generator, self).__init__()
+class DataParallelNet(nn.Module):
+    """A network ``main`` that runs split over ``ngpu`` GPUs when its input is on a GPU and
+    there are several, the multi-GPU branch the two networks share."""
+
+    def __init__(self, ngpu, main):
+        super(DataParallelNet, self).__init__()
         self.ngpu = ngpu
-        self.main = nn.Sequential(
+        self.main = main
+
+    def forward(self, input):
+        if input.is_cuda and self.ngpu > 1:
+            return nn.parallel.data_parallel(self.main, input, range(self.ngpu))
+        return self.main(input)
+
+
+class Generator(DataParallelNet):
+    def __init__(self, ngpu):
+        super(Generator, self).__init__(ngpu, nn.Sequential(
             # input is Z, going into a convolution
             nn.ConvTranspose2d(nz, ngf * 2, 4, 1, 0, bias=False),
             nn.BatchNorm2d(ngf * 2),
@@ -71,14 +85,7 @@ class Generator(nn.Module):
             nn.Conv2d(ngf, nc, 3, 1, 1, bias=False),
             nn.Tanh()
             # state size. (nc) x 8 x 8
-        )
-
-    def forward(self, input):
-        if input.is_cuda and self.ngpu > 1:
-            output = nn.parallel.data_parallel(self.main, input, range(self.ngpu))
-        else:
-            output = self.main(input)
-        return output
+        ))
 
 
 netG = Generator(ngpu).to(device)
@@ -86,11 +93,9 @@ netG.apply(weights_init)
 print(netG)
 
 
-class Discriminator(nn.Module):
+class Discriminator(DataParallelNet):
     def __init__(self, ngpu):
-        super(Discriminator, self).__init__()
-        self.ngpu = ngpu
-        self.main = nn.Sequential(
+        super(Discriminator, self).__init__(ngpu, nn.Sequential(
             # input is (nc) x 8 x 8
             nn.Conv2d(nc, ndf, 4, 2, 1, bias=False),
             nn.LeakyReLU(0.2, inplace=True),
@@ -101,15 +106,10 @@ class Discriminator(nn.Module):
             # state size. (ndf*2) x 2 x 2
             nn.Conv2d(ndf * 2, 1, 2, 1, 0, bias=False),
             nn.Sigmoid()
-        )
+        ))
 
     def forward(self, input):
-        if input.is_cuda and self.ngpu > 1:
-            output = nn.parallel.data_parallel(self.main, input, range(self.ngpu))
-        else:
-            output = self.main(input)
-
-        return output.view(-1, 1).squeeze(1)
+        return super(Discriminator, self).forward(input).view(-1, 1).squeeze(1)
 
 
 netD = Discriminator(ngpu).to(device)

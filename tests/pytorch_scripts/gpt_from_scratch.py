@@ -1,7 +1,9 @@
 """A character-level GPT built from scratch in the style of a well-known lecture's gpt.py:
 Head / MultiHeadAttention / FeedForward / Block classes, causal masking with a registered
-``tril`` buffer and ``masked_fill``, AdamW, ``estimate_loss`` under ``@torch.no_grad()``, and
-sampling with ``torch.multinomial``. Data: ./input.txt (written by the test)."""
+``tril`` buffer and ``masked_fill``, the truncated-normal init of vision transformers
+(``nn.init.trunc_normal_``, ``constant_``), AdamW, ``estimate_loss`` under
+``torch.inference_mode()``, and sampling with ``torch.multinomial``. Data: ./input.txt (written
+by the test)."""
 import torch
 import torch.nn as nn
 from torch.nn import functional as F
@@ -52,17 +54,13 @@ def get_batch(split):
     return x, y
 
 
-@torch.no_grad()
 def estimate_loss():
     out = {}
     model.eval()
-    for split in ['train', 'val']:
-        losses = torch.zeros(eval_iters)
-        for k in range(eval_iters):
-            X, Y = get_batch(split)
-            logits, loss = model(X, Y)
-            losses[k] = loss.item()
-        out[split] = losses.mean()
+    with torch.inference_mode():
+        for split in ['train', 'val']:
+            losses = torch.stack([model(*get_batch(split))[1] for _ in range(eval_iters)])
+            out[split] = losses.mean()
     model.train()
     return out
 
@@ -159,13 +157,15 @@ class GPTLanguageModel(nn.Module):
         # better init, not covered in the original GPT video, but important, will cover in followup video
         self.apply(self._init_weights)
 
-    def _init_weights(self, module):
-        if isinstance(module, nn.Linear):
-            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
-            if module.bias is not None:
-                torch.nn.init.zeros_(module.bias)
-        elif isinstance(module, nn.Embedding):
-            torch.nn.init.normal_(module.weight, mean=0.0, std=0.02)
+    def _init_weights(self, m):
+        # the truncated-normal init of vision transformers: weights within 2 std of 0
+        if isinstance(m, (nn.Linear, nn.Embedding)):
+            nn.init.trunc_normal_(m.weight, std=.02)
+        if isinstance(m, nn.Linear) and m.bias is not None:
+            nn.init.constant_(m.bias, 0)
+        elif isinstance(m, nn.LayerNorm):
+            nn.init.constant_(m.bias, 0)
+            nn.init.constant_(m.weight, 1.0)
 
     def forward(self, idx, targets=None):
         B, T = idx.shape

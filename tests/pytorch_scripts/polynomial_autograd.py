@@ -1,7 +1,8 @@
 """Fitting y = sin(x) with a third-order polynomial, the "Learning PyTorch with Examples"
 way: tensors and manual gradients, autograd with updates under ``torch.no_grad()``, a custom
-``torch.autograd.Function`` (Legendre polynomial P3), then ``nn.Sequential`` with
-``nn.Flatten(0, 1)`` and an optimizer; plus the tensor tutorial's ``out=`` forms."""
+``torch.autograd.Function`` (Legendre polynomial P3) trained with the functional
+``torch.autograd.grad``, then ``nn.Sequential`` with ``nn.Flatten(0, 1)`` and an optimizer;
+plus the tensor tutorial's ``out=`` forms."""
 import math
 
 import torch
@@ -97,6 +98,7 @@ c = torch.full((), 0.0, device=device, dtype=dtype, requires_grad=True)
 d = torch.full((), 0.3, device=device, dtype=dtype, requires_grad=True)
 
 learning_rate = 5e-6
+params = (a, b, c, d)
 for t in range(500):
     P3 = LegendrePolynomial3.apply
     y_pred = a + b * P3(c + d * x)
@@ -105,16 +107,13 @@ for t in range(500):
         legendre_first = loss.item()
     if t % 100 == 99:
         print(t, loss.item())
-    loss.backward()
+    # the functional form: gradients returned, not accumulated into .grad
+    grads = torch.autograd.grad(loss, params)
     with torch.no_grad():
-        a -= learning_rate * a.grad
-        b -= learning_rate * b.grad
-        c -= learning_rate * c.grad
-        d -= learning_rate * d.grad
-        a.grad = None
-        b.grad = None
-        c.grad = None
-        d.grad = None
+        for param, grad in zip(params, grads):
+            param.sub_(learning_rate * grad)
+
+assert all(param.grad is None for param in params)
 
 print(f'Result: y = {a.item()} + {b.item()} * P3({c.item()} + {d.item()} x)')
 assert loss.item() < legendre_first

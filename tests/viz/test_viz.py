@@ -2,8 +2,10 @@
 gradient colours, errors) and, where Graphviz's ``dot`` is installed, that it renders."""
 from __future__ import annotations
 
+import importlib.util
 import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -600,26 +602,26 @@ def test_multi_output_nodes_name_their_outputs():
     assert "input" in names and "weight_ih_l0" in names
 
 
-def _scalar_expression():
-    """micrograd's neuron; only the output is returned (the intermediates are dropped)."""
-    x1, x2 = ad.Scalar(2.0, label="x1"), ad.Scalar(0.0, label="x2")
-    w1, w2 = ad.Scalar(-3.0, label="w1"), ad.Scalar(1.0, label="w2")
-    b = ad.Scalar(6.8813735870195432, label="b")
-    o = (x1 * w1 + x2 * w2 + b).tanh()
-    o.label = "o"
-    return o
+def _docs_pictures():
+    """docs/make_pictures.py, the script drawing the pictures of docs/."""
+    path = Path(__file__).resolve().parents[2] / "docs" / "make_pictures.py"
+    spec = importlib.util.spec_from_file_location("make_pictures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def test_every_scalar_node_shows_data_and_grad_without_user_references():
     import gc
     import weakref
-    o = _scalar_expression()
-    before = node_lines(draw_graph(o))
+    pictures = _docs_pictures()
+    before = node_lines(draw_graph(pictures.micrograd_neuron()))
     ops = [s for s in before if re.search(r"<b>(&#215;|\+|tanh)", s)]
     assert len(ops) == 5
     assert all("data " in s and "no grad yet" in s for s in ops)
-    o.backward()
-    after = [s for s in node_lines(draw_graph(o)) if re.search(r"<b>(&#215;|\+|tanh)", s)]
+    # docs/graph-scalar.svg: the same neuron drawn after o.backward()
+    after = [s for s in node_lines(pictures.scalar_neuron())
+             if re.search(r"<b>(&#215;|\+|tanh)", s)]
     cells = [re.findall(r"<td[^>]*>(.*?)</td>", s) for s in after]
     got = sorted((c[0], c[1], c[2]) for c in cells)
     # the values micrograd's lecture shows: x1*w1 = -6, x2*w2 = 0, sum -6, + b = 0.8814, tanh

@@ -1,7 +1,9 @@
 """Hogwild training in the style of PyTorch's examples/mnist_hogwild: the model's parameters
 in shared memory (``model.share_memory()``), 2 ``torch.multiprocessing`` processes started
 with the ``spawn`` method each running SGD on the same model, then a test in the parent that
-sees their updates. Data: scikit-learn's bundled 8x8 digits (no download)."""
+sees their updates. The argument parser extends main.py's (``parents=``), and the data and the
+train/test loops are main.py's, imported as a sibling module. Data: scikit-learn's bundled
+8x8 digits (no download)."""
 from __future__ import print_function
 
 import argparse
@@ -10,32 +12,19 @@ import torch
 import torch.multiprocessing as mp
 import torch.nn as nn
 import torch.nn.functional as F
+import torch.optim as optim
 from torch.utils.data.sampler import Sampler
 
-from train import test, train
+from main import get_args_parser, load_datasets, test, train
 
-# Training settings
-parser = argparse.ArgumentParser(description='PyTorch MNIST Example')
-parser.add_argument('--batch-size', type=int, default=32, metavar='N',
-                    help='input batch size for training (default: 32)')
-parser.add_argument('--test-batch-size', type=int, default=200, metavar='N',
-                    help='input batch size for testing (default: 200)')
-parser.add_argument('--epochs', type=int, default=2, metavar='N',
-                    help='number of epochs to train (default: 2)')
-parser.add_argument('--lr', type=float, default=0.1, metavar='LR',
-                    help='learning rate (default: 0.1)')
+# Training settings: main.py's, with SGD's momentum and the number of processes
+parser = argparse.ArgumentParser(description='PyTorch MNIST Hogwild Example',
+                                 parents=[get_args_parser(add_help=False)])
 parser.add_argument('--momentum', type=float, default=0.5, metavar='M',
                     help='SGD momentum (default: 0.5)')
-parser.add_argument('--seed', type=int, default=1, metavar='S',
-                    help='random seed (default: 1)')
-parser.add_argument('--log-interval', type=int, default=10, metavar='N',
-                    help='how many batches to wait before logging training status')
 parser.add_argument('--num-processes', type=int, default=2, metavar='N',
                     help='how many training processes to use (default: 2)')
-parser.add_argument('--cuda', action='store_true', default=False,
-                    help='enables CUDA training')
-parser.add_argument('--dry-run', action='store_true', default=False,
-                    help='quickly check a single pass')
+parser.set_defaults(lr=0.1)
 
 
 class Net(nn.Module):
@@ -57,25 +46,20 @@ class Net(nn.Module):
         return F.log_softmax(x, dim=1)
 
 
-def load_datasets():
-    from sklearn.datasets import load_digits  # only the parent needs it
-    digits = load_digits()
-    images = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)
-    images = (images - 0.1307) / 0.3081
-    labels = torch.tensor(digits.target)
-    dataset1 = torch.utils.data.TensorDataset(images[:1400], labels[:1400])
-    dataset2 = torch.utils.data.TensorDataset(images[1400:], labels[1400:])
-    return dataset1, dataset2
+def train_process(rank, args, model, device, dataset, dataloader_kwargs):
+    """One Hogwild worker: its own data order, its own SGD, the shared parameters."""
+    torch.manual_seed(args.seed + rank)
+    train_loader = torch.utils.data.DataLoader(dataset, **dataloader_kwargs)
+    optimizer = optim.SGD(model.parameters(), lr=args.lr, momentum=args.momentum)
+    for epoch in range(1, args.epochs + 1):
+        train(args, model, device, train_loader, optimizer, epoch, losses=[])
 
 
 if __name__ == '__main__':
     args = parser.parse_args()
 
-    use_cuda = args.cuda and torch.cuda.is_available()
-    if use_cuda:
-        device = torch.device("cuda")
-    else:
-        device = torch.device("cpu")
+    use_cuda = not args.no_accel and torch.cuda.is_available()
+    device = torch.device("cuda" if use_cuda else "cpu")
 
     dataset1, dataset2 = load_datasets()
     kwargs = {'batch_size': args.batch_size,
@@ -84,6 +68,7 @@ if __name__ == '__main__':
         kwargs.update({'num_workers': 1,
                        'pin_memory': True,
                        })
+    test_loader = torch.utils.data.DataLoader(dataset2, batch_size=args.test_batch_size)
 
     torch.manual_seed(args.seed)
     mp.set_start_method('spawn', force=True)
@@ -92,11 +77,11 @@ if __name__ == '__main__':
     model.share_memory()  # gradients are allocated lazily, so they are not shared here
     assert issubclass(torch.utils.data.RandomSampler, Sampler)
 
-    first_loss, _ = test(args, model, device, dataset2, kwargs)
+    first_loss, _ = test(model, device, test_loader)
     processes = []
     for rank in range(args.num_processes):
-        p = mp.Process(target=train, args=(rank, args, model, device,
-                                           dataset1, kwargs))
+        p = mp.Process(target=train_process, args=(rank, args, model, device,
+                                                   dataset1, kwargs))
         # We first train the model across `num_processes` processes
         p.start()
         processes.append(p)
@@ -105,6 +90,6 @@ if __name__ == '__main__':
     assert all(p.exitcode == 0 for p in processes), [p.exitcode for p in processes]
 
     # Once training is complete, we can test the model
-    test_loss, accuracy = test(args, model, device, dataset2, kwargs)
+    test_loss, accuracy = test(model, device, test_loader)
     print('loss {:.4f} -> {:.4f}'.format(first_loss, test_loss))
     print('accuracy {:.4f}'.format(accuracy))

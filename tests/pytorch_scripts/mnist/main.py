@@ -1,6 +1,10 @@
 """A CNN classifier in the style of PyTorch's examples/mnist/main.py (argparse, Adadelta,
 StepLR, log_softmax + nll_loss, a test pass with reduction='sum', a saved state_dict).
-Data: scikit-learn's bundled 8x8 digits in a TensorDataset (no download)."""
+Data: scikit-learn's bundled 8x8 digits in a TensorDataset (no download).
+
+Its sibling scripts import from it, as the scripts of one project do: ``hogwild.py`` its
+argument parser (``argparse``'s ``parents=``), data and train/test loops; ``vae.py`` its
+argument parser and data."""
 import argparse
 
 import numpy as np
@@ -77,9 +81,8 @@ def test(model, device, test_loader):
     return test_loss, correct / len(test_loader.dataset)
 
 
-def main():
-    # Training settings
-    parser = argparse.ArgumentParser(description='PyTorch MNIST Example')
+def get_args_parser(add_help=True):
+    parser = argparse.ArgumentParser(description='PyTorch MNIST Example', add_help=add_help)
     parser.add_argument('--batch-size', type=int, default=32, metavar='N',
                         help='input batch size for training (default: 32)')
     parser.add_argument('--test-batch-size', type=int, default=200, metavar='N',
@@ -100,7 +103,23 @@ def main():
                         help='how many batches to wait before logging training status')
     parser.add_argument('--save-model', action='store_true', default=True,
                         help='For Saving the current Model')
-    args = parser.parse_args()
+    return parser
+
+
+def load_datasets(normalize=True):
+    """The digits as (train, test) TensorDatasets of 1x8x8 images in [0, 1], standardised
+    with MNIST's mean and std when ``normalize``."""
+    digits = load_digits()
+    x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
+    if normalize:
+        x = (x - 0.1307) / 0.3081
+    y = torch.tensor(digits.target)
+    return TensorDataset(x[:1400], y[:1400]), TensorDataset(x[1400:], y[1400:])
+
+
+def main():
+    # Training settings
+    args = get_args_parser().parse_args()
 
     use_cuda = not args.no_accel and torch.cuda.is_available()
 
@@ -118,12 +137,7 @@ def main():
         test_kwargs.update(cuda_kwargs)
     train_kwargs['shuffle'] = True
 
-    digits = load_digits()
-    x = torch.tensor(digits.images, dtype=torch.float32).unsqueeze(1) / 16.0
-    x = (x - 0.1307) / 0.3081
-    y = torch.tensor(digits.target)
-    dataset1 = TensorDataset(x[:1400], y[:1400])
-    dataset2 = TensorDataset(x[1400:], y[1400:])
+    dataset1, dataset2 = load_datasets()
     train_loader = DataLoader(dataset1, **train_kwargs)
     test_loader = DataLoader(dataset2, **test_kwargs)
 

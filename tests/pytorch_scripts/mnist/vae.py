@@ -1,36 +1,24 @@
 """A variational autoencoder in the style of PyTorch's examples/vae: fc1 -> (fc21, fc22),
 the reparameterization trick with ``torch.randn_like``, BCE + KLD loss summed over the batch,
 Adam, ``train_loss += loss.item()``, a test pass and samples decoded from ``torch.randn``.
-Data: scikit-learn's bundled 8x8 digits scaled to [0, 1] (no download)."""
-import argparse
-
+Data: scikit-learn's bundled 8x8 digits scaled to [0, 1] (no download), and the argument
+parser, from the sibling main.py."""
 import torch
 import torch.utils.data
-from sklearn.datasets import load_digits
 from torch import nn, optim
 from torch.nn import functional as F
 
-parser = argparse.ArgumentParser(description='VAE digits Example')
-parser.add_argument('--batch-size', type=int, default=64, metavar='N',
-                    help='input batch size for training (default: 64)')
-parser.add_argument('--epochs', type=int, default=8, metavar='N',
-                    help='number of epochs to train (default: 8)')
-parser.add_argument('--no-accel', action='store_true',
-                    help='disables accelerator')
-parser.add_argument('--seed', type=int, default=1, metavar='S',
-                    help='random seed (default: 1)')
-parser.add_argument('--log-interval', type=int, default=10, metavar='N',
-                    help='how many batches to wait before logging training status')
+from main import get_args_parser, load_datasets
+
+parser = get_args_parser()
+parser.description = 'VAE digits Example'
+parser.set_defaults(batch_size=64, epochs=8)
 args = parser.parse_args()
 
 torch.manual_seed(args.seed)
 device = torch.device("cpu")
 
-digits = load_digits()
-images = torch.tensor(digits.images / 16.0, dtype=torch.float32).unsqueeze(1)
-labels = torch.tensor(digits.target)
-train_set = torch.utils.data.TensorDataset(images[:1400], labels[:1400])
-test_set = torch.utils.data.TensorDataset(images[1400:], labels[1400:])
+train_set, test_set = load_datasets(normalize=False)
 train_loader = torch.utils.data.DataLoader(train_set, batch_size=args.batch_size, shuffle=True)
 test_loader = torch.utils.data.DataLoader(test_set, batch_size=args.batch_size, shuffle=False)
 
