@@ -8,7 +8,21 @@ from .module import Module
 from .parameter import Parameter
 
 
-class _InplaceActivation(Module):
+class _Functional(Module):
+    """A module whose ``forward(input)`` is ``function(input)``, its ``nn.functional`` form,
+    named by a class keyword: ``class Tanh(_Functional, function=F.tanh)``.  Subclasses with
+    options pass them in their own ``forward``."""
+
+    def __init_subclass__(cls, function=None, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if function is not None:
+            cls._function = staticmethod(function)
+
+    def forward(self, input):
+        return self._function(input)
+
+
+class _InplaceActivation(_Functional):
     """An activation whose only option is PyTorch's ``inplace``: accepted and shown by
     ``extra_repr``, but the result is always a new tensor."""
 
@@ -20,11 +34,22 @@ class _InplaceActivation(Module):
         return "inplace=True" if self.inplace else ""
 
 
-class ReLU(_InplaceActivation):
-    """max(x, 0)."""
+class _AlongDim(_Functional):
+    """A normalisation along ``dim`` (None: PyTorch's implicit choice, with a warning)."""
+
+    def __init__(self, dim=None):
+        super().__init__()
+        self.dim = dim
 
     def forward(self, input):
-        return F.relu(input)
+        return self._function(input, self.dim, _stacklevel=5)
+
+    def extra_repr(self):
+        return f"dim={self.dim}"
+
+
+class ReLU(_InplaceActivation, function=F.relu):
+    """max(x, 0)."""
 
 
 class LeakyReLU(Module):
@@ -57,11 +82,8 @@ class ELU(Module):
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
 
 
-class SELU(_InplaceActivation):
+class SELU(_InplaceActivation, function=F.selu):
     """scale * (x if x > 0 else alpha * (exp(x) - 1)), the self-normalising constants."""
-
-    def forward(self, input):
-        return F.selu(input)
 
 
 class GELU(Module):
@@ -80,32 +102,20 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class Sigmoid(Module):
+class Sigmoid(_Functional, function=F.sigmoid):
     """1 / (1 + exp(-x))."""
 
-    def forward(self, input):
-        return F.sigmoid(input)
 
-
-class Tanh(Module):
+class Tanh(_Functional, function=F.tanh):
     """tanh(x)."""
 
-    def forward(self, input):
-        return F.tanh(input)
 
-
-class SiLU(_InplaceActivation):
+class SiLU(_InplaceActivation, function=F.silu):
     """x * sigmoid(x)."""
 
-    def forward(self, input):
-        return F.silu(input)
 
-
-class LogSigmoid(Module):
+class LogSigmoid(_Functional, function=F.logsigmoid):
     """log(sigmoid(x))."""
-
-    def forward(self, input):
-        return F.logsigmoid(input)
 
 
 class Softplus(Module):
@@ -123,29 +133,12 @@ class Softplus(Module):
         return f"beta={self.beta}, threshold={self.threshold}"
 
 
-class _AlongDim(Module):
-    """A normalisation along ``dim`` (None: PyTorch's implicit choice, with a warning)."""
-
-    def __init__(self, dim=None):
-        super().__init__()
-        self.dim = dim
-
-    def extra_repr(self):
-        return f"dim={self.dim}"
-
-
-class Softmax(_AlongDim):
+class Softmax(_AlongDim, function=F.softmax):
     """exp(x) / sum(exp(x)) along ``dim``."""
 
-    def forward(self, input):
-        return F.softmax(input, self.dim, _stacklevel=5)
 
-
-class LogSoftmax(_AlongDim):
+class LogSoftmax(_AlongDim, function=F.log_softmax):
     """x - logsumexp(x) along ``dim``."""
-
-    def forward(self, input):
-        return F.log_softmax(input, self.dim, _stacklevel=5)
 
 
 class Hardtanh(Module):
@@ -213,42 +206,27 @@ class PReLU(Module):
         return f"num_parameters={self.num_parameters}"
 
 
-class Softsign(Module):
+class Softsign(_Functional, function=F.softsign):
     """x / (1 + |x|)."""
 
-    def forward(self, input):
-        return F.softsign(input)
 
-
-class Mish(_InplaceActivation):
+class Mish(_InplaceActivation, function=F.mish):
     """x * tanh(softplus(x))."""
 
-    def forward(self, input):
-        return F.mish(input)
 
-
-class Hardsigmoid(_InplaceActivation):
+class Hardsigmoid(_InplaceActivation, function=F.hardsigmoid):
     """clamp(x / 6 + 1 / 2, 0, 1)."""
 
-    def forward(self, input):
-        return F.hardsigmoid(input)
-
     def extra_repr(self):
         return ""  # PyTorch does not show ``inplace`` here
 
 
-class Hardswish(_InplaceActivation):
+class Hardswish(_InplaceActivation, function=F.hardswish):
     """x * hardsigmoid(x)."""
 
-    def forward(self, input):
-        return F.hardswish(input)
-
     def extra_repr(self):
         return ""  # PyTorch does not show ``inplace`` here
 
 
-class Softmin(_AlongDim):
+class Softmin(_AlongDim, function=F.softmin):
     """softmax(-x) along ``dim``."""
-
-    def forward(self, input):
-        return F.softmin(input, self.dim, _stacklevel=5)

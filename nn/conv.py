@@ -11,68 +11,76 @@ from .module import Module
 _PADDING_MODES = ("zeros", "reflect", "replicate", "circular")
 
 
+def _check_channels(name, in_channels, out_channels, groups):
+    for arg, v in (("in_channels", in_channels), ("out_channels", out_channels),
+                   ("groups", groups)):
+        _common.int_arg(v, arg, name)
+    if groups <= 0:
+        raise ValueError(f"{name}: groups must be a positive integer")
+    if in_channels % groups != 0:
+        raise ValueError(f"{name}: in_channels ({in_channels}) must be divisible by groups "
+                         f"({groups})")
+    if out_channels % groups != 0:
+        raise ValueError(f"{name}: out_channels ({out_channels}) must be divisible by groups "
+                         f"({groups})")
+
+
+def _window(name, n, kernel_size, stride, padding, dilation):
+    """Checked n-tuples ``(kernel_size, stride, padding, dilation)``; ``padding`` may also be
+    "same" or "valid"."""
+    kernel_size = _common.positive(_common.int_tuple(kernel_size, n, "kernel_size", name),
+                                   "kernel_size", name)
+    stride = _common.positive(_common.int_tuple(stride, n, "stride", name), "stride", name)
+    dilation = _common.positive(_common.int_tuple(dilation, n, "dilation", name), "dilation",
+                                name)
+    if isinstance(padding, str):
+        if padding not in ("same", "valid"):
+            raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
+                             "['valid', 'same']")
+        if padding == "same" and any(s != 1 for s in stride):
+            raise ValueError(f"{name}: padding='same' is not supported for strided "
+                             "convolutions")
+    else:
+        padding = _common.nonnegative(_common.int_tuple(padding, n, "padding", name), "padding",
+                                      name)
+    return kernel_size, stride, padding, dilation
+
+
+def _pad_argument(padding, kernel_size, dilation):
+    """``F.pad``'s argument for the non-zero padding modes: last dim first, (left, right)
+    each ("same": the total padding split with the extra element on the right)."""
+    if not isinstance(padding, str):
+        return tuple(p for p in reversed(padding) for _ in range(2))
+    rev = []
+    for d, k in zip(reversed(dilation), reversed(kernel_size)):
+        total = d * (k - 1) if padding == "same" else 0
+        rev += [total // 2, total - total // 2]
+    return tuple(rev)
+
+
 class _ConvNd(Module):
     _n = 2
 
     def __init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation,
                  transposed, output_padding, groups, bias, padding_mode, dtype):
         super().__init__()
-        n = self._n
         name = type(self).__name__
-        for arg, v in (("in_channels", in_channels), ("out_channels", out_channels),
-                       ("groups", groups)):
-            _common.int_arg(v, arg, name)
-        if groups <= 0:
-            raise ValueError(f"{name}: groups must be a positive integer")
-        if in_channels % groups != 0:
-            raise ValueError(f"{name}: in_channels ({in_channels}) must be divisible by groups "
-                             f"({groups})")
-        if out_channels % groups != 0:
-            raise ValueError(f"{name}: out_channels ({out_channels}) must be divisible by groups "
-                             f"({groups})")
+        _check_channels(name, in_channels, out_channels, groups)
         if padding_mode not in _PADDING_MODES:
             raise ValueError(f"{name}: padding_mode must be one of {_PADDING_MODES}, got "
                              f"{padding_mode!r}")
-        kernel_size = _common.positive(_common.int_tuple(kernel_size, n, "kernel_size", name),
-                                       "kernel_size", name)
-        stride = _common.positive(_common.int_tuple(stride, n, "stride", name), "stride", name)
-        dilation = _common.int_tuple(dilation, n, "dilation", name)
-        dilation = _common.positive(dilation, "dilation", name)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: invalid padding string {padding!r}, should be one of "
-                                 "['valid', 'same']")
-            if padding == "same" and any(s != 1 for s in stride):
-                raise ValueError(f"{name}: padding='same' is not supported for strided "
-                                 "convolutions")
-        else:
-            padding = _common.nonnegative(_common.int_tuple(padding, n, "padding", name), "padding",
-                                          name)
-        self.in_channels = in_channels
-        self.out_channels = out_channels
-        self.kernel_size = kernel_size
-        self.stride = stride
-        self.padding = padding
-        self.dilation = dilation
+        self.in_channels, self.out_channels, self.groups = in_channels, out_channels, groups
+        self.kernel_size, self.stride, self.padding, self.dilation = _window(
+            name, self._n, kernel_size, stride, padding, dilation)
         self.transposed = transposed
         self.output_padding = output_padding
-        self.groups = groups
         self.padding_mode = padding_mode
-        # F.pad's argument for non-zero padding modes: last dim first, (left, right) each
-        if isinstance(padding, str):
-            rev = [0, 0] * n
-            if padding == "same":
-                for d, k, i in zip(dilation, kernel_size, range(n - 1, -1, -1)):
-                    total = d * (k - 1)
-                    rev[2 * i] = total // 2
-                    rev[2 * i + 1] = total - total // 2
-        else:
-            rev = [p for p in reversed(padding) for _ in range(2)]
-        self._reversed_padding_repeated_twice = tuple(rev)
+        self._reversed_padding_repeated_twice = _pad_argument(self.padding, self.kernel_size,
+                                                              self.dilation)
         if transposed:
-            shape = (in_channels, out_channels // groups) + kernel_size
+            shape = (in_channels, out_channels // groups) + self.kernel_size
         else:
-            shape = (out_channels, in_channels // groups) + kernel_size
+            shape = (out_channels, in_channels // groups) + self.kernel_size
         _empty_weight_and_bias(self, shape, (out_channels,) if bias else None, dtype)
         self.reset_parameters()
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 import numbers
 
 from . import functional as F
-from .module import Module
+from .activation import _Functional
 
 
-class Dropout(Module):
+class _DropoutNd(_Functional):
     def __init__(self, p=0.5, inplace=False):
         super().__init__()
         if not isinstance(p, numbers.Number) or isinstance(p, bool) or p < 0 or p > 1:
@@ -16,21 +16,19 @@ class Dropout(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.dropout(input, self.p, self.training)
+        return self._function(input, self.p, self.training, self.inplace)
 
     def extra_repr(self):
         return f"p={self.p}, inplace={self.inplace}"
 
 
-class Dropout1d(Dropout):
+class Dropout(_DropoutNd, function=F.dropout):
+    """Zeroes each element with probability ``p`` (scaling the rest by 1 / (1 - p))."""
+
+
+class Dropout1d(_DropoutNd, function=F.dropout1d):
     """Zeroes whole channels of (N, C, L) or (C, L)."""
 
-    def forward(self, input):
-        return F.dropout1d(input, self.p, self.training)
 
-
-class Dropout2d(Dropout):
+class Dropout2d(_DropoutNd, function=F.dropout2d):
     """Zeroes whole channels of (N, C, H, W)."""
-
-    def forward(self, input):
-        return F.dropout2d(input, self.p, self.training)

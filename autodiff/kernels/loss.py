@@ -27,7 +27,6 @@ import math
 
 import numba
 import numpy as np
-from llvmlite import ir
 from numba import types
 from numba.extending import intrinsic, overload
 
@@ -39,28 +38,21 @@ __all__ = ["log_softmax_forward", "softmax_forward", "cross_entropy_forward",
 # ----------------------------------------------------------- vectorisable exp for x <= 0
 
 
-@intrinsic
-def _as_float(typingctx, bits):
-    """The float with the given bit pattern (int64 -> float64, int32 -> float32)."""
-    if bits == types.int64:
-        return types.float64(types.int64), \
-            lambda context, builder, sig, args: builder.bitcast(args[0], ir.DoubleType())
-    if bits == types.int32:
-        return types.float32(types.int32), \
-            lambda context, builder, sig, args: builder.bitcast(args[0], ir.FloatType())
-    return None
+_SAME_WIDTH = {types.int64: types.float64, types.float64: types.int64,
+               types.int32: types.float32, types.float32: types.int32}
 
 
 @intrinsic
-def _as_bits(typingctx, x):
-    """The bit pattern of a float (float64 -> int64, float32 -> int32)."""
-    if x == types.float64:
-        return types.int64(types.float64), \
-            lambda context, builder, sig, args: builder.bitcast(args[0], ir.IntType(64))
-    if x == types.float32:
-        return types.int32(types.float32), \
-            lambda context, builder, sig, args: builder.bitcast(args[0], ir.IntType(32))
-    return None
+def _bitcast(typingctx, x):
+    """The same bits read as the other type of their width (int64 <-> float64, int32 <->
+    float32)."""
+    to = _SAME_WIDTH.get(x)
+    if to is None:
+        return None
+
+    def codegen(context, builder, sig, args):
+        return builder.bitcast(args[0], context.get_value_type(sig.return_type))
+    return to(x), codegen
 
 
 def exp_nonpos_(a):
@@ -73,66 +65,73 @@ def exp_nonpos_(a):
     a[below] = 0
 
 
-_LOG2E = 1.4426950408889634
-_LN2_HI = 6.93147180369123816490e-01   # fdlibm's split of ln 2: n * _LN2_HI is exact
-_LN2_LO = 1.90821492927058770002e-10
-_SHIFT = 6755399441055744.0            # 1.5 * 2**52: x + _SHIFT rounds x to an integer
+@numba.njit(inline="always")
+def _exp_poly64(r):
+    # exp(r) for |r| <= ln2/2: Taylor to r^13, error < 2.3e-16
+    p = 1.0 / 6227020800.0
+    p = p * r + 1.0 / 479001600.0
+    p = p * r + 1.0 / 39916800.0
+    p = p * r + 1.0 / 3628800.0
+    p = p * r + 1.0 / 362880.0
+    p = p * r + 1.0 / 40320.0
+    p = p * r + 1.0 / 5040.0
+    p = p * r + 1.0 / 720.0
+    p = p * r + 1.0 / 120.0
+    p = p * r + 1.0 / 24.0
+    p = p * r + 1.0 / 6.0
+    p = p * r + 0.5
+    p = p * r + 1.0
+    return p * r + 1.0
+
+
 _F32 = np.float32
-_LOG2E_32 = _F32(1.44269504)
-_LN2_HI_32 = _F32(0.693359375)         # Cephes' split for float32
-_LN2_LO_32 = _F32(-2.12194440e-4)
-_SHIFT_32 = _F32(12582912.0)           # 1.5 * 2**23
+
+
+@numba.njit(inline="always")
+def _exp_poly32(r):
+    # expf(r) for |r| <= ln2/2: Cephes' polynomial, error ~1 ulp
+    p = _F32(1.9875691500e-4)
+    p = p * r + _F32(1.3981999507e-3)
+    p = p * r + _F32(8.3334519073e-3)
+    p = p * r + _F32(4.1665795894e-2)
+    p = p * r + _F32(1.6666665459e-1)
+    p = p * r + _F32(5.0000001201e-1)
+    return p * (r * r) + r + _F32(1.0)
+
+
+def _exp_nonpos(poly, log2e, ln2_hi, ln2_lo, shift, bias, mantissa, cut, itype):
+    """exp_nonpos_ for one float type: ``poly`` its polynomial, the rest its constants.
+
+    exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2] (``ln2_hi``
+    + ``ln2_lo``, a split in which n * ln2_hi is exact); t = x/ln2 + shift (1.5 * 2^mantissa)
+    holds n in its low mantissa bits, so 2^n is (bits(t) + bias) << mantissa (valid for
+    n >= 1 - bias, hence the cut to 0 below ``cut``).  A select, no branch."""
+    zero = type(cut)(0)
+
+    def impl(a):
+        v = a.reshape(-1)
+        for k in range(v.size):
+            x = v[k]
+            t = x * log2e + shift
+            n = t - shift
+            r = (x - n * ln2_hi) - n * ln2_lo
+            scale = _bitcast(itype((_bitcast(t) + bias) << mantissa))  # numba widens to int64
+            v[k] = zero if x < cut else poly(r) * scale
+    return impl
+
+
+_EXP_NONPOS = {   # fdlibm's split of ln 2 for float64, Cephes' for float32
+    types.float64: (_exp_poly64, 1.4426950408889634, 6.93147180369123816490e-01,
+                    1.90821492927058770002e-10, 6755399441055744.0, 1023, 52, -708.0, np.int64),
+    types.float32: (_exp_poly32, _F32(1.44269504), _F32(0.693359375), _F32(-2.12194440e-4),
+                    _F32(12582912.0), 127, 23, _F32(-87.0), np.int32),
+}
 
 
 @overload(exp_nonpos_, jit_options={"fastmath": {"contract"}, "error_model": "numpy"})
 def _exp_nonpos_impl(a):
-    # exp(x) = 2^n exp(r), n = round(x / ln 2), r = x - n ln 2 in [-ln2/2, ln2/2]; t = x/ln2 +
-    # SHIFT holds n in its low mantissa bits, so 2^n is (bits(t) + bias) << mantissa width
-    # (valid for n >= -1022 / -126, hence the cut to 0 below that).  A select, no branch.
-    if a.dtype == types.float64:
-        def impl(a):
-            v = a.reshape(-1)
-            for k in range(v.size):
-                x = v[k]
-                t = x * _LOG2E + _SHIFT
-                n = t - _SHIFT
-                r = (x - n * _LN2_HI) - n * _LN2_LO
-                p = 1.0 / 6227020800.0                  # Taylor to r^13: error < 2.3e-16
-                p = p * r + 1.0 / 479001600.0
-                p = p * r + 1.0 / 39916800.0
-                p = p * r + 1.0 / 3628800.0
-                p = p * r + 1.0 / 362880.0
-                p = p * r + 1.0 / 40320.0
-                p = p * r + 1.0 / 5040.0
-                p = p * r + 1.0 / 720.0
-                p = p * r + 1.0 / 120.0
-                p = p * r + 1.0 / 24.0
-                p = p * r + 1.0 / 6.0
-                p = p * r + 0.5
-                p = p * r + 1.0
-                p = p * r + 1.0
-                scale = _as_float((_as_bits(t) + 1023) << 52)
-                v[k] = 0.0 if x < -708.0 else p * scale
-        return impl
-    if a.dtype == types.float32:
-        def impl(a):
-            v = a.reshape(-1)
-            for k in range(v.size):
-                x = v[k]
-                t = x * _LOG2E_32 + _SHIFT_32
-                n = t - _SHIFT_32
-                r = (x - n * _LN2_HI_32) - n * _LN2_LO_32
-                p = _F32(1.9875691500e-4)               # Cephes expf: error ~1 ulp
-                p = p * r + _F32(1.3981999507e-3)
-                p = p * r + _F32(8.3334519073e-3)
-                p = p * r + _F32(4.1665795894e-2)
-                p = p * r + _F32(1.6666665459e-1)
-                p = p * r + _F32(5.0000001201e-1)
-                p = p * (r * r) + r + _F32(1.0)
-                scale = _as_float(np.int32((_as_bits(t) + 127) << 23))  # numba widens to int64
-                v[k] = _F32(0.0) if x < _F32(-87.0) else p * scale
-        return impl
-    return None
+    consts = _EXP_NONPOS.get(a.dtype)
+    return None if consts is None else _exp_nonpos(*consts)
 
 
 # --------------------------------------------------------------------------- kernels
@@ -160,21 +159,14 @@ def _row_max_lse(x, i):
 
 
 @numba.njit(cache=True)
-def _log_softmax_kernel(x, out):
+def _softmax_kernel(x, out, log):
+    # out = log_softmax(x) (log True) or softmax(x), row by row
     M, C = x.shape
     for i in range(M):
         m, ls = _row_max_lse(x, i)
         for c in range(C):
-            out[i, c] = (float(x[i, c]) - m) - ls
-
-
-@numba.njit(cache=True)
-def _softmax_kernel(x, out):
-    M, C = x.shape
-    for i in range(M):
-        m, ls = _row_max_lse(x, i)
-        for c in range(C):
-            out[i, c] = math.exp((float(x[i, c]) - m) - ls)
+            v = (float(x[i, c]) - m) - ls
+            out[i, c] = v if log else math.exp(v)
 
 
 @numba.njit(cache=True)
@@ -273,20 +265,17 @@ def _rows(x):
     return x
 
 
+def softmax_forward(x, log=False):
+    """softmax (``log``: log_softmax) along the last axis of x (M, C)."""
+    x = _rows(x)
+    out = np.empty_like(x)
+    _softmax_kernel(x, out, log)
+    return out
+
+
 def log_softmax_forward(x):
     """log_softmax along the last axis of x (M, C)."""
-    x = _rows(x)
-    out = np.empty_like(x)
-    _log_softmax_kernel(x, out)
-    return out
-
-
-def softmax_forward(x):
-    """softmax along the last axis of x (M, C)."""
-    x = _rows(x)
-    out = np.empty_like(x)
-    _softmax_kernel(x, out)
-    return out
+    return softmax_forward(x, log=True)
 
 
 _ONES = {}   # C -> np.ones(C): the unit class weights (private, never written)

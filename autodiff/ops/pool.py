@@ -41,59 +41,59 @@ class MaxPool2d(Op):
         return MaxPoolScatter.apply(grad_out, ctx.loc, ctx.geom, ctx.x_shape), None, None
 
 
-class MaxPoolScatter(Op):
+class _Linear(Op):
+    """An op linear in its first argument, its other arguments fixed data (``ctx.fixed``:
+    geometry, argmax positions, input shape).  Its derivative is its adjoint (the class
+    attribute ``adjoint``, the transposed map) applied to the incoming gradient with the same
+    fixed arguments: each pair below is the other's adjoint, so it closes under
+    differentiation."""
+
+    adjoint = None
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (ctx.fn.adjoint.apply(grad_out, *ctx.fixed),) + (None,) * len(ctx.fixed)
+
+
+class MaxPoolScatter(_Linear):
     """dx (x_shape) = g (N, C, Ho, Wo) added at the stored window maxima;
     d/dg = MaxPoolGather(gg)"""
 
     @staticmethod
     def forward(ctx, g, loc, geom, x_shape):
-        k, s, p, d, _ = geom
-        ctx.geom, ctx.loc, ctx.x_shape = geom, loc, x_shape
-        return K.max_pool2d_backward(g, loc, x_shape, k, s, p, d)
-
-    @staticmethod
-    def backward(ctx, gg):
-        return MaxPoolGather.apply(gg, ctx.loc, ctx.geom, ctx.x_shape), None, None, None
+        ctx.fixed = loc, geom, x_shape
+        return K.max_pool2d_backward(g, loc, x_shape, *geom[:4])
 
 
-class MaxPoolGather(Op):
+class MaxPoolGather(_Linear):
     """out (N, C, Ho, Wo) = x at the stored window maxima;  dx = MaxPoolScatter(g)"""
 
     @staticmethod
     def forward(ctx, x, loc, geom, x_shape):
-        k, s, p, d, _ = geom
-        ctx.geom, ctx.loc, ctx.x_shape = geom, loc, x_shape
-        return K.max_pool2d_gather(x, loc, k, s, p, d)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return MaxPoolScatter.apply(grad_out, ctx.loc, ctx.geom, ctx.x_shape), None, None, None
+        ctx.fixed = loc, geom, x_shape
+        return K.max_pool2d_gather(x, loc, *geom[:4])
 
 
-class AvgPool2d(Op):
+class AvgPool2d(_Linear):
     """out = mean of x (N, C, H, W) over each window;  dx = AvgPoolBackward(g)"""
 
     @staticmethod
-    def forward(ctx, x, geom):
-        ctx.geom, ctx.x_shape = geom, x.shape
+    def forward(ctx, x, geom, x_shape):
+        ctx.fixed = geom, x_shape
         return K.avg_pool2d_forward(x, *geom)
 
-    @staticmethod
-    def backward(ctx, grad_out):
-        return AvgPoolBackward.apply(grad_out, ctx.geom, ctx.x_shape), None
 
-
-class AvgPoolBackward(Op):
+class AvgPoolBackward(_Linear):
     """dx (x_shape) = g (N, C, Ho, Wo) spread evenly over each window;  d/dg = AvgPool2d(gg)"""
 
     @staticmethod
     def forward(ctx, g, geom, x_shape):
-        ctx.geom = geom
+        ctx.fixed = geom, x_shape
         return K.avg_pool2d_backward(g, x_shape, *geom)
 
-    @staticmethod
-    def backward(ctx, gg):
-        return AvgPool2d.apply(gg, ctx.geom), None, None
+
+MaxPoolScatter.adjoint, MaxPoolGather.adjoint = MaxPoolGather, MaxPoolScatter
+AvgPool2d.adjoint, AvgPoolBackward.adjoint = AvgPoolBackward, AvgPool2d
 
 
 # --------------------------------------------------------------------------- functional forms
@@ -185,7 +185,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     if unbatched:
         x = S.unsqueeze(x, 0)
     geom = AvgGeometry(k, s, p, bool(ceil_mode), bool(count_include_pad), divisor_override)
-    out = AvgPool2d.apply(x, geom)
+    out = AvgPool2d.apply(x, geom, x.shape)
     return S.squeeze(out, 0) if unbatched else out
 
 

@@ -9,6 +9,21 @@ import types
 from .scheduler import LRScheduler
 
 
+class _MultiplicativeLR(LRScheduler):
+    """A schedule whose step multiplies each group's current lr by ``_factor()``, the
+    factor for epoch ``self.last_epoch`` (1: the lr stays as it is).  This is the chainable
+    form (it composes with other changes to the lr); ``_get_closed_form_lr`` gives the lr
+    at an epoch directly, for ``step(epoch)``."""
+
+    def get_lr(self):
+        self._warn_if_called_outside_step()
+        factor = self._factor()
+        return self._current_lrs() if factor == 1 else self._lrs_times(factor)
+
+    def _factor(self):
+        raise NotImplementedError
+
+
 class LambdaLR(LRScheduler):
     """Set each group's lr to ``initial_lr * lr_lambda(epoch)``.
 
@@ -56,7 +71,7 @@ class LambdaLR(LRScheduler):
                 for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
 
-class StepLR(LRScheduler):
+class StepLR(_MultiplicativeLR):
     """Multiply each group's lr by ``gamma`` every ``step_size`` epochs.
 
     Args:
@@ -69,17 +84,16 @@ class StepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
-        self._warn_if_called_outside_step()
-        if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
-            return self._current_lrs()
-        return self._lrs_times(self.gamma)
+    def _factor(self):
+        if self.last_epoch > 0 and self.last_epoch % self.step_size == 0:
+            return self.gamma
+        return 1
 
     def _get_closed_form_lr(self):
         return self._base_lrs_times(self.gamma ** (self.last_epoch // self.step_size))
 
 
-class MultiStepLR(LRScheduler):
+class MultiStepLR(_MultiplicativeLR):
     """Multiply each group's lr by ``gamma`` at each epoch in ``milestones`` (as PyTorch)."""
 
     def __init__(self, optimizer, milestones, gamma=0.1, last_epoch=-1):
@@ -87,18 +101,17 @@ class MultiStepLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
-        self._warn_if_called_outside_step()
+    def _factor(self):
         if self.last_epoch not in self.milestones:
-            return self._current_lrs()
-        return self._lrs_times(self.gamma ** self.milestones[self.last_epoch])
+            return 1
+        return self.gamma ** self.milestones[self.last_epoch]
 
     def _get_closed_form_lr(self):
         ms = sorted(self.milestones.elements())
         return self._base_lrs_times(self.gamma ** bisect.bisect_right(ms, self.last_epoch))
 
 
-class ExponentialLR(LRScheduler):
+class ExponentialLR(_MultiplicativeLR):
     """Multiply each group's lr by ``gamma`` every epoch.
 
     Args:
@@ -109,17 +122,14 @@ class ExponentialLR(LRScheduler):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
-        self._warn_if_called_outside_step()
-        if self._is_initial:
-            return self._current_lrs()
-        return self._lrs_times(self.gamma)
+    def _factor(self):
+        return 1 if self._is_initial else self.gamma
 
     def _get_closed_form_lr(self):
         return self._base_lrs_times(self.gamma**self.last_epoch)
 
 
-class ConstantLR(LRScheduler):
+class ConstantLR(_MultiplicativeLR):
     """Each group's lr times ``factor`` until epoch ``total_iters``, then the lr itself."""
 
     def __init__(self, optimizer, factor=1.0 / 3, total_iters=5, last_epoch=-1):
@@ -129,20 +139,17 @@ class ConstantLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
-        self._warn_if_called_outside_step()
+    def _factor(self):
         if self.last_epoch == 0:
-            return self._lrs_times(self.factor)
-        if self.last_epoch != self.total_iters:
-            return self._current_lrs()
-        return self._lrs_times(1.0 / self.factor)
+            return self.factor
+        return 1.0 / self.factor if self.last_epoch == self.total_iters else 1
 
     def _get_closed_form_lr(self):
         return self._base_lrs_times(self.factor + (self.last_epoch >= self.total_iters)
                                     * (1 - self.factor))
 
 
-class LinearLR(LRScheduler):
+class LinearLR(_MultiplicativeLR):
     """The lr factor goes linearly from ``start_factor`` to ``end_factor`` over
     ``total_iters`` epochs (PyTorch's recursive form, so the values equal its own)."""
 
@@ -158,15 +165,14 @@ class LinearLR(LRScheduler):
         self.total_iters = total_iters
         super().__init__(optimizer, last_epoch)
 
-    def get_lr(self):
-        self._warn_if_called_outside_step()
+    def _factor(self):
         if self.last_epoch == 0:
-            return self._lrs_times(self.start_factor)
+            return self.start_factor
         if self.last_epoch > self.total_iters:
-            return self._current_lrs()
-        return self._lrs_times(1.0 + (self.end_factor - self.start_factor)
-                               / (self.total_iters * self.start_factor + (self.last_epoch - 1)
-                                  * (self.end_factor - self.start_factor)))
+            return 1
+        slope = self.end_factor - self.start_factor
+        return 1.0 + slope / (self.total_iters * self.start_factor
+                              + (self.last_epoch - 1) * slope)
 
     def _get_closed_form_lr(self):
         return self._base_lrs_times(self.start_factor + (self.end_factor - self.start_factor)
