@@ -18,7 +18,8 @@ import os
 import subprocess
 import sys
 
-SCRIPTS = ["overhead", "matmul", "mlp", "conv", "conv_grouped", "pool", "compile", "recurrent", "train"]
+SCRIPTS = ["overhead", "matmul", "mlp", "conv", "conv_grouped", "pool", "compile", "recurrent",
+           "train"]
 
 
 def main(argv=None):
