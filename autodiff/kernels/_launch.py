@@ -128,9 +128,11 @@ def _task(task, k):
 
 
 def _reset_pool():
-    global _pool
-    _pool = None  # (worker count, ThreadPoolExecutor)
-_SERIAL_LOCK = threading.Lock()
+    """After fork: the child has none of the parent's threads, and a lock one of them held
+    stays held, so both start afresh."""
+    global _pool, _SERIAL_LOCK
+    _pool = None
+    _SERIAL_LOCK = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_reset_pool)  # a forked child has none of the threads
@@ -144,6 +146,8 @@ def run_split(task, parts):
     if parts == 1:
         return [task(0)]
     if _pool is None or _pool[0] < parts - 1:
+        if _pool is not None:
+            _pool[1].shutdown(wait=False)  # idle: every task of a call ends before it returns
         _pool = (parts - 1, ThreadPoolExecutor(parts - 1, thread_name_prefix="autodiff-split"))
     futures = [_pool[1].submit(_task, task, k) for k in range(1, parts)]
     try:
