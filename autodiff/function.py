@@ -171,7 +171,8 @@ class Function:
             if da.__class__ is not _ndarray:
                 da = array_of(a)
             if a._requires_grad:
-                ga, nra, sa, ta = a.grad_fn or _accumulator(a), a._output_nr, da.shape, da.dtype
+                ga = a.grad_fn or _accumulator(a)
+                nra, sa, ta = a._output_nr, da.shape, da.dtype  # (4 names would build a tuple)
             else:
                 ga = nra = sa = ta = None
         else:  # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
@@ -184,7 +185,8 @@ class Function:
                 if db.__class__ is not _ndarray:
                     db = array_of(b)
                 if b._requires_grad:
-                    gb, nrb, sb, tb = b.grad_fn or _accumulator(b), b._output_nr, db.shape, db.dtype
+                    gb = b.grad_fn or _accumulator(b)
+                    nrb, sb, tb = b._output_nr, db.shape, db.dtype
                 else:
                     gb = nrb = sb = tb = None
             else:
@@ -276,12 +278,20 @@ def _record(ctx, args, result, nexts, sig):
     ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
     if _state.extra:
         _record_extra(ctx, args)
-    if (result.__class__ is _ndarray and result.dtype.kind in "fc"
-            and ctx.non_differentiable is None):  # one float output: the common case
-        out = _make(result, True, ctx, 0)
-        if ctx._saved is not None:
-            ctx._saved = saved.resolve(ctx._saved, args, (result,), (out,), None)
-        return out
+    if (result.__class__ is not _ndarray or result.dtype.kind not in "fc"
+            or ctx.non_differentiable is not None):
+        return _record_outputs(ctx, args, result)
+    out = _make(result, True, ctx, 0)  # one float output: the common case
+    if ctx._saved is not None:
+        ctx._saved = saved.resolve(ctx._saved, args, (result,), (out,), None)
+    return out
+
+
+def _record_outputs(ctx, args, result):
+    """``_record`` for any other result: a NumPy scalar, several outputs, Tensors returned by a
+    custom forward, outputs that are not differentiable (integer, or marked so). A function of
+    its own also because its list comprehensions would make ``ctx`` a closure cell of
+    ``_record``, one more object for every recorded op."""
     T = Tensor
     if isinstance(result, _generic):  # ufuncs return NumPy scalars for 0-d arrays
         raws, arrays, single = (result,), (np.asarray(result),), True

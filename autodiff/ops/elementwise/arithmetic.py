@@ -20,24 +20,20 @@ from .._common import (
 from . import rounding, select, unary
 
 
-class Add(Op):
+class Add(BinaryOp):
     """out = a + b"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        return binary(np.add, "add", a, b)
+    f, name, saves = np.add, "add", False
 
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out, grad_out
 
 
-class Sub(Op):
+class Sub(BinaryOp):
     """out = a - b"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        return binary(np.subtract, "sub", a, b)
+    f, name, saves = np.subtract, "sub", False
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -191,15 +187,12 @@ class Fmod(BinaryOp):
         return _modulo_grads(ctx, grad_out, rounding.Trunc)
 
 
-class FloorDivide(Op):
+class FloorDivide(BinaryOp):
     """out = floor(a / b) (``a // b``); backward raises, as PyTorch's floor_divide (its result
     requires grad, its derivative is not implemented)"""
 
+    f, name, saves = np.floor_divide, "floor_divide", False
     _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return binary(np.floor_divide, "floor_divide", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
