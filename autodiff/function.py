@@ -122,9 +122,14 @@ class Function:
     _node_cls = Node
     _quiet = False  # True: forward runs with NumPy's floating-point warnings off (see above)
     backward_arrays = None
+    # the backward pass runs this op's backward in its own loop (engine.run_backward): an Op
+    # without ``backward_arrays``. Others go through engine._step, which also checks all of
+    # a custom Function's gradients before passing any on.
+    _inline = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._inline = cls._raw and cls.backward_arrays is None
         if cls._quiet and not cls._raw and "forward" in cls.__dict__:
             # (built-in Ops go quiet in apply itself; a subclass of a quiet op stays quiet)
             cls.forward = _quiet_forward(cls.__dict__["forward"].__func__)
