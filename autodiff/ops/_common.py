@@ -9,8 +9,8 @@
   kernel runs;
 - PyTorch's dtype promotion where NumPy's differs (``_promote``, ``_zero_dim``,
   ``_float_result``) and the NumPy calls of the elementwise ops with it (``binary_forward``,
-  ``binary``, ``unary``): every op reports a failing call the same way, as a TypeError or
-  ValueError naming the op and its operands;
+  ``unary``): every op reports a failing call the same way, as a TypeError or ValueError
+  naming the op and its operands;
 - the named result tuples (``torch.return_types``).
 """
 from __future__ import annotations
@@ -280,9 +280,10 @@ def binary_forward(fn, op, saves=False):
     call raises TypeError / ValueError naming ``op``; ``saves``: it saves both inputs for
     backward.
 
-    One such function is made per op (``BinaryOp``) so that an op's forward is one Python call,
-    not a forward calling a shared helper: the extra call cost 2 % of a recorded (4,) add
-    (22,151 against 21,715 machine instructions per add, callgrind, 2026-12-06)."""
+    One such function is made once per op (``BinaryOp``, the comparisons, remainder, rounded
+    division), so that an op's forward is one Python call, not a forward calling a shared
+    helper: the extra call cost 2 % of a recorded (4,) add (22,151 against 21,715 machine
+    instructions per add, callgrind, 2026-12-06). Called with ``ctx=None`` outside an op."""
     def forward(ctx, a, b):
         if saves:
             ctx.save_for_backward(a, b)
@@ -297,12 +298,6 @@ def binary_forward(fn, op, saves=False):
         return _promote(out, a, b) if out.dtype is _F64 else out
 
     return forward
-
-
-def binary(fn, op, a, b):
-    """``fn(a, b)`` computed as by an elementwise op's forward (``binary_forward``), for the
-    ops with extra arguments and the comparisons."""
-    return binary_forward(fn, op)(None, a, b)
 
 
 def unary(fn, op, a):

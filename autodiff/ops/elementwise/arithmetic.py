@@ -14,7 +14,7 @@ from .._common import (
     _ndarray,
     _promote,
     _tensor,
-    binary,
+    binary_forward,
     unary_op,
 )
 from . import rounding, select, unary
@@ -156,6 +156,9 @@ def _modulo_grads(ctx, grad_out, rounded):
     return (grad_out if need_a else None), gb
 
 
+_remainder = binary_forward(np.remainder, "remainder", saves=True)
+
+
 class Remainder(Op):
     """out = a - floor(a / b) b (the sign of b, Python's %);  da = g,  db = -g floor(a / b).
     With a Python-number dividend the result is not differentiable w.r.t. b (backward raises,
@@ -165,9 +168,8 @@ class Remainder(Op):
 
     @staticmethod
     def forward(ctx, a, b, scalar_dividend):
-        ctx.save_for_backward(a, b)
         ctx.scalar_dividend = scalar_dividend
-        return binary(np.remainder, "remainder", a, b)
+        return _remainder(ctx, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -199,6 +201,10 @@ class FloorDivide(BinaryOp):
         _not_implemented(ctx, "floor_divide")
 
 
+_DIV_ROUNDED = {"floor": binary_forward(np.floor_divide, "div"),
+                "trunc": binary_forward(lambda a, b: np.trunc(np.true_divide(a, b)), "div")}
+
+
 class DivRounded(Op):
     """out = floor(a / b) or trunc(a / b) (``div(a, b, rounding_mode=...)``);  da = db = 0
     (as PyTorch)"""
@@ -207,8 +213,7 @@ class DivRounded(Op):
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        fn = np.floor_divide if mode == "floor" else (lambda x, y: np.trunc(np.true_divide(x, y)))
-        return binary(fn, "div", a, b)
+        return _DIV_ROUNDED[mode](ctx, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
