@@ -70,9 +70,8 @@ def tiles(Ho, Wo):
 
 
 def _nonzeros(m):
-    """Row r of m as (count, column, value, ...): its nonzeros, at most 5 (F(4x4, 3x3)'s A^T),
-    then zeros up to 6 pairs (_comb3 reads three pairs from the 4th on)."""
-    t = np.zeros((m.shape[0], 13))
+    """Row r of m as (count, column, value, column, value, column, value): at most 3 nonzeros."""
+    t = np.zeros((m.shape[0], 7))
     for r, row in enumerate(m):
         cols = np.flatnonzero(row)
         t[r, 0] = len(cols)
@@ -82,15 +81,13 @@ def _nonzeros(m):
 
 
 @numba.njit(cache=True)
-def _comb3(src, base, offs, nz, k0, dst, od, n, acc):
-    # dst[od + t] (+ dst[od + t] when acc) = sum over the nonzeros k0 .. k0 + 2 of the row nz
-    # (_nonzeros) of value_k * src[base + offs[column_k] + t], t < n
-    cnt = min(int(nz[0]) - k0, 3)
-    j = 1 + 2 * k0
-    o0 = uint64(base + offs[int(nz[j])])
-    o1 = uint64(base + offs[int(nz[j + 2])])
-    o2 = uint64(base + offs[int(nz[j + 4])])
-    a0, a1, a2 = dst.dtype.type(nz[j + 1]), dst.dtype.type(nz[j + 3]), dst.dtype.type(nz[j + 5])
+def _comb(src, base, offs, nz, dst, od, n, acc):
+    # dst[od + t] (+ dst[od + t] when acc) = sum_k nz_value_k * src[base + offs[nz_col_k] + t]
+    cnt = int(nz[0])
+    o0 = uint64(base + offs[int(nz[1])])
+    o1 = uint64(base + offs[int(nz[3])])
+    o2 = uint64(base + offs[int(nz[5])])
+    a0, a1, a2 = dst.dtype.type(nz[2]), dst.dtype.type(nz[4]), dst.dtype.type(nz[6])
     d = uint64(od)
     if acc:
         if cnt == 1:
@@ -114,75 +111,61 @@ def _comb3(src, base, offs, nz, k0, dst, od, n, acc):
 
 
 @numba.njit(cache=True)
-def _comb(src, base, offs, nz, dst, od, n, acc):
-    # dst[od + t] (+ dst[od + t] when acc) = sum_k value_k * src[base + offs[column_k] + t]
-    # over the nonzeros of the row nz, three per pass
-    _comb3(src, base, offs, nz, 0, dst, od, n, acc)
-    if nz[0] > 3:
-        _comb3(src, base, offs, nz, 3, dst, od, n, True)
-
-
-@numba.njit(cache=True)
-def _plane(img, p, buf, m, Wq, pt, pl, load, bias):
-    # buf (Hq, m, Wq/m, N) flat <-> plane p of img (N, P, H, W): element (n, p, h, w) at row
-    # h + pt, column q = w + pl, stored at column (q % m, q // m), images innermost.
+def _plane(img, p, buf, Wq, pt, pl, load, bias):
+    # buf (Hq, 2, Wq/2, N) flat <-> plane p of img (N, P, H, W): element (n, p, h, w) at row
+    # h + pt, column q = w + pl, stored at column (q % 2, q // 2), images innermost.
     # load: buf = the zero-padded plane; else plane p = buf's elements (+ bias[p] when bias
     # has P entries).
     N, P, H, W = img.shape
     f = img.ravel()
     b = bias[p] if bias.shape[0] == P else img.dtype.type(0)
-    cm = np.empty(W, np.uint64)  # column w -> its offset in a buffer row
-    for w in range(W):
-        q = w + pl
-        cm[w] = ((q % m) * (Wq // m) + q // m) * N
     if load:
         buf[:] = 0
     for n in range(N):
         for h in range(H):
             s0 = uint64(((n * P + p) * H + h) * W)
             d0 = uint64((h + pt) * Wq * N + n)
-            if load:
-                for w in range(uint64(W)):
-                    buf[d0 + cm[w]] = f[s0 + w]
-            else:
-                for w in range(uint64(W)):
-                    f[s0 + w] = buf[d0 + cm[w]] + b
+            for w in range(W):
+                q = w + pl
+                d = d0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)
+                if load:
+                    buf[d] = f[s0 + w]
+                else:
+                    f[s0 + w] = buf[d] + b
 
 
 @numba.njit(cache=True, parallel=True)
-def _transform_kernel(img, tl, Lnz, Rnz, kx, m, th, tw, Hq, Wq, pt, pl, to_tiles, bias):
+def _transform_kernel(img, tl, Lnz, Rnz, kx, th, tw, Hq, Wq, pt, pl, to_tiles, bias):
     # Y = L X R^T for every plane p and tile (i, j), X and Y small matrices of N-vectors
-    # (images innermost) between img (N, P, H, W) and tl (a*a, P, th*tw*N), the "tile" side
-    # (a = 4 for F(2x2, 3x3), 6 for F(4x4, 3x3); tiles m apart): X[r, q] of tile (i, j) in
-    # plane a r + q of tl.  to_tiles: img -> tl, else tl -> img (img then gets the sum of
-    # overlapping tiles, plus bias[p]).  Each plane of img goes through a buffer
-    # (Hq, m, Wq/m, N), columns split by their residue mod m (_plane): there the tiles
-    # j = 0 .. tw-1 of a tile row i are one contiguous run of tw*N elements at a fixed offset
-    # per (r, q), as on the tile side, so every loop below is unit-stride over that run.
-    # Rows first (tmp = L X), then columns.
+    # (images innermost) between img (N, P, H, W) and tl (16, P, th*tw*N), the "tile" side:
+    # X[r, q] of tile (i, j) in plane 4 r + q of tl.  to_tiles: img -> tl, else tl -> img
+    # (img then gets the sum of overlapping tiles, plus bias[p]).  Each plane of img goes
+    # through a buffer (Hq, 2, Wq/2, N), columns split by parity (_plane): there the
+    # tiles j = 0 .. tw-1 of a tile row i are one contiguous run of tw*N elements at a
+    # fixed offset per (r, q), as on the tile side, so every loop below is unit-stride over
+    # that run.  Rows first (tmp = L X), then columns.
     N, P = img.shape[0], img.shape[1]
     T = th * tw * N
-    a = m + 2
     tf = tl.ravel()
     rows, cols = Lnz.shape[0], Rnz.shape[0]
-    overlap = not to_tiles and rows == a  # a x a tiles into the input plane overlap: summed
+    overlap = not to_tiles and rows == 4  # 4x4 tiles into the input plane overlap: summed
     run = tw * N
-    im = np.empty((a, a), np.int64)  # offset of element (r, q) from a tile row's start
-    ti = np.empty((a, a), np.int64)
-    for r in range(a):
-        for q in range(a):
-            im[r, q] = (r * Wq + (q % m) * (Wq // m) + q // m) * N
-            ti[r, q] = (a * r + q) * P * T
+    im = np.empty((4, 4), np.int64)  # offset of element (r, q) from a tile row's start
+    ti = np.empty((4, 4), np.int64)
+    for r in range(4):
+        for q in range(4):
+            im[r, q] = (r * Wq + (q % 2) * (Wq // 2) + q // 2) * N
+            ti[r, q] = (4 * r + q) * P * T
     for p in prange(P):
         buf = np.empty(Hq * Wq * N, tl.dtype)
         tmp = np.empty((rows * kx + 1) * run, tl.dtype)
         toff = np.arange(kx) * run
         if to_tiles:
-            _plane(img, p, buf, m, Wq, pt, pl, True, bias)
+            _plane(img, p, buf, Wq, pt, pl, True, bias)
         elif overlap:
             buf[:] = 0
         for i in range(th):
-            ib = m * i * Wq * N
+            ib = 2 * i * Wq * N
             tb = p * T + i * run
             for q in range(kx):  # tmp[r, q] = sum_k L[r, k] X[k, q]
                 for r in range(rows):
@@ -198,28 +181,26 @@ def _transform_kernel(img, tl, Lnz, Rnz, kx, m, th, tw, Hq, Wq, pt, pl, to_tiles
                         _comb(tmp, r * kx * run, toff, Rnz[s], buf, ib + im[r, s], run,
                               overlap)
         if not to_tiles:
-            _plane(img, p, buf, m, Wq, pt, pl, False, bias)
+            _plane(img, p, buf, Wq, pt, pl, False, bias)
 
 
 _transform = Sized(serialized(_transform_kernel), nogil=True)
 _B = BT.T
-# name -> (nonzeros of the left matrix, its column count, tile stride m, True on the input
-# side); winograd4 adds its F(4x4, 3x3) matrices
-_NZ = {name: (_nonzeros(mat), mat.shape[1], 2, name in ("BT", "B"))
-       for name, mat in (("BT", BT), ("B", _B), ("AT", AT), ("A", AT.T))}
+_NZ = {name: _nonzeros(m) for name, m in (("BT", BT), ("B", _B), ("AT", AT), ("A", AT.T))}
 
 
 def _apply(img, tl, left, to_tiles, th, tw, padding=(0, 0), bias=None):
-    """Y = left X left^T of every tile between img (N, P, H, W) and tl (a*a, P, th*tw*N) (see
-    _transform_kernel); left named in _NZ: on the input side (padded to m th + 2 by
-    m (tw + 1), img at ``padding`` (top, left)) or the output side (m th by m tw)."""
-    nz, kx, m, inp = _NZ[left]  # kx: rows of each X
-    Hq, Wq = (m * th + 2, m * (tw + 1)) if inp else (m * th, m * tw)
+    """Y = left X left^T of every tile between img (N, P, H, W) and tl (16, P, th*tw*N) (see
+    _transform_kernel); left named in _NZ: BT/B on the input side (padded to 2 th + 2 by
+    2 tw + 2, img at ``padding`` (top, left)), AT/A on the output side (2 th by 2 tw)."""
+    inp = left in ("BT", "B")
+    kx = 2 if left == "A" else 4  # columns of the left matrix: rows of each X
+    Hq, Wq = (2 * th + 2, 2 * tw + 2) if inp else (2 * th, 2 * tw)
     b = np.zeros(0, tl.dtype) if bias is None else np.ascontiguousarray(bias, dtype=tl.dtype)
     if not img.flags.writeable:  # the kernel's store branch writes img: typed writable
         img = img.copy()
-    _transform(tl.size, img, tl, nz, nz, kx, m, th, tw, Hq, Wq, padding[0], padding[1],
-               to_tiles, b)
+    _transform(tl.size, img, tl, _NZ[left], _NZ[left], kx, th, tw, Hq, Wq, padding[0],
+               padding[1], to_tiles, b)
     return tl if to_tiles else img
 
 
@@ -257,16 +238,14 @@ def grad_transform(g):
 
 
 def _gemm(a, b, groups, transpose_a=False, transpose_b=False):
-    """The K x groups GEMMs of (K, A0, A1) and (K, B0, B1) stacks (K = 16 here, 36 in
-    winograd4), split by groups along their first matrix axis; the product as
-    (K, rows, columns) over all groups."""
-    k = a.shape[0]
-    a4 = a.reshape(k, groups, a.shape[1] // groups, a.shape[2])
-    b4 = b.reshape(k, groups, b.shape[1] // groups, b.shape[2])
+    """The 16 x groups GEMMs of (16, A0, A1) and (16, B0, B1) stacks, split by groups along
+    their first matrix axis; the product as (16, rows, columns) over all groups."""
+    a4 = a.reshape(16, groups, a.shape[1] // groups, a.shape[2])
+    b4 = b.reshape(16, groups, b.shape[1] // groups, b.shape[2])
     a4 = a4.transpose(0, 1, 3, 2) if transpose_a else a4
     b4 = b4.transpose(0, 1, 3, 2) if transpose_b else b4
     out = np.matmul(a4, b4)
-    return out.reshape(k, -1, out.shape[-1])
+    return out.reshape(16, -1, out.shape[-1])
 
 
 # The pipelines below split the batch into ``parts`` contiguous image ranges (``chunks``) and
