@@ -35,11 +35,21 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
                                        winograd split in 2 image ranges 1.3e-7 / 1.4e-7 / 5.1e-8
                                        torch 2.13 (oneDNN) 3.2e-7 / 9.9e-8 / 2.4e-7
 
+    shapes Winograd takes only when split (winograd split in 2 image ranges):
+    x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
+    x (64,32,7,7) w (64,32,3,3) p1:    1.6e-7 / 1.7e-7 / 8.8e-8  (8x8 computed for 7x7)
+
 (split: 2 threads, ``winograd.chunks``; the weight gradient then adds the two ranges' partial
 sums; measured 2026-12-06 with standard-normal x, w, dy, seed 0.)
 
 Winograd's transforms only add and subtract (and halve, for the weights), so its error stays
 at im2col's and PyTorch's level: within PyTorch's own float32 tolerance for convolutions.
+
+Tried and not kept (commit a3f27c5, reverted): Winograd F(4x4, 3x3) for the forward
+(36 GEMMs, 1.78x fewer multiplies than F(2x2, 3x3)); correct, but on x (64,32,14,14) its
+transforms (runs of only 4 tiles x images per tile row, 6x6 tiles) cost more than the GEMM
+time it saved: 1 thread, 32 images, ms F4 / F2: input 1.2-1.4 / 0.7, GEMMs 1.5 / 1.6-2.1,
+output 1.5-1.8 / 1.0-1.2.
 
 Direct against the faster of im2col / Winograd: the table at ``DIRECT_MAX_CG`` below.
 Direct's float32 error (same measure as above) stays below 1e-6
