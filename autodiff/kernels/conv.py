@@ -49,19 +49,31 @@ def conv_output_size(size, k, stride, pad_lo, pad_hi, dilation):
 PLANES = 16
 
 
+@numba.njit(cache=True)
+def _window_offsets(sh, sw, Ho, Wo, Wp):
+    # offset of output (oh, ow)'s window in a padded plane of width Wp, in (oh, ow) order:
+    # one loop over all Ho*Wo outputs of a tap instead of Ho loops of Wo (the runs are short)
+    idx = np.empty(Ho * Wo, np.uint64)
+    for oh in range(Ho):
+        for ow in range(Wo):
+            idx[oh * Wo + ow] = oh * sh * Wp + ow * sw
+    return idx
+
+
 @numba.njit(cache=True, parallel=True)
 def _im2col_kernel(x, n0, nb, cols, c0, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo, Hp, Wp):
     # cols[(c, ki, kj), c0 + (n - n0, oh, ow)] = xp[n, c, oh*sh + ki*dh, ow*sw + kj*dw] for the
     # images n0 .. n0 + nb of x (N, C, H, W), xp = x zero-padded to (Hp, Wp), x at (pt, pl).
     # Each plane is padded in a small buffer first: the copies out of it need no bounds
     # checks (3.8x faster than clipping each run at x's edges, measured on the 3x3 stride-2
-    # case).  PLANES planes per prange step share a buffer (its border stays zero).
+    # case), and each tap is one gather through _window_offsets (25 % faster than a loop per
+    # output row there).  PLANES planes per prange step share a buffer (its border stays 0).
     C, H, W = x.shape[1], x.shape[2], x.shape[3]
     M = cols.shape[1]
     L = Ho * Wo
     xf = x.ravel()
     cf = cols.ravel()
-    usw = uint64(sw)
+    idx = _window_offsets(sh, sw, Ho, Wo, Wp)
     for q in prange((nb * C + PLANES - 1) // PLANES):
         buf = np.zeros(Hp * Wp, cols.dtype)
         for p in range(q * PLANES, min(nb * C, (q + 1) * PLANES)):
@@ -76,15 +88,9 @@ def _im2col_kernel(x, n0, nb, cols, c0, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo, 
             for ki in range(kh):
                 for kj in range(kw):
                     row = uint64(((c * kh + ki) * kw + kj) * M + c0 + n * L)
-                    for oh in range(Ho):
-                        d0 = row + uint64(oh * Wo)
-                        s0 = uint64((oh * sh + ki * dh) * Wp + kj * dw)
-                        if sw == 1:
-                            for t in range(uint64(Wo)):
-                                cf[d0 + t] = buf[s0 + t]
-                        else:
-                            for t in range(uint64(Wo)):
-                                cf[d0 + t] = buf[s0 + t * usw]
+                    o = uint64(ki * dh * Wp + kj * dw)
+                    for t in range(uint64(L)):
+                        cf[row + t] = buf[o + idx[t]]
 
 
 @numba.njit(cache=True, parallel=True)
@@ -97,7 +103,7 @@ def _col2im_kernel(cols, c0, dx, n0, nb, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo,
     L = Ho * Wo
     cf = cols.ravel()
     df = dx.ravel()
-    usw = uint64(sw)
+    idx = _window_offsets(sh, sw, Ho, Wo, Wp)
     zero = dx.dtype.type(0)
     for q in prange((nb * C + PLANES - 1) // PLANES):
         buf = np.empty(Hp * Wp, dx.dtype)
@@ -109,11 +115,9 @@ def _col2im_kernel(cols, c0, dx, n0, nb, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo,
             for ki in range(kh):
                 for kj in range(kw):
                     row = uint64(((c * kh + ki) * kw + kj) * M + c0 + n * L)
-                    for oh in range(Ho):
-                        s0 = row + uint64(oh * Wo)
-                        d0 = uint64((oh * sh + ki * dh) * Wp + kj * dw)
-                        for t in range(uint64(Wo)):
-                            buf[d0 + t * usw] += cf[s0 + t]
+                    o = uint64(ki * dh * Wp + kj * dw)
+                    for t in range(uint64(L)):
+                        buf[o + idx[t]] += cf[row + t]
             b = bias[c] if bias.shape[0] == C else zero
             dst = uint64(((n0 + n) * C + c) * H * W)
             for h in range(H):
