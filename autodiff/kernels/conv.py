@@ -2,10 +2,12 @@
 
 Design (measured, see bench/conv.py and shared PERF-NOTES): the input is unfolded into a
 column matrix in a "CNHW" layout, ``cols[(c, ki, kj), (n, oh, ow)]`` of shape
-``(C*kh*kw, N*Ho*Wo)``.  Every copy then moves contiguous runs, and the three GEMMs of a
-training step (forward ``W @ cols``, weight gradient ``g @ cols.T``, column gradient
-``W.T @ g``) are large single (batched over groups) NumPy sgemm/dgemm calls in their fast
-orientation.  GEMMs never run inside numba (a second OpenBLAS with its own threads).
+``(C*kh*kw, N*Ho*Wo)``.  The three GEMMs of a training step (forward ``W @ cols``, weight
+gradient ``g @ cols.T``, column gradient ``W.T @ g``) are NumPy sgemm/dgemm calls (batched
+over groups) in their fast orientation, on blocks of images: ``conv2d_pass`` computes any of
+them in one pass over the batch, split into one image range per thread (kernels/_launch.py
+run_split), so a training step's backward is one pass for both gradients.  GEMMs never run
+inside numba (a second OpenBLAS with its own threads).
 
 Geometry is passed explicitly: ``stride=(sh, sw)``, ``padding=(top, bottom, left, right)``
 (asymmetric, which PyTorch's ``padding='same'`` with an even kernel needs),
@@ -277,11 +279,15 @@ def _check(x_shape, w_shape, groups):
 
 
 # One pass over the batch computes any of a convolution's three products, block by block of
-# images (each block's columns stay in the core's cache between its copies and its GEMMs),
-# with the batch split into one image range per thread (kernels/_launch.py run_split: serial
-# copies, single-threaded GEMMs).  Measured on the conv2d 3x3 stride-2 step of bench/conv.py
-# (2 threads, Zen 3, 2026-12-06): ... ms whole-batch copies and GEMMs one after the other,
-# ... ms split, ... ms split in blocks.
+# images (a block's columns feed all its GEMMs while still in cache), with the batch split
+# into one image range per thread (kernels/_launch.py run_split: serial copies,
+# single-threaded GEMMs).  Fwd+bwd of bench/conv.py's rows at 2 threads (Zen 3,
+# 2026-12-06, medians of alternating rounds with torch in one process): conv2d 3x3 s2 went
+# from 8.0-9.3 ms (whole-batch copies and 2-thread GEMMs one after the other, 1.21-1.33x
+# torch) to 6.2-6.4 ms (0.93-0.99x); conv_transpose2d s2 from 5.9-7.3 ms (1.67x) to 4.2 ms.
+# Block size, ms conv2d s2 / conv_transpose2d s2: 2**17 elements 7.68 / 4.82, 2**18 6.81 /
+# 4.51, 2**19 6.38 / 4.24, 2**21 6.24 / 4.41 (torch 6.69 / 3.64).  Keeping the forward's
+# columns for the weight gradient beats unfolding x again in the backward: 6.34 / 7.09 ms.
 COLS_BLOCK = 1 << 19  # column elements per block of images
 
 Pass = namedtuple("Pass", "y dx dw cols")
