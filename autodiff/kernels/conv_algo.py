@@ -42,6 +42,14 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
 (split: 2 threads, ``winograd.chunks``; the weight gradient then adds the two ranges' partial
 sums; measured 2026-12-06 with standard-normal x, w, dy, seed 0.)
 
+im2col runs as one pass over the batch (``conv.conv2d_pass``: 2 image ranges on 2 threads, each
+in blocks of images, the weight gradient summed over blocks and ranges); same measure, same
+inputs, 2 threads (tested below 1e-6 in ``tests/kernels/test_conv_pass.py``)::
+
+    x (64,32,14,14) w (64,32,3,3) p1, blocks of 9 images:    3.1e-7 / 7.6e-8 / 1.8e-8
+    same, stride 2, blocks of 37:                            2.9e-7 / 2.6e-7 / 4.3e-8
+    x (64,16,14,14) w (32,16,4,4) s2 p1 (conv_transpose2d's): 3.2e-7 / 1.6e-7 / 3.7e-8
+
 Winograd's transforms only add and subtract (and halve, for the weights), so its error stays
 at im2col's and PyTorch's level: within PyTorch's own float32 tolerance for convolutions.
 
@@ -131,18 +139,14 @@ def choose(x_shape, w_shape, geom):
     return IM2COL
 
 
-def _input_layout(x, w_shape, geom, algo):
-    s, p, d, _, out_hw = geom
-    if algo == WINOGRAD:
-        hw = _out_hw(x.shape, w_shape, s, p, d)
-        return Wn.input_chunks(x, p, hw, Wn.chunks(x.shape, w_shape, hw))
-    return K.im2col(x, w_shape[2:], s, p, d, out_hw)
+def _input_layout(x, w_shape, geom):
+    s, p, d, _, _ = geom
+    hw = _out_hw(x.shape, w_shape, s, p, d)
+    return Wn.input_chunks(x, p, hw, Wn.chunks(x.shape, w_shape, hw))
 
 
-def _grad_layout(g, x_shape, w_shape, algo):
-    if algo == WINOGRAD:
-        return Wn.grad_chunks(g, Wn.chunks(x_shape, w_shape, g.shape[2:]))
-    return K.nchw_to_cnhw(g)
+def _grad_layout(g, x_shape, w_shape):
+    return Wn.grad_chunks(g, Wn.chunks(x_shape, w_shape, g.shape[2:]))
 
 
 def _finite(a):
@@ -157,7 +161,10 @@ def _get(memo, arr, tag, make):
 
 
 # ``memo(arr, tag, make)``, when given, returns make() computed once per (arr, tag) for the
-# ops of one backward pass (ops/conv.py's _Memo): the layouts both gradients read.
+# ops of one backward pass (ops/conv.py's _Memo): the layouts both gradients read (Winograd),
+# or a weight gradient (tag "dw", stored as (x, dw)) that im2col's pass for the other op of
+# the pair computed on the way: ``memo.weight_input`` (x, its kept columns or None) asks the
+# input gradient's pass for it, ``memo.weight_grad`` (g) asks the forward's pass.
 
 
 def forward(x, w, geom, bias=None, keep=False, memo=None):
@@ -167,15 +174,19 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     algo = choose(x.shape, w.shape, geom)
     if algo == DIRECT:
         return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
-    if algo == WINOGRAD and memo is None:  # each thread transforms its images, then GEMMs
+    if algo == IM2COL:  # one pass; with the weight gradient against memo.weight_grad too
+        g = getattr(memo, "weight_grad", None)
+        g = g if g is not None and g.dtype == x.dtype else None
+        r = K.conv2d_pass(x.shape, w.shape, s, p, d, groups, out_hw, w=w, x=x, g=g, y=True,
+                          dw=g is not None, keep=keep, y_bias=bias)
+        if g is not None:
+            memo(g, "dw", lambda: (x, r.dw))
+        return r.y, r.cols
+    if memo is None:  # Winograd: each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)
         return out, (xl if keep else None)
-    xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom, algo))
-    if algo == WINOGRAD:
-        out = Wn.forward(x, w, p, groups, bias, V=xl)
-    else:
-        out = K.conv2d_forward(x, w, s, p, d, groups, out_hw, cols=xl, bias=bias)
-    return out, (xl if keep else None)
+    xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom))
+    return Wn.forward(x, w, p, groups, bias, V=xl), (xl if keep else None)
 
 
 def backward_input(g, w, x_shape, geom, memo=None, bias=None):
@@ -185,11 +196,16 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     algo = choose(x_shape, w.shape, geom)
     if algo == DIRECT and _finite(w):
         return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
-    algo = IM2COL if algo == DIRECT else algo
-    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x_shape, w.shape, algo))
-    if algo == WINOGRAD:
-        return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
-    return K.conv2d_backward_input(g, w, x_shape, s, p, d, groups, g_cnhw=gl, bias=bias)
+    if algo != WINOGRAD:  # one im2col pass; with the weight gradient of memo.weight_input
+        x, cols = getattr(memo, "weight_input", None) or (None, None)
+        x, cols = (x, cols) if x is not None and x.dtype == g.dtype else (None, None)
+        r = K.conv2d_pass(x_shape, w.shape, s, p, d, groups, tuple(g.shape[2:]), w=w, x=x,
+                          g=g, cols=cols, dx=True, dw=x is not None, dx_bias=bias)
+        if x is not None:
+            memo(g, "dw", lambda: (x, r.dw))
+        return r.dx
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x_shape, w.shape))
+    return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
 
 
 def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
@@ -199,10 +215,12 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     algo = choose(x.shape, w_shape, geom)
     if algo == DIRECT and _finite(x):
         return Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
-    algo = IM2COL if algo == DIRECT else algo
+    if algo != WINOGRAD:  # im2col: computed already by a fused pass, or a pass of its own
+        done = _get(memo, g, "dw", lambda: None)
+        if done is not None and done[0] is x:
+            return done[1]
+        return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, cols=saved)
     if saved is None:
-        saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
-    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape, algo))
-    if algo == WINOGRAD:
-        return Wn.backward_weight(x, g, w_shape, p, groups, V=saved, dM=gl)
-    return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, g_cnhw=gl, cols=saved)
+        saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom))
+    gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape))
+    return Wn.backward_weight(x, g, w_shape, p, groups, V=saved, dM=gl)

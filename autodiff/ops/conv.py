@@ -31,14 +31,18 @@ Geometry = namedtuple("Geometry", "stride padding dilation groups out_hw")
 
 
 class _Memo:
-    """Layouts shared by the ops of one backward pass (``conv_algo``'s ``memo``): g's
+    """Results shared by the ops of one backward pass (``conv_algo``'s ``memo``): g's
     transformed layout by both gradients of a conv, the transformed input by the ops that
-    convolve the same array.  Holds the arrays it was given, so identity stays a valid key."""
+    convolve the same array, a weight gradient computed in the other op's pass
+    (``weight_input``, ``weight_grad``: see conv_algo).  Holds the arrays it was given, so
+    identity stays a valid key."""
 
-    __slots__ = ("entries",)
+    __slots__ = ("entries", "weight_input", "weight_grad")
 
-    def __init__(self):
+    def __init__(self, weight_input=None, weight_grad=None):
         self.entries = []
+        self.weight_input = weight_input
+        self.weight_grad = weight_grad
 
     def __call__(self, arr, tag, make):
         for a, t, value in self.entries:
@@ -83,13 +87,14 @@ class Conv2d(Op):
     @staticmethod
     def backward(ctx, grad_out):
         x, w, needs, geom = _saved(ctx)
-        memo = _Memo()
+        kept = ctx.__dict__.get("kept")
+        # both gradients: the input gradient's pass computes the weight gradient too
+        memo = _Memo(weight_input=(x._data, kept) if needs[0] and needs[1] else None)
         gx = gw = gb = None
         if needs[0]:
             gx = ConvBackwardInput.apply(grad_out, w, x.shape, geom, memo)
         if needs[1]:
-            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, geom, memo,
-                                          ctx.__dict__.get("kept"))
+            gw = ConvBackwardWeight.apply(x, grad_out, w.shape, geom, memo, kept)
         if len(needs) > 2 and needs[2]:
             gb = grad_out.sum((0, 2, 3))
         return gx, gw, gb, None, None, None
@@ -108,7 +113,8 @@ class ConvBackwardInput(Op):
     @staticmethod
     def backward(ctx, gg):
         g, w, needs, geom = _saved(ctx, 0)
-        memo = _Memo()  # both convolve gg: one im2col / input transform of it
+        # both convolve gg: one im2col pass computes both (or one Winograd transform of gg)
+        memo = _Memo(weight_grad=g._data if needs[0] and needs[1] else None)
         dg = Conv2d.apply(gg, w, None, geom, False, memo) if needs[0] else None
         dw = ConvBackwardWeight.apply(gg, g, w.shape, geom, memo) if needs[1] else None
         db = gg.sum((0, 2, 3)) if len(needs) > 5 and needs[5] else None
