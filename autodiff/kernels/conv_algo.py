@@ -88,8 +88,7 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
 def choose(x_shape, w_shape, geom):
     """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
     stride, padding, dilation, groups, out_hw = geom
-    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG
-                           and tuple(stride) == (1, 1)):
+    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG):
         return DIRECT
     if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
         return IM2COL
@@ -124,7 +123,10 @@ def _grad_layout(g, x_shape, w_shape, algo):
 def _finite(a):
     """No inf / nan in ``a`` (an overflowing sum of finite values only costs the fast path).
     The direct gradients multiply zeros past the row ends by the weight (input gradient) or
-    the input (weight gradient): an inf there would give nan where im2col and PyTorch give 0."""
+    the input (weight gradient): an inf there would give nan where im2col and PyTorch give 0.
+    The input gradient checks the (small) weight first; the weight gradient checks its own
+    result instead of the (large) input: it is finite exactly when no inf / nan input value
+    entered a product, and then it holds PyTorch's terms plus exact zeros."""
     return bool(np.isfinite(a.sum()))
 
 
@@ -173,9 +175,11 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
-    if algo == DIRECT and _finite(x):
-        return Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
-    algo = IM2COL if algo == DIRECT else algo
+    if algo == DIRECT:
+        dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
+        if _finite(dw):  # else x holds an inf or nan (see _finite)
+            return dw
+        algo = IM2COL
     if saved is None:
         saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom, algo))
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape, algo))

@@ -36,10 +36,9 @@ def _geom(kw):
 
 
 @pytest.mark.parametrize("case", CASES)
-def test_dispatched_to_direct_at_stride_1(case):
+def test_dispatched_to_direct(case):
     xs, ws, kw = case
-    expected = A.DIRECT if kw.get("stride", 1) == 1 else A.IM2COL
-    assert A.choose(xs, ws, _geom(kw)) == expected
+    assert A.choose(xs, ws, _geom(kw)) == A.DIRECT
 
 
 @pytest.fixture(params=[None, A.DIRECT])
