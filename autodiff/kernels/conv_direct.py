@@ -85,6 +85,15 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl):
                     for t in range(uint64(W)):
                         buf[d0 + t] = a[n0 + n, c0 + c, h, t]
                     continue
+                if sw == 2:  # even / odd columns: a constant stride (vectorised shuffles)
+                    de = uint64(r0 + (pl % 2) * pstep + pl // 2)
+                    do = uint64(r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2)
+                    for j in range(uint64(W // 2)):
+                        buf[de + j] = a[n0 + n, c0 + c, h, 2 * j]
+                        buf[do + j] = a[n0 + n, c0 + c, h, 2 * j + 1]
+                    if W % 2:
+                        buf[de + W // 2] = a[n0 + n, c0 + c, h, W - 1]
+                    continue
                 for b in range(sw):
                     t0 = (b - pl) % sw  # the first column of phase b
                     d0 = uint64(r0 + b * pstep + (t0 + pl) // sw)
@@ -107,6 +116,15 @@ def _unphase(out, n0, nb, ch, buf, pstep, img, Wq, sh, sw, pt, pl, bias):
                 s0 = uint64(r0 + pl)
                 for t in range(uint64(W)):
                     out[n0 + n, ch, h, t] = buf[s0 + t] + bv
+                continue
+            if sw == 2:
+                se = uint64(r0 + (pl % 2) * pstep + pl // 2)
+                so = uint64(r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2)
+                for j in range(uint64(W // 2)):
+                    out[n0 + n, ch, h, 2 * j] = buf[se + j] + bv
+                    out[n0 + n, ch, h, 2 * j + 1] = buf[so + j] + bv
+                if W % 2:
+                    out[n0 + n, ch, h, W - 1] = buf[se + W // 2] + bv
                 continue
             for b in range(sw):
                 t0 = (b - pl) % sw
