@@ -12,7 +12,7 @@ gradient; conv1d and conv_transpose2d run through them too):
 
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
-    groups > 1, C/groups <= 8, stride 1                          -> direct
+    groups > 1, C/groups <= 16 (any stride)                      -> direct
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16, N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo                           -> winograd
@@ -67,15 +67,17 @@ WINOGRAD_MIN_CG = 16  # input channels per group: the GEMMs' dot-product length
 WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
-DIRECT_MAX_CG = 8  # grouped convs with at most this many input channels per group
-# Direct vs the faster of im2col / winograd, ms per fwd+bwd step (``python -m bench --cpu``-style
-# 1 thread, process CPU time, 2026-12-06, load 2.8; ``python -m bench.conv_grouped --algos``):
-#   N32 C64 O64 28x28 g64 (depthwise) 10.0 / 63.0;  N64 C32 O64 14x14: g16 5.9 / 13.8,
-#   g8 8.1 / 16.1, g4 (C/g 8) 9.6 / 15.6;  N64 C64 O64 14x14: g4 (C/g 16) 16.0 / 24.8,
-#   g2 (C/g 32) 28.6 / 30.3;  N8 C64 O64 28x28 g8 4.7 / 12.5.  Stride 2 loses badly (rows of
-#   7 outputs, tap by tap): N64 C32 O64 14x14 g4 40.6 / 6.4, C64 g4 94.7 / 12.5.
-# C/g 16 and 32 win at 1 thread too, but im2col's GEMMs gain more from a second thread;
-# they stay with im2col / winograd until measured at 2 threads.
+DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
+# Direct vs the faster of im2col / winograd, ms per fwd+bwd step through the ops, 2 threads,
+# wall clock (``python -m bench.conv_grouped --algos``, AMD EPYC Zen 3, AVX2, 2026-12-06,
+# load 0.5), 3x3 kernels, padding 1:
+#   stride 1: N32 C64 O64 28x28 g64 (depthwise) 7.2 / 48.1;  N64 C32 O64 14x14: g16 (C/g 2)
+#     4.7 / 14.0, g8 (C/g 4) 6.3 / 13.2, g4 (C/g 8) 8.8 / 14.2;  N64 C64 O64 14x14: g4 (C/g 16)
+#     15.1 / 19.4, g2 (C/g 32) 22.2 / 20.0;  N8 C64 O64 28x28 g8 4.0 / 12.3.
+#   stride 2: N32 C64 O64 28x28 g64 5.7 / 24.2;  N64 C32 O64 14x14 g4 (C/g 8) 5.2 / 7.4;
+#     N64 C64 O64 14x14: g8 (C/g 8) 6.0 / 10.4, g4 (C/g 16) 8.5 / 12.5.
+# At 1 thread (process CPU time, 2026-12-06) C/g 16 won too (16.0 / 24.8), C/g 32 about even
+# (28.6 / 30.3): the crossover lies between 16 and 32 channels per group.
 
 
 def _out_hw(x_shape, w_shape, stride, padding, dilation):
