@@ -135,6 +135,15 @@ def _unphase(out, n0, nb, ch, buf, pstep, img, Wq, sh, sw, pt, pl, bias):
 
 
 @numba.njit(inline="always")
+def _item(p, groups, Nb, N, Ho, Wo, img, Wq):
+    # work item p = (block of Nb images, group) -> (group, first image, images, run length)
+    nk = p // groups
+    n0 = nk * Nb
+    nb = min(Nb, N - n0)
+    return p - nk * groups, n0, nb, _run(nb, Ho, Wo, img, Wq)
+
+
+@numba.njit(inline="always")
 def _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw):
     # offs[(c, ki, kj)] = where tap (c, ki, kj) starts in the phase planes (C order of w[o])
     j = 0
@@ -165,11 +174,7 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh,
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
     for p in range(lo, hi):
-        nk = p // groups
-        gi = p - nk * groups
-        n0 = nk * Nb
-        nb = min(Nb, N - n0)
-        L = _run(nb, Ho, Wo, img, Wq)
+        gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
         _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl)
         for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
             for i in range(uint64(2 * plane)):
@@ -259,11 +264,7 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, W
     offs = np.empty(k2, np.uint64)
     _taps(offs, 1, kh, kw, 0, pstep, Wq, sh, sw, dh, dw)
     for p in range(lo, hi):
-        nk = p // groups
-        gi = p - nk * groups
-        n0 = nk * Nb
-        nb = min(Nb, N - n0)
-        L = _run(nb, Ho, Wo, img, Wq)
+        gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
         _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0)
         for c in range(Cg):
             for i in range(uint64(db.shape[0])):

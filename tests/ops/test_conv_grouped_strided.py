@@ -8,6 +8,7 @@ import pytest
 import autodiff as ad
 from autodiff.kernels import conv_algo as A
 from autodiff.ops.conv import Geometry, conv2d
+from tests.ops.conv_parity import assert_conv_matches_torch
 
 CASES = [
     ((2, 6, 9, 8), (6, 1, 3, 3), dict(stride=2, padding=1, groups=6)),  # depthwise s2
@@ -32,23 +33,10 @@ def test_dispatched_to_direct(case):
 
 @pytest.mark.parametrize("case", CASES)
 def test_matches_torch_with_double_backward(case):
-    torch = pytest.importorskip("torch")
     xs, ws, kw = case
     rng = np.random.default_rng(1)
     x, w, b = rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
-    X, W, B = _t(x), _t(w), _t(b)
-    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    out, ot = conv2d(X, W, B, **kw), torch.nn.functional.conv2d(xt, wt, bt, **kw)
-    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-10, atol=1e-12)
-    go = rng.standard_normal(ot.shape)
-    gs = ad.grad(out, [X, W, B], ad.tensor(go), create_graph=True)
-    tgs = torch.autograd.grad(ot, [xt, wt, bt], torch.tensor(go), create_graph=True)
-    for g, tg in zip(gs, tgs):
-        np.testing.assert_allclose(g._data, tg.detach().numpy(), rtol=1e-10, atol=1e-12)
-    s = (gs[0] * gs[0]).sum() + (gs[1] ** 3).sum()
-    ts = (tgs[0] * tgs[0]).sum() + (tgs[1] ** 3).sum()
-    for g, tg in zip(ad.grad(s, [X, W]), torch.autograd.grad(ts, [xt, wt])):
-        np.testing.assert_allclose(g._data, tg.numpy(), rtol=1e-9, atol=1e-10)
+    assert_conv_matches_torch("conv2d", x, w, b, kw, rtol=1e-10, atol=1e-12, seed=2)
 
 
 @pytest.mark.parametrize("case", CASES[:3])
@@ -58,24 +46,6 @@ def test_gradcheck_float64(case):
     x, w = _t(rng.standard_normal(xs)), _t(rng.standard_normal(ws))
     ad.gradcheck(lambda x, w: conv2d(x, w, **kw), (x, w))
     ad.gradgradcheck(lambda x, w: conv2d(x, w, **kw), (x, w))
-
-
-def test_float32_matches_torch():
-    torch = pytest.importorskip("torch")
-    rng = np.random.default_rng(4)
-    x = rng.standard_normal((4, 32, 14, 14)).astype(np.float32)
-    w = rng.standard_normal((32, 1, 3, 3)).astype(np.float32)
-    X, W = ad.tensor(x, requires_grad=True), ad.tensor(w, requires_grad=True)
-    xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
-    out = conv2d(X, W, stride=2, padding=1, groups=32)
-    ot = torch.nn.functional.conv2d(xt, wt, stride=2, padding=1, groups=32)
-    assert out.dtype == np.float32
-    np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=1e-4, atol=1e-5)
-    go = rng.standard_normal(ot.shape).astype(np.float32)
-    for g, tg in zip(ad.grad(out, [X, W], ad.tensor(go)),
-                     torch.autograd.grad(ot, [xt, wt], torch.tensor(go))):
-        assert g.dtype == np.float32
-        np.testing.assert_allclose(g._data, tg.numpy(), rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value encountered:RuntimeWarning")
