@@ -1,17 +1,23 @@
 """Crossovers of the convolution algorithms (kernels/conv_algo.py): each algorithm forced on
 the same 3x3 stride-1 shapes, fwd+bwd and forward only, alternating rounds in one process.
 
-Run: ``python -m bench --cpu conv_algos`` (one thread, process CPU time).  Prints ms per
-step of each algorithm and winograd/im2col; the dispatch table's thresholds come from here.
+Run: ``python -m bench.conv_algos`` (2 threads, wall clock: the setting of ``make bench``)
+or ``python -m bench --cpu conv_algos`` (one thread, process CPU time).  Prints ms per step
+of each algorithm and winograd/im2col (the median of per-round ratios); the dispatch table's
+thresholds come from here.  ``python -m bench.conv_algos 64,32,64,7,1 ...`` times only the
+given shapes (N,C,O,H,groups), ``--forward`` only forward-only steps.
 """
+import sys
+
 import numpy as np
 
-from bench._timing import compare, print_table, setup_threads
+from bench._timing import compare, print_table, row, setup_threads
 
 SHAPES = [  # N, C, O, H (= W), groups; padding 1
     (64, 32, 64, 14, 1), (64, 32, 64, 7, 1), (16, 32, 64, 14, 1), (8, 16, 16, 8, 1),
     (32, 16, 32, 4, 1), (4, 64, 64, 28, 1), (1, 64, 64, 14, 1), (64, 8, 8, 14, 1),
     (64, 32, 64, 14, 4), (64, 64, 64, 14, 4), (64, 32, 64, 14, 2),
+    (32, 32, 64, 7, 1), (64, 16, 32, 14, 1), (8, 32, 32, 14, 1),
 ]
 
 
@@ -37,9 +43,11 @@ def _step(shape, forward_only):
 def main():
     setup_threads()
     from autodiff.kernels import conv_algo as A
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    shapes = [tuple(int(v) for v in a.split(",")) for a in args] or SHAPES
     rows = []
-    for fwd in (False, True):
-        for shape in SHAPES:
+    for fwd in (True,) if "--forward" in sys.argv else (False, True):
+        for shape in shapes:
             fns = {}
             for algo in (A.IM2COL, A.WINOGRAD):
                 step = _step(shape, fwd)
@@ -52,7 +60,7 @@ def main():
             A.FORCE = None
             name = f"{'fwd' if fwd else 'fwd+bwd'} N{shape[0]} C{shape[1]} O{shape[2]} " \
                    f"H{shape[3]} g{shape[4]}"
-            rows.append((name, r[A.WINOGRAD], r[A.IM2COL], None))
+            rows.append(row(name, r, a=A.WINOGRAD, b=A.IM2COL))
     print_table("winograd (ours column) vs im2col (torch column): 3x3 stride 1 pad 1", rows)
 
 

