@@ -12,7 +12,7 @@ gradient; conv1d and conv_transpose2d run through them too):
 
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
-    groups > 1, C/groups <= 8, stride 1                          -> direct
+    groups > 1, C/groups <= 16 (any stride)                      -> direct
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
@@ -97,15 +97,17 @@ WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
 WINOGRAD_MAX_WASTE_SPLIT = 1.35
-DIRECT_MAX_CG = 8  # grouped convs with at most this many input channels per group
-# Direct vs the faster of im2col / winograd, ms per fwd+bwd step (``python -m bench --cpu``-style
-# 1 thread, process CPU time, 2026-12-06, load 2.8; ``python -m bench.conv_grouped --algos``):
-#   N32 C64 O64 28x28 g64 (depthwise) 10.0 / 63.0;  N64 C32 O64 14x14: g16 5.9 / 13.8,
-#   g8 8.1 / 16.1, g4 (C/g 8) 9.6 / 15.6;  N64 C64 O64 14x14: g4 (C/g 16) 16.0 / 24.8,
-#   g2 (C/g 32) 28.6 / 30.3;  N8 C64 O64 28x28 g8 4.7 / 12.5.  Stride 2 loses badly (rows of
-#   7 outputs, tap by tap): N64 C32 O64 14x14 g4 40.6 / 6.4, C64 g4 94.7 / 12.5.
-# C/g 16 and 32 win at 1 thread too, but im2col's GEMMs gain more from a second thread;
-# they stay with im2col / winograd until measured at 2 threads.
+DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
+# Direct vs the faster of im2col / winograd, ms per fwd+bwd step through the ops, 2 threads,
+# wall clock (``python -m bench.conv_grouped --algos``, AMD EPYC Zen 3, AVX2, 2026-12-06,
+# load 0.5), 3x3 kernels, padding 1:
+#   stride 1: N32 C64 O64 28x28 g64 (depthwise) 7.2 / 48.1;  N64 C32 O64 14x14: g16 (C/g 2)
+#     4.7 / 14.0, g8 (C/g 4) 6.3 / 13.2, g4 (C/g 8) 8.8 / 14.2;  N64 C64 O64 14x14: g4 (C/g 16)
+#     15.1 / 19.4, g2 (C/g 32) 22.2 / 20.0;  N8 C64 O64 28x28 g8 4.0 / 12.3.
+#   stride 2: N32 C64 O64 28x28 g64 5.7 / 24.2;  N64 C32 O64 14x14 g4 (C/g 8) 5.2 / 7.4;
+#     N64 C64 O64 14x14: g8 (C/g 8) 6.0 / 10.4, g4 (C/g 16) 8.5 / 12.5.
+# At 1 thread (process CPU time, 2026-12-06) C/g 16 won too (16.0 / 24.8), C/g 32 about even
+# (28.6 / 30.3): the crossover lies between 16 and 32 channels per group.
 
 
 def _out_hw(x_shape, w_shape, stride, padding, dilation):
@@ -118,8 +120,7 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
 def choose(x_shape, w_shape, geom):
     """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
     stride, padding, dilation, groups, out_hw = geom
-    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG
-                           and tuple(stride) == (1, 1)):
+    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG):
         return DIRECT
     if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
         return IM2COL
@@ -152,7 +153,10 @@ def _grad_layout(g, x_shape, w_shape):
 def _finite(a):
     """No inf / nan in ``a`` (an overflowing sum of finite values only costs the fast path).
     The direct gradients multiply zeros past the row ends by the weight (input gradient) or
-    the input (weight gradient): an inf there would give nan where im2col and PyTorch give 0."""
+    the input (weight gradient): an inf there would give nan where im2col and PyTorch give 0.
+    The input gradient checks the (small) weight first; the weight gradient checks its own
+    result instead of the (large) input: it is finite exactly when no inf / nan input value
+    entered a product, and then it holds PyTorch's terms plus exact zeros."""
     return bool(np.isfinite(a.sum()))
 
 
@@ -213,8 +217,11 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
-    if algo == DIRECT and _finite(x):
-        return Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
+    if algo == DIRECT:
+        dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
+        if _finite(dw):  # else x holds an inf or nan (see _finite)
+            return dw
+        algo = IM2COL
     if algo != WINOGRAD:  # im2col: computed already by a fused pass, or a pass of its own
         done = _get(memo, g, "dw", lambda: None)
         if done is not None and done[0] is x:

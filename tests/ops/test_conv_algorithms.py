@@ -120,7 +120,8 @@ def test_dispatch_table(monkeypatch):
     monkeypatch.setattr(_launch, "SPLIT", False)
     geom = Geometry((1, 1), (1, 1, 1, 1), (1, 1), 1, None)
     assert A.choose((64, 32, 14, 14), (64, 32, 3, 3), geom) == A.WINOGRAD
-    assert A.choose((64, 64, 14, 14), (64, 16, 3, 3), geom._replace(groups=4)) == A.WINOGRAD
+    assert A.choose((64, 64, 14, 14), (64, 16, 3, 3), geom._replace(groups=4)) == A.DIRECT
+    assert A.choose((64, 64, 14, 14), (64, 32, 3, 3), geom._replace(groups=2)) == A.WINOGRAD
     assert A.choose((64, 32, 14, 14), (64, 8, 3, 3), geom._replace(groups=4)) == A.DIRECT
     assert A.choose((4, 64, 28, 28), (64, 64, 3, 3), geom) == A.WINOGRAD
     assert A.choose((64, 32, 7, 7), (64, 32, 3, 3), geom) == A.IM2COL  # 8x8 for 7x7
