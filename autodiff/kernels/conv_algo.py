@@ -51,10 +51,11 @@ from __future__ import annotations
 import numpy as np
 
 from . import conv as K
+from . import conv1d as S1
 from . import conv_direct as Dc
 from . import winograd as Wn
 
-IM2COL, WINOGRAD, DIRECT = "im2col", "winograd", "direct"
+IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
 FORCE = None
 
 # Crossovers measured by ``python -m bench --cpu conv_algos`` (AMD EPYC Zen 3, AVX2, 1 thread,
@@ -88,6 +89,8 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
 def choose(x_shape, w_shape, geom):
     """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
     stride, padding, dilation, groups, out_hw = geom
+    if FORCE in (None, SHIFT) and S1.applicable(x_shape, w_shape, geom):
+        return SHIFT
     if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG
                            and tuple(stride) == (1, 1)):
         return DIRECT
@@ -141,6 +144,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
     s, p, d, groups, out_hw = geom
     algo = choose(x.shape, w.shape, geom)
+    if algo == SHIFT:
+        return S1.conv1d_forward(x, w, geom, bias), None
     if algo == DIRECT:
         return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
     if algo == WINOGRAD and memo is None:  # each thread transforms its images, then GEMMs
@@ -159,6 +164,8 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
+    if algo == SHIFT:
+        return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
     if algo == DIRECT and _finite(w):
         return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
     algo = IM2COL if algo == DIRECT else algo
@@ -173,6 +180,8 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
+    if algo == SHIFT:
+        return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT and _finite(x):
         return Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
     algo = IM2COL if algo == DIRECT else algo
