@@ -131,24 +131,40 @@ def _fill(a, n, bias):
 
 
 @numba.njit(cache=True, nogil=True)
+def _image(gemm, mode, xa, ld, C, L, wa, O, Cg, K, ya, Lo, isz, pad, s, d, groups):
+    # the GEMMs of one image: xa its input side (C rows of ld in s phases; x or dx), ya its
+    # output side ((O, Lo); out or g), wa the taps (K, O, Cg), addresses of isz-byte items.
+    # mode 0: y += W_k x (forward), 1: x += W_k^T y (input gradient), 2: W_k += y x^T (weight
+    # gradient), over the outputs of each tap whose input lies inside the row
+    Og = O // groups
+    for k in range(K):
+        r, q, l0, l1 = _span(k * d - pad, s, L, Lo)
+        if l1 <= l0:
+            continue
+        for gi in range(groups):
+            xp = xa + uint64(((r * C + gi * Cg) * ld + l0 + q) * isz)
+            yp = ya + uint64((gi * Og * Lo + l0) * isz)
+            wp = wa + uint64((k * O + gi * Og) * Cg * isz)
+            if mode == 0:
+                gemm(ROW, NO, NO, Og, l1 - l0, Cg, 1.0, wp, Cg, xp, ld, 1.0, yp, Lo)
+            elif mode == 1:
+                gemm(ROW, TR, NO, Cg, l1 - l0, Og, 1.0, wp, Cg, yp, Lo, 1.0, xp, ld)
+            else:
+                gemm(ROW, NO, TR, Og, Cg, l1 - l0, 1.0, yp, Lo, xp, ld, 1.0, wp, Cg)
+
+
+@numba.njit(cache=True, nogil=True)
 def _forward_kernel(gemm, x, wk, out, bias, pad, s, d, groups):
     # out (N, O, Lo) = conv of x (N, C, L) with wk (K, O, C/groups) (taps first), + bias
     N, C, L = x.shape
     K, O, Cg = wk.shape
     Lo = out.shape[2]
-    Og = O // groups
     ph = _buffer(x, s)
     for n in range(N):
         _fill(out, n, bias)
         src, ld = _source(x, n, ph)
-        for k in range(K):
-            r, q, l0, l1 = _span(k * d - pad, s, L, Lo)
-            if l1 <= l0:
-                continue
-            for gi in range(groups):
-                gemm(ROW, NO, NO, Og, l1 - l0, Cg, 1.0, _at(wk, (k * O + gi * Og) * Cg), Cg,
-                     src + uint64(((r * C + gi * Cg) * ld + l0 + q) * x.itemsize), ld,
-                     1.0, _at(out, (n * O + gi * Og) * Lo + l0), Lo)
+        _image(gemm, 0, src, ld, C, L, _at(wk, 0), O, Cg, K, _at(out, n * O * Lo), Lo,
+               x.itemsize, pad, s, d, groups)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -157,7 +173,6 @@ def _input_grad_kernel(gemm, g, wk, dx, bias, pad, s, d, groups):
     N, O, Lo = g.shape
     K, _, Cg = wk.shape
     C, L = dx.shape[1], dx.shape[2]
-    Og = O // groups
     ph = _buffer(dx, s)
     for n in range(N):
         if s == 1:
@@ -167,14 +182,8 @@ def _input_grad_kernel(gemm, g, wk, dx, bias, pad, s, d, groups):
             for r in range(s):
                 _fill(ph, r, bias)
             dst, ld = _at(ph, 0), ph.shape[2]
-        for k in range(K):
-            r, q, l0, l1 = _span(k * d - pad, s, L, Lo)
-            if l1 <= l0:
-                continue
-            for gi in range(groups):
-                gemm(ROW, TR, NO, Cg, l1 - l0, Og, 1.0, _at(wk, (k * O + gi * Og) * Cg), Cg,
-                     _at(g, (n * O + gi * Og) * Lo + l0), Lo,
-                     1.0, dst + uint64(((r * C + gi * Cg) * ld + l0 + q) * g.itemsize), ld)
+        _image(gemm, 1, dst, ld, C, L, _at(wk, 0), O, Cg, K, _at(g, n * O * Lo), Lo,
+               g.itemsize, pad, s, d, groups)
         if s > 1:
             for r in range(s):
                 for c in range(C):
@@ -188,18 +197,11 @@ def _weight_grad_kernel(gemm, x, g, dwk, pad, s, d, groups):
     N, C, L = x.shape
     O, Lo = g.shape[1], g.shape[2]
     K, _, Cg = dwk.shape
-    Og = O // groups
     ph = _buffer(x, s)
     for n in range(N):
         src, ld = _source(x, n, ph)
-        for k in range(K):
-            r, q, l0, l1 = _span(k * d - pad, s, L, Lo)
-            if l1 <= l0:
-                continue
-            for gi in range(groups):
-                gemm(ROW, NO, TR, Og, Cg, l1 - l0, 1.0, _at(g, (n * O + gi * Og) * Lo + l0), Lo,
-                     src + uint64(((r * C + gi * Cg) * ld + l0 + q) * x.itemsize), ld,
-                     1.0, _at(dwk, (k * O + gi * Og) * Cg), Cg)
+        _image(gemm, 2, src, ld, C, L, _at(dwk, 0), O, Cg, K, _at(g, n * O * Lo), Lo,
+               x.itemsize, pad, s, d, groups)
 
 
 # --------------------------------------------------------------------------- array API
@@ -238,34 +240,33 @@ def _bias(bias, n, dtype):
     return np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias, dtype).reshape(n)
 
 
+def _run(kernel, a, w, shape, bias, stride, padding, dilation, groups):
+    """A new array of ``shape`` (N, P, .) from ``kernel`` (forward or input gradient) over
+    image ranges of ``a``, plus ``bias`` (P,) if given."""
+    a = np.ascontiguousarray(a)
+    wk = _taps(w, a.dtype)
+    out = np.empty(shape, a.dtype)
+    b = _bias(bias, shape[1], a.dtype)
+    _split(lambda lo, hi, _: kernel(GEMM[a.dtype], a[lo:hi], wk, out[lo:hi], b, padding[0],
+                                    stride, dilation, groups),
+           a.shape[0], out.size + a.size)
+    return out
+
+
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):
     """Cross-correlation x (N, C, L), w (O, C/groups, K) -> (N, O, Lo), plus ``bias`` (O,);
     padding (left, right); ``out_len`` fixes Lo (PyTorch's formula when None)."""
     N, C, L = x.shape
     O, _, Kw = w.shape
     Lo = out_len or K2.conv_output_size(L, Kw, stride, *padding, dilation)
-    x = np.ascontiguousarray(x)
-    wk = _taps(w, x.dtype)
-    out = np.empty((N, O, Lo), x.dtype)
-    b = _bias(bias, O, x.dtype)
-    _split(lambda lo, hi, _: _forward_kernel(GEMM[x.dtype], x[lo:hi], wk, out[lo:hi], b,
-                                          padding[0], stride, dilation, groups),
-           N, out.size + x.size)
-    return out
+    return _run(_forward_kernel, x, w, (N, O, Lo), bias, stride, padding, dilation, groups)
 
 
 def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None):
     """Input gradient of :func:`forward` for g (N, O, Lo): -> (N, C, L) of x_shape, plus
     ``bias`` (C,) (a transposed convolution)."""
-    N, C, L = x_shape
-    g = np.ascontiguousarray(g)
-    wk = _taps(w, g.dtype)
-    dx = np.empty((N, C, L), g.dtype)
-    b = _bias(bias, C, g.dtype)
-    _split(lambda lo, hi, _: _input_grad_kernel(GEMM[g.dtype], g[lo:hi], wk, dx[lo:hi], b,
-                                             padding[0], stride, dilation, groups),
-           N, dx.size + g.size)
-    return dx
+    return _run(_input_grad_kernel, g, w, tuple(x_shape), bias, stride, padding, dilation,
+                groups)
 
 
 def backward_weight(x, g, w_shape, stride=1, padding=(0, 0), dilation=1, groups=1):
