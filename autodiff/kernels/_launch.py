@@ -106,7 +106,7 @@ def _openblas():
     return None
 
 
-OPENBLAS = _openblas()  # also gives kernels/conv1d.py its GEMMs
+OPENBLAS = _openblas()  # also gives kernels/_blas.py its GEMMs
 _set_blas_local = None if OPENBLAS is None else OPENBLAS.openblas_set_num_threads_local
 if _set_blas_local is not None:
     _set_blas_local.argtypes, _set_blas_local.restype = [ctypes.c_int], ctypes.c_int

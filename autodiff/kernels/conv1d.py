@@ -17,7 +17,7 @@ GEMMs: the numba kernels loop over images and taps and call NumPy's own OpenBLAS
 ``cblas_?gemm`` through ctypes (``beta = 1`` accumulates, the leading dimension addresses the
 runs in place).  The ctypes function is an argument, so the kernels cache; not ``np.dot`` in
 numba, which calls SciPy's second OpenBLAS (shared PERF-NOTES).  ``GEMM`` is empty when
-NumPy's BLAS is not an OpenBLAS with the thread-local call (``_launch.OPENBLAS``); conv_algo
+NumPy's BLAS is not an OpenBLAS with the thread-local call (``kernels/_blas.py``); conv_algo
 then keeps im2col.
 
 Threads: the images split into ``split_count`` ranges, each on its own thread with these
@@ -29,7 +29,6 @@ Speed and float32 error against im2col: kernels/conv_algo.py.
 """
 from __future__ import annotations
 
-import ctypes
 import itertools
 
 import numba
@@ -37,41 +36,12 @@ import numpy as np
 from numba import uint64
 
 from . import conv as K2
-from ._launch import OPENBLAS, run_split, split_count
+from ._blas import GEMM, NO, ROW, TR
+from ._launch import run_split, split_count
 
-__all__ = ["GEMM", "applicable", "conv1d_forward", "conv1d_backward_input",
+__all__ = ["applicable", "conv1d_forward", "conv1d_backward_input",
            "conv1d_backward_weight", "forward", "backward_input", "backward_weight",
            "conv1d_forward_ref", "conv1d_backward_input_ref", "conv1d_backward_weight_ref"]
-
-ROW, NO, TR = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
-
-
-def _gemms(lib):
-    """{dtype: ctypes cblas_sgemm / cblas_dgemm} of OpenBLAS ``lib``, or {} if not found.
-    NumPy's wheels name them scipy_cblas_?gemm64_ (64-bit ints); a plain cblas_?gemm takes
-    64-bit ints when the library's configuration says USE64BITINT."""
-    if lib is None:
-        return {}
-    for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("", "")):
-        try:
-            fns = [getattr(lib, f"{prefix}cblas_{t}gemm{suffix}") for t in "sd"]
-            config = getattr(lib, f"{prefix}openblas_get_config{suffix}")
-        except AttributeError:
-            continue
-        config.restype = ctypes.c_char_p
-        wide = suffix or b"USE64BITINT" in (config() or b"")
-        blasint = ctypes.c_int64 if wide else ctypes.c_int32
-        e, p = ctypes.c_int, ctypes.c_void_p
-        for fn, real in zip(fns, (ctypes.c_float, ctypes.c_double)):
-            fn.argtypes = [e, e, e, blasint, blasint, blasint, real, p, blasint, p, blasint,
-                           real, p, blasint]
-            fn.restype = None
-        return {np.dtype(np.float32): fns[0], np.dtype(np.float64): fns[1]}
-    return {}
-
-
-GEMM = _gemms(OPENBLAS)
-
 
 def applicable(x_shape, w_shape, geom):
     """True when these kernels compute the 2-D conv ``geom`` (ops/conv.py's Geometry) of

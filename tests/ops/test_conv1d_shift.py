@@ -5,12 +5,12 @@ import numpy as np
 import pytest
 
 import autodiff as ad
-from autodiff.kernels import conv1d as S
 from autodiff.kernels import conv_algo as A
+from autodiff.kernels._blas import GEMM
 from autodiff.ops.conv import Geometry, conv1d
 from tests.ops.conv_parity import assert_conv_matches_torch
 
-pytestmark = pytest.mark.skipif(not S.GEMM, reason="NumPy's BLAS is not an OpenBLAS")
+pytestmark = pytest.mark.skipif(not GEMM, reason="NumPy's BLAS is not an OpenBLAS")
 
 CASES = [  # x shape, w shape, kwargs
     ((2, 4, 9), (6, 4, 3), dict(padding=1)),
