@@ -86,9 +86,9 @@ _pool = None  # (worker count, ThreadPoolExecutor)
 _SERIAL_LOCK = threading.Lock()
 
 
-def _blas_local_threads():
-    """ctypes ``openblas_set_num_threads_local`` of NumPy's OpenBLAS, or None (another BLAS,
-    an older OpenBLAS, or no /proc/self/maps to find it in)."""
+def _openblas():
+    """ctypes library of NumPy's OpenBLAS with ``openblas_set_num_threads_local``, or None
+    (another BLAS, an older OpenBLAS, or no /proc/self/maps to find it in)."""
     import numpy as np
     site = os.path.dirname(os.path.dirname(os.path.abspath(np.__file__)))
     try:
@@ -98,15 +98,18 @@ def _blas_local_threads():
         return None
     for path in sorted(paths, key=lambda p: not p.startswith(os.path.join(site, "numpy"))):
         try:
-            fn = ctypes.CDLL(path).openblas_set_num_threads_local
-        except (OSError, AttributeError):
+            lib = ctypes.CDLL(path)
+        except OSError:
             continue
-        fn.argtypes, fn.restype = [ctypes.c_int], ctypes.c_int
-        return fn
+        if hasattr(lib, "openblas_set_num_threads_local"):
+            return lib
     return None
 
 
-_set_blas_local = _blas_local_threads()
+OPENBLAS = _openblas()  # also gives kernels/_blas.py its GEMMs
+_set_blas_local = None if OPENBLAS is None else OPENBLAS.openblas_set_num_threads_local
+if _set_blas_local is not None:
+    _set_blas_local.argtypes, _set_blas_local.restype = [ctypes.c_int], ctypes.c_int
 
 
 def split_count(work):
@@ -119,11 +122,9 @@ def split_count(work):
 
 def _task(task, k):
     _local.split = True
-    prev = _set_blas_local(1)
     try:
         return task(k)
     finally:
-        _set_blas_local(prev)
         del _local.split
 
 
@@ -149,9 +150,16 @@ def run_split(task, parts):
         if _pool is not None:
             _pool[1].shutdown(wait=False)  # idle: every task of a call ends before it returns
         _pool = (parts - 1, ThreadPoolExecutor(parts - 1, thread_name_prefix="autodiff-split"))
-    futures = [_pool[1].submit(_task, task, k) for k in range(1, parts)]
+    # One BLAS thread while the tasks run: set once here, as "local" is process-wide in
+    # NumPy's (pthreads) OpenBLAS: a task restoring it would hand its still-running siblings
+    # a multithreaded BLAS (measured: the two halves of a split then ran one after the other)
+    prev = _set_blas_local(1)
     try:
-        first = _task(task, 0)
+        futures = [_pool[1].submit(_task, task, k) for k in range(1, parts)]
+        try:
+            first = _task(task, 0)
+        finally:
+            wait(futures)  # no task outlives the call, even when one raised
     finally:
-        wait(futures)  # no task outlives the call, even when one raised
+        _set_blas_local(prev)
     return [first, *(f.result() for f in futures)]

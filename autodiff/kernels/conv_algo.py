@@ -9,10 +9,13 @@ gradient; conv1d and conv_transpose2d run through them too):
   F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
 * ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
   (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
+* ``shift`` (``kernels/conv1d.py``): 1-row convolutions (conv1d, conv_transpose1d), any
+  stride, dilation, padding and groups; one GEMM per image and tap on the input in place.
 
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
     groups > 1, C/groups <= 16 (any stride)                      -> direct
+    1 row (H = kh = 1, no vertical padding; conv1d)              -> shift
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
@@ -38,6 +41,13 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
     x (64,32,7,7) w (64,32,3,3) p1:    1.6e-7 / 1.7e-7 / 8.8e-8  (8x8 computed for 7x7)
+
+    x (64,32,128) w (64,32,5) p2 (1-D): im2col 2.8e-7 / 9.7e-8 / 2.8e-8
+                                       shift 9.4e-8 / 8.4e-8 / 2.1e-8 (split 1.9e-8)
+                                       torch 2.13 (oneDNN) 2.8e-7 / 7.3e-8 / 2.3e-7
+    x (8,64,500) w (64,64,9) p4 (1-D): im2col 1.5e-7 / 6.0e-8 / 4.3e-8
+                                       shift 6.9e-8 / 6.0e-8 / 3.6e-8 (split alike)
+                                       torch 2.13 (oneDNN) 1.5e-7 / 7.6e-8 / 2.9e-7
 
 (split: 2 threads, ``winograd.chunks``; the weight gradient then adds the two ranges' partial
 sums; measured 2026-12-06 with standard-normal x, w, dy, seed 0.)
@@ -65,18 +75,35 @@ Direct's float32 error (same measure as above) stays below 1e-6
 gradient's summed over images in chunks.  Its gradients fall back to im2col when the weight
 (input gradient) or the input (weight gradient) holds an inf or nan (``_finite``).
 
-Set ``FORCE`` to ``"im2col"``, ``"winograd"`` or ``"direct"`` to run one algorithm wherever it
-applies (the tests do, to cover each on small shapes).
+Shift against the others for 1-D convs, ms per fwd+bwd step (2 threads, wall clock, medians
+of 7 alternating rounds, AMD EPYC Zen 3, 2026-12-06; x (64,C,128), k 5, padding 2)::
+
+    C32 O64              shift 6.7-7.3 / im2col 7.5-7.7 (torch 6.0-6.1; bench/conv.py's row)
+    C32 O64 stride 2     shift 4.5 / im2col 5.4 / direct 58
+    C32 O64 g2 (C/g 16)  shift 4.7 / im2col 6.4 / direct 5.3
+    C32 O64 g4 (C/g 8)   shift 5.0 / im2col 5.0 / direct 3.4  (direct first, as for 2-D)
+    C64 O64 g64          shift 33  / im2col 14  / direct 3.5
+    C4 O8                shift 0.86 / im2col 0.89;  x (8,16,64) w (16,16,3): 0.63 / 0.56
+
+Shift's float32 error (same measure, table above) stays below 1e-6
+(``tests/kernels/test_conv1d.py``): plain GEMM sums, the weight gradient's added per image.
+It never multiplies the padding: an inf weight leaves a border output finite where it only
+meets padding, as PyTorch's float32 conv1d (oneDNN) does; im2col and PyTorch's float64 path
+give nan there.
+
+Set ``FORCE`` to ``"im2col"``, ``"winograd"``, ``"direct"`` or ``"shift"`` to run one algorithm
+wherever it applies (the tests do, to cover each on small shapes).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from . import conv as K
+from . import conv1d as S1
 from . import conv_direct as Dc
 from . import winograd as Wn
 
-IM2COL, WINOGRAD, DIRECT = "im2col", "winograd", "direct"
+IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
 FORCE = None
 
 # Crossovers measured by ``python -m bench --cpu conv_algos`` (AMD EPYC Zen 3, AVX2, 1 thread,
@@ -122,6 +149,8 @@ def choose(x_shape, w_shape, geom):
     stride, padding, dilation, groups, out_hw = geom
     if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG):
         return DIRECT
+    if FORCE in (None, SHIFT) and S1.applicable(x_shape, w_shape, geom):
+        return SHIFT
     if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
         return IM2COL
     hw = _out_hw(x_shape, w_shape, stride, padding, dilation)
@@ -176,6 +205,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     (im2col's columns or Winograd's transformed input), or None unless ``keep``."""
     s, p, d, groups, out_hw = geom
     algo = choose(x.shape, w.shape, geom)
+    if algo == SHIFT:
+        return S1.conv1d_forward(x, w, geom, bias), None
     if algo == DIRECT:
         return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
     if algo == IM2COL:  # one pass; with the weight gradient against memo.weight_grad too
@@ -198,6 +229,8 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
+    if algo == SHIFT:
+        return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
     if algo == DIRECT and _finite(w):
         return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
     if algo != WINOGRAD:  # one im2col pass; with the weight gradient of memo.weight_input
@@ -217,6 +250,8 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
+    if algo == SHIFT:
+        return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
         dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
         if _finite(dw):  # else x holds an inf or nan (see _finite)
