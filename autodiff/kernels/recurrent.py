@@ -83,7 +83,7 @@ def lstm_gate_scale(H, dtype=np.float32):
     return p
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def lstm_cell_forward(A, xp, b, c_prev, c, tc, h, P):
     """One LSTM step (float32), the gates activated in place. In: ``A`` (N, 4H) holding
     ``h_prev @ W_hh.T`` (the step's GEMM writes it there: no separate (N, 4H) buffer, whose
@@ -124,7 +124,7 @@ def lstm_cell_forward_ref(A, xp, b, c_prev, c, tc, h, P=None):
     h[...] = o * tc
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def lstm_cell_backward(dh, dout, dc, A, c_prev, tc, dG, dcc):
     """Backward of one LSTM step. In: ``dh`` (N, H) the gradient reaching h from the next step
     (or h_n), ``dout`` (N, H) the gradient of this step's output, ``dc`` (N, H) the gradient
@@ -170,7 +170,7 @@ def lstm_cell_backward_ref(dh, dout, dc, A, c_prev, tc, dG, dcc):
 # GRU
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def gru_cell_forward(xp, hp, h_prev, A, h):
     """One GRU step (float32). In: ``xp`` (N, 3H) = x W_ih^T + b_ih, ``hp`` (N, 3H) =
     h_prev W_hh^T + b_hh, ``h_prev`` (N, H). Out: ``A`` (N, 3H) = [r, z, n] and
@@ -200,7 +200,7 @@ def gru_cell_forward_ref(xp, hp, h_prev, A, h):
     h[...] = (1 - z) * n + z * h_prev
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def gru_cell_backward(dh, dout, A, hp_n, h_prev, dxp, dhp, dh_prev):
     """Backward of one GRU step. In: ``dh`` + ``dout`` (N, H) the gradient of h, ``A`` the
     gates [r, z, n], ``hp_n`` (N, H) the n-part of h_prev W_hh^T + b_hh, ``h_prev``. Out:
