@@ -136,6 +136,15 @@ def _batch_parts(N, work):
     return [(N * k // S, N * (k + 1) // S) for k in range(S)]
 
 
+def _lstm_loop(fast, steps, steps_py, cell, cell_ref):
+    """The step loop of one batch part: the numba loop ``steps`` (float32 with NumPy's
+    OpenBLAS reachable, ``K.SGEMM``), else its Python twin ``steps_py`` with the float32 cell
+    kernel ``cell`` or the exact NumPy ``cell_ref``; called with the loop's other arguments."""
+    if fast and K.SGEMM is not None:
+        return lambda *args: steps(K.SGEMM, *args)
+    return lambda *args: steps_py(cell if fast else cell_ref, *args)
+
+
 def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
     """The LSTM forward on arrays: ``(out, h_n, c_n, parts, acts)`` with ``parts`` the batch
     ranges (``_batch_parts``) and ``acts`` the (gates, cs, tcs) of each part in turn. With
@@ -146,28 +155,29 @@ def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
     G4 = w_hh.shape[0]
     H = G4 // 4
     dt = np.result_type(x, w_ih)
-    cell = K.lstm_cell_forward if _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh) else \
-        K.lstm_cell_forward_ref
+    loop = _lstm_loop(_fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh), K.lstm_forward_steps,
+                      K.lstm_forward_steps_py, K.lstm_cell_forward, K.lstm_cell_forward_ref)
     b = RA.bias_sum(b_ih, b_hh, G4, dt)  # added inside the cell kernel
     scale = K.lstm_gate_scale(H, dt)
     out, hn, cn = np.empty((L, N, H), dt), np.empty((N, H), dt), np.empty((N, H), dt)
     take = RA.WS.take if keep else np.empty
-    wT = w_hh.T
+    w_hh = np.ascontiguousarray(w_hh)
     parts = _batch_parts(N, L * N * G4)
 
     def run(k):
         n0, n1 = parts[k]
+        n = n1 - n0
         xp = RA.project(x[:, n0:n1], w_ih, None, None)
-        gates = take((L if keep else 1, n1 - n0, G4), dt)
-        cs = take((L if keep else 2, n1 - n0, H), dt)
-        tcs = take((L if keep else 1, n1 - n0, H), dt)
-        h, c = h0[n0:n1], c0[n0:n1]
-        for i, t in enumerate(_order(L, reverse)):
-            s, sc = (t, t) if keep else (0, i & 1)
-            np.matmul(h, wT, out=gates[s])  # the cell activates the gates in place
-            cell(gates[s], xp[t], b, c, cs[sc], tcs[s], out[t, n0:n1], scale)
-            h, c = out[t, n0:n1], cs[sc]
-        hn[n0:n1], cn[n0:n1] = h, c
+        gates = take((L if keep else 1, n, G4), dt)
+        cs = take((L if keep else 2, n, H), dt)
+        tcs = take((L if keep else 1, n, H), dt)
+        o = out if n == N else RA.WS.take((L, n, H), dt)  # the loop's arrays are contiguous
+        c = loop(xp, b, w_hh, np.ascontiguousarray(h0[n0:n1], dt),
+                 np.ascontiguousarray(c0[n0:n1], dt), o, gates, cs, tcs, scale, reverse)
+        hn[n0:n1], cn[n0:n1] = o[0 if reverse else L - 1], c
+        if o is not out:
+            out[:, n0:n1] = o
+            RA.WS.give((o,))
         RA.WS.give((xp,))
         return gates, cs, tcs
 
@@ -203,34 +213,27 @@ class LSTMLayer(Op):
         x, h0, c0, w_ih, w_hh, _, _, out = (None if t is None else t._data
                                             for t in ctx.saved_tensors)
         acts, parts, reverse = ctx.acts.arrays, ctx.parts, ctx.reverse
-        L = x.shape[0]
         dt = acts[0].dtype
-        cell = K.lstm_cell_backward if ctx.fast else K.lstm_cell_backward_ref
-        gout, borrowed = RA.contiguous(g_out)
+        loop = _lstm_loop(ctx.fast, K.lstm_backward_steps, K.lstm_backward_steps_py,
+                          K.lstm_cell_backward, K.lstm_cell_backward_ref)
         dh = np.array(g_hn, dtype=dt)
         dc = np.array(g_cn, dtype=dt)
+        w_hh = np.ascontiguousarray(w_hh)
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
 
         def run(k):  # the batch rows of part k, as in the forward
             n0, n1 = parts[k]
             gates, cs, tcs = acts[3 * k:3 * k + 3]
-            dh_k, dc_k, c0_k = dh[n0:n1], dc[n0:n1], c0[n0:n1]
-            dcc = np.empty_like(dc_k)
+            gout, borrowed = RA.contiguous(g_out[:, n0:n1])
             dA = RA.WS.take(gates.shape, dt)
-            for t in reversed(_order(L, reverse)):
-                p = _prev(t, L, reverse)
-                cell(dh_k, gout[t, n0:n1], dc_k, gates[t], c0_k if p is None else cs[p], tcs[t],
-                     dA[t], dcc)
-                if p is not None or nh:  # the last product only feeds the gradient of h0
-                    np.matmul(dA[t], w_hh, out=dh_k)
+            loop(dh[n0:n1], gout, dc[n0:n1], gates, cs, np.ascontiguousarray(c0[n0:n1], dt),
+                 tcs, dA, np.empty_like(dc[n0:n1]), w_hh, reverse, nh)
             grads = RA.layer_grads(dA, out[:, n0:n1], h0[n0:n1], x[:, n0:n1], w_ih, reverse,
                                    (nx, nwi, nwh))
-            RA.WS.give((dA,))
+            RA.WS.give((dA, gout) if borrowed else (dA,))
             return grads
 
         dx, dw_ih, dw_hh, db = RA.join_parts(run_split(run, len(parts)))
-        if borrowed:
-            RA.WS.give((gout,))
         return (dx, dh if nh else None, dc if nc else None, dw_ih, dw_hh,
                 db if nbi else None, db if nbh else None, None)
 
