@@ -73,13 +73,33 @@ def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.
     out = Timings({k: None for k in candidates})
     out.update({k: 1e3 * statistics.median(v) for k, v in samples.items()})
     out.mins = {k: 1e3 * min(v) for k, v in samples.items()}
+    out.samples = samples
     return out
 
 
 class Timings(dict):
-    """name -> median ms; ``.mins`` holds name -> fastest ms (robust to a loaded machine)."""
+    """name -> median ms; ``.mins`` holds name -> fastest ms (robust to a loaded machine);
+    ``.samples`` name -> the per-round seconds, in round order (see ``paired_ratio``)."""
 
     mins = None
+    samples = None
+
+
+def paired_ratio(r, a="ours", b="torch"):
+    """Median over rounds of a's time / b's time in the same round (or None).
+
+    Each round times a and b back to back, so a slow spell of the machine (this VM's
+    neighbours come and go over seconds) inflates both halves of a pair and cancels in the
+    ratio; the ratio of the two medians lets such spells land on one side only."""
+    if not r.samples or a not in r.samples or b not in r.samples:
+        return None
+    return statistics.median(x / y for x, y in zip(r.samples[a], r.samples[b]))
+
+
+def row(case, r, numpy=None, a="ours", b="torch"):
+    """A ``print_table`` row from a ``compare`` result: both medians, the paired ratio and the
+    ratio of the fastest rounds."""
+    return (case, r.get(a), r.get(b), numpy, min_ratio(r, a, b), paired_ratio(r, a, b))
 
 
 def fmt(v, width=10, digits=3):
@@ -131,9 +151,10 @@ def machine():
 
 
 def print_table(title, rows):
-    """rows: list of (case, ours_ms, torch_ms, numpy_ms[, min ratio]); prints ratio
-    ours/torch of the medians (and of the fastest rounds when given), under a line naming the
-    CPU, its vector width and the BLAS kernels (ratios move with all three)."""
+    """rows: list of (case, ours_ms, torch_ms, numpy_ms[, min ratio[, paired ratio]]) (``row``
+    builds one); prints ratio ours/torch -- the paired ratio when given, else the ratio of the
+    medians -- and the ratio of the fastest rounds when given, under a line naming the CPU, its
+    vector width and the BLAS kernels (ratios move with all three)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
     print(f"\n## {title}")
     print(machine())
@@ -141,14 +162,16 @@ def print_table(title, rows):
         print(f"(CPU-TIME MODE: {THREADS} thread(s), process CPU time per call, medians; "
               f"load average {load:.1f})")
     else:
-        print(f"(medians of wall time, {THREADS} threads; 1-min load average {load:.1f} on "
-              f"{os.cpu_count()} cores: a load above the core count inflates every timing)")
+        print(f"(medians of wall time, {THREADS} threads; ours/torch: median of the per-round "
+              f"ratios; 1-min load average {load:.1f} on {os.cpu_count()} cores: a load above "
+              f"the core count inflates every timing)")
     print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}"
           f"{'(fastest)':>10}")
-    for row in rows:
-        case, ours, tor, npy = row[:4]
-        best = row[4] if len(row) > 4 else None
-        ratio = ours / tor if (ours is not None and tor) else None
+    for line in rows:
+        case, ours, tor, npy = line[:4]
+        best = line[4] if len(line) > 4 else None
+        ratio = line[5] if len(line) > 5 and line[5] is not None else (
+            ours / tor if (ours is not None and tor) else None)
         print(f"{case:<48}{fmt(ours, 11)}{fmt(tor, 11)}{fmt(npy, 11)}{fmt(ratio, 11, 2)}"
               f"{fmt(best, 10, 2)}")
 

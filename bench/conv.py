@@ -5,7 +5,7 @@ pad 1, float32 <= 1.3x torch (issue 5); issue 19 asks every row <= 1.0.
 """
 import numpy as np
 
-from bench._timing import compare, min_ratio, print_table, setup_torch
+from bench._timing import compare, print_table, row, setup_torch
 
 CASES = [
     # name, x shape, w shape, kwargs, transpose
@@ -70,7 +70,7 @@ def main():
     for (name, xs, ws, kw, tr), forward_only in runs:
         ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only)
         r = compare({"ours": ours, "torch": theirs}, rounds=9)
-        rows.append((name, r["ours"], r["torch"], None, min_ratio(r)))
+        rows.append(row(name, r))
     print_table("conv (float32; target (issue 19): every row <= 1.0)", rows)
 
 

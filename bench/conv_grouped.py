@@ -7,7 +7,7 @@ forced on the same shapes, fwd+bwd, alternating rounds in one process).
 """
 import sys
 
-from bench._timing import compare, min_ratio, print_table, setup_threads
+from bench._timing import compare, print_table, row, setup_threads
 from bench.conv import _fns
 
 CASES = [
@@ -65,7 +65,7 @@ def main():
     for name, xs, ws, kw in CASES:
         ours, theirs = _fns(xs, ws, kw, False, _torch)
         r = compare({"ours": ours, "torch": theirs}, rounds=9)
-        rows.append((name, r["ours"], r["torch"], None, min_ratio(r)))
+        rows.append(row(name, r))
     print_table("grouped / depthwise conv (float32; target (issue 19): every row <= 1.0)", rows)
 
 

@@ -4,7 +4,7 @@ Run: ``python -m bench.matmul``.  Target: ours within 1.05x of NumPy for 1024^2 
 """
 import numpy as np
 
-from bench._timing import compare, fmt, min_ratio, print_table, setup_threads
+from bench._timing import compare, fmt, min_ratio, print_table, row, setup_threads
 
 
 def main():
@@ -24,7 +24,7 @@ def main():
             cands["torch"] = lambda: at @ bt
         r = compare(cands, rounds=11)
         name = f"matmul {n}^2 {np.dtype(dtype).name} forward"
-        rows.append((name, r["ours"], r.get("torch"), r["numpy"], min_ratio(r)))
+        rows.append(row(name, r, r["numpy"]))
         vs_numpy.append((name, r["ours"] / r["numpy"], min_ratio(r, "ours", "numpy")))
 
         def ours_fb():
@@ -47,7 +47,7 @@ def main():
             cands["torch"] = torch_fb
         r = compare(cands, rounds=7)
         name = f"matmul {n}^2 {np.dtype(dtype).name} fwd+bwd"
-        rows.append((name, r["ours"], r.get("torch"), r["numpy"], min_ratio(r)))
+        rows.append(row(name, r, r["numpy"]))
         vs_numpy.append((name, r["ours"] / r["numpy"], min_ratio(r, "ours", "numpy")))
     print_table("matmul (2 threads; target: ours/numpy <= 1.05 for 1024^2 float32)", rows)
     print(f"{'case':<48}{'ours/numpy':>11}{'(fastest)':>10}")

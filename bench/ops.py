@@ -6,7 +6,7 @@ where these ops stand, not a promise.
 """
 import numpy as np
 
-from bench._timing import compare, min_ratio, print_table, setup_threads
+from bench._timing import compare, print_table, row, setup_threads
 
 
 def main():
@@ -56,7 +56,7 @@ def main():
     rows = []
     for name, ours, theirs in cases:
         r = compare({"ours": ours, "torch": theirs if torch is not None else None}, rounds=7)
-        rows.append((name, r["ours"], r.get("torch"), None, min_ratio(r)))
+        rows.append(row(name, r))
     print_table("composite ops, forward + backward, float32", rows)
 
 

@@ -4,7 +4,7 @@ Run: ``python -m bench.overhead``.  Target <= 1.3x torch.
 """
 import numpy as np
 
-from bench._timing import compare, min_ratio, print_table, setup_threads
+from bench._timing import compare, print_table, row, setup_threads
 
 N_OPS = 1000
 
@@ -40,8 +40,7 @@ def main():
             cands["torch"] = chained_adds(torch.ones(shape, requires_grad=True),
                                           torch.full(shape, 0.5, requires_grad=True))
         r = compare(cands, rounds=9)
-        rows.append((f"{N_OPS} chained adds {label} + backward", r["ours"], r.get("torch"),
-                     r["numpy"], min_ratio(r)))
+        rows.append(row(f"{N_OPS} chained adds {label} + backward", r, r["numpy"]))
     print_table("engine overhead (numpy column: forward adds only, no graph; target <= 1.3)",
                 rows)
 

@@ -5,7 +5,7 @@ Run: ``python -m bench.pool``.  Target: max_pool2d 2x2 fwd+bwd (64,32,28,28) flo
 """
 import numpy as np
 
-from bench._timing import compare, min_ratio, print_table, setup_threads
+from bench._timing import compare, print_table, row, setup_threads
 
 SHAPE = (64, 32, 28, 28)
 
@@ -69,7 +69,7 @@ def main():
 
             cands["torch"] = theirs
         r = compare(cands, rounds=9)
-        rows.append((name, r["ours"], r.get("torch"), r["numpy"], min_ratio(r)))
+        rows.append(row(name, r, r["numpy"]))
     print_table("pooling (float32, 2 threads; target: first row <= 0.5)", rows)
 
 

@@ -29,7 +29,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from bench._timing import compare, min_ratio, print_table, setup_threads  # noqa: E402
+from bench._timing import compare, print_table, row, setup_threads  # noqa: E402
 
 L, N, I, H = 50, 32, 32, 128
 
@@ -163,10 +163,9 @@ def main():
         ours_fb, ours_f = make_ours(kind)
         t_fb, t_f = make_case(torch, kind) if torch is not None else (None, None)
         res = compare({"ours": ours_fb, "torch": t_fb}, rounds=args.rounds)
-        rows.append((f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", res["ours"], res["torch"], None,
-                     min_ratio(res)))
+        rows.append(row(f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", res))
         res = compare({"ours": ours_f, "torch": t_f}, rounds=max(5, args.rounds // 2))
-        rows.append((f"{kind} fwd (no_grad)", res["ours"], res["torch"], None, min_ratio(res)))
+        rows.append(row(f"{kind} fwd (no_grad)", res))
     print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
     if args.floor:
         floor = gemm_floor()

@@ -26,7 +26,7 @@ gap, and medians are reported (protocol in ``bench/_timing.py``).
 """
 import numpy as np
 
-from bench._timing import compare, min_ratio, print_table, setup_threads
+from bench._timing import compare, print_table, row, setup_threads
 
 BATCH = {"mlp": 32, "cnn": 32, "lstm": 32, "gan": 128, "autoencoder": 64}
 LR = {"mlp": 1e-3, "cnn": 2e-3, "lstm": 5e-3, "gan": 2e-3, "autoencoder": 1e-2}
@@ -188,8 +188,7 @@ def main():
     for name in BATCH:
         ours, theirs = ours_epoch(name), torch_epoch(torch, name)
         r = compare({"ours": ours, "torch": theirs}, rounds=7, number=1, warmup=1)
-        rows.append((f"{name} epoch (batch {BATCH[name]})", r["ours"], r["torch"], None,
-                     min_ratio(r)))
+        rows.append(row(f"{name} epoch (batch {BATCH[name]})", r))
     print_table("end to end: one training epoch of each CLI model (ms per epoch; target <= 1.0)",
                 rows)
 
