@@ -41,6 +41,12 @@ def _loop_arrays(rng, L, n, H, keep):
                 tcs=np.full((L if keep else 1, n, H), np.nan, f32))
 
 
+def _layer_arrays(rng, L, N, I, H, dt):
+    """x, h0, c0, w_ih, w_hh, b_ih, b_hh of an LSTM layer."""
+    shapes = ((L, N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,))
+    return [rng.standard_normal(s).astype(dt) for s in shapes]
+
+
 def _copy(d):
     return {k: v.copy() for k, v in d.items()}
 
@@ -134,9 +140,7 @@ def test_split_layer_equals_unsplit(parts, S, dt, bidirectional):
 def test_split_gradcheck_float64(parts, reverse):
     parts(2)
     rng = np.random.default_rng(5)
-    L, N, I, H = 3, 4, 2, 3
-    args = [ad.tensor(rng.standard_normal(s), requires_grad=True) for s in
-            ((L, N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,))]
+    args = [ad.tensor(a, requires_grad=True) for a in _layer_arrays(rng, 3, 4, 2, 3, np.float64)]
 
     def f(*a):
         out, h, c = RO.lstm_layer(*a, reverse=reverse)
@@ -149,10 +153,7 @@ def test_split_gradcheck_float64(parts, reverse):
 @pytest.mark.parametrize("need", ["x", "weights", "h0"])
 def test_split_with_some_inputs_needing_grad(parts, need):
     rng = np.random.default_rng(6)
-    f32 = np.float32
-    L, N, I, H = 4, 6, 3, 5
-    arrays = [rng.standard_normal(s).astype(f32) for s in
-              ((L, N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,))]
+    arrays = _layer_arrays(rng, 4, 6, 3, 5, np.float32)
     which = {"x": [0], "weights": [3, 4, 5, 6], "h0": [1]}[need]
     grads = []
     for s in (1, 2):
@@ -195,10 +196,8 @@ def test_split_matches_torch_and_double_backward(parts):
 def test_split_no_grad_keeps_nothing(parts):
     parts(2)
     rng = np.random.default_rng(8)
-    f32 = np.float32
     L, N, I, H = 6, 6, 4, 5
-    args = [rng.standard_normal(s).astype(f32) for s in
-            ((L, N, I), (N, H), (N, H), (4 * H, I), (4 * H, H), (4 * H,), (4 * H,))]
+    args = _layer_arrays(rng, L, N, I, H, np.float32)
     before = RA.WS.bytes
     out, h, c = RO.lstm_inference(*args)
     # at most the parts' projections and output copies went back to the workspace
