@@ -59,7 +59,7 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
             if node.pre_hooks or node.retained or capture is not None:
                 g = hooks.output_hooks(node, g, capture, results, create_graph)
             fn = node.fn
-            if node.n_outputs == 1 and fn.backward_arrays is None and node._saved is not FREED:
+            if node.n_outputs == 1 and fn._inline and node._saved is not FREED:
                 grads = fn.backward(node, g)  # ``_step`` for the common case, inline (see there)
                 if grads.__class__ is not tuple or len(grads) != len(node._next):
                     grads = _as_tuple(node, grads)
@@ -109,10 +109,12 @@ def run_backward(roots, grad_roots, retain_graph=False, create_graph=False,
 
 def _step(node, g, create_graph, retain_graph):
     """Run one node's backward on its output gradient(s) ``g``: one gradient per input (a
-    tuple). An op's ``backward_arrays`` is used when the pass is not recorded. Then the node's
-    saved state is freed, unless ``retain_graph``.
+    tuple). An op's ``backward_arrays`` is used when the pass is not recorded; a custom
+    Function's gradients are all checked (``_checked``). Then the node's saved state is freed,
+    unless ``retain_graph``.
 
-    ``run_backward`` runs the common case inline: one output, no ``backward_arrays``. Calling
+    ``run_backward`` runs the common case inline: one output, a built-in op without
+    ``backward_arrays`` (``Function._inline``). Calling
     this function for it cost one Python call and five checks more per node: the 1,000-node
     chain of bench/overhead.py took 3.1-3.3 ms in backward instead of 2.9-3.0 ms (process CPU
     time, 1 thread, 10th percentile of 150 runs; 2026-12-06, 2-core Zen 3 EPYC), against 2.8-3.0
@@ -136,12 +138,23 @@ def _step(node, g, create_graph, retain_graph):
         result = fn.backward(node, g)
     if result.__class__ is not tuple or len(result) != len(node._next):
         result = _as_tuple(node, result)
+    if not fn._raw:
+        result = _checked(node, result)
     if arrays:  # each array into a Tensor here, so that it is referenced by its Tensor only
         make = _function._make
         result = tuple([make(r) if r.__class__ is np.ndarray else r for r in result])
     if not retain_graph:
         _free(node)
     return result
+
+
+def _checked(node, grads):
+    """A custom Function's gradients, each checked and made to fit its input (``_conform``)
+    before any is passed on, so that a bad one raises with no leaf's ``.grad`` touched (as
+    PyTorch's ``validate_outputs``). The built-in ops skip this; their gradients are tested."""
+    meta = node.input_meta
+    return tuple([g if g is None or nxt is None else _conform(node, i, g, meta[i], False)
+                  for i, (g, nxt) in enumerate(zip(grads, node._next))])
 
 
 def _free(node):

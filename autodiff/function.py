@@ -122,9 +122,14 @@ class Function:
     _node_cls = Node
     _quiet = False  # True: forward runs with NumPy's floating-point warnings off (see above)
     backward_arrays = None
+    # the backward pass runs this op's backward in its own loop (engine.run_backward): an Op
+    # without ``backward_arrays``. Others go through engine._step, which also checks all of
+    # a custom Function's gradients before passing any on.
+    _inline = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        cls._inline = cls._raw and cls.backward_arrays is None
         if cls._quiet and not cls._raw and "forward" in cls.__dict__:
             # (built-in Ops go quiet in apply itself; a subclass of a quiet op stays quiet)
             cls.forward = _quiet_forward(cls.__dict__["forward"].__func__)
@@ -171,7 +176,8 @@ class Function:
             if da.__class__ is not _ndarray:
                 da = array_of(a)
             if a._requires_grad:
-                ga, nra, sa, ta = a.grad_fn or _accumulator(a), a._output_nr, da.shape, da.dtype
+                ga = a.grad_fn or _accumulator(a)
+                nra, sa, ta = a._output_nr, da.shape, da.dtype  # (4 names would build a tuple)
             else:
                 ga = nra = sa = ta = None
         else:  # a NumPy scalar is a number to PyTorch (weak: float32 * np.float64(0.1) is
@@ -184,7 +190,8 @@ class Function:
                 if db.__class__ is not _ndarray:
                     db = array_of(b)
                 if b._requires_grad:
-                    gb, nrb, sb, tb = b.grad_fn or _accumulator(b), b._output_nr, db.shape, db.dtype
+                    gb = b.grad_fn or _accumulator(b)
+                    nrb, sb, tb = b._output_nr, db.shape, db.dtype
                 else:
                     gb = nrb = sb = tb = None
             else:
@@ -276,12 +283,20 @@ def _record(ctx, args, result, nexts, sig):
     ctx._nr, ctx.needs_input_grad, ctx.input_meta = sig
     if _state.extra:
         _record_extra(ctx, args)
-    if (result.__class__ is _ndarray and result.dtype.kind in "fc"
-            and ctx.non_differentiable is None):  # one float output: the common case
-        out = _make(result, True, ctx, 0)
-        if ctx._saved is not None:
-            ctx._saved = saved.resolve(ctx._saved, args, (result,), (out,), None)
-        return out
+    if (result.__class__ is not _ndarray or result.dtype.kind not in "fc"
+            or ctx.non_differentiable is not None):
+        return _record_outputs(ctx, args, result)
+    out = _make(result, True, ctx, 0)  # one float output: the common case
+    if ctx._saved is not None:
+        ctx._saved = saved.resolve(ctx._saved, args, (result,), (out,), None)
+    return out
+
+
+def _record_outputs(ctx, args, result):
+    """``_record`` for any other result: a NumPy scalar, several outputs, Tensors returned by a
+    custom forward, outputs that are not differentiable (integer, or marked so). A function of
+    its own also because its list comprehensions would make ``ctx`` a closure cell of
+    ``_record``, one more object for every recorded op."""
     T = Tensor
     if isinstance(result, _generic):  # ufuncs return NumPy scalars for 0-d arrays
         raws, arrays, single = (result,), (np.asarray(result),), True

@@ -129,9 +129,13 @@ def resolve(items, args, arrays, outs, raws):
             continue
         xd = array_of(x) if isinstance(x, T) else x
         for a in args:
-            if isinstance(a, T) and (x is a or xd is array_of(a)):
-                saved.append(Saved(INPUT, a, a._version))
-                break
+            if isinstance(a, T):
+                ad = a._data
+                if ad.__class__ is not _ndarray:  # (array_of inline: one call less per arg)
+                    ad = array_of(a)
+                if x is a or xd is ad:
+                    saved.append(Saved(INPUT, a, a._version))
+                    break
         else:
             for i, o in enumerate(arrays):
                 if xd is o or (raws is not None and (xd is raws[i] or x is raws[i])):

@@ -14,30 +14,26 @@ from .._common import (
     _ndarray,
     _promote,
     _tensor,
-    binary,
+    binary_forward,
     unary_op,
 )
 from . import rounding, select, unary
 
 
-class Add(Op):
+class Add(BinaryOp):
     """out = a + b"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        return binary(np.add, "add", a, b)
+    f, name, saves = np.add, "add", False
 
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out, grad_out
 
 
-class Sub(Op):
+class Sub(BinaryOp):
     """out = a - b"""
 
-    @staticmethod
-    def forward(ctx, a, b):
-        return binary(np.subtract, "sub", a, b)
+    f, name, saves = np.subtract, "sub", False
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -160,6 +156,9 @@ def _modulo_grads(ctx, grad_out, rounded):
     return (grad_out if need_a else None), gb
 
 
+_remainder = binary_forward(np.remainder, "remainder", saves=True)
+
+
 class Remainder(Op):
     """out = a - floor(a / b) b (the sign of b, Python's %);  da = g,  db = -g floor(a / b).
     With a Python-number dividend the result is not differentiable w.r.t. b (backward raises,
@@ -169,9 +168,8 @@ class Remainder(Op):
 
     @staticmethod
     def forward(ctx, a, b, scalar_dividend):
-        ctx.save_for_backward(a, b)
         ctx.scalar_dividend = scalar_dividend
-        return binary(np.remainder, "remainder", a, b)
+        return _remainder(ctx, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -191,19 +189,20 @@ class Fmod(BinaryOp):
         return _modulo_grads(ctx, grad_out, rounding.Trunc)
 
 
-class FloorDivide(Op):
+class FloorDivide(BinaryOp):
     """out = floor(a / b) (``a // b``); backward raises, as PyTorch's floor_divide (its result
     requires grad, its derivative is not implemented)"""
 
+    f, name, saves = np.floor_divide, "floor_divide", False
     _quiet = True  # no NumPy floating-point warnings (function.py)
-
-    @staticmethod
-    def forward(ctx, a, b):
-        return binary(np.floor_divide, "floor_divide", a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
         _not_implemented(ctx, "floor_divide")
+
+
+_DIV_ROUNDED = {"floor": binary_forward(np.floor_divide, "div"),
+                "trunc": binary_forward(lambda a, b: np.trunc(np.true_divide(a, b)), "div")}
 
 
 class DivRounded(Op):
@@ -214,8 +213,7 @@ class DivRounded(Op):
 
     @staticmethod
     def forward(ctx, a, b, mode):
-        fn = np.floor_divide if mode == "floor" else (lambda x, y: np.trunc(np.true_divide(x, y)))
-        return binary(fn, "div", a, b)
+        return _DIV_ROUNDED[mode](ctx, a, b)
 
     @staticmethod
     def backward(ctx, grad_out):
