@@ -45,7 +45,10 @@ glibc's default, dynamically adjusted thresholds, freed memory is handed back to
 faulted in again on the next step (~2,000 page faults per conv2d fwd+bwd of the benchmark,
 a few ms).  On glibc we therefore fix ``M_MMAP_THRESHOLD`` at 32 MiB (larger arrays are still
 mapped and unmapped individually) and ``M_TRIM_THRESHOLD`` at 128 MiB (at most that much free
-heap is kept for reuse).  Set ``AUTODIFF_MALLOPT=0`` to leave malloc alone.
+heap is kept for reuse).  ``M_ARENA_MAX`` is 1: glibc otherwise gives each thread that
+allocates (``_launch.run_split``'s workers) an arena of its own, whose free top ``malloc_trim``
+never returns (45 of 140 MB stayed after deleting an LSTM(128, 512) run split over 2
+threads).  Set ``AUTODIFF_MALLOPT=0`` to leave malloc alone.
 """
 import os
 import sys
@@ -88,9 +91,10 @@ def _tune_malloc():
     try:
         import ctypes
         libc = ctypes.CDLL("libc.so.6")
-        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3
+        M_TRIM_THRESHOLD, M_MMAP_THRESHOLD, M_ARENA_MAX = -1, -3, -8
         libc.mallopt(M_MMAP_THRESHOLD, 32 << 20)
         libc.mallopt(M_TRIM_THRESHOLD, 128 << 20)
+        libc.mallopt(M_ARENA_MAX, 1)
     except (OSError, AttributeError):  # not glibc (musl, ...): nothing to tune
         pass
 

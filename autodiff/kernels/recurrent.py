@@ -23,6 +23,10 @@ forward ~81 us); on a Zen 5 machine (OpenBLAS pinned to its AVX2 Haswell kernels
 """
 from __future__ import annotations
 
+import ctypes
+import glob
+import os
+
 import numba
 import numpy as np
 
@@ -83,7 +87,7 @@ def lstm_gate_scale(H, dtype=np.float32):
     return p
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def lstm_cell_forward(A, xp, b, c_prev, c, tc, h, P):
     """One LSTM step (float32), the gates activated in place. In: ``A`` (N, 4H) holding
     ``h_prev @ W_hh.T`` (the step's GEMM writes it there: no separate (N, 4H) buffer, whose
@@ -124,7 +128,7 @@ def lstm_cell_forward_ref(A, xp, b, c_prev, c, tc, h, P=None):
     h[...] = o * tc
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def lstm_cell_backward(dh, dout, dc, A, c_prev, tc, dG, dcc):
     """Backward of one LSTM step. In: ``dh`` (N, H) the gradient reaching h from the next step
     (or h_n), ``dout`` (N, H) the gradient of this step's output, ``dc`` (N, H) the gradient
@@ -170,7 +174,7 @@ def lstm_cell_backward_ref(dh, dout, dc, A, c_prev, tc, dG, dcc):
 # GRU
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def gru_cell_forward(xp, hp, h_prev, A, h):
     """One GRU step (float32). In: ``xp`` (N, 3H) = x W_ih^T + b_ih, ``hp`` (N, 3H) =
     h_prev W_hh^T + b_hh, ``h_prev`` (N, H). Out: ``A`` (N, 3H) = [r, z, n] and
@@ -200,7 +204,7 @@ def gru_cell_forward_ref(xp, hp, h_prev, A, h):
     h[...] = (1 - z) * n + z * h_prev
 
 
-@numba.njit(cache=True, fastmath=True, error_model="numpy")
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def gru_cell_backward(dh, dout, A, hp_n, h_prev, dxp, dhp, dh_prev):
     """Backward of one GRU step. In: ``dh`` + ``dout`` (N, H) the gradient of h, ``A`` the
     gates [r, z, n], ``hp_n`` (N, H) the n-part of h_prev W_hh^T + b_hh, ``h_prev``. Out:
@@ -242,3 +246,123 @@ def gru_cell_backward_ref(dh, dout, A, hp_n, h_prev, dxp, dhp, dh_prev):
     dhp[:, H:2 * H] = daz
     dhp[:, 2 * H:] = dan * r
     dh_prev[...] = d * z
+
+
+# ---------------------------------------------------------------------------------------------
+# The LSTM's step loops: one nogil call per batch part instead of a Python loop
+#
+# Per step the loop runs the recurrent sgemm and the fused cell kernel above. The sgemm is
+# NumPy's own OpenBLAS called through its CBLAS entry point (``SGEMM``, a ctypes function passed
+# in as an argument so that the compiled loop caches on disk), never ``np.dot`` inside numba
+# (SciPy's second OpenBLAS: PERF-NOTES); the calling thread's BLAS thread count applies
+# (``_launch.run_split`` sets it to 1). The loops live in this file so that numba's cache, keyed
+# on the file, never keeps a loop compiled against an older cell kernel.
+#
+# Why: the layer runs as two batch parts on two threads (``ops.recurrent._batch_parts``); with a
+# Python loop each step handed the GIL back and forth four times between the threads (a matmul
+# and a kernel call each), and on this 2-core VM those handovers cost as much as the step's
+# 16-row sgemm. One call per part takes the GIL once (L50 N32 I32 H128 forward without grad,
+# 2 threads, one run: 5.7 ms against 8.0 ms with the Python loops, torch 6.2 ms).
+#
+# ``SGEMM`` is None when NumPy's BLAS is not a bundled ``scipy_openblas`` (another BLAS, a
+# system OpenBLAS): the ops then run the Python twins ``*_py``, which take the cell kernel as an
+# argument (the float32 one, or the exact NumPy ``*_ref`` for float64) and which the tests
+# compare the numba loops with. Arrays: all C-contiguous, the step arrays (L, n, ...) of one
+# batch part of n rows; ``gates``, ``cs``, ``tcs`` hold all L steps (kept for the backward) or
+# 1, 2, 1 scratch steps (the forward without grad).
+
+_ROW, _NO_T, _T = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
+
+
+def _find_sgemm():
+    """ctypes ``cblas_sgemm`` of NumPy's bundled OpenBLAS, or None."""
+    libs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))),
+                        "numpy.libs")
+    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas*.so*"))):
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name, blasint in (("scipy_cblas_sgemm64_", ctypes.c_int64),
+                              ("scipy_cblas_sgemm", ctypes.c_int)):
+            addr = getattr(lib, name, None)
+            if addr is None:
+                continue
+            i, f, p = blasint, ctypes.c_float, ctypes.c_void_p
+            proto = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, f,
+                                     p, i, p, i, f, p, i)
+            return proto(ctypes.cast(addr, ctypes.c_void_p).value)
+    return None
+
+
+SGEMM = _find_sgemm()
+
+
+@numba.njit(cache=True, nogil=True)
+def lstm_forward_steps(sgemm, xp, b, w_hh, h0, c0, out, gates, cs, tcs, P, reverse):
+    """The LSTM forward of one batch part (float32): per step ``gates = h @ w_hh.T`` then
+    ``lstm_cell_forward(gates, xp[t], b, c, cs, tcs, out[t], P)``. Returns the last step's
+    cell state ``c`` (a view of ``cs``)."""
+    L, N, H = out.shape
+    G = w_hh.shape[0]
+    keep = gates.shape[0] == L
+    one, zero = np.float32(1.0), np.float32(0.0)
+    h, c = h0, c0
+    for i in range(L):
+        t = L - 1 - i if reverse else i
+        s = t if keep else 0
+        sc = t if keep else i & 1
+        sgemm(_ROW, _NO_T, _T, N, G, H, one, h.ctypes.data, H, w_hh.ctypes.data, H, zero,
+              gates[s].ctypes.data, G)
+        lstm_cell_forward(gates[s], xp[t], b, c, cs[sc], tcs[s], out[t], P)
+        h, c = out[t], cs[sc]
+    return c
+
+
+def lstm_forward_steps_py(cell, xp, b, w_hh, h0, c0, out, gates, cs, tcs, P, reverse):
+    """Twin of ``lstm_forward_steps`` with ``np.matmul`` and the cell kernel ``cell`` (any
+    float dtype with ``lstm_cell_forward_ref``)."""
+    L = out.shape[0]
+    keep = gates.shape[0] == L
+    h, c = h0, c0
+    for i in range(L):
+        t = L - 1 - i if reverse else i
+        s, sc = (t, t) if keep else (0, i & 1)
+        np.matmul(h, w_hh.T, out=gates[s])
+        cell(gates[s], xp[t], b, c, cs[sc], tcs[s], out[t], P)
+        h, c = out[t], cs[sc]
+    return c
+
+
+@numba.njit(cache=True, nogil=True)
+def lstm_backward_steps(sgemm, dh, gout, dc, gates, cs, c0, tcs, dA, dcc, w_hh, reverse,
+                        last):
+    """The LSTM backward of one batch part (float32), from the last processed step to the
+    first: ``lstm_cell_backward(dh, gout[t], dc, gates[t], c_prev, tcs[t], dA[t], dcc)``
+    then ``dh = dA[t] @ w_hh``. ``dh`` and ``dc`` come in as the gradients of h_n and c_n and
+    leave as those of h0 and c0 (``last`` False skips the first step's product, which only
+    feeds the gradient of h0)."""
+    L, N, H = gout.shape
+    G = w_hh.shape[0]
+    one, zero = np.float32(1.0), np.float32(0.0)
+    for i in range(L - 1, -1, -1):
+        t = L - 1 - i if reverse else i
+        p = t + 1 if reverse else t - 1
+        first = i == 0
+        lstm_cell_backward(dh, gout[t], dc, gates[t], c0 if first else cs[p], tcs[t], dA[t],
+                           dcc)
+        if not first or last:
+            sgemm(_ROW, _NO_T, _NO_T, N, H, G, one, dA[t].ctypes.data, G, w_hh.ctypes.data, H,
+                  zero, dh.ctypes.data, H)
+
+
+def lstm_backward_steps_py(cell, dh, gout, dc, gates, cs, c0, tcs, dA, dcc, w_hh, reverse,
+                           last):
+    """Twin of ``lstm_backward_steps`` with ``np.matmul`` and the cell kernel ``cell``."""
+    L = gout.shape[0]
+    for i in range(L - 1, -1, -1):
+        t = L - 1 - i if reverse else i
+        p = t + 1 if reverse else t - 1
+        cell(dh, gout[t], dc, gates[t], c0 if i == 0 else cs[p], tcs[t], dA[t], dcc)
+        if i > 0 or last:
+            np.matmul(dA[t], w_hh, out=dh)

@@ -7,6 +7,7 @@ The GEMMs run in NumPy's BLAS (never inside numba: PERF-NOTES); the per-step cel
 """
 from __future__ import annotations
 
+import functools
 import threading
 
 import numpy as np
@@ -169,3 +170,14 @@ def input_grads(dxp, x, w_ih, need_x, need_w, need_b=True):
     dw = d2.T @ np.reshape(x, (L * N, I)) if need_w else None
     db = d2.sum(0) if need_b else None
     return dx, dw, db
+
+
+def join_parts(grads):
+    """The ``(dx, dW_ih, dW_hh, db)`` of a layer run as batch parts (one tuple per part, in
+    batch order): ``dx`` (L, n, I) joined along the batch, the weight and bias gradients
+    summed. Any entry may be None (not needed)."""
+    if len(grads) == 1:
+        return grads[0]
+    dx, *rest = zip(*grads)
+    return (None if dx[0] is None else np.concatenate(dx, axis=1),
+            *(None if g[0] is None else functools.reduce(np.add, g) for g in rest))
