@@ -23,12 +23,10 @@ forward ~81 us); on a Zen 5 machine (OpenBLAS pinned to its AVX2 Haswell kernels
 """
 from __future__ import annotations
 
-import ctypes
-import glob
-import os
-
 import numba
 import numpy as np
+
+from ._blas import GEMM, NO, ROW, TR
 
 _F32 = np.float32
 
@@ -264,38 +262,15 @@ def gru_cell_backward_ref(dh, dout, A, hp_n, h_prev, dxp, dhp, dh_prev):
 # 16-row sgemm. One call per part takes the GIL once (L50 N32 I32 H128 forward without grad,
 # 2 threads, one run: 5.7 ms against 8.0 ms with the Python loops, torch 6.2 ms).
 #
-# ``SGEMM`` is None when NumPy's BLAS is not a bundled ``scipy_openblas`` (another BLAS, a
-# system OpenBLAS): the ops then run the Python twins ``*_py``, which take the cell kernel as an
-# argument (the float32 one, or the exact NumPy ``*_ref`` for float64) and which the tests
-# compare the numba loops with. Arrays: all C-contiguous, the step arrays (L, n, ...) of one
-# batch part of n rows; ``gates``, ``cs``, ``tcs`` hold all L steps (kept for the backward) or
+# ``SGEMM`` (``_blas.GEMM``'s float32 entry) is None when NumPy's BLAS is not an OpenBLAS
+# ``_launch`` found (another BLAS): the ops then run the Python twins ``*_py``, which take the
+# cell kernel as an argument (the float32 one, or the exact NumPy ``*_ref`` for float64) and
+# which the tests compare the numba loops with. Arrays: all C-contiguous, the step arrays
+# (L, n, ...) of one batch part of n rows; ``gates``, ``cs``, ``tcs`` hold all L steps (kept
+# for the backward) or
 # 1, 2, 1 scratch steps (the forward without grad).
 
-_ROW, _NO_T, _T = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
-
-
-def _find_sgemm():
-    """ctypes ``cblas_sgemm`` of NumPy's bundled OpenBLAS, or None."""
-    libs = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(np.__file__))),
-                        "numpy.libs")
-    for path in sorted(glob.glob(os.path.join(libs, "libscipy_openblas*.so*"))):
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for name, blasint in (("scipy_cblas_sgemm64_", ctypes.c_int64),
-                              ("scipy_cblas_sgemm", ctypes.c_int)):
-            addr = getattr(lib, name, None)
-            if addr is None:
-                continue
-            i, f, p = blasint, ctypes.c_float, ctypes.c_void_p
-            proto = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_int, ctypes.c_int, i, i, i, f,
-                                     p, i, p, i, f, p, i)
-            return proto(ctypes.cast(addr, ctypes.c_void_p).value)
-    return None
-
-
-SGEMM = _find_sgemm()
+SGEMM = GEMM.get(np.dtype(np.float32))
 
 
 @numba.njit(cache=True, nogil=True)
@@ -312,7 +287,7 @@ def lstm_forward_steps(sgemm, xp, b, w_hh, h0, c0, out, gates, cs, tcs, P, rever
         t = L - 1 - i if reverse else i
         s = t if keep else 0
         sc = t if keep else i & 1
-        sgemm(_ROW, _NO_T, _T, N, G, H, one, h.ctypes.data, H, w_hh.ctypes.data, H, zero,
+        sgemm(ROW, NO, TR, N, G, H, one, h.ctypes.data, H, w_hh.ctypes.data, H, zero,
               gates[s].ctypes.data, G)
         lstm_cell_forward(gates[s], xp[t], b, c, cs[sc], tcs[s], out[t], P)
         h, c = out[t], cs[sc]
@@ -352,7 +327,7 @@ def lstm_backward_steps(sgemm, dh, gout, dc, gates, cs, c0, tcs, dA, dcc, w_hh, 
         lstm_cell_backward(dh, gout[t], dc, gates[t], c0 if first else cs[p], tcs[t], dA[t],
                            dcc)
         if not first or last:
-            sgemm(_ROW, _NO_T, _NO_T, N, H, G, one, dA[t].ctypes.data, G, w_hh.ctypes.data, H,
+            sgemm(ROW, NO, NO, N, H, G, one, dA[t].ctypes.data, G, w_hh.ctypes.data, H,
                   zero, dh.ctypes.data, H)
 
 
