@@ -14,7 +14,7 @@ gradient; conv1d and conv_transpose2d run through them too):
 
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
-    groups > 1, C/groups <= 16 (any stride)                      -> direct
+    groups > 1, C/groups <= 16 (8 for 1 row; any stride)          -> direct
     1 row (H = kh = 1, no vertical padding; conv1d)              -> shift
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
@@ -125,6 +125,11 @@ WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
 WINOGRAD_MAX_WASTE_SPLIT = 1.35
 DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
+# 1-row convs (conv1d): direct against shift, fwd+bwd (+ a sum) of x (64,32,128), k5 p2, ms,
+# 2 threads, wall clock (2026-12-07, /tmp/s/d1.py in the session note): C/g 8 s2 9.5 / 11.6,
+# C/g 16 s1 13.8 / 14.1, C/g 16 s2 11.2 / 8.6, depthwise s2 2.5 / 13.4; the conv1d helper's
+# table before the polyphase direct kernels: C/g 8 s1 3.4 / 5.0, depthwise s1 3.5 / 33.
+DIRECT_MAX_CG_1D = 8
 # Direct vs the faster of im2col / winograd, ms per fwd+bwd step through the ops, 2 threads,
 # wall clock (``python -m bench.conv_grouped --algos``, AMD EPYC Zen 3, AVX2, 2026-12-06,
 # load 0.5), 3x3 kernels, padding 1:
@@ -147,9 +152,11 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
 def choose(x_shape, w_shape, geom):
     """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
     stride, padding, dilation, groups, out_hw = geom
-    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= DIRECT_MAX_CG):
+    one_row = S1.applicable(x_shape, w_shape, geom)
+    most_cg = DIRECT_MAX_CG_1D if one_row else DIRECT_MAX_CG
+    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= most_cg):
         return DIRECT
-    if FORCE in (None, SHIFT) and S1.applicable(x_shape, w_shape, geom):
+    if FORCE in (None, SHIFT) and one_row:
         return SHIFT
     if FORCE == IM2COL or not Wn.applicable(w_shape, stride, dilation):
         return IM2COL

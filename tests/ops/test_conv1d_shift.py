@@ -56,7 +56,9 @@ def test_dispatch(monkeypatch):
     assert A.choose((64, 32, 1, 128), (64, 16, 1, 5), geom._replace(groups=2)) == A.SHIFT
     assert A.choose((64, 32, 1, 128), (64, 8, 1, 5), geom._replace(groups=4)) == A.DIRECT
     assert A.choose((64, 32, 1, 128), (64, 8, 1, 5),
-                    geom._replace(groups=4, stride=(1, 2))) == A.SHIFT
+                    geom._replace(groups=4, stride=(1, 2))) == A.DIRECT
+    assert A.choose((64, 32, 1, 128), (64, 16, 1, 5),
+                    geom._replace(groups=2, stride=(1, 2))) == A.SHIFT
     monkeypatch.setattr(A, "FORCE", A.IM2COL)
     assert A.choose((64, 32, 1, 128), (64, 32, 1, 5), geom) == A.IM2COL
     monkeypatch.setattr(A, "FORCE", A.SHIFT)
