@@ -2,11 +2,9 @@
 geometry (stride, dilation, asymmetric padding, groups, taps that fall outside the input),
 float32 and float64, the images split over 2 threads or not, and the float32 error against a
 float64 reference."""
-import numba
 import numpy as np
 import pytest
 
-from autodiff.kernels import _launch
 from autodiff.kernels import conv1d as S
 from autodiff.kernels._blas import GEMM
 
@@ -23,17 +21,6 @@ CASES = [  # N, C, O, L, K, stride, (left, right) padding, dilation, groups
     (3, 2, 2, 4, 3, 1, (6, 0), 3, 1),  # tap 0 reads only padding
     (7, 3, 3, 6, 2, 4, (1, 1), 1, 1),  # stride wider than the kernel: unread inputs
 ]
-
-
-@pytest.fixture(params=["whole", "split"])
-def split(request, monkeypatch):
-    """Every call splits its images over 2 threads (threshold 0), or none does."""
-    if request.param == "split" and _launch._set_blas_local is None:
-        pytest.skip("no openblas_set_num_threads_local: no split here")
-    monkeypatch.setattr(_launch, "PARALLEL_MIN", 0)
-    monkeypatch.setattr(_launch, "SPLIT", request.param == "split")
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    return request.param == "split"
 
 
 def _case(c, dtype, seed=0):

@@ -20,16 +20,11 @@ CASES = [  # N, C, O, H, W, padding (top, bottom, left, right), groups
 ]
 
 
-@pytest.fixture(params=["split", "whole"])
-def split(request, monkeypatch):
-    """Every conv splits over 2 threads (threshold 0), or none does."""
-    if request.param == "split" and _launch._set_blas_local is None:
-        pytest.skip("NumPy's BLAS has no openblas_set_num_threads_local: no split here")
-    monkeypatch.setattr(_launch, "PARALLEL_MIN", 0)
-    monkeypatch.setattr(_launch, "SPLIT", request.param == "split")
+@pytest.fixture
+def split(split, monkeypatch):
+    """conftest's split, with every conv forced through Winograd."""
     monkeypatch.setattr(A, "FORCE", A.WINOGRAD)
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    return request.param == "split"
+    return split
 
 
 @pytest.mark.parametrize("c", CASES)
