@@ -29,6 +29,8 @@ the last step to the first; the outputs stay in time order.
 """
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 from .. import function as _f
@@ -37,6 +39,7 @@ from ..function import Op
 from ..grad_mode import _state
 from ..kernels import recurrent as K
 from ..kernels import recurrent_arrays as RA
+from ..kernels import recurrent_lstm as KL
 from ..kernels._launch import run_split, split_count
 from .elementwise import activation, trig
 from .linalg import products
@@ -138,49 +141,47 @@ def _batch_parts(N, work):
     return [(N * k // S, N * (k + 1) // S) for k in range(S)]
 
 
-def _lstm_loop(fast, steps, steps_py, cell, cell_ref):
-    """The step loop of one batch part: the numba loop ``steps`` (float32 with NumPy's
-    OpenBLAS reachable, ``K.SGEMM``), else its Python twin ``steps_py`` with the float32 cell
-    kernel ``cell`` or the exact NumPy ``cell_ref``; called with the loop's other arguments."""
-    if fast and K.SGEMM is not None:
-        return lambda *args: steps(K.SGEMM, *args)
-    return lambda *args: steps_py(cell if fast else cell_ref, *args)
-
-
 def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
     """The LSTM forward on arrays: ``(out, h_n, c_n, parts, acts)`` with ``parts`` the batch
     ranges (``_batch_parts``) and ``acts`` the (gates, cs, tcs) of each part in turn. With
     ``keep`` the activations of every step are saved in (L, ...) workspace arrays for the
     backward; without, a step's gates, ``c`` and ``tanh(c)`` live in scratch reused by every
-    step (the cell state ping-pongs between two buffers) and nothing is kept."""
+    step (the cell state ping-pongs between two buffers) and nothing is kept.
+
+    float32 runs ``KL.lstm_forward_steps`` on the weights packed once here for all parts (the
+    input projection folded into each step's GEMM); other dtypes the twin, after one input
+    projection GEMM per part."""
     L, N, _ = x.shape
     G4 = w_hh.shape[0]
     H = G4 // 4
     dt = np.result_type(x, w_ih)
-    loop = _lstm_loop(_fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh), K.lstm_forward_steps,
-                      K.lstm_forward_steps_py, K.lstm_cell_forward, K.lstm_cell_forward_ref)
-    b = RA.bias_sum(b_ih, b_hh, G4, dt)  # added inside the cell kernel
-    scale = K.lstm_gate_scale(H, dt)
+    fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
+    if fast:
+        Wp, bp = KL.pack_gate_weights(w_hh, w_ih, RA.bias_sum(b_ih, b_hh, G4, dt))
+    scale = KL.lstm_gate_scale(H, dt)
     out, hn, cn = np.empty((L, N, H), dt), np.empty((N, H), dt), np.empty((N, H), dt)
     take = RA.WS.take if keep else np.empty
-    w_hh = np.ascontiguousarray(w_hh)
     parts = _batch_parts(N, L * N * G4)
 
     def run(k):
         n0, n1 = parts[k]
         n = n1 - n0
-        xp = RA.project(x[:, n0:n1], w_ih, None, None)
         gates = take((L if keep else 1, n, G4), dt)
         cs = take((L if keep else 2, n, H), dt)
         tcs = take((L if keep else 1, n, H), dt)
         o = out if n == N else RA.WS.take((L, n, H), dt)  # the loop's arrays are contiguous
-        c = loop(xp, b, w_hh, np.ascontiguousarray(h0[n0:n1], dt),
-                 np.ascontiguousarray(c0[n0:n1], dt), o, gates, cs, tcs, scale, reverse)
+        state = (np.ascontiguousarray(h0[n0:n1], dt), np.ascontiguousarray(c0[n0:n1], dt),
+                 o, gates, cs, tcs, scale, reverse)
+        if fast:
+            c = KL.lstm_forward_steps(np.ascontiguousarray(x[:, n0:n1]), Wp, bp, *state)
+        else:
+            xp = RA.project(x[:, n0:n1], w_ih, b_ih, b_hh)
+            c = KL.lstm_forward_steps_py(KL.lstm_cell_forward_ref, xp, w_hh, *state)
+            RA.WS.give((xp,))
         hn[n0:n1], cn[n0:n1] = o[0 if reverse else L - 1], c
         if o is not out:
             out[:, n0:n1] = o
             RA.WS.give((o,))
-        RA.WS.give((xp,))
         return gates, cs, tcs
 
     acts = run_split(run, len(parts))
@@ -216,11 +217,12 @@ class LSTMLayer(Op):
                                             for t in ctx.saved_tensors)
         acts, parts, reverse = ctx.acts.arrays, ctx.parts, ctx.reverse
         dt = acts[0].dtype
-        loop = _lstm_loop(ctx.fast, K.lstm_backward_steps, K.lstm_backward_steps_py,
-                          K.lstm_cell_backward, K.lstm_cell_backward_ref)
         dh = np.array(g_hn, dtype=dt)
         dc = np.array(g_cn, dtype=dt)
-        w_hh = np.ascontiguousarray(w_hh)
+        if ctx.fast:  # the step product's weights packed once for all parts
+            loop, w = KL.lstm_backward_steps, KL.pack_hidden_weights(w_hh)
+        else:
+            loop, w = functools.partial(KL.lstm_backward_steps_py, KL.lstm_cell_backward_ref), w_hh
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
 
         def run(k):  # the batch rows of part k, as in the forward
@@ -229,7 +231,7 @@ class LSTMLayer(Op):
             gout, borrowed = RA.contiguous(g_out[:, n0:n1])
             dA = RA.WS.take(gates.shape, dt)
             loop(dh[n0:n1], gout, dc[n0:n1], gates, cs, np.ascontiguousarray(c0[n0:n1], dt),
-                 tcs, dA, np.empty_like(dc[n0:n1]), w_hh, reverse, nh)
+                 tcs, dA, np.empty_like(dc[n0:n1]), w, reverse, nh)
             grads = RA.layer_grads(dA, out[:, n0:n1], h0[n0:n1], x[:, n0:n1], w_ih, reverse,
                                    (nx, nwi, nwh))
             RA.WS.give((dA, gout) if borrowed else (dA,))

@@ -1,18 +1,17 @@
 """The LSTM run as batch parts on run_split's threads (``ops.recurrent._batch_parts``) and its
-numba step loops (``kernels.recurrent.lstm_forward_steps`` / ``lstm_backward_steps``, which
-call NumPy's OpenBLAS sgemm from inside numba): the loops against their Python twins, the
-split layer against the unsplit one, torch and float64 central differences."""
+numba step loops (``kernels.recurrent_lstm.lstm_forward_steps`` / ``lstm_backward_steps``,
+with their packed-weight step GEMMs): the loops against their Python twins, the split layer
+against the unsplit one, torch and float64 central differences."""
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff.kernels import _launch
-from autodiff.kernels import recurrent as K
 from autodiff.kernels import recurrent_arrays as RA
+from autodiff.kernels import recurrent_lstm as KL
 from autodiff.nn.recurrent import LSTM
 from autodiff.ops import recurrent as RO
 
-needs_sgemm = pytest.mark.skipif(K.SGEMM is None, reason="NumPy's BLAS is not scipy_openblas")
 needs_split = pytest.mark.skipif(_launch._set_blas_local is None,
                                  reason="no thread-local OpenBLAS thread count")
 
@@ -27,10 +26,11 @@ def parts(monkeypatch):
     return set_parts
 
 
-def _loop_arrays(rng, L, n, H, keep):
+def _loop_arrays(rng, L, n, I, H, keep):
     f32 = np.float32
     G = 4 * H
-    return dict(xp=rng.standard_normal((L, n, G)).astype(f32),
+    return dict(x=rng.standard_normal((L, n, I)).astype(f32),
+                w_ih=(0.3 * rng.standard_normal((G, I))).astype(f32),
                 b=rng.standard_normal(G).astype(f32),
                 w_hh=(0.3 * rng.standard_normal((G, H))).astype(f32),
                 h0=rng.standard_normal((n, H)).astype(f32),
@@ -39,6 +39,17 @@ def _loop_arrays(rng, L, n, H, keep):
                 gates=np.full((L if keep else 1, n, G), np.nan, f32),
                 cs=np.full((L if keep else 2, n, H), np.nan, f32),
                 tcs=np.full((L if keep else 1, n, H), np.nan, f32))
+
+
+STATE = ("h0", "c0", "out", "gates", "cs", "tcs")
+
+
+def _forward_twin(d, reverse):
+    """lstm_forward_steps_py on the arrays ``d`` of ``_loop_arrays`` (float64 cell)."""
+    xp = d["x"] @ d["w_ih"].T + d["b"]
+    return KL.lstm_forward_steps_py(KL.lstm_cell_forward_ref, xp, d["w_hh"],
+                                    *(d[k] for k in STATE), KL.lstm_gate_scale(len(d["c0"][0])),
+                                    reverse)
 
 
 def _layer_arrays(rng, L, N, I, H, dt):
@@ -51,18 +62,18 @@ def _copy(d):
     return {k: v.copy() for k, v in d.items()}
 
 
-@needs_sgemm
 @pytest.mark.parametrize("keep", [True, False])
 @pytest.mark.parametrize("reverse", [False, True])
-def test_forward_steps_match_twin(keep, reverse):
+@pytest.mark.parametrize("n,I,H", [(5, 3, 6), (4, 2, 16)])
+def test_forward_steps_match_twin(keep, reverse, n, I, H):
     rng = np.random.default_rng(0)
-    L, n, H = 7, 5, 6
-    a = _loop_arrays(rng, L, n, H, keep)
+    L = 7
+    a = _loop_arrays(rng, L, n, I, H, keep)
     b = _copy(a)
-    P = K.lstm_gate_scale(H)
-    order = ("xp", "b", "w_hh", "h0", "c0", "out", "gates", "cs", "tcs")
-    c1 = K.lstm_forward_steps(K.SGEMM, *(a[k] for k in order), P, reverse)
-    c2 = K.lstm_forward_steps_py(K.lstm_cell_forward_ref, *(b[k] for k in order), P, reverse)
+    Wp, bp = KL.pack_gate_weights(a["w_hh"], a["w_ih"], a["b"])
+    c1 = KL.lstm_forward_steps(a["x"], Wp, bp, *(a[k] for k in STATE), KL.lstm_gate_scale(H),
+                               reverse)
+    c2 = _forward_twin(b, reverse)
     for k in ("out", "gates", "cs", "tcs"):
         np.testing.assert_allclose(a[k], b[k], rtol=1e-5, atol=2e-6, err_msg=k)
     np.testing.assert_allclose(c1, c2, rtol=1e-5, atol=2e-6)
@@ -72,27 +83,26 @@ def test_forward_steps_match_twin(keep, reverse):
     assert not np.isnan(a["out"]).any()
 
 
-@needs_sgemm
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("last", [True, False])
-def test_backward_steps_match_twin(reverse, last):
+@pytest.mark.parametrize("n,H", [(4, 5), (3, 40)])
+def test_backward_steps_match_twin(reverse, last, n, H):
     rng = np.random.default_rng(1)
     f32 = np.float32
-    L, n, H = 6, 4, 5
-    fw = _loop_arrays(rng, L, n, H, True)
-    order = ("xp", "b", "w_hh", "h0", "c0", "out", "gates", "cs", "tcs")
-    K.lstm_forward_steps_py(K.lstm_cell_forward_ref, *(fw[k] for k in order),
-                            K.lstm_gate_scale(H), reverse)
+    L = 6
+    fw = _loop_arrays(rng, L, n, 3, H, True)
+    _forward_twin(fw, reverse)
     args = dict(dh=rng.standard_normal((n, H)).astype(f32),
                 gout=rng.standard_normal((L, n, H)).astype(f32),
                 dc=rng.standard_normal((n, H)).astype(f32))
     got = []
-    for run in (lambda d: K.lstm_backward_steps(K.SGEMM, *d),
-                lambda d: K.lstm_backward_steps_py(K.lstm_cell_backward_ref, *d)):
+    for run, w in ((KL.lstm_backward_steps, KL.pack_hidden_weights(fw["w_hh"])),
+                   (lambda *d: KL.lstm_backward_steps_py(KL.lstm_cell_backward_ref, *d),
+                    fw["w_hh"])):
         a = _copy(args)
         dA = np.full((L, n, 4 * H), np.nan, f32)
-        run((a["dh"], a["gout"], a["dc"], fw["gates"], fw["cs"], fw["c0"], fw["tcs"], dA,
-             np.empty((n, H), f32), fw["w_hh"], reverse, last))
+        run(a["dh"], a["gout"], a["dc"], fw["gates"], fw["cs"], fw["c0"], fw["tcs"], dA,
+            np.empty((n, H), f32), w, reverse, last)
         got.append((a["dh"], a["dc"], dA))
     for x, y, name in zip(*got, ("dh", "dc", "dA")):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-5, err_msg=name)
