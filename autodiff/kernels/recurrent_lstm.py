@@ -78,10 +78,10 @@ def _scratch_jit(n):
 
 
 def _aligned(shape):
-    """Zeroed float32 array starting on a 64-byte boundary (a 32-byte vector load that
+    """Uninitialised float32 array starting on a 64-byte boundary (a 32-byte vector load that
     crosses a cache line costs: ~8 % on the gate GEMM with 16-byte aligned panels)."""
     size = int(np.prod(shape))
-    buf = np.zeros(size + 16, _F32)
+    buf = np.empty(size + 16, _F32)
     skip = (-buf.ctypes.data % 64) // 4
     return buf[skip:skip + size].reshape(shape)
 
@@ -90,30 +90,74 @@ def pack_gate_weights(w_hh, w_ih, b):
     """``(Wp, bp)`` for ``lstm_gates``: ``Wp`` (P, H + I, 32) with P = ceil(H / 8), panel p
     holding the four gates of hidden units 8p .. 8p + 7: ``Wp[p, k, 8q + u]`` is the weight of
     input k of [h | x] in gate q of unit 8p + u (zero past H); ``bp`` (P, 32) the bias alike."""
-    G, H = w_hh.shape
-    I = w_ih.shape[1]
+    H, I = w_hh.shape[1], w_ih.shape[1]
     P = -(-H // UNITS)
-    Hp = P * UNITS
-    w = np.zeros((4, Hp, H + I), _F32)
-    w[:, :H, :H] = w_hh.reshape(4, H, H)
-    w[:, :H, H:] = w_ih.reshape(4, H, I)
-    Wp = _aligned((P, H + I, PANEL))
-    Wp.reshape(P, H + I, 4, UNITS)[...] = w.reshape(4, P, UNITS, H + I).transpose(1, 3, 0, 2)
-    bp = np.zeros((4, Hp), _F32)
-    bp[:, :H] = b.reshape(4, H)
-    return Wp, np.ascontiguousarray(bp.reshape(4, P, UNITS).transpose(1, 0, 2)).reshape(P, PANEL)
+    Wp, bp = _aligned((P, H + I, PANEL)), np.empty((P, PANEL), _F32)
+    _pack_gates(w_hh, w_ih, b, Wp, bp)
+    return Wp, bp
 
 
-def pack_hidden_weights(w_hh):
-    """``Wb`` (ceil(H / 32), 4H, 32) for ``lstm_hidden_grad``: ``Wb[p, k, j] = w_hh[k, 32p + j]``
-    (zero past H)."""
-    G, H = w_hh.shape
-    P = -(-H // PANEL)
-    w = np.zeros((G, P * PANEL), _F32)
-    w[:, :H] = w_hh
-    Wb = _aligned((P, G, PANEL))
-    Wb[...] = w.reshape(G, P, PANEL).transpose(1, 0, 2)
+@numba.njit(cache=True, nogil=True)
+def _pack_gates(w_hh, w_ih, b, Wp, bp):
+    # row by row into the panels' strided columns (~0.8 ns per weight; writing the panels
+    # contiguously from 32 rows at a time measured 1.4x slower)
+    H, I = w_hh.shape[1], w_ih.shape[1]
+    for p in range(Wp.shape[0]):
+        for q in range(4):
+            for u in range(UNITS):
+                j, unit = q * UNITS + u, p * UNITS + u
+                if unit < H:
+                    row = q * H + unit
+                    for k in range(H):
+                        Wp[p, k, j] = w_hh[row, k]
+                    for k in range(I):
+                        Wp[p, H + k, j] = w_ih[row, k]
+                    bp[p, j] = b[row]
+                else:
+                    Wp[p, :, j] = 0
+                    bp[p, j] = 0
+
+
+def _pack_gates_ref(w_hh, w_ih, b, Wp, bp):
+    H = w_hh.shape[1]
+    P = Wp.shape[0]
+    w = np.zeros((4, P * UNITS, Wp.shape[1]), _F32)
+    w[:, :H] = np.concatenate([w_hh, w_ih], axis=1).reshape(4, H, -1)
+    Wp.reshape(P, -1, 4, UNITS)[...] = w.reshape(4, P, UNITS, -1).transpose(1, 3, 0, 2)
+    bias = np.zeros((4, P * UNITS), _F32)
+    bias[:, :H] = b.reshape(4, H)
+    bp[...] = bias.reshape(4, P, UNITS).transpose(1, 0, 2).reshape(P, PANEL)
+
+
+def pack_hidden_weights(w_hh, w_ih=None):
+    """``Wb`` (ceil(C / 32), 4H, 32) for ``lstm_hidden_grad``: ``Wb[p, k, j] = W[k, 32p + j]``
+    for W = [W_hh | W_ih] (C = H + I columns; W_hh alone, C = H, when ``w_ih`` is None), zero
+    past C."""
+    W = w_hh if w_ih is None else np.concatenate([w_hh, w_ih], axis=1)
+    G, C = W.shape
+    Wb = _aligned((-(-C // PANEL), G, PANEL))
+    _pack_hidden(W, Wb)
     return Wb
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_hidden(W, Wb):
+    C = W.shape[1]
+    for p in range(Wb.shape[0]):
+        j0 = p * PANEL
+        m = min(PANEL, C - j0)
+        for k in range(Wb.shape[1]):
+            for j in range(m):
+                Wb[p, k, j] = W[k, j0 + j]
+            for j in range(m, PANEL):
+                Wb[p, k, j] = 0
+
+
+def _pack_hidden_ref(W, Wb):
+    G, C = W.shape
+    w = np.zeros((G, Wb.shape[0] * PANEL), _F32)
+    w[:, :C] = W
+    Wb[...] = w.reshape(G, Wb.shape[0], PANEL).transpose(1, 0, 2)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -158,10 +202,13 @@ def lstm_gates_ref(h, x, w_hh, w_ih, b, A):
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
-def lstm_hidden_grad(dA, Wb, dh):
-    """``dh`` (n, H) = ``dA @ W_hh`` for dA (n, 4H) and ``Wb = pack_hidden_weights(W_hh)``."""
+def lstm_hidden_grad(dA, Wb, dh, dx):
+    """``[dh | dx]`` = ``dA @ [W_hh | W_ih]`` for dA (n, 4H), dh (n, H), dx (n, I) and
+    ``Wb = pack_hidden_weights(W_hh, W_ih)`` (I = 0 and ``pack_hidden_weights(W_hh)``: dh
+    alone). Folding dx in costs 25 % more of this product (I = 32, H = 128) and saves a
+    (L N, 4H) @ (4H, I) GEMM, whose narrow output ran at half OpenBLAS's speed."""
     n, G = dA.shape
-    H = dh.shape[1]
+    H, I = dh.shape[1], dx.shape[1]
     for p in range(Wb.shape[0]):
         j0 = p * PANEL
         for r0 in range(0, n, 2):
@@ -180,10 +227,17 @@ def lstm_hidden_grad(dA, Wb, dh):
             for j in range(min(PANEL, H - j0)):
                 dh[r0, j0 + j] = a0[j]
                 dh[r1, j0 + j] = a1[j]
+            for j in range(max(0, H - j0), min(PANEL, H + I - j0)):
+                dx[r0, j0 + j - H] = a0[j]
+                dx[r1, j0 + j - H] = a1[j]
 
 
-def lstm_hidden_grad_ref(dA, w_hh, dh):
-    np.matmul(dA, w_hh, out=dh)
+def lstm_hidden_grad_ref(dA, W, dh, dx):
+    """The twin, with W = [W_hh | W_ih] (or W_hh alone)."""
+    prod = dA @ W
+    H = dh.shape[1]
+    dh[...] = prod[:, :H]
+    dx[...] = prod[:, H:]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -323,12 +377,14 @@ def lstm_forward_steps_py(cell, xp, w_hh, h0, c0, out, gates, cs, tcs, P, revers
 
 
 @numba.njit(cache=True, nogil=True)
-def lstm_backward_steps(dh, gout, dc, gates, cs, c0, tcs, dA, dcc, Wb, reverse, last):
+def lstm_backward_steps(dh, gout, dc, gates, cs, c0, tcs, dA, dcc, Wb, dx, reverse, last):
     """The LSTM backward of one batch part (float32), from the last processed step to the
     first: ``lstm_cell_backward(dh, gout[t], dc, gates[t], c_prev, tcs[t], dA[t], dcc)``
-    then ``dh = dA[t] @ W_hh`` (``lstm_hidden_grad`` with ``Wb = pack_hidden_weights(W_hh)``).
-    ``dh`` and ``dc`` come in as the gradients of h_n and c_n and leave as those of h0 and c0
-    (``last`` False skips the first step's product, which only feeds the gradient of h0)."""
+    then ``[dh | dx[t]] = dA[t] @ [W_hh | W_ih]`` (``lstm_hidden_grad``; ``dx`` (L, n, I) may
+    have I = 0 columns, with ``Wb`` packed from W_hh alone). ``dh`` and ``dc`` come in as the
+    gradients of h_n and c_n and leave as those of h0 and c0 (``last`` False: the first
+    step's ``dh`` product, which only feeds the gradient of h0, is skipped and ``dh`` keeps
+    the gradient reaching that step)."""
     L = gout.shape[0]
     for i in range(L - 1, -1, -1):
         t = L - 1 - i if reverse else i
@@ -337,16 +393,18 @@ def lstm_backward_steps(dh, gout, dc, gates, cs, c0, tcs, dA, dcc, Wb, reverse, 
         lstm_cell_backward(dh, gout[t], dc, gates[t], c0 if first else cs[p], tcs[t], dA[t],
                            dcc)
         if not first or last:
-            lstm_hidden_grad(dA[t], Wb, dh)
+            lstm_hidden_grad(dA[t], Wb, dh, dx[t])
+        elif dx.shape[2]:  # dcc is free scratch after the cell: the unwanted dh goes there
+            lstm_hidden_grad(dA[t], Wb, dcc, dx[t])
 
 
-def lstm_backward_steps_py(cell, dh, gout, dc, gates, cs, c0, tcs, dA, dcc, w_hh, reverse,
+def lstm_backward_steps_py(cell, dh, gout, dc, gates, cs, c0, tcs, dA, dcc, W, dx, reverse,
                            last):
-    """Twin of ``lstm_backward_steps`` with ``np.matmul`` and the cell kernel ``cell``."""
+    """Twin of ``lstm_backward_steps`` with the cell kernel ``cell`` and NumPy's products,
+    ``W`` = [W_hh | W_ih] or W_hh alone (as packed for the numba loop)."""
     L = gout.shape[0]
     for i in range(L - 1, -1, -1):
         t = L - 1 - i if reverse else i
         p = t + 1 if reverse else t - 1
         cell(dh, gout[t], dc, gates[t], c0 if i == 0 else cs[p], tcs[t], dA[t], dcc)
-        if i > 0 or last:
-            np.matmul(dA[t], w_hh, out=dh)
+        lstm_hidden_grad_ref(dA[t], W, dh if i > 0 or last else dcc, dx[t])

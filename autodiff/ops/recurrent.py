@@ -219,11 +219,14 @@ class LSTMLayer(Op):
         dt = acts[0].dtype
         dh = np.array(g_hn, dtype=dt)
         dc = np.array(g_cn, dtype=dt)
-        if ctx.fast:  # the step product's weights packed once for all parts
-            loop, w = KL.lstm_backward_steps, KL.pack_hidden_weights(w_hh)
-        else:
-            loop, w = functools.partial(KL.lstm_backward_steps_py, KL.lstm_cell_backward_ref), w_hh
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
+        # the step products give dx too: [dh | dx_t] = dA_t [W_hh | W_ih]
+        dx = np.empty((x.shape[0], x.shape[1], w_ih.shape[1] if nx else 0), dt)
+        if ctx.fast:  # the weights packed once for all parts
+            loop, w = KL.lstm_backward_steps, KL.pack_hidden_weights(w_hh, w_ih if nx else None)
+        else:
+            loop = functools.partial(KL.lstm_backward_steps_py, KL.lstm_cell_backward_ref)
+            w = np.concatenate([w_hh, w_ih], axis=1) if nx else w_hh
 
         def run(k):  # the batch rows of part k, as in the forward
             n0, n1 = parts[k]
@@ -231,14 +234,14 @@ class LSTMLayer(Op):
             gout, borrowed = RA.contiguous(g_out[:, n0:n1])
             dA = RA.WS.take(gates.shape, dt)
             loop(dh[n0:n1], gout, dc[n0:n1], gates, cs, np.ascontiguousarray(c0[n0:n1], dt),
-                 tcs, dA, np.empty_like(dc[n0:n1]), w, reverse, nh)
+                 tcs, dA, np.empty_like(dc[n0:n1]), w, dx[:, n0:n1], reverse, nh)
             grads = RA.layer_grads(dA, out[:, n0:n1], h0[n0:n1], x[:, n0:n1], w_ih, reverse,
-                                   (nx, nwi, nwh))
+                                   (False, nwi, nwh))
             RA.WS.give((dA, gout) if borrowed else (dA,))
             return grads
 
-        dx, dw_ih, dw_hh, db = RA.join_parts(run_split(run, len(parts)))
-        return (dx, dh if nh else None, dc if nc else None, dw_ih, dw_hh,
+        _, dw_ih, dw_hh, db = RA.join_parts(run_split(run, len(parts)))
+        return (dx if nx else None, dh if nh else None, dc if nc else None, dw_ih, dw_hh,
                 db if nbi else None, db if nbh else None, None)
 
 

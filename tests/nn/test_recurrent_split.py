@@ -85,27 +85,30 @@ def test_forward_steps_match_twin(keep, reverse, n, I, H):
 
 @pytest.mark.parametrize("reverse", [False, True])
 @pytest.mark.parametrize("last", [True, False])
-@pytest.mark.parametrize("n,H", [(4, 5), (3, 40)])
-def test_backward_steps_match_twin(reverse, last, n, H):
+@pytest.mark.parametrize("n,I,H", [(4, 0, 5), (4, 3, 5), (3, 9, 40)])
+def test_backward_steps_match_twin(reverse, last, n, I, H):
     rng = np.random.default_rng(1)
     f32 = np.float32
     L = 6
     fw = _loop_arrays(rng, L, n, 3, H, True)
     _forward_twin(fw, reverse)
+    w_ih = (0.3 * rng.standard_normal((4 * H, I))).astype(f32)
     args = dict(dh=rng.standard_normal((n, H)).astype(f32),
                 gout=rng.standard_normal((L, n, H)).astype(f32),
-                dc=rng.standard_normal((n, H)).astype(f32))
+                dc=rng.standard_normal((n, H)).astype(f32),
+                dx=np.full((L, n, I), np.nan, f32))
     got = []
-    for run, w in ((KL.lstm_backward_steps, KL.pack_hidden_weights(fw["w_hh"])),
+    for run, w in ((KL.lstm_backward_steps, KL.pack_hidden_weights(fw["w_hh"], w_ih)),
                    (lambda *d: KL.lstm_backward_steps_py(KL.lstm_cell_backward_ref, *d),
-                    fw["w_hh"])):
+                    np.concatenate([fw["w_hh"], w_ih], axis=1))):
         a = _copy(args)
         dA = np.full((L, n, 4 * H), np.nan, f32)
         run(a["dh"], a["gout"], a["dc"], fw["gates"], fw["cs"], fw["c0"], fw["tcs"], dA,
-            np.empty((n, H), f32), w, reverse, last)
-        got.append((a["dh"], a["dc"], dA))
-    for x, y, name in zip(*got, ("dh", "dc", "dA")):
+            np.empty((n, H), f32), w, a["dx"], reverse, last)
+        got.append((a["dh"], a["dc"], dA, a["dx"]))
+    for x, y, name in zip(*got, ("dh", "dc", "dA", "dx")):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-5, err_msg=name)
+    np.testing.assert_allclose(got[0][3], got[0][2] @ w_ih, rtol=1e-5, atol=1e-5)
     if not last:  # dh then holds the gradient reaching the first processed step, unmultiplied
         first = L - 1 if reverse else 0
         assert not np.allclose(got[0][0], got[0][2][first] @ fw["w_hh"])
