@@ -222,11 +222,11 @@ class LSTMLayer(Op):
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
         # the step products give dx too: [dh | dx_t] = dA_t [W_hh | W_ih]
         dx = np.empty((x.shape[0], x.shape[1], w_ih.shape[1] if nx else 0), dt)
-        if ctx.fast:  # the weights packed once for all parts
+        if ctx.fast:  # the weights (and a zero bias) packed once for all parts
             loop, w = KL.lstm_backward_steps, KL.pack_hidden_weights(w_hh, w_ih if nx else None)
         else:
             loop = functools.partial(KL.lstm_backward_steps_py, KL.lstm_cell_backward_ref)
-            w = np.concatenate([w_hh, w_ih], axis=1) if nx else w_hh
+            w = (np.concatenate([w_hh, w_ih], axis=1) if nx else w_hh,)
 
         def run(k):  # the batch rows of part k, as in the forward
             n0, n1 = parts[k]
@@ -234,7 +234,7 @@ class LSTMLayer(Op):
             gout, borrowed = RA.contiguous(g_out[:, n0:n1])
             dA = RA.WS.take(gates.shape, dt)
             loop(dh[n0:n1], gout, dc[n0:n1], gates, cs, np.ascontiguousarray(c0[n0:n1], dt),
-                 tcs, dA, np.empty_like(dc[n0:n1]), w, dx[:, n0:n1], reverse, nh)
+                 tcs, dA, np.empty_like(dc[n0:n1]), *w, dx[:, n0:n1], reverse, nh)
             grads = RA.layer_grads(dA, out[:, n0:n1], h0[n0:n1], x[:, n0:n1], w_ih, reverse,
                                    (False, nwi, nwh))
             RA.WS.give((dA, gout) if borrowed else (dA,))

@@ -1,7 +1,7 @@
-"""The LSTM's step GEMM kernels (``kernels.recurrent_lstm``): the weight packing and the
-register-blocked products against their NumPy twins and a float64 reference, over batch sizes
-(odd rows pair with themselves), hidden sizes off the 8- and 32-column panels and inputs of
-any width (0 included); and the same kernels run as plain Python (NUMBA_DISABLE_JIT)."""
+"""The LSTM's step GEMM kernel (``kernels.recurrent_lstm.panel_gemm``) and its weight packing
+against their NumPy twins and a float64 reference, over row counts (an odd last row pairs with
+itself), widths off the 32-column panels and empty second operands or outputs; the LSTM's two
+packings as the step products; and the step loops run as plain Python (NUMBA_DISABLE_JIT)."""
 import os
 import subprocess
 import sys
@@ -13,84 +13,83 @@ import pytest
 from autodiff.kernels import recurrent_lstm as KL
 
 f32 = np.float32
-SHAPES = [(1, 1, 0), (2, 8, 3), (5, 7, 4), (16, 33, 2), (3, 40, 9)]  # (n, H, I)
 
 
-def _weights(rng, H, I):
-    return ((0.5 * rng.standard_normal((4 * H, H))).astype(f32),
-            (0.5 * rng.standard_normal((4 * H, I))).astype(f32),
-            rng.standard_normal(4 * H).astype(f32))
-
-
-@pytest.mark.parametrize("H,I", [(1, 0), (8, 3), (13, 5), (33, 0), (40, 9)])
-def test_packing_matches_twins(H, I):
+@pytest.mark.parametrize("K,C", [(1, 1), (3, 32), (13, 40), (160, 512), (7, 65)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_packing_matches_twin(K, C, transposed):
     rng = np.random.default_rng(0)
-    w_hh, w_ih, b = _weights(rng, H, I)
-    Wp, bp = KL.pack_gate_weights(w_hh, w_ih, b)
-    assert Wp.shape == (-(-H // 8), H + I, 32) and Wp.ctypes.data % 64 == 0
-    ref = np.full_like(Wp, np.nan), np.full_like(bp, np.nan)
-    KL._pack_gates_ref(w_hh, w_ih, b, *ref)
-    np.testing.assert_array_equal(Wp, ref[0])
-    np.testing.assert_array_equal(bp, ref[1])
-    # unit u of panel p, gate q: column 8q + u holds row qH + 8p + u of [W_hh | W_ih]
-    q, p, u = 3, (H - 1) // 8, (H - 1) % 8
-    np.testing.assert_array_equal(Wp[p, :, 8 * q + u],
-                                  np.concatenate([w_hh, w_ih], axis=1)[q * H + H - 1])
-    for w in (None, w_ih):
-        Wb = KL.pack_hidden_weights(w_hh, w)
-        W = w_hh if w is None else np.concatenate([w_hh, w], axis=1)
-        assert Wb.shape == (-(-W.shape[1] // 32), 4 * H, 32) and Wb.ctypes.data % 64 == 0
-        ref = np.full_like(Wb, np.nan)
-        KL._pack_hidden_ref(W, ref)
-        np.testing.assert_array_equal(Wb, ref)
+    W = rng.standard_normal((C, K) if transposed else (K, C)).astype(f32)
+    b = rng.standard_normal(C).astype(f32)
+    for bias in (b, None):
+        Wp, bp = KL.pack_panels(W, bias, transposed)
+        assert Wp.shape == (-(-C // 32), K, 32) and Wp.ctypes.data % 64 == 0
+        ref = KL.pack_panels_ref(W, bias, transposed)
+        np.testing.assert_array_equal(Wp, ref[0])
+        np.testing.assert_array_equal(bp, ref[1])
+    # column c of the (K, C) matrix is column c % 32 of panel c // 32
+    Wk = W.T if transposed else W
+    np.testing.assert_array_equal(Wp[(C - 1) // 32, :, (C - 1) % 32], Wk[:, C - 1])
 
 
-@pytest.mark.parametrize("n,H,I", SHAPES)
-def test_gates_match_twin_and_float64(n, H, I):
+def _gemm_case(rng, n, Ku, Kv, Cy, Cz):
+    u, v = (rng.standard_normal((n, k)).astype(f32) for k in (Ku, Kv))
+    W = (0.5 * rng.standard_normal((Ku + Kv, Cy + Cz))).astype(f32)
+    b = rng.standard_normal(Cy + Cz).astype(f32)
+    return u, v, W, b
+
+
+@pytest.mark.parametrize("n,Ku,Kv,Cy,Cz", [(1, 1, 0, 1, 0), (2, 8, 3, 32, 0), (5, 7, 4, 28, 0),
+                                           (16, 128, 32, 512, 0), (3, 40, 0, 40, 9),
+                                           (4, 20, 0, 0, 7), (7, 33, 2, 64, 32)])
+@pytest.mark.parametrize("bias", [True, False])
+def test_panel_gemm_matches_twin_and_float64(n, Ku, Kv, Cy, Cz, bias):
     rng = np.random.default_rng(1)
-    w_hh, w_ih, b = _weights(rng, H, I)
-    h, x = rng.standard_normal((n, H)).astype(f32), rng.standard_normal((n, I)).astype(f32)
-    A = np.full((n, 4 * H), np.nan, f32)
-    KL.lstm_gates(h, x, *KL.pack_gate_weights(w_hh, w_ih, b), A)
-    twin = np.empty_like(A)
-    KL.lstm_gates_ref(h, x, w_hh, w_ih, b, twin)
-    exact = np.empty((n, 4 * H))
-    KL.lstm_gates_ref(*(a.astype(np.float64) for a in (h, x, w_hh, w_ih, b)), exact)
-    np.testing.assert_allclose(A, twin, rtol=1e-5, atol=1e-5)
-    # float32 sums of H + I products: error of the order of eps * sqrt(K) * |terms|
-    assert np.abs(A - exact).max() <= 1e-6 * (H + I + 1) * max(1.0, np.abs(exact).max())
+    u, v, W, b = _gemm_case(rng, n, Ku, Kv, Cy, Cz)
+    b = b if bias else None
+    y, z = np.full((n, Cy), np.nan, f32), np.full((n, Cz), np.nan, f32)
+    KL.panel_gemm(u, v, *KL.pack_panels(W, b), y, z)
+    twin = np.empty_like(y), np.empty_like(z)
+    KL.panel_gemm_ref(u, v, W, b, *twin)
+    exact = np.empty((n, Cy)), np.empty((n, Cz))
+    KL.panel_gemm_ref(*(a.astype(np.float64) for a in (u, v, W)),
+                      None if b is None else b.astype(np.float64), *exact)
+    for got, tw, ex in zip((y, z), twin, exact):
+        np.testing.assert_allclose(got, tw, rtol=1e-5, atol=1e-5)
+        # float32 sums of K products: error of the order of eps * K * |terms|
+        assert np.abs(got - ex).max(initial=0) <= 1e-6 * (Ku + Kv + 1) * max(1, np.abs(ex).max(
+            initial=0))
 
 
-@pytest.mark.parametrize("n,H,I", SHAPES)
-@pytest.mark.parametrize("with_x", [True, False])
-def test_hidden_grad_matches_twin(n, H, I, with_x):
+def test_lstm_packings_are_the_step_products():
     rng = np.random.default_rng(2)
-    w_hh, w_ih, _ = _weights(rng, H, I)
-    dA = rng.standard_normal((n, 4 * H)).astype(f32)
-    I = I if with_x else 0
-    w_ih = w_ih[:, :I]
-    dh, dx = np.full((n, H), np.nan, f32), np.full((n, I), np.nan, f32)
-    KL.lstm_hidden_grad(dA, KL.pack_hidden_weights(w_hh, w_ih if with_x else None), dh, dx)
-    exact = dA.astype(np.float64) @ np.concatenate([w_hh, w_ih], axis=1)
-    twin_h, twin_x = np.empty_like(dh), np.empty_like(dx)
-    KL.lstm_hidden_grad_ref(dA, np.concatenate([w_hh, w_ih], axis=1), twin_h, twin_x)
-    np.testing.assert_allclose(dh, twin_h, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(dx, twin_x, rtol=1e-5, atol=1e-5)
-    np.testing.assert_allclose(np.concatenate([dh, dx], axis=1), exact, rtol=1e-5, atol=1e-5)
-
-
-def test_gates_accept_strided_inputs():
-    """The step loop passes x[t] of a contiguous part, but a kernel called on views (a batch
-    slice of h, a column slice of x) must read them by their strides."""
-    rng = np.random.default_rng(3)
-    n, H, I = 5, 16, 6
-    w_hh, w_ih, b = _weights(rng, H, I)
-    hb = rng.standard_normal((2 * n, H)).astype(f32)
-    xb = rng.standard_normal((n, 2 * I)).astype(f32)
-    h, x = hb[::2], xb[:, ::2]
+    n, H, I = 3, 12, 5
+    w_hh, w_ih = (rng.standard_normal((4 * H, k)).astype(f32) for k in (H, I))
+    b = rng.standard_normal(4 * H).astype(f32)
+    h, x = rng.standard_normal((n, H)).astype(f32), rng.standard_normal((n, I)).astype(f32)
     A = np.empty((n, 4 * H), f32)
-    KL.lstm_gates(h, x, *KL.pack_gate_weights(w_hh, w_ih, b), A)
+    KL.panel_gemm(h, x, *KL.pack_gate_weights(w_hh, w_ih, b), A, A[:, :0])
     np.testing.assert_allclose(A, h @ w_hh.T + x @ w_ih.T + b, rtol=1e-5, atol=1e-5)
+    dA = rng.standard_normal((n, 4 * H)).astype(f32)
+    dh, dx = np.empty((n, H), f32), np.empty((n, I), f32)
+    KL.panel_gemm(dA, dA[:, :0], *KL.pack_hidden_weights(w_hh, w_ih), dh, dx)
+    np.testing.assert_allclose(dh, dA @ w_hh, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(dx, dA @ w_ih, rtol=1e-5, atol=1e-5)
+    KL.panel_gemm(dA, dA[:, :0], *KL.pack_hidden_weights(w_hh), dh, dx[:, :0])
+    np.testing.assert_allclose(dh, dA @ w_hh, rtol=1e-5, atol=1e-5)
+
+
+def test_panel_gemm_reads_and_writes_strided_views():
+    """The backward writes dx[:, n0:n1][t] (rows strided) and a caller may pass views."""
+    rng = np.random.default_rng(3)
+    n = 5
+    u, v, W, b = _gemm_case(rng, 2 * n, 16, 6, 40, 8)
+    y, z = np.full((2 * n, 80), np.nan, f32), np.full((n, 3, 8), np.nan, f32)
+    KL.panel_gemm(u[::2], v[1::2], *KL.pack_panels(W, b), y[::2, 40:], z[:, 1])
+    ref = np.concatenate([u[::2], v[1::2]], axis=1) @ W + b
+    np.testing.assert_allclose(y[::2, 40:], ref[:, :40], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(z[:, 1], ref[:, 40:], rtol=1e-5, atol=1e-5)
+    assert np.isnan(y[1::2]).all() and np.isnan(y[:, :40]).all() and np.isnan(z[:, 0]).all()
 
 
 SCRIPT = textwrap.dedent("""
@@ -119,7 +118,7 @@ SCRIPT = textwrap.dedent("""
         dA, dx = np.empty_like(gates), np.empty((L, n, I), f32)
         grads = (dh, np.ones_like(out), dc, gates, cs, c0, tcs, dA, np.empty_like(dc))
         if fast:
-            KL.lstm_backward_steps(*grads, KL.pack_hidden_weights(w_hh, w_ih), dx, False, True)
+            KL.lstm_backward_steps(*grads, *KL.pack_hidden_weights(w_hh, w_ih), dx, False, True)
         else:
             KL.lstm_backward_steps_py(KL.lstm_cell_backward_ref, *grads,
                                       np.concatenate([w_hh, w_ih], axis=1), dx, False, True)

@@ -100,11 +100,11 @@ def test_backward_steps_match_twin(reverse, last, n, I, H):
     got = []
     for run, w in ((KL.lstm_backward_steps, KL.pack_hidden_weights(fw["w_hh"], w_ih)),
                    (lambda *d: KL.lstm_backward_steps_py(KL.lstm_cell_backward_ref, *d),
-                    np.concatenate([fw["w_hh"], w_ih], axis=1))):
+                    (np.concatenate([fw["w_hh"], w_ih], axis=1),))):
         a = _copy(args)
         dA = np.full((L, n, 4 * H), np.nan, f32)
         run(a["dh"], a["gout"], a["dc"], fw["gates"], fw["cs"], fw["c0"], fw["tcs"], dA,
-            np.empty((n, H), f32), w, a["dx"], reverse, last)
+            np.empty((n, H), f32), *w, a["dx"], reverse, last)
         got.append((a["dh"], a["dc"], dA, a["dx"]))
     for x, y, name in zip(*got, ("dh", "dc", "dA", "dx")):
         np.testing.assert_allclose(x, y, rtol=1e-5, atol=1e-5, err_msg=name)
