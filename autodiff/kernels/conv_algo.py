@@ -101,6 +101,7 @@ import numpy as np
 from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
+from . import conv_flat as Fl
 from . import winograd as Wn
 
 IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
@@ -260,7 +261,13 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     if algo == SHIFT:
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
-        dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
+        if Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
+            want_b = memo is not None and memo.bias_grad  # g's sum, for Conv2d.backward
+            dw, db = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
+            if want_b:
+                memo(g, "db", lambda: db)
+        else:
+            dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
         if _finite(dw):  # else x holds an inf or nan (see _finite)
             return dw
         algo = IM2COL
