@@ -261,13 +261,14 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     if algo == SHIFT:
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
+        want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
         if Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
-            want_b = memo is not None and memo.bias_grad  # g's sum, for Conv2d.backward
-            dw, db = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
-            if want_b:
-                memo(g, "db", lambda: db)
+            dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
         else:
-            dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups)
+            dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)
+        if want_b:
+            dw, db = dw
+            memo(g, "db", lambda: db)
         if _finite(dw):  # else x holds an inf or nan (see _finite)
             return dw
         algo = IM2COL

@@ -44,6 +44,7 @@ import numpy as np
 from numba import uint64
 
 from . import conv as K
+from ._copy import copy_run
 from ._launch import run_split, split_count
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
@@ -68,22 +69,23 @@ def _run(nb, Ho, Wo, img, Wq):
 
 
 @numba.njit(inline="always")
-def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl):
+def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh):
     # a[n0 + n, c0 + c, h, t] -> buf[c cstep + phase pstep + n img + i Wq + j] at padded
     # (h + pt, t + pl) = (sh i + a, sw j + b), phase a sw + b; zeros elsewhere.  With one
-    # phase (sh = sw = 1, pt = pl = 0): the planes in rows of width Wq.
-    H, W = a.shape[2], a.shape[3]
-    for i in range(uint64(buf.shape[0])):
-        buf[i] = 0
+    # phase (sh = sw = 1, pt = pl = 0): the planes in rows of width Wq.  The zeros are
+    # written when ``fresh`` (the caller's first block, or nb changed): blocks of nb images
+    # all write the same positions.
+    C, H, W = a.shape[1], a.shape[2], a.shape[3]
+    if fresh:
+        for i in range(uint64(buf.shape[0])):
+            buf[i] = 0
     for c in range(nc):
         for n in range(nb):
             for h in range(H):
                 hp = h + pt
                 r0 = c * cstep + (hp % sh) * sw * pstep + n * img + (hp // sh) * Wq
-                if sw == 1:  # a contiguous copy (vectorised)
-                    d0 = uint64(r0 + pl)
-                    for t in range(uint64(W)):
-                        buf[d0 + t] = a[n0 + n, c0 + c, h, t]
+                if sw == 1:  # a contiguous row: one memcpy
+                    copy_run(buf, r0 + pl, a, (((n0 + n) * C + c0 + c) * H + h) * W, W)
                     continue
                 if sw == 2:  # even / odd columns: a constant stride (vectorised shuffles)
                     de = uint64(r0 + (pl % 2) * pstep + pl // 2)
@@ -173,9 +175,11 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh,
     acc = np.empty(2 * plane, x.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
+    last = -1
     for p in range(lo, hi):
         gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
-        _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl)
+        _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl, nb != last)
+        last = nb
         for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
             for i in range(uint64(2 * plane)):
                 acc[i] = 0
@@ -263,9 +267,11 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, W
     db = np.empty(sh * sw * pstep + plane, g.dtype)
     offs = np.empty(k2, np.uint64)
     _taps(offs, 1, kh, kw, 0, pstep, Wq, sh, sw, dh, dw)
+    last = -1
     for p in range(lo, hi):
         gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
-        _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0)
+        _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, nb != last)
+        last = nb
         for c in range(Cg):
             for i in range(uint64(db.shape[0])):
                 db[i] = 0
@@ -281,10 +287,10 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, W
 
 
 @numba.njit(**_JIT, fastmath=_FM)
-def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh, kw, Nb,
+def _backward_weight_kernel(x, g, part, pbias, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh, kw, Nb,
                             lo, hi):
-    # part (K_, O, Cg*kh*kw): chunk k of the image blocks' contribution; items q in
-    # [lo, hi): (group, k)
+    # part (K_, O, Cg*kh*kw), pbias (K_, O) (or (0, 0): no bias gradient): chunk k of the
+    # image blocks' contribution; items q in [lo, hi): (group, k)
     N = x.shape[0]
     K_, O, T = part.shape
     Cg = T // (kh * kw)
@@ -299,22 +305,40 @@ def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, 
     gb = np.empty(Og * plane, x.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
+    last = -1
     for q in range(lo, hi):
         gi = q // K_
         k = q - gi * K_
         for o in range(gi * Og, gi * Og + Og):
             for j in range(T):
                 part[k, o, j] = 0
+            if pbias.shape[0]:
+                pbias[k, o] = 0
         for nk in range(k * nblocks // K_, (k + 1) * nblocks // K_):
             n0 = nk * Nb
             nb = min(Nb, N - n0)
             L = _run(nb, Ho, Wo, img, Wq)
-            _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl)
-            _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0)
+            fresh = nb != last
+            last = nb
+            _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh)
+            _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, fresh)
             for oo in range(0, Og - 1, 2):  # output channels in pairs
                 _weight_pair(part[k], gi * Og + oo, xb, gb, oo * plane, offs, L, plane)
             if Og % 2:
                 _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * plane, offs, L)
+            if pbias.shape[0]:  # the bias gradient: zeros past the rows' ends
+                _sums(pbias[k], gi * Og, Og, gb, 0, plane, L)
+
+
+@numba.njit(inline="always")
+def _sums(dst, o0, Og, src, s0, step, L):
+    # dst[o0 + oo] += the sum of src[s0 + oo step:][:L] for oo < Og
+    for oo in range(Og):
+        s = src.dtype.type(0)
+        a0 = uint64(s0 + oo * step)
+        for t in range(uint64(L)):
+            s += src[a0 + t]
+        dst[o0 + oo] += s
 
 
 @numba.njit(inline="always")
@@ -455,17 +479,24 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
 
 
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
-                           dilation=(1, 1), groups=1):
+                           dilation=(1, 1), groups=1, bias_grad=False):
     """Weight gradient x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape
-    (``kernels.conv.conv2d_backward_weight``'s contract)."""
+    (``kernels.conv.conv2d_backward_weight``'s contract); with ``bias_grad`` -> (that, g
+    summed over N, Ho, Wo) from the same pass over g."""
     K._check(x.shape, w_shape, groups)
     dt = np.result_type(x, g)
     _, geo, nb = _geometry(x.shape, w_shape, stride, padding, dilation, tuple(g.shape[2:]))
     N, O = x.shape[0], w_shape[0]
-    if not N:
-        return np.zeros(tuple(w_shape), dt)
     k = min(-(-N // nb), max(1, _DW_CHUNKS // groups))
-    part = np.empty((k, O, int(np.prod(w_shape[1:]))), dt)
-    _split(_backward_weight_kernel, groups * k, x.size + g.size, _dense(x, dt), _dense(g, dt),
-           part, groups, *geo, nb)
-    return part.sum(0).reshape(w_shape)
+    part = np.zeros((k, O, int(np.prod(w_shape[1:]))), dt)
+    pb = np.zeros((k, O) if bias_grad else (0, 0), dt)
+    if N:
+        _split(_backward_weight_kernel, groups * k, x.size + g.size, _dense(x, dt),
+               _dense(g, dt), part, pb, groups, *geo, nb)
+    return with_bias(part, pb, w_shape, bias_grad)
+
+
+def with_bias(part, pb, w_shape, bias_grad):
+    """The partial sums (part, pb) added: dw, or (dw, db) with ``bias_grad``."""
+    dw = part.sum(0).reshape(w_shape)
+    return (dw, pb.sum(0)) if bias_grad else dw

@@ -86,12 +86,7 @@ def _weight_kernel(x, g, part, pbias, groups, offs, P, mb, W, kw, dw, pl, lo, hi
             if Og % 2:
                 D._weight_one(part[k], o0 + Og - 1, xb, gn, (o0 + Og - 1) * L, offs, L)
             if pbias.shape[0]:
-                for o in range(o0, o0 + Og):
-                    s = x.dtype.type(0)
-                    a0 = uint64(o * L)
-                    for t in range(uint64(L)):
-                        s += gn[a0 + t]
-                    pbias[k, o] += s
+                D._sums(pbias[k], o0, Og, gn, o0 * L, L, L)
 
 
 # --------------------------------------------------------------------------- array API
@@ -123,18 +118,17 @@ def _layout(x_shape, w_shape, padding, dilation, Ho):
 def conv2d_backward_weight(x, g, w_shape, padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
                            bias_grad=False):
     """Weight gradient at stride 1 (``applicable``) x (N, C, H, W), g (N, O, Ho, W) ->
-    (dw of w_shape, db): db is g summed over N, Ho, W with ``bias_grad``, else None."""
+    w_shape; with ``bias_grad`` -> (that, g summed over N, Ho, W) from the same pass."""
     K._check(x.shape, w_shape, groups)
     dt = np.result_type(x, g)
     N, C, H, W = x.shape
     O = w_shape[0]
-    if not N:
-        return np.zeros(tuple(w_shape), dt), (np.zeros(O, dt) if bias_grad else None)
-    k = min(N, max(1, D._DW_CHUNKS // groups))
-    part = np.empty((k, O, int(np.prod(w_shape[1:]))), dt)
-    pb = np.empty((k, O) if bias_grad else (0, 0), dt)
-    offs, P, mb = _layout(x.shape, w_shape, padding, dilation, g.shape[2])
-    D._split(_weight_kernel, groups * k, x.size + g.size, D._dense(x, dt).reshape(N, C, H * W),
-           D._dense(g, dt).reshape(N, -1), part, pb, groups, offs, P, mb, W, w_shape[3],
-           dilation[1], padding[2])
-    return part.sum(0).reshape(w_shape), (pb.sum(0) if bias_grad else None)
+    k = max(1, min(N, D._DW_CHUNKS // groups))
+    part = np.zeros((k, O, int(np.prod(w_shape[1:]))), dt)
+    pb = np.zeros((k, O) if bias_grad else (0, 0), dt)
+    if N:
+        offs, P, mb = _layout(x.shape, w_shape, padding, dilation, g.shape[2])
+        D._split(_weight_kernel, groups * k, x.size + g.size,
+                 D._dense(x, dt).reshape(N, C, H * W), D._dense(g, dt).reshape(N, -1), part,
+                 pb, groups, offs, P, mb, W, w_shape[3], dilation[1], padding[2])
+    return D.with_bias(part, pb, w_shape, bias_grad)

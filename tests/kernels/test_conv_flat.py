@@ -31,9 +31,7 @@ def test_matches_the_numpy_twin(case, split):
     np.testing.assert_allclose(dw, K.conv2d_backward_weight_ref(x, g, ws, (1, 1), p, d, G),
                                rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(db, g.sum((0, 2, 3)), rtol=1e-12, atol=1e-12)
-    dw2, none = F.conv2d_backward_weight(x, g, ws, p, d, G)
-    assert none is None
-    np.testing.assert_array_equal(dw2, dw)
+    np.testing.assert_array_equal(F.conv2d_backward_weight(x, g, ws, p, d, G), dw)
 
 
 def test_applicable_only_at_stride_1_with_same_width():
@@ -76,3 +74,20 @@ def test_split_over_threads_gives_the_serial_result(monkeypatch):
     assert _launch.split_count(x.size) == 1
     for a, b in zip(split, F.conv2d_backward_weight(x, g, *args)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("stride, padding", [((2, 2), (1, 1, 1, 1)), ((1, 2), (0, 1, 2, 0)),
+                                             ((1, 1), (1, 1, 1, 1))])
+def test_polyphase_weight_gradient_brings_the_bias_gradient(stride, padding, split):
+    # conv_direct's own weight gradient (any stride) sums g on its pass too
+    from autodiff.kernels import conv_direct as D
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((5, 6, 9, 8)), rng.standard_normal((6, 2, 3, 3))
+    g = rng.standard_normal(K.conv2d_forward_ref(x, w, stride, padding, (1, 1), 3).shape)
+    dw, db = D.conv2d_backward_weight(x, g, w.shape, stride, padding, (1, 1), 3, True)
+    np.testing.assert_allclose(dw, K.conv2d_backward_weight_ref(x, g, w.shape, stride, padding,
+                                                                (1, 1), 3),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, g.sum((0, 2, 3)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(
+        D.conv2d_backward_weight(x, g, w.shape, stride, padding, (1, 1), 3), dw)

@@ -96,3 +96,18 @@ def test_non_finite_values_give_the_im2col_results(where, monkeypatch):
     for a, b in zip(got, grads()):
         np.testing.assert_array_equal(np.isnan(a), np.isnan(b))
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def test_strided_depthwise_bias_gradient_from_the_polyphase_pass():
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(6)
+    x, w, b = (rng.standard_normal(s) for s in ((2, 6, 9, 8), (6, 1, 3, 3), (6,)))
+    kw = dict(stride=2, padding=1, groups=6)
+    X, W, B = _t(x), _t(w), _t(b)
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out, ot = conv2d(X, W, B, **kw), torch.nn.functional.conv2d(xt, wt, bt, **kw)
+    go = rng.standard_normal(out.shape)
+    out.backward(ad.tensor(go))
+    ot.backward(torch.tensor(go))
+    for a, t in zip((X, W, B), (xt, wt, bt)):
+        np.testing.assert_allclose(a.grad._data, t.grad.numpy(), rtol=1e-10, atol=1e-12)
