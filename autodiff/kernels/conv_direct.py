@@ -19,22 +19,20 @@ that vectorise over whole output planes ("wide rows"):
   multiply-add over the whole run.  The values past each row's (and image's) end are
   computed and dropped (zeroed in the gradient planes).
 
-Three serial ``nogil`` kernels over a range of work items, split over threads by
-``kernels/_launch.run_split`` (one range per thread: no numba thread pool next to
-OpenBLAS's spinning workers):
+Three serial ``nogil`` kernels over ranges of work items, split over threads by
+``kernels/_launch.run_split`` (no numba thread pool next to OpenBLAS's spinning workers):
 
-* forward: items are (image block, group); ``out[n, o] = sum over c, ki, kj of
+* forward: items (image block, group); ``out[n, o] = bias[o] + sum over c, ki, kj of
   w[o, c, ki, kj] * xphase[n, c, shifted]``, output channels in pairs (each loaded input
-  value feeds two accumulators).
-* input gradient: at stride 1 (padding within the dilated kernel) the forward kernel with the
-  flipped, per-group transposed weight; otherwise the adjoint tap by tap: each ``g[n, o]``
-  plane (wide rows of width Wq) is multiplied into the phase planes of the padded input
-  gradient at each tap's shift, which are then cropped and re-interleaved (plus a bias, for
-  conv_transpose2d).
-* weight gradient: items are (group, chunk of image blocks); ``dw[o, c, ki, kj]`` is a dot
-  product of ``g[n, o]`` (wide, zero past the row ends) with the tap's shifted phase plane;
-  a fixed number of chunks per group (so results do not depend on the thread count) gives
-  partial sums, added in NumPy.
+  value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``).
+* input gradient: at stride 1 (padding within the dilated kernel) the forward with the
+  flipped, per-group transposed weight; otherwise the adjoint tap by tap into the phase
+  planes of the padded input gradient, then cropped and re-interleaved (plus a bias).
+* weight gradient: items (group, chunk of image blocks); ``dw[o, c, ki, kj]`` is a dot
+  product of ``g[n, o]`` (wide, zero past the row ends) with the tap's shifted phase plane,
+  and on request the bias gradient (g's sums) on the same pass; a fixed number of chunks per
+  group (results do not depend on the thread count) gives partial sums, added in NumPy.
+  ``kernels/conv_flat.py`` has the stride-1 "same width" case without the g copies.
 
 Arrays reaching the kernels are validated and contiguous (the array API below); dtype is
 float32 or float64 as given.  The NumPy twins are ``kernels/conv.py``'s ``*_ref``.
@@ -44,8 +42,8 @@ import numpy as np
 from numba import uint64
 
 from . import conv as K
-from ._copy import copy_run
 from ._launch import run_split, split_count
+from ._runs import copy_run, fill, sums, with_bias
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 
@@ -105,15 +103,19 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh
 
 
 @numba.njit(inline="always")
-def _unphase(out, n0, nb, ch, buf, pstep, img, Wq, sh, sw, pt, pl, bias):
+def _unphase(out, n0, nb, ch, buf, b0, pstep, img, Wq, sh, sw, pt, pl, bias):
     # the inverse of _phases for one channel: out[n0 + n, ch] = the values at padded
-    # (h + pt, t + pl) of buf's phase planes, plus bias[ch] if any
-    H, W = out.shape[2], out.shape[3]
-    bv = bias[ch] if bias.shape[0] == out.shape[1] else out.dtype.type(0)
+    # (h + pt, t + pl) of the phase planes at buf[b0:], plus bias[ch] if any
+    C, H, W = out.shape[1], out.shape[2], out.shape[3]
+    has_bias = bias.shape[0] == C
+    bv = bias[ch] if has_bias else out.dtype.type(0)
     for n in range(nb):
         for h in range(H):
             hp = h + pt
-            r0 = (hp % sh) * sw * pstep + n * img + (hp // sh) * Wq
+            r0 = b0 + (hp % sh) * sw * pstep + n * img + (hp // sh) * Wq
+            if sw == 1 and not has_bias:  # one memcpy
+                copy_run(out, (((n0 + n) * C + ch) * H + h) * W, buf, r0 + pl, W)
+                continue
             if sw == 1:
                 s0 = uint64(r0 + pl)
                 for t in range(uint64(W)):
@@ -175,23 +177,23 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh,
     acc = np.empty(2 * plane, x.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
+    nob = bias[:0]  # the accumulators start at the bias: the results are copied out as is
     last = -1
     for p in range(lo, hi):
         gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
         _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl, nb != last)
         last = nb
         for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
-            for i in range(uint64(2 * plane)):
-                acc[i] = 0
+            fill(acc, 0, plane, bias, o, O)
+            fill(acc, plane, plane, bias, o + 1, O)
             _forward_pair(acc, xb, w, o, offs, L, plane)
-            _unphase(out, n0, nb, o, acc, 0, img, Wq, 1, 1, 0, 0, bias)
-            _unphase(out, n0, nb, o + 1, acc[plane:], 0, img, Wq, 1, 1, 0, 0, bias)
+            _unphase(out, n0, nb, o, acc, 0, 0, img, Wq, 1, 1, 0, 0, nob)
+            _unphase(out, n0, nb, o + 1, acc, plane, 0, img, Wq, 1, 1, 0, 0, nob)
         if Og % 2:
             o = gi * Og + Og - 1
-            for i in range(uint64(plane)):
-                acc[i] = 0
+            fill(acc, 0, plane, bias, o, O)
             _forward_one(acc, xb, w, o, offs, L)
-            _unphase(out, n0, nb, o, acc, 0, img, Wq, 1, 1, 0, 0, bias)
+            _unphase(out, n0, nb, o, acc, 0, 0, img, Wq, 1, 1, 0, 0, nob)
 
 
 @numba.njit(inline="always")
@@ -282,8 +284,7 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, W
                     s0 = offs[j]
                     for t in range(uint64(L)):
                         db[s0 + t] += wv * gb[a0 + t]
-            _unphase(dx, n0, nb, gi * Cg + c, db, pstep, img, Wq, sh, sw, pt, pl, bias)
-
+            _unphase(dx, n0, nb, gi * Cg + c, db, 0, pstep, img, Wq, sh, sw, pt, pl, bias)
 
 
 @numba.njit(**_JIT, fastmath=_FM)
@@ -327,18 +328,7 @@ def _backward_weight_kernel(x, g, part, pbias, groups, pt, pl, sh, sw, dh, dw, H
             if Og % 2:
                 _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * plane, offs, L)
             if pbias.shape[0]:  # the bias gradient: zeros past the rows' ends
-                _sums(pbias[k], gi * Og, Og, gb, 0, plane, L)
-
-
-@numba.njit(inline="always")
-def _sums(dst, o0, Og, src, s0, step, L):
-    # dst[o0 + oo] += the sum of src[s0 + oo step:][:L] for oo < Og
-    for oo in range(Og):
-        s = src.dtype.type(0)
-        a0 = uint64(s0 + oo * step)
-        for t in range(uint64(L)):
-            s += src[a0 + t]
-        dst[o0 + oo] += s
+                sums(pbias[k], gi * Og, Og, gb, 0, plane, L)
 
 
 @numba.njit(inline="always")
@@ -494,9 +484,3 @@ def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
         _split(_backward_weight_kernel, groups * k, x.size + g.size, _dense(x, dt),
                _dense(g, dt), part, pb, groups, *geo, nb)
     return with_bias(part, pb, w_shape, bias_grad)
-
-
-def with_bias(part, pb, w_shape, bias_grad):
-    """The partial sums (part, pb) added: dw, or (dw, db) with ``bias_grad``."""
-    dw = part.sum(0).reshape(w_shape)
-    return (dw, pb.sum(0)) if bias_grad else dw

@@ -34,6 +34,7 @@ from numba import uint64
 
 from . import conv as K
 from . import conv_direct as D
+from ._runs import sums, with_bias
 
 __all__ = ["applicable", "conv2d_backward_weight"]
 
@@ -86,7 +87,7 @@ def _weight_kernel(x, g, part, pbias, groups, offs, P, mb, W, kw, dw, pl, lo, hi
             if Og % 2:
                 D._weight_one(part[k], o0 + Og - 1, xb, gn, (o0 + Og - 1) * L, offs, L)
             if pbias.shape[0]:
-                D._sums(pbias[k], o0, Og, gn, o0 * L, L, L)
+                sums(pbias[k], o0, Og, gn, o0 * L, L, L)
 
 
 # --------------------------------------------------------------------------- array API
@@ -131,4 +132,4 @@ def conv2d_backward_weight(x, g, w_shape, padding=(0, 0, 0, 0), dilation=(1, 1),
         D._split(_weight_kernel, groups * k, x.size + g.size,
                  D._dense(x, dt).reshape(N, C, H * W), D._dense(g, dt).reshape(N, -1), part,
                  pb, groups, offs, P, mb, W, w_shape[3], dilation[1], padding[2])
-    return D.with_bias(part, pb, w_shape, bias_grad)
+    return with_bias(part, pb, w_shape, bias_grad)
