@@ -9,6 +9,8 @@ gradient; conv1d and conv_transpose2d run through them too):
   F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
 * ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
   (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
+  Its weight gradient at stride 1 with output rows as wide as the input's runs on flat
+  planes (``kernels/conv_flat.py``); both bring the bias gradient along for Conv2d.
 * ``shift`` (``kernels/conv1d.py``): 1-row convolutions (conv1d, conv_transpose1d), any
   stride, dilation, padding and groups; one GEMM per image and tap on the input in place.
 
