@@ -18,7 +18,9 @@ A pipeline of numba transforms and mid-sized GEMMs (Winograd's convolution) scal
 each step is parallel on its own: on 2 cores a parallel transform ran 1.0-1.45x faster than
 serial, a 64x32 @ 32x3136 sgemm 1.9x, and every hand-over between numba's pool and
 OpenBLAS's spinning workers costs.  ``run_split(task, S)`` instead runs ``task(0) .. task(S-1)``
-on S Python threads at once (the caller runs ``task(0)``), each with a single-threaded BLAS
+on S Python threads at once (the caller runs ``task(0)``, persistent workers of
+``_handoff.py`` the rest: they poll briefly without the GIL before they sleep, so the splits
+of one step hand over without a thread wake), each with a single-threaded BLAS
 (OpenBLAS's thread-local ``openblas_set_num_threads_local``, 0.3.27+) and the serial twins of
 ``Sized`` kernels (compile those with ``nogil=True`` so the threads really overlap): the
 work is split once per pipeline, e.g. by images.  ``split_count(work)`` says how many parts
