@@ -102,6 +102,7 @@ from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
 from . import winograd as Wn
+from . import winograd_blocked as Wb
 
 IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
 FORCE = None
@@ -224,6 +225,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
         if g is not None:
             memo(g, "dw", lambda: (x, r.dw))
         return r.y, r.cols
+    if Wb.available(x.dtype):  # Winograd in cache-sized blocks; nothing kept (see backward)
+        return Wb.forward(x, w, p, groups, bias), None
     if memo is None:  # Winograd: each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)
         return out, (xl if keep else None)
@@ -248,6 +251,13 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         if x is not None:
             memo(g, "dw", lambda: (x, r.dw))
         return r.dx
+    if Wb.available(g.dtype):  # blocked; with the weight gradient of memo.weight_input
+        x = (getattr(memo, "weight_input", None) or (None,))[0]
+        x = x if x is not None and x.dtype == g.dtype else None
+        dx, dw = Wb.backward(g, x_shape, w.shape, p, groups, w=w, x=x, bias=bias)
+        if x is not None:
+            memo(g, "dw", lambda: (x, dw))
+        return dx
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x_shape, w.shape))
     return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
 
@@ -269,6 +279,11 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
         if done is not None and done[0] is x:
             return done[1]
         return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, cols=saved)
+    if Wb.available(g.dtype):  # computed by the input gradient's blocked pass, or alone
+        done = _get(memo, g, "dw", lambda: None)
+        if done is not None and done[0] is x:
+            return done[1]
+        return Wb.backward(g, x.shape, w_shape, p, groups, x=x)[1]
     if saved is None:
         saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom))
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape))
