@@ -40,7 +40,7 @@ __all__ = ["available", "forward", "backward"]
 
 # images per block of the forward and of the backward, tile rows per block (measured: see
 # conv_algo's docstring)
-NB_FWD, NB_BWD, RB = 32, 16, 1
+NB_FWD, NB_BWD, RB = 32, 32, 1
 
 
 def available(dtype):
@@ -321,7 +321,7 @@ def backward(g, x_shape, w_shape, padding, groups=1, w=None, x=None, bias=None, 
     dt = g.dtype
     g = np.ascontiguousarray(g)
     want_dx, want_dw = w is not None, x is not None
-    U = weight_transform(w.astype(dt, copy=False)) if want_dx else np.zeros((16, 1, 1), dt)
+    U = weight_transform(np.asarray(w, dt)) if want_dx else np.zeros((16, 1, 1), dt)
     x = np.ascontiguousarray(x, dtype=dt) if want_dw else _none(dt)
     dx = np.empty(tuple(x_shape), dt) if want_dx else _none(dt)
     b = np.zeros(0, dt) if bias is None else np.ascontiguousarray(bias, dtype=dt)

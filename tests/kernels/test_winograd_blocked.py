@@ -23,7 +23,7 @@ pytestmark = pytest.mark.skipif(not Wb.available(np.float64),
                                 reason="NumPy's BLAS is not an OpenBLAS: no blocked path")
 
 
-@pytest.fixture(params=[(32, 16, 1), (2, 2, 1), (3, 1, 2)], ids=["default", "nb2", "nb3-rb2"])
+@pytest.fixture(params=[(32, 32, 1), (2, 2, 1), (3, 1, 2)], ids=["default", "nb2", "nb3-rb2"])
 def blocks(request, monkeypatch):
     """Images per forward / backward block and tile rows per block: the defaults and blocks
     that split the batch and the tile rows (last blocks short)."""
