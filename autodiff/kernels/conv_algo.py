@@ -6,7 +6,10 @@ gradient; conv1d and conv_transpose2d run through them too):
 * ``im2col`` (``kernels/conv.py``): any geometry; three GEMMs of C*kh*kw-long dot products
   on a column matrix.
 * ``winograd`` (``kernels/winograd.py``): 3x3 kernels at stride 1, dilation 1 (groups too);
-  F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
+  F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.  Where NumPy's BLAS
+  is an OpenBLAS (``_blas.GEMM``) it runs in cache-sized blocks (``kernels/winograd_blocked.py``:
+  one nogil pass per image range; the backward computes dx and dw in one pass, keeping
+  nothing from the forward); else stage by stage over each image range.
 * ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
   (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
 * ``shift`` (``kernels/conv1d.py``): 1-row convolutions (conv1d, conv_transpose1d), any
@@ -37,6 +40,11 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
                                        winograd 1.2e-7 / 1.2e-7 / 5.8e-8
                                        winograd split in 2 image ranges 1.3e-7 / 1.4e-7 / 5.1e-8
                                        torch 2.13 (oneDNN) 3.2e-7 / 9.9e-8 / 2.4e-7
+
+    blocked Winograd, 2 image ranges (tests/kernels/test_winograd_blocked.py's _case data,
+    seed 0, 2026-12-07; the stage-wise pipeline on the same data in brackets):
+    x (64,32,14,14) w (64,32,3,3) p1:  2.0e-7 / 1.5e-7 / 3.6e-8  (2.1e-7 / 1.6e-7 / 3.9e-8)
+    x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.5e-7 / 3.1e-8  (1.4e-7 / 1.4e-7 / 5.2e-8)
 
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
