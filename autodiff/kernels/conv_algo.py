@@ -9,7 +9,7 @@ gradient; conv1d and conv_transpose2d run through them too):
   F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.  Where NumPy's BLAS
   is an OpenBLAS (``_blas.GEMM``) it runs in cache-sized blocks (``kernels/winograd_blocked.py``:
   one nogil pass per image range; the backward computes dx and dw in one pass, keeping
-  nothing from the forward); else stage by stage over each image range.
+  nothing from the forward) when split over threads; else stage by stage (``_blocked``).
 * ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
   (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
 * ``shift`` (``kernels/conv1d.py``): 1-row convolutions (conv1d, conv_transpose1d), any
@@ -185,6 +185,15 @@ def choose(x_shape, w_shape, geom):
     return IM2COL
 
 
+def _blocked(x_shape, w_shape, geom, dtype):
+    """Winograd runs in blocks (``winograd_blocked``) when it splits over threads and numba can
+    call the BLAS; unsplit (small convs, one thread) it runs stage-wise, with parallel
+    transforms and multithreaded GEMMs (the crossovers above were measured that way)."""
+    s, p, d, _, _ = geom
+    return Wb.available(dtype) and Wn.chunks(x_shape, w_shape,
+                                              _out_hw(x_shape, w_shape, s, p, d)) > 1
+
+
 def _input_layout(x, w_shape, geom):
     s, p, d, _, _ = geom
     hw = _out_hw(x.shape, w_shape, s, p, d)
@@ -233,7 +242,7 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
         if g is not None:
             memo(g, "dw", lambda: (x, r.dw))
         return r.y, r.cols
-    if Wb.available(x.dtype):  # Winograd in cache-sized blocks; nothing kept (see backward)
+    if _blocked(x.shape, w.shape, geom, x.dtype):  # in cache-sized blocks; nothing kept
         return Wb.forward(x, w, p, groups, bias), None
     if memo is None:  # Winograd: each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)
@@ -259,7 +268,7 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         if x is not None:
             memo(g, "dw", lambda: (x, r.dw))
         return r.dx
-    if Wb.available(g.dtype):  # blocked; with the weight gradient of memo.weight_input
+    if _blocked(x_shape, w.shape, geom, g.dtype):  # with memo.weight_input's dw too
         x = (getattr(memo, "weight_input", None) or (None,))[0]
         x = x if x is not None and x.dtype == g.dtype else None
         dx, dw = Wb.backward(g, x_shape, w.shape, p, groups, w=w, x=x, bias=bias)
@@ -287,7 +296,7 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
         if done is not None and done[0] is x:
             return done[1]
         return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, cols=saved)
-    if Wb.available(g.dtype):  # computed by the input gradient's blocked pass, or alone
+    if _blocked(x.shape, w_shape, geom, g.dtype):  # by backward_input's pass, or alone
         done = _get(memo, g, "dw", lambda: None)
         if done is not None and done[0] is x:
             return done[1]

@@ -92,3 +92,34 @@ def test_benchmark_shape_float32_error():
             (gw, K.conv2d_backward_weight_ref(f64[0], f64[2], w.shape, *geo),
              K.conv2d_backward_weight_ref(np.abs(f64[0]), np.abs(f64[2]), w.shape, *geo))]:
         assert np.max(np.abs(got - ref) / scale) < 1e-6
+
+
+@pytest.mark.parametrize("c", CASES[:2] + CASES[4:])
+def test_ops_run_blocked_and_match_torch(blocks, monkeypatch, c):
+    # through the ops, split over 2 threads (so Winograd runs blocked: conv_algo._blocked):
+    # forward, gradients (dx and dw from one pass), double backward, float64 central
+    # differences and torch 2.13
+    numba = pytest.importorskip("numba")
+    from autodiff.kernels import _launch
+    from autodiff.kernels import conv_algo as A
+    from tests.ops.conv_parity import assert_conv_matches_torch
+    if _launch._set_blas_local is None or numba.config.NUMBA_NUM_THREADS < 2:
+        pytest.skip("no split here: Winograd runs stage-wise")
+    monkeypatch.setattr(_launch, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(A, "FORCE", A.WINOGRAD)
+    numba.set_num_threads(2)
+    calls = []
+    for name in ("_forward", "_backward"):
+        real = getattr(Wb, name)
+        monkeypatch.setattr(Wb, name, lambda *a, _r=real, _n=name: calls.append(_n) or _r(*a))
+    (x, w, b, _), p, g = _case(c, np.float64)
+    kw = dict(padding=(p[0], p[2]), groups=g) if p[0] == p[1] and p[2] == p[3] else None
+    if kw is None:  # asymmetric padding: pad first, then a valid conv
+        x = np.pad(x, ((0, 0), (0, 0), p[:2], p[2:]))
+        kw = dict(groups=g)
+    assert_conv_matches_torch("conv2d", x, w, b, kw, rtol=1e-10, atol=1e-10)
+    assert "_forward" in calls and "_backward" in calls
+    import autodiff as ad
+    from autodiff.ops.conv import conv2d
+    X, W = (ad.tensor(a, requires_grad=True) for a in (x, w))
+    ad.gradcheck(lambda x, w: conv2d(x, w, **kw), (X, W))
