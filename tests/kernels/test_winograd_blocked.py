@@ -8,16 +8,11 @@ import pytest
 from autodiff.kernels import conv as K
 from autodiff.kernels import winograd as Wn
 from autodiff.kernels import winograd_blocked as Wb
+from tests.kernels import test_winograd as TW
 from tests.kernels.test_winograd import _case
 
-CASES = [  # N, C, O, H, W, padding (top, bottom, left, right), groups
-    (2, 3, 4, 5, 6, (1, 1, 1, 1), 1),
-    (5, 4, 6, 6, 7, (0, 1, 2, 0), 2),
-    (1, 1, 1, 1, 1, (1, 1, 1, 1), 1),
-    (3, 2, 2, 4, 4, (0, 0, 0, 0), 1),
-    (7, 8, 4, 9, 8, (1, 1, 1, 1), 1),
-    (4, 6, 9, 8, 5, (2, 0, 0, 1), 3),
-]
+# winograd.py's cases and two with more images (several blocks) and 3 groups
+CASES = TW.CASES + [(7, 8, 4, 9, 8, (1, 1, 1, 1), 1), (4, 6, 9, 8, 5, (2, 0, 0, 1), 3)]
 
 pytestmark = pytest.mark.skipif(not Wb.available(np.float64),
                                 reason="NumPy's BLAS is not an OpenBLAS: no blocked path")
@@ -94,7 +89,7 @@ def test_benchmark_shape_float32_error():
         assert np.max(np.abs(got - ref) / scale) < 1e-6
 
 
-@pytest.mark.parametrize("c", CASES[:2] + CASES[4:])
+@pytest.mark.parametrize("c", CASES[:2] + CASES[5:])
 def test_ops_run_blocked_and_match_torch(blocks, monkeypatch, c):
     # through the ops, split over 2 threads (so Winograd runs blocked: conv_algo._blocked):
     # forward, gradients (dx and dw from one pass), double backward, float64 central
