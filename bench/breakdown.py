@@ -93,6 +93,7 @@ def main():
     import autodiff as ad
     from autodiff.kernels import conv as K
     from autodiff.kernels import winograd as Wn
+    from autodiff.kernels import winograd_blocked as Wb
     from autodiff.ops.conv import conv2d
 
     rng = np.random.default_rng(0)
@@ -110,7 +111,7 @@ def main():
     saved = {n: getattr(K, n) for n in ("im2col", "col2im", "nchw_to_cnhw", "cnhw_to_nchw")}
     # the shape runs Winograd (kernels/conv_algo.py): its transforms, the GEMMs inside them
     saved_wn = {n: getattr(Wn, n) for n in ("_transform", "weight_transform", "weight_adjoint")}
-    saved_split = {m: m.run_split for m in (K, Wn)}
+    saved_split = {m: m.run_split for m in (K, Wn, Wb)}  # Wb: parts not broken down
     saved_np = K.np
     timed_np = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np)
                                         if not n.startswith("__")})
