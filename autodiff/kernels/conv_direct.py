@@ -19,22 +19,20 @@ that vectorise over whole output planes ("wide rows"):
   multiply-add over the whole run.  The values past each row's (and image's) end are
   computed and dropped (zeroed in the gradient planes).
 
-Three serial ``nogil`` kernels over a range of work items, split over threads by
-``kernels/_launch.run_split`` (one range per thread: no numba thread pool next to
-OpenBLAS's spinning workers):
+Three serial ``nogil`` kernels over ranges of work items, split over threads by
+``kernels/_launch.run_split`` (no numba thread pool next to OpenBLAS's spinning workers):
 
-* forward: items are (image block, group); ``out[n, o] = sum over c, ki, kj of
+* forward: items (image block, group); ``out[n, o] = bias[o] + sum over c, ki, kj of
   w[o, c, ki, kj] * xphase[n, c, shifted]``, output channels in pairs (each loaded input
-  value feeds two accumulators).
-* input gradient: at stride 1 (padding within the dilated kernel) the forward kernel with the
-  flipped, per-group transposed weight; otherwise the adjoint tap by tap: each ``g[n, o]``
-  plane (wide rows of width Wq) is multiplied into the phase planes of the padded input
-  gradient at each tap's shift, which are then cropped and re-interleaved (plus a bias, for
-  conv_transpose2d).
-* weight gradient: items are (group, chunk of image blocks); ``dw[o, c, ki, kj]`` is a dot
-  product of ``g[n, o]`` (wide, zero past the row ends) with the tap's shifted phase plane;
-  a fixed number of chunks per group (so results do not depend on the thread count) gives
-  partial sums, added in NumPy.
+  value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``).
+* input gradient: at stride 1 (padding within the dilated kernel) the forward with the
+  flipped, per-group transposed weight; otherwise the adjoint tap by tap into the phase
+  planes of the padded input gradient, then cropped and re-interleaved (plus a bias).
+* weight gradient: items (group, chunk of image blocks); ``dw[o, c, ki, kj]`` is a dot
+  product of ``g[n, o]`` (wide, zero past the row ends) with the tap's shifted phase plane,
+  and on request the bias gradient (g's sums) on the same pass; a fixed number of chunks per
+  group (results do not depend on the thread count) gives partial sums, added in NumPy.
+  ``kernels/conv_flat.py`` has the stride-1 "same width" case without the g copies.
 
 Arrays reaching the kernels are validated and contiguous (the array API below); dtype is
 float32 or float64 as given.  The NumPy twins are ``kernels/conv.py``'s ``*_ref``.
@@ -45,6 +43,7 @@ from numba import uint64
 
 from . import conv as K
 from ._launch import run_split, split_count
+from ._runs import copy_run, fill, sums, with_bias
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 
@@ -68,22 +67,23 @@ def _run(nb, Ho, Wo, img, Wq):
 
 
 @numba.njit(inline="always")
-def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl):
+def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh):
     # a[n0 + n, c0 + c, h, t] -> buf[c cstep + phase pstep + n img + i Wq + j] at padded
     # (h + pt, t + pl) = (sh i + a, sw j + b), phase a sw + b; zeros elsewhere.  With one
-    # phase (sh = sw = 1, pt = pl = 0): the planes in rows of width Wq.
-    H, W = a.shape[2], a.shape[3]
-    for i in range(uint64(buf.shape[0])):
-        buf[i] = 0
+    # phase (sh = sw = 1, pt = pl = 0): the planes in rows of width Wq.  The zeros are
+    # written when ``fresh`` (the caller's first block, or nb changed): blocks of nb images
+    # all write the same positions.
+    C, H, W = a.shape[1], a.shape[2], a.shape[3]
+    if fresh:
+        for i in range(uint64(buf.shape[0])):
+            buf[i] = 0
     for c in range(nc):
         for n in range(nb):
             for h in range(H):
                 hp = h + pt
                 r0 = c * cstep + (hp % sh) * sw * pstep + n * img + (hp // sh) * Wq
-                if sw == 1:  # a contiguous copy (vectorised)
-                    d0 = uint64(r0 + pl)
-                    for t in range(uint64(W)):
-                        buf[d0 + t] = a[n0 + n, c0 + c, h, t]
+                if sw == 1:  # a contiguous row: one memcpy
+                    copy_run(buf, r0 + pl, a, (((n0 + n) * C + c0 + c) * H + h) * W, W)
                     continue
                 if sw == 2:  # even / odd columns: a constant stride (vectorised shuffles)
                     de = uint64(r0 + (pl % 2) * pstep + pl // 2)
@@ -103,15 +103,19 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl):
 
 
 @numba.njit(inline="always")
-def _unphase(out, n0, nb, ch, buf, pstep, img, Wq, sh, sw, pt, pl, bias):
+def _unphase(out, n0, nb, ch, buf, b0, pstep, img, Wq, sh, sw, pt, pl, bias):
     # the inverse of _phases for one channel: out[n0 + n, ch] = the values at padded
-    # (h + pt, t + pl) of buf's phase planes, plus bias[ch] if any
-    H, W = out.shape[2], out.shape[3]
-    bv = bias[ch] if bias.shape[0] == out.shape[1] else out.dtype.type(0)
+    # (h + pt, t + pl) of the phase planes at buf[b0:], plus bias[ch] if any
+    C, H, W = out.shape[1], out.shape[2], out.shape[3]
+    has_bias = bias.shape[0] == C
+    bv = bias[ch] if has_bias else out.dtype.type(0)
     for n in range(nb):
         for h in range(H):
             hp = h + pt
-            r0 = (hp % sh) * sw * pstep + n * img + (hp // sh) * Wq
+            r0 = b0 + (hp % sh) * sw * pstep + n * img + (hp // sh) * Wq
+            if sw == 1 and not has_bias:  # one memcpy
+                copy_run(out, (((n0 + n) * C + ch) * H + h) * W, buf, r0 + pl, W)
+                continue
             if sw == 1:
                 s0 = uint64(r0 + pl)
                 for t in range(uint64(W)):
@@ -173,21 +177,23 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh,
     acc = np.empty(2 * plane, x.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
+    nob = bias[:0]  # the accumulators start at the bias: the results are copied out as is
+    last = -1
     for p in range(lo, hi):
         gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
-        _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl)
+        _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl, nb != last)
+        last = nb
         for o in range(gi * Og, gi * Og + Og - 1, 2):  # output channels in pairs
-            for i in range(uint64(2 * plane)):
-                acc[i] = 0
+            fill(acc, 0, plane, bias, o, O)
+            fill(acc, plane, plane, bias, o + 1, O)
             _forward_pair(acc, xb, w, o, offs, L, plane)
-            _unphase(out, n0, nb, o, acc, 0, img, Wq, 1, 1, 0, 0, bias)
-            _unphase(out, n0, nb, o + 1, acc[plane:], 0, img, Wq, 1, 1, 0, 0, bias)
+            _unphase(out, n0, nb, o, acc, 0, 0, img, Wq, 1, 1, 0, 0, nob)
+            _unphase(out, n0, nb, o + 1, acc, plane, 0, img, Wq, 1, 1, 0, 0, nob)
         if Og % 2:
             o = gi * Og + Og - 1
-            for i in range(uint64(plane)):
-                acc[i] = 0
+            fill(acc, 0, plane, bias, o, O)
             _forward_one(acc, xb, w, o, offs, L)
-            _unphase(out, n0, nb, o, acc, 0, img, Wq, 1, 1, 0, 0, bias)
+            _unphase(out, n0, nb, o, acc, 0, 0, img, Wq, 1, 1, 0, 0, nob)
 
 
 @numba.njit(inline="always")
@@ -263,9 +269,11 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, W
     db = np.empty(sh * sw * pstep + plane, g.dtype)
     offs = np.empty(k2, np.uint64)
     _taps(offs, 1, kh, kw, 0, pstep, Wq, sh, sw, dh, dw)
+    last = -1
     for p in range(lo, hi):
         gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
-        _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0)
+        _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, nb != last)
+        last = nb
         for c in range(Cg):
             for i in range(uint64(db.shape[0])):
                 db[i] = 0
@@ -276,15 +284,14 @@ def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, W
                     s0 = offs[j]
                     for t in range(uint64(L)):
                         db[s0 + t] += wv * gb[a0 + t]
-            _unphase(dx, n0, nb, gi * Cg + c, db, pstep, img, Wq, sh, sw, pt, pl, bias)
-
+            _unphase(dx, n0, nb, gi * Cg + c, db, 0, pstep, img, Wq, sh, sw, pt, pl, bias)
 
 
 @numba.njit(**_JIT, fastmath=_FM)
-def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh, kw, Nb,
+def _backward_weight_kernel(x, g, part, pbias, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh, kw, Nb,
                             lo, hi):
-    # part (K_, O, Cg*kh*kw): chunk k of the image blocks' contribution; items q in
-    # [lo, hi): (group, k)
+    # part (K_, O, Cg*kh*kw), pbias (K_, O) (or (0, 0): no bias gradient): chunk k of the
+    # image blocks' contribution; items q in [lo, hi): (group, k)
     N = x.shape[0]
     K_, O, T = part.shape
     Cg = T // (kh * kw)
@@ -299,22 +306,29 @@ def _backward_weight_kernel(x, g, part, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, 
     gb = np.empty(Og * plane, x.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
+    last = -1
     for q in range(lo, hi):
         gi = q // K_
         k = q - gi * K_
         for o in range(gi * Og, gi * Og + Og):
             for j in range(T):
                 part[k, o, j] = 0
+            if pbias.shape[0]:
+                pbias[k, o] = 0
         for nk in range(k * nblocks // K_, (k + 1) * nblocks // K_):
             n0 = nk * Nb
             nb = min(Nb, N - n0)
             L = _run(nb, Ho, Wo, img, Wq)
-            _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl)
-            _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0)
+            fresh = nb != last
+            last = nb
+            _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh)
+            _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, fresh)
             for oo in range(0, Og - 1, 2):  # output channels in pairs
                 _weight_pair(part[k], gi * Og + oo, xb, gb, oo * plane, offs, L, plane)
             if Og % 2:
                 _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * plane, offs, L)
+            if pbias.shape[0]:  # the bias gradient: zeros past the rows' ends
+                sums(pbias[k], gi * Og, Og, gb, 0, plane, L)
 
 
 @numba.njit(inline="always")
@@ -455,17 +469,18 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
 
 
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
-                           dilation=(1, 1), groups=1):
+                           dilation=(1, 1), groups=1, bias_grad=False):
     """Weight gradient x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape
-    (``kernels.conv.conv2d_backward_weight``'s contract)."""
+    (``kernels.conv.conv2d_backward_weight``'s contract); with ``bias_grad`` -> (that, g
+    summed over N, Ho, Wo) from the same pass over g."""
     K._check(x.shape, w_shape, groups)
     dt = np.result_type(x, g)
     _, geo, nb = _geometry(x.shape, w_shape, stride, padding, dilation, tuple(g.shape[2:]))
     N, O = x.shape[0], w_shape[0]
-    if not N:
-        return np.zeros(tuple(w_shape), dt)
     k = min(-(-N // nb), max(1, _DW_CHUNKS // groups))
-    part = np.empty((k, O, int(np.prod(w_shape[1:]))), dt)
-    _split(_backward_weight_kernel, groups * k, x.size + g.size, _dense(x, dt), _dense(g, dt),
-           part, groups, *geo, nb)
-    return part.sum(0).reshape(w_shape)
+    part = np.zeros((k, O, int(np.prod(w_shape[1:]))), dt)
+    pb = np.zeros((k, O) if bias_grad else (0, 0), dt)
+    if N:
+        _split(_backward_weight_kernel, groups * k, x.size + g.size, _dense(x, dt),
+               _dense(g, dt), part, pb, groups, *geo, nb)
+    return with_bias(part, pb, w_shape, bias_grad)

@@ -37,12 +37,17 @@ class _Memo:
     (``weight_input``, ``weight_grad``: see conv_algo).  Holds the arrays it was given, so
     identity stays a valid key."""
 
-    __slots__ = ("entries", "weight_input", "weight_grad")
+    __slots__ = ("entries", "weight_input", "weight_grad", "bias_grad")
 
-    def __init__(self, weight_input=None, weight_grad=None):
+    def __init__(self, weight_input=None, weight_grad=None, bias_grad=False):
         self.entries = []
         self.weight_input = weight_input
         self.weight_grad = weight_grad
+        self.bias_grad = bias_grad  # a weight gradient's pass may store g's sum (tag "db")
+
+    def found(self, arr, tag):
+        """The value stored for (arr, tag), or None."""
+        return next((v for a, t, v in self.entries if a is arr and t == tag), None)
 
     def __call__(self, arr, tag, make):
         for a, t, value in self.entries:
@@ -89,14 +94,18 @@ class Conv2d(Op):
         x, w, needs, geom = _saved(ctx)
         kept = ctx.__dict__.get("kept")
         # both gradients: the input gradient's pass computes the weight gradient too
-        memo = _Memo(weight_input=(x._data, kept) if needs[0] and needs[1] else None)
+        want_b = len(needs) > 2 and needs[2]
+        # without create_graph the bias gradient may come from the weight gradient's pass
+        memo = _Memo(weight_input=(x._data, kept) if needs[0] and needs[1] else None,
+                     bias_grad=want_b and not _grad_mode.is_grad_enabled())
         gx = gw = gb = None
         if needs[0]:
             gx = ConvBackwardInput.apply(grad_out, w, x.shape, geom, memo)
         if needs[1]:
             gw = ConvBackwardWeight.apply(x, grad_out, w.shape, geom, memo, kept)
-        if len(needs) > 2 and needs[2]:
-            gb = grad_out.sum((0, 2, 3))
+        if want_b:
+            gb = memo.found(grad_out._data, "db")
+            gb = grad_out.sum((0, 2, 3)) if gb is None else gb
         return gx, gw, gb, None, None, None
 
 
