@@ -1,4 +1,9 @@
-"""Hypothesis strategies for the kernel tests: small convolution and pooling geometries."""
+"""Helpers for the kernel tests: hypothesis strategies for small convolution and pooling
+geometries, and a runner for scripts under NUMBA_DISABLE_JIT=1."""
+import os
+import subprocess
+import sys
+
 import numpy as np
 from hypothesis import HealthCheck, assume, settings
 from hypothesis import strategies as st
@@ -55,3 +60,15 @@ def pool_cases(draw, max_only=True):
     x = np.round(rng.standard_normal((N, C, H, W)), 1).astype(dtype)
     g = rng.standard_normal((N, C, Ho, Wo)).astype(dtype)
     return dict(x=x, g=g, kernel=k, stride=s, padding=p, dilation=d, ceil_mode=ceil_mode)
+
+
+def run_without_jit(script):
+    """Run ``script`` in a fresh interpreter with NUMBA_DISABLE_JIT=1 (every kernel as plain
+    Python, bounds-checked by NumPy) and assert that it ends by printing ``nojit ok``."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env = dict(os.environ, NUMBA_DISABLE_JIT="1",
+               PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    res = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                         text=True, timeout=300, cwd=root)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert "nojit ok" in res.stdout

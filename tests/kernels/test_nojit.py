@@ -1,8 +1,7 @@
 """Every kernel also runs as plain Python with NUMBA_DISABLE_JIT=1 (and agrees with its twin)."""
-import os
-import subprocess
-import sys
 import textwrap
+
+from kernel_cases import run_without_jit
 
 SCRIPT = textwrap.dedent("""
     import numpy as np
@@ -58,10 +57,4 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_kernels_run_without_jit():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1",
-               PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=300, cwd=root)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert "nojit ok" in res.stdout
+    run_without_jit(SCRIPT)

@@ -2,13 +2,11 @@
 against their NumPy twins and a float64 reference, over row counts (an odd last row pairs with
 itself), widths off the 32-column panels and empty second operands or outputs; the LSTM's two
 packings as the step products; and the step loops run as plain Python (NUMBA_DISABLE_JIT)."""
-import os
-import subprocess
-import sys
 import textwrap
 
 import numpy as np
 import pytest
+from kernel_cases import run_without_jit
 
 from autodiff.kernels import recurrent_lstm as KL
 
@@ -130,10 +128,4 @@ SCRIPT = textwrap.dedent("""
 
 
 def test_lstm_kernels_run_without_jit():
-    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    env = dict(os.environ, NUMBA_DISABLE_JIT="1",
-               PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    res = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True,
-                         text=True, timeout=300, cwd=root)
-    assert res.returncode == 0, res.stderr[-3000:]
-    assert "nojit ok" in res.stdout
+    run_without_jit(SCRIPT)
