@@ -156,3 +156,31 @@ def test_ops_match_torch_with_double_backward(inner, name, xs, ws, kw):
     x, w = rng.standard_normal(xs), rng.standard_normal(ws)
     b = rng.standard_normal(ws[1] * kw.get("groups", 1) if name == "conv_transpose2d" else ws[0])
     assert_conv_matches_torch(name, x, w, b, kw, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("name, xs, ws, kw", [
+    ("conv2d", (9, 4, 7, 6), (6, 4, 3, 3), dict(stride=2, padding=1)),
+    ("conv_transpose2d", (9, 4, 4, 3), (4, 3, 4, 4), dict(stride=2, padding=1)),
+    ("conv2d", (0, 4, 7, 6), (6, 4, 3, 3), dict(stride=2, padding=1)),
+])
+def test_bias_gradient_and_its_gradient_match_torch(name, xs, ws, kw):
+    """ops/conv.py's _ChannelSum (the bias gradient) and its own gradient with respect to the
+    output gradient, against torch (an empty batch included)."""
+    torch = pytest.importorskip("torch")
+    import autodiff as ad
+    from autodiff.ops import conv
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
+    b = rng.standard_normal(ws[1] if name == "conv_transpose2d" else ws[0])
+    X, W, B = (ad.tensor(a, requires_grad=True) for a in (x, w, b))
+    xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
+    out = getattr(conv, name)(X, W, B, **kw)
+    ot = getattr(torch.nn.functional, name)(xt, wt, bt, **kw)
+    go = rng.standard_normal(ot.shape)
+    G, gt = ad.tensor(go, requires_grad=True), torch.tensor(go, requires_grad=True)
+    (gb,) = ad.grad(out, [B], G, create_graph=True)
+    (gbt,) = torch.autograd.grad(ot, [bt], gt, create_graph=True)
+    np.testing.assert_allclose(gb._data, gbt.detach().numpy(), rtol=1e-12, atol=1e-12)
+    (dg,) = ad.grad((gb * gb).sum(), [G])
+    (dgt,) = torch.autograd.grad((gbt * gbt).sum(), [gt])
+    np.testing.assert_allclose(dg._data, dgt.numpy(), rtol=1e-12, atol=1e-12)
