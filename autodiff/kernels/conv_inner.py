@@ -57,14 +57,33 @@ def unpack(yt, y, n0, bias):
                 yf[d + n * step] = tf[s + n] + b
 
 
+@numba.njit(cache=True, nogil=True, inline="always")
+def _taps(buf, cf, row, M, kh, kw, sh, sw, dh, dw, Ho, Wo, Wp, B, c, adjoint):
+    # channel c's columns (from column ``row`` on) <- its (Hp, Wp, nb) padded plane in buf,
+    # or (adjoint) buf += the columns: runs of B images; inlined with adjoint a constant
+    for ki in range(kh):
+        for kj in range(kw):
+            r = uint64(((c * kh + ki) * kw + kj) * M) + row
+            for oh in range(Ho):
+                s0 = uint64((oh * sh + ki * dh) * Wp + kj * dw) * B
+                d0 = r + uint64(oh * Wo) * B
+                for ow in range(Wo):
+                    s = s0 + uint64(ow * sw) * B
+                    d = d0 + uint64(ow) * B
+                    if adjoint:
+                        for n in range(B):
+                            buf[s + n] += cf[d + n]
+                    else:
+                        for n in range(B):
+                            cf[d + n] = buf[s + n]
+
+
 @numba.njit(cache=True, nogil=True)
 def im2col(x, n0, nb, cols, c0, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo, Hp, Wp):
-    """pack + im2col one channel at a time through a (Hp, Wp, nb) buffer that stays in
-    cache: cols[(c, ki, kj), c0 + (oh, ow, n)] = padded x[n0 + n, c, oh*sh + ki*dh, ...]."""
+    """cols[(c, ki, kj), c0 + (oh, ow, n)] = padded x[n0 + n, c, oh*sh + ki*dh, ...], one
+    channel at a time through a (Hp, Wp, nb) buffer that stays in cache."""
     C, H, W = x.shape[1], x.shape[2], x.shape[3]
-    M = cols.shape[1]
     xf = x.ravel()
-    cf = cols.ravel()
     B = uint64(nb)
     buf = np.zeros(Hp * Wp * nb, cols.dtype)  # its border stays 0
     step = uint64(C * H * W)
@@ -75,17 +94,8 @@ def im2col(x, n0, nb, cols, c0, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo, Hp, Wp):
                 s = uint64(((n0 * C + c) * H + h) * W + w)
                 for n in range(B):
                     buf[d + n] = xf[s + n * step]
-        for ki in range(kh):
-            for kj in range(kw):
-                row = uint64(((c * kh + ki) * kw + kj) * M + c0)
-                for oh in range(Ho):
-                    s0 = uint64((oh * sh + ki * dh) * Wp + kj * dw) * B
-                    d0 = row + uint64(oh * Wo) * B
-                    for ow in range(Wo):
-                        s = s0 + uint64(ow * sw) * B
-                        d = d0 + uint64(ow) * B
-                        for n in range(B):
-                            cf[d + n] = buf[s + n]
+        _taps(buf, cols.ravel(), uint64(c0), cols.shape[1], kh, kw, sh, sw, dh, dw, Ho, Wo,
+              Wp, B, c, False)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -93,9 +103,7 @@ def col2im(cols, dx, n0, nb, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo, Hp, Wp, bia
     """Adjoint of :func:`im2col` (columns from 0 on), plus bias[c] when bias has C
     entries: each channel summed in a (Hp, Wp, nb) buffer, then cropped into dx."""
     C, H, W = dx.shape[1], dx.shape[2], dx.shape[3]
-    M = cols.shape[1]
     df = dx.ravel()
-    cf = cols.ravel()
     B = uint64(nb)
     buf = np.empty(Hp * Wp * nb, dx.dtype)
     zero = dx.dtype.type(0)
@@ -103,17 +111,8 @@ def col2im(cols, dx, n0, nb, kh, kw, sh, sw, dh, dw, pt, pl, Ho, Wo, Hp, Wp, bia
     for c in range(C):
         for i in range(uint64(buf.size)):
             buf[i] = zero
-        for ki in range(kh):
-            for kj in range(kw):
-                row = uint64(((c * kh + ki) * kw + kj) * M)
-                for oh in range(Ho):
-                    s0 = uint64((oh * sh + ki * dh) * Wp + kj * dw) * B
-                    d0 = row + uint64(oh * Wo) * B
-                    for ow in range(Wo):
-                        s = s0 + uint64(ow * sw) * B
-                        d = d0 + uint64(ow) * B
-                        for n in range(B):
-                            buf[s + n] += cf[d + n]
+        _taps(buf, cols.ravel(), uint64(0), cols.shape[1], kh, kw, sh, sw, dh, dw, Ho, Wo, Wp,
+              B, c, True)
         b = bias[c] if bias.shape[0] == C else zero
         for h in range(H):
             for w in range(W):

@@ -16,19 +16,13 @@ from autodiff.kernels import conv_inner as I
 from tests.ops.conv_parity import assert_conv_matches_torch
 
 
-@pytest.fixture(params=["split", "whole"])
-def inner(request, monkeypatch):
-    """Every pass runs image-innermost blocks (of 1+ images), split over 2 threads or not."""
-    split = request.param == "split"
-    if split and _launch._set_blas_local is None:
-        pytest.skip("NumPy's BLAS has no openblas_set_num_threads_local: no split here")
-    monkeypatch.setattr(_launch, "PARALLEL_MIN", 0 if split else 1 << 40)
+@pytest.fixture
+def inner(split, monkeypatch):
+    """Every pass runs image-innermost blocks (of 1+ images), split over 2 threads or not
+    (conftest.py's ``split``)."""
     monkeypatch.setattr(K, "INNER_MIN_IMAGES", 1)
     monkeypatch.setattr(A, "FORCE", A.IM2COL)
-    old = numba.get_num_threads()
-    numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
-    yield split
-    numba.set_num_threads(old)
+    return split
 
 
 def _geo(c):
@@ -151,11 +145,19 @@ def test_float32_error_of_the_bench_rows(xs, ws, geo, documented):
     ("conv_transpose2d", (8, 4, 3, 3), (4, 1, 3, 2), dict(stride=(2, 3), padding=(1, 0),
                                                           output_padding=(1, 2), groups=2)),
 ])
-def test_ops_match_torch_with_double_backward(inner, name, xs, ws, kw):
+def test_ops_match_torch_with_double_backward(inner, monkeypatch, name, xs, ws, kw):
+    """Through the ops, every pass of a step and of its double backward image-innermost."""
+    ran = []
+
+    def counted(kernel):
+        return lambda *args: ran.append(kernel(*args))
+    monkeypatch.setattr(I, "im2col", counted(I.im2col))
+    monkeypatch.setattr(I, "col2im", counted(I.col2im))
+    cout = ws[1] * kw.get("groups", 1) if name == "conv_transpose2d" else ws[0]
     rng = np.random.default_rng(2)
-    x, w = rng.standard_normal(xs), rng.standard_normal(ws)
-    b = rng.standard_normal(ws[1] * kw.get("groups", 1) if name == "conv_transpose2d" else ws[0])
-    assert_conv_matches_torch(name, x, w, b, kw, rtol=1e-10, atol=1e-10)
+    assert_conv_matches_torch(name, rng.standard_normal(xs), rng.standard_normal(ws),
+                              rng.standard_normal(cout), kw, rtol=1e-10, atol=1e-10)
+    assert len(ran) >= 4
 
 
 @pytest.mark.parametrize("name, xs, ws, kw", [
