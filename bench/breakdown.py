@@ -6,7 +6,14 @@ functions of ``autodiff.kernels.conv`` and ``kernels.winograd`` (and the ``np.ma
 they make) with timers, runs the benchmark's conv2d fwd+bwd step (x (64,32,14,14),
 w (64,32,3,3), padding 1, float32) and prints each part's time per step next to im2col's
 GEMMs timed alone and PyTorch's whole step.
+
+Each thread's time is counted apart, one column per thread: the caller (main) and the
+``run_split`` worker(s).  A part's time is exclusive (a timed function called inside another
+counts only in the inner one), so each column sums to the whole step: the main thread's
+"rest" is the engine and glue outside every part, "run_split: hand-off + waiting" its time
+in a split outside its own task, and the workers' "idle" the step time outside their tasks.
 """
+import threading
 import types
 
 import numpy as np
@@ -17,17 +24,41 @@ STEPS = 200
 
 
 class _Clock:
+    """Exclusive time per (thread, part): ``total[(thread, name)]`` in seconds."""
+
     def __init__(self):
         self.total = {}
+        self.local = threading.local()
+        self.main = threading.main_thread().ident
+
+    def _thread(self):
+        return "main" if threading.get_ident() == self.main else "workers"
+
+    def timed(self, name, fn, *args, **kwargs):
+        stack = self.local.__dict__.setdefault("stack", [])
+        stack.append(0.0)  # time spent in timed calls nested in this one
+        t0 = CLOCK()
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            dt = CLOCK() - t0
+            inner = stack.pop()
+            if stack:
+                stack[-1] += dt
+            key = (self._thread(), name)
+            self.total[key] = self.total.get(key, 0.0) + dt - inner
 
     def wrap(self, name, fn):
         def timed(*args, **kwargs):
-            t0 = CLOCK()
-            try:
-                return fn(*args, **kwargs)
-            finally:
-                self.total[name] = self.total.get(name, 0.0) + CLOCK() - t0
+            return self.timed(name, fn, *args, **kwargs)
         return timed
+
+    def wrap_split(self, run_split):
+        """run_split whose own time (hand-off, waiting) and tasks' glue are parts too."""
+        def split(task, parts):
+            return self.timed("run_split: hand-off + waiting", run_split,
+                              lambda k: self.timed("split tasks: glue", task, k), parts)
+        return split
 
 
 def _median_ms(fn, reps=60):
@@ -40,11 +71,29 @@ def _median_ms(fn, reps=60):
     return 1e3 * float(np.median(ts))
 
 
+def _print(clock, whole):
+    workers = {t for t, _ in clock.total} - {"main"}
+    cols = ["main", *sorted(workers)]
+    names = sorted({n for _, n in clock.total},
+                   key=lambda n: -sum(clock.total.get((c, n), 0.0) for c in cols))
+    print("## conv2d fwd+bwd step, ours, inside the step (ms per step, exclusive time per "
+          "thread; clock as bench/_timing)")
+    print(f"{'part':<42}" + "".join(f"{c:>12}" for c in cols))
+    for name in names:
+        print(f"{name:<42}" + "".join(f"{1e3 * clock.total.get((c, name), 0.0) / STEPS:12.3f}"
+                                      for c in cols))
+    busy = {c: sum(t for (c2, _), t in clock.total.items() if c2 == c) / STEPS for c in cols}
+    print(f"{'rest: main (engine, glue) / workers idle':<42}"
+          + "".join(f"{1e3 * (whole - busy[c]):12.3f}" for c in cols))
+    print(f"{'whole step (each column sums to it)':<42}" + f"{1e3 * whole:12.3f}" * len(cols))
+
+
 def main():
     torch = setup_threads()
     import autodiff as ad
     from autodiff.kernels import conv as K
     from autodiff.kernels import winograd as Wn
+    from autodiff.kernels import winograd_blocked as Wb
     from autodiff.ops.conv import conv2d
 
     rng = np.random.default_rng(0)
@@ -62,6 +111,7 @@ def main():
     saved = {n: getattr(K, n) for n in ("im2col", "col2im", "nchw_to_cnhw", "cnhw_to_nchw")}
     # the shape runs Winograd (kernels/conv_algo.py): its transforms, the GEMMs inside them
     saved_wn = {n: getattr(Wn, n) for n in ("_transform", "weight_transform", "weight_adjoint")}
+    saved_split = {m: m.run_split for m in (K, Wn, Wb)}  # Wb: parts not broken down
     saved_np = K.np
     timed_np = types.SimpleNamespace(**{n: getattr(np, n) for n in dir(np)
                                         if not n.startswith("__")})
@@ -73,6 +123,8 @@ def main():
             setattr(K, name, clock.wrap(name, fn))
         for name, fn in saved_wn.items():
             setattr(Wn, name, clock.wrap("winograd " + name.strip("_"), fn))
+        for m, fn in saved_split.items():
+            m.run_split = clock.wrap_split(fn)
         K.np = Wn.np = timed_np
         t0 = CLOCK()
         for _ in range(STEPS):
@@ -84,21 +136,15 @@ def main():
             setattr(K, name, fn)
         for name, fn in saved_wn.items():
             setattr(Wn, name, fn)
+        for m, fn in saved_split.items():
+            m.run_split = fn
 
-    print("## conv2d fwd+bwd step, ours, inside the step (ms per step; clock as bench/_timing)")
-    parts = sorted(clock.total.items(), key=lambda kv: -kv[1])
-    for name, t in parts:
-        print(f"{name:<40}{1e3 * t / STEPS:8.3f}  {100 * t / STEPS / whole:5.1f} %")
-    rest = whole - sum(t for _, t in parts) / STEPS
-    print(f"{'rest (engine, bias grad, numba dispatch)':<40}{1e3 * rest:8.3f}  "
-          f"{100 * rest / whole:5.1f} %")
-    print(f"{'whole step':<40}{1e3 * whole:8.3f}")
-
+    _print(clock, whole)
     cols = K.im2col(x, (3, 3), (1, 1), (1, 1, 1, 1), (1, 1))
     wm, gc = w.reshape(64, -1), K.nchw_to_cnhw(g)
     alone = (_median_ms(lambda: wm @ cols) + _median_ms(lambda: gc @ cols.T)
              + _median_ms(lambda: wm.T @ gc))
-    print(f"{'im2col: its 3 GEMMs timed alone':<40}{alone:8.3f}")
+    print(f"{'im2col: its 3 GEMMs timed alone':<42}{alone:12.3f}")
     if torch is not None:
         xt, wt = torch.tensor(x, requires_grad=True), torch.tensor(w, requires_grad=True)
         bt, gt = torch.zeros(64, requires_grad=True), torch.tensor(g)
@@ -106,7 +152,7 @@ def main():
         def theirs():
             xt.grad = wt.grad = bt.grad = None
             torch.nn.functional.conv2d(xt, wt, bt, padding=1).backward(gt)
-        print(f"{'torch whole step':<40}{_median_ms(theirs):8.3f}")
+        print(f"{'torch whole step':<42}{_median_ms(theirs):12.3f}")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,9 @@ A pipeline of numba transforms and mid-sized GEMMs (Winograd's convolution) scal
 each step is parallel on its own: on 2 cores a parallel transform ran 1.0-1.45x faster than
 serial, a 64x32 @ 32x3136 sgemm 1.9x, and every hand-over between numba's pool and
 OpenBLAS's spinning workers costs.  ``run_split(task, S)`` instead runs ``task(0) .. task(S-1)``
-on S Python threads at once (the caller runs ``task(0)``), each with a single-threaded BLAS
+on S Python threads at once (the caller runs ``task(0)``, persistent workers of
+``_handoff.py`` the rest: they poll briefly without the GIL before they sleep, so the splits
+of one step hand over without a thread wake), each with a single-threaded BLAS
 (OpenBLAS's thread-local ``openblas_set_num_threads_local``, 0.3.27+) and the serial twins of
 ``Sized`` kernels (compile those with ``nogil=True`` so the threads really overlap): the
 work is split once per pipeline, e.g. by images.  ``split_count(work)`` says how many parts
@@ -31,9 +33,10 @@ import ctypes
 import os
 import threading
 import types
-from concurrent.futures import ThreadPoolExecutor, wait
 
 import numba
+
+from ._handoff import Worker
 
 __all__ = ["Sized", "PARALLEL_MIN", "SPLIT", "run_split", "split_count"]
 
@@ -82,7 +85,6 @@ class Sized:
 
 SPLIT = True  # False: split_count is always 1 (every kernel and GEMM parallel on its own)
 _local = threading.local()  # non-empty inside a run_split task: Sized runs serial twins
-_pool = None  # (worker count, ThreadPoolExecutor)
 _SERIAL_LOCK = threading.Lock()
 
 
@@ -121,6 +123,8 @@ def split_count(work):
 
 
 def _task(task, k):
+    if _local.__dict__:  # already inside a split task (a nested run_split running serially)
+        return task(k)
     _local.split = True
     try:
         return task(k)
@@ -128,11 +132,20 @@ def _task(task, k):
         del _local.split
 
 
+def _run(job):
+    return _task(*job)
+
+
+_workers = []  # _handoff.Worker threads, grown to the most parts a split asked for
+_busy = threading.Lock()  # held while a split uses the workers
+
+
 def _reset_pool():
     """After fork: the child has none of the parent's threads, and a lock one of them held
     stays held, so both start afresh."""
-    global _pool, _SERIAL_LOCK
-    _pool = None
+    global _SERIAL_LOCK, _busy
+    _workers.clear()
+    _busy = threading.Lock()
     _SERIAL_LOCK = threading.Lock()
 
 
@@ -142,24 +155,38 @@ os.register_at_fork(after_in_child=_reset_pool)  # a forked child has none of th
 def run_split(task, parts):
     """[task(0), ..., task(parts - 1)], run on ``parts`` threads at once (this one runs
     task(0)); each runs serial kernels and single-threaded GEMMs.  ``parts == 1``: task(0)
-    here, parallel kernels and BLAS as usual."""
-    global _pool
+    here, parallel kernels and BLAS as usual.
+
+    The other parts run on persistent workers (``_handoff.Worker``: spin briefly, then block).
+    When the workers are busy -- run_split called from inside a task, or from a second user
+    thread while another split runs -- the parts run one after the other on the calling thread
+    (serial kernels; results the same).  A task's exception reaches the caller once every
+    part has ended (task 0's first, then the lowest part's).
+    """
     if parts == 1:
         return [task(0)]
-    if _pool is None or _pool[0] < parts - 1:
-        if _pool is not None:
-            _pool[1].shutdown(wait=False)  # idle: every task of a call ends before it returns
-        _pool = (parts - 1, ThreadPoolExecutor(parts - 1, thread_name_prefix="autodiff-split"))
-    # One BLAS thread while the tasks run: set once here, as "local" is process-wide in
-    # NumPy's (pthreads) OpenBLAS: a task restoring it would hand its still-running siblings
-    # a multithreaded BLAS (measured: the two halves of a split then ran one after the other)
-    prev = _set_blas_local(1)
+    if not _busy.acquire(False):
+        return [_task(task, k) for k in range(parts)]
     try:
-        futures = [_pool[1].submit(_task, task, k) for k in range(1, parts)]
+        while len(_workers) < parts - 1:
+            _workers.append(Worker(_run, f"autodiff-split-{len(_workers) + 1}"))
+        # One BLAS thread while the tasks run: set once here, as "local" is process-wide in
+        # NumPy's (pthreads) OpenBLAS: a task restoring it would hand its still-running
+        # siblings a multithreaded BLAS (measured: the two halves then ran one after the other)
+        prev = None if _set_blas_local is None else _set_blas_local(1)
         try:
-            first = _task(task, 0)
+            for k in range(1, parts):
+                _workers[k - 1].start((task, k))
+            try:
+                first = _task(task, 0)
+            finally:
+                outs = [w.join() for w in _workers[:parts - 1]]  # no task outlives the call
         finally:
-            wait(futures)  # no task outlives the call, even when one raised
+            if prev is not None:
+                _set_blas_local(prev)
     finally:
-        _set_blas_local(prev)
-    return [first, *(f.result() for f in futures)]
+        _busy.release()
+    for ok, value in outs:
+        if not ok:
+            raise value
+    return [first, *(value for _, value in outs)]
