@@ -6,8 +6,9 @@ column matrix in a "CNHW" layout, ``cols[(c, ki, kj), (n, oh, ow)]`` of shape
 gradient ``g @ cols.T``, column gradient ``W.T @ g``) are NumPy sgemm/dgemm calls (batched
 over groups) in their fast orientation, on blocks of images: ``conv2d_pass`` computes any of
 them in one pass over the batch, split into one image range per thread (kernels/_launch.py
-run_split), so a training step's backward is one pass for both gradients.  GEMMs never run
-inside numba (a second OpenBLAS with its own threads).
+run_split), so a training step's backward is one pass for both gradients.  Blocks of 8+
+images put the image innermost instead (``(oh, ow, n)`` columns, kernels/conv_inner.py).
+GEMMs never run inside numba (a second OpenBLAS with its own threads).
 
 Geometry is passed explicitly: ``stride=(sh, sw)``, ``padding=(top, bottom, left, right)``
 (asymmetric, which PyTorch's ``padding='same'`` with an even kernel needs),
@@ -24,7 +25,8 @@ import numba
 import numpy as np
 from numba import prange, uint64
 
-from . import serialized
+from . import _launch, serialized
+from . import conv_inner as I
 from ._launch import Sized, run_split, split_count
 
 __all__ = [
@@ -156,13 +158,9 @@ def _cnhw_to_nchw_kernel(a, out, bias):
         c = p - n * C
         s0 = uint64((c * N + n) * L)
         d0 = uint64(p * L)
-        if add:
-            b = bias[c]
-            for i in range(uint64(L)):
-                of[d0 + i] = af[s0 + i] + b
-        else:
-            for i in range(uint64(L)):
-                of[d0 + i] = af[s0 + i]
+        b = bias[c] if add else a.dtype.type(0)
+        for i in range(uint64(L)):
+            of[d0 + i] = af[s0 + i] + b
 
 
 # Copies run in parallel (numba's pool, outside a run_split) only from COPY_PARALLEL_MIN
@@ -204,12 +202,13 @@ def _geometry(x_shape, kernel, stride, padding, dilation, out_hw=None):
 
 
 class _Unfold:
-    """One convolution's geometry, and im2col / col2im over a range of its images."""
+    """One convolution's geometry, and im2col / col2im over a range of its images; with
+    ``inner``, a block's columns, g and y put its images innermost (kernels/conv_inner.py)."""
 
-    __slots__ = ("x_shape", "kernel", "Ho", "Wo", "Hp", "Wp", "args")
+    __slots__ = ("x_shape", "kernel", "Ho", "Wo", "Hp", "Wp", "args", "inner")
 
     def __init__(self, x_shape, kernel, stride, padding, dilation, out_hw=None):
-        self.x_shape, self.kernel = tuple(x_shape), tuple(kernel)
+        self.x_shape, self.kernel, self.inner = tuple(x_shape), tuple(kernel), False
         self.Ho, self.Wo, self.Hp, self.Wp = _geometry(x_shape, kernel, stride, padding,
                                                        dilation, out_hw)
         self.args = (*kernel, *stride, *dilation, padding[0], padding[2], self.Ho, self.Wo,
@@ -221,12 +220,32 @@ class _Unfold:
 
     def im2col(self, x, n0, n1, cols, c0=0):
         """Images n0 .. n1 of contiguous x unfolded into columns c0 .. of cols."""
+        if self.inner:
+            return I.im2col(x, n0, n1 - n0, cols, c0, *self.args)
         _copy(_im2col, self.rows * (n1 - n0) * self.Ho * self.Wo, x, n0, n1 - n0, cols, c0,
               *self.args)
 
     def col2im(self, cols, dx, n0, n1, bias):
         """Images n0 .. n1 of dx = col2im of all of cols (+ bias (C,) unless empty)."""
+        if self.inner:
+            return I.col2im(cols, dx, n0, n1 - n0, *self.args, bias)
         _copy(_col2im, cols.size, cols, 0, dx, n0, n1 - n0, *self.args, bias)
+
+    def g_cols(self, g, n0, n1):
+        """Images n0 .. n1 of g (N, O, Ho, Wo) as the (O, m) matrix of the GEMMs."""
+        if not self.inner:
+            return nchw_to_cnhw(g[n0:n1])
+        gt = np.empty((g.shape[1], self.Ho, self.Wo, n1 - n0), g.dtype)
+        I.pack(g, n0, gt)
+        return gt.reshape(g.shape[1], -1)
+
+    def y_out(self, out, y, n0, n1, bias):
+        """Images n0 .. n1 of y (N, O, Ho, Wo) = the GEMM's (O, m) out (+ bias (O,))."""
+        if self.inner:
+            I.unpack(out.reshape(y.shape[1], self.Ho, self.Wo, n1 - n0), y, n0, bias)
+        else:
+            _cnhw_to_nchw_kernel(out.reshape(y.shape[1], n1 - n0, -1),
+                                 y[n0:n1].reshape(n1 - n0, y.shape[1], -1), bias)
 
 
 def _bias(b, dtype):
@@ -281,14 +300,17 @@ def _check(x_shape, w_shape, groups):
 # One pass over the batch computes any of a convolution's three products, block by block of
 # images (a block's columns feed all its GEMMs while still in cache), with the batch split
 # into one image range per thread (kernels/_launch.py run_split: serial copies,
-# single-threaded GEMMs).  Fwd+bwd of bench/conv.py's rows at 2 threads (Zen 3,
-# 2026-12-06, medians of alternating rounds with torch in one process): conv2d 3x3 s2 went
-# from 8.0-9.3 ms (whole-batch copies and 2-thread GEMMs one after the other, 1.21-1.33x
-# torch) to 6.2-6.4 ms (0.93-0.99x); conv_transpose2d s2 from 5.9-7.3 ms (1.67x) to 4.2 ms.
-# Block size, ms conv2d s2 / conv_transpose2d s2: 2**17 elements 7.68 / 4.82, 2**18 6.81 /
-# 4.51, 2**19 6.38 / 4.24, 2**21 6.24 / 4.41 (torch 6.69 / 3.64).  Keeping the forward's
-# columns for the weight gradient beats unfolding x again in the backward: 6.34 / 7.09 ms.
+# single-threaded GEMMs).  Fwd+bwd of bench/conv.py's rows at 2 threads (Zen 3, 2026-12-06,
+# medians of alternating rounds with torch): conv2d 3x3 s2 went from 8.0-9.3 ms (whole-batch
+# copies and 2-thread GEMMs one after the other, 1.21-1.33x torch) to 6.2-6.4 ms; block
+# size, ms conv2d s2 / conv_transpose2d s2: 2**17 elements 7.68 / 4.82, 2**18 6.81 / 4.51,
+# 2**19 6.38 / 4.24, 2**21 6.24 / 4.41 (torch 6.69 / 3.64).  Keeping the forward's columns
+# for the weight gradient beats unfolding x again in the backward: 6.34 / 7.09 ms.
 COLS_BLOCK = 1 << 19  # column elements per block of images
+# Blocks of at least this many images put them innermost (kernels/conv_inner.py): copies run
+# over nb contiguous elements instead of one image's strided output rows.  Paired ratios to
+# torch at 2 threads (2026-12-07, blocks of 32): s2 1.00 -> 0.87, conv_transpose2d 1.17 -> 0.90
+INNER_MIN_IMAGES = 8
 
 Pass = namedtuple("Pass", "y dx dw cols")
 
@@ -298,7 +320,8 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
                 dw=False, keep=False, y_bias=None, dx_bias=None):
     """Some of a conv's products in one pass: y = conv(x, w) + y_bias, the input gradient
     dx of g (N, O, Ho, Wo) + dx_bias, the weight gradient dw of (x, g) (arrays of one dtype).
-    ``cols`` may pass im2col(x) (x is then not read); ``keep`` returns im2col(x) as ``cols``.
+    ``keep`` returns im2col(x) as ``cols``, which a later pass of the same shapes may take
+    (x is then not read; its blocks' layout depends on the shapes only, not on the threads).
     -> Pass(y, dx, dw, cols), None for what was not asked."""
     N = x_shape[0]
     O, Cg, kh, kw = w_shape
@@ -318,14 +341,18 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
     yo = np.empty((N, O, u.Ho, u.Wo), dt) if y else None
     dxo = np.empty(x_shape, dt) if dx else None
     yb, dxb = _bias(y_bias, dt), _bias(dx_bias, dt)
-    nb = max(1, COLS_BLOCK // max(1, u.rows * L))
-    parts = max(1, min(N, split_count(u.rows * N * L)))
-    ranges = [(N * k // parts, N * (k + 1) // parts) for k in range(parts)]
+    # blocks of about COLS_BLOCK column elements (a multiple of the threads when split),
+    # fixed by the shapes alone: kept columns of image-innermost blocks hold their layout
+    nblk = min(N, -(-N * u.rows * L // COLS_BLOCK))
+    if N * u.rows * L >= _launch.PARALLEL_MIN:
+        nblk = min(N, nblk - nblk % -numba.config.NUMBA_NUM_THREADS)
+    blocks = [(N * i // nblk, N * (i + 1) // nblk) for i in range(nblk)]
+    parts = max(1, min(nblk, split_count(u.rows * N * L)))
+    u.inner = N // max(1, nblk) >= INNER_MIN_IMAGES
 
     def part(k):
         acc = None
-        for n0 in range(ranges[k][0], ranges[k][1], nb):
-            n1 = min(n0 + nb, ranges[k][1])
+        for n0, n1 in blocks[nblk * k // parts:nblk * (k + 1) // parts]:
             m = (n1 - n0) * L
             if cols is not None:
                 cb = cols[:, n0 * L:n0 * L + m]
@@ -335,10 +362,9 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
                 cb = np.empty((u.rows, m), dt)
                 u.im2col(x, n0, n1, cb)
             if dx or dw:
-                gc = nchw_to_cnhw(g[n0:n1]).reshape(G, Og, m)
+                gc = u.g_cols(g, n0, n1).reshape(G, Og, m)
             if y:
-                out = np.matmul(wm, cb.reshape(G, K, m)).reshape(O, n1 - n0, L)
-                _cnhw_to_nchw_kernel(out, yo[n0:n1].reshape(n1 - n0, O, L), yb)
+                u.y_out(np.matmul(wm, cb.reshape(G, K, m)), yo, n0, n1, yb)
             if dx:
                 u.col2im(np.matmul(wmT, gc).reshape(u.rows, m), dxo, n0, n1, dxb)
             if dw:
@@ -356,7 +382,7 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
 def conv2d_forward(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
                    out_hw=None, cols=None, bias=None):
     """Cross-correlation: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo), plus
-    ``bias`` (O,) if given.  ``cols`` may pass ``im2col(x)`` already computed."""
+    ``bias`` (O,) if given.  ``cols``: a pass's kept columns of x (``conv2d_pass``)."""
     _check(x.shape, w.shape, groups)
     return conv2d_pass(x.shape, w.shape, stride, padding, dilation, groups, out_hw, w=w, x=x,
                        cols=cols, y=True, y_bias=bias).y
@@ -374,7 +400,7 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
                            dilation=(1, 1), groups=1, cols=None):
     """Gradient of conv2d w.r.t. its weight: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape.
-    ``cols`` may pass ``im2col(x)``."""
+    ``cols``: a pass's kept columns of x (``conv2d_pass``)."""
     _check(x.shape, w_shape, groups)
     return conv2d_pass(x.shape, w_shape, stride, padding, dilation, groups, tuple(g.shape[2:]),
                        x=x, g=g, cols=cols, dw=True).dw
@@ -452,10 +478,8 @@ def conv2d_backward_weight_ref(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0
 
 
 def im2col_ref(x, kernel, stride, padding, dilation):
-    kh, kw = kernel
-    N, C, H, W = x.shape
-    Ho = conv_output_size(H, kh, stride[0], padding[0], padding[1], dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1])
+    (kh, kw), (N, C) = kernel, x.shape[:2]
+    Ho, Wo = _geometry(x.shape, kernel, stride, padding, dilation)[:2]
     xp = _pad(x, padding)
     cols = np.empty((C, kh, kw, N, Ho, Wo), dtype=x.dtype)
     for ki in range(kh):
@@ -465,11 +489,8 @@ def im2col_ref(x, kernel, stride, padding, dilation):
 
 
 def col2im_ref(cols, x_shape, kernel, stride, padding, dilation):
-    kh, kw = kernel
-    N, C, H, W = x_shape
-    pt, pb, pl, pr = padding
-    Ho = conv_output_size(H, kh, stride[0], pt, pb, dilation[0])
-    Wo = conv_output_size(W, kw, stride[1], pl, pr, dilation[1])
+    (kh, kw), (N, C, H, W), (pt, pb, pl, pr) = kernel, x_shape, padding
+    Ho, Wo = _geometry(x_shape, kernel, stride, padding, dilation)[:2]
     c6 = cols.reshape(C, kh, kw, N, Ho, Wo)
     dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
     for ki in range(kh):

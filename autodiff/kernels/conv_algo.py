@@ -69,6 +69,9 @@ inputs, 2 threads (tested below 1e-6 in ``tests/kernels/test_conv_pass.py``)::
     x (64,32,14,14) w (64,32,3,3) p1, blocks of 9 images:    3.1e-7 / 7.6e-8 / 1.8e-8
     same, stride 2, blocks of 37:                            2.9e-7 / 2.6e-7 / 4.3e-8
     x (64,16,14,14) w (32,16,4,4) s2 p1 (conv_transpose2d's): 3.2e-7 / 1.6e-7 / 3.7e-8
+    image-innermost blocks of 32 (kernels/conv_inner.py, 2026-12-07; the same sums in
+    another column order; tests/kernels/test_conv_inner.py): stride 2 3.1e-7 / 2.6e-7 /
+    4.8e-8, conv_transpose2d's 2.8e-7 / 1.7e-7 / 4.1e-8 (CNHW blocks of 32: 4.3e-8 / 4.2e-8)
 
 Winograd's transforms only add and subtract (and halve, for the weights), so its error stays
 at im2col's and PyTorch's level: within PyTorch's own float32 tolerance for convolutions.

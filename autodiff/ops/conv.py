@@ -77,6 +77,21 @@ def _saved(ctx, grad_index=None):
     return (*saved, ctx.needs_input_grad, geom)
 
 
+class _ChannelSum(Op):
+    """out (C,) = g (N, C, H, W) summed over N, H, W (a conv's bias gradient): rows first,
+    then each channel's contiguous run (0.04 ms against 0.16-0.19 for np.sum over axes
+    (0, 2, 3) of bench/conv.py's (64, 64, 7, 7) float32 gradient); d/dg = gg broadcast"""
+
+    @staticmethod
+    def forward(ctx, g):
+        ctx.shape = N, C, H, W = g.shape
+        return g.reshape(N, C * H * W).sum(0).reshape(C, H * W).sum(1)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return S.expand(S.reshape(gg, (1, -1, 1, 1)), ctx.shape)
+
+
 class Conv2d(Op):
     """out = x (*) w + b:  x (N, C, H, W), w (O, C/groups, kh, kw), b (O,) or None;
     dx = ConvBackwardInput(g, w), dw = ConvBackwardWeight(x, g), db = sum of g over N, H, W"""
@@ -103,9 +118,9 @@ class Conv2d(Op):
             gx = ConvBackwardInput.apply(grad_out, w, x.shape, geom, memo)
         if needs[1]:
             gw = ConvBackwardWeight.apply(x, grad_out, w.shape, geom, memo, kept)
-        if want_b:
+        if want_b:  # from the direct weight gradient's pass, else summed here
             gb = memo.found(grad_out._data, "db")
-            gb = grad_out.sum((0, 2, 3)) if gb is None else gb
+            gb = _ChannelSum.apply(grad_out) if gb is None else gb
         return gx, gw, gb, None, None, None
 
 
@@ -126,7 +141,7 @@ class ConvBackwardInput(Op):
         memo = _Memo(weight_grad=g._data if needs[0] and needs[1] else None)
         dg = Conv2d.apply(gg, w, None, geom, False, memo) if needs[0] else None
         dw = ConvBackwardWeight.apply(gg, g, w.shape, geom, memo) if needs[1] else None
-        db = gg.sum((0, 2, 3)) if len(needs) > 5 and needs[5] else None
+        db = _ChannelSum.apply(gg) if len(needs) > 5 and needs[5] else None
         return dg, dw, None, None, None, db
 
 
