@@ -36,6 +36,7 @@ import numpy as np
 from numba import uint64
 
 from . import conv as K2
+from . import conv1d_winograd as Wg
 from ._blas import GEMM, NO, ROW, TR
 from ._launch import run_split, split_count
 
@@ -214,13 +215,54 @@ def _run(kernel, a, w, shape, bias, stride, padding, dilation, groups):
     """A new array of ``shape`` (N, P, .) from ``kernel`` (forward or input gradient) over
     image ranges of ``a``, plus ``bias`` (P,) if given."""
     a = np.ascontiguousarray(a)
-    wk = _taps(w, a.dtype)
     out = np.empty(shape, a.dtype)
     b = _bias(bias, shape[1], a.dtype)
+    if kernel is _forward_kernel and winograd(a.shape, w.shape, stride, dilation, groups):
+        if _winograd_run(a, w, out, b, padding[0]):
+            return out
+    elif kernel is _input_grad_kernel and winograd(shape, w.shape, stride, dilation, groups):
+        # the forward's correlation of g with the flipped filter, channels swapped
+        wt = np.ascontiguousarray(w[:, :, ::-1].transpose(1, 0, 2))
+        if _winograd_run(a, wt, out, b, w.shape[2] - 1 - padding[0]):
+            return out
+    wk = _taps(w, a.dtype)
     _split(lambda lo, hi, _: kernel(GEMM[a.dtype], a[lo:hi], wk, out[lo:hi], b, padding[0],
                                     stride, dilation, groups),
            a.shape[0], out.size + a.size)
     return out
+
+
+# Winograd F(4, 5) (kernels/conv1d_winograd.py): 5 taps, stride 1, no dilation, no groups, and
+# enough channels and tiles (the row of bench/conv.py; other sizes not measured yet)
+WINOGRAD_TAPS = 5
+WINOGRAD_MIN_C = 16  # input and output channels: the GEMMs' sizes
+WINOGRAD_MIN_L = 32  # input and output length
+
+
+def winograd(x_shape, w_shape, stride, dilation, groups):
+    """True when :func:`forward` and its gradients of x_shape (N, C, L), w_shape (O, C, K) run
+    as Winograd F(4, 5) (``WINOGRAD`` False: never)."""
+    N, C, L = x_shape
+    O, _, K = w_shape
+    return (WINOGRAD and stride == dilation == groups == 1 and K == WINOGRAD_TAPS
+            and min(C, O) >= WINOGRAD_MIN_C and L >= WINOGRAD_MIN_L)
+
+
+WINOGRAD = True
+_WG = Wg.matrices(WINOGRAD_TAPS)  # AT, G, BT in float64
+
+
+def _winograd_run(a, w, out, b, off):
+    """out = correlation of a (N, C, L) with w (O, C, 5) at offset ``off`` + b, by Winograd
+    over image ranges; False (out unfinished) if an output is not finite."""
+    AT, G, BT = _WG
+    dt = a.dtype
+    U = Wg.weight_transform(w, G, dt)
+    at, bt = AT.astype(dt), BT.astype(dt)
+
+    def task(lo, hi, chk):
+        return (chk or 0) + Wg.forward_block(GEMM[dt], a, lo, hi, U, off, bt, at, b, out)
+    return not any(c for c in _split(task, a.shape[0], out.size + a.size) if c is not None)
 
 
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):
@@ -244,13 +286,26 @@ def backward_weight(x, g, w_shape, stride=1, padding=(0, 0), dilation=1, groups=
     O, Cg, Kw = w_shape
     x = np.ascontiguousarray(x)
     g = np.ascontiguousarray(g, x.dtype)
+    work = x.size + g.size
+    if winograd(x.shape, w_shape, stride, dilation, groups):
+        AT, G, BT = _WG
+        at, bt = AT.astype(x.dtype), BT.astype(x.dtype)
+
+        def wpart(lo, hi, dU):
+            dU = np.zeros((Wg.NPTS, O, Cg), x.dtype) if dU is None else dU
+            Wg.weight_block(GEMM[x.dtype], x, g, lo, hi, padding[0], bt, at, dU)
+            return dU
+        dw = Wg.weight_adjoint(sum(p for p in _split(wpart, x.shape[0], work) if p is not None),
+                               G, x.dtype)
+        if np.isfinite(dw).all():  # else an inf or nan met a tile (module docstring)
+            return dw
 
     def part(lo, hi, dwk):
         dwk = np.zeros((Kw, O, Cg), x.dtype) if dwk is None else dwk
         _weight_grad_kernel(GEMM[x.dtype], x[lo:hi], g[lo:hi], dwk, padding[0], stride,
                             dilation, groups)
         return dwk
-    dwk = sum(p for p in _split(part, x.shape[0], x.size + g.size) if p is not None)
+    dwk = sum(p for p in _split(part, x.shape[0], work) if p is not None)
     return np.ascontiguousarray(np.moveaxis(dwk, 0, 2))
 
 
