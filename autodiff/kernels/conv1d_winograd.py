@@ -128,14 +128,16 @@ def _output_tf(M, n0, n1, W, AT, bias, out):
                      + a4 * M[4, o, j] + a5 * M[5, o, j] + a6 * M[6, o, j] + a7 * M[7, o, j])
                 ob[i, j] = v
                 nan[j] += v * 0
-        for k in range(n1 - n0):
+        for k in range(n1 - n0):  # interleave the 4 phases into the row
             row = out[n0 + k, o]
-            col = ob[:, k * W:(k + 1) * W]
             for t in range(Lo // 4):
-                for i in range(4):
-                    row[4 * t + i] = col[i, t]
+                j = k * W + t
+                row[4 * t] = ob[0, j]
+                row[4 * t + 1] = ob[1, j]
+                row[4 * t + 2] = ob[2, j]
+                row[4 * t + 3] = ob[3, j]
             for q in range(Lo // 4 * 4, Lo):
-                row[q] = col[q - Lo // 4 * 4, Lo // 4]
+                row[q] = ob[q - Lo // 4 * 4, k * W + Lo // 4]
     chk = nan[0]
     for j in range(1, nw):
         chk += nan[j]
