@@ -69,13 +69,20 @@ def matrices(r, n=NPTS):
 
 
 def weight_transform(w, G, dtype):
-    """U (n, O, C) = G w of w (O, C, r), computed in float64."""
-    return np.ascontiguousarray(np.einsum("xk,ock->xoc", G, w.astype(np.float64)), dtype)
+    """U (n, O, C) = G w of w (O, C, r), computed in float64 (one GEMM; einsum took 0.3-0.6
+    ms for a (64, 64, 5) filter)."""
+    O, C, r = w.shape
+    with np.errstate(invalid="ignore", over="ignore"):  # an inf weight: see the docstring
+        u = G @ np.asarray(w, np.float64).reshape(O * C, r).T
+    return u.astype(dtype).reshape(G.shape[0], O, C)
 
 
 def weight_adjoint(dU, G, dtype):
     """dw (O, C, r) = G^T dU of dU (n, O, C), in float64."""
-    return np.einsum("xk,xoc->ock", G, dU.astype(np.float64)).astype(dtype)
+    n, O, C = dU.shape
+    with np.errstate(invalid="ignore", over="ignore"):  # inf or nan: the caller falls back
+        dw = G.T @ np.asarray(dU, np.float64).reshape(n, O * C)
+    return np.ascontiguousarray(dw.T.reshape(O, C, G.shape[1]), dtype)
 
 
 # --------------------------------------------------------------------------- numba kernels

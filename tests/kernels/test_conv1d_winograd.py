@@ -35,7 +35,8 @@ def _data(c, dtype, seed=0):
 def anywhere(monkeypatch):
     """Winograd for every 5-tap stride-1 ungrouped conv1d, however small."""
     monkeypatch.setattr(S, "WINOGRAD_MIN_C", 1)
-    monkeypatch.setattr(S, "WINOGRAD_MIN_L", 1)
+    monkeypatch.setattr(S, "WINOGRAD_MIN_NL", 1)
+    monkeypatch.setattr(S, "WINOGRAD_SPLIT_ONLY", False)
 
 
 def test_matrices_compute_a_correlation():
@@ -112,14 +113,15 @@ def test_conv1d_api_runs_winograd_and_matches(split, anywhere, monkeypatch, c, d
     np.testing.assert_allclose(out, full, **tol)
 
 
-def test_dispatch_rule():
-    assert S.winograd((64, 32, 128), (64, 32, 5), 1, 1, 1)
+def test_dispatch_rule(split):
+    # the benchmark's row, only when split over threads
+    assert S.winograd((64, 32, 128), (64, 32, 5), 1, 1, 1) == split
     assert not S.winograd((64, 32, 128), (64, 32, 3), 1, 1, 1)  # 3 taps
     assert not S.winograd((64, 32, 128), (64, 32, 5), 2, 1, 1)  # strided
     assert not S.winograd((64, 32, 128), (64, 32, 5), 1, 2, 1)  # dilated
     assert not S.winograd((64, 32, 128), (64, 16, 5), 1, 1, 2)  # grouped
-    assert not S.winograd((64, 4, 128), (64, 4, 5), 1, 1, 1)    # few channels
-    assert not S.winograd((64, 32, 8), (64, 32, 5), 1, 1, 1)    # short rows
+    assert not S.winograd((64, 16, 128), (64, 16, 5), 1, 1, 1)  # few channels
+    assert not S.winograd((16, 64, 64), (64, 64, 5), 1, 1, 1)   # N * L small
 
 
 @pytest.mark.parametrize("bad", [np.inf, -np.inf, np.nan])
@@ -143,7 +145,7 @@ def test_non_finite_values_give_the_shift_result(split, anywhere, monkeypatch, b
         np.testing.assert_allclose(a, b, rtol=1e-12, atol=1e-12)
 
 
-def test_float32_error_against_float64(split):
+def test_float32_error_against_float64(split, anywhere):
     # the measure of kernels/conv_algo.py's table: error / sum of |terms|, below 1e-6
     x, w, g, p = _data((6, 32, 24, 64, (2, 2)), np.float32, seed=4)
     assert S.winograd(x.shape, w.shape, 1, 1, 1)

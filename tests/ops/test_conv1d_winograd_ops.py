@@ -25,7 +25,8 @@ CASES = [  # x shape, w shape, kwargs
 def calls(monkeypatch):
     """Winograd for every 5-tap conv1d however small; the list of its kernel calls."""
     monkeypatch.setattr(S, "WINOGRAD_MIN_C", 1)
-    monkeypatch.setattr(S, "WINOGRAD_MIN_L", 1)
+    monkeypatch.setattr(S, "WINOGRAD_MIN_NL", 1)
+    monkeypatch.setattr(S, "WINOGRAD_SPLIT_ONLY", False)
     seen = []
     for name in ("forward_block", "weight_block"):
         real = getattr(Wg, name)
@@ -67,9 +68,8 @@ def test_conv_transpose1d_matches_torch(calls):
     assert "forward_block" in calls
 
 
-def test_benchmark_shape_float32_matches_torch():
+def test_benchmark_shape_float32_matches_torch(calls):
     torch = pytest.importorskip("torch")
-    assert S.winograd((64, 32, 128), (64, 32, 5), 1, 1, 1)
     rng = np.random.default_rng(3)
     x = rng.standard_normal((16, 32, 128), dtype=np.float32)
     w = rng.standard_normal((64, 32, 5), dtype=np.float32) * 0.1
@@ -83,3 +83,19 @@ def test_benchmark_shape_float32_matches_torch():
     np.testing.assert_allclose(X.grad._data, xt.grad.numpy(), rtol=1e-4, atol=1e-5)
     # sums of 2048 products of size ~1: float32 rounding of both is ~1e-4
     np.testing.assert_allclose(W.grad._data, wt.grad.numpy(), rtol=1e-4, atol=1e-3)
+    assert set(calls) == {"forward_block", "weight_block"}
+
+
+def test_backward_is_one_pass(calls, monkeypatch):
+    # both gradients of a conv1d come from one pass (backward_input given x): the weight
+    # gradient's own entry point never runs
+    monkeypatch.setattr(S, "backward_weight", None)
+    rng = np.random.default_rng(4)
+    X, W = (ad.tensor(rng.standard_normal(s), requires_grad=True) for s in ((2, 4, 12), (3, 4, 5)))
+    conv1d(X, W, padding=2).sum().backward()
+    ones = np.ones((2, 3, 12))
+    np.testing.assert_allclose(W.grad._data, S.conv1d_backward_weight_ref(
+        X._data, ones, (3, 4, 5), 1, (2, 2)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(X.grad._data, S.conv1d_backward_input_ref(
+        ones, W._data, (2, 4, 12), 1, (2, 2)), rtol=1e-12, atol=1e-12)
+    assert calls.count("forward_block") == 2 and calls.count("weight_block") == 1
