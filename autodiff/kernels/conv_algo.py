@@ -6,7 +6,10 @@ gradient; conv1d and conv_transpose2d run through them too):
 * ``im2col`` (``kernels/conv.py``): any geometry; three GEMMs of C*kh*kw-long dot products
   on a column matrix.
 * ``winograd`` (``kernels/winograd.py``): 3x3 kernels at stride 1, dilation 1 (groups too);
-  F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.
+  F(2x2, 3x3): 16 GEMMs with 2.25x fewer multiplies, plus tile transforms.  Where NumPy's BLAS
+  is an OpenBLAS (``_blas.GEMM``) it runs in cache-sized blocks (``kernels/winograd_blocked.py``:
+  one nogil pass per image range; the backward computes dx and dw in one pass, keeping
+  nothing from the forward) when split over threads; else stage by stage (``_blocked``).
 * ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
   (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
 * ``shift`` (``kernels/conv1d.py``): 1-row convolutions (conv1d, conv_transpose1d), any
@@ -37,6 +40,11 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
                                        winograd 1.2e-7 / 1.2e-7 / 5.8e-8
                                        winograd split in 2 image ranges 1.3e-7 / 1.4e-7 / 5.1e-8
                                        torch 2.13 (oneDNN) 3.2e-7 / 9.9e-8 / 2.4e-7
+
+    blocked Winograd, 2 image ranges (tests/kernels/test_winograd_blocked.py's _case data,
+    seed 0, 2026-12-07; the stage-wise pipeline on the same data in brackets):
+    x (64,32,14,14) w (64,32,3,3) p1:  2.0e-7 / 1.5e-7 / 3.6e-8  (2.1e-7 / 1.6e-7 / 3.9e-8)
+    x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.5e-7 / 3.1e-8  (1.4e-7 / 1.4e-7 / 5.2e-8)
 
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
@@ -107,6 +115,7 @@ from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
 from . import winograd as Wn
+from . import winograd_blocked as Wb
 
 IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
 FORCE = None
@@ -181,6 +190,15 @@ def choose(x_shape, w_shape, geom):
     return IM2COL
 
 
+def _blocked(x_shape, w_shape, geom, dtype):
+    """Winograd runs in blocks (``winograd_blocked``) when it splits over threads and numba can
+    call the BLAS; unsplit (small convs, one thread) it runs stage-wise, with parallel
+    transforms and multithreaded GEMMs (the crossovers above were measured that way)."""
+    s, p, d, _, _ = geom
+    return Wb.available(dtype) and Wn.chunks(x_shape, w_shape,
+                                              _out_hw(x_shape, w_shape, s, p, d)) > 1
+
+
 def _input_layout(x, w_shape, geom):
     s, p, d, _, _ = geom
     hw = _out_hw(x.shape, w_shape, s, p, d)
@@ -229,6 +247,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
         if g is not None:
             memo(g, "dw", lambda: (x, r.dw))
         return r.y, r.cols
+    if _blocked(x.shape, w.shape, geom, x.dtype):  # in cache-sized blocks; nothing kept
+        return Wb.forward(x, w, p, groups, bias), None
     if memo is None:  # Winograd: each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)
         return out, (xl if keep else None)
@@ -258,6 +278,13 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         if x is not None:
             memo(g, "dw", lambda: (x, r.dw))
         return r.dx
+    if _blocked(x_shape, w.shape, geom, g.dtype):  # with memo.weight_input's dw too
+        x = (getattr(memo, "weight_input", None) or (None,))[0]
+        x = x if x is not None and x.dtype == g.dtype else None
+        dx, dw = Wb.backward(g, x_shape, w.shape, p, groups, w=w, x=x, bias=bias)
+        if x is not None:
+            memo(g, "dw", lambda: (x, dw))
+        return dx
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x_shape, w.shape))
     return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
 
@@ -282,6 +309,11 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
         if done is not None and done[0] is x:
             return done[1]
         return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, cols=saved)
+    if _blocked(x.shape, w_shape, geom, g.dtype):  # by backward_input's pass, or alone
+        done = _get(memo, g, "dw", lambda: None)
+        if done is not None and done[0] is x:
+            return done[1]
+        return Wb.backward(g, x.shape, w_shape, p, groups, x=x)[1]
     if saved is None:
         saved = _get(memo, x, ("in", algo), lambda: _input_layout(x, w_shape, geom))
     gl = _get(memo, g, ("grad", algo), lambda: _grad_layout(g, x.shape, w_shape))

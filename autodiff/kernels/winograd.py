@@ -227,16 +227,23 @@ def input_transform(x, padding, out_hw):
     return _apply(np.ascontiguousarray(x), V, "BT", True, th, tw, (padding[0], padding[2]))
 
 
+_GG = {}  # dtype -> G kron G (16, 9): vec(G g G^T) = (G kron G) vec(g)
+
+
+def _gg(dtype):
+    if dtype not in _GG:
+        _GG[dtype] = np.kron(G, G).astype(dtype)
+    return _GG[dtype]
+
+
 def weight_transform(w):
     """U (16, O, C/groups): G g G^T of every 3x3 filter of w (O, C/groups, 3, 3)."""
-    GG = np.kron(G, G).astype(w.dtype)  # (16, 9): vec(G g G^T) = (G kron G) vec(g)
-    return np.ascontiguousarray((w.reshape(-1, 9) @ GG.T).T).reshape(16, *w.shape[:2])
+    return (_gg(w.dtype) @ w.reshape(-1, 9).T).reshape(16, *w.shape[:2])
 
 
 def weight_adjoint(dU, w_shape):
     """G^T dU G: dU (16, O, C/groups) -> the weight gradient (O, C/groups, 3, 3)."""
-    GG = np.kron(G, G).astype(dU.dtype)
-    return np.ascontiguousarray((GG.T @ dU.reshape(16, -1)).T).reshape(w_shape)
+    return np.ascontiguousarray((_gg(dU.dtype).T @ dU.reshape(16, -1)).T).reshape(w_shape)
 
 
 def grad_transform(g):

@@ -1,0 +1,344 @@
+"""Winograd F(2x2, 3x3) in cache-sized blocks: transform, 16 GEMMs and back-transform per block.
+
+``kernels/winograd.py`` runs each stage over a thread's whole image range: its transformed
+input V (16, C, T) and product M (16, O, T) are 4x and 8x the input's size (3.2 and 6.4 MB
+per thread for x (32, 32, 14, 14), O 64), so every stage streams them through memory, and on
+2 cores the two threads' streams compete: there the transforms took 2-2.5x their time alone.
+Here one nogil numba call per image range (``kernels/_launch.py`` run_split) loops over
+blocks of ``nb`` images by ``rb`` tile rows; per block (tile count ``Tb = rb tw m``):
+
+    forward:  V_b = B^T d B (from the block's padded planes), M_b[xi] = U[xi] @ V_b[xi]
+              (BLAS, ``_blas.GEMM`` called from numba), y = A^T M_b A + bias
+    backward: dM_b = A dY A^T; dx: dV_b[xi] = U[xi]^T @ dM_b[xi], then B dV_b B^T summed
+              into the padded planes; dw: V_b again from x, dU += dM_b[xi] @ V_b[xi]^T
+
+so V_b and M_b (or dM_b, dV_b) stay in the cache: only x, y (dy, dx) cross memory.  Both
+gradients come out of one pass sharing dM_b; the weight gradient recomputes V_b from x rather
+than keeping the forward's V (no (16, C, T) array per thread saved between forward and
+backward).  The maths and tile layout are ``winograd.py``'s (tiles ordered (i, j, n), images
+innermost, columns split by parity), so every transform loop is unit-stride over runs of
+``tw m`` elements; the transforms are single-stage sums (4 terms per V, 9 per output) with
+the signs in small tables.
+
+Kernels take flat C-contiguous arrays and uint64 indices (no wraparound checks, so LLVM
+vectorises the runs) and the BLAS gemm of the dtype as an argument (so they cache).  Twin:
+the stage-wise ``winograd.py`` pipeline (``winograd.forward``, ``backward_input``,
+``backward_weight``), which the tests compare against.  ``GEMM`` empty (not an OpenBLAS):
+``available`` is False and the stage-wise pipeline runs instead.
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import uint64
+
+from ._blas import GEMM, NO, ROW, TR
+from ._launch import run_split
+from .winograd import AT, BT, _ranges, tiles, weight_adjoint, weight_transform
+
+__all__ = ["available", "forward", "backward"]
+
+# images per block of the forward and of the backward, tile rows per block.  Measured on
+# x (64,32,14,14) w (64,32,3,3), 2 threads, wall clock, paired with torch's forward (one run,
+# 2026-12-07): forward (nb, rb) (32, 1) 1.07, (32, 2) 1.16, (16, 1) 1.20, (16, 2) 1.19,
+# (8, 1) 1.44, (8, 2) 1.41; backward per thread (dx + dw, 32 images) nb 32: 11.1 ms, nb 16: 12.2
+NB_FWD, NB_BWD, RB = 32, 32, 1
+
+
+def available(dtype):
+    return np.dtype(dtype) in GEMM
+
+
+def _terms(L, R):
+    """Nonzero terms of Y = L X R^T per output (a, b): (rows, cols, signs) of shape
+    (len(L) * len(R), k), padded with zero-sign terms to the longest."""
+    out = [[(r, q, L[a, r] * R[b, q]) for r in range(L.shape[1]) for q in range(R.shape[1])
+            if L[a, r] * R[b, q] != 0] for a in range(L.shape[0]) for b in range(R.shape[0])]
+    k = max(len(t) for t in out)
+    rows = np.zeros((len(out), k), np.int64)
+    cols = np.zeros((len(out), k), np.int64)
+    signs = np.zeros((len(out), k))
+    for i, t in enumerate(out):
+        for j, (r, q, s) in enumerate(t):
+            rows[i, j], cols[i, j], signs[i, j] = r, q, s
+    return rows, cols, signs
+
+
+_IN = _terms(BT, BT)  # V[4a+b] = sum of 4 signed d[r, q]
+_OUT = _terms(AT, AT)  # Y[2r+s] = sum of 9 signed M[4a+b] (as (a, b) = (r, q) below)
+_GRAD = _terms(AT.T, AT.T)  # dM[4a+b] = sum of up to 4 signed dY[r, s]
+_ADJ = _terms(BT.T, BT.T)  # dd[r, q] = sum of up to 9 signed dV[4a+b]
+
+
+# --------------------------------------------------------------------------- numba pieces
+
+
+@numba.njit(cache=True, nogil=True)
+def _run(dst, d, src, o, a, k, n, acc):
+    # dst[d + e] (+ dst[d + e] when acc) = sum over the k (1 to 4) terms a[t] * src[o[t] + e]
+    if acc:
+        if k == 1:
+            for e in range(n):
+                dst[d + e] += a[0] * src[o[0] + e]
+        elif k == 2:
+            for e in range(n):
+                dst[d + e] += a[0] * src[o[0] + e] + a[1] * src[o[1] + e]
+        elif k == 3:
+            for e in range(n):
+                dst[d + e] += (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + a[2] * src[o[2] + e]
+        else:
+            for e in range(n):
+                dst[d + e] += (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + (
+                    a[2] * src[o[2] + e] + a[3] * src[o[3] + e])
+    elif k == 1:
+        for e in range(n):
+            dst[d + e] = a[0] * src[o[0] + e]
+    elif k == 2:
+        for e in range(n):
+            dst[d + e] = a[0] * src[o[0] + e] + a[1] * src[o[1] + e]
+    elif k == 3:
+        for e in range(n):
+            dst[d + e] = (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + a[2] * src[o[2] + e]
+    else:
+        for e in range(n):
+            dst[d + e] = (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + (
+                a[2] * src[o[2] + e] + a[3] * src[o[3] + e])
+
+
+@numba.njit(cache=True, nogil=True)
+def _sum_run(dst, od, src, base, offs, signs, row, n, acc):
+    # dst[od + e] (+)= sum_t signs[row, t] * src[base + offs[row, t] + e] for e < n over the
+    # terms of one table row (those with sign 0 pad the row and are left out), 4 terms per
+    # pass.  Whole tables and a row index, not row views: a view costs a reference count.
+    k = 0
+    while k < signs.shape[1] and signs[row, k] != 0:
+        k += 1
+    for t0 in range(0, k, 4):
+        c = min(4, k - t0)
+        t1, t2, t3 = t0 + min(1, c - 1), t0 + min(2, c - 1), t0 + min(3, c - 1)
+        o = (uint64(base + offs[row, t0]), uint64(base + offs[row, t1]),
+             uint64(base + offs[row, t2]), uint64(base + offs[row, t3]))
+        a = (dst.dtype.type(signs[row, t0]), dst.dtype.type(signs[row, t1]),
+             dst.dtype.type(signs[row, t2]), dst.dtype.type(signs[row, t3]))
+        _run(dst, uint64(od), src, o, a, c, uint64(n), acc or t0 > 0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _block(planes, tl, P, Hq, Wq, pr, m, i0, i1, tw, table, to_tiles, acc):
+    # One transform (a row of ``table`` per output, its terms by position) of tile rows
+    # i0..i1-1 of ``planes`` planes, between the padded planes P (planes, Hq, Wq, m) holding
+    # rows pr..pr+Hq-1 (columns split by parity, images innermost: _gather) and the tiles
+    # tl (K, planes, Tb) (tiles in (i, j, n) order).  to_tiles: outputs are tile positions
+    # k and terms plane positions (r, q); else outputs are plane positions (k // side,
+    # k % side) and terms tile positions 4 r + q; acc: add into the outputs (overlaps).
+    rows, cols, signs = table
+    run = tw * m
+    Tb = (i1 - i0) * run
+    nk, kt = rows.shape
+    side = 2 if nk == 4 else 4
+    half = Wq // 2
+    outo = np.empty(nk, np.int64)
+    termo = np.empty((nk, kt), np.int64)
+    for k in range(nk):
+        r, q = k // side, k % side
+        outo[k] = k * planes * Tb if to_tiles else (r * Wq + (q % 2) * half + q // 2) * m
+        for t in range(kt):
+            r, q = rows[k, t], cols[k, t]
+            termo[k, t] = ((r * Wq + (q % 2) * half + q // 2) * m if to_tiles
+                           else (4 * r + q) * planes * Tb)
+    for p in range(planes):
+        for i in range(i0, i1):
+            pb = (p * Hq + 2 * i - pr) * Wq * m
+            tb = p * Tb + (i - i0) * run
+            for k in range(nk):
+                if to_tiles:
+                    _sum_run(tl, tb + outo[k], P, pb, termo, signs, k, run, acc)
+                else:
+                    _sum_run(P, pb + outo[k], tl, tb, termo, signs, k, run, acc)
+
+
+@numba.njit(cache=True, nogil=True)
+def _gather(a, n0, m, P, Hq, Wq, pt, pl):
+    # P (planes, Hq, Wq, m) = images n0..n0+m-1 of a (N, planes, H, W), zero-padded: element
+    # (n, p, h, w) at row h + pt, column q = w + pl stored at (q % 2) * Wq/2 + q // 2
+    N, planes, H, W = a.shape
+    f = a.ravel()
+    P[:planes * Hq * Wq * m] = 0
+    step = uint64(planes * H * W)
+    half = Wq // 2
+    for p in range(planes):
+        for h in range(H):
+            d0 = (p * Hq + h + pt) * Wq * m
+            s0 = ((n0 * planes + p) * H + h) * W
+            for w in range(W):
+                q = w + pl
+                d, s = uint64(d0 + ((q % 2) * half + q // 2) * m), uint64(s0 + w)
+                for n in range(uint64(m)):
+                    P[d + n] = f[s + n * step]
+
+
+@numba.njit(cache=True, nogil=True)
+def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
+    # images n0..n0+m-1 of a (N, planes, H, W), the rows h with r0 <= h + pt < r1 = P's
+    # elements (_gather's positions, P holding rows r0..r0+Hq-1), plus bias[p] when bias has
+    # one entry per plane.  Per (plane, row) the P elements read (Wq m) stay in L1.
+    N, planes, H, W = a.shape
+    f = a.ravel()
+    half = Wq // 2
+    cm = np.empty(W, np.uint64)
+    for w in range(W):
+        q = w + pl
+        cm[w] = ((q % 2) * half + q // 2) * m
+    for p in range(planes):
+        b = bias[p] if bias.shape[0] == planes else a.dtype.type(0)
+        for h in range(max(0, r0 - pt), min(H, r1 - pt)):
+            s0 = (p * Hq + h + pt - r0) * Wq * m
+            for n in range(m):
+                s = uint64(s0 + n)
+                d0 = uint64((((n0 + n) * planes + p) * H + h) * W)
+                for w in range(uint64(W)):
+                    f[d0 + w] = P[s + cm[w]] + b
+
+
+@numba.njit(cache=True, nogil=True)
+def _gemms(gemm, kind, U, A, B, O, C, groups, Tb):
+    # the 16 x groups GEMMs of one block, U (16, O, C/groups) and the flat blocks A, B:
+    # kind 0: B (16, O, Tb) = U @ A (16, C, Tb); 1: B (16, C, Tb) = U^T @ A (16, O, Tb);
+    # 2: U += A (16, O, Tb) @ B (16, C, Tb)^T
+    Og, Cg = O // groups, C // groups
+    sz = U.itemsize
+    u, a, b = U.ctypes.data, A.ctypes.data, B.ctypes.data
+    for xi in range(16):
+        for g in range(groups):
+            uo = u + ((xi * O + g * Og) * Cg) * sz
+            oo = ((xi * O + g * Og) * Tb) * sz
+            co = ((xi * C + g * Cg) * Tb) * sz
+            if kind == 0:
+                gemm(ROW, NO, NO, Og, Tb, Cg, 1.0, uo, Cg, a + co, Tb, 0.0, b + oo, Tb)
+            elif kind == 1:
+                gemm(ROW, TR, NO, Cg, Tb, Og, 1.0, uo, Cg, a + oo, Tb, 0.0, b + co, Tb)
+            else:
+                gemm(ROW, NO, TR, Og, Cg, Tb, 1.0, a + oo, Tb, b + co, Tb, 1.0, uo, Cg)
+
+
+@numba.njit(cache=True, nogil=True)
+def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb, tin, tout):
+    # y (n, O, Ho, Wo) = the convolution of x (n, C, H, W), filters transformed in U, + bias
+    N, C = x.shape[0], x.shape[1]
+    O = y.shape[1]
+    Hq, Wq, Wy = 2 * th + 2, 2 * tw + 2, 2 * tw
+    nb = min(nb, N)
+    P = np.empty(C * Hq * Wq * nb, x.dtype)
+    Py = np.empty(O * 2 * rb * Wy * nb, x.dtype)  # the output rows of one block
+    V = np.empty(16 * C * rb * tw * nb, x.dtype)
+    M = np.empty(16 * O * rb * tw * nb, x.dtype)
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        _gather(x, n0, m, P, Hq, Wq, pt, pl)
+        for i0 in range(0, th, rb):
+            i1 = min(th, i0 + rb)
+            _block(C, V, P, Hq, Wq, 0, m, i0, i1, tw, tin, True, False)
+            _gemms(gemm, 0, U, V, M, O, C, groups, (i1 - i0) * tw * m)
+            _block(O, M, Py, 2 * rb, Wy, 2 * i0, m, i0, i1, tw, tout, False, False)
+            _scatter(Py, y, n0, m, 2 * rb, Wy, 0, 0, bias, 2 * i0, 2 * i1)
+
+
+@numba.njit(cache=True, nogil=True)
+def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, tin, tgrad, tadj,
+              want_dx, want_dw):
+    # for g (n, O, Ho, Wo): dx (n, C, H, W) = the input gradient (+ bias) when want_dx;
+    # dU (16, O, C/groups) += the transformed weight gradient against x when want_dw
+    N, O = g.shape[0], g.shape[1]
+    Hq, Wq, Hg, Wg = 2 * th + 2, 2 * tw + 2, 2 * th, 2 * tw
+    nb = min(nb, N)
+    Pg = np.empty(O * Hg * Wg * nb, g.dtype)
+    P = np.empty(C * Hq * Wq * nb if want_dw else 0, g.dtype)
+    Px = np.empty(C * Hq * Wq * nb if want_dx else 0, g.dtype)
+    dM = np.empty(16 * O * rb * tw * nb, g.dtype)
+    V = np.empty(16 * C * rb * tw * nb, g.dtype)  # dV for dx, then V for dw
+    for n0 in range(0, N, nb):
+        m = min(nb, N - n0)
+        _gather(g, n0, m, Pg, Hg, Wg, 0, 0)
+        if want_dw:
+            _gather(x, n0, m, P, Hq, Wq, pt, pl)
+        if want_dx:
+            Px[:C * Hq * Wq * m] = 0
+        for i0 in range(0, th, rb):
+            i1 = min(th, i0 + rb)
+            Tb = (i1 - i0) * tw * m
+            _block(O, dM, Pg, Hg, Wg, 0, m, i0, i1, tw, tgrad, True, False)
+            if want_dx:
+                _gemms(gemm, 1, U, dM, V, O, C, groups, Tb)
+                _block(C, V, Px, Hq, Wq, 0, m, i0, i1, tw, tadj, False, True)
+            if want_dw:
+                _block(C, V, P, Hq, Wq, 0, m, i0, i1, tw, tin, True, False)
+                _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb)
+        if want_dx:
+            _scatter(Px, dx, n0, m, Hq, Wq, pt, pl, bias, 0, Hq)
+
+
+# --------------------------------------------------------------------------- array API
+
+
+def _none(dtype):
+    return np.zeros((0, 1, 1, 1), dtype)
+
+
+def _parts(x_shape, w_shape, out_hw, parts):
+    from .winograd import chunks
+    return chunks(x_shape, w_shape, out_hw) if parts is None else parts
+
+
+def forward(x, w, padding, groups=1, bias=None, parts=None):
+    """winograd.forward in blocks: x (N, C, H, W), 3x3 w (O, C/groups, 3, 3), padding (top,
+    bottom, left, right) -> (N, O, Ho, Wo) (+ bias (O,)); ``parts`` image ranges on as many
+    threads (default ``winograd.chunks``)."""
+    N, C, H, W = x.shape
+    O = w.shape[0]
+    Ho, Wo = H + padding[0] + padding[1] - 2, W + padding[2] + padding[3] - 2
+    th, tw = tiles(Ho, Wo)
+    x = np.ascontiguousarray(x)
+    U = weight_transform(w)
+    y = np.empty((N, O, Ho, Wo), x.dtype)
+    b = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
+    parts = _parts(x.shape, w.shape, (Ho, Wo), parts)
+    r = _ranges(N, parts)
+    gemm = GEMM[x.dtype]
+
+    def part(k):
+        lo, hi = r[k]
+        if hi > lo:
+            _forward(gemm, x[lo:hi], U, y[lo:hi], b, groups, padding[0], padding[2], th, tw,
+                     NB_FWD, RB, _IN, _OUT)
+    run_split(part, parts)
+    return y
+
+
+def backward(g, x_shape, w_shape, padding, groups=1, w=None, x=None, bias=None, parts=None):
+    """(input gradient + bias (C,), weight gradient) of :func:`forward` for g (N, O, Ho, Wo)
+    in one blocked pass sharing the transformed g: the input gradient when the weights ``w``
+    are given (else None), the weight gradient when the input ``x`` is (else None)."""
+    N = g.shape[0]
+    th, tw = tiles(*g.shape[2:])
+    dt = g.dtype
+    g = np.ascontiguousarray(g)
+    want_dx, want_dw = w is not None, x is not None
+    U = weight_transform(np.asarray(w, dt)) if want_dx else np.zeros((16, 1, 1), dt)
+    x = np.ascontiguousarray(x, dtype=dt) if want_dw else _none(dt)
+    dx = np.empty(tuple(x_shape), dt) if want_dx else _none(dt)
+    b = np.zeros(0, dt) if bias is None else np.ascontiguousarray(bias, dtype=dt)
+    parts = _parts(x_shape, w_shape, g.shape[2:], parts)
+    r = _ranges(N, parts)
+    dUs = [np.zeros((16, w_shape[0], w_shape[1]), dt) for _ in range(parts)]
+    gemm = GEMM[dt]
+
+    def part(k):
+        lo, hi = r[k]
+        if hi > lo:
+            _backward(gemm, g[lo:hi], U, x[lo:hi] if want_dw else x,
+                      dx[lo:hi] if want_dx else dx, dUs[k], b, x_shape[1], groups,
+                      padding[0], padding[2], th, tw, NB_BWD, RB, _IN, _GRAD, _ADJ, want_dx,
+                      want_dw)
+    run_split(part, parts)
+    dw = weight_adjoint(sum(dUs), tuple(w_shape)) if want_dw else None
+    return (dx if want_dx else None), dw
