@@ -170,17 +170,23 @@ def _grad_tf(g, n0, n1, W, AT, dM):
 
 
 @numba.njit(cache=True, nogil=True)
+def _transformed(x, n0, n1, off, BT, O, Lo):
+    # (W, T, V, M): V (8, C, T) the input transform of images n0:n1 for Lo outputs per image
+    # (W tiles each), M an empty (8, O, T) for the output side
+    W = (Lo + 3) // 4 + 1
+    T = (n1 - n0) * W
+    V = np.empty((8, x.shape[1], T), x.dtype)
+    _input_tf(x, n0, n1, off, BT, W, V)
+    return W, T, V, np.empty((8, O, T), x.dtype)
+
+
+@numba.njit(cache=True, nogil=True)
 def forward_block(gemm, x, n0, n1, U, off, BT, AT, bias, out):
     """out[n0:n1] (O, Lo) = Winograd correlation of x[n0:n1] (C, L) with the transformed
     filters U (8, O, C) at offset ``off``, + bias; returns 0, or nan if an output is not
     finite."""
-    C = x.shape[1]
-    O = U.shape[1]
-    W = (out.shape[2] + 3) // 4 + 1
-    T = (n1 - n0) * W
-    V = np.empty((8, C, T), x.dtype)
-    M = np.empty((8, O, T), x.dtype)
-    _input_tf(x, n0, n1, off, BT, W, V)
+    C, O = x.shape[1], U.shape[1]
+    W, T, V, M = _transformed(x, n0, n1, off, BT, O, out.shape[2])
     for xi in range(8):
         gemm(ROW, NO, NO, O, T, C, 1.0, _addr(U, xi * O * C), C, _addr(V, xi * C * T), T, 0.0,
              _addr(M, xi * O * T), T)
@@ -191,13 +197,8 @@ def forward_block(gemm, x, n0, n1, U, off, BT, AT, bias, out):
 def weight_block(gemm, x, g, n0, n1, off, BT, AT, dU):
     """dU (8, O, C) += the transformed weight gradient of images n0:n1 of x (C, L) and
     g (O, Lo)."""
-    C = x.shape[1]
-    O = g.shape[1]
-    W = (g.shape[2] + 3) // 4 + 1
-    T = (n1 - n0) * W
-    V = np.empty((8, C, T), x.dtype)
-    dM = np.empty((8, O, T), x.dtype)
-    _input_tf(x, n0, n1, off, BT, W, V)
+    C, O = x.shape[1], g.shape[1]
+    W, T, V, dM = _transformed(x, n0, n1, off, BT, O, g.shape[2])
     _grad_tf(g, n0, n1, W, AT, dM)
     for xi in range(8):
         gemm(ROW, NO, TR, O, C, T, 1.0, _addr(dM, xi * O * T), T, _addr(V, xi * C * T), T, 1.0,

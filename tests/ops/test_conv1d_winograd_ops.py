@@ -10,6 +10,7 @@ from autodiff.kernels import conv1d_winograd as Wg
 from autodiff.kernels._blas import GEMM
 from autodiff.ops.conv import conv1d
 from tests.ops.conv_parity import assert_conv_matches_torch
+from tests.ops.test_conv1d_shift import _data, _t
 
 pytestmark = pytest.mark.skipif(not GEMM, reason="NumPy's BLAS is not an OpenBLAS")
 
@@ -33,15 +34,6 @@ def calls(monkeypatch):
         monkeypatch.setattr(Wg, name,
                             lambda *a, real=real, name=name: seen.append(name) or real(*a))
     return seen
-
-
-def _t(a):
-    return ad.tensor(np.asarray(a, dtype=np.float64), requires_grad=True)
-
-
-def _data(xs, ws, seed=0):
-    rng = np.random.default_rng(seed)
-    return rng.standard_normal(xs), rng.standard_normal(ws), rng.standard_normal(ws[0])
 
 
 @pytest.mark.parametrize("case", CASES)
