@@ -24,6 +24,11 @@ Threads: the images split into ``split_count`` ranges, each on its own thread wi
 serial nogil kernels and a one-thread BLAS (``_launch.run_split``); the weight gradient adds
 the ranges' partial sums.  A single range calls BLAS with its usual threads.
 
+Winograd F(4, 5) (``kernels/conv1d_winograd.py``) computes the 5-tap stride-1 convs that the
+rule at ``winograd`` below gives it (the benchmark's row when split); it falls back to these
+kernels where an inf or nan meets a tile.  Given x, :func:`backward_input` computes the weight
+gradient in the same pass over the images (one thread split per backward instead of two).
+
 Each function has a NumPy twin ``*_ref`` (kernels/conv.py's 2-D twins on a 1-row image).
 Speed and float32 error against im2col: kernels/conv_algo.py.
 """
@@ -36,11 +41,12 @@ import numpy as np
 from numba import uint64
 
 from . import conv as K2
+from . import conv1d_winograd as Wg
 from ._blas import GEMM, NO, ROW, TR
 from ._launch import run_split, split_count
 
-__all__ = ["applicable", "conv1d_forward", "conv1d_backward_input",
-           "conv1d_backward_weight", "forward", "backward_input", "backward_weight",
+__all__ = ["applicable", "conv1d_forward", "conv1d_backward_input", "conv1d_backward_weight",
+           "conv1d_backward", "winograd", "forward", "backward_input", "backward_weight",
            "conv1d_forward_ref", "conv1d_backward_input_ref", "conv1d_backward_weight_ref"]
 
 def applicable(x_shape, w_shape, geom):
@@ -210,17 +216,69 @@ def _bias(bias, n, dtype):
     return np.zeros(0, dtype) if bias is None else np.ascontiguousarray(bias, dtype).reshape(n)
 
 
-def _run(kernel, a, w, shape, bias, stride, padding, dilation, groups):
-    """A new array of ``shape`` (N, P, .) from ``kernel`` (forward or input gradient) over
-    image ranges of ``a``, plus ``bias`` (P,) if given."""
-    a = np.ascontiguousarray(a)
-    wk = _taps(w, a.dtype)
-    out = np.empty(shape, a.dtype)
-    b = _bias(bias, shape[1], a.dtype)
-    _split(lambda lo, hi, _: kernel(GEMM[a.dtype], a[lo:hi], wk, out[lo:hi], b, padding[0],
-                                    stride, dilation, groups),
-           a.shape[0], out.size + a.size)
-    return out
+# Winograd F(4, 5) (kernels/conv1d_winograd.py) runs 5-tap, stride-1, undilated, ungrouped
+# convs split over 2+ threads with at least 32 channels in and out and N*L >= 4096.  Measured
+# (2026-12-07, fwd + fused backward kernels, Winograd / shift, median of 21 paired rounds):
+# 2 threads, wall clock: x (64,32,128) w (64,32,5) 0.86 (the row of bench/conv.py; through the
+# ops, with torch alongside, 0.91-0.94); losses (N, C, O, L): (16,64,64,64) 1.13, (1,64,64,256)
+# 1.14, (4,32,32,64) 1.28, (8,16,16,128) 1.24, (8,128,128,100) 1.14, (64,16,16,32) 1.00.  At
+# 1 thread (thread CPU time) the row lost (1.06): the transforms cost about what the 2.5x
+# fewer multiplies save, and only C = O >= 64 won (0.76-0.82), inconsistently at 2 threads.
+WINOGRAD = True  # False: always shift
+WINOGRAD_TAPS = 5
+WINOGRAD_MIN_C = 32  # input and output channels: the GEMMs' sizes
+WINOGRAD_MIN_NL = 4096  # images x input length: the GEMMs' width
+WINOGRAD_SPLIT_ONLY = True  # only when split over threads (the tests lift it)
+_WG = Wg.matrices(WINOGRAD_TAPS)  # AT, G, BT in float64
+
+
+def winograd(x_shape, w_shape, stride, dilation, groups):
+    """True when the convolution of x_shape (N, C, L) and w_shape (O, C, K) and its gradients
+    run as Winograd F(4, 5) (the rule above)."""
+    N, C, L = x_shape
+    O, _, K = w_shape
+    return (WINOGRAD and stride == dilation == groups == 1 and K == WINOGRAD_TAPS
+            and min(C, O) >= WINOGRAD_MIN_C and N * L >= WINOGRAD_MIN_NL
+            and (not WINOGRAD_SPLIT_ONLY or split_count(N * (C + O) * L) > 1))
+
+
+def _winograd_pass(dt, y=None, dw=None):
+    """Winograd's part of a pass over image ranges: ``task(lo, hi, acc)`` for :func:`_split`
+    computing ``y = (a, w, out, bias, off)`` (out = correlation of a with w at offset off,
+    + bias) and/or ``dw = (x, g, off, dU shape)`` (the transformed weight gradient, summed);
+    ``acc`` = (0, or nan if an output was not finite; dU or None)."""
+    AT, G, BT = _WG
+    at, bt = AT.astype(dt), BT.astype(dt)
+    if y is not None:
+        a, w, out, bias, off = y
+        U = Wg.weight_transform(w, G, dt)
+
+    def task(lo, hi, acc):
+        chk, dU = acc or (0, None if dw is None else np.zeros(dw[3], dt))
+        if y is not None:
+            chk += Wg.forward_block(GEMM[dt], a, lo, hi, U, off, bt, at, bias, out)
+        if dw is not None:
+            Wg.weight_block(GEMM[dt], dw[0], dw[1], lo, hi, dw[2], bt, at, dU)
+        return chk, dU
+    return task
+
+
+def _finish(parts, dt):
+    """(all outputs finite, weight gradient or None) from the accumulators of a Winograd
+    pass; a weight gradient holding an inf or nan counts as not finite."""
+    parts = [p for p in parts if p is not None]
+    if any(chk for chk, _ in parts):
+        return False, None
+    if parts[0][1] is None:
+        return True, None
+    dw = Wg.weight_adjoint(sum(dU for _, dU in parts), _WG[1], dt)
+    return bool(np.isfinite(dw).all()), dw
+
+
+def _flipped(w):
+    """w (O, C, K) -> (C, O, K) with the taps reversed: the input gradient is the forward
+    correlation of g with it."""
+    return np.ascontiguousarray(w[:, :, ::-1].transpose(1, 0, 2))
 
 
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):
@@ -229,14 +287,55 @@ def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out
     N, C, L = x.shape
     O, _, Kw = w.shape
     Lo = out_len or K2.conv_output_size(L, Kw, stride, *padding, dilation)
-    return _run(_forward_kernel, x, w, (N, O, Lo), bias, stride, padding, dilation, groups)
+    x = np.ascontiguousarray(x)
+    out = np.empty((N, O, Lo), x.dtype)
+    b = _bias(bias, O, x.dtype)
+    work = out.size + x.size
+    if winograd(x.shape, w.shape, stride, dilation, groups):
+        task = _winograd_pass(x.dtype, y=(x, w, out, b, padding[0]))
+        if _finish(_split(task, N, work), x.dtype)[0]:
+            return out
+    wk = _taps(w, x.dtype)
+    _split(lambda lo, hi, _: _forward_kernel(GEMM[x.dtype], x[lo:hi], wk, out[lo:hi], b,
+                                             padding[0], stride, dilation, groups), N, work)
+    return out
 
 
-def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None):
+def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None,
+                   x=None):
     """Input gradient of :func:`forward` for g (N, O, Lo): -> (N, C, L) of x_shape, plus
-    ``bias`` (C,) (a transposed convolution)."""
-    return _run(_input_grad_kernel, g, w, tuple(x_shape), bias, stride, padding, dilation,
-                groups)
+    ``bias`` (C,) (a transposed convolution).  Given ``x`` too: (input gradient, weight
+    gradient), both computed in one pass over the images."""
+    g = np.ascontiguousarray(g)
+    dt = g.dtype
+    x = None if x is None else np.ascontiguousarray(x, dt)
+    O, Cg, K = w.shape
+    dx = np.empty(x_shape, dt)
+    b = _bias(bias, x_shape[1], dt)
+    work = g.size + dx.size + (0 if x is None else x.size)
+    if winograd(x_shape, w.shape, stride, dilation, groups):
+        task = _winograd_pass(dt, y=(g, _flipped(w), dx, b, K - 1 - padding[0]),
+                              dw=None if x is None else (x, g, padding[0], (Wg.NPTS, O, Cg)))
+        finite, dw = _finish(_split(task, g.shape[0], work), dt)
+        if finite:
+            return dx if x is None else (dx, dw)
+    wk = _taps(w, dt)
+
+    def task(lo, hi, dwk):
+        _input_grad_kernel(GEMM[dt], g[lo:hi], wk, dx[lo:hi], b, padding[0], stride, dilation,
+                           groups)
+        if x is not None:
+            dwk = np.zeros((K, O, Cg), dt) if dwk is None else dwk
+            _weight_grad_kernel(GEMM[dt], x[lo:hi], g[lo:hi], dwk, padding[0], stride,
+                                dilation, groups)
+        return dwk
+    parts = _split(task, g.shape[0], work)
+    return dx if x is None else (dx, _untap(parts))
+
+
+def _untap(parts):
+    """The weight gradient (O, C/groups, K) from the per-thread sums (K, O, C/groups)."""
+    return np.ascontiguousarray(np.moveaxis(sum(p for p in parts if p is not None), 0, 2))
 
 
 def backward_weight(x, g, w_shape, stride=1, padding=(0, 0), dilation=1, groups=1):
@@ -244,14 +343,19 @@ def backward_weight(x, g, w_shape, stride=1, padding=(0, 0), dilation=1, groups=
     O, Cg, Kw = w_shape
     x = np.ascontiguousarray(x)
     g = np.ascontiguousarray(g, x.dtype)
+    work = x.size + g.size
+    if winograd(x.shape, w_shape, stride, dilation, groups):
+        task = _winograd_pass(x.dtype, dw=(x, g, padding[0], (Wg.NPTS, O, Cg)))
+        finite, dw = _finish(_split(task, x.shape[0], work), x.dtype)
+        if finite:
+            return dw
 
     def part(lo, hi, dwk):
         dwk = np.zeros((Kw, O, Cg), x.dtype) if dwk is None else dwk
         _weight_grad_kernel(GEMM[x.dtype], x[lo:hi], g[lo:hi], dwk, padding[0], stride,
                             dilation, groups)
         return dwk
-    dwk = sum(p for p in _split(part, x.shape[0], x.size + g.size) if p is not None)
-    return np.ascontiguousarray(np.moveaxis(dwk, 0, 2))
+    return _untap(_split(part, x.shape[0], work))
 
 
 # 2-D convolutions of 1-row images (conv_algo's calls; geom as ops/conv.py's Geometry)
@@ -277,6 +381,14 @@ def conv1d_backward_input(g, w, x_shape, geom, bias=None):
     """:func:`backward_input` of g (N, O, 1, Lo) -> x_shape (N, C, 1, L)."""
     N, C, _, L = x_shape
     return backward_input(_rows(g), _rows(w), (N, C, L), *_args(geom), bias=bias)[:, :, None]
+
+
+def conv1d_backward(g, w, x, geom, bias=None):
+    """(input gradient, weight gradient) of x (N, C, 1, L) for g (N, O, 1, Lo), in one pass
+    (:func:`backward_input` given x)."""
+    dx, dw = backward_input(_rows(g), _rows(w), (x.shape[0], x.shape[1], x.shape[3]),
+                            *_args(geom), bias=bias, x=_rows(x))
+    return dx[:, :, None], dw[:, :, None]
 
 
 def conv1d_backward_weight(x, g, w_shape, geom):

@@ -54,9 +54,11 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
 
     x (64,32,128) w (64,32,5) p2 (1-D): im2col 2.8e-7 / 9.7e-8 / 2.8e-8
                                        shift 9.4e-8 / 8.4e-8 / 2.1e-8 (split 1.9e-8)
+                                       shift's Winograd F(4,5) (split) 9.3e-7 / 7.3e-7 / 1.2e-7
                                        torch 2.13 (oneDNN) 2.8e-7 / 7.3e-8 / 2.3e-7
     x (8,64,500) w (64,64,9) p4 (1-D): im2col 1.5e-7 / 6.0e-8 / 4.3e-8
                                        shift 6.9e-8 / 6.0e-8 / 3.6e-8 (split alike)
+                                       shift's Winograd F(4,5) 7.3e-7 / 5.5e-7 / 2.2e-7
                                        torch 2.13 (oneDNN) 1.5e-7 / 7.6e-8 / 2.9e-7
 
 (split: 2 threads, ``winograd.chunks``; the weight gradient then adds the two ranges' partial
@@ -104,6 +106,9 @@ of 7 alternating rounds, AMD EPYC Zen 3, 2026-12-06; x (64,C,128), k 5, padding 
 
 Shift's float32 error (same measure, table above) stays below 1e-6
 (``tests/kernels/test_conv1d.py``): plain GEMM sums, the weight gradient's added per image.
+Its Winograd F(4,5) (``kernels/conv1d_winograd.py``, 5 taps at stride 1, measured 2026-12-07)
+is ~3-10x shift's error and ~3x torch's on the forward (transform entries up to 8), still below
+the 1e-6 its tests apply (``tests/kernels/test_conv1d_winograd.py``).
 It never multiplies the padding: an inf weight leaves a border output finite where it only
 meets padding, as PyTorch's float32 conv1d (oneDNN) does; im2col and PyTorch's float64 path
 give nan there.
@@ -266,8 +271,13 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
     algo = choose(x_shape, w.shape, geom)
-    if algo == SHIFT:
-        return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
+    if algo == SHIFT:  # with the weight gradient of memo.weight_input in the same pass
+        x, _ = getattr(memo, "weight_input", None) or (None, None)
+        if x is None or x.dtype != g.dtype:
+            return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
+        dx, dw = S1.conv1d_backward(g, w, x, geom, bias)
+        memo(g, "dw", lambda: (x, dw))
+        return dx
     if algo == DIRECT and _finite(w):
         return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
     if algo != WINOGRAD:  # one im2col pass; with the weight gradient of memo.weight_input
@@ -295,6 +305,9 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     s, p, d, groups, _ = geom
     algo = choose(x.shape, w_shape, geom)
     if algo == SHIFT:
+        done = _get(memo, g, "dw", lambda: None)
+        if done is not None and done[0] is x:
+            return done[1]
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
         want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward

@@ -1,0 +1,242 @@
+"""1-D Winograd convolution F(m, r) for stride-1, undilated, ungrouped conv1d.
+
+Each tile of ``m`` outputs of a correlation with an ``r``-tap filter reads ``n = m + r - 1``
+inputs ``d`` and is (Toom-Cook on the points 0, 1, -1, 2, -2, 1/2, -1/2 and infinity)
+
+    y = AT [(G w) * (BT d)]          AT (m, n), G (n, r), BT (n, n)
+
+Summed over input channels the elementwise product becomes n GEMMs, one per transformed
+position ``xi``, over the T tiles of a block of images:
+
+    V[xi] (C, T)  = BT d of every channel and tile              (_input_tf)
+    U[xi] (O, C)  = G w of every filter                          (NumPy, float64, once)
+    M[xi] (O, T)  = U[xi] @ V[xi]                                (cblas gemm)
+    y             = AT M of every tile, + bias                   (_output_tf)
+
+With n = 8 (F(4, 5) for the 5-tap row of ``bench/conv.py``) that is 8 multiplies per 4 outputs
+instead of 20.  The input gradient is this forward on g with the filter flipped and its
+channels swapped (offset r - 1 - left padding).  The weight gradient is the adjoint:
+
+    dM[xi] (O, T) = A dy of every output tile                    (_grad_tf)
+    dU[xi] (O, C) = sum over blocks of dM[xi] @ V[xi]^T          (cblas gemm, K = T)
+    dw            = G^T dU                                       (NumPy, float64)
+
+Each block of images runs as one nogil numba call (transforms and the GEMMs through
+``kernels/_blas.py``), on the threads of conv1d's ``_split``.  Tile t of image n reads input
+positions ``m t + j - off`` (off = left padding), zero outside the row; outputs past the
+row's end are computed and dropped.
+
+Non-finite values: a tile mixes its n inputs, so an inf or nan spreads over its tile (and
+padding zeros meet it in ``inf - inf``) where the shift kernels give PyTorch's per-output
+result.  The kernels therefore report a non-finite output (forward) or any non-finite
+value in the weight-gradient result; the callers in ``kernels/conv1d.py`` then recompute with
+the shift kernels.  Float32 error against a float64 reference: ``kernels/conv_algo.py``.
+
+Each kernel has a NumPy twin (``*_ref``: explicit tiles and matrices).
+"""
+from __future__ import annotations
+
+import numba
+import numpy as np
+from numba import uint64
+
+from ._blas import NO, ROW, TR
+
+__all__ = ["matrices", "forward_block", "weight_block", "weight_transform", "weight_adjoint",
+           "forward_ref", "weight_grad_ref"]
+
+POINTS = (0.0, 1.0, -1.0, 2.0, -2.0, 0.5, -0.5)  # and infinity
+NPTS = 8  # n = m + r - 1: transformed positions per tile
+
+
+def matrices(r, n=NPTS):
+    """(AT (m, n), G (n, r), BT (n, n)) in float64 of F(m = n - r + 1, r); BT's rows scaled
+    to a largest entry of 1 (their factor moved into G, which only meets the weights)."""
+    m = n - r + 1
+    pts = np.array(POINTS[:n - 1])
+
+    def vander(cols):
+        v = np.zeros((n, cols))
+        v[:-1] = pts[:, None] ** np.arange(cols)
+        v[-1, -1] = 1.0  # the point at infinity: the leading coefficient
+        return v
+    # correlation is the transpose of polynomial multiplication s = Vinv [(Vg w) * (Vh h)]
+    bt = np.linalg.inv(vander(n)).T
+    g = vander(r)
+    bt[np.abs(bt) < 1e-12] = 0.0  # exact zeros: the transforms skip them
+    scale = np.abs(bt).max(axis=1)
+    return vander(m).T, g * scale[:, None], bt / scale[:, None]
+
+
+def weight_transform(w, G, dtype):
+    """U (n, O, C) = G w of w (O, C, r), computed in float64 (one GEMM; einsum took 0.3-0.6
+    ms for a (64, 64, 5) filter)."""
+    O, C, r = w.shape
+    with np.errstate(invalid="ignore", over="ignore"):  # an inf weight: see the docstring
+        u = G @ np.asarray(w, np.float64).reshape(O * C, r).T
+    return u.astype(dtype).reshape(G.shape[0], O, C)
+
+
+def weight_adjoint(dU, G, dtype):
+    """dw (O, C, r) = G^T dU of dU (n, O, C), in float64."""
+    n, O, C = dU.shape
+    with np.errstate(invalid="ignore", over="ignore"):  # inf or nan: the caller falls back
+        dw = G.T @ np.asarray(dU, np.float64).reshape(n, O * C)
+    return np.ascontiguousarray(dw.T.reshape(O, C, G.shape[1]), dtype)
+
+
+# --------------------------------------------------------------------------- numba kernels
+
+
+@numba.njit(cache=True, nogil=True)
+def _addr(a, i):
+    # address of element i of C-contiguous a
+    return a.ctypes.data + uint64(i * a.itemsize)
+
+
+@numba.njit(cache=True, nogil=True)
+def _input_tf(x, n0, n1, off, BT, W, V):
+    # V[xi, c, k W + t] = sum_j BT[xi, j] x[n0 + k, c, 4 t + j - off] (0 outside the row) for
+    # t < W: each image's W tiles (the last one unused), so one loop runs over all k and t
+    C, L = x.shape[1], x.shape[2]
+    nw = (n1 - n0) * W
+    ph = np.zeros((4, nw + 1), V.dtype)  # ph[r, k W + u] = x[n0 + k, c, 4 u + r - off]
+    for c in range(C):
+        for k in range(n1 - n0):
+            for r in range(4):
+                for u in range(W):
+                    pos = 4 * u + r - off
+                    ph[r, k * W + u] = x[n0 + k, c, pos] if 0 <= pos < L else 0
+        for xi in range(8):
+            b0, b1, b2, b3 = BT[xi, 0], BT[xi, 1], BT[xi, 2], BT[xi, 3]
+            b4, b5, b6, b7 = BT[xi, 4], BT[xi, 5], BT[xi, 6], BT[xi, 7]
+            dst = V[xi, c]
+            for i in range(nw):
+                dst[i] = (b0 * ph[0, i] + b1 * ph[1, i] + b2 * ph[2, i] + b3 * ph[3, i]
+                          + b4 * ph[0, i + 1] + b5 * ph[1, i + 1] + b6 * ph[2, i + 1]
+                          + b7 * ph[3, i + 1])
+
+
+@numba.njit(cache=True, nogil=True)
+def _output_tf(M, n0, n1, W, AT, bias, out):
+    # out[n0 + k, o, 4 t + i] = bias[o] + sum_xi AT[i, xi] M[xi, o, k W + t] inside the row;
+    # returns 0, or nan if an output is inf or nan
+    O, Lo = out.shape[1], out.shape[2]
+    nw = (n1 - n0) * W
+    ob = np.empty((4, nw), out.dtype)
+    nan = np.zeros(nw, out.dtype)  # v * 0 summed per column: 0, or nan where v is not finite
+    for o in range(O):
+        b = bias[o] if bias.shape[0] else 0
+        for i in range(4):
+            a0, a1, a2, a3 = AT[i, 0], AT[i, 1], AT[i, 2], AT[i, 3]
+            a4, a5, a6, a7 = AT[i, 4], AT[i, 5], AT[i, 6], AT[i, 7]
+            for j in range(nw):
+                v = (b + a0 * M[0, o, j] + a1 * M[1, o, j] + a2 * M[2, o, j] + a3 * M[3, o, j]
+                     + a4 * M[4, o, j] + a5 * M[5, o, j] + a6 * M[6, o, j] + a7 * M[7, o, j])
+                ob[i, j] = v
+                nan[j] += v * 0
+        for k in range(n1 - n0):  # interleave the 4 phases into the row
+            row = out[n0 + k, o]
+            for t in range(Lo // 4):
+                j = k * W + t
+                row[4 * t] = ob[0, j]
+                row[4 * t + 1] = ob[1, j]
+                row[4 * t + 2] = ob[2, j]
+                row[4 * t + 3] = ob[3, j]
+            for q in range(Lo // 4 * 4, Lo):
+                row[q] = ob[q - Lo // 4 * 4, k * W + Lo // 4]
+    chk = nan[0]
+    for j in range(1, nw):
+        chk += nan[j]
+    return chk
+
+
+@numba.njit(cache=True, nogil=True)
+def _grad_tf(g, n0, n1, W, AT, dM):
+    # dM[xi, o, k W + t] = sum_i AT[i, xi] g[n0 + k, o, 4 t + i] (0 past the row's end and in
+    # each image's unused last tile)
+    O, Lo = g.shape[1], g.shape[2]
+    nw = (n1 - n0) * W
+    gph = np.zeros((4, nw), dM.dtype)  # gph[i, k W + t] = g[n0 + k, o, 4 t + i]
+    for o in range(O):
+        for k in range(n1 - n0):
+            for q in range(Lo):
+                gph[q % 4, k * W + q // 4] = g[n0 + k, o, q]
+        for xi in range(8):
+            a0, a1, a2, a3 = AT[0, xi], AT[1, xi], AT[2, xi], AT[3, xi]
+            dst = dM[xi, o]
+            for j in range(nw):
+                dst[j] = a0 * gph[0, j] + a1 * gph[1, j] + a2 * gph[2, j] + a3 * gph[3, j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _transformed(x, n0, n1, off, BT, O, Lo):
+    # (W, T, V, M): V (8, C, T) the input transform of images n0:n1 for Lo outputs per image
+    # (W tiles each), M an empty (8, O, T) for the output side
+    W = (Lo + 3) // 4 + 1
+    T = (n1 - n0) * W
+    V = np.empty((8, x.shape[1], T), x.dtype)
+    _input_tf(x, n0, n1, off, BT, W, V)
+    return W, T, V, np.empty((8, O, T), x.dtype)
+
+
+@numba.njit(cache=True, nogil=True)
+def forward_block(gemm, x, n0, n1, U, off, BT, AT, bias, out):
+    """out[n0:n1] (O, Lo) = Winograd correlation of x[n0:n1] (C, L) with the transformed
+    filters U (8, O, C) at offset ``off``, + bias; returns 0, or nan if an output is not
+    finite."""
+    C, O = x.shape[1], U.shape[1]
+    W, T, V, M = _transformed(x, n0, n1, off, BT, O, out.shape[2])
+    for xi in range(8):
+        gemm(ROW, NO, NO, O, T, C, 1.0, _addr(U, xi * O * C), C, _addr(V, xi * C * T), T, 0.0,
+             _addr(M, xi * O * T), T)
+    return _output_tf(M, n0, n1, W, AT, bias, out)
+
+
+@numba.njit(cache=True, nogil=True)
+def weight_block(gemm, x, g, n0, n1, off, BT, AT, dU):
+    """dU (8, O, C) += the transformed weight gradient of images n0:n1 of x (C, L) and
+    g (O, Lo)."""
+    C, O = x.shape[1], g.shape[1]
+    W, T, V, dM = _transformed(x, n0, n1, off, BT, O, g.shape[2])
+    _grad_tf(g, n0, n1, W, AT, dM)
+    for xi in range(8):
+        gemm(ROW, NO, TR, O, C, T, 1.0, _addr(dM, xi * O * T), T, _addr(V, xi * C * T), T, 1.0,
+             _addr(dU, xi * O * C), C)
+
+
+# --------------------------------------------------------------------------- NumPy twins
+
+
+def _tiles(x, off, m, npts, Tn):
+    """(N, C, Tn, npts) input patches of each tile, zero outside the row."""
+    N, C, L = x.shape
+    idx = m * np.arange(Tn)[:, None] + np.arange(npts) - off
+    inside = (idx >= 0) & (idx < L)
+    return np.where(inside, x[:, :, np.clip(idx, 0, L - 1)], 0)
+
+
+def forward_ref(x, w, off, out_len):
+    """Correlation of x (N, C, L) with w (O, C, r) at offset ``off`` -> (N, O, out_len),
+    through explicit float64 tiles and matrices."""
+    r = w.shape[2]
+    AT, G, BT = matrices(r)
+    m, npts = AT.shape
+    Tn = -(-out_len // m)
+    V = np.einsum("xj,nctj->xnct", BT, _tiles(x.astype(np.float64), off, m, npts, Tn))
+    M = np.einsum("xoc,xnct->xnot", np.einsum("xk,ock->xoc", G, w), V)
+    y = np.einsum("ix,xnot->noti", AT, M).reshape(x.shape[0], w.shape[0], Tn * m)
+    return y[:, :, :out_len]
+
+
+def weight_grad_ref(x, g, r, off):
+    """Weight gradient (O, C, r) of :func:`forward_ref` for x (N, C, L), g (N, O, Lo)."""
+    AT, G, BT = matrices(r)
+    m, npts = AT.shape
+    N, O, Lo = g.shape
+    Tn = -(-Lo // m)
+    gp = np.zeros((N, O, Tn * m))
+    gp[:, :, :Lo] = g
+    dM = np.einsum("ix,noti->xnot", AT, gp.reshape(N, O, Tn, m))
+    V = np.einsum("xj,nctj->xnct", BT, _tiles(x.astype(np.float64), off, m, npts, Tn))
+    return np.einsum("xk,xoc->ock", G, np.einsum("xnot,xnct->xoc", dM, V))
