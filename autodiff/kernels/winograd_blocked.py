@@ -30,7 +30,9 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import uint64
+from numba import types, uint64
+from numba.core import cgutils
+from numba.extending import intrinsic, overload
 
 from ._blas import GEMM, NO, ROW, TR
 from ._launch import run_split
@@ -65,7 +67,6 @@ def _terms(L, R):
 
 
 _IN = _terms(BT, BT)  # V[4a+b] = sum of 4 signed d[r, q]
-_OUT = _terms(AT, AT)  # Y[2r+s] = sum of 9 signed M[4a+b] (as (a, b) = (r, q) below)
 _GRAD = _terms(AT.T, AT.T)  # dM[4a+b] = sum of up to 4 signed dY[r, s]
 _ADJ = _terms(BT.T, BT.T)  # dd[r, q] = sum of up to 9 signed dV[4a+b]
 
@@ -157,6 +158,129 @@ def _block(planes, tl, P, Hq, Wq, pr, m, i0, i1, tw, table, to_tiles, acc):
                     _sum_run(P, pb + outo[k], tl, tb, termo, signs, k, run, acc)
 
 
+# --------------------------------------------------------------------------- explicit transforms
+# The forward's transforms as fixed formulas over chunks of CH tiles (images innermost): per
+# chunk one loop reads the 16 (input) or 16 (output) terms of each tile and writes all its
+# outputs to stack scratch, then short copy loops move the scratch to the tiles / planes.
+# LLVM's loop vectoriser gives up on a loop writing 16 streams of one array next to reads of
+# another (it would need hundreds of run-time overlap checks); stack memory cannot overlap
+# an argument's, so both loops vectorise without checks.
+
+CH = 32  # tiles per chunk: four 8-float vectors
+
+
+def _scratch(n, like):
+    """``n`` elements of ``like``'s dtype: stack memory inside a numba kernel (``n`` a
+    constant), a NumPy array in plain Python (``NUMBA_DISABLE_JIT``)."""
+    return np.empty(n, like.dtype)
+
+
+@intrinsic
+def _stack(typingctx, n, like):
+    if not isinstance(n, types.IntegerLiteral):
+        return None
+    size, dt = n.literal_value, like.dtype
+
+    def codegen(context, builder, sig, args):  # in the entry block: one slot per call site
+        return cgutils.alloca_once(builder, context.get_value_type(dt), size=size)
+    return types.CPointer(dt)(n, like), codegen
+
+
+@overload(_scratch)
+def _scratch_jit(n, like):
+    if isinstance(n, types.IntegerLiteral):
+        size = n.literal_value
+        return lambda n, like: numba.carray(_stack(size, like), size)
+    return None
+
+
+@numba.njit(inline="always")
+def _row(n):
+    """Elements per row of an interleaved block (16 rows of n tiles per plane): n rounded up
+    to 64-byte lines (16 float32), one more line when that makes a multiple of 8 lines, so
+    that the 16 rows a transform reads or writes at once fall in distinct L1 sets (64 sets
+    of 8 ways)."""
+    lines = -(-n // 16)
+    return 16 * (lines + (lines % 8 == 0))
+
+
+@numba.njit(cache=True, nogil=True)
+def _input_tiles(P, Hq, Wq, m, i0, i1, V, planes, R):
+    # V (planes, 16, R) = B^T d B of the tile rows i0..i1-1 of the padded planes P (planes,
+    # Hq, Wq, m) (_gather's layout, row 0 first), a plane's 16 transformed rows of tiles
+    # (i, j, n) next to each other (one run the prefetcher follows; the GEMMs read V[:, xi]
+    # with a leading dimension 16 R).  Per row r of a patch d, the four columns of the
+    # tiles of a tile row are runs at offsets 0, h, m, h + m (parity split).  Heap indices
+    # are uint64 throughout (a signed one gets a wraparound check that stops vectorising).
+    run = (Wq // 2 - 1) * m
+    q1, q2, q3 = uint64(Wq // 2 * m), uint64(m), uint64(Wq // 2 * m + m)
+    r1, r2, r3 = uint64(Wq * m), uint64(2 * Wq * m), uint64(3 * Wq * m)
+    S = _scratch(512, V)  # 16 CH
+    for p in range(planes):
+        for i in range(i0, i1):
+            s0 = (p * Hq + 2 * i) * Wq * m
+            d0 = p * 16 * R + (i - i0) * run
+            for e0 in range(0, run, CH):
+                n = min(CH, run - e0)
+                a = uint64(s0 + e0)
+                for j in range(n):
+                    a0 = a + uint64(j)
+                    a1, a2, a3 = a0 + r1, a0 + r2, a0 + r3
+                    c00, c01 = P[a0] - P[a0 + q2], P[a0 + q1] + P[a0 + q2]
+                    c02, c03 = P[a0 + q2] - P[a0 + q1], P[a0 + q1] - P[a0 + q3]
+                    c10, c11 = P[a1] - P[a1 + q2], P[a1 + q1] + P[a1 + q2]
+                    c12, c13 = P[a1 + q2] - P[a1 + q1], P[a1 + q1] - P[a1 + q3]
+                    c20, c21 = P[a2] - P[a2 + q2], P[a2 + q1] + P[a2 + q2]
+                    c22, c23 = P[a2 + q2] - P[a2 + q1], P[a2 + q1] - P[a2 + q3]
+                    c30, c31 = P[a3] - P[a3 + q2], P[a3 + q1] + P[a3 + q2]
+                    c32, c33 = P[a3 + q2] - P[a3 + q1], P[a3 + q1] - P[a3 + q3]
+                    S[j], S[CH + j] = c00 - c20, c01 - c21
+                    S[2 * CH + j], S[3 * CH + j] = c02 - c22, c03 - c23
+                    S[4 * CH + j], S[5 * CH + j] = c10 + c20, c11 + c21
+                    S[6 * CH + j], S[7 * CH + j] = c12 + c22, c13 + c23
+                    S[8 * CH + j], S[9 * CH + j] = c20 - c10, c21 - c11
+                    S[10 * CH + j], S[11 * CH + j] = c22 - c12, c23 - c13
+                    S[12 * CH + j], S[13 * CH + j] = c10 - c30, c11 - c31
+                    S[14 * CH + j], S[15 * CH + j] = c12 - c32, c13 - c33
+                for k in range(16):
+                    o = uint64(d0 + k * R + e0)
+                    for j in range(n):
+                        V[o + uint64(j)] = S[k * CH + j]
+
+
+@numba.njit(cache=True, nogil=True)
+def _output_tiles(M, R, p, i0, i1, run, Py):
+    # Py (2 (i1 - i0), 2 tw, m) = A^T M A of plane p's tiles of tile rows i0..i1-1 in M
+    # (planes, 16, R) (_input_tiles' layout): rows of the tile row pairs, columns split by
+    # parity, images innermost
+    t = (uint64(0), uint64(R), uint64(2 * R), uint64(3 * R), uint64(4 * R), uint64(5 * R),
+         uint64(6 * R), uint64(7 * R), uint64(8 * R), uint64(9 * R), uint64(10 * R),
+         uint64(11 * R), uint64(12 * R), uint64(13 * R), uint64(14 * R), uint64(15 * R))
+    S = _scratch(128, Py)  # 4 CH
+    for i in range(i0, i1):
+        s0 = p * 16 * R + (i - i0) * run
+        d0 = 4 * (i - i0) * run
+        for e0 in range(0, run, CH):
+            n = min(CH, run - e0)
+            a = uint64(s0 + e0)
+            for j in range(n):
+                b = a + uint64(j)
+                m00, m01, m02, m03 = M[b], M[b + t[1]], M[b + t[2]], M[b + t[3]]
+                m10, m11, m12, m13 = M[b + t[4]], M[b + t[5]], M[b + t[6]], M[b + t[7]]
+                m20, m21, m22, m23 = M[b + t[8]], M[b + t[9]], M[b + t[10]], M[b + t[11]]
+                m30, m31, m32, m33 = M[b + t[12]], M[b + t[13]], M[b + t[14]], M[b + t[15]]
+                u00, u01 = (m00 + m01) + m02, (m01 - m02) - m03
+                u10, u11 = (m10 + m11) + m12, (m11 - m12) - m13
+                u20, u21 = (m20 + m21) + m22, (m21 - m22) - m23
+                u30, u31 = (m30 + m31) + m32, (m31 - m32) - m33
+                S[j], S[CH + j] = (u00 + u10) + u20, (u01 + u11) + u21
+                S[2 * CH + j], S[3 * CH + j] = (u10 - u20) - u30, (u11 - u21) - u31
+            for k in range(4):  # (r, s) at row r, parity s
+                o = uint64(d0 + (k // 2) * 2 * run + (k % 2) * run + e0)
+                for j in range(n):
+                    Py[o + uint64(j)] = S[k * CH + j]
+
+
 @numba.njit(cache=True, nogil=True)
 def _gather(a, n0, m, P, Hq, Wq, pt, pl):
     # P (planes, Hq, Wq, m) = images n0..n0+m-1 of a (N, planes, H, W), zero-padded: element
@@ -178,10 +302,10 @@ def _gather(a, n0, m, P, Hq, Wq, pt, pl):
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
-    # images n0..n0+m-1 of a (N, planes, H, W), the rows h with r0 <= h + pt < r1 = P's
-    # elements (_gather's positions, P holding rows r0..r0+Hq-1), plus bias[p] when bias has
-    # one entry per plane.  Per (plane, row) the P elements read (Wq m) stay in L1.
+def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1, p0, p1):
+    # planes p0..p1-1 of images n0..n0+m-1 of a (N, planes, H, W), the rows h with
+    # r0 <= h + pt < r1 = P's elements (_gather's positions, P holding planes p0..p1-1, rows
+    # r0..r0+Hq-1), plus bias[p] when bias has one entry per plane.  Per (plane, row) the P elements read (Wq m) stay in L1.
     N, planes, H, W = a.shape
     f = a.ravel()
     half = Wq // 2
@@ -189,10 +313,10 @@ def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
     for w in range(W):
         q = w + pl
         cm[w] = ((q % 2) * half + q // 2) * m
-    for p in range(planes):
+    for p in range(p0, p1):
         b = bias[p] if bias.shape[0] == planes else a.dtype.type(0)
         for h in range(max(0, r0 - pt), min(H, r1 - pt)):
-            s0 = (p * Hq + h + pt - r0) * Wq * m
+            s0 = ((p - p0) * Hq + h + pt - r0) * Wq * m
             for n in range(m):
                 s = uint64(s0 + n)
                 d0 = uint64((((n0 + n) * planes + p) * H + h) * W)
@@ -201,46 +325,50 @@ def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
 
 
 @numba.njit(cache=True, nogil=True)
-def _gemms(gemm, kind, U, A, B, O, C, groups, Tb):
+def _gemms(gemm, kind, U, A, B, O, C, groups, Tb, xO, lO, xC, lC):
     # the 16 x groups GEMMs of one block, U (16, O, C/groups) and the flat blocks A, B:
     # kind 0: B (16, O, Tb) = U @ A (16, C, Tb); 1: B (16, C, Tb) = U^T @ A (16, O, Tb);
-    # 2: U += A (16, O, Tb) @ B (16, C, Tb)^T
+    # 2: U += A (16, O, Tb) @ B (16, C, Tb)^T; element (xi, o, t) of the (16, O, Tb) block
+    # at xi xO + o lO + t, (xi, c, t) of the (16, C, Tb) one at xi xC + c lC + t
     Og, Cg = O // groups, C // groups
     sz = U.itemsize
     u, a, b = U.ctypes.data, A.ctypes.data, B.ctypes.data
     for xi in range(16):
         for g in range(groups):
             uo = u + ((xi * O + g * Og) * Cg) * sz
-            oo = ((xi * O + g * Og) * Tb) * sz
-            co = ((xi * C + g * Cg) * Tb) * sz
+            oo = (xi * xO + g * Og * lO) * sz
+            co = (xi * xC + g * Cg * lC) * sz
             if kind == 0:
-                gemm(ROW, NO, NO, Og, Tb, Cg, 1.0, uo, Cg, a + co, Tb, 0.0, b + oo, Tb)
+                gemm(ROW, NO, NO, Og, Tb, Cg, 1.0, uo, Cg, a + co, lC, 0.0, b + oo, lO)
             elif kind == 1:
-                gemm(ROW, TR, NO, Cg, Tb, Og, 1.0, uo, Cg, a + oo, Tb, 0.0, b + co, Tb)
+                gemm(ROW, TR, NO, Cg, Tb, Og, 1.0, uo, Cg, a + oo, lO, 0.0, b + co, lC)
             else:
-                gemm(ROW, NO, TR, Og, Cg, Tb, 1.0, a + oo, Tb, b + co, Tb, 1.0, uo, Cg)
+                gemm(ROW, NO, TR, Og, Cg, Tb, 1.0, a + oo, lO, b + co, lC, 1.0, uo, Cg)
 
 
 @numba.njit(cache=True, nogil=True)
-def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb, tin, tout):
+def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb):
     # y (n, O, Ho, Wo) = the convolution of x (n, C, H, W), filters transformed in U, + bias
     N, C = x.shape[0], x.shape[1]
     O = y.shape[1]
     Hq, Wq, Wy = 2 * th + 2, 2 * tw + 2, 2 * tw
     nb = min(nb, N)
     P = np.empty(C * Hq * Wq * nb, x.dtype)
-    Py = np.empty(O * 2 * rb * Wy * nb, x.dtype)  # the output rows of one block
-    V = np.empty(16 * C * rb * tw * nb, x.dtype)
-    M = np.empty(16 * O * rb * tw * nb, x.dtype)
+    Py = np.empty(2 * rb * Wy * nb, x.dtype)  # the output rows of one block and plane
+    R = _row(rb * tw * nb)
+    V = np.empty(C * 16 * R, x.dtype)
+    M = np.empty(O * 16 * R, x.dtype)
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         _gather(x, n0, m, P, Hq, Wq, pt, pl)
         for i0 in range(0, th, rb):
             i1 = min(th, i0 + rb)
-            _block(C, V, P, Hq, Wq, 0, m, i0, i1, tw, tin, True, False)
-            _gemms(gemm, 0, U, V, M, O, C, groups, (i1 - i0) * tw * m)
-            _block(O, M, Py, 2 * rb, Wy, 2 * i0, m, i0, i1, tw, tout, False, False)
-            _scatter(Py, y, n0, m, 2 * rb, Wy, 0, 0, bias, 2 * i0, 2 * i1)
+            Tb = (i1 - i0) * tw * m
+            _input_tiles(P, Hq, Wq, m, i0, i1, V, C, R)
+            _gemms(gemm, 0, U, V, M, O, C, groups, Tb, R, 16 * R, R, 16 * R)
+            for o in range(O):  # each plane's rows while they are in L1
+                _output_tiles(M, R, o, i0, i1, tw * m, Py)
+                _scatter(Py, y, n0, m, 2 * rb, Wy, 0, 0, bias, 2 * i0, 2 * i1, o, o + 1)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -268,13 +396,13 @@ def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, ti
             Tb = (i1 - i0) * tw * m
             _block(O, dM, Pg, Hg, Wg, 0, m, i0, i1, tw, tgrad, True, False)
             if want_dx:
-                _gemms(gemm, 1, U, dM, V, O, C, groups, Tb)
+                _gemms(gemm, 1, U, dM, V, O, C, groups, Tb, O * Tb, Tb, C * Tb, Tb)
                 _block(C, V, Px, Hq, Wq, 0, m, i0, i1, tw, tadj, False, True)
             if want_dw:
                 _block(C, V, P, Hq, Wq, 0, m, i0, i1, tw, tin, True, False)
-                _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb)
+                _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb, O * Tb, Tb, C * Tb, Tb)
         if want_dx:
-            _scatter(Px, dx, n0, m, Hq, Wq, pt, pl, bias, 0, Hq)
+            _scatter(Px, dx, n0, m, Hq, Wq, pt, pl, bias, 0, Hq, 0, C)
 
 
 # --------------------------------------------------------------------------- array API
@@ -309,7 +437,7 @@ def forward(x, w, padding, groups=1, bias=None, parts=None):
         lo, hi = r[k]
         if hi > lo:
             _forward(gemm, x[lo:hi], U, y[lo:hi], b, groups, padding[0], padding[2], th, tw,
-                     NB_FWD, RB, _IN, _OUT)
+                     NB_FWD, RB)
     run_split(part, parts)
     return y
 
