@@ -36,7 +36,7 @@ from numba.extending import intrinsic, overload
 
 from ._blas import GEMM, NO, ROW, TR
 from ._launch import run_split
-from .winograd import AT, BT, _ranges, tiles, weight_adjoint, weight_transform
+from .winograd import BT, _ranges, tiles, weight_adjoint, weight_transform
 
 __all__ = ["available", "forward", "backward"]
 
@@ -66,8 +66,6 @@ def _terms(L, R):
     return rows, cols, signs
 
 
-_IN = _terms(BT, BT)  # V[4a+b] = sum of 4 signed d[r, q]
-_GRAD = _terms(AT.T, AT.T)  # dM[4a+b] = sum of up to 4 signed dY[r, s]
 _ADJ = _terms(BT.T, BT.T)  # dd[r, q] = sum of up to 9 signed dV[4a+b]
 
 
@@ -249,6 +247,38 @@ def _input_tiles(P, Hq, Wq, m, i0, i1, V, planes, R):
 
 
 @numba.njit(cache=True, nogil=True)
+def _grad_tiles(Pg, Hg, Wg, m, i0, i1, dM, planes, R):
+    # dM (planes, 16, R) (_input_tiles' layout) = A dY A^T of the 2x2 tiles of tile rows
+    # i0..i1-1 of the planes Pg (planes, Hg, Wg, m) (_gather's layout): dY[r, s] of a tile
+    # row's tiles is the run at r Wg m + s run
+    run = Wg // 2 * m
+    q1, r1 = uint64(run), uint64(Wg * m)
+    S = _scratch(512, dM)  # 16 CH
+    for p in range(planes):
+        for i in range(i0, i1):
+            s0 = (p * Hg + 2 * i) * Wg * m
+            d0 = p * 16 * R + (i - i0) * run
+            for e0 in range(0, run, CH):
+                n = min(CH, run - e0)
+                a = uint64(s0 + e0)
+                for j in range(n):
+                    a0 = a + uint64(j)
+                    y00, y01, y10, y11 = Pg[a0], Pg[a0 + q1], Pg[a0 + r1], Pg[a0 + r1 + q1]
+                    c01, c02, c11, c12 = y00 + y01, y00 - y01, y10 + y11, y10 - y11
+                    S[j], S[CH + j], S[2 * CH + j], S[3 * CH + j] = y00, c01, c02, -y01
+                    S[4 * CH + j], S[5 * CH + j] = y00 + y10, c01 + c11
+                    S[6 * CH + j], S[7 * CH + j] = c02 + c12, -(y01 + y11)
+                    S[8 * CH + j], S[9 * CH + j] = y00 - y10, c01 - c11
+                    S[10 * CH + j], S[11 * CH + j] = c02 - c12, y11 - y01
+                    S[12 * CH + j], S[13 * CH + j] = -y10, -c11
+                    S[14 * CH + j], S[15 * CH + j] = -c12, y11
+                for k in range(16):
+                    o = uint64(d0 + k * R + e0)
+                    for j in range(n):
+                        dM[o + uint64(j)] = S[k * CH + j]
+
+
+@numba.njit(cache=True, nogil=True)
 def _output_tiles(M, R, p, i0, i1, run, Py):
     # Py (2 (i1 - i0), 2 tw, m) = A^T M A of plane p's tiles of tile rows i0..i1-1 in M
     # (planes, 16, R) (_input_tiles' layout): rows of the tile row pairs, columns split by
@@ -305,7 +335,8 @@ def _gather(a, n0, m, P, Hq, Wq, pt, pl):
 def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1, p0, p1):
     # planes p0..p1-1 of images n0..n0+m-1 of a (N, planes, H, W), the rows h with
     # r0 <= h + pt < r1 = P's elements (_gather's positions, P holding planes p0..p1-1, rows
-    # r0..r0+Hq-1), plus bias[p] when bias has one entry per plane.  Per (plane, row) the P elements read (Wq m) stay in L1.
+    # r0..r0+Hq-1), plus bias[p] when bias has one entry per plane.  Per (plane, row) the P
+    # elements read (Wq m) stay in L1.
     N, planes, H, W = a.shape
     f = a.ravel()
     half = Wq // 2
@@ -372,8 +403,8 @@ def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb):
 
 
 @numba.njit(cache=True, nogil=True)
-def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, tin, tgrad, tadj,
-              want_dx, want_dw):
+def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, tadj, want_dx,
+              want_dw):
     # for g (n, O, Ho, Wo): dx (n, C, H, W) = the input gradient (+ bias) when want_dx;
     # dU (16, O, C/groups) += the transformed weight gradient against x when want_dw
     N, O = g.shape[0], g.shape[1]
@@ -382,8 +413,9 @@ def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, ti
     Pg = np.empty(O * Hg * Wg * nb, g.dtype)
     P = np.empty(C * Hq * Wq * nb if want_dw else 0, g.dtype)
     Px = np.empty(C * Hq * Wq * nb if want_dx else 0, g.dtype)
-    dM = np.empty(16 * O * rb * tw * nb, g.dtype)
-    V = np.empty(16 * C * rb * tw * nb, g.dtype)  # dV for dx, then V for dw
+    R = _row(rb * tw * nb)
+    dM = np.empty(O * 16 * R, g.dtype)
+    V = np.empty(C * 16 * R, g.dtype)  # dV (16, C, Tb) for dx, then V (C, 16, R) for dw
     for n0 in range(0, N, nb):
         m = min(nb, N - n0)
         _gather(g, n0, m, Pg, Hg, Wg, 0, 0)
@@ -394,13 +426,13 @@ def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, ti
         for i0 in range(0, th, rb):
             i1 = min(th, i0 + rb)
             Tb = (i1 - i0) * tw * m
-            _block(O, dM, Pg, Hg, Wg, 0, m, i0, i1, tw, tgrad, True, False)
+            _grad_tiles(Pg, Hg, Wg, m, i0, i1, dM, O, R)
             if want_dx:
-                _gemms(gemm, 1, U, dM, V, O, C, groups, Tb, O * Tb, Tb, C * Tb, Tb)
+                _gemms(gemm, 1, U, dM, V, O, C, groups, Tb, R, 16 * R, C * Tb, Tb)
                 _block(C, V, Px, Hq, Wq, 0, m, i0, i1, tw, tadj, False, True)
             if want_dw:
-                _block(C, V, P, Hq, Wq, 0, m, i0, i1, tw, tin, True, False)
-                _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb, O * Tb, Tb, C * Tb, Tb)
+                _input_tiles(P, Hq, Wq, m, i0, i1, V, C, R)
+                _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb, R, 16 * R, R, 16 * R)
         if want_dx:
             _scatter(Px, dx, n0, m, Hq, Wq, pt, pl, bias, 0, Hq, 0, C)
 
@@ -465,7 +497,7 @@ def backward(g, x_shape, w_shape, padding, groups=1, w=None, x=None, bias=None, 
         if hi > lo:
             _backward(gemm, g[lo:hi], U, x[lo:hi] if want_dw else x,
                       dx[lo:hi] if want_dx else dx, dUs[k], b, x_shape[1], groups,
-                      padding[0], padding[2], th, tw, NB_BWD, RB, _IN, _GRAD, _ADJ, want_dx,
+                      padding[0], padding[2], th, tw, NB_BWD, RB, _ADJ, want_dx,
                       want_dw)
     run_split(part, parts)
     dw = weight_adjoint(sum(dUs), tuple(w_shape)) if want_dw else None
