@@ -279,36 +279,56 @@ def _grad_tiles(Pg, Hg, Wg, m, i0, i1, dM, planes, R):
 
 
 @numba.njit(cache=True, nogil=True)
-def _output_tiles(M, R, p, i0, i1, run, Py):
-    # Py (2 (i1 - i0), 2 tw, m) = A^T M A of plane p's tiles of tile rows i0..i1-1 in M
-    # (planes, 16, R) (_input_tiles' layout): rows of the tile row pairs, columns split by
-    # parity, images innermost
+def _output_tiles(M, R, o, i0, i1, tw, m, y, n0, bias):
+    # y[n0 + n, o] (N, O, Ho, Wo) = A^T M A (+ bias[o] when bias has O entries) of plane o's
+    # tiles of tile rows i0..i1-1 in M (planes, 16, R) (_input_tiles' layout), the outputs
+    # past an odd Ho or Wo left out.  Per tile column and CH images: the 2x2 outputs of each
+    # tile into stack scratch (one vectorised loop), then four scalar stores per tile (the
+    # images-innermost tiles meet NCHW rows here: no separate scatter pass)
+    N, O, Ho, Wo = y.shape
+    f = y.ravel()
+    run = tw * m
     t = (uint64(0), uint64(R), uint64(2 * R), uint64(3 * R), uint64(4 * R), uint64(5 * R),
          uint64(6 * R), uint64(7 * R), uint64(8 * R), uint64(9 * R), uint64(10 * R),
          uint64(11 * R), uint64(12 * R), uint64(13 * R), uint64(14 * R), uint64(15 * R))
-    S = _scratch(128, Py)  # 4 CH
+    bv = bias[o] if bias.shape[0] == O else y.dtype.type(0)
+    S = _scratch(128, y)  # 4 CH
+    img = O * Ho * Wo
     for i in range(i0, i1):
-        s0 = p * 16 * R + (i - i0) * run
-        d0 = 4 * (i - i0) * run
-        for e0 in range(0, run, CH):
-            n = min(CH, run - e0)
-            a = uint64(s0 + e0)
-            for j in range(n):
-                b = a + uint64(j)
-                m00, m01, m02, m03 = M[b], M[b + t[1]], M[b + t[2]], M[b + t[3]]
-                m10, m11, m12, m13 = M[b + t[4]], M[b + t[5]], M[b + t[6]], M[b + t[7]]
-                m20, m21, m22, m23 = M[b + t[8]], M[b + t[9]], M[b + t[10]], M[b + t[11]]
-                m30, m31, m32, m33 = M[b + t[12]], M[b + t[13]], M[b + t[14]], M[b + t[15]]
-                u00, u01 = (m00 + m01) + m02, (m01 - m02) - m03
-                u10, u11 = (m10 + m11) + m12, (m11 - m12) - m13
-                u20, u21 = (m20 + m21) + m22, (m21 - m22) - m23
-                u30, u31 = (m30 + m31) + m32, (m31 - m32) - m33
-                S[j], S[CH + j] = (u00 + u10) + u20, (u01 + u11) + u21
-                S[2 * CH + j], S[3 * CH + j] = (u10 - u20) - u30, (u11 - u21) - u31
-            for k in range(4):  # (r, s) at row r, parity s
-                o = uint64(d0 + (k // 2) * 2 * run + (k % 2) * run + e0)
+        full_r = 2 * i + 1 < Ho
+        for jt in range(tw):
+            full = full_r and 2 * jt + 1 < Wo
+            for e0 in range(0, m, CH):
+                n = min(CH, m - e0)
+                a = uint64(o * 16 * R + (i - i0) * run + jt * m + e0)
                 for j in range(n):
-                    Py[o + uint64(j)] = S[k * CH + j]
+                    b = a + uint64(j)
+                    m00, m01, m02, m03 = M[b], M[b + t[1]], M[b + t[2]], M[b + t[3]]
+                    m10, m11, m12, m13 = M[b + t[4]], M[b + t[5]], M[b + t[6]], M[b + t[7]]
+                    m20, m21, m22, m23 = M[b + t[8]], M[b + t[9]], M[b + t[10]], M[b + t[11]]
+                    m30, m31, m32, m33 = (M[b + t[12]], M[b + t[13]], M[b + t[14]],
+                                          M[b + t[15]])
+                    u00, u01 = (m00 + m01) + m02, (m01 - m02) - m03
+                    u10, u11 = (m10 + m11) + m12, (m11 - m12) - m13
+                    u20, u21 = (m20 + m21) + m22, (m21 - m22) - m23
+                    u30, u31 = (m30 + m31) + m32, (m31 - m32) - m33
+                    S[j], S[CH + j] = (u00 + u10) + u20 + bv, (u01 + u11) + u21 + bv
+                    S[2 * CH + j] = (u10 - u20) - u30 + bv
+                    S[3 * CH + j] = (u11 - u21) - u31 + bv
+                d = uint64(((n0 + e0) * O + o) * Ho * Wo + 2 * i * Wo + 2 * jt)
+                if full:
+                    for j in range(n):
+                        q = d + uint64(j * img)
+                        f[q], f[q + 1] = S[j], S[CH + j]
+                        f[q + Wo], f[q + Wo + 1] = S[2 * CH + j], S[3 * CH + j]
+                    continue
+                for j in range(n):
+                    q = d + uint64(j * img)
+                    f[q] = S[j]
+                    if 2 * jt + 1 < Wo:
+                        f[q + 1] = S[CH + j]
+                    if full_r:
+                        f[q + Wo] = S[2 * CH + j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -332,10 +352,10 @@ def _gather(a, n0, m, P, Hq, Wq, pt, pl):
 
 
 @numba.njit(cache=True, nogil=True)
-def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1, p0, p1):
-    # planes p0..p1-1 of images n0..n0+m-1 of a (N, planes, H, W), the rows h with
-    # r0 <= h + pt < r1 = P's elements (_gather's positions, P holding planes p0..p1-1, rows
-    # r0..r0+Hq-1), plus bias[p] when bias has one entry per plane.  Per (plane, row) the P
+def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
+    # images n0..n0+m-1 of a (N, planes, H, W), the rows h with r0 <= h + pt < r1 = P's
+    # elements (_gather's positions, P holding rows r0..r0+Hq-1), plus bias[p] when bias has
+    # one entry per plane.  Per (plane, row) the P
     # elements read (Wq m) stay in L1.
     N, planes, H, W = a.shape
     f = a.ravel()
@@ -344,10 +364,10 @@ def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1, p0, p1):
     for w in range(W):
         q = w + pl
         cm[w] = ((q % 2) * half + q // 2) * m
-    for p in range(p0, p1):
+    for p in range(planes):
         b = bias[p] if bias.shape[0] == planes else a.dtype.type(0)
         for h in range(max(0, r0 - pt), min(H, r1 - pt)):
-            s0 = ((p - p0) * Hq + h + pt - r0) * Wq * m
+            s0 = (p * Hq + h + pt - r0) * Wq * m
             for n in range(m):
                 s = uint64(s0 + n)
                 d0 = uint64((((n0 + n) * planes + p) * H + h) * W)
@@ -382,10 +402,9 @@ def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb):
     # y (n, O, Ho, Wo) = the convolution of x (n, C, H, W), filters transformed in U, + bias
     N, C = x.shape[0], x.shape[1]
     O = y.shape[1]
-    Hq, Wq, Wy = 2 * th + 2, 2 * tw + 2, 2 * tw
+    Hq, Wq = 2 * th + 2, 2 * tw + 2
     nb = min(nb, N)
     P = np.empty(C * Hq * Wq * nb, x.dtype)
-    Py = np.empty(2 * rb * Wy * nb, x.dtype)  # the output rows of one block and plane
     R = _row(rb * tw * nb)
     V = np.empty(C * 16 * R, x.dtype)
     M = np.empty(O * 16 * R, x.dtype)
@@ -397,9 +416,8 @@ def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb):
             Tb = (i1 - i0) * tw * m
             _input_tiles(P, Hq, Wq, m, i0, i1, V, C, R)
             _gemms(gemm, 0, U, V, M, O, C, groups, Tb, R, 16 * R, R, 16 * R)
-            for o in range(O):  # each plane's rows while they are in L1
-                _output_tiles(M, R, o, i0, i1, tw * m, Py)
-                _scatter(Py, y, n0, m, 2 * rb, Wy, 0, 0, bias, 2 * i0, 2 * i1, o, o + 1)
+            for o in range(O):
+                _output_tiles(M, R, o, i0, i1, tw, m, y, n0, bias)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -434,7 +452,7 @@ def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, ta
                 _input_tiles(P, Hq, Wq, m, i0, i1, V, C, R)
                 _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb, R, 16 * R, R, 16 * R)
         if want_dx:
-            _scatter(Px, dx, n0, m, Hq, Wq, pt, pl, bias, 0, Hq, 0, C)
+            _scatter(Px, dx, n0, m, Hq, Wq, pt, pl, bias, 0, Hq)
 
 
 # --------------------------------------------------------------------------- array API
