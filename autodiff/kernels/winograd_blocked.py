@@ -17,8 +17,11 @@ gradients come out of one pass sharing dM_b; the weight gradient recomputes V_b 
 than keeping the forward's V (no (16, C, T) array per thread saved between forward and
 backward).  The maths and tile layout are ``winograd.py``'s (tiles ordered (i, j, n), images
 innermost, columns split by parity), so every transform loop is unit-stride over runs of
-``tw m`` elements; the transforms are single-stage sums (4 terms per V, 9 per output) with
-the signs in small tables.
+``tw m`` elements.  The input, gradient and output transforms and the filters' are explicit
+formulas in ``winograd_tiles.py`` (vectorised through stack scratch; V_b, M_b and dM_b
+interleaved per plane, (planes, 16, R)); the output transform stores the NCHW output
+itself.  The input gradient's adjoint ``B dV B^T`` (overlapping patches, summed) is still a
+table-driven single-stage sum here (``_block``, up to 9 signed terms per element).
 
 Kernels take flat C-contiguous arrays and uint64 indices (no wraparound checks, so LLVM
 vectorises the runs) and the BLAS gemm of the dtype as an argument (so they cache).  Twin:
@@ -30,13 +33,12 @@ from __future__ import annotations
 
 import numba
 import numpy as np
-from numba import types, uint64
-from numba.core import cgutils
-from numba.extending import intrinsic, overload
+from numba import uint64
 
 from ._blas import GEMM, NO, ROW, TR
 from ._launch import run_split
-from .winograd import BT, _ranges, tiles, weight_adjoint, weight_transform
+from .winograd import BT, _ranges, tiles, weight_adjoint
+from .winograd_tiles import _grad_tiles, _input_tiles, _output_tiles, _row, _weights
 
 __all__ = ["available", "forward", "backward"]
 
@@ -154,181 +156,6 @@ def _block(planes, tl, P, Hq, Wq, pr, m, i0, i1, tw, table, to_tiles, acc):
                     _sum_run(tl, tb + outo[k], P, pb, termo, signs, k, run, acc)
                 else:
                     _sum_run(P, pb + outo[k], tl, tb, termo, signs, k, run, acc)
-
-
-# --------------------------------------------------------------------------- explicit transforms
-# The forward's transforms as fixed formulas over chunks of CH tiles (images innermost): per
-# chunk one loop reads the 16 (input) or 16 (output) terms of each tile and writes all its
-# outputs to stack scratch, then short copy loops move the scratch to the tiles / planes.
-# LLVM's loop vectoriser gives up on a loop writing 16 streams of one array next to reads of
-# another (it would need hundreds of run-time overlap checks); stack memory cannot overlap
-# an argument's, so both loops vectorise without checks.
-
-CH = 32  # tiles per chunk: four 8-float vectors
-
-
-def _scratch(n, like):
-    """``n`` elements of ``like``'s dtype: stack memory inside a numba kernel (``n`` a
-    constant), a NumPy array in plain Python (``NUMBA_DISABLE_JIT``)."""
-    return np.empty(n, like.dtype)
-
-
-@intrinsic
-def _stack(typingctx, n, like):
-    if not isinstance(n, types.IntegerLiteral):
-        return None
-    size, dt = n.literal_value, like.dtype
-
-    def codegen(context, builder, sig, args):  # in the entry block: one slot per call site
-        return cgutils.alloca_once(builder, context.get_value_type(dt), size=size)
-    return types.CPointer(dt)(n, like), codegen
-
-
-@overload(_scratch)
-def _scratch_jit(n, like):
-    if isinstance(n, types.IntegerLiteral):
-        size = n.literal_value
-        return lambda n, like: numba.carray(_stack(size, like), size)
-    return None
-
-
-@numba.njit(inline="always")
-def _row(n):
-    """Elements per row of an interleaved block (16 rows of n tiles per plane): n rounded up
-    to 64-byte lines (16 float32), one more line when that makes a multiple of 8 lines, so
-    that the 16 rows a transform reads or writes at once fall in distinct L1 sets (64 sets
-    of 8 ways)."""
-    lines = -(-n // 16)
-    return 16 * (lines + (lines % 8 == 0))
-
-
-@numba.njit(cache=True, nogil=True)
-def _input_tiles(P, Hq, Wq, m, i0, i1, V, planes, R):
-    # V (planes, 16, R) = B^T d B of the tile rows i0..i1-1 of the padded planes P (planes,
-    # Hq, Wq, m) (_gather's layout, row 0 first), a plane's 16 transformed rows of tiles
-    # (i, j, n) next to each other (one run the prefetcher follows; the GEMMs read V[:, xi]
-    # with a leading dimension 16 R).  Per row r of a patch d, the four columns of the
-    # tiles of a tile row are runs at offsets 0, h, m, h + m (parity split).  Heap indices
-    # are uint64 throughout (a signed one gets a wraparound check that stops vectorising).
-    run = (Wq // 2 - 1) * m
-    q1, q2, q3 = uint64(Wq // 2 * m), uint64(m), uint64(Wq // 2 * m + m)
-    r1, r2, r3 = uint64(Wq * m), uint64(2 * Wq * m), uint64(3 * Wq * m)
-    S = _scratch(512, V)  # 16 CH
-    for p in range(planes):
-        for i in range(i0, i1):
-            s0 = (p * Hq + 2 * i) * Wq * m
-            d0 = p * 16 * R + (i - i0) * run
-            for e0 in range(0, run, CH):
-                n = min(CH, run - e0)
-                a = uint64(s0 + e0)
-                for j in range(n):
-                    a0 = a + uint64(j)
-                    a1, a2, a3 = a0 + r1, a0 + r2, a0 + r3
-                    c00, c01 = P[a0] - P[a0 + q2], P[a0 + q1] + P[a0 + q2]
-                    c02, c03 = P[a0 + q2] - P[a0 + q1], P[a0 + q1] - P[a0 + q3]
-                    c10, c11 = P[a1] - P[a1 + q2], P[a1 + q1] + P[a1 + q2]
-                    c12, c13 = P[a1 + q2] - P[a1 + q1], P[a1 + q1] - P[a1 + q3]
-                    c20, c21 = P[a2] - P[a2 + q2], P[a2 + q1] + P[a2 + q2]
-                    c22, c23 = P[a2 + q2] - P[a2 + q1], P[a2 + q1] - P[a2 + q3]
-                    c30, c31 = P[a3] - P[a3 + q2], P[a3 + q1] + P[a3 + q2]
-                    c32, c33 = P[a3 + q2] - P[a3 + q1], P[a3 + q1] - P[a3 + q3]
-                    S[j], S[CH + j] = c00 - c20, c01 - c21
-                    S[2 * CH + j], S[3 * CH + j] = c02 - c22, c03 - c23
-                    S[4 * CH + j], S[5 * CH + j] = c10 + c20, c11 + c21
-                    S[6 * CH + j], S[7 * CH + j] = c12 + c22, c13 + c23
-                    S[8 * CH + j], S[9 * CH + j] = c20 - c10, c21 - c11
-                    S[10 * CH + j], S[11 * CH + j] = c22 - c12, c23 - c13
-                    S[12 * CH + j], S[13 * CH + j] = c10 - c30, c11 - c31
-                    S[14 * CH + j], S[15 * CH + j] = c12 - c32, c13 - c33
-                for k in range(16):
-                    o = uint64(d0 + k * R + e0)
-                    for j in range(n):
-                        V[o + uint64(j)] = S[k * CH + j]
-
-
-@numba.njit(cache=True, nogil=True)
-def _grad_tiles(Pg, Hg, Wg, m, i0, i1, dM, planes, R):
-    # dM (planes, 16, R) (_input_tiles' layout) = A dY A^T of the 2x2 tiles of tile rows
-    # i0..i1-1 of the planes Pg (planes, Hg, Wg, m) (_gather's layout): dY[r, s] of a tile
-    # row's tiles is the run at r Wg m + s run
-    run = Wg // 2 * m
-    q1, r1 = uint64(run), uint64(Wg * m)
-    S = _scratch(512, dM)  # 16 CH
-    for p in range(planes):
-        for i in range(i0, i1):
-            s0 = (p * Hg + 2 * i) * Wg * m
-            d0 = p * 16 * R + (i - i0) * run
-            for e0 in range(0, run, CH):
-                n = min(CH, run - e0)
-                a = uint64(s0 + e0)
-                for j in range(n):
-                    a0 = a + uint64(j)
-                    y00, y01, y10, y11 = Pg[a0], Pg[a0 + q1], Pg[a0 + r1], Pg[a0 + r1 + q1]
-                    c01, c02, c11, c12 = y00 + y01, y00 - y01, y10 + y11, y10 - y11
-                    S[j], S[CH + j], S[2 * CH + j], S[3 * CH + j] = y00, c01, c02, -y01
-                    S[4 * CH + j], S[5 * CH + j] = y00 + y10, c01 + c11
-                    S[6 * CH + j], S[7 * CH + j] = c02 + c12, -(y01 + y11)
-                    S[8 * CH + j], S[9 * CH + j] = y00 - y10, c01 - c11
-                    S[10 * CH + j], S[11 * CH + j] = c02 - c12, y11 - y01
-                    S[12 * CH + j], S[13 * CH + j] = -y10, -c11
-                    S[14 * CH + j], S[15 * CH + j] = -c12, y11
-                for k in range(16):
-                    o = uint64(d0 + k * R + e0)
-                    for j in range(n):
-                        dM[o + uint64(j)] = S[k * CH + j]
-
-
-@numba.njit(cache=True, nogil=True)
-def _output_tiles(M, R, o, i0, i1, tw, m, y, n0, bias):
-    # y[n0 + n, o] (N, O, Ho, Wo) = A^T M A (+ bias[o] when bias has O entries) of plane o's
-    # tiles of tile rows i0..i1-1 in M (planes, 16, R) (_input_tiles' layout), the outputs
-    # past an odd Ho or Wo left out.  Per tile column and CH images: the 2x2 outputs of each
-    # tile into stack scratch (one vectorised loop), then four scalar stores per tile (the
-    # images-innermost tiles meet NCHW rows here: no separate scatter pass)
-    N, O, Ho, Wo = y.shape
-    f = y.ravel()
-    run = tw * m
-    t = (uint64(0), uint64(R), uint64(2 * R), uint64(3 * R), uint64(4 * R), uint64(5 * R),
-         uint64(6 * R), uint64(7 * R), uint64(8 * R), uint64(9 * R), uint64(10 * R),
-         uint64(11 * R), uint64(12 * R), uint64(13 * R), uint64(14 * R), uint64(15 * R))
-    bv = bias[o] if bias.shape[0] == O else y.dtype.type(0)
-    S = _scratch(128, y)  # 4 CH
-    img = O * Ho * Wo
-    for i in range(i0, i1):
-        full_r = 2 * i + 1 < Ho
-        for jt in range(tw):
-            full = full_r and 2 * jt + 1 < Wo
-            for e0 in range(0, m, CH):
-                n = min(CH, m - e0)
-                a = uint64(o * 16 * R + (i - i0) * run + jt * m + e0)
-                for j in range(n):
-                    b = a + uint64(j)
-                    m00, m01, m02, m03 = M[b], M[b + t[1]], M[b + t[2]], M[b + t[3]]
-                    m10, m11, m12, m13 = M[b + t[4]], M[b + t[5]], M[b + t[6]], M[b + t[7]]
-                    m20, m21, m22, m23 = M[b + t[8]], M[b + t[9]], M[b + t[10]], M[b + t[11]]
-                    m30, m31, m32, m33 = (M[b + t[12]], M[b + t[13]], M[b + t[14]],
-                                          M[b + t[15]])
-                    u00, u01 = (m00 + m01) + m02, (m01 - m02) - m03
-                    u10, u11 = (m10 + m11) + m12, (m11 - m12) - m13
-                    u20, u21 = (m20 + m21) + m22, (m21 - m22) - m23
-                    u30, u31 = (m30 + m31) + m32, (m31 - m32) - m33
-                    S[j], S[CH + j] = (u00 + u10) + u20 + bv, (u01 + u11) + u21 + bv
-                    S[2 * CH + j] = (u10 - u20) - u30 + bv
-                    S[3 * CH + j] = (u11 - u21) - u31 + bv
-                d = uint64(((n0 + e0) * O + o) * Ho * Wo + 2 * i * Wo + 2 * jt)
-                if full:
-                    for j in range(n):
-                        q = d + uint64(j * img)
-                        f[q], f[q + 1] = S[j], S[CH + j]
-                        f[q + Wo], f[q + Wo + 1] = S[2 * CH + j], S[3 * CH + j]
-                    continue
-                for j in range(n):
-                    q = d + uint64(j * img)
-                    f[q] = S[j]
-                    if 2 * jt + 1 < Wo:
-                        f[q + 1] = S[CH + j]
-                    if full_r:
-                        f[q + Wo] = S[2 * CH + j]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -476,7 +303,7 @@ def forward(x, w, padding, groups=1, bias=None, parts=None):
     Ho, Wo = H + padding[0] + padding[1] - 2, W + padding[2] + padding[3] - 2
     th, tw = tiles(Ho, Wo)
     x = np.ascontiguousarray(x)
-    U = weight_transform(w)
+    U = _weights(np.ascontiguousarray(w, dtype=x.dtype))
     y = np.empty((N, O, Ho, Wo), x.dtype)
     b = np.zeros(0, x.dtype) if bias is None else np.ascontiguousarray(bias, dtype=x.dtype)
     parts = _parts(x.shape, w.shape, (Ho, Wo), parts)
@@ -501,7 +328,7 @@ def backward(g, x_shape, w_shape, padding, groups=1, w=None, x=None, bias=None, 
     dt = g.dtype
     g = np.ascontiguousarray(g)
     want_dx, want_dw = w is not None, x is not None
-    U = weight_transform(np.asarray(w, dt)) if want_dx else np.zeros((16, 1, 1), dt)
+    U = _weights(np.ascontiguousarray(w, dtype=dt)) if want_dx else np.zeros((16, 1, 1), dt)
     x = np.ascontiguousarray(x, dtype=dt) if want_dw else _none(dt)
     dx = np.empty(tuple(x_shape), dt) if want_dx else _none(dt)
     b = np.zeros(0, dt) if bias is None else np.ascontiguousarray(bias, dtype=dt)
