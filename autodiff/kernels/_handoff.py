@@ -58,26 +58,6 @@ def _load_acquire(typingctx, flag):
 
 
 @intrinsic
-def _store_seq_cst(typingctx, cell, i, value):
-    """``cell[i] = value`` as a sequentially consistent atomic store (x86: ``xchg``): no later
-    load of this thread is ordered before it."""
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, value=args[0])
-        builder.store_atomic(args[2], builder.gep(ary.data, [args[1]]), "seq_cst", 8)
-        return context.get_dummy_value()
-    return types.void(cell, i, value), codegen
-
-
-@intrinsic
-def _load_seq_cst(typingctx, cell, i):
-    """``cell[i]`` read with a sequentially consistent atomic load."""
-    def codegen(context, builder, signature, args):
-        ary = context.make_array(signature.args[0])(context, builder, value=args[0])
-        return builder.load_atomic(builder.gep(ary.data, [args[1]]), "seq_cst", 8)
-    return types.int64(cell, i), codegen
-
-
-@intrinsic
 def _sched_yield(typingctx):
     """libc's ``sched_yield()``: any other thread waiting for this CPU runs first."""
     def codegen(context, builder, signature, args):
@@ -120,34 +100,6 @@ def _spin(flag, want, clock, ns):
         _sched_yield()
 
 
-@numba.njit(nogil=True, cache=True)
-def _post(cell, seq):
-    """Post ``seq`` in ``cell[0]``; True when the waiter has said (``cell[1]``) it sleeps on the
-    lock, which the poster then releases.  Both sides store, then load the other's word, all
-    sequentially consistent: a waiter that misses the post is seen asleep (no lost wake-up)."""
-    _store_seq_cst(cell, 0, seq)
-    return _load_seq_cst(cell, 1) != 0
-
-
-@numba.njit(nogil=True, cache=True)
-def _asleep_unless(cell, seq):
-    """The waiter's half of ``_post``: say it sleeps (``cell[1] = 1``), then True when ``seq``
-    was posted after all (it then does not sleep)."""
-    _store_seq_cst(cell, 1, 1)
-    return _load_seq_cst(cell, 0) == seq
-
-
-@numba.njit(nogil=True, cache=True)
-def _post_and_spin(posted, seq, awaited, want, clock, ns):
-    """``_post(posted, seq)``, then ``_spin(awaited, want, clock, ns)``, in one call without the
-    GIL: the worker hands its result back and waits for the next job without taking the GIL in
-    between, so the caller, woken by the post, finds the GIL free.  -> 0: the post's waiter
-    sleeps (wake it, then wait), 1: ``want`` seen, 2: the deadline passed."""
-    if _post(posted, seq):
-        return 0
-    return 1 if _spin(awaited, want, clock, ns) else 2
-
-
 # the clock of the spin's deadline (time.CLOCK_MONOTONIC's value differs between systems);
 # None where Python has no clock_gettime: waits then block at once
 _CLOCK = getattr(time, "CLOCK_MONOTONIC", None)
@@ -164,44 +116,33 @@ class Signal:
     """A flag one thread posts (``post(seq)``, seq = 1, 2, ...) and one other thread waits for
     (``wait(seq)``): first spinning (``SPIN_US``, without the GIL), then blocked on a lock."""
 
-    __slots__ = ("cell", "sleeper")
+    __slots__ = ("flag", "mutex", "sleeper", "sleeping")
 
     def __init__(self):
-        # [0]: the last posted sequence number; [1]: 1 while the waiter sleeps (or is about to)
-        self.cell = np.zeros(2, np.int64)
-        self.sleeper = _thread.allocate_lock()  # held while the waiter sleeps; post releases it
+        self.flag = np.zeros(1, np.int64)  # the last posted sequence number
+        self.mutex = _thread.allocate_lock()  # guards ``sleeping`` against a post in between
+        self.sleeper = _thread.allocate_lock()  # held while a waiter sleeps; post releases it
+        self.sleeping = False
 
     def post(self, seq):
-        if spin_ns(1.0):
-            asleep = _post(self.cell, seq)
-        else:  # no JIT (so no spin): under the GIL, plain stores and loads are ordered
-            self.cell[0] = seq
-            asleep = self.cell[1] != 0
-        if asleep:
-            self.sleeper.release()
+        self.flag[0] = seq
+        with self.mutex:
+            if self.sleeping:
+                self.sleeping = False
+                self.sleeper.release()
 
     def wait(self, seq):
         ns = spin_ns(SPIN_US)
-        if not (ns and _spin(self.cell, seq, _CLOCK, ns)):
-            self.sleep(seq)
-
-    def sleep(self, seq):
-        """Block on the lock until ``seq`` is posted."""
-        cell = self.cell
-        try:
-            while True:
-                self.sleeper.acquire(False)  # held (a wake-up left it free): post releases it
-                if spin_ns(1.0):
-                    seen = _asleep_unless(cell, seq)
-                else:
-                    cell[1] = 1
-                    seen = cell[0] == seq
-                if seen:
+        if ns and _spin(self.flag, seq, _CLOCK, ns):
+            return
+        while True:
+            with self.mutex:
+                if self.flag[0] == seq:
+                    self.sleeping = False
                     return
-                self.sleeper.acquire()
-                cell[1] = 0
-        finally:
-            cell[1] = 0
+                self.sleeper.acquire(False)  # free after an interrupted wait: hold it again
+                self.sleeping = True
+            self.sleeper.acquire()
 
 
 class Worker:
@@ -212,8 +153,7 @@ class Worker:
         self.run, self.seq, self.job, self.out = run, 0, None, None
         self.go, self.done = Signal(), Signal()
         if spin_ns(SPIN_US):  # compile (or load from the cache) here rather than in a wait
-            _post_and_spin(np.zeros(2, np.int64), 1, self.go.cell, 1, _CLOCK, 0)
-            _asleep_unless(np.zeros(2, np.int64), 1)
+            _spin(self.go.flag, 1, _CLOCK, 0)
         self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self.thread.start()
 
@@ -237,27 +177,14 @@ class Worker:
         return out if interrupted is None else (False, interrupted)
 
     def _loop(self):
-        seq = 1
-        self.go.wait(seq)
+        seq = 0
         while True:
+            seq += 1
+            self.go.wait(seq)
             job, self.job = self.job, None
             try:
                 self.out = (True, self.run(job))
             except BaseException as e:  # noqa: BLE001  (handed to the caller)
                 self.out = (False, e)
             job = None
-            seq += 1
-            if not self._hand_back(seq - 1, seq):
-                self.go.wait(seq)
-
-    def _hand_back(self, done, go):
-        """Post ``done`` and wait for the job of ``go`` without taking the GIL in between:
-        True when that job has come within the spin."""
-        ns = spin_ns(SPIN_US)
-        if not ns:
-            self.done.post(done)
-            return False
-        got = _post_and_spin(self.done.cell, done, self.go.cell, go, _CLOCK, ns)
-        if got == 0:  # the caller sleeps on the lock
-            self.done.sleeper.release()
-        return got == 1
+            self.done.post(seq)
