@@ -252,6 +252,7 @@ def _winograd_pass(dt, y=None, dw=None):
     if y is not None:
         a, w, out, bias, off = y
         U = Wg.weight_transform(w, G, dt)
+        bias = bias if bias.size else np.zeros(out.shape[1], dt)
 
     def task(lo, hi, acc):
         chk, dU = acc or (0, None if dw is None else np.zeros(dw[3], dt))
