@@ -41,6 +41,7 @@ import numpy as np
 from numba import uint64
 
 from ._blas import NO, ROW, TR
+from ._runs import copy_run
 
 __all__ = ["matrices", "forward_block", "weight_block", "weight_transform", "weight_adjoint",
            "forward_ref", "weight_grad_ref"]
@@ -95,26 +96,42 @@ def _addr(a, i):
 
 
 @numba.njit(cache=True, nogil=True)
+def _phases(a, n0, n1, c, off, W, xp, ph):
+    # ph[r, k W + u] = a[n0 + k, c, 4 u + r - off] for u < W (0 outside the row; ph's extra
+    # last column 0): each row goes by memcpy into the zero-edged buffer xp (4 (nw + 1)) at
+    # 4 k W + off (the edges stay as the caller's zeros: off is fixed), then one stride-4
+    # de-interleave over the whole block, which LLVM vectorises
+    L = a.shape[2]
+    lo, hi = max(0, -off), min(L, 4 * W - off)
+    if hi > lo:
+        for k in range(n1 - n0):
+            copy_run(xp, 4 * k * W + lo + off, a[n0 + k, c], lo, hi - lo)
+    p0, p1, p2, p3 = ph[0], ph[1], ph[2], ph[3]
+    for u in range(ph.shape[1]):
+        p0[u] = xp[4 * u]
+        p1[u] = xp[4 * u + 1]
+        p2[u] = xp[4 * u + 2]
+        p3[u] = xp[4 * u + 3]
+
+
+@numba.njit(cache=True, nogil=True)
 def _input_tf(x, n0, n1, off, BT, W, V):
     # V[xi, c, k W + t] = sum_j BT[xi, j] x[n0 + k, c, 4 t + j - off] (0 outside the row) for
     # t < W: each image's W tiles (the last one unused), so one loop runs over all k and t
-    C, L = x.shape[1], x.shape[2]
+    C = x.shape[1]
     nw = (n1 - n0) * W
-    ph = np.zeros((4, nw + 1), V.dtype)  # ph[r, k W + u] = x[n0 + k, c, 4 u + r - off]
+    xp = np.zeros(4 * (nw + 1), V.dtype)
+    ph = np.empty((4, nw + 1), V.dtype)  # ph[r, k W + u] = x[n0 + k, c, 4 u + r - off]
     for c in range(C):
-        for k in range(n1 - n0):
-            for r in range(4):
-                for u in range(W):
-                    pos = 4 * u + r - off
-                    ph[r, k * W + u] = x[n0 + k, c, pos] if 0 <= pos < L else 0
+        _phases(x, n0, n1, c, off, W, xp, ph)
+        p0, p1, p2, p3 = ph[0], ph[1], ph[2], ph[3]
         for xi in range(8):
             b0, b1, b2, b3 = BT[xi, 0], BT[xi, 1], BT[xi, 2], BT[xi, 3]
             b4, b5, b6, b7 = BT[xi, 4], BT[xi, 5], BT[xi, 6], BT[xi, 7]
             dst = V[xi, c]
             for i in range(nw):
-                dst[i] = (b0 * ph[0, i] + b1 * ph[1, i] + b2 * ph[2, i] + b3 * ph[3, i]
-                          + b4 * ph[0, i + 1] + b5 * ph[1, i + 1] + b6 * ph[2, i + 1]
-                          + b7 * ph[3, i + 1])
+                dst[i] = (b0 * p0[i] + b1 * p1[i] + b2 * p2[i] + b3 * p3[i]
+                          + b4 * p0[i + 1] + b5 * p1[i + 1] + b6 * p2[i + 1] + b7 * p3[i + 1])
 
 
 @numba.njit(cache=True, nogil=True)
@@ -137,7 +154,8 @@ def _output_tf(M, n0, n1, W, AT, bias, out):
     bad = False
     for o in range(O):
         b = bias[o]
-        m0, m1, m2, m3, m4, m5, m6, m7 = M[0, o], M[1, o], M[2, o], M[3, o], M[4, o], M[5, o], M[6, o], M[7, o]
+        m0, m1, m2, m3 = M[0, o], M[1, o], M[2, o], M[3, o]
+        m4, m5, m6, m7 = M[4, o], M[5, o], M[6, o], M[7, o]
         for j in range(nw):
             v0 = (b + a0[0] * m0[j] + a0[1] * m1[j] + a0[2] * m2[j] + a0[3] * m3[j]
                   + a0[4] * m4[j] + a0[5] * m5[j] + a0[6] * m6[j] + a0[7] * m7[j])
@@ -162,18 +180,18 @@ def _output_tf(M, n0, n1, W, AT, bias, out):
 def _grad_tf(g, n0, n1, W, AT, dM):
     # dM[xi, o, k W + t] = sum_i AT[i, xi] g[n0 + k, o, 4 t + i] (0 past the row's end and in
     # each image's unused last tile)
-    O, Lo = g.shape[1], g.shape[2]
+    O = g.shape[1]
     nw = (n1 - n0) * W
-    gph = np.zeros((4, nw), dM.dtype)  # gph[i, k W + t] = g[n0 + k, o, 4 t + i]
+    gp = np.zeros(4 * nw, dM.dtype)
+    gph = np.empty((4, nw), dM.dtype)  # gph[i, k W + t] = g[n0 + k, o, 4 t + i]
     for o in range(O):
-        for k in range(n1 - n0):
-            for q in range(Lo):
-                gph[q % 4, k * W + q // 4] = g[n0 + k, o, q]
+        _phases(g, n0, n1, o, 0, W, gp, gph)
+        g0, g1, g2, g3 = gph[0], gph[1], gph[2], gph[3]
         for xi in range(8):
             a0, a1, a2, a3 = AT[0, xi], AT[1, xi], AT[2, xi], AT[3, xi]
             dst = dM[xi, o]
             for j in range(nw):
-                dst[j] = a0 * gph[0, j] + a1 * gph[1, j] + a2 * gph[2, j] + a3 * gph[3, j]
+                dst[j] = a0 * g0[j] + a1 * g1[j] + a2 * g2[j] + a3 * g3[j]
 
 
 @numba.njit(cache=True, nogil=True)
