@@ -244,14 +244,15 @@ def winograd(x_shape, w_shape, stride, dilation, groups):
 
 def _winograd_pass(dt, y=None, dw=None):
     """Winograd's part of a pass over image ranges: ``task(lo, hi, acc)`` for :func:`_split`
-    computing ``y = (a, w, out, bias, off)`` (out = correlation of a with w at offset off,
-    + bias) and/or ``dw = (x, g, off, dU shape)`` (the transformed weight gradient, summed);
-    ``acc`` = (0, or nan if an output was not finite; dU or None)."""
+    computing ``y = (a, w, out, bias, off, flip)`` (out = correlation of a with w at offset
+    off, + bias; ``flip``: w with its taps reversed and its channels swapped, the input
+    gradient's filter) and/or ``dw = (x, g, off, dU shape)`` (the transformed weight
+    gradient, summed); ``acc`` = (0, or nan if an output was not finite; dU or None)."""
     AT, G, BT = _WG
     at, bt = AT.astype(dt), BT.astype(dt)
     if y is not None:
-        a, w, out, bias, off = y
-        U = Wg.weight_transform(w, G, dt)
+        a, w, out, bias, off, flip = y
+        U = Wg.weight_transform(w, G, dt, flip)
         bias = bias if bias.size else np.zeros(out.shape[1], dt)
 
     def task(lo, hi, acc):
@@ -276,12 +277,6 @@ def _finish(parts, dt):
     return bool(np.isfinite(dw).all()), dw
 
 
-def _flipped(w):
-    """w (O, C, K) -> (C, O, K) with the taps reversed: the input gradient is the forward
-    correlation of g with it."""
-    return np.ascontiguousarray(w[:, :, ::-1].transpose(1, 0, 2))
-
-
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):
     """Cross-correlation x (N, C, L), w (O, C/groups, K) -> (N, O, Lo), plus ``bias`` (O,);
     padding (left, right); ``out_len`` fixes Lo (PyTorch's formula when None)."""
@@ -293,7 +288,7 @@ def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out
     b = _bias(bias, O, x.dtype)
     work = out.size + x.size
     if winograd(x.shape, w.shape, stride, dilation, groups):
-        task = _winograd_pass(x.dtype, y=(x, w, out, b, padding[0]))
+        task = _winograd_pass(x.dtype, y=(x, w, out, b, padding[0], False))
         if _finish(_split(task, N, work), x.dtype)[0]:
             return out
     wk = _taps(w, x.dtype)
@@ -315,7 +310,7 @@ def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1
     b = _bias(bias, x_shape[1], dt)
     work = g.size + dx.size + (0 if x is None else x.size)
     if winograd(x_shape, w.shape, stride, dilation, groups):
-        task = _winograd_pass(dt, y=(g, _flipped(w), dx, b, K - 1 - padding[0]),
+        task = _winograd_pass(dt, y=(g, w, dx, b, K - 1 - padding[0], True),
                               dw=None if x is None else (x, g, padding[0], (Wg.NPTS, O, Cg)))
         finite, dw = _finish(_split(task, g.shape[0], work), dt)
         if finite:
