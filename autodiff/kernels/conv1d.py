@@ -273,8 +273,8 @@ def _finish(parts, dt):
         return False, None
     if parts[0][1] is None:
         return True, None
-    dw = Wg.weight_adjoint(sum(dU for _, dU in parts), _WG[1], dt)
-    return bool(np.isfinite(dw).all()), dw
+    dw, finite = Wg.weight_adjoint(sum(dU for _, dU in parts), _WG[1], dt)
+    return finite, dw
 
 
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):

@@ -80,11 +80,10 @@ def weight_transform(w, G, dtype, flip=False):
 
 
 def weight_adjoint(dU, G, dtype):
-    """dw (O, C, r) = G^T dU of dU (n, O, C), summed in float64."""
+    """(dw (O, C, r) = G^T dU of dU (n, O, C), summed in float64; True if dw is finite)."""
     n, O, C = dU.shape
     dw = np.empty((O, C, G.shape[1]), dtype)
-    _adjoint(dU, G, dw)
-    return dw
+    return dw, _adjoint(dU, G, dw)
 
 
 # --------------------------------------------------------------------------- numba kernels
@@ -109,8 +108,9 @@ def _transform_w(w, G, flip, U):
 
 @numba.njit(cache=True, nogil=True)
 def _adjoint(dU, G, dw):
-    # dw[o, c, k] = sum_xi G[xi, k] dU[xi, o, c], in float64
+    # dw[o, c, k] = sum_xi G[xi, k] dU[xi, o, c], in float64; True if every dw is finite
     n, O, C = dU.shape
+    bad = False
     for o in range(O):
         for c in range(C):
             for k in range(G.shape[1]):
@@ -118,6 +118,8 @@ def _adjoint(dU, G, dw):
                 for xi in range(n):
                     acc += G[xi, k] * dU[xi, o, c]
                 dw[o, c, k] = acc
+                bad |= dw[o, c, k] - dw[o, c, k] != 0  # inf (also after the cast) or nan
+    return not bad
 
 
 @numba.njit(cache=True, nogil=True)
