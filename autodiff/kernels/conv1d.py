@@ -224,6 +224,8 @@ def _bias(bias, n, dtype):
 # 1.14, (4,32,32,64) 1.28, (8,16,16,128) 1.24, (8,128,128,100) 1.14, (64,16,16,32) 1.00.  At
 # 1 thread (thread CPU time) the row lost (1.06): the transforms cost about what the 2.5x
 # fewer multiplies save, and only C = O >= 64 won (0.76-0.82), inconsistently at 2 threads.
+# Session 6 vectorised the transforms (kernels/conv1d_winograd.py): the row's step 0.90x of
+# before in one process; the losses above were NOT re-measured, so the rule is unchanged.
 WINOGRAD = True  # False: always shift
 WINOGRAD_TAPS = 5
 WINOGRAD_MIN_C = 32  # input and output channels: the GEMMs' sizes
