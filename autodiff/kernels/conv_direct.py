@@ -43,7 +43,7 @@ from numba import uint64
 
 from . import conv as K
 from ._launch import run_split, split_count
-from ._runs import copy_run, fill, sums, with_bias
+from ._runs import copy_run, fill, merge2, split2, sums, with_bias
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 
@@ -85,12 +85,10 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh
                 if sw == 1:  # a contiguous row: one memcpy
                     copy_run(buf, r0 + pl, a, (((n0 + n) * C + c0 + c) * H + h) * W, W)
                     continue
-                if sw == 2:  # even / odd columns: a constant stride (vectorised shuffles)
-                    de = uint64(r0 + (pl % 2) * pstep + pl // 2)
-                    do = uint64(r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2)
-                    for j in range(uint64(W // 2)):
-                        buf[de + j] = a[n0 + n, c0 + c, h, 2 * j]
-                        buf[do + j] = a[n0 + n, c0 + c, h, 2 * j + 1]
+                if sw == 2:  # even / odd columns: vector shuffles
+                    de = r0 + (pl % 2) * pstep + pl // 2
+                    do = r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2
+                    split2(buf, de, do, a, (((n0 + n) * C + c0 + c) * H + h) * W, W // 2)
                     if W % 2:
                         buf[de + W // 2] = a[n0 + n, c0 + c, h, W - 1]
                     continue
@@ -121,12 +119,10 @@ def _unphase(out, n0, nb, ch, buf, b0, pstep, img, Wq, sh, sw, pt, pl, bias):
                 for t in range(uint64(W)):
                     out[n0 + n, ch, h, t] = buf[s0 + t] + bv
                 continue
-            if sw == 2:
-                se = uint64(r0 + (pl % 2) * pstep + pl // 2)
-                so = uint64(r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2)
-                for j in range(uint64(W // 2)):
-                    out[n0 + n, ch, h, 2 * j] = buf[se + j] + bv
-                    out[n0 + n, ch, h, 2 * j + 1] = buf[so + j] + bv
+            if sw == 2:  # vector shuffles
+                se = r0 + (pl % 2) * pstep + pl // 2
+                so = r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2
+                merge2(out, (((n0 + n) * C + ch) * H + h) * W, buf, se, so, W // 2, bv)
                 if W % 2:
                     out[n0 + n, ch, h, W - 1] = buf[se + W // 2] + bv
                 continue
