@@ -10,6 +10,15 @@ rows of 14-28 floats, as a conv's planes have, were copied one float at a time. 
 be C-contiguous with one dtype; the caller guarantees the ranges are in bounds and do not
 overlap (no checks here).
 
+``split2`` / ``merge2`` (inline numba helpers): a row's even and odd columns into two runs
+and back (plus a bias), the stride-2 phase planes of ``conv_direct``.  LLVM vectorises a
+constant-stride loop the same way (32 floats per iteration), so rows of 28 ran scalar: these
+move 8 pairs per block (two vector loads, two shuffles, two stores, written as LLVM IR), the
+last block overlapping the one before; runs under 8 pairs go one value at a time.  Flat
+indices into C-contiguous arrays of any dimension go through ``_load`` / ``_store`` (a
+reshaped view would cost NRT reference counting inside the loops: 2.5x slower).  Measured
+(depthwise x (32,64,28,28) s2 forward, 2 threads, 2026-12-07): 1.09 -> 0.70 ms.
+
 ``fill`` and ``sums`` (inline numba helpers) and ``with_bias`` (the NumPy end of a weight
 gradient's partial sums) serve both kernels' weight gradients and forward.
 """

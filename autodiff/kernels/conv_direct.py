@@ -24,7 +24,8 @@ Three serial ``nogil`` kernels over ranges of work items, split over threads by
 
 * forward: items (image block, group); ``out[n, o] = bias[o] + sum over c, ki, kj of
   w[o, c, ki, kj] * xphase[n, c, shifted]``, output channels in pairs (each loaded input
-  value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``).
+  value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``),
+  split into / merged from stride-2 phases by vector shuffles (``_runs.split2`` / ``merge2``).
 * input gradient: at stride 1 (padding within the dilated kernel) the forward with the
   flipped, per-group transposed weight; otherwise the adjoint tap by tap into the phase
   planes of the padded input gradient, then cropped and re-interleaved (plus a bias).
