@@ -24,7 +24,8 @@ Three serial ``nogil`` kernels over ranges of work items, split over threads by
 
 * forward: items (image block, group); ``out[n, o] = bias[o] + sum over c, ki, kj of
   w[o, c, ki, kj] * xphase[n, c, shifted]``, output channels in pairs (each loaded input
-  value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``).
+  value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``),
+  split into / merged from stride-2 phases by vector shuffles (``_runs.split2`` / ``merge2``).
 * input gradient: at stride 1 (padding within the dilated kernel) the forward with the
   flipped, per-group transposed weight; otherwise the adjoint tap by tap into the phase
   planes of the padded input gradient, then cropped and re-interleaved (plus a bias).
@@ -43,7 +44,7 @@ from numba import uint64
 
 from . import conv as K
 from ._launch import run_split, split_count
-from ._runs import copy_run, fill, sums, with_bias
+from ._runs import copy_run, fill, merge2, split2, sums, with_bias
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 
@@ -85,12 +86,10 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh
                 if sw == 1:  # a contiguous row: one memcpy
                     copy_run(buf, r0 + pl, a, (((n0 + n) * C + c0 + c) * H + h) * W, W)
                     continue
-                if sw == 2:  # even / odd columns: a constant stride (vectorised shuffles)
-                    de = uint64(r0 + (pl % 2) * pstep + pl // 2)
-                    do = uint64(r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2)
-                    for j in range(uint64(W // 2)):
-                        buf[de + j] = a[n0 + n, c0 + c, h, 2 * j]
-                        buf[do + j] = a[n0 + n, c0 + c, h, 2 * j + 1]
+                if sw == 2:  # even / odd columns: vector shuffles
+                    de = r0 + (pl % 2) * pstep + pl // 2
+                    do = r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2
+                    split2(buf, de, do, a, (((n0 + n) * C + c0 + c) * H + h) * W, W // 2)
                     if W % 2:
                         buf[de + W // 2] = a[n0 + n, c0 + c, h, W - 1]
                     continue
@@ -121,12 +120,10 @@ def _unphase(out, n0, nb, ch, buf, b0, pstep, img, Wq, sh, sw, pt, pl, bias):
                 for t in range(uint64(W)):
                     out[n0 + n, ch, h, t] = buf[s0 + t] + bv
                 continue
-            if sw == 2:
-                se = uint64(r0 + (pl % 2) * pstep + pl // 2)
-                so = uint64(r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2)
-                for j in range(uint64(W // 2)):
-                    out[n0 + n, ch, h, 2 * j] = buf[se + j] + bv
-                    out[n0 + n, ch, h, 2 * j + 1] = buf[so + j] + bv
+            if sw == 2:  # vector shuffles
+                se = r0 + (pl % 2) * pstep + pl // 2
+                so = r0 + ((pl + 1) % 2) * pstep + (pl + 1) // 2
+                merge2(out, (((n0 + n) * C + ch) * H + h) * W, buf, se, so, W // 2, bv)
                 if W % 2:
                     out[n0 + n, ch, h, W - 1] = buf[se + W // 2] + bv
                 continue
