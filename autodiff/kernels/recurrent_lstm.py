@@ -12,14 +12,13 @@ Why an own GEMM kernel (2 cores, Zen 3, L50 N32 I32 H128 split in two parts of 1
 OpenBLAS's sgemm repacks all of W_hh (256 KB) on every call, so the step's 16 x 128 @ 128 x 512
 product took 41-62 us (~40 GFLOP/s; 68 on a big GEMM); torch's oneDNN packs its weights once
 per layer. Here the weights are packed once per forward and per backward (``pack_panels``,
-0.13 ms) into panels of 32 output columns laid out K-major, and the kernel keeps a 3-row x
-32-column block of accumulators (twelve 8-float vectors; 2 rows for the rest) in registers
-while a panel stays in L1 across the rows: 65-72 GFLOP/s alone on one core (OpenBLAS's big
-sgemm: 75-80) and ~50 with both cores busy, with W_ih folded in (K = H + I),
+0.13 ms) into panels of 32 output columns laid out K-major, and the kernel keeps a 2-row x
+32-column block of accumulators (eight 8-float vectors) in registers while a panel stays in
+L1 across the row pairs: ~50 GFLOP/s on the same product, with W_ih folded in (K = H + I),
 which also removes the separate input projection GEMM and its (L, N, 4H) array. The
 accumulators live in stack scratch (``_scratch``): LLVM keeps such memory in registers when
 every index is a constant once the 32-wide loops are vectorised, which it does not for a NumPy
-array (it cannot tell that one from the others). A single odd row is paired with itself
+array (it cannot tell that one from the others). An odd last row is paired with itself
 (computed twice, stored twice: the same values). Loops of 8 or fewer constant iterations are
 avoided: LLVM unrolls them into scalar code before its loop vectoriser sees them (numba leaves
 the SLP vectoriser off).
@@ -158,87 +157,42 @@ def pack_hidden_weights(w_hh, w_ih=None):
 def panel_gemm(u, v, Wp, bp, y, z):
     """``[y | z] = [u | v] @ W + b`` for u (n, Ku), v (n, Kv), y (n, Cy), z (n, Cz) and the
     (Ku + Kv, Cy + Cz) matrix ``W`` packed with ``b`` by ``pack_panels`` (either of v, z may
-    have no columns). Per panel, blocks of 3 rows (of 2 where 3 do not divide the rest:
-    16 rows are 4 x 3 + 2 x 2; an odd single row pairs with itself), 3 x 32 accumulators
-    (twelve 8-float vectors) in registers over all of K while the panel (16-20 KB here) stays
-    in L1 across the rows. Three rows against two, paired A/B on one core: 16 x 512 @ 512 x
-    160 (the backward) 5 % faster, 16 x 160 @ 160 x 512 (the forward, already ~71 GFLOP/s,
-    OpenBLAS's big-GEMM speed here) unchanged. (Written inline: the same blocks as helper
-    functions over ``Wp[p]`` slices measured 5-15 % slower.)"""
+    have no columns). Per panel and pair of rows, 2 x 32 accumulators (eight 8-float vectors)
+    in registers over all of K while the panel (16-20 KB here) stays in L1 across the rows."""
     n, Ku = u.shape
-    Kv = v.shape[1]
+    Kv, Cy, Cz = v.shape[1], y.shape[1], z.shape[1]
     for p in range(Wp.shape[0]):
         j0 = p * PANEL
-        r0 = 0
-        while r0 < n:
-            left = n - r0
-            if left == 1 or left == 2 or left == 4:
-                r1 = min(r0 + 1, n - 1)
-                a0 = _scratch(32)
-                a1 = _scratch(32)
-                for j in range(PANEL):
-                    a0[j] = bp[p, j]
-                    a1[j] = bp[p, j]
-                for k in range(Ku):
-                    s0 = u[r0, k]
-                    s1 = u[r1, k]
-                    for j in range(PANEL):
-                        a0[j] += s0 * Wp[p, k, j]
-                        a1[j] += s1 * Wp[p, k, j]
-                for k in range(Kv):
-                    s0 = v[r0, k]
-                    s1 = v[r1, k]
-                    for j in range(PANEL):
-                        a0[j] += s0 * Wp[p, Ku + k, j]
-                        a1[j] += s1 * Wp[p, Ku + k, j]
-                _store(a0, y, z, r0, j0)
-                _store(a1, y, z, r1, j0)
-                r0 = r1 + 1
-                continue
-            r1 = r0 + 1
-            r2 = r0 + 2
-            b0 = _scratch(32)
-            b1 = _scratch(32)
-            b2 = _scratch(32)
+        for r0 in range(0, n, 2):
+            r1 = min(r0 + 1, n - 1)
+            a0 = _scratch(32)
+            a1 = _scratch(32)
             for j in range(PANEL):
-                b0[j] = bp[p, j]
-                b1[j] = bp[p, j]
-                b2[j] = bp[p, j]
+                a0[j] = bp[p, j]
+                a1[j] = bp[p, j]
             for k in range(Ku):
                 s0 = u[r0, k]
                 s1 = u[r1, k]
-                s2 = u[r2, k]
                 for j in range(PANEL):
-                    b0[j] += s0 * Wp[p, k, j]
-                    b1[j] += s1 * Wp[p, k, j]
-                    b2[j] += s2 * Wp[p, k, j]
+                    a0[j] += s0 * Wp[p, k, j]
+                    a1[j] += s1 * Wp[p, k, j]
             for k in range(Kv):
                 s0 = v[r0, k]
                 s1 = v[r1, k]
-                s2 = v[r2, k]
                 for j in range(PANEL):
-                    b0[j] += s0 * Wp[p, Ku + k, j]
-                    b1[j] += s1 * Wp[p, Ku + k, j]
-                    b2[j] += s2 * Wp[p, Ku + k, j]
-            _store(b0, y, z, r0, j0)
-            _store(b1, y, z, r1, j0)
-            _store(b2, y, z, r2, j0)
-            r0 = r2 + 1
-
-
-@numba.njit(nogil=True, fastmath=True, error_model="numpy")
-def _store(a, y, z, r, j0):
-    """Row ``r`` of the panel's columns ``j0 ..`` from the accumulators ``a`` into
-    ``[y | z]`` (columns past Cy + Cz, the panel's zero padding, are dropped)."""
-    Cy = y.shape[1]
-    if j0 + PANEL <= Cy:  # a whole panel of y: four vector stores
-        for j in range(PANEL):
-            y[r, j0 + j] = a[j]
-        return
-    for j in range(min(PANEL, Cy - j0)):
-        y[r, j0 + j] = a[j]
-    for j in range(max(0, Cy - j0), min(PANEL, Cy + z.shape[1] - j0)):
-        z[r, j0 + j - Cy] = a[j]
+                    a0[j] += s0 * Wp[p, Ku + k, j]
+                    a1[j] += s1 * Wp[p, Ku + k, j]
+            if j0 + PANEL <= Cy:  # a whole panel of y: four vector stores per row
+                for j in range(PANEL):
+                    y[r0, j0 + j] = a0[j]
+                    y[r1, j0 + j] = a1[j]
+                continue
+            for j in range(min(PANEL, Cy - j0)):
+                y[r0, j0 + j] = a0[j]
+                y[r1, j0 + j] = a1[j]
+            for j in range(max(0, Cy - j0), min(PANEL, Cy + Cz - j0)):
+                z[r0, j0 + j - Cy] = a0[j]
+                z[r1, j0 + j - Cy] = a1[j]
 
 
 def panel_gemm_ref(u, v, W, b, y, z):
