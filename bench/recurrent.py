@@ -12,9 +12,11 @@ GRU, for context.
 ``--cpu`` adds a second table measured in process CPU time with one thread per library
 (BLAS limited through threadpoolctl): a load-robust proxy for the work each side does, for
 when the machine is shared and wall-clock medians are dominated by other processes.
-``--floor`` times, alone and back to back, the NumPy sgemms one LSTM fwd+bwd call must make
-(input projection, one per step forward and backward, the fused weight gradient, the input
-gradient): their sum is the floor of our design on this BLAS, whatever the Python around it.
+``--floor`` times, family by family, the GEMMs one LSTM fwd+bwd call makes, as the layer makes
+them (each thread its batch part): the weight packing, the forward's and the backward's step
+products in the numba register-blocked kernel (``kernels.recurrent_lstm.panel_gemm``, x_t and
+dx_t folded in) and the fused weight gradient (one OpenBLAS sgemm per part): their sum is the
+floor of our design, whatever the Python and the cells around it.
 (torch 2.13 runs the LSTM case as ``aten::mkldnn_rnn_layer`` / ``mkldnn_rnn_layer_backward``:
 oneDNN's RNN primitive, one C++ call per layer with its own JIT GEMMs, AVX-512 where the CPU
 has it, while NumPy's OpenBLAS may be pinned to AVX2 kernels by ``OPENBLAS_CORETYPE``.)
@@ -99,43 +101,65 @@ def cpu_table(torch, rounds):
           "not wall time)")
 
 
-def gemm_floor(number=20):
-    """name -> median ms of each sgemm family of one LSTM fwd+bwd call (L steps included)."""
+def gemm_floor(number=10):
+    """name -> median ms of each GEMM family of one LSTM fwd+bwd call (all L steps), run as
+    the layer runs it: one batch part of N / S rows per thread (``S = _batch_parts``' count),
+    the S parts at once on ``run_split``'s threads."""
     import statistics
     import time
+
+    from autodiff.kernels import recurrent_lstm as KL
+    from autodiff.kernels._launch import run_split
+    from autodiff.ops.recurrent import _batch_parts
     rng = np.random.default_rng(0)
     f32 = np.float32
     G = 4 * H
-    x2 = rng.standard_normal((L * N, I)).astype(f32)
-    w_ih = rng.standard_normal((G, I)).astype(f32)
-    w_hh = rng.standard_normal((G, H)).astype(f32)
-    h = rng.standard_normal((N, H)).astype(f32)
-    dA = rng.standard_normal((L * N, G)).astype(f32)
-    z = rng.standard_normal((L * N, H + I + 1)).astype(f32)
-    xp, hw, dh = np.empty((L * N, G), f32), np.empty((N, G), f32), np.empty((N, H), f32)
-    dw, dx = np.empty((G, H + I + 1), f32), np.empty((L * N, I), f32)
-    step_f = lambda: [np.matmul(h, w_hh.T, out=hw) for _ in range(L)]  # noqa: E731
-    step_b = lambda: [np.matmul(dA[:N], w_hh, out=dh) for _ in range(L)]  # noqa: E731
+    S = len(_batch_parts(N, L * N * G))
+    n = N // S
+    w_ih = (0.1 * rng.standard_normal((G, I))).astype(f32)
+    w_hh = (0.1 * rng.standard_normal((G, H))).astype(f32)
+    b = np.zeros(G, f32)
+
+    def part():  # each thread's own arrays, as the layer's parts have
+        return dict(h=rng.standard_normal((n, H)).astype(f32),
+                    x=rng.standard_normal((n, I)).astype(f32), A=np.empty((n, G), f32),
+                    dA=rng.standard_normal((L * n, G)).astype(f32), dh=np.empty((n, H), f32),
+                    dx=np.empty((n, I), f32), dw=np.empty((G, H + I + 1), f32),
+                    z=rng.standard_normal((L * n, H + I + 1)).astype(f32))
+    arrays = [part() for _ in range(S)]
+    Wf = KL.pack_gate_weights(w_hh, w_ih, b)
+    Wb = KL.pack_hidden_weights(w_hh, w_ih)
+
+    def step_f(a):
+        for _ in range(L):
+            KL.panel_gemm(a["h"], a["x"], *Wf, a["A"], a["A"][:, :0])
+
+    def step_b(a):
+        for t in range(L):
+            KL.panel_gemm(a["dA"][t * n:(t + 1) * n], a["x"][:, :0], *Wb, a["dh"], a["dx"])
+
     cases = {
-        f"x @ W_ih^T ({L * N}x{I} @ {I}x{G})": lambda: np.matmul(x2, w_ih.T, out=xp),
-        f"{L} x h @ W_hh^T ({N}x{H} @ {H}x{G})": step_f,
-        f"{L} x dA_t @ W_hh ({N}x{G} @ {G}x{H})": step_b,
-        f"dA^T [h|x|1] ({G}x{L * N} @ {L * N}x{H + I + 1})":
-            lambda: np.matmul(dA.T, z, out=dw),
-        f"dA @ W_ih ({L * N}x{G} @ {G}x{I})": lambda: np.matmul(dA, w_ih, out=dx),
+        "pack [W_hh | W_ih] forward + backward (once each, one thread)":
+            lambda a: (KL.pack_gate_weights(w_hh, w_ih, b), KL.pack_hidden_weights(w_hh, w_ih)),
+        f"{L} x [h | x_t] @ [W_hh | W_ih]^T ({n}x{H + I} @ {H + I}x{G}, panel_gemm)": step_f,
+        f"{L} x dA_t @ [W_hh | W_ih] ({n}x{G} @ {G}x{H + I}, panel_gemm)": step_b,
+        f"dA^T [h|x|1] ({G}x{L * n} @ {L * n}x{H + I + 1}, sgemm)":
+            lambda a: np.matmul(a["dA"].T, a["z"], out=a["dw"]),
     }
     res = {}
     for name, fn in cases.items():
+        parts = 1 if name.startswith("pack") else S  # the layer packs once, before its split
+        call = lambda: run_split(lambda k: fn(arrays[k]), parts)  # noqa: E731
         for _ in range(3):
-            fn()
+            call()
         samples = []
         for _ in range(9):
             t0 = time.perf_counter()
             for _ in range(number):
-                fn()
+                call()
             samples.append((time.perf_counter() - t0) / number)
         res[name] = 1e3 * statistics.median(samples)
-    return res
+    return S, n, res
 
 
 def profile(fn, n=20):
@@ -168,12 +192,13 @@ def main():
         rows.append(row(f"{kind} fwd (no_grad)", res))
     print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
     if args.floor:
-        floor = gemm_floor()
-        print("\n## sgemms of one LSTM fwd+bwd call, each family alone (ms, median)")
+        S, n, floor = gemm_floor()
+        print(f"\n## GEMMs of one LSTM fwd+bwd call, each family alone, {S} part(s) of {n} rows "
+              "on as many threads at once (ms, median)")
         for name, ms in floor.items():
-            print(f"{name:52s} {ms:8.3f}")
+            print(f"{name:72s} {ms:8.3f}")
         total = sum(floor.values())
-        print(f"{'sum: the GEMM floor of our design':52s} {total:8.3f}   "
+        print(f"{'sum: the GEMM floor of our design':72s} {total:8.3f}   "
               f"= {total / rows[0][2]:.2f}x torch's whole fwd+bwd" if rows[0][2] else "")
     if args.cpu:
         cpu_table(torch, max(5, args.rounds // 2))

@@ -129,14 +129,15 @@ def _batch_parts(N, work):
     threads as usual) when ``split_count(work)`` says a split does not pay or a part would
     have fewer than ``SPLIT_MIN_ROWS`` rows.
 
-    Why (2 cores, L50 N32 I32 H128): a step's 32x128 @ 128x512 sgemm scales badly over 2
-    OpenBLAS threads (~72 us against ~65 us CPU at 1 thread), the cell kernel then runs on one
-    core while OpenBLAS's worker spins on the other, and a 2-thread BLAS call anywhere in the
-    layer leaves that worker spinning through the next step loop. Two parts run two 16-row
-    loops at once with every GEMM of the layer single-threaded. Measured (bench/recurrent.py's
-    case, 2 threads, one run, medians): fwd+bwd 14.4 ms split against 20.6 ms unsplit (torch
-    14.0), forward without grad 5.7 against 6.3 ms (torch 5.0). ``SPLIT_MIN_ROWS`` is a guess,
-    not a measured crossover."""
+    Why (2 cores, L50 N32 I32 H128): the steps of one sequence run one after the other, and
+    a step's product (``kernels.recurrent_lstm.panel_gemm``, 16 x 160 @ 160 x 512 per part) is
+    a serial numba kernel, too small to split by columns without a hand-over per step; so the
+    batch is split once per layer instead, each part's whole step loop (one nogil call, forward
+    and backward) on its own core, and each part's weight-gradient sgemm at 1 BLAS thread.
+    Measured against one part of all 32 rows (bench/recurrent.py's case, 2 threads, paired, one
+    run): fwd+bwd 11.8 ms split against 19.7 unsplit, forward without grad 4.3 against 5.2
+    (a noisy hour: torch ~12 and ~4-5). ``SPLIT_MIN_ROWS`` is a guess, not a measured
+    crossover."""
     S = split_count(work) if N >= 2 * SPLIT_MIN_ROWS else 1
     return [(N * k // S, N * (k + 1) // S) for k in range(S)]
 
