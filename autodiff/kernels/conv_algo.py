@@ -124,6 +124,7 @@ from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
 from . import conv_flat as Fl
+from . import conv_grouped as Gs
 from . import winograd as Wn
 from . import winograd_blocked as Wb
 
@@ -247,6 +248,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     algo = choose(x.shape, w.shape, geom)
     if algo == SHIFT:
         return S1.conv1d_forward(x, w, geom, bias), None
+    if algo == DIRECT and w.shape[2] > 1 and Gs.applicable(x.shape, w.shape, s, p, d, out_hw):
+        return Gs.conv2d_forward(x, w, p, d, groups, out_hw, bias), None  # shared padding
     if algo == DIRECT:
         return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
     if algo == IM2COL:  # one pass; with the weight gradient against memo.weight_grad too
@@ -279,6 +282,9 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         memo(g, "dw", lambda: (x, dw))
         return dx
     if algo == DIRECT and _finite(w):
+        if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
+                                                           g.shape[2:]):  # shared padding
+            return Gs.conv2d_backward_input(g, w, x_shape, p, d, groups, bias)
         return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
     if algo != WINOGRAD:  # one im2col pass; with the weight gradient of memo.weight_input
         x, cols = getattr(memo, "weight_input", None) or (None, None)

@@ -1,0 +1,93 @@
+"""Grouped convolutions at stride 1: ``conv_direct``'s forward kernel on planes that share
+their padding.
+
+``conv_direct`` computes a block of images as one run over zero-padded planes ``Hp x Wp``
+(``Hp = H + pt + pb``, ``Wp = W + pl + pr``); every run value past an output row's end or
+an image's last row is computed and dropped.  At stride 1 the padding can be shared: rows
+``W + max(pl, pr)`` wide hold one row's values after ``pl`` zeros, so a tap reading past a
+row's right end meets the next row's left zeros (the same zeros), and images ``H + max(pt,
+pb)`` rows apart share their top and bottom zero rows the same way.  Tap (ki, kj) of output
+(oh, ow) still reads plane value ``oh Wq + ow + ki dh Wq + kj dw``: the same kernel
+(``conv_direct._forward_kernel``, its buffers and loops) runs on the tighter geometry.  For
+a 3x3 kernel with padding 1 on 14x14 images: 225 values per image instead of 256 (outputs:
+196), the run of four images 888 values instead of 992.
+
+The input gradient at stride 1 is the forward convolution of g with the flipped, per-group
+transposed weight (``conv_direct.conv2d_backward_input``), so it runs here too.
+
+Valid when the output rows fit the shared rows (``Wo <= Wq``, ``Ho <= Hs``: padding on one
+side at most the dilated kernel's extent, ``dilation * (k - 1)``), which ``applicable``
+checks; elsewhere ``conv_direct``'s geometry serves.  The NumPy twins are
+``kernels/conv.py``'s ``conv2d_forward_ref`` / ``conv2d_backward_input_ref``.
+"""
+import numpy as np
+
+from . import conv as K
+from . import conv_direct as D
+
+__all__ = ["applicable", "conv2d_forward", "conv2d_backward_input"]
+
+
+def _shared(x_shape, w_shape, padding, dilation, out_hw):
+    """(Ho, Wo, Hs, Wq): the output size and the shared-padding plane's rows per image and
+    row width."""
+    Ho, Wo, _, _ = K._geometry(x_shape, w_shape[2:], (1, 1), padding, dilation, out_hw)
+    pt, pb, pl, pr = padding
+    return Ho, Wo, x_shape[2] + max(pt, pb), x_shape[3] + max(pl, pr)
+
+
+def applicable(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+               out_hw=None):
+    """Stride 1, output rows within the shared rows and images."""
+    if tuple(stride) != (1, 1) or min(padding) < 0:
+        return False
+    Ho, Wo, Hs, Wq = _shared(x_shape, w_shape, padding, dilation, out_hw)
+    return Wo <= Wq and Ho <= Hs
+
+
+def conv2d_forward(x, w, padding=(0, 0, 0, 0), dilation=(1, 1), groups=1, out_hw=None,
+                   bias=None):
+    """``conv_direct.conv2d_forward`` at stride 1 (``applicable``) on shared-padding planes."""
+    K._check(x.shape, w.shape, groups)
+    dt = np.result_type(x, w)
+    N, O = x.shape[0], w.shape[0]
+    Ho, Wo, Hs, Wq = _shared(x.shape, w.shape, padding, dilation, out_hw)
+    nb = max(1, min(N, D._RUN // (Hs * Wq)))
+    out = np.empty((N, O, Ho, Wo), dt)
+    if N:
+        geo = (padding[0], padding[2], 1, 1, *dilation, Hs, Wq, *w.shape[2:])
+        D._split(D._forward_kernel, -(-N // nb) * groups, x.size + out.size, D._dense(x, dt),
+                 D._dense(w, dt).reshape(O, -1), D._bias(bias, O, dt), out, groups, *geo, nb)
+    return out
+
+
+def _flip_padding(w_shape, padding, dilation):
+    kh, kw = w_shape[2:]
+    (pt, pb, pl, pr), (dh, dw) = padding, dilation
+    return (dh * (kh - 1) - pt, dh * (kh - 1) - pb, dw * (kw - 1) - pl, dw * (kw - 1) - pr)
+
+
+def backward_input_applicable(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
+                              dilation=(1, 1), g_hw=None):
+    """The input gradient runs here: stride 1, flipped padding >= 0 and the forward
+    ``applicable`` on it (g (N, O, g_hw) -> x_shape)."""
+    if tuple(stride) != (1, 1):
+        return False
+    fpad = _flip_padding(w_shape, padding, dilation)
+    g_shape = (x_shape[0], w_shape[0], *(g_hw or x_shape[2:]))
+    return min(fpad) >= 0 and applicable(g_shape, w_shape, (1, 1), fpad, dilation,
+                                         tuple(x_shape[2:]))
+
+
+def conv2d_backward_input(g, w, x_shape, padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                          bias=None):
+    """Input gradient at stride 1 (``backward_input_applicable``): the forward of g with the
+    flipped, per-group transposed weight (padding ``dilation (k - 1) - padding``), plus
+    ``bias`` (C,) if given."""
+    K._check(x_shape, w.shape, groups)
+    dt = np.result_type(g, w)
+    O, Cg, kh, kw = w.shape
+    wf = D._dense(w, dt).reshape(groups, O // groups, Cg, kh, kw).transpose(0, 2, 1, 3, 4)
+    wf = wf[..., ::-1, ::-1].reshape(Cg * groups, O // groups, kh, kw)
+    return conv2d_forward(g, wf, _flip_padding(w.shape, padding, dilation), dilation, groups,
+                          tuple(x_shape[2:]), bias)
