@@ -317,7 +317,9 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
         want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
-        if Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
+        if w_shape[2] > 1 and Gs.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):
+            dw = Gs.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)  # shared pads
+        elif Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
             dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
         else:
             dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)

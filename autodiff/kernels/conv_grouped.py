@@ -24,6 +24,7 @@ import numpy as np
 
 from . import conv as K
 from . import conv_direct as D
+from ._runs import with_bias
 
 __all__ = ["applicable", "conv2d_forward", "conv2d_backward_input"]
 
@@ -91,3 +92,23 @@ def conv2d_backward_input(g, w, x_shape, padding=(0, 0, 0, 0), dilation=(1, 1), 
     wf = wf[..., ::-1, ::-1].reshape(Cg * groups, O // groups, kh, kw)
     return conv2d_forward(g, wf, _flip_padding(w.shape, padding, dilation), dilation, groups,
                           tuple(x_shape[2:]), bias)
+
+
+def conv2d_backward_weight(x, g, w_shape, padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                           bias_grad=False):
+    """``conv_direct.conv2d_backward_weight`` at stride 1 (``applicable``) on shared-padding
+    planes (g copied into rows ``Wq`` wide, zeros past each row's end); with ``bias_grad``
+    -> (that, g summed over N, Ho, Wo) from the same pass."""
+    K._check(x.shape, w_shape, groups)
+    dt = np.result_type(x, g)
+    N, O = x.shape[0], w_shape[0]
+    _, _, Hs, Wq = _shared(x.shape, w_shape, padding, dilation, tuple(g.shape[2:]))
+    nb = max(1, min(N, D._RUN // (Hs * Wq)))
+    chunks = min(-(-N // nb), max(1, D._DW_CHUNKS // groups))
+    part = np.zeros((chunks, O, int(np.prod(w_shape[1:]))), dt)
+    pb = np.zeros((chunks, O) if bias_grad else (0, 0), dt)
+    if N:
+        geo = (padding[0], padding[2], 1, 1, *dilation, Hs, Wq, *w_shape[2:])
+        D._split(D._backward_weight_kernel, groups * chunks, x.size + g.size,
+                 D._dense(x, dt), D._dense(g, dt), part, pb, groups, *geo, nb)
+    return with_bias(part, pb, w_shape, bias_grad)

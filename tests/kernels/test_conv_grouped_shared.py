@@ -1,8 +1,9 @@
 """Stride-1 grouped convolution on shared-padding planes (autodiff/kernels/conv_grouped.py)
-against the NumPy twins of conv.py: forward (with a bias) and input gradient in float64 to
-round-off, float32 within the error bound documented in kernels/conv_algo.py; which
-geometries it takes; that the dispatch runs it for a grouped stride-1 conv; and torch parity
-of a g4 conv through the ops, forward, backward and double backward."""
+against the NumPy twins of conv.py: forward (with a bias), input gradient and weight
+gradient (with the bias gradient) in float64 to round-off, float32 within the error bound
+documented in kernels/conv_algo.py; which geometries it takes; that the dispatch runs it for
+a grouped stride-1 conv; and torch parity of a g4 conv through the ops, forward, backward
+and double backward."""
 import numpy as np
 import pytest
 
@@ -57,6 +58,12 @@ def test_float64_matches_numpy_twins(c):
     np.testing.assert_allclose(G.conv2d_forward(x, w, p, d, g), ref, rtol=1e-12, atol=1e-12)
     np.testing.assert_allclose(G.conv2d_forward(x, w, p, d, g, bias=b),
                                ref + b.reshape(1, -1, 1, 1), rtol=1e-12, atol=1e-12)
+    dw, db = G.conv2d_backward_weight(x, gy, w.shape, p, d, g, bias_grad=True)
+    np.testing.assert_allclose(dw, K.conv2d_backward_weight_ref(x, gy, w.shape, (1, 1), p, d, g),
+                               rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(db, gy.sum((0, 2, 3)), rtol=1e-12, atol=1e-12)
+    np.testing.assert_allclose(G.conv2d_backward_weight(x, gy, w.shape, p, d, g), dw,
+                               rtol=1e-12, atol=1e-12)
     bx = np.arange(x.shape[1], dtype=np.float64)
     np.testing.assert_allclose(G.conv2d_backward_input(gy, w, x.shape, p, d, g, bias=bx),
                                K.conv2d_backward_input_ref(gy, w, x.shape, (1, 1), p, d, g)
@@ -73,6 +80,9 @@ def test_float32_error_against_float64(c):
         (G.conv2d_backward_input(gy, w, x.shape, p, d, g),
          K.conv2d_backward_input_ref(gy64, w64, x.shape, (1, 1), p, d, g),
          K.conv2d_backward_input_ref(np.abs(gy64), np.abs(w64), x.shape, (1, 1), p, d, g)),
+        (G.conv2d_backward_weight(x, gy, w.shape, p, d, g),
+         K.conv2d_backward_weight_ref(x64, gy64, w.shape, (1, 1), p, d, g),
+         K.conv2d_backward_weight_ref(np.abs(x64), np.abs(gy64), w.shape, (1, 1), p, d, g)),
     ]
     for got, ref, scale in pairs:
         assert got.dtype == np.float32
@@ -81,7 +91,7 @@ def test_float32_error_against_float64(c):
 
 def test_dispatch_runs_it(monkeypatch):
     calls = []
-    for name in ("conv2d_forward", "conv2d_backward_input"):
+    for name in ("conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"):
         f = getattr(G, name)
         monkeypatch.setattr(G, name, lambda *a, _f=f, _n=name, **k: calls.append(_n) or _f(*a, **k))
     rng = np.random.default_rng(4)
@@ -89,7 +99,8 @@ def test_dispatch_runs_it(monkeypatch):
     W = ad.tensor(rng.standard_normal((8, 2, 3, 3)), requires_grad=True)
     conv2d(X, W, padding=1, groups=4).sum().backward()
     # the input gradient is a forward of g with the flipped weight
-    assert calls == ["conv2d_forward", "conv2d_backward_input", "conv2d_forward"]
+    assert calls == ["conv2d_forward", "conv2d_backward_input", "conv2d_forward",
+                     "conv2d_backward_weight"]
     calls.clear()
     conv2d(X, W, stride=2, padding=1, groups=4).sum().backward()  # strided: conv_direct
     assert calls == []
