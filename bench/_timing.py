@@ -52,8 +52,8 @@ def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.
     """Time each callable in ``candidates`` (name -> fn or None); return name -> median ms.
 
     ``number`` calls per measurement (chosen from a first timing to take ~``budget_s``
-    when not given).  Rounds alternate between candidates, sleeping ``gap`` seconds
-    before each measurement.
+    when not given).  Rounds alternate between candidates (forward, then reversed order),
+    sleeping ``gap`` seconds before each measurement.
     """
     live = {k: f for k, f in candidates.items() if f is not None}
     numbers = {}
@@ -66,8 +66,11 @@ def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.
         else:
             numbers[name] = number
     samples = {k: [] for k in live}
-    for _ in range(rounds):
-        for name, fn in live.items():
+    order = list(live.items())
+    for i in range(rounds):
+        # Every other round runs the candidates in reverse order, so that neither side of a
+        # pair always follows the other (and inherits its cache state or its threads' spin).
+        for name, fn in (order if i % 2 == 0 else order[::-1]):
             time.sleep(gap)
             samples[name].append(_per_call(fn, numbers[name]))
     out = Timings({k: None for k in candidates})

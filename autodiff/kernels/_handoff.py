@@ -8,14 +8,18 @@ halves of a split ran one after the other).  A conv training step makes 2-4 spli
 apart.  So both sides wait in two stages, the way OpenMP runtimes do:
 
 1. spin without the GIL: a ``nogil`` numba loop polls a flag in an int64 array and calls
-   ``sched_yield()`` between polls, for about ``SPIN_US`` microseconds of CPU.  The thread
+   ``sched_yield()`` between polls, until a deadline ``SPIN_US`` microseconds away on the
+   monotonic clock (read with ``clock_gettime``, a vDSO call of ~40 ns here; a count of polls
+   calibrated once would spin for seconds on a loaded machine, where each yield can give the
+   CPU away for a whole time slice).  The thread
    holds no GIL, so the other thread's Python code runs at full speed (a spin in Python would
    compete for the GIL in 5 ms switch intervals); the yield hands the vCPU to any thread that
    wants it (the very thread being waited for, when the scheduler put it there: with the
    x86 ``pause`` hint instead, that case waited out the whole spin);
 2. then block on a ``_thread`` lock (one futex) until the other side posts.
 
-A thread that is idle therefore burns at most about ``SPIN_US`` of CPU, then sleeps.  The
+A thread that is idle therefore polls for at most about ``SPIN_US`` of wall time (so at
+most that much CPU), then sleeps.  The
 worker is a daemon thread: it never holds the interpreter at exit.  ``_launch`` forgets the
 workers in a forked child (``os.register_at_fork``), which has none of its parent's threads.
 
@@ -37,7 +41,7 @@ from numba.extending import intrinsic
 
 __all__ = ["SPIN_US", "Signal", "Worker"]
 
-# the CPU time a waiting thread polls for before it blocks (microseconds): covers the gaps
+# the time a waiting thread polls for before it blocks (microseconds): covers the gaps
 # between the splits of a step (0.1-1.5 ms in a conv fwd+bwd, ~0.7 ms in the LSTM) and between
 # steps; 200 us measured 0-5 % slower than 3000 on the split rows
 SPIN_US = 3000.0
@@ -64,35 +68,48 @@ def _sched_yield(typingctx):
     return types.void(), codegen
 
 
+@intrinsic
+def _clock_ns(typingctx, clock):
+    """libc's ``clock_gettime(clock)`` in nanoseconds (CLOCK_MONOTONIC: a vDSO read of ~20-50
+    ns, no system call, against ~1 us for the ``sched_yield`` of each poll)."""
+    def codegen(context, builder, signature, args):
+        i64 = ir.IntType(64)
+        spec = cgutils.alloca_once(builder, ir.ArrayType(i64, 2))  # struct timespec (LP64)
+        fn = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.IntType(32), [ir.IntType(32), spec.type]),
+            "clock_gettime")
+        builder.call(fn, [builder.trunc(args[0], ir.IntType(32)), spec])
+        sec = builder.load(cgutils.gep_inbounds(builder, spec, 0, 0))
+        nsec = builder.load(cgutils.gep_inbounds(builder, spec, 0, 1))
+        return builder.add(builder.mul(sec, i64(1_000_000_000)), nsec)
+    return types.int64(clock), codegen
+
+
 @numba.njit(nogil=True, cache=True)
-def _spin(flag, want, rounds):
-    """Poll ``flag[0] == want`` up to ``rounds`` times without the GIL, yielding the CPU between
-    polls; True when seen."""
-    for _ in range(rounds):
+def _spin(flag, want, clock, ns):
+    """Poll ``flag[0] == want`` for ``ns`` nanoseconds of ``clock`` without the GIL, yielding
+    the CPU between polls; True when seen.  The end is a clock deadline, not a poll count:
+    on a loaded machine a yield can hand the CPU away for a whole time slice, so a count
+    calibrated on a quiet one would spin far longer."""
+    end = _clock_ns(clock) + ns
+    while True:
         if _load_acquire(flag) == want:
             return True
+        if _clock_ns(clock) >= end:
+            return _load_acquire(flag) == want
         _sched_yield()
-    return _load_acquire(flag) == want
 
 
-_rounds_per_us = None  # polls per microsecond, measured once (a yield costs ~1-1.4 us here)
+# the clock of the spin's deadline (time.CLOCK_MONOTONIC's value differs between systems);
+# None where Python has no clock_gettime: waits then block at once
+_CLOCK = getattr(time, "CLOCK_MONOTONIC", None)
 
 
-def _rounds(us):
-    """Polls that take about ``us`` microseconds of CPU (0 without the JIT: no spin)."""
-    global _rounds_per_us
-    if us <= 0 or numba.config.DISABLE_JIT:
+def spin_ns(us):
+    """``us`` microseconds as the spin's nanoseconds; 0 (no spin) without the JIT or the clock."""
+    if us <= 0 or numba.config.DISABLE_JIT or _CLOCK is None:
         return 0
-    if _rounds_per_us is None:
-        never = np.zeros(1, np.int64)
-        _spin(never, 1, 1)  # compile or load from the cache
-        n, best = 2000, float("inf")
-        for _ in range(3):
-            t0 = time.perf_counter()
-            _spin(never, 1, n)
-            best = min(best, time.perf_counter() - t0)
-        _rounds_per_us = n / max(best * 1e6, 1.0)
-    return max(1, int(us * _rounds_per_us))
+    return int(us * 1000)
 
 
 class Signal:
@@ -115,7 +132,8 @@ class Signal:
                 self.sleeper.release()
 
     def wait(self, seq):
-        if _spin(self.flag, seq, _rounds(SPIN_US)):
+        ns = spin_ns(SPIN_US)
+        if ns and _spin(self.flag, seq, _CLOCK, ns):
             return
         while True:
             with self.mutex:
@@ -134,7 +152,8 @@ class Worker:
     def __init__(self, run, name):
         self.run, self.seq, self.job, self.out = run, 0, None, None
         self.go, self.done = Signal(), Signal()
-        _rounds(SPIN_US)  # calibrate here rather than in the first wait
+        if spin_ns(SPIN_US):  # compile (or load from the cache) here rather than in a wait
+            _spin(self.go.flag, 1, _CLOCK, 0)
         self.thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self.thread.start()
 
