@@ -12,8 +12,18 @@ Each thread's time is counted apart, one column per thread: the caller (main) an
 counts only in the inner one), so each column sums to the whole step: the main thread's
 "rest" is the engine and glue outside every part, "run_split: hand-off + waiting" its time
 in a split outside its own task, and the workers' "idle" the step time outside their tasks.
+
+``python -m bench.breakdown --splits`` instead times each ``run_split`` of the split rows
+(conv2d 3x3 fwd+bwd, s2, conv_transpose2d, LSTM fwd+bwd), steps back to back: the hand-off
+latency (call to the worker's task starting: the worker waits for the GIL while the caller
+runs its part's Python), each part's wall and thread CPU time (a part whose CPU time matches
+its wall time was not waiting: a slower part ran on a slower core), the caller's wait for
+the worker and the tail (last part's end to the call's return).
 """
+import statistics
+import sys
 import threading
+import time
 import types
 
 import numpy as np
@@ -155,5 +165,70 @@ def main():
         print(f"{'torch whole step':<42}{_median_ms(theirs):12.3f}")
 
 
+def _split_times(fn, steps=60):
+    """Per split of one ``fn()`` (in call order): medians over ``steps`` of (start latency,
+    part 0 wall, part 0 CPU, part 1 wall, part 1 CPU, caller's wait, tail) in us."""
+    from autodiff.kernels import _launch
+    orig, recs = _launch.run_split, []
+
+    def split(task, parts):
+        if parts != 2:
+            return orig(task, parts)
+        t = {}
+
+        def timed(k):
+            t0, c0 = CLOCK(), time.thread_time()
+            try:
+                return task(k)
+            finally:
+                t[k] = (t0, CLOCK(), time.thread_time() - c0)
+        t0 = CLOCK()
+        out = orig(timed, parts)
+        recs.append((t0, CLOCK(), t[0], t[1]))
+        return out
+
+    mods = [m for m in list(sys.modules.values())
+            if getattr(m, "__name__", "").startswith("autodiff")
+            and getattr(m, "run_split", None) is orig]
+    for _ in range(5):
+        fn()
+    try:
+        for m in mods:
+            m.run_split = split
+        for _ in range(steps):
+            fn()
+    finally:
+        for m in mods:
+            m.run_split = orig
+    per = len(recs) // steps
+    med = lambda f, rs: 1e6 * statistics.median(f(*r) for r in rs)  # noqa: E731
+    return [tuple(med(f, recs[i::per]) for f in (
+        lambda t0, t1, a, b: b[0] - t0, lambda t0, t1, a, b: a[1] - a[0],
+        lambda t0, t1, a, b: a[2], lambda t0, t1, a, b: b[1] - b[0],
+        lambda t0, t1, a, b: b[2], lambda t0, t1, a, b: max(0.0, b[1] - a[1]),
+        lambda t0, t1, a, b: t1 - max(a[1], b[1]))) for i in range(per)]
+
+
+def splits():
+    """Print ``_split_times`` of the split rows."""
+    torch = setup_threads()
+    from bench.conv import CASES, _fns
+    from bench.recurrent import make_ours
+    rows = [(c[0], _fns(*c[1:], torch)[0]) for c in CASES
+            if c[0].endswith("3,3) p1") or "s2" in c[0]]
+    rows.append(("LSTM fwd+bwd L50 N32 I32 H128", make_ours("lstm")[0]))
+    print("## each run_split of a step, steps back to back (us, medians; part 0 runs on the "
+          "caller, part 1 on the worker)")
+    print(f"{'row, split':<52}{'hand-off':>9}{'p0 wall':>9}{'p0 cpu':>8}{'p1 wall':>9}"
+          f"{'p1 cpu':>8}{'waits':>7}{'tail':>6}")
+    for name, fn in rows:
+        for i, v in enumerate(_split_times(fn)):
+            print(f"{f'{name[:44]}, #{i}':<52}" + "".join(
+                f"{x:{w}.0f}" for x, w in zip(v, (9, 9, 8, 9, 8, 7, 6))))
+
+
 if __name__ == "__main__":
-    main()
+    if "--splits" in sys.argv:
+        splits()
+    else:
+        main()

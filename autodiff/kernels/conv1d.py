@@ -224,6 +224,8 @@ def _bias(bias, n, dtype):
 # 1.14, (4,32,32,64) 1.28, (8,16,16,128) 1.24, (8,128,128,100) 1.14, (64,16,16,32) 1.00.  At
 # 1 thread (thread CPU time) the row lost (1.06): the transforms cost about what the 2.5x
 # fewer multiplies save, and only C = O >= 64 won (0.76-0.82), inconsistently at 2 threads.
+# Session 6 vectorised the transforms (kernels/conv1d_winograd.py): the row's step 0.90x of
+# before in one process; the losses above were NOT re-measured, so the rule is unchanged.
 WINOGRAD = True  # False: always shift
 WINOGRAD_TAPS = 5
 WINOGRAD_MIN_C = 32  # input and output channels: the GEMMs' sizes
@@ -244,14 +246,16 @@ def winograd(x_shape, w_shape, stride, dilation, groups):
 
 def _winograd_pass(dt, y=None, dw=None):
     """Winograd's part of a pass over image ranges: ``task(lo, hi, acc)`` for :func:`_split`
-    computing ``y = (a, w, out, bias, off)`` (out = correlation of a with w at offset off,
-    + bias) and/or ``dw = (x, g, off, dU shape)`` (the transformed weight gradient, summed);
-    ``acc`` = (0, or nan if an output was not finite; dU or None)."""
+    computing ``y = (a, w, out, bias, off, flip)`` (out = correlation of a with w at offset
+    off, + bias; ``flip``: w with its taps reversed and its channels swapped, the input
+    gradient's filter) and/or ``dw = (x, g, off, dU shape)`` (the transformed weight
+    gradient, summed); ``acc`` = (0, or nan if an output was not finite; dU or None)."""
     AT, G, BT = _WG
     at, bt = AT.astype(dt), BT.astype(dt)
     if y is not None:
-        a, w, out, bias, off = y
-        U = Wg.weight_transform(w, G, dt)
+        a, w, out, bias, off, flip = y
+        U = Wg.weight_transform(w, G, dt, flip)
+        bias = bias if bias.size else np.zeros(out.shape[1], dt)
 
     def task(lo, hi, acc):
         chk, dU = acc or (0, None if dw is None else np.zeros(dw[3], dt))
@@ -271,14 +275,8 @@ def _finish(parts, dt):
         return False, None
     if parts[0][1] is None:
         return True, None
-    dw = Wg.weight_adjoint(sum(dU for _, dU in parts), _WG[1], dt)
-    return bool(np.isfinite(dw).all()), dw
-
-
-def _flipped(w):
-    """w (O, C, K) -> (C, O, K) with the taps reversed: the input gradient is the forward
-    correlation of g with it."""
-    return np.ascontiguousarray(w[:, :, ::-1].transpose(1, 0, 2))
+    dw, finite = Wg.weight_adjoint(sum(dU for _, dU in parts), _WG[1], dt)
+    return finite, dw
 
 
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):
@@ -292,7 +290,7 @@ def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out
     b = _bias(bias, O, x.dtype)
     work = out.size + x.size
     if winograd(x.shape, w.shape, stride, dilation, groups):
-        task = _winograd_pass(x.dtype, y=(x, w, out, b, padding[0]))
+        task = _winograd_pass(x.dtype, y=(x, w, out, b, padding[0], False))
         if _finish(_split(task, N, work), x.dtype)[0]:
             return out
     wk = _taps(w, x.dtype)
@@ -314,7 +312,7 @@ def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1
     b = _bias(bias, x_shape[1], dt)
     work = g.size + dx.size + (0 if x is None else x.size)
     if winograd(x_shape, w.shape, stride, dilation, groups):
-        task = _winograd_pass(dt, y=(g, _flipped(w), dx, b, K - 1 - padding[0]),
+        task = _winograd_pass(dt, y=(g, w, dx, b, K - 1 - padding[0], True),
                               dw=None if x is None else (x, g, padding[0], (Wg.NPTS, O, Cg)))
         finite, dw = _finish(_split(task, g.shape[0], work), dt)
         if finite:
