@@ -12,8 +12,11 @@ gradient; conv1d and conv_transpose2d run through them too):
   nothing from the forward) when split over threads; else stage by stage (``_blocked``).
 * ``direct`` (``kernels/conv_direct.py``): grouped convolutions with few channels per group
   (depthwise included), any geometry; numba loops over padded planes, no GEMM, no columns.
-  Its weight gradient at stride 1 with output rows as wide as the input's runs on flat
-  planes (``kernels/conv_flat.py``); both bring the bias gradient along for Conv2d.
+  At stride 1 (kernels of more than one row, padding within the dilated kernel) its three
+  kernels run on planes sharing their padding (``kernels/conv_grouped.py``: rows W+max(pl,
+  pr), images H+max(pt,pb) rows apart; fewer values computed and dropped); else its weight
+  gradient at stride 1 with output rows as wide as the input's runs on flat planes
+  (``kernels/conv_flat.py``); both bring the bias gradient along for Conv2d.
 * ``shift`` (``kernels/conv1d.py``): 1-row convolutions (conv1d, conv_transpose1d), any
   stride, dilation, padding and groups; one GEMM per image and tap on the input in place.
 
@@ -94,7 +97,12 @@ gradient's summed over images in chunks.  Measured 2026-12-07 (same measure, see
 (db: the bias gradient the weight gradient's pass sums on the way; NumPy's float32 sum of g
 in brackets): x (64,32,14,14) g4 (flat, ``conv_flat.py``) 7.9e-9 / 2.9e-9 (4.0e-9);
 x (32,64,28,28) depthwise, flat 6.9e-9 / 2.9e-9 (2.8e-9), stride 2 (polyphase) 9.0e-9 /
-5.6e-9 (6.1e-9).  Its gradients fall back to im2col when the weight
+5.6e-9 (6.1e-9).  On shared-padding planes (``conv_grouped.py``, 2026-12-07; x, w, g
+standard normal drawn in that order from seed 0; out / dx / dw / db, NumPy's float32 sum of g
+in brackets; tested below 1e-6 in ``tests/kernels/test_conv_grouped_shared.py``):
+x (64,32,14,14) g4 3.3e-7 / 3.0e-7 / 9.9e-9 / 4.6e-9 (8.4e-9); x (64,64,14,14) g8 3.1e-7 /
+2.8e-7 / 1.2e-8 / 5.1e-9 (6.3e-9); x (32,64,28,28) depthwise 2.8e-7 / 2.5e-7 / 6.4e-9 /
+6.6e-9 (2.4e-9).  Its gradients fall back to im2col when the weight
 (input gradient) or the input (weight gradient) holds an inf or nan (``_finite``).
 
 Shift against the others for 1-D convs, ms per fwd+bwd step (2 threads, wall clock, medians
@@ -127,6 +135,7 @@ from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
 from . import conv_flat as Fl
+from . import conv_grouped as Gs
 from . import winograd as Wn
 from . import winograd_blocked as Wb
 
@@ -250,6 +259,8 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     algo = choose(x.shape, w.shape, geom)
     if algo == SHIFT:
         return S1.conv1d_forward(x, w, geom, bias), None
+    if algo == DIRECT and w.shape[2] > 1 and Gs.applicable(x.shape, w.shape, s, p, d, out_hw):
+        return Gs.conv2d_forward(x, w, p, d, groups, out_hw, bias), None  # shared padding
     if algo == DIRECT:
         return Dc.conv2d_forward(x, w, s, p, d, groups, out_hw, bias), None
     if algo == IM2COL:  # one pass; with the weight gradient against memo.weight_grad too
@@ -282,6 +293,9 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         memo(g, "dw", lambda: (x, dw))
         return dx
     if algo == DIRECT and _finite(w):
+        if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
+                                                           g.shape[2:]):  # shared padding
+            return Gs.conv2d_backward_input(g, w, x_shape, p, d, groups, bias)
         return Dc.conv2d_backward_input(g, w, x_shape, s, p, d, groups, bias)
     if algo != WINOGRAD:  # one im2col pass; with the weight gradient of memo.weight_input
         x, cols = getattr(memo, "weight_input", None) or (None, None)
@@ -314,7 +328,9 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
         want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
-        if Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
+        if w_shape[2] > 1 and Gs.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):
+            dw = Gs.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)  # shared pads
+        elif Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
             dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
         else:
             dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)

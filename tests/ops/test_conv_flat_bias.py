@@ -1,13 +1,15 @@
 """Stride-1 grouped / depthwise convolutions through the ops, whose weight gradient runs on
-flat planes (kernels/conv_flat.py) and brings the bias gradient along (ops/conv.py
-Conv2d.backward then skips its own sum): values, gradients and double backward against
-PyTorch, float64 central differences, non-finite inputs."""
+flat planes (kernels/conv_flat.py) or shared-padding planes (kernels/conv_grouped.py) and
+brings the bias gradient along (ops/conv.py Conv2d.backward then skips its own sum): values,
+gradients and double backward against PyTorch, float64 central differences, non-finite
+inputs."""
 import numpy as np
 import pytest
 
 import autodiff as ad
 from autodiff.kernels import conv_algo as A
 from autodiff.kernels import conv_flat as F
+from autodiff.kernels import conv_grouped as G
 from autodiff.ops.conv import conv2d
 from tests.ops.conv_parity import assert_conv_matches_torch
 
@@ -25,13 +27,14 @@ def _t(a, grad=True):
 
 @pytest.fixture
 def calls(monkeypatch):
-    """The bias_grad flags the flat weight gradient was called with."""
-    seen, real = [], F.conv2d_backward_weight
-
-    def spy(*args):
-        seen.append(args[-1])
-        return real(*args)
-    monkeypatch.setattr(F, "conv2d_backward_weight", spy)
+    """The bias_grad flags the flat (or, for kernels of more than one row, the
+    shared-padding: kernels/conv_grouped.py) weight gradient was called with."""
+    seen = []
+    for mod in (F, G):
+        def spy(*args, _real=mod.conv2d_backward_weight):
+            seen.append(args[-1])
+            return _real(*args)
+        monkeypatch.setattr(mod, "conv2d_backward_weight", spy)
     return seen
 
 
