@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # tests/conftest.py prints one line per skip reason (PyTorch parity tests skip without torch).
 PYTEST := OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 $(PY) -m pytest -q -n 2 tests
 
-.PHONY: demo test test-fast lint bench install clean fuzz
+.PHONY: demo test test-fast lint bench install clean clean-numba fuzz
 
 $(STAMP): pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,8 +37,13 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(PY) -m bench
 
-clean:
+clean: clean-numba
 	rm -rf $(VENV) runs .pytest_cache build dist
+
+# numba's cache only checks the file defining a kernel, not helpers it inlines from other
+# modules (docs/DEVELOPING.md, Speed facts): after editing such a helper, drop the caches
+clean-numba:
+	find autodiff nn optim -name '*.nbi' -delete -o -name '*.nbc' -delete
 
 # Hostile fuzzing against PyTorch (tests/fuzz): FUZZ_EXAMPLES examples per op-table op, 4x that
 # per kernel-backed op (make test runs 3). The default took 19 min on 2 cores shared with
