@@ -25,9 +25,10 @@ values instead of 992.
 
 Kernel times against conv_direct's geometry (conv_flat's for the weight gradient), paired,
 2 threads, wall clock (AMD EPYC Zen 3, 2026-12-07, the kernels alone, old and new in one
-process; the rows themselves are in ``bench/conv_grouped.py``): forward 0.95 / input gradient 0.90 / weight gradient + bias 0.72 on x (64,32,14,14)
-g4; 0.91 / 0.87 / 0.74 on x (64,64,14,14) g8; 1.00 / 0.99 / 0.84 on x (32,64,28,28)
-depthwise.  Blocks of 1, 2, 4 or 8 images measured alike (within 5 %; 4 kept).
+process; the rows themselves are in ``bench/conv_grouped.py``): forward 0.95 / input
+gradient 0.90 / weight gradient + bias 0.72 on x (64,32,14,14) g4; 0.91 / 0.87 / 0.74 on
+x (64,64,14,14) g8; 1.00 / 0.99 / 0.84 on x (32,64,28,28) depthwise.  Blocks of 1, 2,
+4 or 8 images measured alike (within 5 %; 4 kept).
 
 Valid when the output rows fit the shared rows (``Wo <= Wq``, ``Ho <= Hs``: padding on one
 side at most the dilated kernel's extent, ``dilation * (k - 1)``), which ``applicable``
