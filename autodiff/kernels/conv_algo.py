@@ -306,8 +306,11 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         x, _ = getattr(memo, "weight_input", None) or (None, None)
         if x is None or x.dtype != g.dtype:
             return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
-        dx, dw = S1.conv1d_backward(g, w, x, geom, bias)
+        want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
+        dx, dw, db = S1.conv1d_backward(g, w, x, geom, bias, want_b)
         memo(g, "dw", lambda: (x, dw))
+        if db is not None:
+            memo(g, "db", lambda: db)
         return dx
     if algo == DIRECT and _finite(w):
         if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
