@@ -54,6 +54,9 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
     same data, the transforms as explicit formulas (``winograd_tiles.py``, 2026-12-07):
     x (64,32,14,14) w (64,32,3,3) p1:  1.7e-7 / 1.5e-7 / 3.6e-8
     x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.4e-7 / 3.1e-8
+    same data, the input gradient's adjoint as explicit formulas too (2026-12-07, session 7):
+    x (64,32,14,14) w (64,32,3,3) p1:  1.7e-7 / 1.5e-7 / 3.6e-8
+    x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.3e-7 / 3.1e-8
 
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
