@@ -1,4 +1,4 @@
-"""ReLU forward and backward in one pass each over float arrays.
+"""ReLU forward and backward in one pass each over float arrays; LeakyReLU's forward too.
 
 ``np.maximum(a, 0)`` runs at ~3 elements/ns here (NaN handling) and
 ``np.where(out <= 0, 0, g)`` makes a bool mask first; these loops vectorise and are 3-5x
@@ -8,12 +8,15 @@ Each kernel has a NumPy twin ``*_ref`` with the same results (NaN propagates for
 backward is PyTorch's ``threshold_backward``, a select and not a multiply by a mask:
 ``0 if out <= 0 else g``.  So a NaN input (NaN output) passes its gradient through, and where
 ``out <= 0`` the gradient is exactly +0.0 even when g is inf, NaN or negative.
+``leaky_relu_forward`` gives LeakyReLU's output and its local slope (``np.where(a > 0, 1,
+slope)``, 13 us on (128, 64) float32 here against ~3 us for the whole kernel).
 """
 import numba
 import numpy as np
 
 __all__ = ["relu_forward", "relu_backward", "relu_forward_ref", "relu_backward_ref",
-           "add_rows_", "add_rows_ref_", "sum_rows", "sum_rows_ref"]
+           "leaky_relu_forward", "leaky_relu_forward_ref", "add_rows_", "add_rows_ref_",
+           "sum_rows", "sum_rows_ref"]
 
 
 @numba.njit(cache=True)
@@ -28,6 +31,16 @@ def _relu_bwd_kernel(g, out, res):
     # a select (vectorises): +0.0 where out <= 0 whatever g is; g where out > 0 or out is NaN
     for i in range(g.size):
         res[i] = 0 if out[i] <= 0 else g[i]
+
+
+@numba.njit(cache=True)
+def _leaky_relu_kernel(a, one, slope, out, scale):
+    # (one and slope in a's dtype: the product is rounded as NumPy's a * scale)
+    for i in range(a.size):
+        v = a[i]
+        s = one if v > 0 else slope
+        scale[i] = s
+        out[i] = v * s
 
 
 @numba.njit(cache=True)
@@ -72,6 +85,19 @@ def relu_backward(g, out):
     return res
 
 
+def leaky_relu_forward(a, slope):
+    """``(a * scale, scale)`` with ``scale = 1 where a > 0 else slope`` (in a's dtype): a NaN
+    input takes the slope, so its output stays NaN; -0.0 stays -0.0."""
+    dt = a.dtype
+    if not (dt.char in "fd" and a.size >= 64 and a.flags.c_contiguous):
+        return leaky_relu_forward_ref(a, slope)
+    out = np.empty_like(a)
+    scale = np.empty_like(a)
+    _leaky_relu_kernel(a.reshape(-1), dt.type(1), dt.type(slope), out.reshape(-1),
+                       scale.reshape(-1))
+    return out, scale
+
+
 def _rows_fit(a, b):
     """a 2-D C-contiguous float array (>= 16 wide) and b a C-contiguous row of its width and
     dtype (NumPy may take a different loop, with other NaN signs, for narrow arrays)."""
@@ -110,6 +136,11 @@ def relu_forward_ref(a):
 
 def relu_backward_ref(g, out):
     return np.where(out <= 0, np.zeros((), np.result_type(g, out)), g)
+
+
+def leaky_relu_forward_ref(a, slope):
+    scale = np.where(a > 0, a.dtype.type(1), a.dtype.type(slope))
+    return a * scale, scale
 
 
 def add_rows_ref_(a, b):

@@ -96,8 +96,10 @@ class GAN(Module):
             d_loss.backward()
             d_optimizer.step()
         # D's parameters are frozen during the generator step: no wasted gradient work on them
-        flags = [p.requires_grad for p in self.discriminator.parameters()]
-        self.discriminator.requires_grad_(False)
+        d_params = list(self.discriminator.parameters())  # (one walk of the module tree)
+        flags = [p.requires_grad for p in d_params]
+        for p in d_params:
+            p.requires_grad_(False)
         try:
             fake = self.generator(ad.randn(real_batches[-1].shape[0], self.latent_dim))
             g_loss = self.generator_loss(fake)
@@ -105,7 +107,7 @@ class GAN(Module):
             g_loss.backward()
             g_optimizer.step()
         finally:
-            for p, f in zip(self.discriminator.parameters(), flags):
+            for p, f in zip(d_params, flags):
                 p.requires_grad_(f)
         return float(d_loss.item()), float(g_loss.item())
 

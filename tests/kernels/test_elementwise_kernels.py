@@ -97,3 +97,31 @@ def test_bias_kernel_fallbacks():
     _same(K.sum_rows(ints), K.sum_rows_ref(ints))
     empty = np.zeros((0, 80), np.float32)
     _same(K.sum_rows(empty), K.sum_rows_ref(empty))
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(128, 64), (7, 13), (10,), (2, 3, 40)])
+@pytest.mark.parametrize("slope", [0.2, 0.01, 0.0, -0.3, 1.5])
+def test_leaky_relu_forward_matches_twin(dtype, shape, slope):
+    """Output and local slope bit-identical to the NumPy twin, NaN/inf/signed zeros included
+    (a NaN takes the slope, so stays NaN; -0.0 gives -0.0 for a positive slope)."""
+    a = _special(shape, dtype, 8)
+    out, scale = K.leaky_relu_forward(a, slope)
+    want_out, want_scale = K.leaky_relu_forward_ref(a, slope)
+    _same(out, want_out)
+    _same(scale, want_scale)
+    np.testing.assert_array_equal(scale, np.where(a > 0, 1, dtype(slope)))
+    flat = out.reshape(-1)
+    assert np.isnan(flat[0]) and flat[1] == np.inf
+    if flat.size > 4 and slope > 0:
+        assert flat[2] == -np.inf and np.signbit(flat[4])
+
+
+def test_leaky_relu_fallbacks_agree_with_twin():
+    rng = np.random.default_rng(9)
+    a = rng.standard_normal((64, 32)).astype(np.float32)
+    for x in (a.T, a.astype(np.float16), a[:2, :3]):  # non-contiguous, float16, small
+        out, scale = K.leaky_relu_forward(x, 0.2)
+        want_out, want_scale = K.leaky_relu_forward_ref(x, 0.2)
+        _same(out, want_out)
+        _same(scale, want_scale)

@@ -115,12 +115,16 @@ class LeakyReLU(Op):
     @staticmethod
     def forward(ctx, a, slope):
         # a * scale is exactly where(a > 0, a, slope a), NaN, inf and -0.0 included
-        ctx.scale = np.where(a > 0, a.dtype.type(1), a.dtype.type(slope))
-        return a * ctx.scale
+        out, ctx.scale = _KE.leaky_relu_forward(a, slope)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         return grad_out * _f.Tensor._make(ctx.scale), None
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        return np.multiply(grad_out, ctx.scale), None  # backward's Mul, on the arrays
 
 
 def sigmoid(a):

@@ -8,6 +8,7 @@ import numpy as np
 
 from ... import function as _f
 from ...function import Op
+from ...kernels import _launch
 from ...kernels import elementwise as _KE
 from .._common import _F64, _data, _tensor
 from ..reduce import sums
@@ -133,7 +134,7 @@ class Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        out = np.matmul(x, w.T)
+        out = _launch.matmul(x, w.T)
         if b is not None:
             _KE.add_rows_(out, b)
         return out
@@ -162,12 +163,12 @@ class Linear(Op):
         need_x, need_w, need_b = ctx.needs_input_grad
         gx = gw = gb = None
         if need_x:
-            gx = _matmul_result(np.matmul(g, w), g, w)
+            gx = _matmul_result(_launch.matmul(g, w), g, w)
         if need_w or need_b:
             g2 = g.reshape(_rows(g.shape), w.shape[0])
             if need_w:
                 x2 = x.reshape(_rows(x.shape), w.shape[1])
-                gw = _matmul_result(np.matmul(g2.T, x2), g2, x2)
+                gw = _matmul_result(_launch.matmul(g2.T, x2), g2, x2)
             if need_b:
                 gb = _KE.sum_rows(g2)  # np.sum(g2, 0), bit-identical
         return gx, gw, gb
