@@ -28,6 +28,7 @@ Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
+        (the gradients: im2col when split and C/groups >= 64)
     everything else                                              -> im2col
 
 "when split": Winograd's pipeline runs split over threads (``winograd.chunks`` > 1: 2+
@@ -168,6 +169,16 @@ WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
 WINOGRAD_MAX_WASTE_SPLIT = 1.35
+# Split and 64+ input channels per group: the gradients run im2col while the forward stays
+# Winograd (blocked): its backward lost at 64 channels (the forward won).  ``python -m
+# bench.crossovers --winograd`` (2 threads, wall clock, 2026-12-07, session 7), winograd /
+# im2col fwd+bwd | forward only: N64 C64 O64 8x8 1.35 | 0.69, N32 C64 O64 8x8 1.42 | 0.68,
+# N64 C64 O64 14x14 0.98 | 0.58, 16x16 1.01 | 0.76 (C32 14x14: 0.69 | 0.80).  Then fwd+bwd
+# (/tmp/wino/mixed.py, same setting) Winograd forward + im2col gradients against all-Winograd |
+# all-im2col: N64 C64 O64 8x8 0.71 | 0.99, N32 8x8 0.91 | 0.99, N16 14x14 0.80 | 1.03,
+# N64 12x12 0.76 | 0.99, N64 14x14 0.74 | 0.91, N32 16x16 0.78 | 0.99, N8 C128 O128 16x16
+# 0.67 | 0.83.
+WINOGRAD_WIDE_CG = 64
 DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
 # Dense 2-D convs (groups 1) with at most this many input channels (an image's first layer):
 # direct / default (im2col) fwd+bwd through the ops, paired, 2 threads, wall clock (AMD EPYC
@@ -203,8 +214,9 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
             K.conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1]))
 
 
-def choose(x_shape, w_shape, geom):
-    """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
+def choose(x_shape, w_shape, geom, backward=False):
+    """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw);
+    ``backward``: for its gradients (both gradients always choose alike)."""
     stride, padding, dilation, groups, out_hw = geom
     one_row = S1.applicable(x_shape, w_shape, geom)
     most_cg = DIRECT_MAX_CG_1D if one_row else DIRECT_MAX_CG
@@ -226,6 +238,8 @@ def choose(x_shape, w_shape, geom):
     split = Wn.chunks(x_shape, w_shape, hw) > 1
     min_cg = WINOGRAD_MIN_CG_SPLIT if split else WINOGRAD_MIN_CG
     waste = WINOGRAD_MAX_WASTE_SPLIT if split else WINOGRAD_MAX_WASTE
+    if backward and split and w_shape[1] >= WINOGRAD_WIDE_CG:
+        return IM2COL
     if (w_shape[1] >= min_cg and N * th * tw >= WINOGRAD_MIN_TILES
             and N * tw >= WINOGRAD_MIN_RUN and 4 * th * tw <= waste * hw[0] * hw[1]):
         return WINOGRAD
@@ -304,7 +318,7 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape, plus
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
-    algo = choose(x_shape, w.shape, geom)
+    algo = choose(x_shape, w.shape, geom, backward=True)
     if algo == SHIFT:  # with the weight gradient of memo.weight_input in the same pass
         x, _ = getattr(memo, "weight_input", None) or (None, None)
         if x is None or x.dtype != g.dtype:
@@ -343,7 +357,7 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
-    algo = choose(x.shape, w_shape, geom)
+    algo = choose(x.shape, w_shape, geom, backward=True)
     if algo == SHIFT:
         done = _get(memo, g, "dw", lambda: None)
         if done is not None and done[0] is x:
