@@ -35,8 +35,8 @@ def _spy(monkeypatch):
     seen = []
     real = A.choose
 
-    def choose(*args):
-        seen.append(real(*args))
+    def choose(*args, **kwargs):
+        seen.append(real(*args, **kwargs))
         return seen[-1]
     monkeypatch.setattr(A, "choose", choose)
     return seen
