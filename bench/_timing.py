@@ -5,6 +5,13 @@ call, so a torch op timed right after a NumPy sgemm runs up to 2x slower.  We th
 time candidates in alternating rounds with a short sleep between candidates, after a
 warm-up, and report medians.  Both libraries get 2 threads: ``torch.set_num_threads(2)``
 and ``numba.set_num_threads(2)``.
+
+Why many short rounds: on this project's VMs one round's ratio ours/torch scatters by
++-10 % or more (a round of the 3x3 conv forward ranged 0.70-1.51, interquartile 0.96-1.10).
+The median of n paired ratios moves by about 1.25 sigma / sqrt(n) between reruns, so 9 rounds
+of 0.25 s left two reruns ~5 % apart at one sigma; 25 rounds of 0.1 s take the same time and
+halve that.  Each table prints the interquartile range of its rows' per-round ratios and the
+hypervisor's steal time, so a reader can tell a noisy row from a real change.
 """
 import os
 import statistics
@@ -48,7 +55,7 @@ def _per_call(fn, number):
     return (CLOCK() - t0) / number
 
 
-def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.25):
+def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.1):
     """Time each callable in ``candidates`` (name -> fn or None); return name -> median ms.
 
     ``number`` calls per measurement (chosen from a first timing to take ~``budget_s``
@@ -99,10 +106,19 @@ def paired_ratio(r, a="ours", b="torch"):
     return statistics.median(x / y for x, y in zip(r.samples[a], r.samples[b]))
 
 
+def ratio_quartiles(r, a="ours", b="torch"):
+    """(first, third) quartile of the per-round ratios a/b of a ``compare`` result (or None):
+    how far one round's ratio scatters, i.e. how much to trust the median."""
+    if not r.samples or a not in r.samples or b not in r.samples or len(r.samples[a]) < 2:
+        return None
+    q1, _, q3 = statistics.quantiles([x / y for x, y in zip(r.samples[a], r.samples[b])], n=4)
+    return q1, q3
+
+
 def row(case, r, numpy=None, a="ours", b="torch"):
-    """A ``print_table`` row from a ``compare`` result: both medians, the paired ratio and the
-    ratio of the fastest rounds."""
-    return (case, r.get(a), r.get(b), numpy, min_ratio(r, a, b), paired_ratio(r, a, b))
+    """A ``print_table`` row from a ``compare`` result: both medians, the interquartile range
+    of the per-round ratios and their median (the paired ratio)."""
+    return (case, r.get(a), r.get(b), numpy, ratio_quartiles(r, a, b), paired_ratio(r, a, b))
 
 
 def fmt(v, width=10, digits=3):
@@ -153,12 +169,36 @@ def machine():
     return (f"CPU: {model} (family {fam}), {os.cpu_count()} cores, {simd}; {blas}{tcap}")
 
 
+def _cpu_ticks():
+    """(steal, total) jiffies of all CPUs from /proc/stat, or None off Linux."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    return ticks[7], sum(ticks)
+
+
+_last_ticks = _cpu_ticks()
+
+
+def _steal_since_last_table():
+    """Percent of CPU time the hypervisor gave to other guests since the previous table (or
+    since import): when it is high, both sides were starved and the ratios are less sure."""
+    global _last_ticks
+    now, before, _last_ticks = _cpu_ticks(), _last_ticks, _cpu_ticks()
+    if now is None or before is None or now[1] <= before[1]:
+        return None
+    return 100.0 * (now[0] - before[0]) / (now[1] - before[1])
+
+
 def print_table(title, rows):
-    """rows: list of (case, ours_ms, torch_ms, numpy_ms[, min ratio[, paired ratio]]) (``row``
+    """rows: list of (case, ours_ms, torch_ms, numpy_ms[, (q1, q3)[, paired ratio]]) (``row``
     builds one); prints ratio ours/torch -- the paired ratio when given, else the ratio of the
-    medians -- and the ratio of the fastest rounds when given, under a line naming the CPU, its
-    vector width and the BLAS kernels (ratios move with all three)."""
+    medians -- and the interquartile range of the per-round ratios when given, under a line
+    naming the CPU, its vector width and the BLAS kernels (ratios move with all three)."""
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    steal = _steal_since_last_table()
     print(f"\n## {title}")
     print(machine())
     if CLOCK is time.process_time:
@@ -168,15 +208,19 @@ def print_table(title, rows):
         print(f"(medians of wall time, {THREADS} threads; ours/torch: median of the per-round "
               f"ratios; 1-min load average {load:.1f} on {os.cpu_count()} cores: a load above "
               f"the core count inflates every timing)")
+    if steal is not None:
+        print(f"(hypervisor steal {steal:.1f} % of CPU time while these rows ran; IQR: the "
+              f"interquartile range of the per-round ratios)")
     print(f"{'case':<48}{'ours (ms)':>11}{'torch (ms)':>11}{'numpy (ms)':>11}{'ours/torch':>11}"
-          f"{'(fastest)':>10}")
+          f"{'IQR':>12}")
     for line in rows:
         case, ours, tor, npy = line[:4]
-        best = line[4] if len(line) > 4 else None
+        spread = line[4] if len(line) > 4 else None
         ratio = line[5] if len(line) > 5 and line[5] is not None else (
             ours / tor if (ours is not None and tor) else None)
+        iqr = f"{spread[0]:.2f}-{spread[1]:.2f}" if spread else "-"
         print(f"{case:<48}{fmt(ours, 11)}{fmt(tor, 11)}{fmt(npy, 11)}{fmt(ratio, 11, 2)}"
-              f"{fmt(best, 10, 2)}")
+              f"{iqr:>12}")
 
 
 def min_ratio(r, a="ours", b="torch"):

@@ -69,7 +69,7 @@ def main():
     rows = []
     for (name, xs, ws, kw, tr), forward_only in runs:
         ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only)
-        r = compare({"ours": ours, "torch": theirs}, rounds=9)
+        r = compare({"ours": ours, "torch": theirs}, rounds=25)
         rows.append(row(name, r))
     print_table("conv (float32; target (issue 19): every row <= 1.0)", rows)
 

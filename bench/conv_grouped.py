@@ -65,7 +65,7 @@ def main():
     rows = []
     for name, xs, ws, kw in CASES:
         ours, theirs = _fns(xs, ws, kw, False, _torch)
-        r = compare({"ours": ours, "torch": theirs}, rounds=9)
+        r = compare({"ours": ours, "torch": theirs}, rounds=25)
         rows.append(row(name, r))
     print_table("grouped / depthwise conv (float32; target (issue 19): every row <= 1.0)", rows)
 

@@ -6,7 +6,7 @@ get 2 threads; candidates alternate with a short sleep between them and medians 
 reported after warm-up (protocol in ``bench/_timing.py``). Also times the forward alone and a
 GRU, for context.
 
-    .venv/bin/python bench/recurrent.py [--rounds 15] [--profile] [--cpu] [--floor]
+    .venv/bin/python bench/recurrent.py [--rounds 25] [--profile] [--cpu] [--floor]
 
 ``--profile`` prints where our time goes (cProfile of 20 fwd+bwd calls, CPU time).
 ``--cpu`` adds a second table measured in process CPU time with one thread per library
@@ -176,7 +176,7 @@ def profile(fn, n=20):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=15)
+    ap.add_argument("--rounds", type=int, default=25)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--cpu", action="store_true")
     ap.add_argument("--floor", action="store_true")
@@ -188,7 +188,7 @@ def main():
         t_fb, t_f = make_case(torch, kind) if torch is not None else (None, None)
         res = compare({"ours": ours_fb, "torch": t_fb}, rounds=args.rounds)
         rows.append(row(f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", res))
-        res = compare({"ours": ours_f, "torch": t_f}, rounds=max(5, args.rounds // 2))
+        res = compare({"ours": ours_f, "torch": t_f}, rounds=args.rounds)
         rows.append(row(f"{kind} fwd (no_grad)", res))
     print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
     if args.floor:

@@ -21,8 +21,9 @@ optimiser step, and ``loss.item()`` as the CLI logs it), with batches sliced fro
 shuffled NumPy permutation the same way for both libraries (``torch``'s per-sample
 ``DataLoader`` collation would cost torch more than its model does); the CLI's accuracy
 evaluation, progress bar, learning-rate schedule and the GAN's data sampling are left out.
-Both sides are warm (one untimed epoch first); epochs alternate between the two with a short
-gap, and medians are reported (protocol in ``bench/_timing.py``).
+Both sides are warm (one untimed epoch first); measurements (as many epochs as fill ~0.2 s)
+alternate between the two with a short gap, and medians are reported (protocol in
+``bench/_timing.py``).
 """
 import numpy as np
 
@@ -187,7 +188,9 @@ def main():
     rows = []
     for name in BATCH:
         ours, theirs = ours_epoch(name), torch_epoch(torch, name)
-        r = compare({"ours": ours, "torch": theirs}, rounds=7, number=1, warmup=1)
+        # An epoch of the small models takes 25-60 ms: several per measurement (~0.2 s), and
+        # 15 rounds, so that one slow round does not move the median (bench/_timing.py).
+        r = compare({"ours": ours, "torch": theirs}, rounds=15, warmup=1, budget_s=0.2)
         rows.append(row(f"{name} epoch (batch {BATCH[name]})", r))
     print_table("end to end: one training epoch of each CLI model (ms per epoch; target <= 1.0)",
                 rows)

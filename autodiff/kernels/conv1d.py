@@ -248,8 +248,9 @@ def _winograd_pass(dt, y=None, dw=None):
     """Winograd's part of a pass over image ranges: ``task(lo, hi, acc)`` for :func:`_split`
     computing ``y = (a, w, out, bias, off, flip)`` (out = correlation of a with w at offset
     off, + bias; ``flip``: w with its taps reversed and its channels swapped, the input
-    gradient's filter) and/or ``dw = (x, g, off, dU shape)`` (the transformed weight
-    gradient, summed); ``acc`` = (0, or nan if an output was not finite; dU or None)."""
+    gradient's filter) and/or ``dw = (x, g, off, dU shape, db)`` (the transformed weight
+    gradient, summed; with ``db`` also g's sum per channel, the bias gradient); ``acc`` =
+    (0, or nan if an output was not finite; dU or None; float64 db, empty if not asked)."""
     AT, G, BT = _WG
     at, bt = AT.astype(dt), BT.astype(dt)
     if y is not None:
@@ -258,25 +259,28 @@ def _winograd_pass(dt, y=None, dw=None):
         bias = bias if bias.size else np.zeros(out.shape[1], dt)
 
     def task(lo, hi, acc):
-        chk, dU = acc or (0, None if dw is None else np.zeros(dw[3], dt))
+        chk, dU, db = acc or (0, None if dw is None else np.zeros(dw[3], dt),
+                              np.zeros(dw[3][1] if dw is not None and dw[4] else 0))
         if y is not None:
             chk += Wg.forward_block(GEMM[dt], a, lo, hi, U, off, bt, at, bias, out)
         if dw is not None:
-            Wg.weight_block(GEMM[dt], dw[0], dw[1], lo, hi, dw[2], bt, at, dU)
-        return chk, dU
+            Wg.weight_block(GEMM[dt], dw[0], dw[1], lo, hi, dw[2], bt, at, dU, db)
+        return chk, dU, db
     return task
 
 
 def _finish(parts, dt):
-    """(all outputs finite, weight gradient or None) from the accumulators of a Winograd
-    pass; a weight gradient holding an inf or nan counts as not finite."""
+    """(all outputs finite, weight gradient or None, bias gradient or None) from the
+    accumulators of a Winograd pass; a weight gradient holding an inf or nan counts as not
+    finite."""
     parts = [p for p in parts if p is not None]
-    if any(chk for chk, _ in parts):
-        return False, None
+    if any(p[0] for p in parts):
+        return False, None, None
     if parts[0][1] is None:
-        return True, None
-    dw, finite = Wg.weight_adjoint(sum(dU for _, dU in parts), _WG[1], dt)
-    return finite, dw
+        return True, None, None
+    dw, finite = Wg.weight_adjoint(sum(p[1] for p in parts), _WG[1], dt)
+    db = sum(p[2] for p in parts).astype(dt) if parts[0][2].size else None
+    return finite, dw, db
 
 
 def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out_len=None):
@@ -300,10 +304,12 @@ def forward(x, w, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None, out
 
 
 def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1, bias=None,
-                   x=None):
+                   x=None, db=False):
     """Input gradient of :func:`forward` for g (N, O, Lo): -> (N, C, L) of x_shape, plus
     ``bias`` (C,) (a transposed convolution).  Given ``x`` too: (input gradient, weight
-    gradient), both computed in one pass over the images."""
+    gradient), both computed in one pass over the images; with ``db`` also g summed per
+    channel (the forward's bias gradient) when that pass is Winograd's, else None:
+    (dx, dw, db)."""
     g = np.ascontiguousarray(g)
     dt = g.dtype
     x = None if x is None else np.ascontiguousarray(x, dt)
@@ -313,10 +319,11 @@ def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1
     work = g.size + dx.size + (0 if x is None else x.size)
     if winograd(x_shape, w.shape, stride, dilation, groups):
         task = _winograd_pass(dt, y=(g, w, dx, b, K - 1 - padding[0], True),
-                              dw=None if x is None else (x, g, padding[0], (Wg.NPTS, O, Cg)))
-        finite, dw = _finish(_split(task, g.shape[0], work), dt)
+                              dw=None if x is None else (x, g, padding[0], (Wg.NPTS, O, Cg),
+                                                         db))
+        finite, dw, gb = _finish(_split(task, g.shape[0], work), dt)
         if finite:
-            return dx if x is None else (dx, dw)
+            return dx if x is None else (dx, dw, gb) if db else (dx, dw)
     wk = _taps(w, dt)
 
     def task(lo, hi, dwk):
@@ -328,7 +335,7 @@ def backward_input(g, w, x_shape, stride=1, padding=(0, 0), dilation=1, groups=1
                                 dilation, groups)
         return dwk
     parts = _split(task, g.shape[0], work)
-    return dx if x is None else (dx, _untap(parts))
+    return dx if x is None else (dx, _untap(parts), None) if db else (dx, _untap(parts))
 
 
 def _untap(parts):
@@ -343,8 +350,8 @@ def backward_weight(x, g, w_shape, stride=1, padding=(0, 0), dilation=1, groups=
     g = np.ascontiguousarray(g, x.dtype)
     work = x.size + g.size
     if winograd(x.shape, w_shape, stride, dilation, groups):
-        task = _winograd_pass(x.dtype, dw=(x, g, padding[0], (Wg.NPTS, O, Cg)))
-        finite, dw = _finish(_split(task, x.shape[0], work), x.dtype)
+        task = _winograd_pass(x.dtype, dw=(x, g, padding[0], (Wg.NPTS, O, Cg), False))
+        finite, dw, _ = _finish(_split(task, x.shape[0], work), x.dtype)
         if finite:
             return dw
 
@@ -381,12 +388,13 @@ def conv1d_backward_input(g, w, x_shape, geom, bias=None):
     return backward_input(_rows(g), _rows(w), (N, C, L), *_args(geom), bias=bias)[:, :, None]
 
 
-def conv1d_backward(g, w, x, geom, bias=None):
-    """(input gradient, weight gradient) of x (N, C, 1, L) for g (N, O, 1, Lo), in one pass
-    (:func:`backward_input` given x)."""
-    dx, dw = backward_input(_rows(g), _rows(w), (x.shape[0], x.shape[1], x.shape[3]),
-                            *_args(geom), bias=bias, x=_rows(x))
-    return dx[:, :, None], dw[:, :, None]
+def conv1d_backward(g, w, x, geom, bias=None, db=False):
+    """(input gradient, weight gradient, g summed per channel or None) of x (N, C, 1, L) for
+    g (N, O, 1, Lo), in one pass (:func:`backward_input` given x; the sum only if ``db``)."""
+    out = backward_input(_rows(g), _rows(w), (x.shape[0], x.shape[1], x.shape[3]),
+                         *_args(geom), bias=bias, x=_rows(x), db=db)
+    dx, dw, gb = out if db else (*out, None)
+    return dx[:, :, None], dw[:, :, None], gb
 
 
 def conv1d_backward_weight(x, g, w_shape, geom):

@@ -107,33 +107,46 @@ def weight_adjoint(dU, G, dtype):
 @numba.njit(cache=True, nogil=True)
 def _transform_w(w, G, flip, U):
     # U[xi, o, c] = sum_k G[xi, k] w[o, c, k], or (flip) U[xi, c, o] = sum_k G[xi, k]
-    # w[o, c, r - 1 - k], in float64 (an inf weight gives inf or nan: see the docstring)
+    # w[o, c, r - 1 - k], in float64 (an inf weight gives inf or nan: see the docstring).
+    # Taps first (t[k] in U[xi]'s order), then per xi one vectorised sum over all filters:
+    # 4-5x faster than a scalar sum per (o, c, xi), same float64 order of terms
     O, C, r = w.shape
+    t = np.empty((r, O * C))
     for o in range(O):
         for c in range(C):
-            for xi in range(G.shape[0]):
-                acc = 0.0
-                for k in range(r):
-                    acc += G[xi, k] * w[o, c, r - 1 - k if flip else k]
-                if flip:
-                    U[xi, c, o] = acc
-                else:
-                    U[xi, o, c] = acc
+            j = c * O + o if flip else o * C + c
+            for k in range(r):
+                t[k, j] = w[o, c, r - 1 - k if flip else k]
+    acc = np.empty(O * C)
+    for xi in range(G.shape[0]):
+        acc[:] = 0.0
+        for k in range(r):
+            gk, tk = G[xi, k], t[k]
+            for j in range(O * C):
+                acc[j] += gk * tk[j]
+        dst = U[xi].ravel()
+        for j in range(O * C):
+            dst[j] = acc[j]
 
 
 @numba.njit(cache=True, nogil=True)
 def _adjoint(dU, G, dw):
-    # dw[o, c, k] = sum_xi G[xi, k] dU[xi, o, c], in float64; True if every dw is finite
+    # dw[o, c, k] = sum_xi G[xi, k] dU[xi, o, c], in float64; True if every dw is finite.
+    # Per k one vectorised sum over all (o, c) (same order of terms as a scalar sum)
     n, O, C = dU.shape
+    r = G.shape[1]
+    acc = np.empty(O * C)
+    out = dw.reshape(O * C, r)
     bad = False
-    for o in range(O):
-        for c in range(C):
-            for k in range(G.shape[1]):
-                acc = 0.0
-                for xi in range(n):
-                    acc += G[xi, k] * dU[xi, o, c]
-                dw[o, c, k] = acc
-                bad |= dw[o, c, k] - dw[o, c, k] != 0  # inf (also after the cast) or nan
+    for k in range(r):
+        acc[:] = 0.0
+        for xi in range(n):
+            gk, src = G[xi, k], dU[xi].ravel()
+            for j in range(O * C):
+                acc[j] += gk * src[j]
+        for j in range(O * C):
+            out[j, k] = acc[j]
+            bad |= out[j, k] - out[j, k] != 0  # inf (also after the cast) or nan
     return not bad
 
 
@@ -224,16 +237,27 @@ def _output_tf(M, n0, n1, W, AT, bias, out):
     return np.nan if bad else 0.0
 
 
+@numba.njit(cache=True, nogil=True, fastmath={"reassoc"})
+def _sum(a):
+    # sum of the 1-D a, vectorised (reassociated: 8-lane partial sums in a's dtype)
+    s = a.dtype.type(0)
+    for i in range(a.shape[0]):
+        s += a[i]
+    return s
+
+
 @numba.njit(cache=True, nogil=True)
-def _grad_tf(g, n0, n1, W, AT, dM):
+def _grad_tf(g, n0, n1, W, AT, dM, db):
     # dM[xi, o, k W + t] = sum_i AT[i, xi] g[n0 + k, o, 4 t + i] (0 past the row's end and in
-    # each image's unused last tile)
+    # each image's unused last tile); db[o] += the sum of g[n0:n1, o] unless db is empty
     O = g.shape[1]
     nw = (n1 - n0) * W
     gp = np.zeros(4 * nw, dM.dtype)
     gph = np.empty((4, nw), dM.dtype)  # gph[i, k W + t] = g[n0 + k, o, 4 t + i]
     for o in range(O):
         _phases(g, n0, n1, o, 0, W, gp, gph)
+        if db.shape[0]:
+            db[o] += _sum(gp)  # the block's rows of g, zero-edged
         g0, g1, g2, g3 = gph[0], gph[1], gph[2], gph[3]
         for xi in range(8):
             a0, a1, a2, a3 = AT[0, xi], AT[1, xi], AT[2, xi], AT[3, xi]
@@ -267,12 +291,13 @@ def forward_block(gemm, x, n0, n1, U, off, BT, AT, bias, out):
 
 
 @numba.njit(cache=True, nogil=True)
-def weight_block(gemm, x, g, n0, n1, off, BT, AT, dU):
+def weight_block(gemm, x, g, n0, n1, off, BT, AT, dU, db):
     """dU (8, O, C) += the transformed weight gradient of images n0:n1 of x (C, L) and
-    g (O, Lo)."""
+    g (O, Lo); db (O,) += their g summed over images and positions (the bias gradient)
+    unless db is empty."""
     C, O = x.shape[1], g.shape[1]
     W, T, V, dM = _transformed(x, n0, n1, off, BT, O, g.shape[2])
-    _grad_tf(g, n0, n1, W, AT, dM)
+    _grad_tf(g, n0, n1, W, AT, dM, db)
     for xi in range(8):
         gemm(ROW, NO, TR, O, C, T, 1.0, _addr(dM, xi * O * T), T, _addr(V, xi * C * T), T, 1.0,
              _addr(dU, xi * O * C), C)

@@ -23,10 +23,12 @@ gradient; conv1d and conv_transpose2d run through them too):
 Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
 
     groups > 1, C/groups <= 16 (8 for 1 row; any stride)          -> direct
+    groups 1, C <= 4, more than 1 row (any stride)               -> direct
     1 row (H = kh = 1, no vertical padding; conv1d)              -> shift
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
+        (the gradients: im2col when split and C/groups >= 64)
     everything else                                              -> im2col
 
 "when split": Winograd's pipeline runs split over threads (``winograd.chunks`` > 1: 2+
@@ -53,6 +55,9 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
     same data, the transforms as explicit formulas (``winograd_tiles.py``, 2026-12-07):
     x (64,32,14,14) w (64,32,3,3) p1:  1.7e-7 / 1.5e-7 / 3.6e-8
     x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.4e-7 / 3.1e-8
+    same data, the input gradient's adjoint as explicit formulas too (2026-12-07, session 7):
+    x (64,32,14,14) w (64,32,3,3) p1:  1.7e-7 / 1.5e-7 / 3.6e-8
+    x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.3e-7 / 3.1e-8
 
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
@@ -102,7 +107,11 @@ standard normal drawn in that order from seed 0; out / dx / dw / db, NumPy's flo
 in brackets; tested below 1e-6 in ``tests/kernels/test_conv_grouped_shared.py``):
 x (64,32,14,14) g4 3.3e-7 / 3.0e-7 / 9.9e-9 / 4.6e-9 (8.4e-9); x (64,64,14,14) g8 3.1e-7 /
 2.8e-7 / 1.2e-8 / 5.1e-9 (6.3e-9); x (32,64,28,28) depthwise 2.8e-7 / 2.5e-7 / 6.4e-9 /
-6.6e-9 (2.4e-9).  Its gradients fall back to im2col when the weight
+6.6e-9 (2.4e-9).  Dense (groups 1, ``DIRECT_MAX_C_DENSE``), shared-padding planes
+(2026-12-07, standard normal x, w, g from seed 0; out / dx / dw; tested below 1e-6 in
+``tests/ops/test_conv_dense_direct.py``): x (32,1,8,8) w (16,1,3,3) p1 1.7e-7 / 1.2e-7 /
+1.7e-8; x (64,1,28,28) w (32,1,5,5) p2 2.7e-7 / 2.5e-7 / 5.1e-9; x (32,3,32,32) w (32,3,3,3)
+p1 3.0e-7 / 2.5e-7 / 9.8e-9.  Its gradients fall back to im2col when the weight
 (input gradient) or the input (weight gradient) holds an inf or nan (``_finite``).
 
 Shift against the others for 1-D convs, ms per fwd+bwd step (2 threads, wall clock, medians
@@ -160,7 +169,27 @@ WINOGRAD_MIN_TILES = 512  # N*th*tw: the GEMMs' width
 WINOGRAD_MIN_RUN = 48  # tw*N: the transforms' vector loop length
 WINOGRAD_MAX_WASTE = 1.15  # (2 th * 2 tw) / (Ho * Wo): outputs computed per output kept
 WINOGRAD_MAX_WASTE_SPLIT = 1.35
+# Split and 64+ input channels per group: the gradients run im2col while the forward stays
+# Winograd (blocked): its backward lost at 64 channels (the forward won).  ``python -m
+# bench.crossovers --winograd`` (2 threads, wall clock, 2026-12-07, session 7), winograd /
+# im2col fwd+bwd | forward only: N64 C64 O64 8x8 1.35 | 0.69, N32 C64 O64 8x8 1.42 | 0.68,
+# N64 C64 O64 14x14 0.98 | 0.58, 16x16 1.01 | 0.76 (C32 14x14: 0.69 | 0.80).  Then fwd+bwd
+# (/tmp/wino/mixed.py, same setting) Winograd forward + im2col gradients against all-Winograd |
+# all-im2col: N64 C64 O64 8x8 0.71 | 0.99, N32 8x8 0.91 | 0.99, N16 14x14 0.80 | 1.03,
+# N64 12x12 0.76 | 0.99, N64 14x14 0.74 | 0.91, N32 16x16 0.78 | 0.99, N8 C128 O128 16x16
+# 0.67 | 0.83.
+WINOGRAD_WIDE_CG = 64
 DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
+# Dense 2-D convs (groups 1) with at most this many input channels (an image's first layer):
+# direct / default (im2col) fwd+bwd through the ops, paired, 2 threads, wall clock (AMD EPYC
+# Zen 3, 2026-12-07), 3x3 p1 unless said, O 16 on 8x8, 32 elsewhere: N32 8x8 C1 (the CLI's
+# LeNet) 0.61, C2 0.67, C4 0.68, C8 0.64; N64 28x28 C1 0.15, C1 5x5 p2 0.56, C3 5x5 p2 0.80;
+# N32 C3 32x32 0.50; N8 C1 64x64 0.34; N4 C1 8x8 O4 0.78; direct / im2col (ratio of medians):
+# N64 C4 14x14 O8 0.66, O32 0.92, N64 C2 O64 0.38, N16 C4 56x56 O64 0.70, N64 C1 28x28 s2
+# 0.40, N32 C3 32x32 s2 0.45, N32 C4 16x16 dilation 2 0.41, N64 C1 28x28 5x5 s2 0.70.  Losses
+# from C8: N64 C8 O32 14x14 1.09; C16: N32 4x4 1.03, 8x8 0.95, N64 14x14 0.98 (im2col's
+# single pass computes both gradients, direct runs two).
+DIRECT_MAX_C_DENSE = 4
 # 1-row convs (conv1d): direct against shift, fwd+bwd (+ a sum) of x (64,32,128), k5 p2, ms,
 # 2 threads, wall clock (2026-12-07, /tmp/s/d1.py in the session note): C/g 8 s2 9.5 / 11.6,
 # C/g 16 s1 13.8 / 14.1, C/g 16 s2 11.2 / 8.6, depthwise s2 2.5 / 13.4; the conv1d helper's
@@ -185,12 +214,15 @@ def _out_hw(x_shape, w_shape, stride, padding, dilation):
             K.conv_output_size(W, kw, stride[1], padding[2], padding[3], dilation[1]))
 
 
-def choose(x_shape, w_shape, geom):
-    """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw)."""
+def choose(x_shape, w_shape, geom, backward=False):
+    """The algorithm for a conv of x_shape (N, C, H, W) and w_shape (O, C/groups, kh, kw);
+    ``backward``: for its gradients (both gradients always choose alike)."""
     stride, padding, dilation, groups, out_hw = geom
     one_row = S1.applicable(x_shape, w_shape, geom)
     most_cg = DIRECT_MAX_CG_1D if one_row else DIRECT_MAX_CG
-    if FORCE == DIRECT or (FORCE is None and groups > 1 and w_shape[1] <= most_cg):
+    if groups == 1:
+        most_cg = 0 if one_row else DIRECT_MAX_C_DENSE
+    if FORCE == DIRECT or (FORCE is None and w_shape[1] <= most_cg):
         return DIRECT
     if FORCE in (None, SHIFT) and one_row:
         return SHIFT
@@ -206,6 +238,8 @@ def choose(x_shape, w_shape, geom):
     split = Wn.chunks(x_shape, w_shape, hw) > 1
     min_cg = WINOGRAD_MIN_CG_SPLIT if split else WINOGRAD_MIN_CG
     waste = WINOGRAD_MAX_WASTE_SPLIT if split else WINOGRAD_MAX_WASTE
+    if backward and split and w_shape[1] >= WINOGRAD_WIDE_CG:
+        return IM2COL
     if (w_shape[1] >= min_cg and N * th * tw >= WINOGRAD_MIN_TILES
             and N * tw >= WINOGRAD_MIN_RUN and 4 * th * tw <= waste * hw[0] * hw[1]):
         return WINOGRAD
@@ -284,13 +318,16 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape, plus
     ``bias`` (C,) if given."""
     s, p, d, groups, _ = geom
-    algo = choose(x_shape, w.shape, geom)
+    algo = choose(x_shape, w.shape, geom, backward=True)
     if algo == SHIFT:  # with the weight gradient of memo.weight_input in the same pass
         x, _ = getattr(memo, "weight_input", None) or (None, None)
         if x is None or x.dtype != g.dtype:
             return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
-        dx, dw = S1.conv1d_backward(g, w, x, geom, bias)
+        want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
+        dx, dw, db = S1.conv1d_backward(g, w, x, geom, bias, want_b)
         memo(g, "dw", lambda: (x, dw))
+        if db is not None:
+            memo(g, "db", lambda: db)
         return dx
     if algo == DIRECT and _finite(w):
         if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
@@ -320,7 +357,7 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
     :func:`forward` when kept."""
     s, p, d, groups, _ = geom
-    algo = choose(x.shape, w_shape, geom)
+    algo = choose(x.shape, w_shape, geom, backward=True)
     if algo == SHIFT:
         done = _get(memo, g, "dw", lambda: None)
         if done is not None and done[0] is x:

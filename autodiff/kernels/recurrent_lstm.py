@@ -80,13 +80,26 @@ def _scratch_jit(n):
 # the step products: packed weights, one register-blocked kernel
 
 
+def _size(shape):
+    size = 1
+    for s in shape:
+        size *= s
+    return size
+
+
 def _aligned(shape):
-    """Uninitialised float32 array starting on a 64-byte boundary (a 32-byte vector load that
-    crosses a cache line costs: ~8 % on the gate product with 16-byte aligned panels)."""
-    size = int(np.prod(shape))
+    """Uninitialised float32 array of ``shape`` starting on a 64-byte boundary (a 32-byte
+    vector load that crosses a cache line costs: ~8 % on the gate product with 16-byte aligned
+    panels)."""
+    size = _size(shape)
     buf = np.empty(size + 16, _F32)
     skip = (-buf.ctypes.data % 64) // 4
     return buf[skip:skip + size].reshape(shape)
+
+
+def panels_shape(K, C):
+    """The shape of the packed weights of a (K, C) matrix: ``(ceil(C / 32), K, 32)``."""
+    return -(-C // PANEL), K, PANEL
 
 
 def pack_panels(W, b=None, transposed=False):
@@ -94,13 +107,12 @@ def pack_panels(W, b=None, transposed=False):
     when ``transposed``) as ceil(C / 32) panels of 32 columns, ``Wp[p, k, j] = W[k, 32p + j]``,
     and the bias ``bp[p, j] = b[32p + j]`` (zeros when ``b`` is None); zero past C."""
     K, C = W.shape[::-1] if transposed else W.shape
-    P = -(-C // PANEL)
-    Wp = _aligned((P, K, PANEL))
+    Wp = _aligned(panels_shape(K, C))
     (_pack_rows if transposed else _pack_columns)(W, Wp)
-    bp = np.zeros(P * PANEL, _F32)
+    bp = np.zeros(Wp.shape[0] * PANEL, _F32)
     if b is not None:
         bp[:C] = b
-    return Wp, bp.reshape(P, PANEL)
+    return Wp, bp.reshape(-1, PANEL)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -143,14 +155,66 @@ def pack_panels_ref(W, b=None, transposed=False):
 
 def pack_gate_weights(w_hh, w_ih, b):
     """The forward's step product ``[h | x_t] @ [W_hh | W_ih]^T + b`` packed for
-    ``panel_gemm`` (K = H + I, C = 4H)."""
-    return pack_panels(np.concatenate([w_hh, w_ih], axis=1), b, transposed=True)
+    ``panel_gemm`` (K = H + I, C = 4H): ``pack_panels(np.concatenate([w_hh, w_ih], 1), b,
+    transposed=True)`` in one pass, without the concatenation."""
+    G, H = w_hh.shape
+    Wp = _aligned(panels_shape(H + w_ih.shape[1], G))
+    bp = np.empty((Wp.shape[0], PANEL), _F32)
+    _pack_gates(w_hh, w_ih, b, Wp, bp)
+    return Wp, bp
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_gates(w_hh, w_ih, b, Wp, bp):
+    G, H = w_hh.shape
+    I = w_ih.shape[1]
+    for p in range(Wp.shape[0]):
+        for j in range(PANEL):
+            c = p * PANEL + j
+            if c < G:
+                for k in range(H):
+                    Wp[p, k, j] = w_hh[c, k]
+                for k in range(I):
+                    Wp[p, H + k, j] = w_ih[c, k]
+                bp[p, j] = b[c]
+            else:
+                Wp[p, :, j] = 0
+                bp[p, j] = 0
+
+
+_ZERO_BIAS = {}  # panels -> zeros((panels, 32)): the backward's bias (read only)
 
 
 def pack_hidden_weights(w_hh, w_ih=None):
     """The backward's step product ``dA_t @ [W_hh | W_ih]`` packed for ``panel_gemm``
-    (K = 4H, C = H + I; W_hh alone, C = H, when ``w_ih`` is None)."""
-    return pack_panels(w_hh if w_ih is None else np.concatenate([w_hh, w_ih], axis=1))
+    (K = 4H, C = H + I; W_hh alone, C = H, when ``w_ih`` is None) with a zero bias:
+    ``pack_panels(np.concatenate([w_hh, w_ih], 1))`` in one pass, without the
+    concatenation."""
+    G, H = w_hh.shape
+    w_ih = w_hh[:, :0] if w_ih is None else w_ih
+    Wp = _aligned(panels_shape(G, H + w_ih.shape[1]))
+    _pack_hidden(w_hh, w_ih, Wp)
+    bp = _ZERO_BIAS.get(Wp.shape[0])
+    if bp is None:
+        bp = _ZERO_BIAS[Wp.shape[0]] = np.zeros((Wp.shape[0], PANEL), _F32)
+    return Wp, bp
+
+
+@numba.njit(cache=True, nogil=True)
+def _pack_hidden(w_hh, w_ih, Wp):
+    H = w_hh.shape[1]
+    C = H + w_ih.shape[1]
+    for p in range(Wp.shape[0]):
+        j0 = p * PANEL
+        m = min(PANEL, max(0, H - j0))  # this panel's columns from w_hh, then from w_ih
+        e = min(PANEL, C - j0)
+        for k in range(Wp.shape[1]):
+            for j in range(m):
+                Wp[p, k, j] = w_hh[k, j0 + j]
+            for j in range(m, e):
+                Wp[p, k, j] = w_ih[k, j0 + j - H]
+            for j in range(e, PANEL):
+                Wp[p, k, j] = 0
 
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")

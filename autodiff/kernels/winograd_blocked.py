@@ -20,8 +20,8 @@ innermost, columns split by parity), so every transform loop is unit-stride over
 ``tw m`` elements.  The input, gradient and output transforms and the filters' are explicit
 formulas in ``winograd_tiles.py`` (vectorised through stack scratch; V_b, M_b and dM_b
 interleaved per plane, (planes, 16, R)); the output transform stores the NCHW output
-itself.  The input gradient's adjoint ``B dV B^T`` (overlapping patches, summed) is still a
-table-driven single-stage sum here (``_block``, up to 9 signed terms per element).
+itself, and the input gradient's adjoint ``B dV B^T`` (overlapping patches, summed) adds
+into the padded planes.
 
 Kernels take flat C-contiguous arrays and uint64 indices (no wraparound checks, so LLVM
 vectorises the runs) and the BLAS gemm of the dtype as an argument (so they cache).  Twin:
@@ -37,8 +37,8 @@ from numba import uint64
 
 from ._blas import GEMM, NO, ROW, TR
 from ._launch import run_split
-from .winograd import BT, _ranges, tiles, weight_adjoint
-from .winograd_tiles import _grad_tiles, _input_tiles, _output_tiles, _row, _weights
+from .winograd import _ranges, tiles, weight_adjoint
+from .winograd_tiles import _adjoint_tiles, _grad_tiles, _input_tiles, _output_tiles, _row, _weights
 
 __all__ = ["available", "forward", "backward"]
 
@@ -53,109 +53,7 @@ def available(dtype):
     return np.dtype(dtype) in GEMM
 
 
-def _terms(L, R):
-    """Nonzero terms of Y = L X R^T per output (a, b): (rows, cols, signs) of shape
-    (len(L) * len(R), k), padded with zero-sign terms to the longest."""
-    out = [[(r, q, L[a, r] * R[b, q]) for r in range(L.shape[1]) for q in range(R.shape[1])
-            if L[a, r] * R[b, q] != 0] for a in range(L.shape[0]) for b in range(R.shape[0])]
-    k = max(len(t) for t in out)
-    rows = np.zeros((len(out), k), np.int64)
-    cols = np.zeros((len(out), k), np.int64)
-    signs = np.zeros((len(out), k))
-    for i, t in enumerate(out):
-        for j, (r, q, s) in enumerate(t):
-            rows[i, j], cols[i, j], signs[i, j] = r, q, s
-    return rows, cols, signs
-
-
-_ADJ = _terms(BT.T, BT.T)  # dd[r, q] = sum of up to 9 signed dV[4a+b]
-
-
 # --------------------------------------------------------------------------- numba pieces
-
-
-@numba.njit(cache=True, nogil=True)
-def _run(dst, d, src, o, a, k, n, acc):
-    # dst[d + e] (+ dst[d + e] when acc) = sum over the k (1 to 4) terms a[t] * src[o[t] + e]
-    if acc:
-        if k == 1:
-            for e in range(n):
-                dst[d + e] += a[0] * src[o[0] + e]
-        elif k == 2:
-            for e in range(n):
-                dst[d + e] += a[0] * src[o[0] + e] + a[1] * src[o[1] + e]
-        elif k == 3:
-            for e in range(n):
-                dst[d + e] += (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + a[2] * src[o[2] + e]
-        else:
-            for e in range(n):
-                dst[d + e] += (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + (
-                    a[2] * src[o[2] + e] + a[3] * src[o[3] + e])
-    elif k == 1:
-        for e in range(n):
-            dst[d + e] = a[0] * src[o[0] + e]
-    elif k == 2:
-        for e in range(n):
-            dst[d + e] = a[0] * src[o[0] + e] + a[1] * src[o[1] + e]
-    elif k == 3:
-        for e in range(n):
-            dst[d + e] = (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + a[2] * src[o[2] + e]
-    else:
-        for e in range(n):
-            dst[d + e] = (a[0] * src[o[0] + e] + a[1] * src[o[1] + e]) + (
-                a[2] * src[o[2] + e] + a[3] * src[o[3] + e])
-
-
-@numba.njit(cache=True, nogil=True)
-def _sum_run(dst, od, src, base, offs, signs, row, n, acc):
-    # dst[od + e] (+)= sum_t signs[row, t] * src[base + offs[row, t] + e] for e < n over the
-    # terms of one table row (those with sign 0 pad the row and are left out), 4 terms per
-    # pass.  Whole tables and a row index, not row views: a view costs a reference count.
-    k = 0
-    while k < signs.shape[1] and signs[row, k] != 0:
-        k += 1
-    for t0 in range(0, k, 4):
-        c = min(4, k - t0)
-        t1, t2, t3 = t0 + min(1, c - 1), t0 + min(2, c - 1), t0 + min(3, c - 1)
-        o = (uint64(base + offs[row, t0]), uint64(base + offs[row, t1]),
-             uint64(base + offs[row, t2]), uint64(base + offs[row, t3]))
-        a = (dst.dtype.type(signs[row, t0]), dst.dtype.type(signs[row, t1]),
-             dst.dtype.type(signs[row, t2]), dst.dtype.type(signs[row, t3]))
-        _run(dst, uint64(od), src, o, a, c, uint64(n), acc or t0 > 0)
-
-
-@numba.njit(cache=True, nogil=True)
-def _block(planes, tl, P, Hq, Wq, pr, m, i0, i1, tw, table, to_tiles, acc):
-    # One transform (a row of ``table`` per output, its terms by position) of tile rows
-    # i0..i1-1 of ``planes`` planes, between the padded planes P (planes, Hq, Wq, m) holding
-    # rows pr..pr+Hq-1 (columns split by parity, images innermost: _gather) and the tiles
-    # tl (K, planes, Tb) (tiles in (i, j, n) order).  to_tiles: outputs are tile positions
-    # k and terms plane positions (r, q); else outputs are plane positions (k // side,
-    # k % side) and terms tile positions 4 r + q; acc: add into the outputs (overlaps).
-    rows, cols, signs = table
-    run = tw * m
-    Tb = (i1 - i0) * run
-    nk, kt = rows.shape
-    side = 2 if nk == 4 else 4
-    half = Wq // 2
-    outo = np.empty(nk, np.int64)
-    termo = np.empty((nk, kt), np.int64)
-    for k in range(nk):
-        r, q = k // side, k % side
-        outo[k] = k * planes * Tb if to_tiles else (r * Wq + (q % 2) * half + q // 2) * m
-        for t in range(kt):
-            r, q = rows[k, t], cols[k, t]
-            termo[k, t] = ((r * Wq + (q % 2) * half + q // 2) * m if to_tiles
-                           else (4 * r + q) * planes * Tb)
-    for p in range(planes):
-        for i in range(i0, i1):
-            pb = (p * Hq + 2 * i - pr) * Wq * m
-            tb = p * Tb + (i - i0) * run
-            for k in range(nk):
-                if to_tiles:
-                    _sum_run(tl, tb + outo[k], P, pb, termo, signs, k, run, acc)
-                else:
-                    _sum_run(P, pb + outo[k], tl, tb, termo, signs, k, run, acc)
 
 
 @numba.njit(cache=True, nogil=True)
@@ -248,8 +146,7 @@ def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb):
 
 
 @numba.njit(cache=True, nogil=True)
-def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, tadj, want_dx,
-              want_dw):
+def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, want_dx, want_dw):
     # for g (n, O, Ho, Wo): dx (n, C, H, W) = the input gradient (+ bias) when want_dx;
     # dU (16, O, C/groups) += the transformed weight gradient against x when want_dw
     N, O = g.shape[0], g.shape[1]
@@ -274,7 +171,7 @@ def _backward(gemm, g, U, x, dx, dU, bias, C, groups, pt, pl, th, tw, nb, rb, ta
             _grad_tiles(Pg, Hg, Wg, m, i0, i1, dM, O, R)
             if want_dx:
                 _gemms(gemm, 1, U, dM, V, O, C, groups, Tb, R, 16 * R, C * Tb, Tb)
-                _block(C, V, Px, Hq, Wq, 0, m, i0, i1, tw, tadj, False, True)
+                _adjoint_tiles(V, Tb, C * Tb, C, i0, i1, Px, Hq, Wq, m)
             if want_dw:
                 _input_tiles(P, Hq, Wq, m, i0, i1, V, C, R)
                 _gemms(gemm, 2, dU, dM, V, O, C, groups, Tb, R, 16 * R, R, 16 * R)
@@ -342,8 +239,7 @@ def backward(g, x_shape, w_shape, padding, groups=1, w=None, x=None, bias=None, 
         if hi > lo:
             _backward(gemm, g[lo:hi], U, x[lo:hi] if want_dw else x,
                       dx[lo:hi] if want_dx else dx, dUs[k], b, x_shape[1], groups,
-                      padding[0], padding[2], th, tw, NB_BWD, RB, _ADJ, want_dx,
-                      want_dw)
+                      padding[0], padding[2], th, tw, NB_BWD, RB, want_dx, want_dw)
     run_split(part, parts)
     dw = weight_adjoint(sum(dUs), tuple(w_shape)) if want_dw else None
     return (dx if want_dx else None), dw

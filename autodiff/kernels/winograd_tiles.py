@@ -1,9 +1,12 @@
 """Winograd F(2x2, 3x3) tile transforms as explicit formulas, for ``winograd_blocked.py``.
 
 The transforms of ``winograd.py`` (same maths, same tile order (i, j, n), images innermost)
-written out for F(2x2, 3x3): the input transform ``B^T d B`` (``_input_tiles``), the
-gradient's ``A dY A^T`` (``_grad_tiles``), the output transform ``A^T M A`` straight into the
-NCHW output (``_output_tiles``) and the filters' ``G g G^T`` (``_weights``).
+written out for F(2x2, 3x3): the input transform ``B^T d B`` (``_input_tiles``) and its
+adjoint ``B dV B^T`` added into the padded planes (``_adjoint_tiles``, the input gradient),
+the gradient's ``A dY A^T`` (``_grad_tiles``), the output transform ``A^T M A`` straight into
+the NCHW output (``_output_tiles``) and the filters' ``G g G^T`` (``_weights``).  The adjoint
+replaced a table-driven sum of up to 9 signed terms per element: backward per 2 threads,
+x (64,32,14,14) w (64,32,3,3), new/old 0.97-0.99 (noise-level; the table code is gone).
 
 Layout of a block's transformed tiles: (planes, 16, R), a plane's 16 rows of tiles next to
 each other (``R = _row(tiles)``), so a transform reads or writes one run per plane that the
@@ -20,8 +23,9 @@ x (32,14,14), O 64 (2026-12-07, ms per forward): input transform 0.33 -> 0.17, o
 transform and scatter 0.59 -> 0.36 against the table-driven ``winograd_blocked._block``.
 
 Twins: ``winograd.input_transform_ref`` / ``weight_transform`` and the stage-wise pipeline;
-tests in ``tests/kernels/test_winograd_tiles.py``.  numba caches a kernel against its own
-file only: after editing this file, clear the cache of ``winograd_blocked.py``'s kernels too.
+tests in ``tests/kernels/test_winograd_tiles.py`` and ``test_winograd_adjoint.py``.  numba
+caches a kernel against its own file only: after editing this file, clear the cache of
+``winograd_blocked.py``'s kernels too.
 """
 from __future__ import annotations
 
@@ -145,6 +149,63 @@ def _grad_tiles(Pg, Hg, Wg, m, i0, i1, dM, planes, R):
                         dM[o + uint64(j)] = S[k * CH + j]
 
 
+@numba.njit(inline="always")
+def _offsets(R):
+    """The 16 row offsets k R of a plane's interleaved block, as uint64."""
+    return (uint64(0), uint64(R), uint64(2 * R), uint64(3 * R), uint64(4 * R), uint64(5 * R),
+            uint64(6 * R), uint64(7 * R), uint64(8 * R), uint64(9 * R), uint64(10 * R),
+            uint64(11 * R), uint64(12 * R), uint64(13 * R), uint64(14 * R), uint64(15 * R))
+
+
+@numba.njit(inline="always")
+def _adj_row(S, k, j, c0, c1, c2, c3):
+    # row (c0, c1, c2, c3) of B dV times B^T: the patch values k..k+3 of tile j into S
+    S[k * CH + j] = c0
+    S[(k + 1) * CH + j] = (c1 - c2) + c3
+    S[(k + 2) * CH + j] = (c1 + c2) - c0
+    S[(k + 3) * CH + j] = -c3
+
+
+@numba.njit(cache=True, nogil=True)
+def _adjoint_tiles(dV, xp, xr, planes, i0, i1, P, Hq, Wq, m):
+    # P (planes, Hq, Wq, m) (_gather's layout, row 0 first) += B dV B^T of the tiles of
+    # tile rows i0..i1-1 in dV, tile value (p, k, t) at p xp + k xr + t (_input_tiles'
+    # (planes, 16, R): xp = 16 R, xr = R; the GEMMs' (16, planes, Tb): xp = Tb,
+    # xr = planes Tb): the adjoint of _input_tiles, overlapping patches summed.  Per chunk
+    # the 16 patch values of each tile go to scratch, then one add loop per patch position:
+    # tiles next to each other share positions (columns 2, 3 of tile j are 0, 1 of tile
+    # j + 1), so each loop adds into distinct elements and the loops run one after the other.
+    run = (Wq // 2 - 1) * m
+    q1, q2 = Wq // 2 * m, m
+    t = _offsets(xr)
+    S = _scratch(512, dV)  # 16 CH
+    for p in range(planes):
+        for i in range(i0, i1):
+            s0 = p * xp + (i - i0) * run
+            d0 = (p * Hq + 2 * i) * Wq * m
+            for e0 in range(0, run, CH):
+                n = min(CH, run - e0)
+                a = uint64(s0 + e0)
+                for j in range(n):
+                    b = a + uint64(j)
+                    d = (dV[b], dV[b + t[1]], dV[b + t[2]], dV[b + t[3]], dV[b + t[4]],
+                         dV[b + t[5]], dV[b + t[6]], dV[b + t[7]], dV[b + t[8]], dV[b + t[9]],
+                         dV[b + t[10]], dV[b + t[11]], dV[b + t[12]], dV[b + t[13]],
+                         dV[b + t[14]], dV[b + t[15]])
+                    # dc = B dV by rows, then each row of dd = dc B^T
+                    _adj_row(S, 0, j, d[0], d[1], d[2], d[3])
+                    _adj_row(S, 4, j, (d[4] - d[8]) + d[12], (d[5] - d[9]) + d[13],
+                             (d[6] - d[10]) + d[14], (d[7] - d[11]) + d[15])
+                    _adj_row(S, 8, j, (d[4] + d[8]) - d[0], (d[5] + d[9]) - d[1],
+                             (d[6] + d[10]) - d[2], (d[7] + d[11]) - d[3])
+                    _adj_row(S, 12, j, -d[12], -d[13], -d[14], -d[15])
+                for k in range(16):
+                    r, q = k // 4, k % 4
+                    o = uint64(d0 + r * Wq * m + (q % 2) * q1 + (q // 2) * q2 + e0)
+                    for j in range(n):
+                        P[o + uint64(j)] += S[k * CH + j]
+
+
 @numba.njit(cache=True, nogil=True)
 def _output_tiles(M, R, o, i0, i1, tw, m, y, n0, bias):
     # y[n0 + n, o] (N, O, Ho, Wo) = A^T M A (+ bias[o] when bias has O entries) of plane o's
@@ -155,9 +216,7 @@ def _output_tiles(M, R, o, i0, i1, tw, m, y, n0, bias):
     N, O, Ho, Wo = y.shape
     f = y.ravel()
     run = tw * m
-    t = (uint64(0), uint64(R), uint64(2 * R), uint64(3 * R), uint64(4 * R), uint64(5 * R),
-         uint64(6 * R), uint64(7 * R), uint64(8 * R), uint64(9 * R), uint64(10 * R),
-         uint64(11 * R), uint64(12 * R), uint64(13 * R), uint64(14 * R), uint64(15 * R))
+    t = _offsets(R)
     bv = bias[o] if bias.shape[0] == O else y.dtype.type(0)
     S = _scratch(128, y)  # 4 CH
     img = O * Ho * Wo

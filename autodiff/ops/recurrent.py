@@ -159,7 +159,7 @@ def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
     fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
     if fast:
         Wp, bp = KL.pack_gate_weights(w_hh, w_ih, RA.bias_sum(b_ih, b_hh, G4, dt))
-    scale = KL.lstm_gate_scale(H, dt)
+    scale = _gate_scale(H, dt)
     out, hn, cn = np.empty((L, N, H), dt), np.empty((N, H), dt), np.empty((N, H), dt)
     take = RA.WS.take if keep else np.empty
     parts = _batch_parts(N, L * N * G4)
@@ -187,6 +187,16 @@ def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
 
     acts = run_split(run, len(parts))
     return out, hn, cn, parts, acts
+
+
+_SCALES = {}  # (H, dtype) -> lstm_gate_scale(H, dtype), never written
+
+
+def _gate_scale(H, dt):
+    p = _SCALES.get((H, dt))
+    if p is None:
+        p = _SCALES[H, dt] = KL.lstm_gate_scale(H, dt)
+    return p
 
 
 class LSTMLayer(Op):

@@ -22,15 +22,16 @@ def tol(dtype):
 
 
 @st.composite
-def conv_cases(draw):
+def conv_cases(draw, n=(1, 3), hw=(1, 8)):
+    """A small convolution: n (and hw) bound its batch (and input height and width)."""
     groups = draw(st.integers(1, 2))
     cg, og = draw(st.integers(1, 3)), draw(st.integers(1, 3))
-    N = draw(st.integers(1, 3))
+    N = draw(st.integers(*n))
     k = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     s = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     d = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
     p = tuple(draw(st.integers(0, 2)) for _ in range(4))
-    H, W = draw(st.integers(1, 8)), draw(st.integers(1, 8))
+    H, W = draw(st.integers(*hw)), draw(st.integers(*hw))
     Ho = conv_output_size(H, k[0], s[0], p[0], p[1], d[0])
     Wo = conv_output_size(W, k[1], s[1], p[2], p[3], d[1])
     assume(Ho > 0 and Wo > 0)

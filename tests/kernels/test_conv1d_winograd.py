@@ -79,7 +79,9 @@ def test_kernels_match_twins(c, dtype, n0, n1):
     np.testing.assert_allclose(out[n0:n1], ref[n0:n1], **tol)
     assert (out[:n0] == 7).all()  # images outside the range untouched
     dU = np.ones((8, w.shape[0], w.shape[1]), dtype)
-    Wg.weight_block(GEMM[np.dtype(dtype)], x, g, n0, n1, p[0], bt, at, dU)
+    db = np.full(w.shape[0], 2.0)
+    Wg.weight_block(GEMM[np.dtype(dtype)], x, g, n0, n1, p[0], bt, at, dU, db)
+    np.testing.assert_allclose(db - 2, g[n0:n1].sum((0, 2), dtype=np.float64), **tol)
     dw, finite = Wg.weight_adjoint(dU - 1, G, dtype)  # it adds to dU
     assert dw.dtype == dtype and finite
     np.testing.assert_allclose(dw, Wg.weight_grad_ref(x[n0:n1], g[n0:n1], 5, p[0]), **tol)

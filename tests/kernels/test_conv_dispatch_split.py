@@ -24,7 +24,7 @@ def split(request, monkeypatch):
 @pytest.mark.parametrize("xs, ws, when_split, whole", [
     ((64, 32, 7, 7), (64, 32, 3, 3), A.WINOGRAD, A.IM2COL),  # 8x8 for 7x7: waste 1.31
     ((64, 8, 14, 14), (8, 8, 3, 3), A.WINOGRAD, A.IM2COL),  # 8 channels
-    ((64, 4, 14, 14), (8, 4, 3, 3), A.IM2COL, A.IM2COL),  # 4 channels: below both
+    ((64, 4, 14, 14), (8, 4, 3, 3), A.DIRECT, A.DIRECT),  # 4 channels, dense: direct
     ((64, 32, 5, 5), (64, 32, 3, 3), A.IM2COL, A.IM2COL),  # 6x6 for 5x5: waste 1.44
     ((64, 32, 14, 14), (64, 32, 3, 3), A.WINOGRAD, A.WINOGRAD),
     ((8, 32, 14, 14), (32, 32, 3, 3), A.IM2COL, A.IM2COL),  # 392 tiles

@@ -32,6 +32,18 @@ def _geo(c):
 @SETTINGS
 @given(c=conv_cases(), lo=st.integers(0, 2), c0=st.integers(0, 3))
 def test_kernels_match_twins(c, lo, c0):
+    _check_kernels(c, lo, c0)
+
+
+@SETTINGS
+@given(c=conv_cases(n=(9, 21), hw=(6, 19)), lo=st.integers(0, 2), c0=st.integers(0, 3))
+def test_kernels_match_twins_in_8x8_blocks(c, lo, c0):
+    """Blocks of 8+ images and rows of 8+: the copies run as 8x8 transposes (the last block
+    of a row or column overlapping), rows under 8 wide one element at a time."""
+    _check_kernels(c, lo, c0)
+
+
+def _check_kernels(c, lo, c0):
     x, w, g = c["x"], c["w"], c["g"]
     N = x.shape[0]
     n0, nb = min(lo, N - 1), N - min(lo, N - 1)
