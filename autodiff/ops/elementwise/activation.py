@@ -16,7 +16,8 @@ def sigmoid_array(a):
     if a.dtype.kind not in "fc":
         a = a.astype(_F32)
     e = np.abs(a)
-    if e.dtype is a.dtype:  # e = exp(-|a|) in one buffer (complex: |a| is real)
+    if e.__class__ is np.ndarray and e.dtype is a.dtype:  # e = exp(-|a|) in one buffer
+        # (not for a 0-d a, whose |a| is a NumPy scalar; nor complex, whose |a| is real)
         np.negative(e, out=e)
         np.exp(e, out=e)
     else:
