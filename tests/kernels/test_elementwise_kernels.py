@@ -125,3 +125,19 @@ def test_leaky_relu_fallbacks_agree_with_twin():
         want_out, want_scale = K.leaky_relu_forward_ref(x, 0.2)
         _same(out, want_out)
         _same(scale, want_scale)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape", [(64, 32), (7, 13), (2, 3, 40)])
+def test_sigmoid_select_matches_twin(dtype, shape):
+    """The stable sigmoid's select, bit-identical to NumPy's where (NaN, +-inf, +-0 included);
+    and the fallbacks (small, non-contiguous, float16) agree too."""
+    a = _special(shape, dtype, 10) * 20
+    e = np.exp(-np.abs(a))
+    out = K.sigmoid_select(a, e)
+    _same(out, K.sigmoid_select_ref(a, e))
+    flat = out.reshape(-1)
+    assert np.isnan(flat[0]) and flat[1] == 1 and flat[2] == 0 and flat[3] == 0.5
+    for x in (a.T, a.astype(np.float16)):
+        ex = np.exp(-np.abs(x))
+        _same(K.sigmoid_select(x, ex), K.sigmoid_select_ref(x, ex))

@@ -128,6 +128,10 @@ SCRIPT = textwrap.dedent("""
                               E.relu_backward_ref(gr, E.relu_forward_ref(r)))
         close(E.sum_rows(gr), E.sum_rows_ref(gr))
         close(E.add_rows_(r.copy(), gr[0]), E.add_rows_ref_(r.copy(), gr[0]))
+        for got, want in zip(E.leaky_relu_forward(r, 0.2), E.leaky_relu_forward_ref(r, 0.2)):
+            assert np.array_equal(got, want)
+        e = np.exp(-np.abs(r))
+        assert np.array_equal(E.sigmoid_select(r, e), E.sigmoid_select_ref(r, e))
         pa, ba = rng.standard_normal(shape), rng.standard_normal(shape)
         pb, bb = pa.copy(), ba.copy()
         g = rng.standard_normal(shape)

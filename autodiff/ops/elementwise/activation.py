@@ -15,8 +15,14 @@ def sigmoid_array(a):
     """Stable logistic function: never exponentiates a positive number."""
     if a.dtype.kind not in "fc":
         a = a.astype(_F32)
-    e = np.exp(-np.abs(a))
-    return np.where(a >= 0, 1 / (1 + e), e / (1 + e)).astype(a.dtype, copy=False)
+    e = np.abs(a)
+    if e.__class__ is np.ndarray and e.dtype is a.dtype:  # e = exp(-|a|) in one buffer
+        # (not for a 0-d a, whose |a| is a NumPy scalar; nor complex, whose |a| is real)
+        np.negative(e, out=e)
+        np.exp(e, out=e)
+    else:
+        e = np.exp(-e)
+    return _KE.sigmoid_select(a, e)
 
 
 class Sigmoid(Op):
@@ -34,6 +40,13 @@ class Sigmoid(Op):
     def backward(ctx, grad_out):
         out, = ctx.saved_tensors
         return grad_out * out * (1 - out)
+
+    @staticmethod
+    def backward_arrays(ctx, grad_out):
+        out, = ctx.saved(arrays=True)
+        g = np.multiply(grad_out, out)  # backward's products in its order, on the arrays
+        g *= 1 - out
+        return g
 
 
 class Relu(Op):
