@@ -34,6 +34,8 @@ older kernel of another file would be reused after that kernel changed.
 """
 from __future__ import annotations
 
+import functools
+
 import numba
 import numpy as np
 from numba import types
@@ -182,7 +184,10 @@ def _pack_gates(w_hh, w_ih, b, Wp, bp):
                 bp[p, j] = 0
 
 
-_ZERO_BIAS = {}  # panels -> zeros((panels, 32)): the backward's bias (read only)
+@functools.lru_cache(maxsize=8)
+def _zero_bias(panels):
+    """zeros((panels, 32)): the backward's bias, shared by every call and never written."""
+    return np.zeros((panels, PANEL), _F32)
 
 
 def pack_hidden_weights(w_hh, w_ih=None):
@@ -194,10 +199,7 @@ def pack_hidden_weights(w_hh, w_ih=None):
     w_ih = w_hh[:, :0] if w_ih is None else w_ih
     Wp = _aligned(panels_shape(G, H + w_ih.shape[1]))
     _pack_hidden(w_hh, w_ih, Wp)
-    bp = _ZERO_BIAS.get(Wp.shape[0])
-    if bp is None:
-        bp = _ZERO_BIAS[Wp.shape[0]] = np.zeros((Wp.shape[0], PANEL), _F32)
-    return Wp, bp
+    return Wp, _zero_bias(Wp.shape[0])
 
 
 @numba.njit(cache=True, nogil=True)

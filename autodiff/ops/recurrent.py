@@ -189,14 +189,8 @@ def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
     return out, hn, cn, parts, acts
 
 
-_SCALES = {}  # (H, dtype) -> lstm_gate_scale(H, dtype), never written
-
-
-def _gate_scale(H, dt):
-    p = _SCALES.get((H, dt))
-    if p is None:
-        p = _SCALES[H, dt] = KL.lstm_gate_scale(H, dt)
-    return p
+# (H, dtype) -> lstm_gate_scale(H, dtype), shared by every call and never written; bounded
+_gate_scale = functools.lru_cache(maxsize=8)(KL.lstm_gate_scale)
 
 
 class LSTMLayer(Op):
