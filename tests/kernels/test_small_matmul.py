@@ -53,9 +53,11 @@ def test_equals_numpy_bit_for_bit(two_threads, sa, sb, dtype):
 
 
 def test_thread_count_restored_when_the_product_raises(two_threads):
-    a, b = np.ones((128, 64), np.float32), np.ones((32, 64), np.float32)  # 64 != 32
+    a, b = np.ones((128, 64), np.float32), np.ones((60, 64), np.float32)  # 64 != 60
+    lo, hi = _launch._ONE_THREAD_GEMM
+    assert lo < a.size * b.shape[-1] < hi  # the one-thread branch, which sets the count
     with pytest.raises(ValueError):
-        _launch.matmul(a, b.reshape(64, 32)[:60])
+        _launch.matmul(a, b)
     assert _blas_threads() == 2
 
 
