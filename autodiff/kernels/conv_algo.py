@@ -144,6 +144,7 @@ from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
 from . import conv_flat as Fl
+from . import conv_fused as Fu
 from . import conv_grouped as Gs
 from . import winograd as Wn
 from . import winograd_blocked as Wb
@@ -314,6 +315,22 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
     return Wn.forward(x, w, p, groups, bias, V=xl), (xl if keep else None)
 
 
+def _weight_input(memo, g):
+    """memo.weight_input's x when its weight gradient may come from g's input-gradient
+    pass (same dtype), else None."""
+    x = (getattr(memo, "weight_input", None) or (None,))[0]
+    return x if x is not None and x.dtype == g.dtype else None
+
+
+def _both(memo, g, x, dx, dw, db=None):
+    """dx, after storing the weight gradient dw of x (and g's sum db, if given) that the
+    same pass computed for the ops after it."""
+    memo(g, "dw", lambda: (x, dw))
+    if db is not None:
+        memo(g, "db", lambda: db)
+    return dx
+
+
 def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     """Input gradient (a transposed convolution): g (N, O, Ho, Wo), w -> x_shape, plus
     ``bias`` (C,) if given."""
@@ -324,12 +341,12 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         if x is None or x.dtype != g.dtype:
             return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
         want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
-        dx, dw, db = S1.conv1d_backward(g, w, x, geom, bias, want_b)
-        memo(g, "dw", lambda: (x, dw))
-        if db is not None:
-            memo(g, "db", lambda: db)
-        return dx
+        return _both(memo, g, x, *S1.conv1d_backward(g, w, x, geom, bias, want_b))
     if algo == DIRECT and _finite(w):
+        x = _weight_input(memo, g)  # both gradients in one pass over g when the layouts agree
+        if x is not None and Fu.applicable(x_shape, w.shape, s, p, d, g.shape[2:]):
+            want_b = getattr(memo, "bias_grad", False)
+            return _both(memo, g, x, *Fu.conv2d_backward(x, g, w, p, d, groups, bias, want_b))
         if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
                                                            g.shape[2:]):  # shared padding
             return Gs.conv2d_backward_input(g, w, x_shape, p, d, groups, bias)
@@ -353,6 +370,22 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
 
 
+def _direct_weight(x, g, w_shape, geom, memo):
+    """The direct kernels' weight gradient; g's sum too when memo.bias_grad asks."""
+    s, p, d, groups, _ = geom
+    want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
+    if w_shape[2] > 1 and Gs.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):
+        dw = Gs.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)  # shared pads
+    elif Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
+        dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
+    else:
+        dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)
+    if want_b:
+        dw, db = dw
+        memo(g, "db", lambda: db)
+    return dw
+
+
 def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
     :func:`forward` when kept."""
@@ -364,19 +397,14 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
             return done[1]
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
-        want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
-        if w_shape[2] > 1 and Gs.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):
-            dw = Gs.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)  # shared pads
-        elif Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
-            dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
+        done = _get(memo, g, "dw", lambda: None)  # by backward_input's pass (conv_fused)
+        if done is not None and done[0] is x:
+            dw = done[1]
         else:
-            dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)
-        if want_b:
-            dw, db = dw
-            memo(g, "db", lambda: db)
+            dw = _direct_weight(x, g, w_shape, geom, memo)
         if _finite(dw):  # else x holds an inf or nan (see _finite)
             return dw
-        algo = IM2COL
+        return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, cols=saved)
     if algo != WINOGRAD:  # im2col: computed already by a fused pass, or a pass of its own
         done = _get(memo, g, "dw", lambda: None)
         if done is not None and done[0] is x:
