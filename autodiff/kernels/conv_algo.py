@@ -346,7 +346,8 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         x = _weight_input(memo, g)  # both gradients in one pass over g when the layouts agree
         if x is not None and Fu.applicable(x_shape, w.shape, s, p, d, g.shape[2:]):
             want_b = getattr(memo, "bias_grad", False)
-            return _both(memo, g, x, *Fu.conv2d_backward(x, g, w, p, d, groups, bias, want_b))
+            return _both(memo, g, x, *Fu.conv2d_backward(x, g, w, s, p, d, groups, bias,
+                                                            want_b))
         if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
                                                            g.shape[2:]):  # shared padding
             return Gs.conv2d_backward_input(g, w, x_shape, p, d, groups, bias)

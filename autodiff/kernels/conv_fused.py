@@ -31,7 +31,7 @@ import numpy as np
 from . import conv as K
 from . import conv_direct as D
 from . import conv_grouped as Gs
-from ._runs import fill, sums, with_bias
+from ._runs import fill, with_bias
 
 __all__ = ["applicable", "conv2d_backward"]
 
@@ -90,20 +90,14 @@ def _backward_kernel(x, g, wf, bias, dx, part, pbias, groups, pt, pl, fpt, fpl, 
                 D._forward_pair(acc, gb, wf, c, offg, Lx, plane)
                 Gs._rows_out(dx, n0, nb, c, acc, 0, img, Wq)
                 Gs._rows_out(dx, n0, nb, c + 1, acc, plane, img, Wq)
-            Lg = D._run(nb, Ho, Wo, img, Wq)  # the weight gradient's dot products
-            for oo in range(0, Og - 1, 2):  # output channels in pairs
-                D._weight_pair(part[k], o0 + oo, xb, gb, oo * step + g0, offx, Lg, step)
-            if Og % 2:
-                D._weight_one(part[k], o0 + Og - 1, xb, gb, (Og - 1) * step + g0, offx, Lg)
-            if pbias.shape[0]:
-                sums(pbias[k], o0, Og, gb, g0, step, Lg)
+            D._weights(part, pbias, k, o0, Og, xb, gb, g0, step, offx,
+                       D._run(nb, Ho, Wo, img, Wq))
 
 
 # --------------------------------------------------------------------------- array API
 
 
-def applicable(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
-               g_hw=None):
+def _shared(x_shape, w_shape, stride, padding, dilation, g_hw):
     """Stride 1, both of conv_grouped's layouts valid (the forward's on x, the input
     gradient's on g) and alike: the same row width and image height."""
     g_shape = (x_shape[0], w_shape[0], *(g_hw or x_shape[2:]))
@@ -117,13 +111,25 @@ def applicable(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(
     return (Hs, Wq) == (Hs_g, Wq_g)
 
 
-def conv2d_backward(x, g, w, padding=(0, 0, 0, 0), dilation=(1, 1), groups=1, bias=None,
-                    bias_grad=False):
-    """(dx, dw) of a stride-1 conv (``applicable``) from one pass over g (N, O, Ho, Wo): dx
-    (x's shape) plus ``bias`` (C,) if given; with ``bias_grad`` -> (dx, dw, g summed over N,
-    Ho, Wo)."""
+def applicable(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1),
+               g_hw=None):
+    """Both gradients in one pass: strided (conv_direct's polyphase planes), or stride 1 on
+    shared-padding planes whose two layouts agree."""
+    return tuple(stride) != (1, 1) or _shared(x_shape, w_shape, stride, padding, dilation,
+                                              g_hw)
+
+
+def conv2d_backward(x, g, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
+                    bias=None, bias_grad=False):
+    """(dx, dw) of a conv (``applicable``) from one pass over g (N, O, Ho, Wo): dx (x's
+    shape) plus ``bias`` (C,) if given; with ``bias_grad`` -> (dx, dw, g summed over N, Ho,
+    Wo)."""
     K._check(x.shape, w.shape, groups)
     dt = np.result_type(x, g, w)
+    if tuple(stride) != (1, 1):  # the adjoint tap by tap into phase planes
+        dx, dw = D._backward(x, g, w.shape, w, stride, padding, dilation, groups, bias,
+                             bias_grad, np.empty(x.shape, dt), dt)
+        return (dx, *dw) if bias_grad else (dx, dw)
     N, C = x.shape[:2]
     O, Cg, kh, kw = w.shape
     _, _, Hs, Wq = Gs._shared(x.shape, w.shape, padding, dilation, tuple(g.shape[2:]))
