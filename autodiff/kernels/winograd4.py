@@ -189,30 +189,33 @@ def _forward(gemm, x, U, y, bias, groups, pt, pl, th, tw, nb, rb):
 @numba.njit(cache=True, nogil=True)
 def _weights(w, g):
     # U (36, O, Cg) = g w g^T of every 3x3 filter of w (O, Cg, 3, 3), g (6, 3) float64,
-    # summed in float64 over the filters (innermost: vectorised); no NumPy BLAS (its threads
-    # would spin on the core a split's second part runs on)
+    # summed in float64 over flat rows of the filters (uint64 indices: vectorised); no NumPy
+    # BLAS (its threads would spin on the core a split's second part runs on)
     O, Cg = w.shape[0], w.shape[1]
-    F = O * Cg
-    f = w.reshape(F, 9)
-    t = np.zeros((18, F))  # rows of g w: (a, k) = sum_r g[a, r] w[r, k]
+    F = uint64(O * Cg)
+    f = w.ravel()
+    wt = np.empty(9 * F)  # tap k of filter e at k F + e
+    for e in range(F):
+        for k in range(9):
+            wt[uint64(k) * F + e] = f[e * uint64(9) + uint64(k)]
+    t = np.zeros(18 * F)  # rows of g w: (a, k) at (3 a + k) F
     for a in range(6):
         for r in range(3):
-            if g[a, r] != 0:
+            c = g[a, r]
+            if c != 0:
                 for k in range(3):
+                    d, s = uint64(3 * a + k) * F, uint64(3 * r + k) * F
                     for e in range(F):
-                        t[3 * a + k, e] += g[a, r] * f[e, 3 * r + k]
+                        t[d + e] += c * wt[s + e]
     U = np.empty((36, O, Cg), w.dtype)
-    u = U.reshape(36, F)
-    acc = np.empty(F)
+    u = U.ravel()
     for a in range(6):
         for b in range(6):
-            acc[:] = 0
-            for k in range(3):
-                if g[b, k] != 0:
-                    for e in range(F):
-                        acc[e] += g[b, k] * t[3 * a + k, e]
+            d = uint64(6 * a + b) * F
+            c0, c1, c2 = g[b, 0], g[b, 1], g[b, 2]
+            s0, s1, s2 = uint64(3 * a) * F, uint64(3 * a + 1) * F, uint64(3 * a + 2) * F
             for e in range(F):
-                u[6 * a + b, e] = acc[e]
+                u[d + e] = (c0 * t[s0 + e] + c1 * t[s1 + e]) + c2 * t[s2 + e]
     return U
 
 
