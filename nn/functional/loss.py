@@ -34,7 +34,7 @@ def _check_reduction(reduction, op):
 def _pair(input, target, op, same_shape=False):
     input = _tensor(input, op)
     target = _tensor(target, op)
-    if tuple(target.shape) != tuple(input.shape):
+    if target._data.shape != input._data.shape:
         if same_shape:
             raise ValueError(f"{op}: Using a target size ({tuple(target.shape)}) that is "
                              f"different to the input size ({tuple(input.shape)}) is "
@@ -48,7 +48,8 @@ def _pair(input, target, op, same_shape=False):
                       f"to the input size ({tuple(input.shape)}). This will likely lead to "
                       "incorrect results due to broadcasting. Please ensure they have the same "
                       "size.", stacklevel=3)
-    if target.dtype != input.dtype and target.dtype.kind in "fiub" and input.dtype.kind == "f":
+    tdt, xdt = target._data.dtype, input._data.dtype  # (the arrays': no dtype wrappers made)
+    if tdt != xdt and tdt.kind in "fiub" and xdt.kind == "f":
         if target.requires_grad:
             target = target.to(input.dtype)
         else:
@@ -150,7 +151,7 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     reduction = _legacy_reduction(size_average, reduce, reduction)
     _check_reduction(reduction, "binary_cross_entropy_with_logits")
     input, target = _pair(input, target, "binary_cross_entropy_with_logits", same_shape=True)
-    if weight is None and pos_weight is None and input.dtype.kind == "f":
+    if weight is None and pos_weight is None and input._data.dtype.kind == "f":
         return loss_ops.binary_cross_entropy_with_logits(input, target, reduction)  # one node
     sp = activation.softplus(-input, 1.0, None)
     if pos_weight is not None:

@@ -125,7 +125,8 @@ def test_gan_step_losses_and_gradients_match_torch():
     r = RNG.standard_normal((128, 2)).astype(np.float32)
     f = RNG.standard_normal((128, 2)).astype(np.float32)
     fake, fake_t = ad.tensor(f, requires_grad=True), torch.tensor(f, requires_grad=True)
-    bce, tbce = F.binary_cross_entropy_with_logits, torch.nn.functional.binary_cross_entropy_with_logits
+    bce = F.binary_cross_entropy_with_logits
+    tbce = torch.nn.functional.binary_cross_entropy_with_logits
     dr, df = D(ad.tensor(r)), D(fake)
     loss = bce(dr, ad.ones_like(dr)) + bce(df, ad.zeros_like(df))
     tr, tf = TD(torch.from_numpy(r)), TD(fake_t)

@@ -95,8 +95,11 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         special = None
-        if a.__class__ is _ndarray and a.dtype.kind == "f" and np.ndim(b) == 0:
-            special = _POW_SPECIAL.get(float(b)) if np.isreal(b) else None
+        if a.__class__ is _ndarray and a.dtype.kind == "f":
+            if b.__class__ is int or b.__class__ is float:  # (np.ndim, np.isreal: ~2 us)
+                special = _POW_SPECIAL.get(float(b))
+            elif np.ndim(b) == 0:
+                special = _POW_SPECIAL.get(float(b)) if np.isreal(b) else None
         try:
             out = special(a) if special is not None else np.power(a, b)
         except (ValueError, TypeError) as e:
