@@ -7,10 +7,14 @@ warm-up, and report medians.  Both libraries get 2 threads: ``torch.set_num_thre
 and ``numba.set_num_threads(2)``.
 
 Why many short rounds: on this project's VMs one round's ratio ours/torch scatters by
-+-10 % or more (a round of the 3x3 conv forward ranged 0.70-1.51, interquartile 0.96-1.10).
-The median of n paired ratios moves by about 1.25 sigma / sqrt(n) between reruns, so 9 rounds
-of 0.25 s left two reruns ~5 % apart at one sigma; 25 rounds of 0.1 s take the same time and
-halve that.  Each table prints the interquartile range of its rows' per-round ratios and the
+7-16 % (one sigma; measured 2026-12-07 on the depthwise, 3x3 forward, conv1d and autoencoder
+rows).  The median of n paired ratios then moves by 3-4.4 % between reruns at n = 25 (a
+bootstrap over 60 rounds, matching the spread seen between 10-round blocks), so two reruns
+of a 17-row bench differ by more than 10 % on a row or two by chance alone; at n = 60 it is
+1.6-3 %.  The scripts therefore run 40-60 rounds, and the rows of one table are interleaved
+round by round (``compare_rows``), so a drift of the machine's speed during the table lands
+on every row alike instead of on the rows that happened to run in it.
+Each table prints the interquartile range of its rows' per-round ratios and the
 hypervisor's steal time, so a reader can tell a noisy row from a real change.
 """
 import os
@@ -62,29 +66,49 @@ def compare(candidates, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.
     when not given).  Rounds alternate between candidates (forward, then reversed order),
     sleeping ``gap`` seconds before each measurement.
     """
-    live = {k: f for k, f in candidates.items() if f is not None}
-    numbers = {}
-    for name, fn in live.items():
-        for _ in range(warmup):
-            fn()
-        if number is None:
-            one = _per_call(fn, 1)
-            numbers[name] = max(1, min(200, int(budget_s / max(one, 1e-6))))
-        else:
-            numbers[name] = number
-    samples = {k: [] for k in live}
-    order = list(live.items())
+    return compare_rows([candidates], rounds, number, warmup, gap, budget_s)[0]
+
+
+def compare_rows(rows, rounds=15, number=None, warmup=3, gap=GAP_S, budget_s=0.1):
+    """``compare`` for several rows of a table at once: a list of ``Timings``, one per
+    candidates dict in ``rows``.
+
+    Round i times every row before round i + 1 starts, so each row's rounds are spread over
+    the whole table's run rather than bunched into a few seconds of it.  This VM's speed
+    drifts over minutes, and the two libraries are not slowed alike; interleaved, every row
+    samples the same mixture of machine states, so two reruns of the table agree better.
+    ``BENCH_ROUNDS`` in the environment overrides ``rounds`` (quick looks while working).
+    """
+    rounds = int(os.environ.get("BENCH_ROUNDS", rounds))
+    live = [{k: f for k, f in candidates.items() if f is not None} for candidates in rows]
+    numbers = [{} for _ in rows]
+    for fns, nums in zip(live, numbers):
+        for name, fn in fns.items():
+            for _ in range(warmup):
+                fn()
+            if number is None:
+                one = _per_call(fn, 1)
+                nums[name] = max(1, min(200, int(budget_s / max(one, 1e-6))))
+            else:
+                nums[name] = number
+    samples = [{k: [] for k in fns} for fns in live]
     for i in range(rounds):
-        # Every other round runs the candidates in reverse order, so that neither side of a
-        # pair always follows the other (and inherits its cache state or its threads' spin).
-        for name, fn in (order if i % 2 == 0 else order[::-1]):
-            time.sleep(gap)
-            samples[name].append(_per_call(fn, numbers[name]))
-    out = Timings({k: None for k in candidates})
-    out.update({k: 1e3 * statistics.median(v) for k, v in samples.items()})
-    out.mins = {k: 1e3 * min(v) for k, v in samples.items()}
-    out.samples = samples
-    return out
+        for fns, nums, got in zip(live, numbers, samples):
+            order = list(fns.items())
+            # Every other round runs the candidates in reverse order, so that neither side of
+            # a pair always follows the other (and inherits its cache state or its threads'
+            # spin).
+            for name, fn in (order if i % 2 == 0 else order[::-1]):
+                time.sleep(gap)
+                got[name].append(_per_call(fn, nums[name]))
+    results = []
+    for candidates, got in zip(rows, samples):
+        out = Timings({k: None for k in candidates})
+        out.update({k: 1e3 * statistics.median(v) for k, v in got.items()})
+        out.mins = {k: 1e3 * min(v) for k, v in got.items()}
+        out.samples = got
+        results.append(out)
+    return results
 
 
 class Timings(dict):

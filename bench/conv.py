@@ -5,7 +5,7 @@ pad 1, float32 <= 1.3x torch (issue 5); issue 19 asks every row <= 1.0.
 """
 import numpy as np
 
-from bench._timing import compare, print_table, row, setup_torch
+from bench._timing import compare_rows, print_table, row, setup_torch
 
 CASES = [
     # name, x shape, w shape, kwargs, transpose
@@ -66,11 +66,11 @@ def main():
     name, xs, ws, kw, tr = CASES[0]
     runs = [(c, False) for c in CASES] + [((name.replace("fwd+bwd", "forward"), xs, ws, kw, tr),
                                            True)]
-    rows = []
-    for (name, xs, ws, kw, tr), forward_only in runs:
-        ours, theirs = _fns(xs, ws, kw, tr, torch, forward_only)
-        r = compare({"ours": ours, "torch": theirs}, rounds=25)
-        rows.append(row(name, r))
+    pairs = [_fns(xs, ws, kw, tr, torch, forward_only)
+             for (_, xs, ws, kw, tr), forward_only in runs]
+    results = compare_rows([{"ours": ours, "torch": theirs} for ours, theirs in pairs],
+                           rounds=60)
+    rows = [row(case[0], r) for (case, _), r in zip(runs, results)]
     print_table("conv (float32; target (issue 19): every row <= 1.0)", rows)
 
 

@@ -7,7 +7,7 @@ forced on the same shapes, fwd+bwd, alternating rounds in one process).
 """
 import sys
 
-from bench._timing import compare, print_table, row, setup_threads
+from bench._timing import compare, compare_rows, print_table, row, setup_threads
 from bench.conv import _fns
 
 CASES = [
@@ -62,11 +62,10 @@ def main():
     if "--algos" in sys.argv:
         _algos()
         return
-    rows = []
-    for name, xs, ws, kw in CASES:
-        ours, theirs = _fns(xs, ws, kw, False, _torch)
-        r = compare({"ours": ours, "torch": theirs}, rounds=25)
-        rows.append(row(name, r))
+    pairs = [_fns(xs, ws, kw, False, _torch) for _, xs, ws, kw in CASES]
+    results = compare_rows([{"ours": ours, "torch": theirs} for ours, theirs in pairs],
+                           rounds=60)
+    rows = [row(case[0], r) for case, r in zip(CASES, results)]
     print_table("grouped / depthwise conv (float32; target (issue 19): every row <= 1.0)", rows)
 
 

@@ -27,7 +27,7 @@ alternate between the two with a short gap, and medians are reported (protocol i
 """
 import numpy as np
 
-from bench._timing import compare, print_table, row, setup_threads
+from bench._timing import compare_rows, print_table, row, setup_threads
 
 BATCH = {"mlp": 32, "cnn": 32, "lstm": 32, "gan": 128, "autoencoder": 64}
 LR = {"mlp": 1e-3, "cnn": 2e-3, "lstm": 5e-3, "gan": 2e-3, "autoencoder": 1e-2}
@@ -185,13 +185,12 @@ def main():
     if torch is None:
         print("bench.train: torch is not installed; nothing to compare against")
         return
-    rows = []
-    for name in BATCH:
-        ours, theirs = ours_epoch(name), torch_epoch(torch, name)
-        # An epoch of the small models takes 25-60 ms: several per measurement (~0.2 s), and
-        # 15 rounds, so that one slow round does not move the median (bench/_timing.py).
-        r = compare({"ours": ours, "torch": theirs}, rounds=15, warmup=1, budget_s=0.2)
-        rows.append(row(f"{name} epoch (batch {BATCH[name]})", r))
+    # An epoch of the small models takes 25-60 ms: several per measurement (~0.2 s), and 40
+    # rounds interleaved over the five models, so that neither one slow round nor a slow
+    # minute of the machine moves a row's median (bench/_timing.py).
+    results = compare_rows([{"ours": ours_epoch(name), "torch": torch_epoch(torch, name)}
+                            for name in BATCH], rounds=40, warmup=1, budget_s=0.2)
+    rows = [row(f"{name} epoch (batch {BATCH[name]})", r) for name, r in zip(BATCH, results)]
     print_table("end to end: one training epoch of each CLI model (ms per epoch; target <= 1.0)",
                 rows)
 

@@ -33,3 +33,31 @@ def test_table_prints_ratio_and_iqr(capsys):
     b = next(line for line in lines if line.startswith("case B"))
     assert a.split()[-2:] == ["0.90", "0.85-1.05"]
     assert b.split()[-2:] == ["0.50", "-"]
+
+
+def _recorder(log, tag):
+    def fn():
+        log.append(tag)
+    return fn
+
+
+def test_compare_rows_interleaves_rows_round_by_round(monkeypatch):
+    monkeypatch.delenv("BENCH_ROUNDS", raising=False)
+    log = []
+    rows = [{"ours": _recorder(log, "a-ours"), "torch": _recorder(log, "a-torch")},
+            {"ours": _recorder(log, "b-ours"), "torch": None}]
+    out = _timing.compare_rows(rows, rounds=3, number=1, warmup=0, gap=0)
+    # round 0: row a then row b; round 1 reverses each row's candidates; round 2 as round 0
+    assert log == ["a-ours", "a-torch", "b-ours",
+                   "a-torch", "a-ours", "b-ours",
+                   "a-ours", "a-torch", "b-ours"]
+    assert [len(r.samples["ours"]) for r in out] == [3, 3]
+    assert out[1]["torch"] is None and "torch" not in out[1].samples
+    assert out[0]["ours"] == pytest.approx(1e3 * sorted(out[0].samples["ours"])[1])
+
+
+def test_bench_rounds_overrides_the_rounds(monkeypatch):
+    monkeypatch.setenv("BENCH_ROUNDS", "2")
+    log = []
+    _timing.compare({"ours": _recorder(log, "x")}, rounds=50, number=3, warmup=1, gap=0)
+    assert len(log) == 1 + 2 * 3

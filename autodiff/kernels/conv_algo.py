@@ -28,7 +28,8 @@ Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
-        (the gradients: im2col when split and C/groups >= 64)
+        (the gradients: im2col when split and C/groups >= 64;
+         the forward, blocked: F(4x4, 3x3) when (4 th4)(4 tw4) <= 1.35 Ho Wo)
     everything else                                              -> im2col
 
 "when split": Winograd's pipeline runs split over threads (``winograd.chunks`` > 1: 2+
@@ -58,6 +59,17 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
     same data, the input gradient's adjoint as explicit formulas too (2026-12-07, session 7):
     x (64,32,14,14) w (64,32,3,3) p1:  1.7e-7 / 1.5e-7 / 3.6e-8
     x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.3e-7 / 3.1e-8
+
+    blocked F(4x4, 3x3) forward (``winograd4.py``, points 0, +-1, +-2; the forward only),
+    2 image ranges, same data (2026-12-07, session 8), F(2x2, 3x3) blocked in brackets:
+    x (64,32,14,14) w (64,32,3,3) p1:  2.2e-6  (1.7e-7)
+    x (8,64,28,28) w (64,64,3,3) p1:   2.5e-6  (1.4e-7)
+    x (64,8,14,14) w (8,8,3,3) p1:     2.8e-6  (1.7e-7)
+    x (64,32,7,7) w (64,32,3,3) p1:    1.4e-6  (1.4e-7)
+    13-17x F(2x2, 3x3)'s and ~7x torch's (the transforms' entries reach 8 and 1/24; points
+    0, +-1, 2, -1/2 measured ~1.6x lower in a NumPy model but with a dense B^T, about twice
+    the input transform's work; not built).  Tested below 4e-6 (``tests/kernels/
+    test_winograd4.py``).  ``FORWARD_F4 = False`` keeps F(2x2, 3x3)'s error.
 
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
@@ -144,8 +156,10 @@ from . import conv as K
 from . import conv1d as S1
 from . import conv_direct as Dc
 from . import conv_flat as Fl
+from . import conv_fused as Fu
 from . import conv_grouped as Gs
 from . import winograd as Wn
+from . import winograd4 as W4
 from . import winograd_blocked as Wb
 
 IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
@@ -179,6 +193,12 @@ WINOGRAD_MAX_WASTE_SPLIT = 1.35
 # N64 12x12 0.76 | 0.99, N64 14x14 0.74 | 0.91, N32 16x16 0.78 | 0.99, N8 C128 O128 16x16
 # 0.67 | 0.83.
 WINOGRAD_WIDE_CG = 64
+# The blocked forward runs F(4x4, 3x3) (``winograd4.py``) when its 4x4 tiles waste at most
+# this much: (4 th4)(4 tw4) <= 1.35 Ho Wo (14x14: 1.31, 7x7: 1.31, 8x8 / 12x12 / 16x16: 1).
+# Forward only, 2 threads, wall clock, paired (``python -m bench.conv_algos --f4``): see the
+# measurements under ``FORWARD_F4``.  ``FORWARD_F4 = False`` keeps F(2x2, 3x3) everywhere.
+WINOGRAD4_MAX_WASTE = 1.35
+FORWARD_F4 = True
 DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
 # Dense 2-D convs (groups 1) with at most this many input channels (an image's first layer):
 # direct / default (im2col) fwd+bwd through the ops, paired, 2 threads, wall clock (AMD EPYC
@@ -255,6 +275,12 @@ def _blocked(x_shape, w_shape, geom, dtype):
                                               _out_hw(x_shape, w_shape, s, p, d)) > 1
 
 
+def _four(out_hw):
+    """The blocked forward runs F(4x4, 3x3) at this output size (see WINOGRAD4_MAX_WASTE)."""
+    th, tw = W4.tiles(*out_hw)
+    return FORWARD_F4 and 16 * th * tw <= WINOGRAD4_MAX_WASTE * out_hw[0] * out_hw[1]
+
+
 def _input_layout(x, w_shape, geom):
     s, p, d, _, _ = geom
     hw = _out_hw(x.shape, w_shape, s, p, d)
@@ -306,12 +332,31 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
             memo(g, "dw", lambda: (x, r.dw))
         return r.y, r.cols
     if _blocked(x.shape, w.shape, geom, x.dtype):  # in cache-sized blocks; nothing kept
+        hw = _out_hw(x.shape, w.shape, s, p, d)
+        if _four(hw):
+            return W4.forward(x, w, p, groups, bias, Wn.chunks(x.shape, w.shape, hw)), None
         return Wb.forward(x, w, p, groups, bias), None
     if memo is None:  # Winograd: each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)
         return out, (xl if keep else None)
     xl = _get(memo, x, ("in", algo), lambda: _input_layout(x, w.shape, geom))
     return Wn.forward(x, w, p, groups, bias, V=xl), (xl if keep else None)
+
+
+def _weight_input(memo, g):
+    """memo.weight_input's x when its weight gradient may come from g's input-gradient
+    pass (same dtype), else None."""
+    x = (getattr(memo, "weight_input", None) or (None,))[0]
+    return x if x is not None and x.dtype == g.dtype else None
+
+
+def _both(memo, g, x, dx, dw, db=None):
+    """dx, after storing the weight gradient dw of x (and g's sum db, if given) that the
+    same pass computed for the ops after it."""
+    memo(g, "dw", lambda: (x, dw))
+    if db is not None:
+        memo(g, "db", lambda: db)
+    return dx
 
 
 def backward_input(g, w, x_shape, geom, memo=None, bias=None):
@@ -324,12 +369,13 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
         if x is None or x.dtype != g.dtype:
             return S1.conv1d_backward_input(g, w, x_shape, geom, bias)
         want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
-        dx, dw, db = S1.conv1d_backward(g, w, x, geom, bias, want_b)
-        memo(g, "dw", lambda: (x, dw))
-        if db is not None:
-            memo(g, "db", lambda: db)
-        return dx
+        return _both(memo, g, x, *S1.conv1d_backward(g, w, x, geom, bias, want_b))
     if algo == DIRECT and _finite(w):
+        x = _weight_input(memo, g)  # both gradients in one pass over g when the layouts agree
+        if x is not None and Fu.applicable(x_shape, w.shape, s, p, d, g.shape[2:]):
+            want_b = getattr(memo, "bias_grad", False)
+            return _both(memo, g, x, *Fu.conv2d_backward(x, g, w, s, p, d, groups, bias,
+                                                            want_b))
         if w.shape[2] > 1 and Gs.backward_input_applicable(x_shape, w.shape, s, p, d,
                                                            g.shape[2:]):  # shared padding
             return Gs.conv2d_backward_input(g, w, x_shape, p, d, groups, bias)
@@ -353,6 +399,22 @@ def backward_input(g, w, x_shape, geom, memo=None, bias=None):
     return Wn.backward_input(g, w, x_shape, p, groups, dM=gl, bias=bias)
 
 
+def _direct_weight(x, g, w_shape, geom, memo):
+    """The direct kernels' weight gradient; g's sum too when memo.bias_grad asks."""
+    s, p, d, groups, _ = geom
+    want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
+    if w_shape[2] > 1 and Gs.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):
+        dw = Gs.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)  # shared pads
+    elif Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
+        dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
+    else:
+        dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)
+    if want_b:
+        dw, db = dw
+        memo(g, "db", lambda: db)
+    return dw
+
+
 def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
     """Weight gradient: x (N, C, H, W), g (N, O, Ho, Wo) -> w_shape; ``saved`` from
     :func:`forward` when kept."""
@@ -364,19 +426,14 @@ def backward_weight(x, g, w_shape, geom, memo=None, saved=None):
             return done[1]
         return S1.conv1d_backward_weight(x, g, w_shape, geom)
     if algo == DIRECT:
-        want_b = getattr(memo, "bias_grad", False)  # g's sum too, for Conv2d.backward
-        if w_shape[2] > 1 and Gs.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):
-            dw = Gs.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)  # shared pads
-        elif Fl.applicable(x.shape, w_shape, s, p, d, g.shape[2:]):  # stride 1, same width
-            dw = Fl.conv2d_backward_weight(x, g, w_shape, p, d, groups, want_b)
+        done = _get(memo, g, "dw", lambda: None)  # by backward_input's pass (conv_fused)
+        if done is not None and done[0] is x:
+            dw = done[1]
         else:
-            dw = Dc.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, want_b)
-        if want_b:
-            dw, db = dw
-            memo(g, "db", lambda: db)
+            dw = _direct_weight(x, g, w_shape, geom, memo)
         if _finite(dw):  # else x holds an inf or nan (see _finite)
             return dw
-        algo = IM2COL
+        return K.conv2d_backward_weight(x, g, w_shape, s, p, d, groups, cols=saved)
     if algo != WINOGRAD:  # im2col: computed already by a fused pass, or a pass of its own
         done = _get(memo, g, "dw", lambda: None)
         if done is not None and done[0] is x:

@@ -248,48 +248,37 @@ def _forward_pair(acc, xb, w, o, offs, L, plane):
             acc[a1 + t] += vv * x0
 
 
-@numba.njit(**_JIT, fastmath={"contract"})
-def _backward_input_kernel(g, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh, kw,
-                           Nb, lo, hi):
-    # the adjoint of the forward, tap by tap; w (O, Cg*kh*kw); items p in [lo, hi): (block
-    # of Nb images, group)
-    N = dx.shape[0]
+@numba.njit(inline="always")
+def _adjoint(dx, n0, nb, gi, gb, plane, db, w, offs, L, pstep, img, Wq, sh, sw, pt, pl, bias):
+    # dx[n0:n0 + nb, group gi's channels] = the forward's adjoint applied to g's planes gb
+    # (plane apart), tap by tap into the phase planes db of the padded input gradient, then
+    # cropped into dx (plus bias)
     O, T = w.shape
-    k2 = kh * kw
+    k2 = offs.shape[0]
     Cg = T // k2
-    Ho, Wo = g.shape[2], g.shape[3]
-    Og = O // groups
-    img = Hq * Wq
-    pstep = Nb * img
-    plane = max(_run(Nb, Ho, Wo, img, Wq), pstep)
-    gb = np.empty(Og * plane, g.dtype)
-    db = np.empty(sh * sw * pstep + plane, g.dtype)
-    offs = np.empty(k2, np.uint64)
-    _taps(offs, 1, kh, kw, 0, pstep, Wq, sh, sw, dh, dw)
-    last = -1
-    for p in range(lo, hi):
-        gi, n0, nb, L = _item(p, groups, Nb, N, Ho, Wo, img, Wq)
-        _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, nb != last)
-        last = nb
-        for c in range(Cg):
-            for i in range(uint64(db.shape[0])):
-                db[i] = 0
-            for oo in range(Og):
-                a0 = uint64(oo * plane)
-                for j in range(k2):
-                    wv = w[gi * Og + oo, c * k2 + j]
-                    s0 = offs[j]
-                    for t in range(uint64(L)):
-                        db[s0 + t] += wv * gb[a0 + t]
-            _unphase(dx, n0, nb, gi * Cg + c, db, 0, pstep, img, Wq, sh, sw, pt, pl, bias)
+    Og = O // (dx.shape[1] // Cg)  # per group
+    for c in range(Cg):
+        for i in range(uint64(db.shape[0])):
+            db[i] = 0
+        for oo in range(Og):
+            a0 = uint64(oo * plane)
+            for j in range(k2):
+                wv = w[gi * Og + oo, c * k2 + j]
+                s0 = offs[j]
+                for t in range(uint64(L)):
+                    db[s0 + t] += wv * gb[a0 + t]
+        _unphase(dx, n0, nb, gi * Cg + c, db, 0, pstep, img, Wq, sh, sw, pt, pl, bias)
 
 
 @numba.njit(**_JIT, fastmath=_FM)
-def _backward_weight_kernel(x, g, part, pbias, groups, pt, pl, sh, sw, dh, dw, Hq, Wq, kh, kw, Nb,
-                            lo, hi):
-    # part (K_, O, Cg*kh*kw), pbias (K_, O) (or (0, 0): no bias gradient): chunk k of the
-    # image blocks' contribution; items q in [lo, hi): (group, k)
-    N = x.shape[0]
+def _backward_kernel(x, g, part, pbias, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, Wq,
+                     kh, kw, Nb, lo, hi):
+    # items q in [lo, hi): (group, chunk k of the image blocks), each block's g planes copied
+    # once for both gradients.  Unless x is (0, C, H, W): the weight gradient, part (K_, O,
+    # Cg*kh*kw) and pbias (K_, O) (or (0, 0): no bias gradient) the chunks' partial sums.
+    # Unless dx is (0, C, H, W): the input gradient (the adjoint of the forward, tap by tap),
+    # w (O, Cg*kh*kw), plus bias (C,) (or (0,))
+    N = g.shape[0]
     K_, O, T = part.shape
     Cg = T // (kh * kw)
     Ho, Wo = g.shape[2], g.shape[3]
@@ -299,33 +288,44 @@ def _backward_weight_kernel(x, g, part, pbias, groups, pt, pl, sh, sw, dh, dw, H
     pstep = Nb * img
     cstep = sh * sw * pstep
     plane = max(_run(Nb, Ho, Wo, img, Wq), pstep)
-    xb = np.empty(Cg * cstep + plane, x.dtype)
-    gb = np.empty(Og * plane, x.dtype)
+    xb = np.empty(Cg * cstep + plane if x.shape[0] else 0, g.dtype)
+    gb = np.empty(Og * plane, g.dtype)
+    db = np.empty(sh * sw * pstep + plane if dx.shape[0] else 0, g.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
+    offd = np.empty(kh * kw, np.uint64)
+    _taps(offd, 1, kh, kw, 0, pstep, Wq, sh, sw, dh, dw)
     last = -1
     for q in range(lo, hi):
         gi = q // K_
         k = q - gi * K_
-        for o in range(gi * Og, gi * Og + Og):
-            for j in range(T):
-                part[k, o, j] = 0
-            if pbias.shape[0]:
-                pbias[k, o] = 0
         for nk in range(k * nblocks // K_, (k + 1) * nblocks // K_):
             n0 = nk * Nb
             nb = min(Nb, N - n0)
             L = _run(nb, Ho, Wo, img, Wq)
             fresh = nb != last
             last = nb
-            _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh)
             _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, fresh)
-            for oo in range(0, Og - 1, 2):  # output channels in pairs
-                _weight_pair(part[k], gi * Og + oo, xb, gb, oo * plane, offs, L, plane)
-            if Og % 2:
-                _weight_one(part[k], gi * Og + Og - 1, xb, gb, (Og - 1) * plane, offs, L)
-            if pbias.shape[0]:  # the bias gradient: zeros past the rows' ends
-                sums(pbias[k], gi * Og, Og, gb, 0, plane, L)
+            if x.shape[0]:
+                _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl,
+                        fresh)
+                _weights(part, pbias, k, gi * Og, Og, xb, gb, 0, plane, offs, L)
+            if dx.shape[0]:
+                _adjoint(dx, n0, nb, gi, gb, plane, db, w, offd, L, pstep, img, Wq, sh, sw, pt,
+                         pl, bias)
+
+
+@numba.njit(inline="always")
+def _weights(part, pbias, k, o0, Og, xb, gb, g0, gstep, offs, L):
+    # part[k, o0 + oo, taps] += dot products of g's planes gb[g0 + oo gstep:][:L] (zeros past
+    # the rows' ends) with the shifted input planes xb, output channels in pairs; their sums
+    # into pbias[k, o0 + oo] (the bias gradient) unless pbias is (0, 0)
+    for oo in range(0, Og - 1, 2):
+        _weight_pair(part[k], o0 + oo, xb, gb, g0 + oo * gstep, offs, L, gstep)
+    if Og % 2:
+        _weight_one(part[k], o0 + Og - 1, xb, gb, g0 + (Og - 1) * gstep, offs, L)
+    if pbias.shape[0]:
+        sums(pbias[k], o0, Og, gb, g0, gstep, L)
 
 
 @numba.njit(inline="always")
@@ -457,12 +457,8 @@ def conv2d_backward_input(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
         wf = _dense(w, dt).reshape(groups, O // groups, Cg, kh, kw).transpose(0, 2, 1, 3, 4)
         wf = wf[..., ::-1, ::-1].reshape(C, O // groups, kh, kw)
         return conv2d_forward(g, wf, (1, 1), (ft, 0, fl, 0), dilation, groups, (H, W), bias)
-    _, geo, nb = _geometry(x_shape, w.shape, stride, padding, dilation, tuple(g.shape[2:]))
-    dx = np.empty(tuple(x_shape), dt)
-    if N:
-        _split(_backward_input_kernel, -(-N // nb) * groups, g.size + dx.size, _dense(g, dt),
-               _dense(w, dt).reshape(O, -1), _bias(bias, C, dt), dx, groups, *geo, nb)
-    return dx
+    return _backward(None, g, w.shape, w, stride, padding, dilation, groups, bias, False,
+                     np.empty(tuple(x_shape), dt), dt)[0]
 
 
 def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
@@ -471,13 +467,28 @@ def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     (``kernels.conv.conv2d_backward_weight``'s contract); with ``bias_grad`` -> (that, g
     summed over N, Ho, Wo) from the same pass over g."""
     K._check(x.shape, w_shape, groups)
-    dt = np.result_type(x, g)
-    _, geo, nb = _geometry(x.shape, w_shape, stride, padding, dilation, tuple(g.shape[2:]))
-    N, O = x.shape[0], w_shape[0]
+    return _backward(x, g, w_shape, None, stride, padding, dilation, groups, None, bias_grad,
+                     None, np.result_type(x, g))[1]
+
+
+def _unused(dt):
+    """_backward_kernel's (w, bias, dx) when it computes the weight gradient only."""
+    return np.zeros((0, 0), dt), np.zeros(0, dt), np.empty((0, 0, 0, 0), dt)
+
+
+def _backward(x, g, w_shape, w, stride, padding, dilation, groups, bias, bias_grad, dx, dt):
+    """(dx, dw or (dw, db)) by _backward_kernel in dtype dt: the weight gradient of x (None
+    without x), the input gradient of w into dx (None without dx), from one pass over g."""
+    x_shape = (g.shape[0], w_shape[1] * groups, *(dx if x is None else x).shape[2:])
+    _, geo, nb = _geometry(x_shape, w_shape, stride, padding, dilation, tuple(g.shape[2:]))
+    N, O = g.shape[0], w_shape[0]
     k = min(-(-N // nb), max(1, _DW_CHUNKS // groups))
     part = np.zeros((k, O, int(np.prod(w_shape[1:]))), dt)
     pb = np.zeros((k, O) if bias_grad else (0, 0), dt)
+    xa = np.empty((0, 0, 0, 0), dt) if x is None else _dense(x, dt)
+    wa, ba, da = _unused(dt) if dx is None else (_dense(w, dt).reshape(O, -1),
+                                                  _bias(bias, x_shape[1], dt), dx)
     if N:
-        _split(_backward_weight_kernel, groups * k, x.size + g.size, _dense(x, dt),
-               _dense(g, dt), part, pb, groups, *geo, nb)
-    return with_bias(part, pb, w_shape, bias_grad)
+        _split(_backward_kernel, groups * k, xa.size + da.size + g.size, xa, _dense(g, dt),
+               part, pb, wa, ba, da, groups, *geo, nb)
+    return dx, (None if x is None else with_bias(part, pb, w_shape, bias_grad))

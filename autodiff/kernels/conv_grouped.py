@@ -8,7 +8,7 @@ an image's last row is computed and dropped.  At stride 1 the padding can be sha
 a row's right end meets the next row's left zeros (the same zeros), and images ``Hs = H +
 max(pt, pb)`` rows apart share their top and bottom zero rows the same way.  Tap (ki, kj) of
 output (oh, ow) still reads plane value ``oh Wq + ow + ki dh Wq + kj dw``, so the same
-kernels (``conv_direct``'s forward loops and ``_backward_weight_kernel``, their buffers;
+kernels (``conv_direct``'s forward loops and ``_backward_kernel``, their buffers;
 one "phase") run on the tighter geometry.  For a 3x3 kernel with padding 1 on 14x14
 images: 225 values per image instead of 256 (outputs: 196), the run of four images 888
 values instead of 992.
@@ -20,7 +20,7 @@ values instead of 992.
 * input gradient: the forward convolution of g with the flipped, per-group transposed weight
   (as ``conv_direct.conv2d_backward_input`` does at stride 1);
 * weight gradient (and on request the bias gradient, on the same pass over g):
-  ``conv_direct._backward_weight_kernel``, g copied into rows ``Wq`` wide with zeros past
+  ``conv_direct._backward_kernel``, g copied into rows ``Wq`` wide with zeros past
   each row's end.
 
 Kernel times against conv_direct's geometry (conv_flat's for the weight gradient), paired,
@@ -181,6 +181,6 @@ def conv2d_backward_weight(x, g, w_shape, padding=(0, 0, 0, 0), dilation=(1, 1),
     pb = np.zeros((chunks, O) if bias_grad else (0, 0), dt)
     if N:
         geo = (padding[0], padding[2], 1, 1, *dilation, Hs, Wq, *w_shape[2:])
-        D._split(D._backward_weight_kernel, groups * chunks, x.size + g.size,
-                 D._dense(x, dt), D._dense(g, dt), part, pb, groups, *geo, nb)
+        D._split(D._backward_kernel, groups * chunks, x.size + g.size, D._dense(x, dt),
+                 D._dense(g, dt), part, pb, *D._unused(dt), groups, *geo, nb)
     return with_bias(part, pb, w_shape, bias_grad)

@@ -9,6 +9,7 @@ import pytest
 import autodiff as ad
 from autodiff.kernels import conv_algo as A
 from autodiff.kernels import conv_flat as F
+from autodiff.kernels import conv_fused as Fu
 from autodiff.kernels import conv_grouped as G
 from autodiff.ops.conv import conv2d
 from tests.ops.conv_parity import assert_conv_matches_torch
@@ -28,13 +29,15 @@ def _t(a, grad=True):
 @pytest.fixture
 def calls(monkeypatch):
     """The bias_grad flags the flat (or, for kernels of more than one row, the
-    shared-padding: kernels/conv_grouped.py) weight gradient was called with."""
+    shared-padding: kernels/conv_grouped.py) weight gradient was called with, or the pass of
+    both gradients (kernels/conv_fused.py)."""
     seen = []
-    for mod in (F, G):
-        def spy(*args, _real=mod.conv2d_backward_weight):
+    for mod, real in ((F, F.conv2d_backward_weight), (G, G.conv2d_backward_weight),
+                      (Fu, Fu.conv2d_backward)):
+        def spy(*args, _real=real):
             seen.append(args[-1])
             return _real(*args)
-        monkeypatch.setattr(mod, "conv2d_backward_weight", spy)
+        monkeypatch.setattr(mod, real.__name__, spy)
     return seen
 
 
@@ -106,12 +109,12 @@ def test_non_finite_values_give_the_im2col_results(where, monkeypatch):
 
 
 def test_strided_depthwise_bias_gradient_from_the_polyphase_pass(monkeypatch):
-    seen, real = [], A.Dc.conv2d_backward_weight
+    seen, real = [], Fu.conv2d_backward  # both gradients in one polyphase pass
 
     def spy(*args):
         seen.append(args[-1])
         return real(*args)
-    monkeypatch.setattr(A.Dc, "conv2d_backward_weight", spy)
+    monkeypatch.setattr(Fu, "conv2d_backward", spy)
     rng = np.random.default_rng(6)
     x, w, b = (rng.standard_normal(s) for s in ((2, 6, 9, 8), (6, 1, 3, 3), (6,)))
     _plain_backward_matches_torch(x, w, b, dict(stride=2, padding=1, groups=6), rng)
