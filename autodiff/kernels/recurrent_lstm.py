@@ -12,16 +12,20 @@ Why an own GEMM kernel (2 cores, Zen 3, L50 N32 I32 H128 split in two parts of 1
 OpenBLAS's sgemm repacks all of W_hh (256 KB) on every call, so the step's 16 x 128 @ 128 x 512
 product took 41-62 us (~40 GFLOP/s; 68 on a big GEMM); torch's oneDNN packs its weights once
 per layer. Here the weights are packed once per forward and per backward (``pack_panels``,
-0.13 ms) into panels of 32 output columns laid out K-major, and the kernel keeps a 2-row x
-32-column block of accumulators (eight 8-float vectors) in registers while a panel stays in
-L1 across the row pairs: ~50 GFLOP/s on the same product, with W_ih folded in (K = H + I),
-which also removes the separate input projection GEMM and its (L, N, 4H) array. The
-accumulators live in stack scratch (``_scratch``): LLVM keeps such memory in registers when
-every index is a constant once the 32-wide loops are vectorised, which it does not for a NumPy
-array (it cannot tell that one from the others). An odd last row is paired with itself
-(computed twice, stored twice: the same values). Loops of 8 or fewer constant iterations are
-avoided: LLVM unrolls them into scalar code before its loop vectoriser sees them (numba leaves
-the SLP vectoriser off).
+0.13 ms) into panels of 16 output columns laid out K-major, and the kernel keeps a 4-row x
+16-column block of accumulators (eight 8-float vectors) in registers while a panel stays in
+L1 across the row blocks, with W_ih folded in (K = H + I), which also removes the separate
+input projection GEMM and its (L, N, 4H) array. 4 x 16 against the earlier 2 x 32 block
+(half the weight loads per FMA), both threads running, paired: 0.84 of the time on the
+forward's 16 x 160 @ 160 x 512, 0.84-0.87 on the backward's 16 x 512 @ 512 x 160, 0.70-0.80
+on the CLI model's 32-row products (1 thread alone: 64-81 against 47-70 GFLOP/s); a 6 x 16
+block spilled its accumulators (2x slower). The accumulators live in stack scratch
+(``_scratch``): LLVM keeps such memory in registers when every index is a constant once the
+16-wide loops are vectorised, which it does not for a NumPy array (it cannot tell that one
+from the others). Rows left over past a multiple of 4 are computed in a block overlapping the
+one before (computed twice, stored twice: the same values). Loops of 8 or fewer constant
+iterations are avoided: LLVM unrolls them into scalar code before its loop vectoriser sees
+them (numba leaves the SLP vectoriser off).
 
 The float32 cell uses ``recurrent._tanh32`` (vectorised rational tanh, the sigmoid as
 ``0.5 tanh(x / 2) + 0.5``); float64 uses the NumPy twins (``*_ref``) with NumPy's exact ufuncs.
@@ -45,7 +49,7 @@ from numba.extending import intrinsic, overload
 from .recurrent import _tanh32
 
 _F32 = np.float32
-PANEL = 32  # output columns per packed weight panel: four 8-float vectors
+PANEL = 16  # output columns per packed weight panel: two 8-float vectors
 
 
 # ---------------------------------------------------------------------------------------------
@@ -100,14 +104,15 @@ def _aligned(shape):
 
 
 def panels_shape(K, C):
-    """The shape of the packed weights of a (K, C) matrix: ``(ceil(C / 32), K, 32)``."""
+    """The shape of the packed weights of a (K, C) matrix: ``(ceil(C / PANEL), K, PANEL)``."""
     return -(-C // PANEL), K, PANEL
 
 
 def pack_panels(W, b=None, transposed=False):
     """``(Wp, bp)`` for ``panel_gemm``: the (K, C) matrix ``W`` (``W.T`` of a (C, K) array
-    when ``transposed``) as ceil(C / 32) panels of 32 columns, ``Wp[p, k, j] = W[k, 32p + j]``,
-    and the bias ``bp[p, j] = b[32p + j]`` (zeros when ``b`` is None); zero past C."""
+    when ``transposed``) as ceil(C / PANEL) panels of PANEL (16) columns,
+    ``Wp[p, k, j] = W[k, PANEL p + j]``, and the bias ``bp[p, j] = b[PANEL p + j]`` (zeros when
+    ``b`` is None); zero past C."""
     K, C = W.shape[::-1] if transposed else W.shape
     Wp = _aligned(panels_shape(K, C))
     (_pack_rows if transposed else _pack_columns)(W, Wp)
@@ -186,7 +191,7 @@ def _pack_gates(w_hh, w_ih, b, Wp, bp):
 
 @functools.lru_cache(maxsize=8)
 def _zero_bias(panels):
-    """zeros((panels, 32)): the backward's bias, shared by every call and never written."""
+    """zeros((panels, PANEL)): the backward's bias, shared by every call and never written."""
     return np.zeros((panels, PANEL), _F32)
 
 
@@ -223,42 +228,61 @@ def _pack_hidden(w_hh, w_ih, Wp):
 def panel_gemm(u, v, Wp, bp, y, z):
     """``[y | z] = [u | v] @ W + b`` for u (n, Ku), v (n, Kv), y (n, Cy), z (n, Cz) and the
     (Ku + Kv, Cy + Cz) matrix ``W`` packed with ``b`` by ``pack_panels`` (either of v, z may
-    have no columns). Per panel and pair of rows, 2 x 32 accumulators (eight 8-float vectors)
-    in registers over all of K while the panel (16-20 KB here) stays in L1 across the rows."""
+    have no columns). Per panel and block of 4 rows, 4 x 16 accumulators (eight 8-float
+    vectors) in registers over all of K while the panel (10 KB at K = 160) stays in L1 across
+    the row blocks. Fewer than 4 rows left: the last block overlaps the one before (rows
+    computed twice, stored twice: the same values); fewer than 4 rows in all: the last row
+    repeats."""
     n, Ku = u.shape
     Kv, Cy, Cz = v.shape[1], y.shape[1], z.shape[1]
     for p in range(Wp.shape[0]):
         j0 = p * PANEL
-        for r0 in range(0, n, 2):
-            r1 = min(r0 + 1, n - 1)
-            a0 = _scratch(32)
-            a1 = _scratch(32)
+        for rb in range(0, n, 4):
+            r0 = max(0, min(rb, n - 4))
+            r1, r2, r3 = min(r0 + 1, n - 1), min(r0 + 2, n - 1), min(r0 + 3, n - 1)
+            a0 = _scratch(16)
+            a1 = _scratch(16)
+            a2 = _scratch(16)
+            a3 = _scratch(16)
             for j in range(PANEL):
-                a0[j] = bp[p, j]
-                a1[j] = bp[p, j]
+                b = bp[p, j]
+                a0[j] = b
+                a1[j] = b
+                a2[j] = b
+                a3[j] = b
             for k in range(Ku):
-                s0 = u[r0, k]
-                s1 = u[r1, k]
+                s0, s1, s2, s3 = u[r0, k], u[r1, k], u[r2, k], u[r3, k]
                 for j in range(PANEL):
-                    a0[j] += s0 * Wp[p, k, j]
-                    a1[j] += s1 * Wp[p, k, j]
+                    w = Wp[p, k, j]
+                    a0[j] += s0 * w
+                    a1[j] += s1 * w
+                    a2[j] += s2 * w
+                    a3[j] += s3 * w
             for k in range(Kv):
-                s0 = v[r0, k]
-                s1 = v[r1, k]
+                s0, s1, s2, s3 = v[r0, k], v[r1, k], v[r2, k], v[r3, k]
                 for j in range(PANEL):
-                    a0[j] += s0 * Wp[p, Ku + k, j]
-                    a1[j] += s1 * Wp[p, Ku + k, j]
-            if j0 + PANEL <= Cy:  # a whole panel of y: four vector stores per row
+                    w = Wp[p, Ku + k, j]
+                    a0[j] += s0 * w
+                    a1[j] += s1 * w
+                    a2[j] += s2 * w
+                    a3[j] += s3 * w
+            if j0 + PANEL <= Cy:  # a whole panel of y: two vector stores per row
                 for j in range(PANEL):
                     y[r0, j0 + j] = a0[j]
                     y[r1, j0 + j] = a1[j]
+                    y[r2, j0 + j] = a2[j]
+                    y[r3, j0 + j] = a3[j]
                 continue
             for j in range(min(PANEL, Cy - j0)):
                 y[r0, j0 + j] = a0[j]
                 y[r1, j0 + j] = a1[j]
+                y[r2, j0 + j] = a2[j]
+                y[r3, j0 + j] = a3[j]
             for j in range(max(0, Cy - j0), min(PANEL, Cy + Cz - j0)):
                 z[r0, j0 + j - Cy] = a0[j]
                 z[r1, j0 + j - Cy] = a1[j]
+                z[r2, j0 + j - Cy] = a2[j]
+                z[r3, j0 + j - Cy] = a3[j]
 
 
 def panel_gemm_ref(u, v, W, b, y, z):

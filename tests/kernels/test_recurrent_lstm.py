@@ -1,7 +1,8 @@
 """The LSTM's step GEMM kernel (``kernels.recurrent_lstm.panel_gemm``) and its weight packing
-against their NumPy twins and a float64 reference, over row counts (an odd last row pairs with
-itself), widths off the 32-column panels and empty second operands or outputs; the LSTM's two
-packings as the step products; and the step loops run as plain Python (NUMBA_DISABLE_JIT)."""
+against their NumPy twins and a float64 reference, over row counts (rows past a multiple of 4
+in an overlapping block, fewer than 4 rows repeating the last), widths off the
+``KL.PANEL``-column panels and empty second operands or outputs; the LSTM's two packings as
+the step products; and the step loops run as plain Python (NUMBA_DISABLE_JIT)."""
 import textwrap
 
 import numpy as np
@@ -21,13 +22,15 @@ def test_packing_matches_twin(K, C, transposed):
     b = rng.standard_normal(C).astype(f32)
     for bias in (b, None):
         Wp, bp = KL.pack_panels(W, bias, transposed)
-        assert Wp.shape == (-(-C // 32), K, 32) and Wp.ctypes.data % 64 == 0
+        P = KL.PANEL
+        assert Wp.shape == (-(-C // P), K, P) and Wp.ctypes.data % 64 == 0
         ref = KL.pack_panels_ref(W, bias, transposed)
         np.testing.assert_array_equal(Wp, ref[0])
         np.testing.assert_array_equal(bp, ref[1])
-    # column c of the (K, C) matrix is column c % 32 of panel c // 32
+    # column c of the (K, C) matrix is column c % PANEL of panel c // PANEL
     Wk = W.T if transposed else W
-    np.testing.assert_array_equal(Wp[(C - 1) // 32, :, (C - 1) % 32], Wk[:, C - 1])
+    P = KL.PANEL
+    np.testing.assert_array_equal(Wp[(C - 1) // P, :, (C - 1) % P], Wk[:, C - 1])
 
 
 def _gemm_case(rng, n, Ku, Kv, Cy, Cz):
