@@ -24,6 +24,7 @@ def split(monkeypatch):
         pytest.skip("no split here: Winograd runs stage-wise")
     monkeypatch.setattr(_launch, "PARALLEL_MIN", 0)
     monkeypatch.setattr(A, "FORCE", A.WINOGRAD)
+    monkeypatch.setattr(A, "FORWARD_F4", True)  # off by default (its float32 error)
     numba.set_num_threads(2)
 
 
