@@ -6,7 +6,7 @@ get 2 threads; candidates alternate with a short sleep between them and medians 
 reported after warm-up (protocol in ``bench/_timing.py``). Also times the forward alone and a
 GRU, for context.
 
-    .venv/bin/python bench/recurrent.py [--rounds 25] [--profile] [--cpu] [--floor]
+    .venv/bin/python bench/recurrent.py [--rounds 60] [--profile] [--cpu] [--floor]
 
 ``--profile`` prints where our time goes (cProfile of 20 fwd+bwd calls, CPU time).
 ``--cpu`` adds a second table measured in process CPU time with one thread per library
@@ -31,7 +31,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 import numpy as np  # noqa: E402
 
-from bench._timing import compare, print_table, row, setup_threads  # noqa: E402
+from bench._timing import compare_rows, print_table, row, setup_threads  # noqa: E402
 
 L, N, I, H = 50, 32, 32, 128
 
@@ -176,20 +176,21 @@ def profile(fn, n=20):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--rounds", type=int, default=25)
+    ap.add_argument("--rounds", type=int, default=60)
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--cpu", action="store_true")
     ap.add_argument("--floor", action="store_true")
     args = ap.parse_args()
     torch = setup_threads()
-    rows = []
+    names, cases = [], []
     for kind in ("lstm", "gru"):
         ours_fb, ours_f = make_ours(kind)
         t_fb, t_f = make_case(torch, kind) if torch is not None else (None, None)
-        res = compare({"ours": ours_fb, "torch": t_fb}, rounds=args.rounds)
-        rows.append(row(f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", res))
-        res = compare({"ours": ours_f, "torch": t_f}, rounds=args.rounds)
-        rows.append(row(f"{kind} fwd (no_grad)", res))
+        names += [f"{kind} fwd+bwd L{L} N{N} I{I} H{H} f32", f"{kind} fwd (no_grad)"]
+        cases += [{"ours": ours_fb, "torch": t_fb}, {"ours": ours_f, "torch": t_f}]
+    # the four rows interleaved round by round (bench/_timing.py)
+    rows = [row(name, res) for name, res in
+            zip(names, compare_rows(cases, rounds=args.rounds))]
     print_table("recurrent (ms, median; ratio < 1 = faster than torch)", rows)
     if args.floor:
         S, n, floor = gemm_floor()
