@@ -22,7 +22,15 @@ from numba import prange, uint64
 
 from . import serialized
 from ._launch import Sized
-from .pool_2x2 import _avg_2x2, _is_2x2, _max_bwd_2x2, _max_fwd_2x2
+from .pool_2x2 import (
+    _avg_2x2,
+    _is_2x2,
+    _max_bwd_2x2,
+    _max_fwd_2x2,
+    _max_pool2d_2x2_bwd_small,
+    _max_pool2d_2x2_fwd_small,
+    _small,
+)
 
 __all__ = [
     "pool_output_size", "max_pool2d_forward", "max_pool2d_backward", "max_pool2d_gather",
@@ -240,7 +248,10 @@ def max_pool2d_forward(x, kernel, stride, padding=(0, 0), dilation=(1, 1), ceil_
     out = np.empty((N, C, Ho, Wo), dtype=x.dtype)
     loc = np.empty((N, C, Ho, Wo), dtype=_loc_dtype(kernel))
     if _is_2x2(kernel, stride, padding, dilation, x.shape[2:], (Ho, Wo)):
-        _max_fwd_2x2(x.size, np.ascontiguousarray(x), out, loc)
+        if _small(x.shape, (Ho, Wo)):
+            _max_pool2d_2x2_fwd_small(np.ascontiguousarray(x), out, loc)
+        else:
+            _max_fwd_2x2(x.size, np.ascontiguousarray(x), out, loc)
         return out, loc
     _max_fwd(out.size * kernel[0] * kernel[1], np.ascontiguousarray(x), out, loc, kernel[0],
              kernel[1], stride[0], stride[1], padding[0], padding[1], dilation[0], dilation[1],
@@ -264,7 +275,11 @@ def max_pool2d_backward(g, loc, x_shape, kernel, stride, padding=(0, 0), dilatio
     """Scatter g (N, C, Ho, Wo) to the argmax positions: -> (N, C, H, W) of x_shape."""
     if _is_2x2(kernel, stride, padding, dilation, x_shape[2:], g.shape[2:]):
         dx = np.empty(tuple(x_shape), dtype=g.dtype)
-        _max_bwd_2x2(dx.size, np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
+        args = (np.ascontiguousarray(g), loc, dx, g.dtype.type(0))
+        if _small(x_shape, g.shape[2:]):
+            _max_pool2d_2x2_bwd_small(*args)
+        else:
+            _max_bwd_2x2(dx.size, *args)
         return dx
     dx = np.zeros(tuple(x_shape), dtype=g.dtype)
     offh, offw = _offsets(kernel, dilation)

@@ -57,23 +57,35 @@ def available(dtype):
 
 
 @numba.njit(cache=True, nogil=True)
-def _gather(a, n0, m, P, Hq, Wq, pt, pl):
+def _gather(a, n0, m, P, Hq, Wq, pt, pl, s=2):
     # P (planes, Hq, Wq, m) = images n0..n0+m-1 of a (N, planes, H, W), zero-padded: element
-    # (n, p, h, w) at row h + pt, column q = w + pl stored at (q % 2) * Wq/2 + q // 2
+    # (n, p, h, w) at row h + pt, column q = w + pl stored at (q % s) * Wq/s + q // s
+    # (s = 2: F(2x2, 3x3)'s parity split; 4: winograd4.py's F(4x4, 3x3))
     N, planes, H, W = a.shape
     f = a.ravel()
-    P[:planes * Hq * Wq * m] = 0
     step = uint64(planes * H * W)
-    half = Wq // 2
-    for p in range(planes):
+    part = Wq // s
+    zero = P.dtype.type(0)
+    for p in range(planes):  # the padding only is zeroed (all of P took 1/3 of the gather)
+        for h in range(Hq):
+            d0 = uint64((p * Hq + h) * Wq * m)
+            if h < pt or h >= pt + H:
+                for k in range(uint64(Wq * m)):
+                    P[d0 + k] = zero
+                continue
+            for q in range(Wq):
+                if q < pl or q >= pl + W:
+                    d = d0 + uint64(((q % s) * part + q // s) * m)
+                    for n in range(uint64(m)):
+                        P[d + n] = zero
         for h in range(H):
             d0 = (p * Hq + h + pt) * Wq * m
             s0 = ((n0 * planes + p) * H + h) * W
             for w in range(W):
                 q = w + pl
-                d, s = uint64(d0 + ((q % 2) * half + q // 2) * m), uint64(s0 + w)
+                d, e = uint64(d0 + ((q % s) * part + q // s) * m), uint64(s0 + w)
                 for n in range(uint64(m)):
-                    P[d + n] = f[s + n * step]
+                    P[d + n] = f[e + n * step]
 
 
 @numba.njit(cache=True, nogil=True)
@@ -102,14 +114,15 @@ def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
 
 @numba.njit(cache=True, nogil=True)
 def _gemms(gemm, kind, U, A, B, O, C, groups, Tb, xO, lO, xC, lC):
-    # the 16 x groups GEMMs of one block, U (16, O, C/groups) and the flat blocks A, B:
+    # the 16 x groups GEMMs of one block (36 for winograd4.py's U (36, O, C/groups)),
+    # U (16, O, C/groups) and the flat blocks A, B:
     # kind 0: B (16, O, Tb) = U @ A (16, C, Tb); 1: B (16, C, Tb) = U^T @ A (16, O, Tb);
     # 2: U += A (16, O, Tb) @ B (16, C, Tb)^T; element (xi, o, t) of the (16, O, Tb) block
     # at xi xO + o lO + t, (xi, c, t) of the (16, C, Tb) one at xi xC + c lC + t
     Og, Cg = O // groups, C // groups
     sz = U.itemsize
     u, a, b = U.ctypes.data, A.ctypes.data, B.ctypes.data
-    for xi in range(16):
+    for xi in range(U.shape[0]):
         for g in range(groups):
             uo = u + ((xi * O + g * Og) * Cg) * sz
             oo = (xi * xO + g * Og * lO) * sz

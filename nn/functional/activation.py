@@ -24,7 +24,7 @@ def relu(input, inplace=False):
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """x if x > 0 else negative_slope * x."""
     input = _tensor(input, "leaky_relu")
-    if input.dtype.kind != "f":
+    if input._data.dtype.kind != "f":
         with op_scope("LeakyReLU"):
             return select.where(input._data > 0, input, input * negative_slope)
     return activation.leaky_relu(input, negative_slope)

@@ -89,8 +89,8 @@ SCRIPT = textwrap.dedent("""
                     close(ao, P.avg_pool2d_forward_ref(x, *a))
                     close(P.avg_pool2d_backward(ao, x.shape, *a),
                           P.avg_pool2d_backward_ref(ao, x.shape, *a))
-    for dt in (np.float32,):
-        x = rng.standard_normal((2, 3, 6, 4)).astype(dt)
+    for dt, xs in itertools.product((np.float32,), ((2, 3, 6, 4), (2, 3, 6, 5))):
+        x = rng.standard_normal(xs).astype(dt)  # small planes, and rows (odd width)
         o, loc = P.max_pool2d_forward(x, (2, 2), (2, 2))
         close(o, P2.max_pool2d_2x2_forward_ref(x)[0])
         close(P.max_pool2d_backward(o, loc, x.shape, (2, 2), (2, 2)),

@@ -5,6 +5,7 @@ and the tensor queries numel, is_tensor, is_floating_point.
 Forward results are NumPy views wherever NumPy can make one."""
 from __future__ import annotations
 
+import math
 import weakref
 
 import numpy as np
@@ -144,7 +145,7 @@ def flatten(input, start_dim=0, end_dim=-1):
     e = _norm_dim(end_dim, len(shp), "flatten")
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
-    new = shp[:s] + (int(np.prod(shp[s:e + 1])),) + shp[e + 1:]
+    new = shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:]  # (np.prod: ~3 us more)
     return _view(Reshape.apply(input, new), input, Reshape, (new,))
 
 
