@@ -31,7 +31,7 @@ import numpy as np
 from . import conv as K
 from . import conv_direct as D
 from . import conv_grouped as Gs
-from ._runs import fill, with_bias
+from ._runs import with_bias
 
 __all__ = ["applicable", "conv2d_backward"]
 
@@ -65,12 +65,7 @@ def _backward_kernel(x, g, wf, bias, dx, part, pbias, groups, pt, pl, fpt, fpl, 
     for q in range(lo, hi):
         gi = q // K_
         k = q - gi * K_
-        c0, o0 = gi * Cg, gi * Og
-        for o in range(o0, o0 + Og):
-            for j in range(T):
-                part[k, o, j] = 0
-            if pbias.shape[0]:
-                pbias[k, o] = 0
+        c0, o0 = gi * Cg, gi * Og  # (part and pbias come zeroed)
         for nk in range(k * nblocks // K_, (k + 1) * nblocks // K_):
             n0 = nk * Nb
             nb = min(Nb, N - n0)
@@ -79,17 +74,7 @@ def _backward_kernel(x, g, wf, bias, dx, part, pbias, groups, pt, pl, fpt, fpl, 
             D._phases(x, n0, nb, c0, Cg, xb, step, step, img, Wq, 1, 1, pt, pl, fresh)
             D._phases(g, n0, nb, o0, Og, gb, step, step, img, Wq, 1, 1, fpt, fpl, fresh)
             Lx = D._run(nb, H, W, img, Wq)  # the input gradient's run
-            for c in range(c0, c0 + Cg, 2):
-                if c + 1 == c0 + Cg:  # an odd last channel
-                    fill(acc, 0, plane, bias, c, C)
-                    D._forward_one(acc, gb, wf, c, offg, Lx)
-                    Gs._rows_out(dx, n0, nb, c, acc, 0, img, Wq)
-                    continue
-                fill(acc, 0, plane, bias, c, C)
-                fill(acc, plane, plane, bias, c + 1, C)
-                D._forward_pair(acc, gb, wf, c, offg, Lx, plane)
-                Gs._rows_out(dx, n0, nb, c, acc, 0, img, Wq)
-                Gs._rows_out(dx, n0, nb, c + 1, acc, plane, img, Wq)
+            Gs._channels(dx, n0, nb, c0, Cg, acc, plane, gb, wf, offg, Lx, bias, img, Wq)
             D._weights(part, pbias, k, o0, Og, xb, gb, g0, step, offx,
                        D._run(nb, Ho, Wo, img, Wq))
 

@@ -88,17 +88,25 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, Hs, Wq, kh, kw, dh, dw, Nb,
                                 Wq)
         D._phases(x, n0, nb, gi * Cg, Cg, xb, step, step, img, Wq, 1, 1, pt, pl, nb != last)
         last = nb
-        for o in range(gi * Og, gi * Og + Og, 2):
-            if o + 1 == gi * Og + Og:  # an odd last channel
-                fill(acc, 0, plane, bias, o, O)
-                D._forward_one(acc, xb, w, o, offs, L)
-                _rows_out(out, n0, nb, o, acc, 0, img, Wq)
-                continue
+        _channels(out, n0, nb, gi * Og, Og, acc, plane, xb, w, offs, L, bias, img, Wq)
+
+
+@numba.njit(inline="always")
+def _channels(out, n0, nb, o0, Og, acc, plane, xb, w, offs, L, bias, img, Wq):
+    # out[n0:n0 + nb, o0:o0 + Og] = bias + the taps of w over the planes xb, output channels
+    # in pairs through acc (two runs plane apart), rows out by _rows_out
+    O = out.shape[1]
+    for o in range(o0, o0 + Og, 2):
+        if o + 1 == o0 + Og:  # an odd last channel
             fill(acc, 0, plane, bias, o, O)
-            fill(acc, plane, plane, bias, o + 1, O)
-            D._forward_pair(acc, xb, w, o, offs, L, plane)
+            D._forward_one(acc, xb, w, o, offs, L)
             _rows_out(out, n0, nb, o, acc, 0, img, Wq)
-            _rows_out(out, n0, nb, o + 1, acc, plane, img, Wq)
+            continue
+        fill(acc, 0, plane, bias, o, O)
+        fill(acc, plane, plane, bias, o + 1, O)
+        D._forward_pair(acc, xb, w, o, offs, L, plane)
+        _rows_out(out, n0, nb, o, acc, 0, img, Wq)
+        _rows_out(out, n0, nb, o + 1, acc, plane, img, Wq)
 
 
 def _shared(x_shape, w_shape, padding, dilation, out_hw):
