@@ -28,8 +28,7 @@ Dispatch table (measured crossovers; see ``choose`` and ``bench/conv.py``)::
     3x3, stride 1, dilation 1 (th, tw = tiles of 2x2 outputs), and
         C/groups >= 16 (8 when split), N*th*tw >= 512, N*tw >= 48,
         and (2 th)(2 tw) <= 1.15 Ho Wo (1.35 when split)         -> winograd
-        (the gradients: im2col when split and C/groups >= 64;
-         the forward, blocked: F(4x4, 3x3) when (4 th4)(4 tw4) <= 1.35 Ho Wo)
+        (the gradients: im2col when split and C/groups >= 64)
     everything else                                              -> im2col
 
 "when split": Winograd's pipeline runs split over threads (``winograd.chunks`` > 1: 2+
@@ -60,16 +59,10 @@ any element of out / dx / dw divided by the sum of the |terms| of its dot produc
     x (64,32,14,14) w (64,32,3,3) p1:  1.7e-7 / 1.5e-7 / 3.6e-8
     x (8,64,28,28) w (64,64,3,3) p1:   1.4e-7 / 1.3e-7 / 3.1e-8
 
-    blocked F(4x4, 3x3) forward (``winograd4.py``, points 0, +-1, +-2; the forward only),
-    2 image ranges, same data (2026-12-07, session 8), F(2x2, 3x3) blocked in brackets:
-    x (64,32,14,14) w (64,32,3,3) p1:  2.2e-6  (1.7e-7)
-    x (8,64,28,28) w (64,64,3,3) p1:   2.5e-6  (1.4e-7)
-    x (64,8,14,14) w (8,8,3,3) p1:     2.8e-6  (1.7e-7)
-    x (64,32,7,7) w (64,32,3,3) p1:    1.4e-6  (1.4e-7)
-    13-17x F(2x2, 3x3)'s and ~7x torch's (the transforms' entries reach 8 and 1/24; points
-    0, +-1, 2, -1/2 measured ~1.6x lower in a NumPy model but with a dense B^T, about twice
-    the input transform's work; not built).  Tested below 4e-6 (``tests/kernels/
-    test_winograd4.py``).  ``FORWARD_F4 = False`` keeps F(2x2, 3x3)'s error.
+    blocked F(4x4, 3x3) forward (points 0, +-1, +-2; session 8, deleted in session 9): 2.2e-6
+    to 2.8e-6 on the shapes above, 13-17x F(2x2, 3x3)'s and ~7x torch's; its max abs error
+    (5.1e-5 on x (64,32,14,14)) failed torch's own float32 tolerance for a ~3 % forward gain.
+    It is in git history (commit 8d9d993) for anyone who wants that trade.
 
     shapes Winograd takes only when split (winograd split in 2 image ranges):
     x (64,8,14,14) w (8,8,3,3) p1:     2.8e-7 / 2.6e-7 / 2.0e-8
@@ -159,7 +152,6 @@ from . import conv_flat as Fl
 from . import conv_fused as Fu
 from . import conv_grouped as Gs
 from . import winograd as Wn
-from . import winograd4 as W4
 from . import winograd_blocked as Wb
 
 IM2COL, WINOGRAD, DIRECT, SHIFT = "im2col", "winograd", "direct", "shift"
@@ -193,17 +185,6 @@ WINOGRAD_MAX_WASTE_SPLIT = 1.35
 # N64 12x12 0.76 | 0.99, N64 14x14 0.74 | 0.91, N32 16x16 0.78 | 0.99, N8 C128 O128 16x16
 # 0.67 | 0.83.
 WINOGRAD_WIDE_CG = 64
-# The blocked forward runs F(4x4, 3x3) (``winograd4.py``) when its 4x4 tiles waste at most
-# this much: (4 th4)(4 tw4) <= 1.35 Ho Wo (14x14: 1.31, 7x7: 1.31, 8x8 / 12x12 / 16x16: 1).
-# Forward only, 2 threads, wall clock, paired (``python -m bench.conv_algos --f4``): see the
-# measurements under ``FORWARD_F4``.  ``FORWARD_F4 = False`` keeps F(2x2, 3x3) everywhere.
-WINOGRAD4_MAX_WASTE = 1.35
-# Off by default: F(4x4, 3x3)'s float32 error (above) is ~10x torch's and fails torch's own
-# float32 tolerance (assert_close rtol 1.3e-6, atol 1e-5) against a float64 reference: max abs
-# error 5.1e-5 on x (64,32,14,14) w (64,32,3,3) against F(2x2)'s 2.1e-6 and torch's 5.4e-6.
-# Its gain was small: forward only 0.97 of F(2x2, 3x3) in one process (0.82-0.84 vs 0.86-0.91
-# ours/torch across runs), fwd+bwd unchanged.  Set True to trade that accuracy for speed.
-FORWARD_F4 = False
 DIRECT_MAX_CG = 16  # grouped convs with at most this many input channels per group
 # Dense 2-D convs (groups 1) with at most this many input channels (an image's first layer):
 # direct / default (im2col) fwd+bwd through the ops, paired, 2 threads, wall clock (AMD EPYC
@@ -280,12 +261,6 @@ def _blocked(x_shape, w_shape, geom, dtype):
                                               _out_hw(x_shape, w_shape, s, p, d)) > 1
 
 
-def _four(out_hw):
-    """The blocked forward runs F(4x4, 3x3) at this output size (see WINOGRAD4_MAX_WASTE)."""
-    th, tw = W4.tiles(*out_hw)
-    return FORWARD_F4 and 16 * th * tw <= WINOGRAD4_MAX_WASTE * out_hw[0] * out_hw[1]
-
-
 def _input_layout(x, w_shape, geom):
     s, p, d, _, _ = geom
     hw = _out_hw(x.shape, w_shape, s, p, d)
@@ -337,9 +312,6 @@ def forward(x, w, geom, bias=None, keep=False, memo=None):
             memo(g, "dw", lambda: (x, r.dw))
         return r.y, r.cols
     if _blocked(x.shape, w.shape, geom, x.dtype):  # in cache-sized blocks; nothing kept
-        hw = _out_hw(x.shape, w.shape, s, p, d)
-        if _four(hw):
-            return W4.forward(x, w, p, groups, bias, Wn.chunks(x.shape, w.shape, hw)), None
         return Wb.forward(x, w, p, groups, bias), None
     if memo is None:  # Winograd: each thread transforms its images, then GEMMs
         out, xl = Wn.forward_and_input(x, w, p, groups, bias)

@@ -60,7 +60,7 @@ def available(dtype):
 def _gather(a, n0, m, P, Hq, Wq, pt, pl, s=2):
     # P (planes, Hq, Wq, m) = images n0..n0+m-1 of a (N, planes, H, W), zero-padded: element
     # (n, p, h, w) at row h + pt, column q = w + pl stored at (q % s) * Wq/s + q // s
-    # (s = 2: F(2x2, 3x3)'s parity split; 4: winograd4.py's F(4x4, 3x3))
+    # (s = 2: F(2x2, 3x3)'s parity split)
     N, planes, H, W = a.shape
     f = a.ravel()
     step = uint64(planes * H * W)
@@ -114,7 +114,7 @@ def _scatter(P, a, n0, m, Hq, Wq, pt, pl, bias, r0, r1):
 
 @numba.njit(cache=True, nogil=True)
 def _gemms(gemm, kind, U, A, B, O, C, groups, Tb, xO, lO, xC, lC):
-    # the 16 x groups GEMMs of one block (36 for winograd4.py's U (36, O, C/groups)),
+    # the 16 x groups GEMMs of one block,
     # U (16, O, C/groups) and the flat blocks A, B:
     # kind 0: B (16, O, Tb) = U @ A (16, C, Tb); 1: B (16, C, Tb) = U^T @ A (16, O, Tb);
     # 2: U += A (16, O, Tb) @ B (16, C, Tb)^T; element (xi, o, t) of the (16, O, Tb) block

@@ -102,7 +102,6 @@ def test_ops_run_blocked_and_match_torch(blocks, monkeypatch, c):
         pytest.skip("no split here: Winograd runs stage-wise")
     monkeypatch.setattr(_launch, "PARALLEL_MIN", 0)
     monkeypatch.setattr(A, "FORCE", A.WINOGRAD)
-    monkeypatch.setattr(A, "FORWARD_F4", False)  # F(4x4, 3x3): tests/ops/test_conv_winograd4.py
     numba.set_num_threads(2)
     calls = []
     for name in ("_forward", "_backward"):
