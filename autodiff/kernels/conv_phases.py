@@ -21,7 +21,7 @@ threads, wall clock, AMD EPYC Zen 3, 2026-12-07): 0.94-0.98 of the tap-by-tap ad
 import numba
 from numba import uint64
 
-__all__ = []
+__all__ = ["back_taps", "gather"]
 
 
 @numba.njit(inline="always")

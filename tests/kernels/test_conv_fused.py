@@ -12,6 +12,7 @@ from autodiff.kernels import conv as K
 from autodiff.kernels import conv_direct as D
 from autodiff.kernels import conv_fused as Fu
 from autodiff.ops.conv import conv2d
+from tests.kernels.conv_cases import direct_case
 
 # N, C, O, (H, W), (kh, kw), padding (top, bottom, left, right), dilation, groups, stride
 CASES = [
@@ -28,19 +29,9 @@ CASES = [
 ]
 
 
-def _case(c, dtype, seed=0):
-    N, C, O, hw, k, p, d, g, s = c
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((N, C) + hw)
-    w = rng.standard_normal((O, C // g) + k)
-    gy = rng.standard_normal(K.conv2d_forward_ref(x, w, s, p, d, g).shape)
-    bx = rng.standard_normal(C)
-    return [a.astype(dtype) for a in (x, w, gy, bx)], (s, p, d, g)
-
-
 @pytest.mark.parametrize("c", CASES)
 def test_applicable(c):
-    (x, w, gy, _), (s, p, d, _) = _case(c, np.float64)
+    (x, w, gy, _), (s, p, d, _) = direct_case(c, np.float64)
     assert Fu.applicable(x.shape, w.shape, s, p, d, gy.shape[2:])
 
 
@@ -53,7 +44,7 @@ def test_not_applicable():
 
 @pytest.mark.parametrize("c", CASES)
 def test_float64_matches_numpy_twins(c):
-    (x, w, gy, bx), (s, p, d, g) = _case(c, np.float64)
+    (x, w, gy, bx), (s, p, d, g) = direct_case(c, np.float64)
     rdx = K.conv2d_backward_input_ref(gy, w, x.shape, s, p, d, g)
     rdw = K.conv2d_backward_weight_ref(x, gy, w.shape, s, p, d, g)
     dx, dw, db = Fu.conv2d_backward(x, gy, w, s, p, d, g, bias=bx, bias_grad=True)
@@ -69,7 +60,7 @@ def test_float64_matches_numpy_twins(c):
 def test_strided_single_gradients_match_numpy_twins(c):
     # conv_direct's input and weight gradients alone run the same kernel with the other half
     # switched off
-    (x, w, gy, bx), (s, p, d, g) = _case(c, np.float64, seed=3)
+    (x, w, gy, bx), (s, p, d, g) = direct_case(c, np.float64, seed=3)
     np.testing.assert_allclose(D.conv2d_backward_input(gy, w, x.shape, s, p, d, g, bias=bx),
                                K.conv2d_backward_input_ref(gy, w, x.shape, s, p, d, g)
                                + bx.reshape(1, -1, 1, 1), rtol=1e-12, atol=1e-12)
@@ -81,7 +72,7 @@ def test_strided_single_gradients_match_numpy_twins(c):
 
 @pytest.mark.parametrize("c", CASES)
 def test_float32_error_against_float64(c):
-    (x, w, gy, _), (s, p, d, g) = _case(c, np.float32, seed=1)
+    (x, w, gy, _), (s, p, d, g) = direct_case(c, np.float32, seed=1)
     x64, w64, gy64 = (a.astype(np.float64) for a in (x, w, gy))
     dx, dw = Fu.conv2d_backward(x, gy, w, s, p, d, g)
     pairs = [

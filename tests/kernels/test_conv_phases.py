@@ -13,6 +13,8 @@ from autodiff.kernels import conv as K
 from autodiff.kernels import conv_direct as D
 from autodiff.kernels import conv_phases as P
 from autodiff.ops.conv import conv2d
+from tests.kernels.conv_cases import direct_case
+from tests.ops.conv_parity import assert_conv_matches_torch
 
 # N, C, O, (H, W), (kh, kw), padding (top, bottom, left, right), dilation, groups, stride
 CASES = [
@@ -27,16 +29,6 @@ CASES = [
     (70, 4, 4, (28, 28), (3, 3), (1, 1, 1, 1), (1, 1), 4, (2, 2)),  # blocks, partial last
     (4, 6, 6, (10, 10), (3, 3), (1, 1, 1, 1), (1, 1), 1, (2, 2)),  # dense
 ]
-
-
-def _case(c, dtype, seed=0):
-    N, C, O, hw, k, p, d, g, s = c
-    rng = np.random.default_rng(seed)
-    x = rng.standard_normal((N, C) + hw)
-    w = rng.standard_normal((O, C // g) + k)
-    gy = rng.standard_normal(K.conv2d_forward_ref(x, w, s, p, d, g).shape)
-    bx = rng.standard_normal(C)
-    return [a.astype(dtype) for a in (x, w, gy, bx)], (s, p, d, g)
 
 
 @numba.njit
@@ -64,7 +56,7 @@ def test_taps_by_phase_and_shift(k, s, d):
 
 @pytest.mark.parametrize("c", CASES)
 def test_float64_matches_numpy_twin(c):
-    (x, w, gy, bx), (s, p, d, g) = _case(c, np.float64)
+    (x, w, gy, bx), (s, p, d, g) = direct_case(c, np.float64)
     ref = K.conv2d_backward_input_ref(gy, w, x.shape, s, p, d, g)
     dx = D.conv2d_backward_input(gy, w, x.shape, s, p, d, g)
     np.testing.assert_allclose(dx, ref, rtol=1e-12, atol=1e-12)
@@ -78,7 +70,7 @@ def test_float64_matches_numpy_twin(c):
 
 
 def test_inf_in_g_stays_where_the_twin_puts_it():
-    (x, w, gy, _), (s, p, d, g) = _case(CASES[0], np.float64)
+    (x, w, gy, _), (s, p, d, g) = direct_case(CASES[0], np.float64)
     gy[1, 2, 3, 1] = np.inf
     ref = K.conv2d_backward_input_ref(gy, w, x.shape, s, p, d, g)
     dx = D.conv2d_backward_input(gy, w, x.shape, s, p, d, g)
@@ -90,7 +82,7 @@ def test_inf_in_g_stays_where_the_twin_puts_it():
 
 @pytest.mark.parametrize("c", CASES)
 def test_float32_error_against_float64(c):
-    (x, w, gy, _), (s, p, d, g) = _case(c, np.float32, seed=1)
+    (x, w, gy, _), (s, p, d, g) = direct_case(c, np.float32, seed=1)
     ref = K.conv2d_backward_input_ref(gy.astype(np.float64), w.astype(np.float64), x.shape, s,
                                       p, d, g)
     scale = K.conv2d_backward_input_ref(np.abs(gy).astype(np.float64),
@@ -100,41 +92,42 @@ def test_float32_error_against_float64(c):
     assert (np.abs(dx - ref) / np.maximum(scale, 1e-30)).max() < 1e-6
 
 
-@pytest.mark.parametrize("xs, ws, kw", [
+STRIDED = [
     ((3, 64, 28, 28), (64, 1, 3, 3), dict(stride=2, padding=1, groups=64)),
     ((4, 32, 14, 14), (64, 8, 3, 3), dict(stride=2, padding=1, groups=4)),
     ((3, 8, 11, 10), (8, 1, 3, 3), dict(stride=(2, 3), padding=(1, 2), dilation=(1, 2),
                                         groups=8)),
-])
-@pytest.mark.parametrize("dtype, tol", [(np.float64, 1e-10), (np.float32, 1e-4)])
-def test_strided_convs_match_torch_with_double_backward(xs, ws, kw, dtype, tol):
-    torch = pytest.importorskip("torch")
+]
+
+
+@pytest.mark.parametrize("xs, ws, kw", STRIDED)
+def test_strided_convs_match_torch_float64_with_double_backward(xs, ws, kw):
     rng = np.random.default_rng(5)
-    x, w, b = (rng.standard_normal(s).astype(dtype) for s in (xs, ws, (ws[0],)))
+    x, w, b = (rng.standard_normal(s) for s in (xs, ws, (ws[0],)))
+    assert_conv_matches_torch("conv2d", x, w, b, kw, rtol=1e-10, atol=1e-10)
+
+
+@pytest.mark.parametrize("xs, ws, kw", STRIDED)
+def test_strided_convs_match_torch_float32(xs, ws, kw):
+    """Both gradients from one pass (no create_graph), then the input gradient alone."""
+    torch = pytest.importorskip("torch")
+    F, tol = torch.nn.functional, 1e-4
+    rng = np.random.default_rng(6)
+    x, w, b = (rng.standard_normal(s).astype(np.float32) for s in (xs, ws, (ws[0],)))
     X, W, B = (ad.tensor(a, requires_grad=True) for a in (x, w, b))
     xt, wt, bt = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
-    out = conv2d(X, W, B, **kw)
-    ot = torch.nn.functional.conv2d(xt, wt, bt, **kw)
+    out, ot = conv2d(X, W, B, **kw), F.conv2d(xt, wt, bt, **kw)
     np.testing.assert_allclose(out._data, ot.detach().numpy(), rtol=tol, atol=tol)
-    go = rng.standard_normal(ot.shape).astype(dtype)
+    go = rng.standard_normal(ot.shape).astype(np.float32)
     out.backward(ad.tensor(go))
     ot.backward(torch.tensor(go))
     for a, t in ((X, xt), (W, wt), (B, bt)):
+        assert a.grad.dtype == np.float32
         np.testing.assert_allclose(a.grad._data, t.grad.numpy(), rtol=tol, atol=10 * tol)
-    X.grad = None  # the input gradient alone (the weight's not wanted)
-    conv2d(X, ad.tensor(w), **kw).backward(ad.tensor(go))
-    xt.grad = None
-    torch.nn.functional.conv2d(xt, wt.detach(), **kw).backward(torch.tensor(go))
-    np.testing.assert_allclose(X.grad._data, xt.grad.numpy(), rtol=tol, atol=10 * tol)
-    if dtype == np.float32:
-        return
-    gs = ad.grad(conv2d(X, W, B, **kw), [X, W], ad.tensor(go), create_graph=True)
-    tgs = torch.autograd.grad(torch.nn.functional.conv2d(xt, wt, bt, **kw), [xt, wt],
-                              torch.tensor(go), create_graph=True)
-    s = (gs[0] * gs[0]).sum() + (gs[1] ** 3).sum()
-    ts = (tgs[0] * tgs[0]).sum() + (tgs[1] ** 3).sum()
-    for g, tg in zip(ad.grad(s, [X, W]), torch.autograd.grad(ts, [xt, wt])):
-        np.testing.assert_allclose(g._data, tg.numpy(), rtol=10 * tol, atol=100 * tol)
+    X2, xt2 = ad.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    conv2d(X2, ad.tensor(w), **kw).backward(ad.tensor(go))
+    F.conv2d(xt2, torch.tensor(w), **kw).backward(torch.tensor(go))
+    np.testing.assert_allclose(X2.grad._data, xt2.grad.numpy(), rtol=tol, atol=10 * tol)
 
 
 def test_gradcheck_float64():
