@@ -107,7 +107,10 @@ gradient's summed over images in chunks.  Measured 2026-12-07 (same measure, see
 (db: the bias gradient the weight gradient's pass sums on the way; NumPy's float32 sum of g
 in brackets): x (64,32,14,14) g4 (flat, ``conv_flat.py``) 7.9e-9 / 2.9e-9 (4.0e-9);
 x (32,64,28,28) depthwise, flat 6.9e-9 / 2.9e-9 (2.8e-9), stride 2 (polyphase) 9.0e-9 /
-5.6e-9 (6.1e-9).  On shared-padding planes (``conv_grouped.py``, 2026-12-07; x, w, g
+5.6e-9 (6.1e-9).  Stride 2's input gradient by phase planes (``conv_phases.py``,
+2026-12-07, x (32,64,28,28) w (64,1,3,3) p1 depthwise, g and w standard normal): 1.7e-7
+(tested below 1e-6 in ``tests/kernels/test_conv_phases.py``).
+On shared-padding planes (``conv_grouped.py``, 2026-12-07; x, w, g
 standard normal drawn in that order from seed 0; out / dx / dw / db, NumPy's float32 sum of g
 in brackets; tested below 1e-6 in ``tests/kernels/test_conv_grouped_shared.py``):
 x (64,32,14,14) g4 3.3e-7 / 3.0e-7 / 9.9e-9 / 4.6e-9 (8.4e-9); x (64,64,14,14) g8 3.1e-7 /

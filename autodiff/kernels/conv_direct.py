@@ -27,8 +27,9 @@ Three serial ``nogil`` kernels over ranges of work items, split over threads by
   value feeds two accumulators); rows are copied in and out by memcpy (``_runs.copy_run``),
   split into / merged from stride-2 phases by vector shuffles (``_runs.split2`` / ``merge2``).
 * input gradient: at stride 1 (padding within the dilated kernel) the forward with the
-  flipped, per-group transposed weight; otherwise the adjoint tap by tap into the phase
-  planes of the padded input gradient, then cropped and re-interleaved (plus a bias).
+  flipped, per-group transposed weight; otherwise the adjoint into the phase planes of the
+  padded input gradient, each gathering its taps from g (``kernels/conv_phases.py``), then
+  cropped and re-interleaved (plus a bias).
 * weight gradient: items (group, chunk of image blocks); ``dw[o, c, ki, kj]`` is a dot
   product of ``g[n, o]`` (wide, zero past the row ends) with the tap's shifted phase plane,
   and on request the bias gradient (g's sums) on the same pass; a fixed number of chunks per
@@ -45,6 +46,7 @@ from numba import uint64
 from . import conv as K
 from ._launch import run_split, split_count
 from ._runs import copy_run, fill, merge2, split2, sums, with_bias
+from .conv_phases import back_taps, gather
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 
@@ -248,36 +250,14 @@ def _forward_pair(acc, xb, w, o, offs, L, plane):
             acc[a1 + t] += vv * x0
 
 
-@numba.njit(inline="always")
-def _adjoint(dx, n0, nb, gi, gb, plane, db, w, offs, L, pstep, img, Wq, sh, sw, pt, pl, bias):
-    # dx[n0:n0 + nb, group gi's channels] = the forward's adjoint applied to g's planes gb
-    # (plane apart), tap by tap into the phase planes db of the padded input gradient, then
-    # cropped into dx (plus bias)
-    O, T = w.shape
-    k2 = offs.shape[0]
-    Cg = T // k2
-    Og = O // (dx.shape[1] // Cg)  # per group
-    for c in range(Cg):
-        for i in range(uint64(db.shape[0])):
-            db[i] = 0
-        for oo in range(Og):
-            a0 = uint64(oo * plane)
-            for j in range(k2):
-                wv = w[gi * Og + oo, c * k2 + j]
-                s0 = offs[j]
-                for t in range(uint64(L)):
-                    db[s0 + t] += wv * gb[a0 + t]
-        _unphase(dx, n0, nb, gi * Cg + c, db, 0, pstep, img, Wq, sh, sw, pt, pl, bias)
-
-
 @numba.njit(**_JIT, fastmath=_FM)
 def _backward_kernel(x, g, part, pbias, w, bias, dx, groups, pt, pl, sh, sw, dh, dw, Hq, Wq,
                      kh, kw, Nb, lo, hi):
     # items q in [lo, hi): (group, chunk k of the image blocks), each block's g planes copied
     # once for both gradients.  Unless x is (0, C, H, W): the weight gradient, part (K_, O,
     # Cg*kh*kw) and pbias (K_, O) (or (0, 0): no bias gradient) the chunks' partial sums.
-    # Unless dx is (0, C, H, W): the input gradient (the adjoint of the forward, tap by tap),
-    # w (O, Cg*kh*kw), plus bias (C,) (or (0,))
+    # Unless dx is (0, C, H, W): the input gradient (the adjoint of the forward, by phase
+    # planes: conv_phases.gather), w (O, Cg*kh*kw), plus bias (C,) (or (0,))
     N = g.shape[0]
     K_, O, T = part.shape
     Cg = T // (kh * kw)
@@ -289,12 +269,15 @@ def _backward_kernel(x, g, part, pbias, w, bias, dx, groups, pt, pl, sh, sw, dh,
     cstep = sh * sw * pstep
     plane = max(_run(Nb, Ho, Wo, img, Wq), pstep)
     xb = np.empty(Cg * cstep + plane if x.shape[0] else 0, g.dtype)
-    gb = np.empty(Og * plane, g.dtype)
-    db = np.empty(sh * sw * pstep + plane if dx.shape[0] else 0, g.dtype)
+    M = ((kh - 1) * dh // sh * Wq + (kw - 1) * dw // sw + _ROUND) // _ROUND * _ROUND
+    gbm = np.zeros(M + Og * plane + _ROUND, g.dtype)  # zeros before g's planes (gather)
+    gb = gbm[M:]
+    db = np.empty(sh * sw * pstep + plane + _ROUND if dx.shape[0] else 0, g.dtype)
     offs = np.empty(T, np.uint64)
     _taps(offs, Cg, kh, kw, cstep, pstep, Wq, sh, sw, dh, dw)
-    offd = np.empty(kh * kw, np.uint64)
-    _taps(offd, 1, kh, kw, 0, pstep, Wq, sh, sw, dh, dw)
+    sft, order = np.empty(kh * kw, np.int64), np.empty(kh * kw, np.int64)
+    first = np.empty(sh * sw + 1, np.int64)
+    back_taps(sft, order, first, kh, kw, Wq, sh, sw, dh, dw)
     last = -1
     for q in range(lo, hi):
         gi = q // K_
@@ -303,6 +286,7 @@ def _backward_kernel(x, g, part, pbias, w, bias, dx, groups, pt, pl, sh, sw, dh,
             n0 = nk * Nb
             nb = min(Nb, N - n0)
             L = _run(nb, Ho, Wo, img, Wq)
+            Lp = (nb * img + _ROUND - 1) // _ROUND * _ROUND  # a phase plane's run
             fresh = nb != last
             last = nb
             _phases(g, n0, nb, gi * Og, Og, gb, plane, 0, img, Wq, 1, 1, 0, 0, fresh)
@@ -310,9 +294,9 @@ def _backward_kernel(x, g, part, pbias, w, bias, dx, groups, pt, pl, sh, sw, dh,
                 _phases(x, n0, nb, gi * Cg, Cg, xb, cstep, pstep, img, Wq, sh, sw, pt, pl,
                         fresh)
                 _weights(part, pbias, k, gi * Og, Og, xb, gb, 0, plane, offs, L)
-            if dx.shape[0]:
-                _adjoint(dx, n0, nb, gi, gb, plane, db, w, offd, L, pstep, img, Wq, sh, sw, pt,
-                         pl, bias)
+            for c in range(Cg if dx.shape[0] else 0):  # the input gradient, by phases
+                gather(db, pstep, Lp, gbm, M, plane, w, gi * Og, Og, c, sft, order, first)
+                _unphase(dx, n0, nb, gi * Cg + c, db, 0, pstep, img, Wq, sh, sw, pt, pl, bias)
 
 
 @numba.njit(inline="always")
