@@ -289,12 +289,10 @@ def cnhw_to_nchw(a, shape, bias=None):
 
 
 def _check(x_shape, w_shape, groups):
-    N, C = x_shape[:2]
-    O, Cg = w_shape[:2]
+    (O, Cg), C = w_shape[:2], x_shape[1]
     if C != Cg * groups or O % groups:
-        raise ValueError(
-            f"conv: input shape {tuple(x_shape)} and weight shape {tuple(w_shape)} do not fit "
-            f"with groups={groups}")
+        raise ValueError(f"conv: input shape {tuple(x_shape)} and weight shape "
+                         f"{tuple(w_shape)} do not fit with groups={groups}")
 
 
 # One pass over the batch computes any of a convolution's three products, block by block of
@@ -321,7 +319,8 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
     """Some of a conv's products in one pass: y = conv(x, w) + y_bias, the input gradient
     dx of g (N, O, Ho, Wo) + dx_bias, the weight gradient dw of (x, g) (arrays of one dtype).
     ``keep`` returns im2col(x) as ``cols``, which a later pass of the same shapes may take
-    (x is then not read; its blocks' layout depends on the shapes only, not on the threads).
+    (x is then not read; its blocks' layout depends on the shapes only, not on the threads:
+    image-innermost blocks one after the other, each contiguous).
     -> Pass(y, dx, dw, cols), None for what was not asked."""
     N = x_shape[0]
     O, Cg, kh, kw = w_shape
@@ -354,9 +353,11 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
         acc = None
         for n0, n1 in blocks[nblk * k // parts:nblk * (k + 1) // parts]:
             m = (n1 - n0) * L
-            if cols is not None:
-                cb = cols[:, n0 * L:n0 * L + m]
-                if unfold:
+            if cols is not None:  # kept (image-innermost: the block's own contiguous range)
+                cb = I.block_columns(cols, n0 * L, m) if u.inner else cols[:, n0 * L:n0 * L + m]
+                if unfold and u.inner:
+                    u.im2col(x, n0, n1, cb)
+                elif unfold:
                     u.im2col(x, n0, n1, cols, n0 * L)
             elif y or dw:
                 cb = np.empty((u.rows, m), dt)
@@ -410,8 +411,7 @@ def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
 
 
 def _window(a, ki, kj, Ho, Wo, stride, dilation):
-    sh, sw = stride
-    dh, dw = dilation
+    (sh, sw), (dh, dw) = stride, dilation
     return a[:, :, ki * dh: ki * dh + sh * (Ho - 1) + 1: sh,
              kj * dw: kj * dw + sw * (Wo - 1) + 1: sw]
 
