@@ -145,6 +145,8 @@ def flatten(input, start_dim=0, end_dim=-1):
     e = _norm_dim(end_dim, len(shp), "flatten")
     if s > e:
         raise ValueError(f"flatten: start_dim {start_dim} cannot come after end_dim {end_dim}")
+    if s == e:  # nothing to flatten: the input itself, as PyTorch (no Reshape node recorded)
+        return input
     new = shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:]  # (np.prod: ~3 us more)
     return _view(Reshape.apply(input, new), input, Reshape, (new,))
 
