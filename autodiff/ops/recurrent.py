@@ -151,42 +151,49 @@ def _lstm_run(x, h0, c0, w_ih, w_hh, b_ih, b_hh, reverse, keep):
 
     float32 runs ``KL.lstm_forward_steps`` on the weights packed once here for all parts (the
     input projection folded into each step's GEMM); other dtypes the twin, after one input
-    projection GEMM per part."""
+    projection GEMM of the whole sequence. Each part reads its rows of ``x`` and writes its
+    rows of ``out`` in place."""
     L, N, _ = x.shape
     G4 = w_hh.shape[0]
     H = G4 // 4
     dt = np.result_type(x, w_ih)
     fast = _fast(x, h0, c0, w_ih, w_hh, b_ih, b_hh)
-    if fast:
-        Wp, bp = KL.pack_gate_weights(w_hh, w_ih, RA.bias_sum(b_ih, b_hh, G4, dt))
+    if fast:  # the parts read their rows of x in place: C-contiguous (a no-op when it is)
+        x = np.ascontiguousarray(x)
+        buf = _pack_buffer(H + w_ih.shape[1], G4)
+        Wp, bp = KL.pack_gate_weights(w_hh, w_ih, RA.bias_sum(b_ih, b_hh, G4, dt), buf)
+    else:
+        xp = RA.project(x, w_ih, b_ih, b_hh)
     scale = _gate_scale(H, dt)
     out, hn, cn = np.empty((L, N, H), dt), np.empty((N, H), dt), np.empty((N, H), dt)
     take = RA.WS.take if keep else np.empty
     parts = _batch_parts(N, L * N * G4)
 
-    def run(k):
+    def run(k):  # the part writes its rows of ``out`` in place
         n0, n1 = parts[k]
         n = n1 - n0
         gates = take((L if keep else 1, n, G4), dt)
         cs = take((L if keep else 2, n, H), dt)
         tcs = take((L if keep else 1, n, H), dt)
-        o = out if n == N else RA.WS.take((L, n, H), dt)  # the loop's arrays are contiguous
         state = (np.ascontiguousarray(h0[n0:n1], dt), np.ascontiguousarray(c0[n0:n1], dt),
-                 o, gates, cs, tcs, scale, reverse)
+                 out, gates, cs, tcs, scale, reverse, n0)
         if fast:
-            c = KL.lstm_forward_steps(np.ascontiguousarray(x[:, n0:n1]), Wp, bp, *state)
+            c = KL.lstm_forward_steps(x, Wp, bp, *state)
         else:
-            xp = RA.project(x[:, n0:n1], w_ih, b_ih, b_hh)
             c = KL.lstm_forward_steps_py(KL.lstm_cell_forward_ref, xp, w_hh, *state)
-            RA.WS.give((xp,))
-        hn[n0:n1], cn[n0:n1] = o[0 if reverse else L - 1], c
-        if o is not out:
-            out[:, n0:n1] = o
-            RA.WS.give((o,))
+        hn[n0:n1], cn[n0:n1] = out[0 if reverse else L - 1, n0:n1], c
         return gates, cs, tcs
 
     acts = run_split(run, len(parts))
+    RA.WS.give((buf,) if fast else (xp,))
     return out, hn, cn, parts, acts
+
+
+def _pack_buffer(K, C):
+    """A workspace buffer for the packed weights of a (K, C) step product
+    (``KL.pack_gate_weights`` / ``pack_hidden_weights``; give it back after the step loops):
+    fresh, its 320 KB (H128 I32) cost ~0.1 ms of page faults per pack."""
+    return RA.WS.take((KL.aligned_size(KL.panels_shape(K, C)),), _F32)
 
 
 # (H, dtype) -> lstm_gate_scale(H, dtype), shared by every call and never written; bounded
@@ -227,8 +234,11 @@ class LSTMLayer(Op):
         nx, nh, nc, nwi, nwh, nbi, nbh = ctx.needs_input_grad[:7]
         # the step products give dx too: [dh | dx_t] = dA_t [W_hh | W_ih]
         dx = np.empty((x.shape[0], x.shape[1], w_ih.shape[1] if nx else 0), dt)
+        buf = None
         if ctx.fast:  # the weights (and a zero bias) packed once for all parts
-            loop, w = KL.lstm_backward_steps, KL.pack_hidden_weights(w_hh, w_ih if nx else None)
+            buf = _pack_buffer(w_hh.shape[0], w_hh.shape[1] + (w_ih.shape[1] if nx else 0))
+            loop = KL.lstm_backward_steps
+            w = KL.pack_hidden_weights(w_hh, w_ih if nx else None, buf)
         else:
             loop = functools.partial(KL.lstm_backward_steps_py, KL.lstm_cell_backward_ref)
             w = (np.concatenate([w_hh, w_ih], axis=1) if nx else w_hh,)
@@ -246,6 +256,8 @@ class LSTMLayer(Op):
             return grads
 
         _, dw_ih, dw_hh, db = RA.join_parts(run_split(run, len(parts)))
+        if buf is not None:
+            RA.WS.give((buf,))
         return (dx if nx else None, dh if nh else None, dc if nc else None, dw_ih, dw_hh,
                 db if nbi else None, db if nbh else None, None)
 
