@@ -162,9 +162,10 @@ os.register_at_fork(after_in_child=_reset_pool)  # a forked child has none of th
 # Measured (paired, 2 threads, wall clock, AMD EPYC Zen 3, 2026-12-07), steered / not, fwd+bwd
 # steps: depthwise s2 0.91, s1 0.98, grouped g8 0.98, g4 0.99.
 STEER = True
-try:
-    _getcpu = ctypes.CDLL(None).sched_getcpu  # the calling thread's CPU (a vDSO read)
-    _getcpu.restype = ctypes.c_int
+try:  # the calling thread's CPU (a vDSO read); None where threads cannot be steered
+    _getcpu = ctypes.CDLL(None).sched_getcpu if hasattr(os, "sched_setaffinity") else None
+    if _getcpu is not None:
+        _getcpu.restype = ctypes.c_int
 except (OSError, AttributeError):
     _getcpu = None
 _steered = [None]  # the caller's CPU the workers were last steered away from
@@ -173,7 +174,7 @@ _steered = [None]  # the caller's CPU the workers were last steered away from
 def _steer(parts):
     """Give the workers every CPU the caller may use except the one it runs on (when there
     are enough CPUs); a system call only when the caller's CPU changed."""
-    here = _getcpu() if _getcpu is not None and hasattr(os, "sched_setaffinity") else -1
+    here = _getcpu() if _getcpu is not None else -1
     if here < 0 or _steered[0] == here:
         return
     cpus = os.sched_getaffinity(0) - {here}
