@@ -19,7 +19,12 @@ input projection GEMM and its (L, N, 4H) array. 4 x 16 against the earlier 2 x 3
 (half the weight loads per FMA), both threads running, paired: 0.84 of the time on the
 forward's 16 x 160 @ 160 x 512, 0.84-0.87 on the backward's 16 x 512 @ 512 x 160, 0.70-0.80
 on the CLI model's 32-row products (1 thread alone: 64-81 against 47-70 GFLOP/s); a 6 x 16
-block spilled its accumulators (2x slower). The accumulators live in stack scratch
+block spilled its accumulators (2x slower). Where numba compiles 512-bit vectors (AVX-512:
+32 registers of 16 floats) that 4 x 16 block is four 16-float accumulators, one FMA chain
+each, latency-bound; there ``gemm_8x32`` (8 rows x 2 panels, 16 accumulators) took 0.45-0.5
+of its time (Emerald Rapids, 1 thread, forward and backward step products; bench rows
+ours/torch fwd+bwd 0.98 -> 0.81, forward 1.34 -> 0.86). The packing lives in
+``recurrent_pack`` (re-exported here). The accumulators live in stack scratch
 (``_scratch``): LLVM keeps such memory in registers when every index is a constant once the
 16-wide loops are vectorised, which it does not for a NumPy array (it cannot tell that one
 from the others). Rows left over past a multiple of 4 are computed in a block overlapping the
@@ -38,18 +43,31 @@ older kernel of another file would be reused after that kernel changed.
 """
 from __future__ import annotations
 
-import functools
-
 import numba
 import numpy as np
 from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
+from . import _features
 from .recurrent import _tanh32
+from .recurrent_pack import (  # noqa: F401  (the packings' home; re-exported)
+    PANEL,
+    aligned_size,
+    pack_gate_weights,
+    pack_hidden_weights,
+    pack_panels,
+    pack_panels_ref,
+    panels_shape,
+)
 
 _F32 = np.float32
-PANEL = 16  # output columns per packed weight panel: two 8-float vectors
+# numba compiles at 512-bit width (kernels/__init__.py): 32 vector registers of 16 floats, so
+# panel_gemm takes the 8 x 32 block (16 accumulators). At 256 bits (AVX2: 16 registers of 8
+# floats) that block would need 32 registers and spill: the 4 x 16 block stays there.
+# numba's cache keys its code on the CPU feature string, which decides WIDE, so a cached
+# kernel always matches it.
+WIDE = _features is not None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -82,166 +100,27 @@ def _scratch_jit(n):
     return None
 
 
-# ---------------------------------------------------------------------------------------------
-# the step products: packed weights, one register-blocked kernel
-
-
-def _size(shape):
-    size = 1
-    for s in shape:
-        size *= s
-    return size
-
-
-def aligned_size(shape):
-    """The float32 elements of a buffer ``_aligned(shape, buf)`` can carve from."""
-    return _size(shape) + 16
-
-
-def _aligned(shape, buf=None):
-    """Uninitialised float32 array of ``shape`` starting on a 64-byte boundary (a 32-byte
-    vector load that crosses a cache line costs: ~8 % on the gate product with 16-byte aligned
-    panels): a view into ``buf`` (1-D float32 of ``aligned_size(shape)`` elements) when given,
-    else into a new buffer."""
-    size = _size(shape)
-    if buf is None:
-        buf = np.empty(size + 16, _F32)
-    skip = (-buf.ctypes.data % 64) // 4
-    return buf[skip:skip + size].reshape(shape)
-
-
-def panels_shape(K, C):
-    """The shape of the packed weights of a (K, C) matrix: ``(ceil(C / PANEL), K, PANEL)``."""
-    return -(-C // PANEL), K, PANEL
-
-
-def pack_panels(W, b=None, transposed=False):
-    """``(Wp, bp)`` for ``panel_gemm``: the (K, C) matrix ``W`` (``W.T`` of a (C, K) array
-    when ``transposed``) as ceil(C / PANEL) panels of PANEL (16) columns,
-    ``Wp[p, k, j] = W[k, PANEL p + j]``, and the bias ``bp[p, j] = b[PANEL p + j]`` (zeros when
-    ``b`` is None); zero past C."""
-    K, C = W.shape[::-1] if transposed else W.shape
-    Wp = _aligned(panels_shape(K, C))
-    (_pack_rows if transposed else _pack_columns)(W, Wp)
-    bp = np.zeros(Wp.shape[0] * PANEL, _F32)
-    if b is not None:
-        bp[:C] = b
-    return Wp, bp.reshape(-1, PANEL)
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_columns(W, Wp):
-    C = W.shape[1]
-    for p in range(Wp.shape[0]):
-        m = min(PANEL, C - p * PANEL)
-        for k in range(Wp.shape[1]):
-            for j in range(m):
-                Wp[p, k, j] = W[k, p * PANEL + j]
-            for j in range(m, PANEL):
-                Wp[p, k, j] = 0
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_rows(Wt, Wp):
-    # row by row into the panels' strided columns (~0.8 ns per weight; writing each panel
-    # row from 32 rows of Wt at a time measured 1.4x slower)
-    C = Wt.shape[0]
-    for p in range(Wp.shape[0]):
-        for j in range(PANEL):
-            if p * PANEL + j < C:
-                for k in range(Wp.shape[1]):
-                    Wp[p, k, j] = Wt[p * PANEL + j, k]
-            else:
-                Wp[p, :, j] = 0
-
-
-def pack_panels_ref(W, b=None, transposed=False):
-    W = W.T if transposed else W
-    K, C = W.shape
-    P = -(-C // PANEL)
-    w = np.zeros((K, P * PANEL), _F32)
-    w[:, :C] = W
-    bp = np.zeros(P * PANEL, _F32)
-    if b is not None:
-        bp[:C] = b
-    return np.ascontiguousarray(w.reshape(K, P, PANEL).transpose(1, 0, 2)), bp.reshape(P, PANEL)
-
-
-def pack_gate_weights(w_hh, w_ih, b, buf=None):
-    """The forward's step product ``[h | x_t] @ [W_hh | W_ih]^T + b`` packed for
-    ``panel_gemm`` (K = H + I, C = 4H): ``pack_panels(np.concatenate([w_hh, w_ih], 1), b,
-    transposed=True)`` in one pass, without the concatenation. The panels are carved from
-    ``buf`` when given (``aligned_size(panels_shape(H + I, 4H))`` float32: a buffer reused
-    across calls spares the page faults of fresh memory)."""
-    G, H = w_hh.shape
-    Wp = _aligned(panels_shape(H + w_ih.shape[1], G), buf)
-    bp = np.empty((Wp.shape[0], PANEL), _F32)
-    _pack_gates(w_hh, w_ih, b, Wp, bp)
-    return Wp, bp
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_gates(w_hh, w_ih, b, Wp, bp):
-    G, H = w_hh.shape
-    I = w_ih.shape[1]
-    for p in range(Wp.shape[0]):
-        for j in range(PANEL):
-            c = p * PANEL + j
-            if c < G:
-                for k in range(H):
-                    Wp[p, k, j] = w_hh[c, k]
-                for k in range(I):
-                    Wp[p, H + k, j] = w_ih[c, k]
-                bp[p, j] = b[c]
-            else:
-                Wp[p, :, j] = 0
-                bp[p, j] = 0
-
-
-@functools.lru_cache(maxsize=8)
-def _zero_bias(panels):
-    """zeros((panels, PANEL)): the backward's bias, shared by every call and never written."""
-    return np.zeros((panels, PANEL), _F32)
-
-
-def pack_hidden_weights(w_hh, w_ih=None, buf=None):
-    """The backward's step product ``dA_t @ [W_hh | W_ih]`` packed for ``panel_gemm``
-    (K = 4H, C = H + I; W_hh alone, C = H, when ``w_ih`` is None) with a zero bias:
-    ``pack_panels(np.concatenate([w_hh, w_ih], 1))`` in one pass, without the
-    concatenation; the panels carved from ``buf`` when given, as ``pack_gate_weights``."""
-    G, H = w_hh.shape
-    w_ih = w_hh[:, :0] if w_ih is None else w_ih
-    Wp = _aligned(panels_shape(G, H + w_ih.shape[1]), buf)
-    _pack_hidden(w_hh, w_ih, Wp)
-    return Wp, _zero_bias(Wp.shape[0])
-
-
-@numba.njit(cache=True, nogil=True)
-def _pack_hidden(w_hh, w_ih, Wp):
-    H = w_hh.shape[1]
-    C = H + w_ih.shape[1]
-    for p in range(Wp.shape[0]):
-        j0 = p * PANEL
-        m = min(PANEL, max(0, H - j0))  # this panel's columns from w_hh, then from w_ih
-        e = min(PANEL, C - j0)
-        for k in range(Wp.shape[1]):
-            for j in range(m):
-                Wp[p, k, j] = w_hh[k, j0 + j]
-            for j in range(m, e):
-                Wp[p, k, j] = w_ih[k, j0 + j - H]
-            for j in range(e, PANEL):
-                Wp[p, k, j] = 0
-
 
 @numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
 def panel_gemm(u, v, Wp, bp, y, z):
     """``[y | z] = [u | v] @ W + b`` for u (n, Ku), v (n, Kv), y (n, Cy), z (n, Cz) and the
     (Ku + Kv, Cy + Cz) matrix ``W`` packed with ``b`` by ``pack_panels`` (either of v, z may
-    have no columns). Per panel and block of 4 rows, 4 x 16 accumulators (eight 8-float
-    vectors) in registers over all of K while the panel (10 KB at K = 160) stays in L1 across
-    the row blocks. Fewer than 4 rows left: the last block overlaps the one before (rows
-    computed twice, stored twice: the same values); fewer than 4 rows in all: the last row
-    repeats."""
+    have no columns): ``gemm_8x32`` where numba compiles 512-bit vectors (``WIDE``) and n > 4,
+    else ``gemm_4x16``. Both sum each output in the same order (bias, then k = 0, 1, ...):
+    the results are equal bit for bit."""
+    if WIDE and u.shape[0] > 4:
+        gemm_8x32(u, v, Wp, bp, y, z)
+    else:
+        gemm_4x16(u, v, Wp, bp, y, z)
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def gemm_4x16(u, v, Wp, bp, y, z):
+    """``panel_gemm`` for 256-bit vectors. Per panel and block of 4 rows, 4 x 16 accumulators
+    (eight 8-float vectors) in registers over all of K while the panel (10 KB at K = 160)
+    stays in L1 across the row blocks. Fewer than 4 rows left: the last block overlaps the one
+    before (rows computed twice, stored twice: the same values); fewer than 4 rows in all: the
+    last row repeats."""
     n, Ku = u.shape
     Kv, Cy, Cz = v.shape[1], y.shape[1], z.shape[1]
     for p in range(Wp.shape[0]):
@@ -292,6 +171,89 @@ def panel_gemm(u, v, Wp, bp, y, z):
                 z[r1, j0 + j - Cy] = a1[j]
                 z[r2, j0 + j - Cy] = a2[j]
                 z[r3, j0 + j - Cy] = a3[j]
+
+
+@numba.njit(cache=True, nogil=True, fastmath=True, error_model="numpy")
+def gemm_8x32(u, v, Wp, bp, y, z):
+    """``panel_gemm`` for 512-bit vectors: blocks of 8 rows x 2 panels (p, q), 16 16-float
+    accumulators, per k 2 weight loads and 8 broadcasts for 16 FMAs (the 4 x 16 block has 4
+    accumulators there: one FMA chain each, latency-bound at half the FMA rate). Left-over
+    rows or an odd panel count: the last block overlaps the one before (computed twice, stored
+    twice: the same values); fewer than 8 rows or 2 panels: the last one repeats.
+    Measured on Emerald Rapids (1 thread, 16 rows, us per step product, paired): forward
+    16 x 160 @ 160 x 512 36-53 -> 25-36 (4 x 16 -> 8 x 32), backward 16 x 512 @ 512 x 160
+    32-44 -> 21-30."""
+    n, Ku = u.shape
+    Kv, Cy, Cz = v.shape[1], y.shape[1], z.shape[1]
+    P = Wp.shape[0]
+    for pb in range(0, P, 2):
+        p = max(0, min(pb, P - 2))
+        q = min(p + 1, P - 1)
+        j0 = p * PANEL
+        for rb in range(0, n, 8):
+            r0 = max(0, min(rb, n - 8))
+            r1, r2, r3 = min(r0 + 1, n - 1), min(r0 + 2, n - 1), min(r0 + 3, n - 1)
+            r4, r5, r6 = min(r0 + 4, n - 1), min(r0 + 5, n - 1), min(r0 + 6, n - 1)
+            r7 = min(r0 + 7, n - 1)
+            a0, a1, a2, a3 = _scratch(32), _scratch(32), _scratch(32), _scratch(32)
+            a4, a5, a6, a7 = _scratch(32), _scratch(32), _scratch(32), _scratch(32)
+            for j in range(2 * PANEL):
+                b = bp[p, j] if j < PANEL else bp[q, j - PANEL]
+                a0[j] = a1[j] = a2[j] = a3[j] = a4[j] = a5[j] = a6[j] = a7[j] = b
+            for k in range(Ku):  # one loop over Ku + Kv with a branch: 1.4x slower
+                s0, s1, s2, s3 = u[r0, k], u[r1, k], u[r2, k], u[r3, k]
+                s4, s5, s6, s7 = u[r4, k], u[r5, k], u[r6, k], u[r7, k]
+                for j in range(PANEL):
+                    w = Wp[p, k, j]
+                    a0[j] += s0 * w
+                    a1[j] += s1 * w
+                    a2[j] += s2 * w
+                    a3[j] += s3 * w
+                    a4[j] += s4 * w
+                    a5[j] += s5 * w
+                    a6[j] += s6 * w
+                    a7[j] += s7 * w
+                for j in range(PANEL):
+                    w = Wp[q, k, j]
+                    a0[PANEL + j] += s0 * w
+                    a1[PANEL + j] += s1 * w
+                    a2[PANEL + j] += s2 * w
+                    a3[PANEL + j] += s3 * w
+                    a4[PANEL + j] += s4 * w
+                    a5[PANEL + j] += s5 * w
+                    a6[PANEL + j] += s6 * w
+                    a7[PANEL + j] += s7 * w
+            for k in range(Kv):
+                s0, s1, s2, s3 = v[r0, k], v[r1, k], v[r2, k], v[r3, k]
+                s4, s5, s6, s7 = v[r4, k], v[r5, k], v[r6, k], v[r7, k]
+                for j in range(PANEL):
+                    w = Wp[p, Ku + k, j]
+                    a0[j] += s0 * w
+                    a1[j] += s1 * w
+                    a2[j] += s2 * w
+                    a3[j] += s3 * w
+                    a4[j] += s4 * w
+                    a5[j] += s5 * w
+                    a6[j] += s6 * w
+                    a7[j] += s7 * w
+                for j in range(PANEL):
+                    w = Wp[q, Ku + k, j]
+                    a0[PANEL + j] += s0 * w
+                    a1[PANEL + j] += s1 * w
+                    a2[PANEL + j] += s2 * w
+                    a3[PANEL + j] += s3 * w
+                    a4[PANEL + j] += s4 * w
+                    a5[PANEL + j] += s5 * w
+                    a6[PANEL + j] += s6 * w
+                    a7[PANEL + j] += s7 * w
+            for j in range(max(0, min(2 * PANEL, Cy - j0))):
+                c = j0 + j
+                y[r0, c], y[r1, c], y[r2, c], y[r3, c] = a0[j], a1[j], a2[j], a3[j]
+                y[r4, c], y[r5, c], y[r6, c], y[r7, c] = a4[j], a5[j], a6[j], a7[j]
+            for j in range(max(0, Cy - j0), min(2 * PANEL, Cy + Cz - j0)):
+                c = j0 + j - Cy
+                z[r0, c], z[r1, c], z[r2, c], z[r3, c] = a0[j], a1[j], a2[j], a3[j]
+                z[r4, c], z[r5, c], z[r6, c], z[r7, c] = a4[j], a5[j], a6[j], a7[j]
 
 
 def panel_gemm_ref(u, v, W, b, y, z):

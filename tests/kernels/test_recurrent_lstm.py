@@ -1,8 +1,9 @@
-"""The LSTM's step GEMM kernel (``kernels.recurrent_lstm.panel_gemm``) and its weight packing
+"""The LSTM's step GEMM kernel (``kernels.recurrent_lstm.panel_gemm``, and each of its two
+register blocks ``gemm_4x16`` and ``gemm_8x32`` whatever the CPU) and its weight packing
 against their NumPy twins and a float64 reference, over row counts (rows past a multiple of 4
-in an overlapping block, fewer than 4 rows repeating the last), widths off the
-``KL.PANEL``-column panels and empty second operands or outputs; the LSTM's two packings as
-the step products; and the step loops run as plain Python (NUMBA_DISABLE_JIT)."""
+or 8 in an overlapping block, fewer rows than a block repeating the last), odd panel counts,
+widths off the ``KL.PANEL``-column panels and empty second operands or outputs; the LSTM's
+two packings as the step products; and the step loops run as plain Python (NUMBA_DISABLE_JIT)."""
 import textwrap
 
 import numpy as np
@@ -42,14 +43,17 @@ def _gemm_case(rng, n, Ku, Kv, Cy, Cz):
 
 @pytest.mark.parametrize("n,Ku,Kv,Cy,Cz", [(1, 1, 0, 1, 0), (2, 8, 3, 32, 0), (5, 7, 4, 28, 0),
                                            (16, 128, 32, 512, 0), (3, 40, 0, 40, 9),
-                                           (4, 20, 0, 0, 7), (7, 33, 2, 64, 32)])
+                                           (4, 20, 0, 0, 7), (7, 33, 2, 64, 32),
+                                           (9, 17, 5, 48, 0), (17, 12, 0, 16, 0),
+                                           (8, 9, 3, 20, 60), (13, 30, 2, 0, 5)])
 @pytest.mark.parametrize("bias", [True, False])
-def test_panel_gemm_matches_twin_and_float64(n, Ku, Kv, Cy, Cz, bias):
+@pytest.mark.parametrize("kernel", ["panel_gemm", "gemm_4x16", "gemm_8x32"])
+def test_panel_gemm_matches_twin_and_float64(n, Ku, Kv, Cy, Cz, bias, kernel):
     rng = np.random.default_rng(1)
     u, v, W, b = _gemm_case(rng, n, Ku, Kv, Cy, Cz)
     b = b if bias else None
     y, z = np.full((n, Cy), np.nan, f32), np.full((n, Cz), np.nan, f32)
-    KL.panel_gemm(u, v, *KL.pack_panels(W, b), y, z)
+    getattr(KL, kernel)(u, v, *KL.pack_panels(W, b), y, z)
     twin = np.empty_like(y), np.empty_like(z)
     KL.panel_gemm_ref(u, v, W, b, *twin)
     exact = np.empty((n, Cy)), np.empty((n, Cz))
@@ -60,6 +64,18 @@ def test_panel_gemm_matches_twin_and_float64(n, Ku, Kv, Cy, Cz, bias):
         # float32 sums of K products: error of the order of eps * K * |terms|
         assert np.abs(got - ex).max(initial=0) <= 1e-6 * (Ku + Kv + 1) * max(1, np.abs(ex).max(
             initial=0))
+
+
+@pytest.mark.parametrize("n", [1, 5, 8, 16, 21])
+def test_both_register_blocks_agree_bit_for_bit(n):
+    # panel_gemm picks its block by the CPU's vector width: the result must not depend on it
+    rng = np.random.default_rng(4)
+    u, v, W, b = _gemm_case(rng, n, 128, 32, 512, 0)
+    Wp = KL.pack_panels(W, b)
+    got = [np.full((n, 512), np.nan, f32) for _ in range(2)]
+    KL.gemm_4x16(u, v, *Wp, got[0], got[0][:, :0])
+    KL.gemm_8x32(u, v, *Wp, got[1], got[1][:, :0])
+    np.testing.assert_array_equal(got[0], got[1])
 
 
 def test_lstm_packings_are_the_step_products():
