@@ -93,6 +93,10 @@ def _wide_vector_features():
 _features = _wide_vector_features()
 if _features is not None:
     numba.config.CPU_FEATURES = _features
+#: True when numba compiles this process's kernels at 512-bit width (32 registers of 16 floats;
+#: else 16 or fewer registers of 8): kernels whose register blocking depends on it read this.
+#: numba's cache keys each kernel by the feature string, so cached code always matches it.
+WIDE_VECTORS = _features is not None
 
 
 PARALLEL_LOCK = threading.Lock()

@@ -107,3 +107,9 @@ def test_fresh_process_with_wide_vectors_off_compiles_at_256_bits():
     features, zmm = _probe(AUTODIFF_WIDE_VECTORS="0")
     assert features == "None"
     assert not zmm
+
+
+def test_wide_vectors_flag_says_what_numba_compiles_at():
+    wide = kernels.WIDE_VECTORS
+    assert wide == (numba.config.CPU_FEATURES is not None
+                    and numba.config.CPU_FEATURES.endswith(",-prefer-256-bit"))
