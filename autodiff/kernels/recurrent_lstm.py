@@ -49,7 +49,7 @@ from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic, overload
 
-from . import _features
+from . import WIDE_VECTORS
 from .recurrent import _tanh32
 from .recurrent_pack import (  # noqa: F401  (the packings' home; re-exported)
     PANEL,
@@ -62,12 +62,10 @@ from .recurrent_pack import (  # noqa: F401  (the packings' home; re-exported)
 )
 
 _F32 = np.float32
-# numba compiles at 512-bit width (kernels/__init__.py): 32 vector registers of 16 floats, so
+# numba compiles at 512-bit width (kernels.WIDE_VECTORS): 32 vector registers of 16 floats, so
 # panel_gemm takes the 8 x 32 block (16 accumulators). At 256 bits (AVX2: 16 registers of 8
 # floats) that block would need 32 registers and spill: the 4 x 16 block stays there.
-# numba's cache keys its code on the CPU feature string, which decides WIDE, so a cached
-# kernel always matches it.
-WIDE = _features is not None
+WIDE = WIDE_VECTORS
 
 
 # ---------------------------------------------------------------------------------------------
