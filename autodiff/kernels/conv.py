@@ -19,6 +19,7 @@ inputs is kept.
 Each public function has a NumPy reference twin ``*_ref`` (a direct sum over kernel
 offsets with einsum) used by the tests: in kernels/conv_ref.py with the geometry, named here.
 """
+import ctypes
 from collections import namedtuple
 
 import numba
@@ -298,7 +299,26 @@ INNER_MIN_IMAGES = 8
 # cols @ g.T, not g @ cols.T, per block alone, one thread, us: s2 row 575 -> 449, transposed
 # row 377 -> 241 (SkylakeX kernel, Emerald Rapids), 799 -> 749, 435 -> 384 (Haswell kernel,
 # as on Zen 3: OPENBLAS_CORETYPE=Zen, same CPU); steps paired, 2 threads: 0.959, 0.914.
+# The forward likewise as (m, O) = cols.T @ w.T (image-innermost blocks), on OpenBLAS's SkylakeX
+# kernel only (FORWARD_T; s2 row's block 486 -> 438 us, transposed row's 281 -> 228; steps
+# paired 0.957-0.971 / 0.950-0.965): its Haswell kernel was slower so (755 -> 769, 388 -> 402);
+# other kernels (Cooperlake, SapphireRapids, ...) were not measured and keep w @ cols.  Both
+# for float32 only: SkylakeX's dgemm was slower so (s2 row's block: y 1180 -> 1596, dw 1420 ->
+# 1489 us).
 
+
+def _blas_core():
+    """The kernel NumPy's OpenBLAS picked for this CPU ("SkylakeX", "Haswell", ...) or ""."""
+    for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_",
+                 "openblas_get_corename"):
+        fn = getattr(_launch.OPENBLAS, name, None)
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            return (fn() or b"").decode()
+    return ""
+
+
+FORWARD_T = _blas_core() == "SkylakeX"
 Pass = namedtuple("Pass", "y dx dw cols")
 
 
@@ -329,6 +349,7 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
     yo = np.empty((N, O, u.Ho, u.Wo), dt) if y else None
     dxo = np.empty(x_shape, dt) if dx else None
     yb, dxb = _bias(y_bias, dt), _bias(dx_bias, dt)
+    sgemm = dt == np.float32  # ORIENTATION
     # blocks of about COLS_BLOCK column elements (a multiple of the threads when split),
     # fixed by the shapes alone: kept columns of image-innermost blocks hold their layout
     nblk = min(N, -(-N * u.rows * L // COLS_BLOCK))
@@ -353,20 +374,26 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
                 u.im2col(x, n0, n1, cb)
             if dx or dw:
                 gc = u.g_cols(g, n0, n1).reshape(G, Og, m)
-            if y:
+            if y and u.inner and FORWARD_T and sgemm:  # as (G, m, Og): ORIENTATION
+                I.unpack_rows(np.matmul(cb.reshape(G, K, m).transpose(0, 2, 1),
+                                        wm.transpose(0, 2, 1)), yo, n0, yb)
+            elif y:
                 u.y_out(np.matmul(wm, cb.reshape(G, K, m)), yo, n0, n1, yb)
             if dx:
                 u.col2im(np.matmul(wmT, gc).reshape(u.rows, m), dxo, n0, n1, dxb)
-            if dw:  # as (G, K, Og): OpenBLAS's faster orientation (ORIENTATION above)
+            if dw and sgemm:  # as (G, K, Og): OpenBLAS's faster orientation (ORIENTATION)
                 d = np.matmul(cb.reshape(G, K, m), gc.transpose(0, 2, 1))
+            elif dw:
+                d = np.matmul(gc, cb.reshape(G, K, m).transpose(0, 2, 1))
+            if dw:
                 acc = d if acc is None else np.add(acc, d, out=acc)
         return acc
 
     accs = [a for a in run_split(part, parts) if a is not None] if N else []
     dwo = None
     if dw:
-        dwo = (np.ascontiguousarray(sum(accs[1:], accs[0]).transpose(0, 2, 1)).reshape(w_shape)
-               if accs else np.zeros(w_shape, dt))
+        d = sum(accs[1:], accs[0]) if accs else np.zeros((G, Og, K), dt)
+        dwo = np.ascontiguousarray(d.transpose(0, 2, 1) if sgemm and accs else d).reshape(w_shape)
     return Pass(yo, dxo, dwo, cols if keep else None)
 
 
