@@ -17,8 +17,9 @@ kh, kw)`` weights and ``(N, O, Ho, Wo)`` outputs; the dtype (float32 or float64)
 inputs is kept.
 
 Each public function has a NumPy reference twin ``*_ref`` (a direct sum over kernel
-offsets with einsum) used by the tests.
+offsets with einsum) used by the tests: in kernels/conv_ref.py with the geometry, named here.
 """
+import ctypes
 from collections import namedtuple
 
 import numba
@@ -28,6 +29,15 @@ from numba import prange, uint64
 from . import _launch, serialized
 from . import conv_inner as I
 from ._launch import Sized, run_split, split_count
+from .conv_ref import (
+    _geometry,
+    col2im_ref,
+    conv2d_backward_input_ref,
+    conv2d_backward_weight_ref,
+    conv2d_forward_ref,
+    conv_output_size,
+    im2col_ref,
+)
 
 __all__ = [
     "conv_output_size", "im2col", "col2im", "conv2d_pass",
@@ -35,11 +45,6 @@ __all__ = [
     "conv2d_forward_ref", "conv2d_backward_input_ref", "conv2d_backward_weight_ref",
     "im2col_ref", "col2im_ref",
 ]
-
-
-def conv_output_size(size, k, stride, pad_lo, pad_hi, dilation):
-    """Output length of a convolution along one axis (PyTorch's formula)."""
-    return (size + pad_lo + pad_hi - dilation * (k - 1) - 1) // stride + 1
 
 
 # --------------------------------------------------------------------------- numba kernels
@@ -182,25 +187,6 @@ def _copy(kernel, work, *args):
 # --------------------------------------------------------------------------- array API
 
 
-def _geometry(x_shape, kernel, stride, padding, dilation, out_hw=None):
-    """(Ho, Wo, Hp, Wp): output size (from PyTorch's formula unless ``out_hw`` fixes it, as a
-    transposed convolution's ``output_padding`` may) and the padded input size."""
-    N, C, H, W = x_shape
-    kh, kw = kernel
-    pt, pb, pl, pr = padding
-    if out_hw is None:
-        Ho = conv_output_size(H, kh, stride[0], pt, pb, dilation[0])
-        Wo = conv_output_size(W, kw, stride[1], pl, pr, dilation[1])
-    else:
-        Ho, Wo = out_hw
-    if Ho <= 0 or Wo <= 0:
-        raise ValueError(f"conv: input spatial size {(H, W)} too small for kernel {(kh, kw)} "
-                         f"with padding {tuple(padding)} and dilation {tuple(dilation)}")
-    Hp = max(H + pt + pb, (Ho - 1) * stride[0] + dilation[0] * (kh - 1) + 1)
-    Wp = max(W + pl + pr, (Wo - 1) * stride[1] + dilation[1] * (kw - 1) + 1)
-    return Ho, Wo, Hp, Wp
-
-
 class _Unfold:
     """One convolution's geometry, and im2col / col2im over a range of its images; with
     ``inner``, a block's columns, g and y put its images innermost (kernels/conv_inner.py)."""
@@ -289,8 +275,7 @@ def cnhw_to_nchw(a, shape, bias=None):
 
 
 def _check(x_shape, w_shape, groups):
-    (O, Cg), C = w_shape[:2], x_shape[1]
-    if C != Cg * groups or O % groups:
+    if x_shape[1] != w_shape[1] * groups or w_shape[0] % groups:
         raise ValueError(f"conv: input shape {tuple(x_shape)} and weight shape "
                          f"{tuple(w_shape)} do not fit with groups={groups}")
 
@@ -309,7 +294,31 @@ COLS_BLOCK = 1 << 19  # column elements per block of images
 # over nb contiguous elements instead of one image's strided output rows.  Paired ratios to
 # torch at 2 threads (2026-12-07, blocks of 32): s2 1.00 -> 0.87, conv_transpose2d 1.17 -> 0.90
 INNER_MIN_IMAGES = 8
+# ORIENTATION: OpenBLAS's sgemm ran slower when the short side (O) of a product was its
+# row-major result's rows (a column-major result with N = O): the weight gradient as (K, O) =
+# cols @ g.T, not g @ cols.T, per block alone, one thread, us: s2 row 575 -> 449, transposed
+# row 377 -> 241 (SkylakeX kernel, Emerald Rapids), 799 -> 749, 435 -> 384 (Haswell kernel,
+# as on Zen 3: OPENBLAS_CORETYPE=Zen, same CPU); steps paired, 2 threads: 0.959, 0.914.
+# The forward likewise as (m, O) = cols.T @ w.T (image-innermost blocks), on OpenBLAS's SkylakeX
+# kernel only (FORWARD_T; s2 row's block 486 -> 438 us, transposed row's 281 -> 228; steps
+# paired 0.957-0.971 / 0.950-0.965): its Haswell kernel was slower so (755 -> 769, 388 -> 402);
+# other kernels (Cooperlake, SapphireRapids, ...) were not measured and keep w @ cols.  Both
+# for float32 only: SkylakeX's dgemm was slower so (s2 row's block: y 1180 -> 1596, dw 1420 ->
+# 1489 us).
 
+
+def _blas_core():
+    """The kernel NumPy's OpenBLAS picked for this CPU ("SkylakeX", "Haswell", ...) or ""."""
+    for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_",
+                 "openblas_get_corename"):
+        fn = getattr(_launch.OPENBLAS, name, None)
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            return (fn() or b"").decode()
+    return ""
+
+
+FORWARD_T = _blas_core() == "SkylakeX"
 Pass = namedtuple("Pass", "y dx dw cols")
 
 
@@ -340,6 +349,7 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
     yo = np.empty((N, O, u.Ho, u.Wo), dt) if y else None
     dxo = np.empty(x_shape, dt) if dx else None
     yb, dxb = _bias(y_bias, dt), _bias(dx_bias, dt)
+    sgemm = dt == np.float32  # ORIENTATION
     # blocks of about COLS_BLOCK column elements (a multiple of the threads when split),
     # fixed by the shapes alone: kept columns of image-innermost blocks hold their layout
     nblk = min(N, -(-N * u.rows * L // COLS_BLOCK))
@@ -364,19 +374,26 @@ def conv2d_pass(x_shape, w_shape, stride=(1, 1), padding=(0, 0, 0, 0), dilation=
                 u.im2col(x, n0, n1, cb)
             if dx or dw:
                 gc = u.g_cols(g, n0, n1).reshape(G, Og, m)
-            if y:
+            if y and u.inner and FORWARD_T and sgemm:  # as (G, m, Og): ORIENTATION
+                I.unpack_rows(np.matmul(cb.reshape(G, K, m).transpose(0, 2, 1),
+                                        wm.transpose(0, 2, 1)), yo, n0, yb)
+            elif y:
                 u.y_out(np.matmul(wm, cb.reshape(G, K, m)), yo, n0, n1, yb)
             if dx:
                 u.col2im(np.matmul(wmT, gc).reshape(u.rows, m), dxo, n0, n1, dxb)
-            if dw:
+            if dw and sgemm:  # as (G, K, Og): OpenBLAS's faster orientation (ORIENTATION)
+                d = np.matmul(cb.reshape(G, K, m), gc.transpose(0, 2, 1))
+            elif dw:
                 d = np.matmul(gc, cb.reshape(G, K, m).transpose(0, 2, 1))
+            if dw:
                 acc = d if acc is None else np.add(acc, d, out=acc)
         return acc
 
     accs = [a for a in run_split(part, parts) if a is not None] if N else []
     dwo = None
     if dw:
-        dwo = sum(accs[1:], accs[0]).reshape(w_shape) if accs else np.zeros(w_shape, dt)
+        d = sum(accs[1:], accs[0]) if accs else np.zeros((G, Og, K), dt)
+        dwo = np.ascontiguousarray(d.transpose(0, 2, 1) if sgemm and accs else d).reshape(w_shape)
     return Pass(yo, dxo, dwo, cols if keep else None)
 
 
@@ -405,96 +422,3 @@ def conv2d_backward_weight(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
     _check(x.shape, w_shape, groups)
     return conv2d_pass(x.shape, w_shape, stride, padding, dilation, groups, tuple(g.shape[2:]),
                        x=x, g=g, cols=cols, dw=True).dw
-
-
-# --------------------------------------------------------------------------- NumPy twins
-
-
-def _window(a, ki, kj, Ho, Wo, stride, dilation):
-    (sh, sw), (dh, dw) = stride, dilation
-    return a[:, :, ki * dh: ki * dh + sh * (Ho - 1) + 1: sh,
-             kj * dw: kj * dw + sw * (Wo - 1) + 1: sw]
-
-
-def _pad(x, padding, Hp=None, Wp=None):
-    pt, pb, pl, pr = padding
-    H, W = x.shape[2:]
-    pb = pb if Hp is None else Hp - H - pt
-    pr = pr if Wp is None else Wp - W - pl
-    return np.pad(x, ((0, 0), (0, 0), (pt, pb), (pl, pr)))
-
-
-def conv2d_forward_ref(x, w, stride=(1, 1), padding=(0, 0, 0, 0), dilation=(1, 1), groups=1,
-                       out_hw=None):
-    N, C, H, W = x.shape
-    O, Cg, kh, kw = w.shape
-    Ho, Wo, Hp, Wp = _geometry(x.shape, (kh, kw), stride, padding, dilation, out_hw)
-    xp = _pad(x, padding, Hp, Wp)
-    Og = O // groups
-    out = np.zeros((N, O, Ho, Wo), dtype=np.result_type(x, w))
-    for gi in range(groups):
-        xs = xp[:, gi * Cg:(gi + 1) * Cg]
-        for ki in range(kh):
-            for kj in range(kw):
-                win = _window(xs, ki, kj, Ho, Wo, stride, dilation)
-                out[:, gi * Og:(gi + 1) * Og] += np.einsum(
-                    "nchw,oc->nohw", win, w[gi * Og:(gi + 1) * Og, :, ki, kj])
-    return out
-
-
-def conv2d_backward_input_ref(g, w, x_shape, stride=(1, 1), padding=(0, 0, 0, 0),
-                              dilation=(1, 1), groups=1):
-    N, C, H, W = x_shape
-    O, Cg, kh, kw = w.shape
-    Ho, Wo, Hp, Wp = _geometry(x_shape, (kh, kw), stride, padding, dilation, g.shape[2:])
-    pt, pb, pl, pr = padding
-    Og = O // groups
-    dxp = np.zeros((N, C, Hp, Wp), dtype=np.result_type(g, w))
-    for gi in range(groups):
-        dxs = dxp[:, gi * Cg:(gi + 1) * Cg]
-        for ki in range(kh):
-            for kj in range(kw):
-                win = _window(dxs, ki, kj, Ho, Wo, stride, dilation)
-                win += np.einsum("nohw,oc->nchw", g[:, gi * Og:(gi + 1) * Og],
-                                 w[gi * Og:(gi + 1) * Og, :, ki, kj])
-    return dxp[:, :, pt:pt + H, pl:pl + W].copy()
-
-
-def conv2d_backward_weight_ref(x, g, w_shape, stride=(1, 1), padding=(0, 0, 0, 0),
-                               dilation=(1, 1), groups=1):
-    O, Cg, kh, kw = w_shape
-    Ho, Wo, Hp, Wp = _geometry(x.shape, (kh, kw), stride, padding, dilation, g.shape[2:])
-    xp = _pad(x, padding, Hp, Wp)
-    Og = O // groups
-    dw = np.zeros(w_shape, dtype=np.result_type(x, g))
-    for gi in range(groups):
-        xs = xp[:, gi * Cg:(gi + 1) * Cg]
-        for ki in range(kh):
-            for kj in range(kw):
-                win = _window(xs, ki, kj, Ho, Wo, stride, dilation)
-                dw[gi * Og:(gi + 1) * Og, :, ki, kj] = np.einsum(
-                    "nchw,nohw->oc", win, g[:, gi * Og:(gi + 1) * Og])
-    return dw
-
-
-def im2col_ref(x, kernel, stride, padding, dilation):
-    (kh, kw), (N, C) = kernel, x.shape[:2]
-    Ho, Wo = _geometry(x.shape, kernel, stride, padding, dilation)[:2]
-    xp = _pad(x, padding)
-    cols = np.empty((C, kh, kw, N, Ho, Wo), dtype=x.dtype)
-    for ki in range(kh):
-        for kj in range(kw):
-            cols[:, ki, kj] = _window(xp, ki, kj, Ho, Wo, stride, dilation).transpose(1, 0, 2, 3)
-    return cols.reshape(C * kh * kw, N * Ho * Wo)
-
-
-def col2im_ref(cols, x_shape, kernel, stride, padding, dilation):
-    (kh, kw), (N, C, H, W), (pt, pb, pl, pr) = kernel, x_shape, padding
-    Ho, Wo = _geometry(x_shape, kernel, stride, padding, dilation)[:2]
-    c6 = cols.reshape(C, kh, kw, N, Ho, Wo)
-    dxp = np.zeros((N, C, H + pt + pb, W + pl + pr), dtype=cols.dtype)
-    for ki in range(kh):
-        for kj in range(kw):
-            win = _window(dxp, ki, kj, Ho, Wo, stride, dilation)
-            win += c6[:, ki, kj].transpose(1, 0, 2, 3)
-    return dxp[:, :, pt:pt + H, pl:pl + W].copy()

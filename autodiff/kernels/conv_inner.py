@@ -29,7 +29,7 @@ from llvmlite import ir
 from numba import types, uint64
 from numba.extending import intrinsic
 
-__all__ = ["pack", "unpack", "im2col", "col2im", "block_columns", "inner_order",
+__all__ = ["pack", "unpack", "unpack_rows", "im2col", "col2im", "block_columns", "inner_order",
            "outer_order"]
 
 # --------------------------------------------------------------------------- 8x8 transposes
@@ -148,6 +148,27 @@ def unpack(yt, y, n0, bias):
     for o in range(O):
         b = bias[o] if add else y.dtype.type(0)
         transpose(yf, (n0 * O + o) * L, O * L, tf, o * L * nb, nb, L, nb, b, True)
+
+
+@numba.njit(cache=True, nogil=True)
+def unpack_rows(yt, y, n0, bias):
+    """Images n0 .. n0 + nb of y (N, O, Ho, Wo) = yt (G, (Ho, Wo, nb), O/G) (the forward's
+    GEMM in its other orientation: rows (oh, ow, n)), plus bias[o] when bias has O entries."""
+    G, M, Og = yt.shape
+    O, L = y.shape[1], y.shape[2] * y.shape[3]
+    nb = M // L
+    tf = yt.ravel()
+    yf = y.ravel()
+    zero = y.dtype.type(0)
+    for g in range(G):
+        for n in range(nb):
+            d = uint64(((n0 + n) * O + g * Og) * L)
+            transpose(yf, d, L, tf, (g * M + n) * Og, nb * Og, L, Og, zero, False)
+            if bias.shape[0] == O:
+                for o in range(Og):
+                    b = bias[g * Og + o]
+                    for t in range(uint64(L)):
+                        yf[d + uint64(o * L) + t] += b
 
 
 @numba.njit(cache=True, nogil=True, inline="always")

@@ -16,11 +16,12 @@ from autodiff.kernels import conv_inner as I
 from tests.ops.conv_parity import assert_conv_matches_torch
 
 
-@pytest.fixture
-def inner(split, monkeypatch):
+@pytest.fixture(params=[False, True], ids=["y=w@cols", "y=cols.T@w.T"])
+def inner(split, monkeypatch, request):
     """Every pass runs image-innermost blocks (of 1+ images), split over 2 threads or not
-    (conftest.py's ``split``)."""
+    (conftest.py's ``split``), the forward's GEMM in either orientation (K.FORWARD_T)."""
     monkeypatch.setattr(K, "INNER_MIN_IMAGES", 1)
+    monkeypatch.setattr(K, "FORWARD_T", request.param)
     monkeypatch.setattr(A, "FORCE", A.IM2COL)
     return split
 
@@ -73,6 +74,17 @@ def _check_kernels(c, lo, c0):
     I.unpack(gt, y, n0, np.ones(g.shape[1], g.dtype))
     np.testing.assert_array_equal(y[n0:], g[n0:] + 1)
     assert (y[:n0] == 7).all()
+    O, L = g.shape[1], u.Ho * u.Wo
+    for G in {1, x.shape[1] // w.shape[1]}:  # one group, and the conv's groups
+        # g as the forward GEMM's result in its rows orientation: (G, (oh, ow, n), O/G)
+        yt = np.ascontiguousarray(g[n0:].reshape(nb, G, O // G, L).transpose(1, 3, 0, 2))
+        y = np.full(g.shape, 7.0, g.dtype)
+        I.unpack_rows(yt.reshape(G, L * nb, O // G), y, n0, np.zeros(0, g.dtype))
+        np.testing.assert_array_equal(y[n0:], g[n0:])
+        bias = np.arange(O, dtype=g.dtype)
+        I.unpack_rows(yt.reshape(G, L * nb, O // G), y, n0, bias)
+        np.testing.assert_array_equal(y[n0:], g[n0:] + bias.reshape(-1, 1, 1))
+        assert (y[:n0] == 7).all()
 
 
 @pytest.mark.parametrize("want", [("y", "dw"), ("dx", "dw"), ("y", "dx", "dw"), ("dx",)])
