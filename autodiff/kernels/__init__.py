@@ -47,7 +47,8 @@ kernel compiles.  Measured on a 2-core Emerald Rapids (Xeon family 6 model 207),
 grouped g8 5.3 / 4.4.  numba's on-disk cache keys each kernel by the feature string, so the
 two widths never load each other's code.  ``NUMBA_CPU_NAME`` or ``NUMBA_CPU_FEATURES`` in the
 environment, or ``AUTODIFF_WIDE_VECTORS=0``, leave numba's choice alone; so does importing
-autodiff after numba compiled something else in the process (its CPU target is then fixed).
+autodiff after numba compiled something else in the process (its CPU target is then fixed;
+``WIDE_VECTORS`` then says False).
 
 ``NUMBA_DISABLE_JIT=1`` turns every kernel into plain Python (slow, but debuggable).
 
@@ -86,6 +87,11 @@ def _wide_vector_features():
     except (RuntimeError, ImportError):
         return None
     if not features.get("avx512f", False):
+        return None
+    # numba fixes its CPU target when it first compiles (a kernel of another library compiled
+    # before autodiff was imported): past that, the features below would not be used
+    from numba.core.registry import cpu_target
+    if "_toplevel_target_context" in vars(cpu_target):
         return None
     return features.flatten() + ",-prefer-256-bit"
 

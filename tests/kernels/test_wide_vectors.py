@@ -113,3 +113,22 @@ def test_wide_vectors_flag_says_what_numba_compiles_at():
     wide = kernels.WIDE_VECTORS
     assert wide == (numba.config.CPU_FEATURES is not None
                     and numba.config.CPU_FEATURES.endswith(",-prefer-256-bit"))
+
+
+@pytest.mark.slow
+def test_numba_compiled_before_the_import_keeps_its_width():
+    # numba's CPU target is fixed by its first compile: autodiff must not claim 512 bits then
+    code = """
+import numba
+@numba.njit
+def one(x):
+    return x + 1
+one(1)
+import autodiff.kernels
+print(numba.config.CPU_FEATURES, autodiff.kernels.WIDE_VECTORS)
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=300, env={k: v for k, v in os.environ.items()
+                                           if k not in ("NUMBA_CPU_FEATURES", "NUMBA_CPU_NAME")})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["None", "False"]
