@@ -74,6 +74,13 @@ if "NUMBA_THREADING_LAYER" not in os.environ:
     numba.config.THREADING_LAYER = "workqueue"
 
 
+def _numba_target_fixed():
+    """Whether numba already compiled in this process (a kernel of another library compiled
+    before autodiff was imported): its CPU target, features included, is fixed from then on."""
+    from numba.core.registry import cpu_target
+    return "_toplevel_target_context" in vars(cpu_target)
+
+
 def _wide_vector_features():
     """numba's CPU feature string with 512-bit vectors preferred, or None to leave numba's
     own choice (no AVX-512, the user chose, or ``AUTODIFF_WIDE_VECTORS=0``)."""
@@ -88,10 +95,7 @@ def _wide_vector_features():
         return None
     if not features.get("avx512f", False):
         return None
-    # numba fixes its CPU target when it first compiles (a kernel of another library compiled
-    # before autodiff was imported): past that, the features below would not be used
-    from numba.core.registry import cpu_target
-    if "_toplevel_target_context" in vars(cpu_target):
+    if _numba_target_fixed():
         return None
     return features.flatten() + ",-prefer-256-bit"
 

@@ -25,6 +25,7 @@ def host(monkeypatch):
     monkeypatch.setattr(numba.config, "CPU_NAME", None)
     monkeypatch.setattr(numba.config, "CPU_FEATURES", None)
     monkeypatch.setattr(numba.config, "ENABLE_AVX", True)
+    monkeypatch.setattr(kernels, "_numba_target_fixed", lambda: False)
 
     def set_features(**flags):
         monkeypatch.setattr(llvm, "get_host_cpu_features", lambda: _Features(flags))
@@ -44,7 +45,7 @@ def test_avx2_host_keeps_numbas_choice(host):
     assert kernels._wide_vector_features() is None
 
 
-@pytest.mark.parametrize("setting", ["env", "cpu_name", "cpu_features", "no_avx"])
+@pytest.mark.parametrize("setting", ["env", "cpu_name", "cpu_features", "no_avx", "fixed"])
 def test_a_users_choice_is_left_alone(host, monkeypatch, setting):
     host(avx2=True, avx512f=True)
     if setting == "env":
@@ -53,8 +54,10 @@ def test_a_users_choice_is_left_alone(host, monkeypatch, setting):
         monkeypatch.setattr(numba.config, "CPU_NAME", "skylake-avx512")
     elif setting == "cpu_features":
         monkeypatch.setattr(numba.config, "CPU_FEATURES", "+avx2")
-    else:
+    elif setting == "no_avx":
         monkeypatch.setattr(numba.config, "ENABLE_AVX", False)
+    else:
+        monkeypatch.setattr(kernels, "_numba_target_fixed", lambda: True)
     assert kernels._wide_vector_features() is None
 
 
