@@ -48,7 +48,7 @@ from . import conv as K
 from ._launch import run_split, split_count
 from ._runs import copy_run, fill, merge2, split2, sums, with_bias
 from .conv_phases import back_taps, gather
-from .conv_quads import _weight_quad
+from .conv_quads import _rows16, _weight_quad
 
 __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 
@@ -117,27 +117,6 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh
                     usw, ut0 = uint64(sw), uint64(t0)
                     for j in range(uint64((W - t0 + sw - 1) // sw)):
                         buf[d0 + j] = a[n0 + n, c0 + c, h, ut0 + j * usw]
-
-
-@numba.njit(inline="always")
-def _rows16(a, n0, nb, c0, nc, buf, cstep, img, Wq, pt, pl):
-    # _phases with one phase for rows of at most 16 values (_WIDE): each row one run of 16
-    # (a few vector moves, no memcpy call) spilling past its end, then zeros there; rows
-    # are written in order, so the next row overwrites the zeros its values need.  The g8
-    # / g4 rows' kernels (14-wide rows): 0.84-0.89 of the time (paired, 2 threads, Emerald
-    # Rapids, 2026-12-07).  The last rows of a (a run would read past its end): one memcpy
-    C, H, W = a.shape[1], a.shape[2], a.shape[3]
-    for c in range(nc):
-        for n in range(nb):
-            for h in range(H):
-                d = c * cstep + n * img + (h + pt) * Wq + pl
-                s0 = (((n0 + n) * C + c0 + c) * H + h) * W
-                if s0 + 16 <= a.size and d + 16 <= buf.shape[0]:
-                    copy_run(buf, d, a, s0, 16)
-                    for j in range(d + W, d + 16):
-                        buf[j] = 0
-                else:
-                    copy_run(buf, d, a, s0, W)
 
 
 @numba.njit(inline="always")

@@ -5,7 +5,8 @@ called by ``conv_grouped._channels``) and weight gradient (``_weight_quad``, by
 ``conv_direct``'s loops take output channels in pairs: per vector of outputs, four shifted
 input loads (taps) feed two accumulators (forward: 4 loads + 2 read-modify-writes for 8
 FMAs; weight gradient: 4 + 2 loads for 8 FMAs).  At 512 bits an unaligned load crosses a
-cache line almost always and costs two load slots, so the pairs were load-bound.  Four
+cache line almost always (two load slots), so the pairs are likely load-bound (not
+profiled: inferred from the loop's loads and the measured gain).  Four
 channels share the same loads (4 + 4 for 16 FMAs); their 16 weights (or 16 dot products)
 plus the loaded vectors fit AVX-512's 32 vector registers, where AVX2's 16 would spill.
 
@@ -13,11 +14,16 @@ Measured (the kernels alone, paired against the pairs in one process, 2 threads,
 Intel Emerald Rapids, 2026-12-07): forward 0.89-0.92, both gradients (``conv_fused``)
 0.85-0.89 on x (64,32,14,14) g4 and x (64,64,14,14) g8.
 
+``_rows16``: ``conv_direct._phases``' copy-in of one-phase planes with rows of at most 16
+values (at 512 bits), one constant 16-value run per row instead of a memcpy call.
+
 The NumPy twins are ``kernels/conv.py``'s ``conv2d_forward_ref`` and
 ``conv2d_backward_weight_ref``.
 """
 import numba
 from numba import uint64
+
+from ._runs import copy_run
 
 __all__ = []
 
@@ -118,3 +124,24 @@ def _weight_tail(dwo, o, xb, gb, g0, offs, L, plane, T4):
             e0 += gb[a1 + t] * x0
         dwo[o, j] += d0
         dwo[o + 1, j] += e0
+
+
+@numba.njit(inline="always")
+def _rows16(a, n0, nb, c0, nc, buf, cstep, img, Wq, pt, pl):
+    # _phases with one phase for rows of at most 16 values (_WIDE): each row one run of 16
+    # (a few vector moves, no memcpy call) spilling past its end, then zeros there; rows
+    # are written in order, so the next row overwrites the zeros its values need.  The g8
+    # / g4 rows' kernels (14-wide rows): 0.84-0.89 of the time (paired, 2 threads, Emerald
+    # Rapids, 2026-12-07).  The last rows of a (a run would read past its end): one memcpy
+    C, H, W = a.shape[1], a.shape[2], a.shape[3]
+    for c in range(nc):
+        for n in range(nb):
+            for h in range(H):
+                d = c * cstep + n * img + (h + pt) * Wq + pl
+                s0 = (((n0 + n) * C + c0 + c) * H + h) * W
+                if s0 + 16 <= a.size and d + 16 <= buf.shape[0]:
+                    copy_run(buf, d, a, s0, 16)
+                    for j in range(d + W, d + 16):
+                        buf[j] = 0
+                else:
+                    copy_run(buf, d, a, s0, W)
