@@ -42,6 +42,7 @@ import numpy as np
 from . import conv as K
 from . import conv_direct as D
 from ._runs import copy_run, fill, with_bias
+from .conv_quads import _forward_quad
 
 __all__ = ["applicable", "backward_input_applicable", "conv2d_forward", "conv2d_backward_input",
            "conv2d_backward_weight"]
@@ -79,7 +80,7 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, Hs, Wq, kh, kw, dh, dw, Nb,
     step = Nb * img  # one channel's planes
     plane = max(D._run(Nb, out.shape[2], out.shape[3], img, Wq), step) + 16
     xb = np.empty(Cg * step + plane, x.dtype)
-    acc = np.empty(2 * plane, x.dtype)
+    acc = np.empty((4 if D._QUADS else 2) * plane, x.dtype)
     offs = np.empty(T, np.uint64)
     D._taps(offs, Cg, kh, kw, step, step, Wq, 1, 1, dh, dw)
     last = -1
@@ -94,9 +95,19 @@ def _forward_kernel(x, w, bias, out, groups, pt, pl, Hs, Wq, kh, kw, dh, dw, Nb,
 @numba.njit(inline="always")
 def _channels(out, n0, nb, o0, Og, acc, plane, xb, w, offs, L, bias, img, Wq):
     # out[n0:n0 + nb, o0:o0 + Og] = bias + the taps of w over the planes xb, output channels
-    # in pairs through acc (two runs plane apart), rows out by _rows_out
+    # in fours (D._QUADS; acc four runs plane apart) then pairs through acc (two runs plane
+    # apart), rows out by _rows_out
     O = out.shape[1]
-    for o in range(o0, o0 + Og, 2):
+    q = Og - Og % 4 if D._QUADS else 0
+    if q and acc.shape[0] < 4 * plane:
+        acc = np.empty(4 * plane, acc.dtype)
+    for o in range(o0, o0 + q, 4):
+        for k in range(4):
+            fill(acc, k * plane, plane, bias, o + k, O)
+        _forward_quad(acc, xb, w, o, offs, L, plane)
+        for k in range(4):
+            _rows_out(out, n0, nb, o + k, acc, k * plane, img, Wq)
+    for o in range(o0 + q, o0 + Og, 2):
         if o + 1 == o0 + Og:  # an odd last channel
             fill(acc, 0, plane, bias, o, O)
             D._forward_one(acc, xb, w, o, offs, L)
