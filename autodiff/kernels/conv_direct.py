@@ -43,7 +43,7 @@ import numba
 import numpy as np
 from numba import uint64
 
-from . import _features
+from . import WIDE_VECTORS
 from . import conv as K
 from ._launch import run_split, split_count
 from ._runs import copy_run, fill, merge2, split2, sums, with_bias
@@ -57,7 +57,7 @@ _FM = {"reassoc", "contract"}
 # image chunks per group in the weight gradient (partial sums, added in NumPy)
 _DW_CHUNKS = 16
 # numba compiles for AVX-512 (kernels/__init__.py): 16 float32 lanes, 32 vector registers
-_WIDE = _features is not None
+_WIDE = WIDE_VECTORS
 # run lengths are rounded up to this many elements (whole vector loops: no scalar remainder
 # loop; the extra values are computed from zeros and dropped).  At 512 bits LLVM's vector
 # loops take 32-64 floats per iteration and runs rounded to 8 left up to 56 values to the

@@ -58,7 +58,7 @@ def _backward_kernel(x, g, wf, bias, dx, part, pbias, groups, pt, pl, fpt, fpl, 
     plane = max(D._run(Nb, max(H, Ho), max(W, Wo), img, Wq), step) + 16
     xb = np.empty(Cg * step + plane, x.dtype)
     gb = np.empty(Og * step + plane, x.dtype)
-    acc = np.empty(2 * plane, x.dtype)
+    acc = np.empty((4 if D._QUADS else 2) * plane, x.dtype)  # _channels: quads at 512 bits
     offx = np.empty(T, np.uint64)
     offg = np.empty(Og * k2, np.uint64)
     D._taps(offx, Cg, kh, kw, step, step, Wq, 1, 1, dh, dw)
