@@ -17,7 +17,7 @@ import numpy as np
 
 from ._launch import OPENBLAS
 
-__all__ = ["GEMM", "ROW", "NO", "TR"]
+__all__ = ["GEMM", "CORE", "ROW", "NO", "TR"]
 
 ROW, NO, TR = 101, 111, 112  # CblasRowMajor, CblasNoTrans, CblasTrans
 
@@ -47,3 +47,16 @@ def _gemms(lib):
 
 
 GEMM = _gemms(OPENBLAS)
+
+
+def _core(lib):
+    """The kernel OpenBLAS ``lib`` picked for this CPU ("SkylakeX", "Haswell", ...) or ""."""
+    for prefix, suffix in (("scipy_", "64_"), ("", "64_"), ("", "")):
+        fn = getattr(lib, f"{prefix}openblas_get_corename{suffix}", None)
+        if fn is not None:
+            fn.restype = ctypes.c_char_p
+            return (fn() or b"").decode()
+    return ""
+
+
+CORE = _core(OPENBLAS) if OPENBLAS is not None else ""

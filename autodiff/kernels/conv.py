@@ -19,7 +19,6 @@ inputs is kept.
 Each public function has a NumPy reference twin ``*_ref`` (a direct sum over kernel
 offsets with einsum) used by the tests: in kernels/conv_ref.py with the geometry, named here.
 """
-import ctypes
 from collections import namedtuple
 
 import numba
@@ -28,6 +27,7 @@ from numba import prange, uint64
 
 from . import _launch, serialized
 from . import conv_inner as I
+from ._blas import CORE
 from ._launch import Sized, run_split, split_count
 from .conv_ref import (
     _geometry,
@@ -307,18 +307,7 @@ INNER_MIN_IMAGES = 8
 # 1489 us).
 
 
-def _blas_core():
-    """The kernel NumPy's OpenBLAS picked for this CPU ("SkylakeX", "Haswell", ...) or ""."""
-    for name in ("scipy_openblas_get_corename64_", "openblas_get_corename64_",
-                 "openblas_get_corename"):
-        fn = getattr(_launch.OPENBLAS, name, None)
-        if fn is not None:
-            fn.restype = ctypes.c_char_p
-            return (fn() or b"").decode()
-    return ""
-
-
-FORWARD_T = _blas_core() == "SkylakeX"
+FORWARD_T = CORE == "SkylakeX"
 Pass = namedtuple("Pass", "y dx dw cols")
 
 

@@ -56,24 +56,22 @@ __all__ = ["conv2d_forward", "conv2d_backward_input", "conv2d_backward_weight"]
 _FM = {"reassoc", "contract"}
 # image chunks per group in the weight gradient (partial sums, added in NumPy)
 _DW_CHUNKS = 16
-# numba compiles for AVX-512 (kernels/__init__.py): 16 float32 lanes, 32 vector registers
-_WIDE = WIDE_VECTORS
 # run lengths are rounded up to this many elements (whole vector loops: no scalar remainder
 # loop; the extra values are computed from zeros and dropped).  At 512 bits LLVM's vector
 # loops take 32-64 floats per iteration and runs rounded to 8 left up to 56 values to the
 # scalar remainder: rounded to 32, the g8 / g4 rows' kernels took 0.82-0.85 of the time
 # (paired, 2 threads, Emerald Rapids, 2026-12-07; depthwise 0.94-1.0; 16: 0.81-0.91, 64:
 # g8 / g4 alike, depthwise 0.98-1.10)
-_ROUND = 32 if _WIDE else 8
+_ROUND = 32 if WIDE_VECTORS else 8
 # a run covers several images' planes, up to about this many values: the loops' set-up
 # (alias checks, broadcasts, horizontal sums) is paid once per run
 _RUN = 1024
 _JIT = dict(cache=True, nogil=True, error_model="numpy")
-# output channels in fours at 512 bits (_WIDE): 32 vector registers hold a quad's 16 weights
+# output channels in fours at 512 bits (WIDE_VECTORS): 32 vector registers hold a quad's 16 weights
 # (or 16 dot products) besides the loaded values, each loaded input value feeding four
 # accumulators: the g8 / g4 rows' kernels 0.85-0.92 of the pairs' time (paired, 2 threads,
 # Emerald Rapids, 2026-12-07); with AVX2's 16 registers quads would spill
-_QUADS = _WIDE
+_QUADS = WIDE_VECTORS
 
 
 @numba.njit(inline="always")
@@ -93,7 +91,7 @@ def _phases(a, n0, nb, c0, nc, buf, cstep, pstep, img, Wq, sh, sw, pt, pl, fresh
     if fresh:
         for i in range(uint64(buf.shape[0])):
             buf[i] = 0
-    if _WIDE and sh == 1 and sw == 1 and W <= 16:
+    if WIDE_VECTORS and sh == 1 and sw == 1 and W <= 16:
         _rows16(a, n0, nb, c0, nc, buf, cstep, img, Wq, pt, pl)
         nc = 0
     for c in range(nc):

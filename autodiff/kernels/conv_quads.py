@@ -128,7 +128,7 @@ def _weight_tail(dwo, o, xb, gb, g0, offs, L, plane, T4):
 
 @numba.njit(inline="always")
 def _rows16(a, n0, nb, c0, nc, buf, cstep, img, Wq, pt, pl):
-    # _phases with one phase for rows of at most 16 values (_WIDE): each row one run of 16
+    # _phases with one phase for rows of at most 16 values (WIDE_VECTORS): each row one run of 16
     # (a few vector moves, no memcpy call) spilling past its end, then zeros there; rows
     # are written in order, so the next row overwrites the zeros its values need.  The g8
     # / g4 rows' kernels (14-wide rows): 0.84-0.89 of the time (paired, 2 threads, Emerald
